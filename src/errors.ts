@@ -1,0 +1,52 @@
+/**
+ * The one registry of error codes. Codes are API: clients match on them, and
+ * `docs/errors.md` lists every one (a test keeps the two in sync). Messages are
+ * for people and may change.
+ */
+export const ERROR_CODES = Object.freeze({
+  ASK_TIMEOUT: 'An ask got no reply within its timeout.',
+  ACTOR_STOPPED: 'The actor has stopped, or stopped before it handled the message.',
+  ACTOR_FAILED: 'The actor crashed while it handled the message; its supervisor decides what happens next.',
+  MAILBOX_FULL: 'The message was dropped: the mailbox or the restart stash was full.',
+  NAME_TAKEN: 'Another live actor is already registered under that name.',
+  RESTART_INTENSITY: 'A supervisor saw more restarts than its intensity allows and gave up.',
+  SYSTEM_SHUTDOWN: 'The actor system is shutting down and accepts no new actors.',
+  CHILD_NOT_FOUND: 'The supervisor has no child with that id.',
+  MAX_CHILDREN: 'The dynamic supervisor already runs as many children as it may.',
+} as const);
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface NepheleErrorOptions {
+  cause?: unknown;
+  /** Structured facts for clients and logs; never secrets. */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An expected, coded failure: a refusal, a timeout, a missing thing.
+ * Inside an actor, throwing one answers the ask with it and does not crash
+ * the actor; anything else thrown is a crash for the supervisor to handle.
+ */
+export class NepheleError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: NepheleErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NepheleError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** True when `err` is a NepheleError, and of `code` when one is given. */
+export function isNepheleError(err: unknown, code?: ErrorCode): err is NepheleError {
+  return err instanceof NepheleError && (code === undefined || err.code === code);
+}
