@@ -8,11 +8,13 @@ export const ERROR_CODES = Object.freeze({
   ACTOR_STOPPED: 'The actor has stopped, or stopped before it handled the message.',
   ACTOR_FAILED: 'The actor crashed while it handled the message; its supervisor decides what happens next.',
   MAILBOX_FULL: 'The message was dropped: the mailbox or the restart stash was full.',
-  NAME_TAKEN: 'Another live actor is already registered under that name.',
+  NAME_TAKEN: 'The name is in use: a registered name, a sibling\'s name, or a supervisor child\'s id.',
   RESTART_INTENSITY: 'A supervisor saw more restarts than its intensity allows and gave up.',
   SYSTEM_SHUTDOWN: 'The actor system is shutting down and accepts no new actors.',
   CHILD_NOT_FOUND: 'The supervisor has no child with that id.',
   MAX_CHILDREN: 'The dynamic supervisor already runs as many children as it may.',
+  CHILD_START_FAILED: 'A child asked of a supervisor failed in its preStart and was not kept.',
+  UNKNOWN_MESSAGE: 'The actor does not understand the message.',
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

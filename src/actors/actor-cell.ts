@@ -60,7 +60,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   private stopRequestedByParent = false;
   private inflight: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
-  private childSet: Set<AnyCell> | undefined;
+  private childMap: Map<string, AnyCell> | undefined;
   private watchers: Set<AnyCell> | undefined;
   private watching: Set<AnyCell> | undefined;
   private timers: Map<string, TimerHandle> | undefined;
@@ -68,6 +68,8 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   private exit: ExitReason | undefined;
   private exitWaiters: ((reason: ExitReason) => void)[] | undefined;
   private startDone: Promise<void> | undefined;
+  /** Why the last start attempt failed, until a start succeeds. */
+  startError: Error | undefined;
   startedAt = 0;
   restarts = 0;
   processed = 0;
@@ -94,8 +96,9 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
 
   ask<R = unknown>(msg: M, options?: AskOptions): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const ask = new PendingAsk(resolve as (v: unknown) => void, reject, this.name);
       const timeoutMs = options?.timeoutMs ?? this.kernel.askTimeoutMs;
+      if (!(timeoutMs > 0 && timeoutMs < 2 ** 31)) throw new TypeError(`ask timeoutMs must be in (0, 2^31) ms, got ${timeoutMs}`);
+      const ask = new PendingAsk(resolve as (v: unknown) => void, reject, this);
       this.kernel.asks.add(ask, timeoutMs);
       if (options?.signal !== undefined) {
         if (options.signal.aborted) return ask.reject(options.signal.reason);
@@ -124,7 +127,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   }
 
   get children(): readonly AnyRef[] {
-    return this.childSet === undefined ? [] : [...this.childSet];
+    return this.childMap === undefined ? [] : [...this.childMap.values()];
   }
 
   spawn<C>(factory: ActorFactory<C>, options: SpawnOptions = {}): ActorRef<C> {
@@ -198,7 +201,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   }
 
   get childCells(): readonly AnyCell[] {
-    return this.childSet === undefined ? [] : [...this.childSet];
+    return this.childMap === undefined ? [] : [...this.childMap.values()];
   }
 
   /** The reason this actor stopped, once it has. */
@@ -208,14 +211,12 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
 
   spawnChild<C>(factory: ActorFactory<C>, options: Readonly<SpawnOptions>): ActorCell<C> {
     if (this.state >= STOPPING) throw new NepheleError('ACTOR_STOPPED', `${this.path} is stopping and spawns no children`);
-    if (options.name !== undefined && this.childSet !== undefined) {
-      for (const c of this.childSet) {
-        if (c.name === options.name) throw new NepheleError('NAME_TAKEN', `${this.path} already has a child named ${options.name}`);
-      }
+    if (options.name !== undefined && this.childMap?.has(options.name) === true) {
+      throw new NepheleError('NAME_TAKEN', `${this.path} already has a child named ${options.name}`, { details: { name: options.name } });
     }
     const child = new ActorCell<C>(this.kernel, this, factory, options);
     if (options.register !== undefined) this.kernel.registry.register(options.register, child);
-    (this.childSet ??= new Set()).add(child as AnyCell);
+    (this.childMap ??= new Map()).set(child.name, child as AnyCell);
     this.kernel.spawned(child as AnyCell);
     child.startDone = Promise.resolve().then(() => child.startInstance());
     return child;
@@ -250,7 +251,8 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
       if (started !== undefined) await started;
     } catch (err) {
       this.busy = false;
-      this.fail(toError(err));
+      this.startError = toError(err);
+      this.fail(this.startError);
       return;
     } finally {
       this.startDone = undefined;
@@ -259,6 +261,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     if (this.state !== STARTING) return;
     this.state = RUNNING;
     this.restarting = false;
+    this.startError = undefined;
     this.startedAt = this.kernel.clock.now();
     this.kick();
   }
@@ -273,50 +276,39 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     this.state = SUSPENDED;
     this.restarting = true;
     this.cancelTimers();
-    await this.waitInflight();
-    await this.stopChildren();
-    const instance = this.instance;
-    this.instance = undefined;
-    if (instance === undefined) return;
-    try {
-      if (error !== undefined && instance.preRestart !== undefined) await instance.preRestart(error);
-      else await instance.postStop?.();
-    } catch (err) {
-      this.log.error({ err }, 'lifecycle hook failed during restart');
-    }
+    await this.takeDown((instance) =>
+      error !== undefined && instance.preRestart !== undefined ? instance.preRestart(error) : instance.postStop?.());
   }
 
   /** Replaces a suspended instance with a fresh one. */
   async restartInstance(): Promise<void> {
-    this.restarts++;
-    this.kernel.restarted();
+    this.countRestart();
     await this.startInstance();
   }
 
+  /** Counts a restart of this actor, or of the one it replaces. */
+  countRestart(): void {
+    this.restarts++;
+    this.kernel.restarted();
+  }
+
   /**
-   * Stops this actor for good: children first (reverse start order), then
-   * postStop, then watchers and the parent hear of it. Past the stop timeout
-   * the actor is killed: marked stopped at once, whatever it was doing.
+   * Stops this actor for good: the message in hand finishes, children stop
+   * (reverse start order, each within its own stop timeout), postStop runs,
+   * then watchers and the parent hear of it. A handler or postStop that
+   * outlasts the stop timeout is abandoned: the actor is killed.
    */
   terminate(reason: ExitReason, byParent: boolean): Promise<void> {
     if (this.state === STOPPED) return Promise.resolve();
     if (byParent) this.stopRequestedByParent = true;
     if (this.stopping !== undefined) return this.stopping;
     this.state = STOPPING;
-    const timeoutMs = this.options.stopTimeoutMs ?? this.kernel.stopTimeoutMs;
-    let timer: TimerHandle | undefined;
-    const killed = new Promise<boolean>((resolve) => {
-      timer = this.kernel.clock.setTimer(() => resolve(true), timeoutMs);
-    });
-    const graceful = this.stopGracefully().then(() => false);
-    this.stopping = Promise.race([graceful, killed]).then((wasKilled) => {
-      timer?.cancel();
-      if (wasKilled) {
-        this.log.warn({ timeoutMs }, 'actor did not stop in time and was killed');
-        this.kill();
-      }
-      this.finish(reason);
-    });
+    this.cancelTimers();
+    // On a microtask: a handler that stops its own actor has returned by then,
+    // and its promise (if any) is the in-flight work to wait for.
+    this.stopping = Promise.resolve()
+      .then(() => this.takeDown((instance) => instance.postStop?.()))
+      .then(() => this.finish(reason));
     return this.stopping;
   }
 
@@ -352,9 +344,8 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   private enqueue(msg: M, ask: PendingAsk | undefined): void {
     const state = this.state;
     if (state >= STOPPING) return this.kernel.deadLetters.publish(this.path, msg, ask, 'ACTOR_STOPPED');
-    const limit = this.restarting
-      ? (this.options.stashLimit ?? this.kernel.stashLimit)
-      : (this.options.mailboxCapacity ?? Infinity);
+    const capacity = this.options.mailboxCapacity ?? Infinity;
+    const limit = this.restarting ? Math.min(capacity, this.options.stashLimit ?? this.kernel.stashLimit) : capacity;
     if (this.mailbox.length >= limit) return this.kernel.deadLetters.publish(this.path, msg, ask, 'MAILBOX_FULL');
     this.mailbox.push(msg, ask);
     if (!this.scheduled && state === RUNNING && !this.busy) {
@@ -379,7 +370,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
       return;
     }
     if (result instanceof Detached) {
-      result.promise.then((v) => ask?.resolve(v), (err: unknown) => this.detachedError(err, ask));
+      this.settleDetached(result, ask);
     } else if (isThenable(result)) {
       this.await(result, ask);
     } else {
@@ -392,7 +383,8 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     const instance = this.instance;
     const done = Promise.resolve(promise).then(
       (value) => {
-        ask?.resolve(value);
+        if (value instanceof Detached) this.settleDetached(value, ask);
+        else ask?.resolve(value);
         if (this.instance !== instance) return;
         this.busy = false;
         this.kick();
@@ -418,9 +410,11 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     this.fail(error);
   }
 
-  private detachedError(err: unknown, ask: PendingAsk | undefined): void {
-    if (ask !== undefined) ask.reject(err);
-    else if (!isNepheleError(err)) this.log.error({ err }, 'detached work failed');
+  private settleDetached(detached: Detached<unknown>, ask: PendingAsk | undefined): void {
+    detached.promise.then((v) => ask?.resolve(v), (err: unknown) => {
+      if (ask !== undefined) ask.reject(err);
+      else if (!isNepheleError(err)) this.log.error({ err }, 'detached work failed');
+    });
   }
 
   private handleSystem(msg: SystemMessage): void {
@@ -482,41 +476,38 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     if (parent !== undefined) parent.pushSystem({ kind: 'down', child: this, reason: { type: 'failure', error } });
   }
 
-  private async stopGracefully(): Promise<void> {
-    this.cancelTimers();
-    await this.waitInflight();
-    await this.stopChildren();
-    const instance = this.instance;
-    this.instance = undefined;
-    try {
-      await instance?.postStop?.();
-    } catch (err) {
-      this.log.error({ err }, 'postStop failed');
-    }
-  }
-
-  private async waitInflight(): Promise<void> {
+  /**
+   * The shared part of stopping and restarting: wait for the work in hand,
+   * stop the children, run the hook, drop the instance. Each wait on this
+   * actor's own code is bounded by its stop timeout.
+   */
+  private async takeDown(hook: (instance: Actor<M>) => void | Promise<void>): Promise<void> {
+    const timeoutMs = this.options.stopTimeoutMs ?? this.kernel.stopTimeoutMs;
     const inflight = this.inflight;
     this.inflight = undefined;
-    if (inflight !== undefined) await inflight.catch(() => undefined);
-    await this.startDone?.catch(() => undefined);
-  }
-
-  private async stopChildren(): Promise<void> {
-    if (this.childSet === undefined) return;
-    for (const child of [...this.childSet].reverse()) await child.terminate(SHUTDOWN, true);
-  }
-
-  /** Brutal kill: no hooks, no waiting; children go the same way. */
-  private kill(): void {
-    this.instance = undefined;
-    if (this.childSet !== undefined) {
-      for (const child of [...this.childSet].reverse()) {
-        child.stopRequestedByParent = true;
-        child.kill();
-        child.finish(SHUTDOWN);
-      }
+    if (!(await this.within(Promise.all([inflight, this.startDone]), timeoutMs))) {
+      this.log.warn({ timeoutMs }, 'the message in hand did not finish in time; abandoned');
     }
+    if (this.childMap !== undefined) {
+      for (const child of [...this.childMap.values()].reverse()) await child.terminate(SHUTDOWN, true);
+    }
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance === undefined) return;
+    if (!(await this.within(Promise.resolve().then(() => hook(instance)), timeoutMs))) {
+      this.log.warn({ timeoutMs }, 'lifecycle hook did not finish in time; the actor was killed');
+    }
+  }
+
+  /** True when `work` settled within `ms`; a rejection is logged, not thrown. */
+  private within(work: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<boolean>((resolve) => { timer = this.kernel.clock.setTimer(() => resolve(false), ms); });
+    const done = work.then(() => true, (err: unknown) => {
+      this.log.error({ err }, 'lifecycle hook failed');
+      return true;
+    });
+    return Promise.race([done, timeout]).finally(() => timer?.cancel());
   }
 
   private finish(reason: ExitReason): void {
@@ -537,7 +528,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     }
     const parent = this.parentCell;
     if (parent !== undefined) {
-      parent.childSet?.delete(this);
+      if (parent.childMap?.get(this.name) === this) parent.childMap.delete(this.name);
       if (!this.stopRequestedByParent) parent.pushSystem({ kind: 'down', child: this, reason });
     }
     this.kernel.stopped(this);

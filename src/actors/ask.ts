@@ -14,10 +14,10 @@ export class PendingAsk {
   lane: AskLane | undefined;
   private resolveFn: ((value: unknown) => void) | undefined;
   private rejectFn: ((err: unknown) => void) | undefined;
-  private readonly target: string;
+  private readonly target: { readonly path: string };
   private abortCleanup: (() => void) | undefined;
 
-  constructor(resolve: (value: unknown) => void, reject: (err: unknown) => void, target: string) {
+  constructor(resolve: (value: unknown) => void, reject: (err: unknown) => void, target: { readonly path: string }) {
     this.resolveFn = resolve;
     this.rejectFn = reject;
     this.target = target;
@@ -42,8 +42,9 @@ export class PendingAsk {
   }
 
   timeout(timeoutMs: number): void {
-    this.reject(new NepheleError('ASK_TIMEOUT', `ask to ${this.target} timed out after ${timeoutMs} ms`, {
-      details: { target: this.target, timeoutMs },
+    const target = this.target.path;
+    this.reject(new NepheleError('ASK_TIMEOUT', `ask to ${target} timed out after ${timeoutMs} ms`, {
+      details: { target, timeoutMs },
     }));
   }
 

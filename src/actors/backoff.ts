@@ -28,7 +28,7 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
  */
 export function backoffDelay(opts: Readonly<BackoffOptions>, attempt: number, random: () => number): number {
   if (attempt === 0 && opts.minMs === 0) return 0;
-  const base = Math.max(opts.minMs, 10) * opts.factor ** Math.max(0, attempt - (opts.minMs === 0 ? 1 : 0));
+  const base = opts.minMs === 0 ? 10 * opts.factor ** (attempt - 1) : opts.minMs * opts.factor ** attempt;
   const capped = Math.min(opts.maxMs, base);
   const spread = capped * opts.jitter * (random() * 2 - 1);
   return Math.max(0, Math.min(opts.maxMs, Math.round(capped + spread)));

@@ -61,6 +61,8 @@ class DynamicSupervisor<A> implements Actor<DynamicSupervisorMsg<A>>, Supervisin
         return this.core.whichChildren();
       case 'count_children':
         return this.core.size;
+      default:
+        throw new NepheleError('UNKNOWN_MESSAGE', 'a dynamic supervisor does not understand this message');
     }
   }
 

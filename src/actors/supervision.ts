@@ -91,6 +91,15 @@ export class SupervisorCore {
     this.byId.set(spec.id, record);
     this.byCell.set(record.cell, record);
     await record.cell.whenStarted();
+    const error = record.cell.startError;
+    if (error !== undefined) {
+      // As OTP's start_child: a child that cannot start is not kept.
+      this.remove(record);
+      await record.cell.terminate({ type: 'failure', error }, true);
+      throw new NepheleError('CHILD_START_FAILED', `child ${spec.id} failed to start: ${error.message}`, {
+        cause: error, details: { id: spec.id },
+      });
+    }
     return record.cell;
   }
 
@@ -161,8 +170,10 @@ export class SupervisorCore {
     for (const r of group) {
       if (this.byId.get(r.id) !== r) continue;
       if (r.cell.status === 'stopped') {
+        // It stopped for good, so a new actor (with a new ref) takes its place.
         this.byCell.delete(r.cell);
         r.cell = this.spawn(r.spec);
+        r.cell.countRestart();
         this.byCell.set(r.cell, r);
         await r.cell.whenStarted();
       } else {

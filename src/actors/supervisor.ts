@@ -52,7 +52,7 @@ class Supervisor implements Actor<SupervisorMsg>, Supervising {
       case 'terminate_child':
         return this.core.terminateChild(msg.id);
       default:
-        throw new NepheleError('CHILD_NOT_FOUND', 'unknown supervisor request');
+        throw new NepheleError('UNKNOWN_MESSAGE', 'a supervisor does not understand this message');
     }
   }
 
