@@ -15,6 +15,23 @@ export const ERROR_CODES = Object.freeze({
   MAX_CHILDREN: 'The dynamic supervisor already runs as many children as it may.',
   CHILD_START_FAILED: 'A child asked of a supervisor failed in its preStart and was not kept.',
   UNKNOWN_MESSAGE: 'The actor does not understand the message.',
+  // wire protocol and links
+  PROTOCOL_VERSION: 'The peer speaks another protocol version.',
+  BAD_FRAME: 'A frame could not be decoded or failed validation.',
+  FRAME_TOO_LARGE: 'A frame is larger than the link allows.',
+  AUTH_FAILED: 'The credentials (host token, or user and password) were refused.',
+  LINK_DOWN: 'The peer is not connected.',
+  // front-end API and hosts
+  INVALID_ARGUMENT: 'A request argument is missing or has the wrong type or value.',
+  HOST_NOT_FOUND: 'No host has that id or name.',
+  HOST_HAS_VMS: 'The host still runs VMs; remove them first or force.',
+  FRONTEND_UNREACHABLE: 'The CLI could not reach oned.',
+  // node agent and drivers
+  NO_CAPACITY: 'The host lacks the CPU or memory the VM asks for.',
+  VM_NOT_FOUND: 'No VM has that id.',
+  DRIVER_FAILED: 'A hypervisor, transfer or network driver operation failed.',
+  // store
+  STORE_CLOSED: 'The store is not open.',
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;
