@@ -20,6 +20,7 @@ export const ERROR_CODES = Object.freeze({
   BAD_FRAME: 'A frame could not be decoded or failed validation.',
   FRAME_TOO_LARGE: 'A frame is larger than the link allows.',
   AUTH_FAILED: 'The credentials (host token, or user and password) were refused.',
+  NOT_AUTHORIZED: 'The user may not do this.',
   LINK_DOWN: 'The peer is not connected.',
   // front-end API and hosts
   INVALID_ARGUMENT: 'A request argument is missing or has the wrong type or value.',
@@ -29,6 +30,7 @@ export const ERROR_CODES = Object.freeze({
   // node agent and drivers
   NO_CAPACITY: 'The host lacks the CPU or memory the VM asks for.',
   VM_NOT_FOUND: 'No VM has that id.',
+  VM_WRONG_STATE: 'The VM is not in a state that allows the operation.',
   DRIVER_FAILED: 'A hypervisor, transfer or network driver operation failed.',
   // store
   STORE_CLOSED: 'The store is not open.',

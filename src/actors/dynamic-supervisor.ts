@@ -5,7 +5,8 @@ import type { Actor, ActorContext, ActorFactory, AnyRef, ExitReason, SpawnOption
 
 export interface DynamicSupervisorOptions<A> extends Omit<SupervisionOptions, 'strategy'> {
   /** Makes the child for the arguments of a `start_child`. */
-  start: (args: A) => ActorFactory<never>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  start: (args: A) => ActorFactory<any>;
   /** @default 'permanent' */
   restart?: RestartType;
   /** @default Infinity */

@@ -17,7 +17,9 @@ export type RestartType = 'permanent' | 'transient' | 'temporary';
  */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 
-export interface ChildSpec<M = never> {
+// Children of one supervisor speak different protocols, hence `any`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ChildSpec<M = any> {
   /** Unique within the supervisor; also the child's name unless `spawn.name` says otherwise. */
   id: string;
   start: ActorFactory<M>;

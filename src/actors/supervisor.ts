@@ -11,7 +11,7 @@ export interface SupervisorOptions extends SupervisionOptions {
 export type SupervisorMsg =
   | { readonly type: 'which_children' }
   | { readonly type: 'get_child'; readonly id: string }
-  | { readonly type: 'start_child'; readonly spec: ChildSpec<never> }
+  | { readonly type: 'start_child'; readonly spec: ChildSpec }
   | { readonly type: 'terminate_child'; readonly id: string };
 
 /**
@@ -25,7 +25,7 @@ export function supervisor(options: Readonly<SupervisorOptions>): ActorFactory<S
 
 class Supervisor implements Actor<SupervisorMsg>, Supervising {
   private readonly core: SupervisorCore;
-  private readonly specs: readonly ChildSpec<never>[];
+  private readonly specs: readonly ChildSpec[];
 
   constructor(ctx: ActorContext<SupervisorMsg>, options: Readonly<SupervisorOptions>) {
     const cell = ctx as unknown as AnyCell;

@@ -45,7 +45,7 @@ export async function runKernelDemo(options: Readonly<KernelDemoOptions>): Promi
     strategy: 'one_for_one',
     children: [{
       id: 'vms',
-      start: dynamicSupervisor<number>({ start: vmActor as never, maxRestarts: 100, periodMs: 10_000 }) as never,
+      start: dynamicSupervisor<number>({ start: vmActor, maxRestarts: 100, periodMs: 10_000 }),
     }],
   }), { name: 'oned' });
   const vmSup = await root.ask<ActorRef<DynamicSupervisorMsg<number>>>({ type: 'get_child', id: 'vms' } satisfies SupervisorMsg);

@@ -1,0 +1,46 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { NepheleError } from '../src/errors.js';
+
+/** True when a process with this pid exists (signal 0 checks, sends nothing). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function readPid(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(path, 'utf8')).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes `path` for this process: one agent per data directory. A pidfile
+ * whose process is gone is stale and taken over. Returns the release function.
+ */
+export async function acquirePidfile(path: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, 'wx', 0o600);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return async () => {
+        if ((await readPid(path)) === process.pid) await rm(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = await readPid(path);
+      if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
+        throw new NepheleError('NAME_TAKEN', `another onenode (pid ${pid}) runs on this data directory`, { details: { pid } });
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new NepheleError('NAME_TAKEN', `could not take ${path}`);
+}

@@ -1,0 +1,70 @@
+import type { HostMonitoring, HypervisorName, NodeCapabilities } from '../protocol/domain.js';
+
+/** OpenNebula's host states that Nephele uses. */
+export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
+
+/** The short form `onehost list` prints in its STAT column, as OpenNebula does. */
+export const HOST_STAT: Readonly<Record<HostState, string>> = Object.freeze({
+  INIT: 'init', MONITORED: 'on', ERROR: 'err', DISABLED: 'dsbl', OFFLINE: 'off',
+});
+
+/** A host as the API returns it. */
+export interface HostView {
+  readonly id: number;
+  readonly name: string;
+  readonly state: HostState;
+  readonly im: HypervisorName;
+  readonly vm: HypervisorName;
+  readonly cluster: string;
+  /** Running VMs. */
+  readonly rvm: number;
+  /** CPU and memory promised to the VMs placed on the host (percent of a core, KiB). */
+  readonly allocatedCpu: number;
+  readonly allocatedMem: number;
+  /** The latest monitoring figures, if any arrived. */
+  readonly monitoring: HostMonitoring | undefined;
+  readonly capabilities: NodeCapabilities | undefined;
+  /** Milliseconds since the epoch of the last monitoring, 0 if never. */
+  readonly lastMonitored: number;
+  /** Why the host is in ERROR, when it is. */
+  readonly error: string | undefined;
+  /** The agent's incarnation while connected. */
+  readonly agentIncarnation: string | undefined;
+}
+
+export type HostStatusAction = 'enable' | 'disable' | 'offline';
+
+/** Every API method: its parameters and its result. Names follow OpenNebula's XML-RPC API. */
+export interface ApiMethods {
+  'system.version': { params: Record<string, never>; result: { version: string; protocol: number } };
+  'host.allocate': {
+    params: { name: string; im: HypervisorName; vm: HypervisorName };
+    /** The token is shown once, at creation; oned keeps only its hash. */
+    result: { id: number; token: string };
+  };
+  'hostpool.info': { params: Record<string, never>; result: HostView[] };
+  'host.info': { params: { host: string | number }; result: HostView };
+  'host.delete': { params: { host: string | number; force: boolean }; result: { id: number } };
+  'host.status': { params: { host: string | number; action: HostStatusAction }; result: HostView };
+  'host.monitor': { params: { host: string | number }; result: HostView };
+}
+
+export type ApiMethod = keyof ApiMethods;
+export type ParamsOf<K extends ApiMethod> = ApiMethods[K]['params'];
+export type ResultOf<K extends ApiMethod> = ApiMethods[K]['result'];
+
+/** A call as it travels (msgpack) from the CLI to oned. */
+export interface ApiCall {
+  readonly method: string;
+  readonly params: unknown;
+}
+
+export type ApiReply =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly details?: unknown } };
+
+/** The socket.io namespace and event of the API. */
+export const API_NAMESPACE = '/api';
+export const API_EVENT = 'call';
+/** OpenNebula's port. */
+export const DEFAULT_PORT = 2633;

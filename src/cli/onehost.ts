@@ -1,0 +1,132 @@
+import { Command } from 'commander';
+import { HOST_STAT, type HostView } from '../api/api-types.js';
+import type { GlobalOptions } from './connect.js';
+import { frontendUrl } from './connect.js';
+import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { formatKb, percent, renderTable, type Column } from './table.js';
+
+type HostRef = string | number;
+
+function hostRef(s: string): HostRef {
+  return /^\d+$/.test(s) ? Number(s) : s;
+}
+
+const COLUMNS: readonly Column<HostView>[] = [
+  { header: 'ID', value: (h) => String(h.id), right: true },
+  { header: 'NAME', value: (h) => h.name },
+  { header: 'CLUSTER', value: (h) => h.cluster },
+  { header: 'RVM', value: (h) => String(h.rvm), right: true },
+  { header: 'ALLOCATED_CPU', right: true, value: (h) => {
+    const total = h.monitoring?.TOTALCPU ?? 0;
+    return `${h.allocatedCpu} / ${total} (${percent(h.allocatedCpu, total)})`;
+  } },
+  { header: 'ALLOCATED_MEM', right: true, value: (h) => {
+    const total = h.monitoring?.TOTALMEMORY ?? 0;
+    return `${formatKb(h.allocatedMem)} / ${formatKb(total)} (${percent(h.allocatedMem, total)})`;
+  } },
+  { header: 'STAT', value: (h) => HOST_STAT[h.state] },
+];
+
+export function renderHostList(hosts: readonly HostView[]): string {
+  return renderTable(COLUMNS, hosts);
+}
+
+export function renderHost(h: HostView): string {
+  const m = h.monitoring;
+  const lines = [
+    `HOST ${h.id} INFORMATION`,
+    `ID                    : ${h.id}`,
+    `NAME                  : ${h.name}`,
+    `CLUSTER               : ${h.cluster}`,
+    `STATE                 : ${h.state}`,
+    `IM_MAD                : ${h.im}`,
+    `VM_MAD                : ${h.vm}`,
+    `LAST MONITORING TIME  : ${h.lastMonitored > 0 ? new Date(h.lastMonitored).toISOString() : '-'}`,
+  ];
+  if (h.error !== undefined) lines.push(`ERROR                 : ${h.error}`);
+  lines.push('', 'HOST SHARES', `RUNNING VMS           : ${h.rvm}`);
+  if (m !== undefined) {
+    lines.push(
+      `MEMORY`,
+      `  TOTAL               : ${formatKb(m.TOTALMEMORY)}`,
+      `  TOTAL +/- RESERVED  : ${formatKb(m.TOTALMEMORY)}`,
+      `  USED (REAL)         : ${formatKb(m.USEDMEMORY)}`,
+      `  USED (ALLOCATED)    : ${formatKb(h.allocatedMem)}`,
+      `CPU`,
+      `  TOTAL               : ${m.TOTALCPU}`,
+      `  USED (REAL)         : ${m.USEDCPU}`,
+      `  USED (ALLOCATED)    : ${h.allocatedCpu}`,
+      '',
+      'MONITORING INFORMATION',
+      ...Object.entries(m).map(([k, v]) => `${k}="${String(v)}"`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `onehost`: OpenNebula's host commands. */
+export function onehostProgram(io: CliIo): Command {
+  const program = new Command('onehost').description('Manage the hypervisor hosts').showHelpAfterError();
+  const json = (cmd: Command): Command => cmd.option('--json', 'print JSON');
+  const print = (value: unknown, asJson: boolean | undefined, text: () => string): void => {
+    io.out(asJson === true ? `${JSON.stringify(value, null, 2)}\n` : text());
+  };
+
+  withGlobalOptions(program.command('create').argument('<name>', 'host name'))
+    .description('Register a host and print how to start its node agent')
+    .option('--im <driver>', 'monitoring driver: dummy or qemu', 'qemu')
+    .option('--vm <driver>', 'hypervisor driver: dummy or qemu', 'qemu')
+    .action(async (name: string, opts: GlobalOptions & { im: string; vm: string }) => {
+      const res = await withClient(opts, (c) => c.call('host.allocate', { name, im: opts.im as 'qemu', vm: opts.vm as 'qemu' }));
+      io.out(`ID: ${res.id}\n`);
+      io.out(`Start the node agent on ${name} (the token is shown only now; keep it in a file of mode 0600):\n`);
+      io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --token ${res.token}\n`);
+    });
+
+  json(withGlobalOptions(program.command('list')))
+    .description('List the hosts')
+    .action(async (opts: GlobalOptions) => {
+      const hosts = await withClient(opts, (c) => c.call('hostpool.info', {}));
+      print(hosts, opts.json, () => renderHostList(hosts));
+    });
+
+  json(withGlobalOptions(program.command('show').argument('<host>', 'host id or name')))
+    .description('Show a host')
+    .action(async (host: string, opts: GlobalOptions) => {
+      const h = await withClient(opts, (c) => c.call('host.info', { host: hostRef(host) }));
+      print(h, opts.json, () => renderHost(h));
+    });
+
+  withGlobalOptions(program.command('delete').argument('<host>', 'host id or name'))
+    .description('Delete a host (it must have no VMs unless --force)')
+    .option('--force', 'delete even with VMs on it')
+    .action(async (host: string, opts: GlobalOptions & { force?: boolean }) => {
+      await withClient(opts, (c) => c.call('host.delete', { host: hostRef(host), force: opts.force === true }));
+    });
+
+  for (const action of ['enable', 'disable', 'offline'] as const) {
+    withGlobalOptions(program.command(action).argument('<host>', 'host id or name'))
+      .description(`${action[0]?.toUpperCase()}${action.slice(1)} a host`)
+      .action(async (host: string, opts: GlobalOptions) => {
+        await withClient(opts, (c) => c.call('host.status', { host: hostRef(host), action }));
+      });
+  }
+
+  withGlobalOptions(program.command('top'))
+    .description('List the hosts, refreshed until interrupted')
+    .option('--delay <seconds>', 'refresh interval', '2')
+    .option('--count <n>', 'stop after n refreshes (default: never)')
+    .action(async (opts: GlobalOptions & { delay: string; count?: string }) => {
+      const delayMs = Math.max(0.2, Number(opts.delay)) * 1000;
+      const count = opts.count === undefined ? Infinity : Number(opts.count);
+      await withClient(opts, async (c) => {
+        for (let i = 0; i < count; i++) {
+          const hosts = await c.call('hostpool.info', {});
+          io.out(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderHostList(hosts)}`);
+          if (i + 1 < count) await new Promise((r) => setTimeout(r, delayMs));
+        }
+      });
+    });
+
+  return program;
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { isNepheleError } from '../errors.js';
+import { connect, type GlobalOptions } from './connect.js';
+import type { ApiClient } from './api-client.js';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** The options every command takes. */
+export function withGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'oned URL (default $NEPHELE_URL or http://127.0.0.1:2633)')
+    .option('--user <name>', 'user name (default from $NEPHELE_AUTH or ~/.nephele/auth)')
+    .option('--password <password>', 'password');
+}
+
+/** Runs `fn` with a connected client and closes it. */
+export async function withClient<T>(opts: GlobalOptions, fn: (client: ApiClient) => Promise<T>): Promise<T> {
+  const client = await connect(opts);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** Parses argv and runs; a coded error prints `[CODE] message` and exits 1. */
+export async function runCli(program: Command, argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  program.exitOverride();
+  program.configureOutput({ writeOut: io.out, writeErr: io.err });
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (isNepheleError(err)) {
+      io.err(`[${err.code}] ${err.message}\n`);
+      return 1;
+    }
+    io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

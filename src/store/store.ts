@@ -1,0 +1,305 @@
+import { Level, type BatchOperation } from 'level';
+import type { Logger } from 'pino';
+import { NepheleError } from '../errors.js';
+import { assertId, decodeId, decodeValue, encodeId, encodeValue, idRange } from './codec.js';
+import { ENTITY_KINDS, isEntityKind, type EntityKind } from './entity-kind.js';
+import { GroupCommit } from './group-commit.js';
+import { IdCounters } from './id-counters.js';
+
+export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
+
+export type StoreOp =
+  | { readonly type: 'put'; readonly kind: EntityKind; readonly id: number; readonly value: unknown }
+  | { readonly type: 'del'; readonly kind: EntityKind; readonly id: number };
+
+export interface StoreOptions {
+  log?: Logger;
+  /**
+   * Sync each batch to disk (fsync) before its writes resolve, so that a
+   * resolved write survives a machine crash, not only a process crash. Group
+   * commit makes this one fsync per batch, not per write.
+   * @default true
+   */
+  sync?: boolean;
+}
+
+export interface ListOptions {
+  /** Only ids greater than this: pass the last id of the previous page. */
+  gt?: number;
+  /** Only ids less than this: the previous page's last id when paging in reverse. */
+  lt?: number;
+  /** @default Infinity */
+  limit?: number;
+  /** Highest id first. @default false */
+  reverse?: boolean;
+}
+
+export interface Entry<T> {
+  id: number;
+  value: T;
+}
+
+type Db = Level<string, Uint8Array>;
+type LevelOp = BatchOperation<Db, string, Uint8Array>;
+
+const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
+const openSublevel = (db: Db, kind: EntityKind) => db.sublevel<string, Uint8Array>(kind, ENCODINGS);
+type Sublevel = ReturnType<typeof openSublevel>;
+/** The counter of `kind` lives in `meta` under this key, outside the numeric key range. */
+const counterKey = (kind: EntityKind): string => `next-id/${kind}`;
+
+/**
+ * The embedded store: one LevelDB sublevel per entity kind, numeric ids,
+ * msgpack values.
+ *
+ * Writes (`put`, `del`, `batch`, and the id counters) go through group
+ * commit: those issued in one event-loop turn are written as one LevelDB
+ * batch and each resolves when that batch is on disk. Batches are written
+ * one at a time, in order, so two writes to one key land in the order they
+ * were issued, awaited or not. Reads go straight to LevelDB: they see every
+ * write whose promise has resolved, and may or may not see one still pending.
+ */
+export class Store {
+  private state: StoreStatus = 'opening';
+  private readonly db: Db;
+  private readonly subs: ReadonlyMap<EntityKind, Sublevel>;
+  private readonly log: Logger | undefined;
+  private readonly sync: boolean;
+  private readonly queue: GroupCommit<LevelOp>;
+  private readonly ids = new IdCounters();
+  private reads = 0;
+  private readsIdle: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(db: Db, options: StoreOptions) {
+    this.db = db;
+    this.log = options.log;
+    this.sync = options.sync ?? true;
+    this.subs = new Map(ENTITY_KINDS.map((kind) => [kind, openSublevel(db, kind)]));
+    this.queue = new GroupCommit((ops) => this.write(ops));
+  }
+
+  /** Opens (creating if need be) the store in directory `dir`. */
+  static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
+    const store = new Store(new Level<string, Uint8Array>(dir, ENCODINGS), options);
+    try {
+      await store.db.open();
+      await store.loadCounters();
+    } catch (err) {
+      store.state = 'closed';
+      await store.db.close().catch(() => undefined);
+      throw err;
+    }
+    store.state = 'open';
+    store.log?.info({ dir, nextIds: store.ids.toJSON() }, 'store open');
+    return store;
+  }
+
+  get status(): StoreStatus {
+    return this.state;
+  }
+
+  get<T>(kind: EntityKind, id: number): Promise<T | undefined> {
+    return this.read(async () => {
+      assertId(id);
+      const bytes: Uint8Array | undefined = await this.sub(kind).get(encodeId(id));
+      return bytes === undefined ? undefined : decodeValue<T>(bytes);
+    });
+  }
+
+  /**
+   * Entities of `kind` in id order, from one snapshot.
+   * Cost: one LevelDB iterator, O(entries returned).
+   */
+  list<T>(kind: EntityKind, options: ListOptions = {}): Promise<Entry<T>[]> {
+    return this.read(async () => {
+      const { gt, lt, limit = Infinity, reverse = false } = options;
+      if (gt !== undefined) assertId(gt, 'gt');
+      if (lt !== undefined) assertId(lt, 'lt');
+      if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit >= 0))) {
+        throw new TypeError(`limit must be a non-negative integer or Infinity, got ${String(limit)}`);
+      }
+      if (limit === 0) return [];
+      const entries = await this.sub(kind)
+        .iterator({ ...idRange(gt, lt), limit: limit === Infinity ? -1 : limit, reverse })
+        .all();
+      return entries.map(([key, bytes]) => ({ id: decodeId(key), value: decodeValue<T>(bytes) }));
+    });
+  }
+
+  /**
+   * How many entities of `kind` there are. Counted, not kept: a kept count
+   * would need a read before every put to tell an insert from an overwrite.
+   * Cost: a scan of every key of the kind, O(entities); values are not decoded.
+   */
+  count(kind: EntityKind): Promise<number> {
+    return this.read(async () => {
+      const keys = this.sub(kind).keys(idRange());
+      let n = 0;
+      try {
+        for (let chunk = await keys.nextv(1000); chunk.length > 0; chunk = await keys.nextv(1000)) {
+          n += chunk.length;
+        }
+      } finally {
+        await keys.close();
+      }
+      return n;
+    });
+  }
+
+  put(kind: EntityKind, id: number, value: unknown): Promise<void> {
+    return this.batch([{ type: 'put', kind, id, value }]);
+  }
+
+  del(kind: EntityKind, id: number): Promise<void> {
+    return this.batch([{ type: 'del', kind, id }]);
+  }
+
+  /**
+   * Writes `ops` atomically: all or none. They are checked and encoded before
+   * anything is queued, so one bad op rejects this call alone and leaves
+   * other writes of the same group commit alone.
+   */
+  batch(ops: readonly StoreOp[]): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(closedError());
+    let levelOps: LevelOp[];
+    try {
+      levelOps = ops.map((op) => this.toLevelOp(op));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // An id chosen by the caller (oneadmin is user 0) is never handed out by nextId.
+    for (const op of ops) if (op.type === 'put') this.ids.cover(op.kind, op.id);
+    return this.queue.add(levelOps);
+  }
+
+  /**
+   * Allocates the next id of `kind` and resolves once the counter is on
+   * disk: the id is never handed out again, even after a restart, and may be
+   * shown to anyone at once. Ids start at 0, stay above every id already
+   * put, and only grow; an id whose entity is never written is skipped, as
+   * OpenNebula skips VM ids. Concurrent callers get distinct ids, and the
+   * counter is written once per batch however many ids it allocated.
+   */
+  nextId(kind: EntityKind): Promise<number> {
+    let id: number;
+    try {
+      id = this.reserveId(kind);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.queue.commit().then(() => id);
+  }
+
+  /**
+   * Allocates the next id of `kind` synchronously. Its counter write joins
+   * the batch now being gathered, so a write issued in the same turn lands
+   * in the same LevelDB batch, atomically with it:
+   *
+   * ```ts
+   * const id = store.reserveId('vms');
+   * await store.batch([
+   *   { type: 'put', kind: 'vms', id, value: vm },
+   *   { type: 'put', kind: 'history', id: historyId, value: record },
+   * ]);
+   * ```
+   *
+   * Any later write is in that batch or a later one, so the counter is never
+   * on disk after an entity that uses the id. Until such a write resolves,
+   * the id is not durable: keep it to yourself (`nextId` if it must escape).
+   * Throws STORE_CLOSED when the store is not open.
+   */
+  reserveId(kind: EntityKind): number {
+    if (this.state !== 'open') throw closedError();
+    this.sub(kind);
+    const id = this.ids.reserve(kind);
+    // A reserve not followed by any write must still reach disk.
+    this.queue.commit().catch(() => undefined);
+    return id;
+  }
+
+  /**
+   * Finishes the writes already accepted and the reads in progress, then
+   * closes LevelDB. Calls made from now on reject with STORE_CLOSED.
+   */
+  close(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closing';
+    try {
+      await this.queue.drain();
+      if (this.reads > 0) await new Promise<void>((resolve) => (this.readsIdle = resolve));
+    } finally {
+      await this.db.close();
+      this.state = 'closed';
+      this.log?.info('store closed');
+    }
+  }
+
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.state !== 'open') throw closedError();
+    this.reads++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.reads === 0) this.readsIdle?.();
+    }
+  }
+
+  /** Writes one group-commit batch, with the id counters that moved since the last. */
+  private async write(ops: LevelOp[]): Promise<void> {
+    const counters = this.ids.take();
+    const meta = this.sub('meta');
+    for (const [kind, next] of counters) {
+      ops.push({ type: 'put', sublevel: meta, key: counterKey(kind), value: encodeValue(next) });
+    }
+    try {
+      await this.db.batch(ops, { sync: this.sync });
+    } catch (err) {
+      // The counters must reach disk with a later batch, or an id could come round again.
+      this.ids.giveBack(counters);
+      this.log?.error({ err, ops: ops.length }, 'store batch failed');
+      throw err;
+    }
+  }
+
+  /**
+   * The next id of each kind is one past the higher of its counter and its
+   * highest key. Puts keep the counter above every id they write, so the
+   * keys only matter for data the counter never saw (an import, a restore).
+   */
+  private async loadCounters(): Promise<void> {
+    const meta = this.sub('meta');
+    for (const kind of ENTITY_KINDS) {
+      const stored = await meta.get(counterKey(kind));
+      const last = await this.sub(kind).keys({ ...idRange(), reverse: true, limit: 1 }).all();
+      const fromCounter = stored === undefined ? 0 : decodeValue<number>(stored);
+      const fromKeys = last[0] === undefined ? 0 : decodeId(last[0]) + 1;
+      this.ids.init(kind, Math.max(fromCounter, fromKeys));
+    }
+  }
+
+  private toLevelOp(op: StoreOp): LevelOp {
+    const sublevel = this.sub(op.kind);
+    assertId(op.id);
+    const key = encodeId(op.id);
+    if (op.type === 'del') return { type: 'del', sublevel, key };
+    if (op.type !== 'put') throw new TypeError(`op type must be 'put' or 'del', got ${String((op as { type: unknown }).type)}`);
+    if (op.value === undefined) throw new TypeError('a put needs a value; use del to remove');
+    return { type: 'put', sublevel, key, value: encodeValue(op.value) };
+  }
+
+  private sub(kind: EntityKind): Sublevel {
+    const sub = isEntityKind(kind) ? this.subs.get(kind) : undefined;
+    if (sub === undefined) throw new TypeError(`unknown entity kind ${String(kind)}`);
+    return sub;
+  }
+}
+
+function closedError(): NepheleError {
+  return new NepheleError('STORE_CLOSED', 'The store is not open.');
+}
