@@ -32,6 +32,8 @@ export class ApiClient {
     const socket = io(`${base}${API_NAMESPACE}`, {
       auth: { user: options.user, password: options.password },
       reconnection: false,
+      // Never share a connection with another client in this process.
+      forceNew: true,
       timeout: timeoutMs,
       transports: ['websocket'],
     });

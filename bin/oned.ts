@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { parseListen, positiveInt } from '../src/cli/args.js';
+import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
+import { startOned } from '../src/oned/oned.js';
+import { defaultHypervisor } from '../src/oned/probe.js';
+
+const program = new Command('oned')
+  .description('The Nephele front-end daemon')
+  .option('--data-dir <dir>', 'where oned keeps its store and secrets', process.env.NEPHELE_DATA_DIR ?? '/var/lib/nephele')
+  .option('--listen <host:port>', 'address for the API and the node agents', '127.0.0.1:2633')
+  .option('--local', 'also run a node agent for this machine, registered as host localhost')
+  .addOption(new Option('--vm <driver>', 'with --local: the hypervisor driver (default: qemu where it works here, else dummy)').choices(['dummy', 'qemu']))
+  .option('--heartbeat-ms <ms>', 'link heartbeat period', '2000')
+  .option('--lost-after-ms <ms>', 'silence after which an agent counts as lost (default 3 heartbeats)')
+  .option('--monitor-interval-ms <ms>', 'with --local: how often the agent pushes monitoring', '10000')
+  .option('--log-level <level>', 'pino log level', 'info')
+  .parse();
+
+const o = program.opts<{
+  dataDir: string; listen: string; local?: boolean; vm?: 'dummy' | 'qemu'; heartbeatMs: string;
+  lostAfterMs?: string; monitorIntervalMs: string; logLevel: string;
+}>();
+const log = pino({ level: o.logLevel });
+
+try {
+  const { host, port } = parseListen(o.listen);
+  const heartbeatMs = positiveInt(o.heartbeatMs, '--heartbeat-ms', 10);
+  const oned = await startOned({
+    dataDir: o.dataDir,
+    host,
+    port,
+    heartbeatMs,
+    lostAfterMs: o.lostAfterMs === undefined ? 3 * heartbeatMs : positiveInt(o.lostAfterMs, '--lost-after-ms', 10),
+    log,
+  });
+  let agent: LocalAgent | undefined;
+  if (o.local === true) {
+    const hypervisor = o.vm ?? (await defaultHypervisor(log));
+    agent = await ensureLocalAgent(oned, {
+      dataDir: o.dataDir, hypervisor, log, monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
+    });
+    process.stdout.write([
+      '',
+      `Nephele is up: oned at ${oned.url}, host "localhost" (id ${agent.hostId}, HYPERVISOR=${hypervisor}).`,
+      `Credentials of oneadmin: ${oned.authFile}. In another terminal:`,
+      `  export NEPHELE_URL=${oned.url} NEPHELE_AUTH=${oned.authFile}`,
+      '  node dist/bin/onehost.js list',
+      'Ctrl-C stops oned and the local agent.',
+      '',
+    ].join('\n'));
+  }
+  const stop = (): void => {
+    agent?.stop();
+    oned.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  log.fatal({ err }, 'oned could not start');
+  process.exitCode = 1;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { startAgent } from '../nodes/agent.js';
+import { positiveInt } from '../src/cli/args.js';
+
+const program = new Command('onenode')
+  .description('The Nephele node agent: runs VMs on this host for oned')
+  .requiredOption('--frontend <url>', "oned's URL, e.g. http://10.0.0.1:2633")
+  .requiredOption('--host-id <id>', 'this host\'s id in oned (onehost create prints it)')
+  .option('--token <token>', 'the host token (visible in ps: prefer --token-file or $NEPHELE_TOKEN)')
+  .option('--token-file <file>', 'a file holding the host token')
+  .option('--data-dir <dir>', 'where the agent keeps its state', '/var/lib/nephele/node')
+  .addOption(new Option('--vm <driver>', 'hypervisor driver').choices(['dummy', 'qemu']).default('dummy'))
+  .option('--monitor-interval-ms <ms>', 'how often to push monitoring', '10000')
+  .option('--log-level <level>', 'pino log level', 'info')
+  .parse();
+
+const o = program.opts<{
+  frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
+  vm: 'dummy' | 'qemu'; monitorIntervalMs: string; logLevel: string;
+}>();
+const token = o.token ?? process.env.NEPHELE_TOKEN ?? (o.tokenFile === undefined ? undefined : (await readFile(o.tokenFile, 'utf8')).trim());
+if (token === undefined || token === '') {
+  program.error('a token is required: --token-file, $NEPHELE_TOKEN or --token');
+}
+
+const log = pino({ level: o.logLevel });
+try {
+  const agent = await startAgent({
+    frontend: o.frontend,
+    hostId: positiveInt(o.hostId, '--host-id', 0),
+    token: token as string,
+    dataDir: o.dataDir,
+    hypervisor: o.vm,
+    monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
+    log,
+  });
+  const stop = (): void => { agent.stop().then(() => process.exit(0), () => process.exit(1)); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  log.fatal({ err }, 'onenode could not start');
+  process.exitCode = 1;
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ActorSystem, type ActorRef } from '../src/actors/index.js';
+import { systemClock } from '../src/actors/clock.js';
+import type { HypervisorName, NodeCapabilities } from '../src/protocol/domain.js';
+import { Link } from '../src/protocol/link.js';
+import { DummyHypervisor } from './drivers/dummy-hypervisor.js';
+import { openNebulaArch } from './drivers/host-arch.js';
+import { ProcMonitoring } from './drivers/proc-monitoring.js';
+import type { HypervisorDriver, MonitoringDriver } from './drivers/types.js';
+import { FrontendClient } from './frontend-client.js';
+import { NodeActor, type NodeMsg } from './node-actor.js';
+import { acquirePidfile } from './pidfile.js';
+import { VmLedger } from './vm-ledger.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentConfig {
+  readonly frontend: string;
+  readonly hostId: number;
+  readonly token: string;
+  readonly dataDir: string;
+  readonly hypervisor: HypervisorName;
+  /** @default 10000 */
+  readonly monitorIntervalMs: number;
+  readonly log: Logger;
+}
+
+export interface Agent {
+  readonly incarnation: string;
+  readonly node: ActorRef<NodeMsg>;
+  stop(): Promise<void>;
+}
+
+function drivers(config: AgentConfig): { hypervisor: HypervisorDriver; monitoring: MonitoringDriver } {
+  if (config.hypervisor === 'dummy') {
+    const dummy = new DummyHypervisor({ hostname: hostname() });
+    return { hypervisor: dummy, monitoring: dummy };
+  }
+  // The qemu driver is its own issue; until then the agent refuses to pretend.
+  throw new TypeError('the qemu hypervisor driver is not built yet; run with --vm dummy');
+}
+
+/**
+ * Starts a node agent: one per data directory (a pidfile guards it), a node
+ * actor over the drivers, and a link that dials oned and redials forever.
+ */
+export async function startAgent(config: AgentConfig): Promise<Agent> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const releasePidfile = await acquirePidfile(join(config.dataDir, 'onenode.pid'));
+  const incarnation = randomUUID();
+  const log = config.log.child({ hostId: config.hostId, incarnation });
+  const ledger = await VmLedger.open(join(config.dataDir, 'ledger.json'));
+  const { hypervisor } = drivers(config);
+  await hypervisor.open();
+  const monitoring: MonitoringDriver = config.hypervisor === 'dummy'
+    ? (hypervisor as DummyHypervisor)
+    : new ProcMonitoring({ hypervisor: config.hypervisor, runningVms: async () => (await hypervisor.list()).filter((vm) => vm.state === 'running').length });
+  const capacity = hypervisor.capacity();
+  const capabilities: NodeCapabilities = {
+    hypervisors: ['dummy'],
+    hypervisor: config.hypervisor,
+    arch: openNebulaArch(),
+    cpus: capacity.cpus,
+    memoryKb: capacity.memoryKb,
+    hostname: hostname(),
+    version: AGENT_VERSION,
+  };
+
+  const system = new ActorSystem({ logger: log, name: 'onenode' });
+  let nodeRef: ActorRef<NodeMsg> | undefined;
+  const link = new Link<'node'>({
+    side: 'node',
+    name: 'oned',
+    incarnation,
+    clock: systemClock,
+    log: log.child({ actor: 'link' }),
+    onCommand: (cmd) => nodeRef?.tell({ type: 'command', cmd }),
+    onRequest: (req) => (nodeRef as ActorRef<NodeMsg>).ask({ type: 'request', req }, { timeoutMs: 60_000 }),
+    // Monitoring goes out as soon as oned has answered the handshake.
+    onResumed: () => nodeRef?.tell({ type: 'connected' }),
+  });
+  nodeRef = system.spawn<NodeMsg>((ctx) => new NodeActor(ctx, {
+    incarnation,
+    hypervisor,
+    monitoring,
+    ledger,
+    frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
+    monitorIntervalMs: config.monitorIntervalMs,
+  }), { name: 'node' });
+  const client = new FrontendClient({
+    url: config.frontend,
+    hostId: config.hostId,
+    token: config.token,
+    capabilities,
+    link,
+    clock: systemClock,
+    log,
+  });
+  // The kernel's timers do not hold the process open; a running agent must.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  client.start();
+  log.info({ frontend: config.frontend, hypervisor: config.hypervisor, pid: process.pid }, 'onenode started');
+
+  return {
+    incarnation,
+    node: nodeRef,
+    async stop() {
+      client.close();
+      link.close();
+      await system.shutdown();
+      await hypervisor.close();
+      clearInterval(keepAlive);
+      await releasePidfile();
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor, ActorContext } from '../actors/index.js';
+import type { HostStatusAction, HostView, HostState } from '../api/api-types.js';
+import { NepheleError } from '../errors.js';
+import type { HostMonitoring, NodeCapabilities } from '../protocol/domain.js';
+import { Link } from '../protocol/link.js';
+import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend, VmOpResult } from '../protocol/messages.js';
+import type { Store } from '../store/index.js';
+import { tokenMatches, type HostRecord } from './host-record.js';
+
+/** One agent connection as the gateway hands it over. */
+export interface NodeConnection {
+  readonly id: string;
+  send(data: Uint8Array): void;
+  close(reason: string): void;
+  /** Where inbound transport messages go from now on. */
+  setReceiver(fn: (data: Uint8Array) => void): void;
+}
+
+export type HostMsg =
+  | { readonly type: 'info' }
+  | { readonly type: 'record' }
+  | { readonly type: 'status'; readonly action: HostStatusAction }
+  | { readonly type: 'monitor' }
+  | { readonly type: 'verify'; readonly token: string }
+  | { readonly type: 'connect'; readonly conn: NodeConnection; readonly hello: NodeHello }
+  | { readonly type: 'disconnect'; readonly conn: NodeConnection; readonly reason: string }
+  | { readonly type: 'lost'; readonly linkId: string }
+  | { readonly type: 'node_event'; readonly msg: NodeToFrontend }
+  /** A command for the node, delivered at least once (VM actors send these). */
+  | { readonly type: 'command'; readonly cmd: NodeCommand }
+  /** A request to the node; answered with the node's reply. */
+  | { readonly type: 'request'; readonly req: NodeRequest; readonly timeoutMs?: number }
+  /** The node's last word on an operation, if it came. */
+  | { readonly type: 'op_result'; readonly opId: string }
+  /** Forgets the link, as a restarted oned would: the agent redials and resumes against a new one. */
+  | { readonly type: 'drop_link' };
+
+export interface HostActorDeps {
+  readonly store: Store;
+  /** Heartbeat period and the silence after which the agent counts as lost. */
+  readonly heartbeatMs: number;
+  readonly lostAfterMs: number;
+}
+
+/**
+ * One per host: owns the host's record, its link to the node agent and its
+ * state. The agent dials in through the gateway, which hands the connection
+ * here; a lost agent puts the host in ERROR, its return puts it back to
+ * MONITORED. A restarted HostActor starts a new link (a new incarnation), so
+ * the agent resumes against it as against a restarted front-end.
+ */
+export class HostActor implements Actor<HostMsg> {
+  private readonly ctx: ActorContext<HostMsg>;
+  private readonly deps: HostActorDeps;
+  private readonly hostId: number;
+  private record!: HostRecord;
+  private link: Link<'frontend'> | undefined;
+  private conn: NodeConnection | undefined;
+  private monitoring: HostMonitoring | undefined;
+  private capabilities: NodeCapabilities | undefined;
+  private lastMonitored = 0;
+  private error: string | undefined;
+  private everConnected = false;
+  /** The latest outcomes by opId, bounded; the VM actors take over this routing later. */
+  private readonly opResults = new Map<string, VmOpResult>();
+
+  constructor(ctx: ActorContext<HostMsg>, hostId: number, deps: HostActorDeps) {
+    this.ctx = ctx;
+    this.hostId = hostId;
+    this.deps = deps;
+  }
+
+  async preStart(): Promise<void> {
+    const record = await this.deps.store.get<HostRecord>('hosts', this.hostId);
+    if (record === undefined) throw new NepheleError('HOST_NOT_FOUND', `host ${this.hostId} is not in the store`);
+    this.record = record;
+  }
+
+  postStop(): void {
+    this.dropLink('host actor stopped');
+  }
+
+  async receive(msg: HostMsg): Promise<unknown> {
+    switch (msg.type) {
+      case 'info':
+        return this.view();
+      case 'record':
+        return this.record;
+      case 'verify':
+        return tokenMatches(msg.token, this.record);
+      case 'status':
+        return this.setStatus(msg.action);
+      case 'monitor':
+        return this.monitorNow();
+      case 'connect':
+        this.attach(msg.conn, msg.hello);
+        return undefined;
+      case 'disconnect':
+        if (msg.conn === this.conn) this.detach(`agent disconnected: ${msg.reason}`);
+        return undefined;
+      case 'lost':
+        if (this.link !== undefined && this.link.incarnation === msg.linkId) this.detach('agent lost: no heartbeat');
+        return undefined;
+      case 'node_event':
+        this.onNodeEvent(msg.msg);
+        return undefined;
+      case 'command':
+        (this.link ??= this.newLink()).tell(msg.cmd);
+        return undefined;
+      case 'request': {
+        const link = this.link;
+        if (link === undefined) throw new NepheleError('LINK_DOWN', `the agent of host ${this.record.name} is not connected`);
+        return this.ctx.detach(link.ask(msg.req, { timeoutMs: msg.timeoutMs ?? 10_000 }));
+      }
+      case 'op_result':
+        return this.opResults.get(msg.opId);
+      case 'drop_link':
+        this.dropLink('link reset');
+        return undefined;
+    }
+  }
+
+  private attach(conn: NodeConnection, hello: NodeHello): void {
+    if (this.conn !== undefined && this.conn !== conn) this.conn.close('replaced by a newer connection of the same host');
+    this.conn = conn;
+    const link = (this.link ??= this.newLink());
+    conn.setReceiver((data) => link.receive(data));
+    link.attach({ send: (data) => conn.send(data), close: (reason) => conn.close(reason) });
+    link.resume(hello.incarnation, hello.recvSeq);
+    this.capabilities = hello.capabilities;
+    this.error = undefined;
+    this.everConnected = true;
+    this.ctx.log.info({ incarnation: hello.incarnation, version: hello.capabilities.version }, 'node agent connected');
+  }
+
+  private detach(why: string): void {
+    this.link?.detach();
+    this.conn = undefined;
+    this.error = why;
+    this.ctx.log.warn({ reason: why }, 'host in ERROR');
+  }
+
+  private dropLink(reason: string): void {
+    this.conn?.close(reason);
+    this.conn = undefined;
+    this.link?.close();
+    this.link = undefined;
+  }
+
+  private newLink(): Link<'frontend'> {
+    const self = this.ctx.self;
+    const linkId = randomUUID();
+    return new Link<'frontend'>({
+      side: 'frontend',
+      name: `host-${this.hostId}`,
+      incarnation: linkId,
+      clock: this.ctx.clock,
+      log: this.ctx.log,
+      heartbeatMs: this.deps.heartbeatMs,
+      lostAfterMs: this.deps.lostAfterMs,
+      onCommand: (msg) => self.tell({ type: 'node_event', msg }),
+      onEvent: (msg) => self.tell({ type: 'node_event', msg }),
+      onRequest: () => { throw new NepheleError('UNKNOWN_MESSAGE', 'oned answers no requests from nodes'); },
+      onLost: () => self.tell({ type: 'lost', linkId }),
+    });
+  }
+
+  private onNodeEvent(msg: NodeToFrontend): void {
+    if (msg.type === 'host.monitoring') {
+      this.monitoring = msg.figures;
+      this.lastMonitored = Date.now();
+    }
+    if (msg.type === 'vm.op_result') {
+      this.opResults.delete(msg.opId);
+      this.opResults.set(msg.opId, msg);
+      if (this.opResults.size > 10_000) this.opResults.delete(this.opResults.keys().next().value as string);
+    }
+    // vm.state goes to the VM actors once they exist (VM life cycle issue).
+  }
+
+  private async monitorNow(): Promise<HostView> {
+    const link = this.link;
+    if (link === undefined || !link.ready) {
+      throw new NepheleError('LINK_DOWN', `the agent of host ${this.record.name} is not connected`);
+    }
+    const figures = await link.ask({ type: 'host.monitor' }, { timeoutMs: 10_000 });
+    this.monitoring = figures;
+    this.lastMonitored = Date.now();
+    return this.view();
+  }
+
+  private async setStatus(action: HostStatusAction): Promise<HostView> {
+    const admin = action === 'enable' ? 'enabled' : action === 'disable' ? 'disabled' : 'offline';
+    if (admin !== this.record.admin) {
+      const next: HostRecord = { ...this.record, admin };
+      await this.deps.store.put('hosts', this.hostId, next);
+      this.record = next;
+    }
+    return this.view();
+  }
+
+  private state(): HostState {
+    if (this.record.admin === 'offline') return 'OFFLINE';
+    if (this.record.admin === 'disabled') return 'DISABLED';
+    if (this.link?.ready === true && this.monitoring !== undefined) return 'MONITORED';
+    if (this.everConnected && this.conn === undefined) return 'ERROR';
+    return 'INIT';
+  }
+
+  private view(): HostView {
+    return {
+      id: this.record.id,
+      name: this.record.name,
+      state: this.state(),
+      im: this.record.im,
+      vm: this.record.vm,
+      cluster: this.record.cluster,
+      rvm: this.monitoring?.RUNNING_VMS ?? 0,
+      allocatedCpu: 0,
+      allocatedMem: 0,
+      monitoring: this.monitoring,
+      capabilities: this.capabilities,
+      lastMonitored: this.lastMonitored,
+      error: this.state() === 'ERROR' ? this.error : undefined,
+      agentIncarnation: this.conn === undefined ? undefined : this.link?.peerIncarnation,
+    };
+  }
+}

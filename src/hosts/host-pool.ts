@@ -1,0 +1,121 @@
+import type { Actor, ActorContext, ActorRef, DynamicSupervisorMsg } from '../actors/index.js';
+import type { HostView } from '../api/api-types.js';
+import { randomSecret } from '../auth/password.js';
+import { NepheleError } from '../errors.js';
+import type { HypervisorName } from '../protocol/domain.js';
+import type { Store } from '../store/index.js';
+import type { HostMsg } from './host-actor.js';
+import { hashToken, type HostRecord } from './host-record.js';
+
+export type HostPoolMsg =
+  | { readonly type: 'allocate'; readonly name: string; readonly im: HypervisorName; readonly vm: HypervisorName }
+  | { readonly type: 'list' }
+  | { readonly type: 'get'; readonly host: string | number }
+  | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
+  | { readonly type: 'rotate_token'; readonly host: string | number }
+  | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string };
+
+export interface HostPoolDeps {
+  readonly store: Store;
+  /** The dynamic supervisor that runs one HostActor per host id. */
+  readonly supervisor: () => ActorRef<DynamicSupervisorMsg<number>>;
+}
+
+/**
+ * The registry of hosts: allocates ids, keeps names unique, starts and
+ * stops the HostActors, and tells the gateway which actor an agent belongs
+ * to. Serialising these through one actor is what keeps two `onehost create`
+ * of the same name from both succeeding.
+ */
+export class HostPool implements Actor<HostPoolMsg> {
+  private readonly ctx: ActorContext<HostPoolMsg>;
+  private readonly deps: HostPoolDeps;
+  private readonly byId = new Map<number, { name: string; ref: ActorRef<HostMsg> }>();
+  private readonly byName = new Map<string, number>();
+
+  constructor(ctx: ActorContext<HostPoolMsg>, deps: HostPoolDeps) {
+    this.ctx = ctx;
+    this.deps = deps;
+  }
+
+  async preStart(): Promise<void> {
+    const records = await this.deps.store.list<HostRecord>('hosts');
+    for (const { value } of records) await this.startHost(value.id, value.name);
+    this.ctx.log.info({ hosts: records.length }, 'hosts loaded');
+  }
+
+  async receive(msg: HostPoolMsg): Promise<unknown> {
+    switch (msg.type) {
+      case 'allocate':
+        return this.allocate(msg.name, msg.im, msg.vm);
+      case 'list':
+        return Promise.all([...this.byId.values()].map((h) => h.ref.ask<HostView>({ type: 'info' })));
+      case 'get':
+        return this.find(msg.host).ref;
+      case 'delete':
+        return this.delete(msg.host, msg.force);
+      case 'rotate_token':
+        return this.rotateToken(msg.host);
+      case 'resolve_agent': {
+        const host = this.byId.get(msg.hostId);
+        const ok = host !== undefined && (await host.ref.ask<boolean>({ type: 'verify', token: msg.token }));
+        if (!ok || host === undefined) throw new NepheleError('AUTH_FAILED', `wrong host id or token for host ${msg.hostId}`);
+        return host.ref;
+      }
+    }
+  }
+
+  private async allocate(name: string, im: HypervisorName, vm: HypervisorName): Promise<{ id: number; token: string }> {
+    if (this.byName.has(name)) throw new NepheleError('NAME_TAKEN', `a host named ${name} exists`, { details: { name } });
+    const token = randomSecret();
+    const id = this.deps.store.reserveId('hosts');
+    const record: HostRecord = {
+      id, name, im, vm, cluster: 'default', admin: 'enabled', tokenHash: hashToken(token), createdAt: Date.now(),
+    };
+    await this.deps.store.batch([{ type: 'put', kind: 'hosts', id, value: record }]);
+    await this.startHost(id, name);
+    this.ctx.log.info({ hostId: id }, 'host allocated');
+    return { id, token };
+  }
+
+  private async delete(ref: string | number, force: boolean): Promise<{ id: number }> {
+    const host = this.find(ref);
+    const view = await host.ref.ask<HostView>({ type: 'info' });
+    if (view.rvm > 0 && !force) {
+      throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, {
+        details: { rvm: view.rvm },
+      });
+    }
+    await this.deps.supervisor().ask({ type: 'terminate_child', ref: host.ref });
+    await this.deps.store.del('hosts', view.id);
+    this.byId.delete(view.id);
+    this.byName.delete(view.name);
+    this.ctx.log.info({ hostId: view.id }, 'host deleted');
+    return { id: view.id };
+  }
+
+  /** A new token for a host whose token was lost (the local agent's, say). */
+  private async rotateToken(ref: string | number): Promise<{ id: number; token: string }> {
+    const host = this.find(ref);
+    const record = await host.ref.ask<HostRecord>({ type: 'record' });
+    const token = randomSecret();
+    await this.deps.store.put('hosts', record.id, { ...record, tokenHash: hashToken(token) });
+    // The actor reloads its record on restart; a stop and start is the simplest way to get there.
+    await this.deps.supervisor().ask({ type: 'terminate_child', ref: host.ref });
+    await this.startHost(record.id, record.name);
+    return { id: record.id, token };
+  }
+
+  private async startHost(id: number, name: string): Promise<void> {
+    const ref = await this.deps.supervisor().ask<ActorRef<HostMsg>>({ type: 'start_child', args: id, name: `host-${id}` });
+    this.byId.set(id, { name, ref });
+    this.byName.set(name, id);
+  }
+
+  private find(ref: string | number): { name: string; ref: ActorRef<HostMsg> } {
+    const id = typeof ref === 'number' ? ref : this.byName.get(ref);
+    const host = id === undefined ? undefined : this.byId.get(id);
+    if (host === undefined) throw new NepheleError('HOST_NOT_FOUND', `no host ${ref}`, { details: { host: ref } });
+    return host;
+  }
+}

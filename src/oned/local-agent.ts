@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { isNepheleError } from '../errors.js';
+import { isAlive, readPid } from '../../nodes/pidfile.js';
+import type { HypervisorName } from '../protocol/domain.js';
+import type { Oned } from './oned.js';
+import type { HostPoolMsg } from '../hosts/host-pool.js';
+import type { ActorRef } from '../actors/index.js';
+import { writeSecretFile } from '../auth/auth-file.js';
+
+export interface LocalAgentOptions {
+  readonly dataDir: string;
+  readonly hypervisor: HypervisorName;
+  readonly monitorIntervalMs: number;
+  readonly log: Logger;
+}
+
+export interface LocalAgent {
+  readonly hostId: number;
+  readonly pid: number;
+  /** Stops the agent (SIGTERM). */
+  stop(): void;
+}
+
+export const LOCAL_HOST = 'localhost';
+
+/**
+ * `oned --local`: this machine is also a host. Registers `localhost` on first
+ * start, keeps its token in the data directory (mode 0600), and starts its
+ * agent detached — unless the agent from an earlier oned still runs, which
+ * is what happens after oned was killed: then that agent is kept, and it
+ * dials the new oned by itself.
+ */
+export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): Promise<LocalAgent> {
+  const dir = join(options.dataDir, 'local-agent');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tokenFile = join(dir, 'token');
+  const pool = oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
+
+  let hostId: number;
+  try {
+    const ref = await pool.ask<ActorRef<unknown>>({ type: 'get', host: LOCAL_HOST });
+    hostId = ((await ref.ask({ type: 'record' })) as { id: number }).id;
+    const haveToken = await readFile(tokenFile, 'utf8').then(() => true, () => false);
+    if (!haveToken) {
+      const { token } = await pool.ask<{ id: number; token: string }>({ type: 'rotate_token', host: hostId });
+      await writeSecretFile(tokenFile, `${token}\n`);
+    }
+  } catch (err) {
+    if (!isNepheleError(err, 'HOST_NOT_FOUND')) throw err;
+    const res = await pool.ask<{ id: number; token: string }>({
+      type: 'allocate', name: LOCAL_HOST, im: options.hypervisor, vm: options.hypervisor,
+    });
+    hostId = res.id;
+    await writeSecretFile(tokenFile, `${res.token}\n`);
+  }
+
+  const pidfile = join(dir, 'onenode.pid');
+  const running = await readPid(pidfile);
+  if (running !== undefined && isAlive(running)) {
+    options.log.info({ pid: running, hostId }, 'the local agent still runs; keeping it');
+    return { hostId, pid: running, stop: () => kill(running) };
+  }
+
+  const here = fileURLToPath(import.meta.url);
+  const ext = here.endsWith('.ts') ? '.ts' : '.js';
+  const entry = fileURLToPath(new URL(`../../bin/onenode${ext}`, import.meta.url));
+  const logFile = await open(join(dir, 'onenode.log'), 'a', 0o600);
+  const child = spawn(process.execPath, [
+    ...process.execArgv, entry,
+    '--frontend', oned.url,
+    '--host-id', String(hostId),
+    '--token-file', tokenFile,
+    '--data-dir', dir,
+    '--vm', options.hypervisor,
+    '--monitor-interval-ms', String(options.monitorIntervalMs),
+  ], { detached: true, stdio: ['ignore', logFile.fd, logFile.fd] });
+  child.unref();
+  await logFile.close();
+  const pid = child.pid ?? 0;
+  options.log.info({ pid, hostId, log: join(dir, 'onenode.log') }, 'started the local agent');
+  return { hostId, pid, stop: () => kill(pid) };
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
