@@ -1,0 +1,54 @@
+import { once } from 'node:events';
+import t, { type Test } from 'tap';
+import { startCloud } from '../fixtures/cloud.js';
+import { runBin } from '../fixtures/processes.js';
+
+async function onehost(t: Test, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  const p = runBin(t, 'onehost', args, env);
+  const [code] = (await once(p.child, 'exit')) as [number];
+  return { code, out: p.output() };
+}
+
+t.test('onehost against a running oned', async (t) => {
+  const cloud = await startCloud(t);
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+
+  const created = await onehost(t, ['create', 'node9', '--im', 'dummy', '--vm', 'dummy'], env);
+  t.equal(created.code, 0);
+  t.match(created.out, /^ID: 0$/m);
+  t.match(created.out, /onenode --frontend http:\/\/127\.0\.0\.1:\d+ --host-id 0 --token \S+/);
+
+  const list = await onehost(t, ['list'], env);
+  t.equal(list.code, 0);
+  const [header, row] = list.out.trim().split('\n');
+  t.match(header, /^\s*ID NAME\s+CLUSTER RVM\s+ALLOCATED_CPU\s+ALLOCATED_MEM STAT$/);
+  t.match(row, /^\s*0 node9\s+default\s+0\s+.*init$/);
+
+  const json = JSON.parse((await onehost(t, ['list', '--json'], env)).out) as { name: string; state: string }[];
+  t.same(json.map((h) => [h.name, h.state]), [['node9', 'INIT']]);
+
+  const show = await onehost(t, ['show', 'node9'], env);
+  t.match(show.out, /^STATE\s+: INIT$/m);
+
+  const dup = await onehost(t, ['create', 'node9', '--im', 'dummy', '--vm', 'dummy'], env);
+  t.equal(dup.code, 1);
+  t.match(dup.out, /\[NAME_TAKEN\]/);
+
+  t.equal((await onehost(t, ['disable', '0'], env)).code, 0);
+  t.match((await onehost(t, ['list'], env)).out, /dsbl$/m);
+  t.equal((await onehost(t, ['delete', 'node9'], env)).code, 0);
+  const gone = await onehost(t, ['show', 'node9'], env);
+  t.equal(gone.code, 1);
+  t.match(gone.out, /\[HOST_NOT_FOUND\] no host node9/);
+
+  const wrong = await onehost(t, ['list', '--user', 'oneadmin', '--password', 'nope'], env);
+  t.equal(wrong.code, 1);
+  t.match(wrong.out, /\[AUTH_FAILED\]/);
+});
+
+t.test('a clear error when oned is not reachable', async (t) => {
+  const dir = t.testdir({ auth: 'oneadmin:x\n' });
+  const r = await onehost(t, ['list'], { NEPHELE_URL: 'http://127.0.0.1:9', NEPHELE_AUTH: `${dir}/auth` });
+  t.equal(r.code, 1);
+  t.match(r.out, /\[FRONTEND_UNREACHABLE\] oned is not reachable at http:\/\/127\.0\.0\.1:9/);
+});
