@@ -49,6 +49,10 @@ const ASK_PIPELINED_TARGET = 500_000;
 const ASK_P50_TARGET_US = 5;
 const IDLE_ACTOR_TARGET_BYTES = 2048;
 
+export const notes: readonly string[] = [
+  'ratio = value / baseline (baseline: a bare RingQueue mailbox, measured in the same run).',
+];
+
 // ---- the baseline: a bare mailbox ---------------------------------------------------
 
 /** The kernel's default turnBudget: messages per event-loop turn before setImmediate. */

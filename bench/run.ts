@@ -12,6 +12,7 @@ import type { Result, Suite, SuiteOptions, SuiteResult } from './suite.js';
 /** Suites by name, loaded only when asked for. */
 const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   kernel: () => import('./kernel.js'),
+  link: () => import('./link.js'),
 };
 
 function usage(): string {
@@ -34,11 +35,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const suite = await load();
   if (!opts.json) process.stderr.write(`running suite ${name}...\n`);
   const res = await suite.run(opts);
-  process.stdout.write(opts.json ? `${JSON.stringify(res)}\n` : table(res));
+  process.stdout.write(opts.json ? `${JSON.stringify(res)}\n` : table(res, suite.notes ?? []));
   return 0;
 }
 
-function table(res: SuiteResult): string {
+function table(res: SuiteResult, notes: readonly string[]): string {
   const header = ['name', 'value', 'unit', 'baseline', 'ratio', 'target', 'met'];
   const rows = Object.entries(res.results).map(([name, r]) => [
     name,
@@ -55,7 +56,7 @@ function table(res: SuiteResult): string {
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [
     `suite: ${res.suite}`,
-    'ratio = value / baseline (baseline: a bare RingQueue mailbox, measured in the same run).',
+    ...notes,
     'Throughputs (/s): higher is better. Latency (µs) and memory (bytes): lower is better.',
     '',
     line(header),

@@ -41,6 +41,8 @@ export interface SuiteResult {
 }
 
 export interface Suite {
+  /** Lines the table prints above its header: what the baseline is, how it was measured. */
+  readonly notes?: readonly string[];
   run(opts: SuiteOptions): Promise<SuiteResult>;
 }
 

@@ -21,7 +21,7 @@ export interface FrontendClientOptions {
 }
 
 /** Codes after which retrying soon would be a tight loop against a refusal. */
-const REFUSALS = new Set(['AUTH_FAILED', 'PROTOCOL_VERSION']);
+const REFUSALS = new Set(['AUTH_FAILED', 'PROTOCOL_VERSION', 'INVALID_ARGUMENT']);
 const RETRY = { minMs: 250, maxMs: 10_000, factor: 2, jitter: 0.2, resetAfterMs: 30_000 };
 const REFUSED_RETRY_MS = 30_000;
 

@@ -74,13 +74,14 @@ export function onehostProgram(io: CliIo): Command {
 
   withGlobalOptions(program.command('create').argument('<name>', 'host name'))
     .description('Register a host and print how to start its node agent')
-    .option('--im <driver>', 'monitoring driver: dummy or qemu', 'qemu')
-    .option('--vm <driver>', 'hypervisor driver: dummy or qemu', 'qemu')
+    .requiredOption('-i, --im <driver>', 'information (monitoring) driver: dummy or qemu')
+    .requiredOption('-v, --vm <driver>', 'virtualization driver: dummy or qemu')
     .action(async (name: string, opts: GlobalOptions & { im: string; vm: string }) => {
+      // oned validates the driver names; the casts only satisfy the compiler.
       const res = await withClient(opts, (c) => c.call('host.allocate', { name, im: opts.im as 'qemu', vm: opts.vm as 'qemu' }));
       io.out(`ID: ${res.id}\n`);
       io.out(`Start the node agent on ${name} (the token is shown only now; keep it in a file of mode 0600):\n`);
-      io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --token ${res.token}\n`);
+      io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --vm ${opts.vm} --token ${res.token}\n`);
     });
 
   json(withGlobalOptions(program.command('list')))

@@ -48,10 +48,12 @@ export class NodeGateway {
     }
     const hello = validateHello(socket.handshake.auth);
     try {
-      const host = await this.options.pool().ask<ActorRef<HostMsg>>({ type: 'resolve_agent', hostId: hello.hostId, token: hello.token });
+      const host = await this.options.pool().ask<ActorRef<HostMsg>>({
+        type: 'resolve_agent', hostId: hello.hostId, token: hello.token, hypervisor: hello.capabilities.hypervisor,
+      });
       (socket.data as { admitted?: { host: ActorRef<HostMsg>; hello: NodeHello } }).admitted = { host, hello };
     } catch (err) {
-      log.warn({ address: socket.handshake.address, hostId: hello.hostId }, 'agent refused: wrong host id or token');
+      log.warn({ address: socket.handshake.address, hostId: hello.hostId, code: (err as NepheleError).code }, 'agent refused');
       throw err;
     }
   }

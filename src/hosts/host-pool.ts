@@ -13,7 +13,7 @@ export type HostPoolMsg =
   | { readonly type: 'get'; readonly host: string | number }
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
   | { readonly type: 'rotate_token'; readonly host: string | number }
-  | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string };
+  | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string; readonly hypervisor: HypervisorName };
 
 export interface HostPoolDeps {
   readonly store: Store;
@@ -60,6 +60,12 @@ export class HostPool implements Actor<HostPoolMsg> {
         const host = this.byId.get(msg.hostId);
         const ok = host !== undefined && (await host.ref.ask<boolean>({ type: 'verify', token: msg.token }));
         if (!ok || host === undefined) throw new NepheleError('AUTH_FAILED', `wrong host id or token for host ${msg.hostId}`);
+        const record = await host.ref.ask<HostRecord>({ type: 'record' });
+        if (record.vm !== msg.hypervisor) {
+          throw new NepheleError('INVALID_ARGUMENT', `host ${record.name} is registered with VM_MAD ${record.vm}, the agent runs ${msg.hypervisor}`, {
+            details: { field: 'hypervisor' },
+          });
+        }
         return host.ref;
       }
     }

@@ -16,7 +16,10 @@ t.test('onehost against a running oned', async (t) => {
   const created = await onehost(t, ['create', 'node9', '--im', 'dummy', '--vm', 'dummy'], env);
   t.equal(created.code, 0);
   t.match(created.out, /^ID: 0$/m);
-  t.match(created.out, /onenode --frontend http:\/\/127\.0\.0\.1:\d+ --host-id 0 --token \S+/);
+  t.match(created.out, /onenode --frontend http:\/\/127\.0\.0\.1:\d+ --host-id 0 --vm dummy --token \S+/);
+  const missing = await onehost(t, ['create', 'node8'], env);
+  t.equal(missing.code, 1, 'as in OpenNebula, -i and -v are required');
+  t.match(missing.out, /required option '-i, --im <driver>'/);
 
   const list = await onehost(t, ['list'], env);
   t.equal(list.code, 0);

@@ -131,3 +131,20 @@ t.test('a command sent again (as after a front-end restart) is executed once', a
   t.equal(vms.length, 1);
   t.ok(isNepheleError(await host.ask({ type: 'request', req: { type: 'vm.poll', vmId: 7 } }).catch((e: unknown) => e), 'VM_NOT_FOUND'));
 });
+
+t.test('an agent running another hypervisor than the host was registered with is refused', async (t) => {
+  const cloud = await startCloud(t);
+  const { id, token } = await cloud.client.call('host.allocate', { name: 'kvm1', im: 'qemu', vm: 'qemu' });
+  const socket = io(`${cloud.oned.url}/node`, {
+    transports: ['websocket'], reconnection: false, forceNew: true,
+    auth: {
+      protocol: 1, hostId: id, token, incarnation: 'x', recvSeq: 0,
+      capabilities: { hypervisors: ['dummy'], hypervisor: 'dummy', arch: 'x86_64', cpus: 1, memoryKb: 1024, hostname: 'h', version: '0' },
+    },
+  });
+  t.teardown(() => socket.close());
+  const err = await new Promise<Error & { data?: { code?: string } }>((resolve) => socket.once('connect_error', resolve));
+  t.equal(err.data?.code, 'INVALID_ARGUMENT');
+  t.match(err.message, /VM_MAD qemu, the agent runs dummy/);
+  t.equal((await cloud.host(id)).state, 'INIT');
+});
