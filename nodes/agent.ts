@@ -56,9 +56,12 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
   const ledger = await VmLedger.open(join(config.dataDir, 'ledger.json'));
   const { hypervisor } = drivers(config);
   await hypervisor.open();
-  const monitoring: MonitoringDriver = config.hypervisor === 'dummy'
-    ? (hypervisor as DummyHypervisor)
-    : new ProcMonitoring({ hypervisor: config.hypervisor, runningVms: async () => (await hypervisor.list()).filter((vm) => vm.state === 'running').length });
+  // The host's figures are real (/proc) whatever the hypervisor; the dummy
+  // driver's simulated monitoring is for many simulated hosts in one process.
+  const monitoring: MonitoringDriver = new ProcMonitoring({
+    hypervisor: config.hypervisor,
+    runningVms: async () => (await hypervisor.list()).filter((vm) => vm.state === 'running').length,
+  });
   const capacity = hypervisor.capacity();
   const capabilities: NodeCapabilities = {
     hypervisors: ['dummy'],

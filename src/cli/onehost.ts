@@ -98,6 +98,13 @@ export function onehostProgram(io: CliIo): Command {
       print(h, opts.json, () => renderHost(h));
     });
 
+  json(withGlobalOptions(program.command('forceupdate').argument('<host>', 'host id or name')))
+    .description('Ask the host for fresh monitoring now')
+    .action(async (host: string, opts: GlobalOptions) => {
+      const h = await withClient(opts, (c) => c.call('host.monitor', { host: hostRef(host) }));
+      print(h, opts.json, () => renderHost(h));
+    });
+
   withGlobalOptions(program.command('delete').argument('<host>', 'host id or name'))
     .description('Delete a host (it must have no VMs unless --force)')
     .option('--force', 'delete even with VMs on it')

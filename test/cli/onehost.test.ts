@@ -32,6 +32,9 @@ t.test('onehost against a running oned', async (t) => {
 
   const show = await onehost(t, ['show', 'node9'], env);
   t.match(show.out, /^STATE\s+: INIT$/m);
+  const notConnected = await onehost(t, ['forceupdate', 'node9'], env);
+  t.equal(notConnected.code, 1);
+  t.match(notConnected.out, /\[LINK_DOWN\]/);
 
   const dup = await onehost(t, ['create', 'node9', '--im', 'dummy', '--vm', 'dummy'], env);
   t.equal(dup.code, 1);

@@ -13,7 +13,11 @@ t.test('an agent dials in, is lost on kill -9, and comes back without operator a
   const { id, start, agent } = await cloud.addHost('node1');
   const monitored = await cloud.waitState(id, 'MONITORED');
   t.equal(monitored.monitoring?.HYPERVISOR, 'dummy');
-  t.ok((monitored.monitoring?.TOTALCPU ?? 0) > 0, 'real capacity figures arrived');
+  const { cpus, hostname } = await import('node:os');
+  t.equal(monitored.monitoring?.TOTALCPU, 100 * cpus().length, 'real figures from /proc: 100 per core');
+  t.equal(monitored.monitoring?.HOSTNAME, hostname());
+  const fresh = await cloud.client.call('host.monitor', { host: id });
+  t.ok(fresh.lastMonitored >= monitored.lastMonitored, 'monitoring on demand');
 
   await agent.kill('SIGKILL');
   const lost = await cloud.waitState(id, 'ERROR');
