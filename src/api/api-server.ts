@@ -4,6 +4,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { NepheleError, isNepheleError } from '../errors.js';
 import { API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf, type ResultOf } from './api-types.js';
 import { validateCall } from './api-validate.js';
+import { handshakeRefusal } from './handshake-refusal.js';
 
 /** Who is calling: set once the connection has authenticated. */
 export interface Session {
@@ -44,7 +45,7 @@ export class ApiServer {
     this.nsp.use((socket, next) => {
       const auth = socket.handshake.auth as { user?: unknown; password?: unknown };
       if (typeof auth.user !== 'string' || typeof auth.password !== 'string') {
-        next(refusal(new NepheleError('AUTH_FAILED', 'credentials required: user and password')));
+        next(handshakeRefusal(new NepheleError('AUTH_FAILED', 'credentials required: user and password')));
         return;
       }
       const user = auth.user;
@@ -55,7 +56,7 @@ export class ApiServer {
         },
         (err: unknown) => {
           options.log.warn({ user: user.slice(0, 64), address: socket.handshake.address }, 'API authentication refused');
-          next(refusal(isNepheleError(err) ? err : new NepheleError('AUTH_FAILED', 'authentication failed')));
+          next(handshakeRefusal(isNepheleError(err) ? err : new NepheleError('AUTH_FAILED', 'authentication failed')));
         },
       );
     });
@@ -95,9 +96,4 @@ export class ApiServer {
       return { ok: false, error: { code: 'ACTOR_FAILED', message: 'internal error; see oned log' } };
     }
   }
-}
-
-/** A socket.io middleware error whose `data` carries the code to the client. */
-function refusal(err: NepheleError): Error & { data: unknown } {
-  return Object.assign(new Error(err.message), { data: err.toJSON() });
 }

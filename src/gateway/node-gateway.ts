@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { ActorRef } from '../actors/index.js';
-import { NepheleError, isNepheleError } from '../errors.js';
+import { handshakeRefusal } from '../api/handshake-refusal.js';
+import { NepheleError } from '../errors.js';
 import type { HostMsg, NodeConnection } from '../hosts/host-actor.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { NodeHello } from '../protocol/messages.js';
@@ -32,30 +33,29 @@ export class NodeGateway {
     this.options = options;
     this.nsp = options.io.of(NODE_NAMESPACE);
     this.nsp.use((socket, next) => {
-      this.admit(socket).then(() => next(), (err: unknown) => next(refusal(err)));
+      this.admit(socket).then(() => next(), (err: unknown) => {
+        const code = (err as Partial<NepheleError>).code ?? 'AUTH_FAILED';
+        // The host id only: the handshake's token never reaches a log.
+        const hostId = (socket.handshake.auth as { hostId?: unknown }).hostId;
+        options.log.warn({ address: socket.handshake.address, hostId: typeof hostId === 'number' ? hostId : undefined, code }, 'agent refused');
+        next(handshakeRefusal(err));
+      });
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
   }
 
   private async admit(socket: Socket): Promise<void> {
-    const { log } = this.options;
-    const raw = socket.handshake.auth as { protocol?: unknown; hostId?: unknown };
+    const raw = socket.handshake.auth as { protocol?: unknown };
     if (typeof raw.protocol === 'number' && raw.protocol !== PROTOCOL_VERSION) {
-      log.warn({ address: socket.handshake.address, protocol: raw.protocol }, 'agent refused: protocol version');
       throw new NepheleError('PROTOCOL_VERSION', `oned speaks protocol ${PROTOCOL_VERSION}, the agent ${raw.protocol}`, {
         details: { expected: PROTOCOL_VERSION, got: raw.protocol },
       });
     }
     const hello = validateHello(socket.handshake.auth);
-    try {
-      const host = await this.options.pool().ask<ActorRef<HostMsg>>({
-        type: 'resolve_agent', hostId: hello.hostId, token: hello.token, hypervisor: hello.capabilities.hypervisor,
-      });
-      (socket.data as { admitted?: { host: ActorRef<HostMsg>; hello: NodeHello } }).admitted = { host, hello };
-    } catch (err) {
-      log.warn({ address: socket.handshake.address, hostId: hello.hostId, code: (err as NepheleError).code }, 'agent refused');
-      throw err;
-    }
+    const host = await this.options.pool().ask<ActorRef<HostMsg>>({
+      type: 'resolve_agent', hostId: hello.hostId, token: hello.token, hypervisor: hello.capabilities.hypervisor,
+    });
+    (socket.data as { admitted?: { host: ActorRef<HostMsg>; hello: NodeHello } }).admitted = { host, hello };
   }
 
   private onConnection(socket: Socket): void {
@@ -84,9 +84,4 @@ export class NodeGateway {
     socket.on('disconnect', (reason) => host.tell({ type: 'disconnect', conn, reason }));
     host.tell({ type: 'connect', conn, hello });
   }
-}
-
-function refusal(err: unknown): Error & { data: unknown } {
-  const e = isNepheleError(err) ? err : new NepheleError('AUTH_FAILED', 'refused');
-  return Object.assign(new Error(e.message), { data: e.toJSON() });
 }
