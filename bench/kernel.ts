@@ -22,8 +22,8 @@ import { pino } from 'pino';
 import { ActorSystem, type Actor, type ActorFactory, type ActorRef } from '../src/actors/index.js';
 import { RingQueue } from '../src/actors/ring-queue.js';
 import {
-  median, now, percentile, result, settledHeapUsed, nextTurn,
-  type Result, type SuiteOptions, type SuiteResult,
+  RUNS, WARMUP_FRACTION, compareRates, deferred, median, now, perSecond, percentile, result, settledHeapUsed, nextTurn,
+  type Progress, type Result, type SuiteOptions, type SuiteResult,
 } from './suite.js';
 
 // ---- sizes ---------------------------------------------------------------------
@@ -38,9 +38,6 @@ const ASK_WINDOW = 10_000;
 const ASK_SEQ_N = 100_000;
 const ASK_SEQ_WARMUP = 10_000;
 const IDLE_ACTORS = 100_000;
-const RUNS = 3;
-/** Warm-up runs are this fraction of a measured run. */
-const WARMUP_FRACTION = 0.25;
 
 // ---- targets -------------------------------------------------------------------
 
@@ -134,47 +131,10 @@ async function withSystem<T>(fn: (system: ActorSystem) => Promise<T>): Promise<T
   }
 }
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  return { promise, resolve };
-}
 
-/** A rate in units per second from a count and the milliseconds it took. */
-function perSecond(count: number, ms: number): number {
-  return (count * 1000) / ms;
-}
 
-type Progress = (line: string) => void;
 
-/**
- * Warm-up, then RUNS measured runs of kernel and baseline, alternating.
- * Each function gets its size and returns a rate; the result is the median.
- */
-async function compareRates(
-  progress: Progress,
-  name: string,
-  size: number,
-  kernel: (n: number) => Promise<number>,
-  baseline: (n: number) => Promise<number>,
-): Promise<{ value: number; baseline: number; runs: number[]; baselineRuns: number[] }> {
-  const warm = Math.max(1, Math.floor(size * WARMUP_FRACTION));
-  await kernel(warm);
-  await baseline(warm);
-  const runs: number[] = [];
-  const baselineRuns: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    runs.push(await kernel(size));
-    baselineRuns.push(await baseline(size));
-  }
-  const r = { value: median(runs), baseline: median(baselineRuns), runs, baselineRuns };
-  progress(`${name}: ${fmt(r.value)} (baseline ${fmt(r.baseline)})`);
-  return r;
-}
 
-function fmt(n: number): string {
-  return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
-}
 
 // ---- 1. tell throughput -------------------------------------------------------------
 

@@ -128,20 +128,22 @@ export async function startLinkRig(): Promise<LinkRig> {
   socket.on('disconnect', () => node.detach());
   socket.connect();
 
-  await within(nodeReady.promise, 10_000, 'link handshake');
-  if (!front.ready || !node.ready) throw new Error('links attached but not ready');
-
-  return {
-    front, node, nodeIncarnation, hooks,
-    async close() {
-      node.close();
-      front.close();
-      socket.close();
-      await new Promise<void>((resolve, reject) => {
-        ioServer.close((err) => (err === undefined ? resolve() : reject(err)));
-      });
-    },
+  const close = async (): Promise<void> => {
+    node.close();
+    front.close();
+    socket.close();
+    await new Promise<void>((resolve, reject) => {
+      ioServer.close((err) => (err === undefined ? resolve() : reject(err)));
+    });
   };
+  try {
+    await within(nodeReady.promise, 10_000, 'link handshake');
+    if (!front.ready || !node.ready) throw new Error('links attached but not ready');
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { front, node, nodeIncarnation, hooks, close };
 }
 
 /** Handlers of the two ends of a bare WebSocket, swapped between measurements. */
@@ -166,22 +168,26 @@ export async function startWsRig(): Promise<WsRig> {
   const { port } = wss.address() as AddressInfo;
   const accepted = once(wss, 'connection') as Promise<[WebSocket]>;
   const client = new WebSocket(`ws://${HOST}:${port}`, { perMessageDeflate: false });
-  await within(once(client, 'open'), 10_000, 'ws open');
-  const [server] = await within(accepted, 10_000, 'ws accept');
+  const closed = once(client, 'close');
+  const close = async (): Promise<void> => {
+    client.terminate();
+    for (const ws of wss.clients) ws.terminate();
+    await closed;
+    await new Promise<void>((resolve, reject) => {
+      wss.close((err) => (err === undefined ? resolve() : reject(err)));
+    });
+  };
+  let server: WebSocket;
+  try {
+    await within(once(client, 'open'), 10_000, 'ws open');
+    [server] = await within(accepted, 10_000, 'ws accept');
+  } catch (err) {
+    await close();
+    throw err;
+  }
   const hooks: WsHooks = { onServer: () => undefined, onClient: () => undefined };
   // binaryType 'nodebuffer' (the default) and no fragmentation: each message is one Buffer.
   server.on('message', (data) => hooks.onServer(data as Buffer));
   client.on('message', (data) => hooks.onClient(data as Buffer));
-  return {
-    server, client, hooks,
-    async close() {
-      const closed = once(client, 'close');
-      client.terminate();
-      server.terminate();
-      await closed;
-      await new Promise<void>((resolve, reject) => {
-        wss.close((err) => (err === undefined ? resolve() : reject(err)));
-      });
-    },
-  };
+  return { server, client, hooks, close };
 }

@@ -29,13 +29,19 @@
  * link and baseline alternating; the value is the median. Latencies:
  * ASK_SEQ_WARMUP asks, then RUNS runs of ASK_SEQ_N timed asks; p50 and p99
  * are medians over the runs.
+ *
+ * Mind that `npm run bench` runs through tsx, whose esbuild transform keeps
+ * function names: every closure created at run time also calls a `__name`
+ * helper (Object.defineProperty). The Link makes several closures per
+ * request, so asks measure slower here than in the tsc build oned runs
+ * (pipelined asks about half as fast).
  */
 import { Packr, Unpackr } from 'msgpackr';
 import type { NodeCommand } from '../src/protocol/messages.js';
 import { startLinkRig, startWsRig, type LinkRig, type WsRig } from './link-rig.js';
 import {
-  median, nextTurn, now, percentile, result,
-  type Result, type SuiteOptions, type SuiteResult,
+  RUNS, compareRates, deferred, median, nextTurn, now, perSecond, percentile, result,
+  type Progress, type Result, type SuiteOptions, type SuiteResult,
 } from './suite.js';
 
 // ---- sizes ---------------------------------------------------------------------
@@ -47,9 +53,6 @@ const ASK_SEQ_N = 20_000;
 const ASK_SEQ_WARMUP = 2_000;
 const ASK_PIPELINED_N = 100_000;
 const ASK_WINDOW = 1_000;
-const RUNS = 3;
-/** Warm-up runs are this fraction of a measured run. */
-const WARMUP_FRACTION = 0.25;
 
 // ---- targets -------------------------------------------------------------------
 
@@ -67,47 +70,10 @@ export const notes: readonly string[] = [
 const packr = new Packr({ useRecords: false, moreTypes: false });
 const unpackr = new Unpackr({ useRecords: false, moreTypes: false });
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  return { promise, resolve };
-}
 
-/** A rate in units per second from a count and the milliseconds it took. */
-function perSecond(count: number, ms: number): number {
-  return (count * 1000) / ms;
-}
 
-function fmt(n: number): string {
-  return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
-}
 
-type Progress = (line: string) => void;
 
-/**
- * Warm-up, then RUNS measured runs of link and baseline, alternating.
- * Each function gets its size and returns a rate; the result is the median.
- */
-async function compareRates(
-  progress: Progress,
-  name: string,
-  size: number,
-  link: (n: number) => Promise<number>,
-  baseline: (n: number) => Promise<number>,
-): Promise<{ value: number; baseline: number; runs: number[]; baselineRuns: number[] }> {
-  const warm = Math.max(1, Math.floor(size * WARMUP_FRACTION));
-  await link(warm);
-  await baseline(warm);
-  const runs: number[] = [];
-  const baselineRuns: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    runs.push(await link(size));
-    baselineRuns.push(await baseline(size));
-  }
-  const r = { value: median(runs), baseline: median(baselineRuns), runs, baselineRuns };
-  progress(`${name}: ${fmt(r.value)} (baseline ${fmt(r.baseline)})`);
-  return r;
-}
 
 /** Each run's commands get opIds of their own, as retried commands would not. */
 let runId = 0;
@@ -305,12 +271,14 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const started = now();
 
   const rig = await startLinkRig();
-  const ws = await startWsRig();
+  let ws: WsRig | undefined;
   try {
+    const raw = await startWsRig();
+    ws = raw;
     const detail: OnewayDetail = { framesPerMessage: NaN };
     const oneway = await compareRates(
       progress, 'link_oneway', ONEWAY_N,
-      (n) => linkOneway(rig, n, detail), (n) => wsOneway(ws, n),
+      (n) => linkOneway(rig, n, detail), (n) => wsOneway(raw, n),
     );
     progress(`  (${detail.framesPerMessage.toFixed(0)} frames per transport message in the last link run)`);
     results['link_oneway'] = result(oneway.value, 'msgs/s', oneway.baseline, 'higher', {
@@ -318,7 +286,7 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     });
 
     const seq = await linkAskSequential(rig);
-    const seqBase = await wsAskSequential(ws, rig.nodeIncarnation);
+    const seqBase = await wsAskSequential(raw, rig.nodeIncarnation);
     progress(`link_ask: p50 ${median(seq.p50).toFixed(2)} µs, p99 ${median(seq.p99).toFixed(2)} µs `
       + `(baseline p50 ${median(seqBase.p50).toFixed(2)} µs, p99 ${median(seqBase.p99).toFixed(2)} µs)`);
     results['link_ask_p50_us'] = result(median(seq.p50), 'µs', median(seqBase.p50), 'lower', {
@@ -330,7 +298,7 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
 
     const ap = await compareRates(
       progress, 'link_ask_pipelined', ASK_PIPELINED_N,
-      (n) => linkAskPipelined(rig, n), (n) => wsAskPipelined(ws, rig.nodeIncarnation, n),
+      (n) => linkAskPipelined(rig, n), (n) => wsAskPipelined(raw, rig.nodeIncarnation, n),
     );
     results['link_ask_pipelined'] = result(ap.value, 'asks/s', ap.baseline, 'higher', {
       runs: ap.runs, baselineRuns: ap.baselineRuns,
@@ -340,7 +308,7 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     if (frontStats.badFrames !== 0 || rig.node.stats().badFrames !== 0) throw new Error('protocol errors during the suite');
   } finally {
     await rig.close();
-    await ws.close();
+    await ws?.close();
   }
 
   progress(`suite took ${((now() - started) / 1000).toFixed(1)} s`);

@@ -121,3 +121,51 @@ export async function settledHeapUsed(): Promise<number> {
   }
   return last;
 }
+
+/** Measured runs of each side; the median is reported. */
+export const RUNS = 3;
+/** Warm-up runs are this fraction of a measured run. */
+export const WARMUP_FRACTION = 0.25;
+
+export type Progress = (line: string) => void;
+
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+/** A rate in units per second from a count and the milliseconds it took. */
+export function perSecond(count: number, ms: number): number {
+  return (count * 1000) / ms;
+}
+
+export function fmt(n: number): string {
+  return n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
+}
+
+/**
+ * Warm-up, then RUNS measured runs of the subject and its baseline,
+ * alternating so both see the same machine noise. Each function gets its
+ * size and returns a rate; the result is the median of the runs.
+ */
+export async function compareRates(
+  progress: Progress,
+  name: string,
+  size: number,
+  subject: (n: number) => Promise<number>,
+  baseline: (n: number) => Promise<number>,
+): Promise<{ value: number; baseline: number; runs: number[]; baselineRuns: number[] }> {
+  const warm = Math.max(1, Math.floor(size * WARMUP_FRACTION));
+  await subject(warm);
+  await baseline(warm);
+  const runs: number[] = [];
+  const baselineRuns: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(await subject(size));
+    baselineRuns.push(await baseline(size));
+  }
+  const r = { value: median(runs), baseline: median(baselineRuns), runs, baselineRuns };
+  progress(`${name}: ${fmt(r.value)} (baseline ${fmt(r.baseline)})`);
+  return r;
+}
