@@ -11,7 +11,7 @@ const program = new Command('oned')
   .option('--data-dir <dir>', 'where oned keeps its store and secrets', process.env.NEPHELE_DATA_DIR ?? '/var/lib/nephele')
   .option('--listen <host:port>', 'address for the API and the node agents', '127.0.0.1:2633')
   .option('--local', 'also run a node agent for this machine, registered as host localhost')
-  .addOption(new Option('--vm <driver>', 'with --local: the hypervisor driver (default: qemu where it works here, else dummy)').choices(['dummy', 'qemu']))
+  .addOption(new Option('--vm <driver>', 'with --local: the hypervisor driver (default: dummy until the qemu driver is built)').choices(['dummy', 'qemu']))
   .option('--heartbeat-ms <ms>', 'link heartbeat period', '2000')
   .option('--lost-after-ms <ms>', 'silence after which an agent counts as lost (default 3 heartbeats)')
   .option('--monitor-interval-ms <ms>', 'with --local: how often the agent pushes monitoring', '10000')
@@ -51,9 +51,12 @@ try {
       '',
     ].join('\n'));
   }
+  oned.failed.then((reason) => {
+    log.fatal({ err: reason.type === 'failure' ? reason.error : undefined }, 'the root supervisor gave up; oned exits so that it is restarted');
+    void (agent?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+  }, () => undefined);
   const stop = (): void => {
-    agent?.stop();
-    oned.close().then(() => process.exit(0), () => process.exit(1));
+    Promise.all([agent?.stop(), oned.close()]).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

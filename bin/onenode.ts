@@ -21,7 +21,8 @@ const o = program.opts<{
   frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
   vm: 'dummy' | 'qemu'; monitorIntervalMs: string; logLevel: string;
 }>();
-const token = o.token ?? process.env.NEPHELE_TOKEN ?? (o.tokenFile === undefined ? undefined : (await readFile(o.tokenFile, 'utf8')).trim());
+// The most explicit source wins: --token, then --token-file, then the environment.
+const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
 if (token === undefined || token === '') {
   program.error('a token is required: --token-file, $NEPHELE_TOKEN or --token');
 }

@@ -44,3 +44,21 @@ export async function acquirePidfile(path: string): Promise<() => Promise<void>>
   }
   throw new NepheleError('NAME_TAKEN', `could not take ${path}`);
 }
+
+/** The command line of a live process (Linux /proc), or undefined. */
+export async function commandLine(pid: number): Promise<string[] | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((a) => a !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is an onenode running on `dataDir`: a pidfile can outlive its process, and pids are reused. */
+export async function isAgentProcess(pid: number, dataDir: string): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  const args = await commandLine(pid);
+  if (args === undefined) return false;
+  const i = args.indexOf('--data-dir');
+  return args.some((a) => /onenode(\.[jt]s)?$/.test(a)) && i >= 0 && args[i + 1] === dataDir;
+}

@@ -29,6 +29,8 @@ export class LoginThrottle {
 
   failed(user: string): void {
     const now = this.clock.now();
+    // Guessed user names must not grow the map without bound: forget the oldest.
+    if (this.failures.size >= 10_000 && !this.failures.has(user)) this.failures.delete(this.failures.keys().next().value as string);
     const recent = (this.failures.get(user) ?? []).filter((t) => now - t < this.windowMs);
     recent.push(now);
     if (recent.length >= this.maxFailures) {

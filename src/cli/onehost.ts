@@ -80,8 +80,10 @@ export function onehostProgram(io: CliIo): Command {
       // oned validates the driver names; the casts only satisfy the compiler.
       const res = await withClient(opts, (c) => c.call('host.allocate', { name, im: opts.im as 'qemu', vm: opts.vm as 'qemu' }));
       io.out(`ID: ${res.id}\n`);
-      io.out(`Start the node agent on ${name} (the token is shown only now; keep it in a file of mode 0600):\n`);
-      io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --vm ${opts.vm} --token ${res.token}\n`);
+      io.out(`TOKEN: ${res.token}\n`);
+      io.out(`The token is shown only now. On ${name}, keep it in a file of mode 0600 and start the agent with\n`);
+      io.out(`oned's address as the host reaches it:\n`);
+      io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --vm ${opts.vm} --token-file /var/lib/nephele/node/token\n`);
     });
 
   json(withGlobalOptions(program.command('list')))

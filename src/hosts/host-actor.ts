@@ -41,6 +41,8 @@ export interface HostActorDeps {
   /** Heartbeat period and the silence after which the agent counts as lost. */
   readonly heartbeatMs: number;
   readonly lostAfterMs: number;
+  /** A host whose agent has not connected this long after oned started (or the host was created) is in ERROR. */
+  readonly initGraceMs: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export class HostActor implements Actor<HostMsg> {
   private lastMonitored = 0;
   private error: string | undefined;
   private everConnected = false;
+  private startedAt = 0;
   /** The latest outcomes by opId, bounded; the VM actors take over this routing later. */
   private readonly opResults = new Map<string, VmOpResult>();
 
@@ -75,6 +78,7 @@ export class HostActor implements Actor<HostMsg> {
     const record = await this.deps.store.get<HostRecord>('hosts', this.hostId);
     if (record === undefined) throw new NepheleError('HOST_NOT_FOUND', `host ${this.hostId} is not in the store`);
     this.record = record;
+    this.startedAt = this.ctx.clock.now();
   }
 
   postStop(): void {
@@ -205,6 +209,7 @@ export class HostActor implements Actor<HostMsg> {
     if (this.record.admin === 'disabled') return 'DISABLED';
     if (this.link?.ready === true && this.monitoring !== undefined) return 'MONITORED';
     if (this.everConnected && this.conn === undefined) return 'ERROR';
+    if (this.conn === undefined && this.ctx.clock.now() - this.startedAt > this.deps.initGraceMs) return 'ERROR';
     return 'INIT';
   }
 
@@ -222,7 +227,7 @@ export class HostActor implements Actor<HostMsg> {
       monitoring: this.monitoring,
       capabilities: this.capabilities,
       lastMonitored: this.lastMonitored,
-      error: this.state() === 'ERROR' ? this.error : undefined,
+      error: this.state() === 'ERROR' ? (this.error ?? 'no agent has connected') : undefined,
       agentIncarnation: this.conn === undefined ? undefined : this.link?.peerIncarnation,
     };
   }

@@ -1,4 +1,4 @@
-import type { Actor, ActorContext, ActorRef, DynamicSupervisorMsg } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef, ChildInfo, DynamicSupervisorMsg } from '../actors/index.js';
 import type { HostView } from '../api/api-types.js';
 import { randomSecret } from '../auth/password.js';
 import { NepheleError } from '../errors.js';
@@ -14,6 +14,10 @@ export type HostPoolMsg =
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
   | { readonly type: 'rotate_token'; readonly host: string | number }
   | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string; readonly hypervisor: HypervisorName };
+
+function hostChildName(id: number): string {
+  return `host-${id}`;
+}
 
 export interface HostPoolDeps {
   readonly store: Store;
@@ -40,8 +44,14 @@ export class HostPool implements Actor<HostPoolMsg> {
 
   async preStart(): Promise<void> {
     const records = await this.deps.store.list<HostRecord>('hosts');
-    for (const { value } of records) await this.startHost(value.id, value.name);
-    this.ctx.log.info({ hosts: records.length }, 'hosts loaded');
+    // After a crash of the pool alone, the host actors still run: adopt them.
+    const running = new Map((await this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => [c.id, c.ref]));
+    for (const { value } of records) {
+      const ref = running.get(hostChildName(value.id));
+      if (ref === undefined) await this.startHost(value.id, value.name);
+      else this.track(value.id, value.name, ref as ActorRef<HostMsg>);
+    }
+    this.ctx.log.info({ hosts: records.length, adopted: running.size }, 'hosts loaded');
   }
 
   async receive(msg: HostPoolMsg): Promise<unknown> {
@@ -113,7 +123,11 @@ export class HostPool implements Actor<HostPoolMsg> {
   }
 
   private async startHost(id: number, name: string): Promise<void> {
-    const ref = await this.deps.supervisor().ask<ActorRef<HostMsg>>({ type: 'start_child', args: id, name: `host-${id}` });
+    const ref = await this.deps.supervisor().ask<ActorRef<HostMsg>>({ type: 'start_child', args: id, name: hostChildName(id) });
+    this.track(id, name, ref);
+  }
+
+  private track(id: number, name: string, ref: ActorRef<HostMsg>): void {
     this.byId.set(id, { name, ref });
     this.byName.set(name, id);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { isNepheleError } from '../errors.js';
-import { isAlive, readPid } from '../../nodes/pidfile.js';
+import { isAgentProcess, readPid } from '../../nodes/pidfile.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Oned } from './oned.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
@@ -22,7 +22,7 @@ export interface LocalAgent {
   readonly hostId: number;
   readonly pid: number;
   /** Stops the agent (SIGTERM). */
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export const LOCAL_HOST = 'localhost';
@@ -60,9 +60,9 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
 
   const pidfile = join(dir, 'onenode.pid');
   const running = await readPid(pidfile);
-  if (running !== undefined && isAlive(running)) {
+  if (running !== undefined && (await isAgentProcess(running, dir))) {
     options.log.info({ pid: running, hostId }, 'the local agent still runs; keeping it');
-    return { hostId, pid: running, stop: () => kill(running) };
+    return { hostId, pid: running, stop: () => kill(running, dir) };
   }
 
   const here = fileURLToPath(import.meta.url);
@@ -82,10 +82,12 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
   await logFile.close();
   const pid = child.pid ?? 0;
   options.log.info({ pid, hostId, log: join(dir, 'onenode.log') }, 'started the local agent');
-  return { hostId, pid, stop: () => kill(pid) };
+  return { hostId, pid, stop: () => kill(pid, dir) };
 }
 
-function kill(pid: number): void {
+/** SIGTERM to our agent, checked again first: the pid may have been reused since. */
+async function kill(pid: number, dir: string): Promise<void> {
+  if (!(await isAgentProcess(pid, dir))) return;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {

@@ -1,9 +1,12 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
-import { ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
+import {
+  ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg, type ExitReason,
+} from '../actors/index.js';
 import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js';
 import type { HostView } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
@@ -34,6 +37,8 @@ export interface Oned {
   readonly authFile: string;
   readonly system: ActorSystem;
   readonly store: Store;
+  /** Settles if the root supervisor gives up (restart intensity): oned should then exit so its service manager restarts it. */
+  readonly failed: Promise<ExitReason>;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,9 @@ const HOST_POOL = 'host-pool';
  */
 export async function startOned(config: OnedConfig): Promise<Oned> {
   const log = config.log;
+  // Secrets and the store live here: nobody else reads it.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700);
   const store = await Store.open(join(config.dataDir, 'db'), { log: log.child({ component: 'store' }) });
   const authFile = await ensureOneadmin(store, config.dataDir, log);
   const system = new ActorSystem({ logger: log, name: 'oned' });
@@ -54,7 +62,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     if (ref === undefined) throw new NepheleError('ACTOR_STOPPED', `${name} is not running`);
     return ref;
   };
-  const hostDeps = { store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs };
+  const hostDeps = { store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs };
   const root = system.spawn(supervisor({
     strategy: 'rest_for_one',
     maxRestarts: 5,
@@ -96,8 +104,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   log.info({ url, dataDir: config.dataDir }, 'oned listening');
 
   let closing: Promise<void> | undefined;
+  const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
   return {
-    url, port, authFile, system, store,
+    url, port, authFile, system, store, failed,
     close() {
       closing ??= (async () => {
         io.disconnectSockets(true);

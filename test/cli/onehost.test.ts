@@ -16,7 +16,8 @@ t.test('onehost against a running oned', async (t) => {
   const created = await onehost(t, ['create', 'node9', '--im', 'dummy', '--vm', 'dummy'], env);
   t.equal(created.code, 0);
   t.match(created.out, /^ID: 0$/m);
-  t.match(created.out, /onenode --frontend http:\/\/127\.0\.0\.1:\d+ --host-id 0 --vm dummy --token \S+/);
+  t.match(created.out, /^TOKEN: \S{20,}$/m);
+  t.match(created.out, /onenode --frontend http:\/\/127\.0\.0\.1:\d+ --host-id 0 --vm dummy --token-file \S+/);
   const missing = await onehost(t, ['create', 'node8'], env);
   t.equal(missing.code, 1, 'as in OpenNebula, -i and -v are required');
   t.match(missing.out, /required option '-i, --im <driver>'/);

@@ -152,3 +152,28 @@ t.test('an agent running another hypervisor than the host was registered with is
   t.match(err.message, /VM_MAD qemu, the agent runs dummy/);
   t.equal((await cloud.host(id)).state, 'INIT');
 });
+
+t.test('a host whose agent never shows up goes to ERROR after a grace period', async (t) => {
+  const cloud = await startCloud(t, { heartbeatMs: 100, lostAfterMs: 300 });
+  const { id } = await cloud.client.call('host.allocate', { name: 'ghost', im: 'dummy', vm: 'dummy' });
+  t.equal((await cloud.host(id)).state, 'INIT', 'at first, INIT');
+  const err = await cloud.waitState(id, 'ERROR');
+  t.equal(err.error, 'no agent has connected');
+});
+
+t.test('a crash of the host pool restarts it without touching the host actors', async (t) => {
+  const cloud = await startCloud(t);
+  const { id } = await cloud.addHost('node1');
+  const before = await cloud.waitState(id, 'MONITORED');
+  const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
+  const hostRef = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: id });
+  // the kernel's crash path, as if a handler had thrown
+  (pool as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
+  const after = await eventually(() => cloud.client.call('hostpool.info', {}), (hs) => hs.length === 1, 10_000, 'the pool to come back');
+  t.equal(cloud.oned.system.inspect(pool).restarts, 1, 'the pool restarted');
+  t.equal(await pool.ask({ type: 'get', host: id }), hostRef, 'it adopted the running host actor');
+  t.equal(cloud.oned.system.inspect(hostRef).restarts, 0, 'which was not restarted');
+  t.equal(after[0]?.state, 'MONITORED');
+  t.equal(after[0]?.agentIncarnation, before.agentIncarnation, 'the agent link never dropped');
+  t.equal((await cloud.client.call('host.allocate', { name: 'node2', im: 'dummy', vm: 'dummy' })).id, id + 1);
+});
