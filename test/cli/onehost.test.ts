@@ -28,6 +28,10 @@ t.test('onehost against a running oned', async (t) => {
   t.match(header, /^\s*ID NAME\s+CLUSTER RVM\s+ALLOCATED_CPU\s+ALLOCATED_MEM STAT$/);
   t.match(row, /^\s*0 node9\s+default\s+0\s+.*init$/);
 
+  const top = await onehost(t, ['top', '--count', '2', '--delay', '0.2'], env);
+  t.equal(top.code, 0);
+  t.equal(top.out.split('\n').filter((l) => l.startsWith(' ID NAME') || l.startsWith('ID NAME')).length, 2, 'two refreshes');
+
   const json = JSON.parse((await onehost(t, ['list', '--json'], env)).out) as { name: string; state: string }[];
   t.same(json.map((h) => [h.name, h.state]), [['node9', 'INIT']]);
 

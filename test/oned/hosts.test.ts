@@ -177,3 +177,16 @@ t.test('a crash of the host pool restarts it without touching the host actors', 
   t.equal(after[0]?.agentIncarnation, before.agentIncarnation, 'the agent link never dropped');
   t.equal((await cloud.client.call('host.allocate', { name: 'node2', im: 'dummy', vm: 'dummy' })).id, id + 1);
 });
+
+t.test('a hung agent (SIGSTOP) is declared lost by heartbeats, and recovers on SIGCONT', async (t) => {
+  const cloud = await startCloud(t, { heartbeatMs: 100, lostAfterMs: 500 });
+  const { id, agent } = await cloud.addHost('node1');
+  const before = await cloud.waitState(id, 'MONITORED');
+  process.kill(agent.pid, 'SIGSTOP');
+  t.teardown(() => { try { process.kill(agent.pid, 'SIGCONT'); } catch { /* gone */ } });
+  const lost = await cloud.waitState(id, 'ERROR');
+  t.equal(lost.error, 'agent lost: no heartbeat', 'the socket never closed: the heartbeat noticed');
+  process.kill(agent.pid, 'SIGCONT');
+  const back = await cloud.waitState(id, 'MONITORED');
+  t.equal(back.agentIncarnation, before.agentIncarnation, 'the same agent process, reconnected');
+});
