@@ -22,7 +22,7 @@ import { pino } from 'pino';
 import { ActorSystem, type Actor, type ActorFactory, type ActorRef } from '../src/actors/index.js';
 import { RingQueue } from '../src/actors/ring-queue.js';
 import {
-  RUNS, WARMUP_FRACTION, compareRates, deferred, median, now, perSecond, percentile, result, settledHeapUsed, nextTurn,
+  WARMUP_FRACTION, compareRates, deferred, latencies, median, nextTurn, now, perSecond, result, settledHeapUsed,
   type Progress, type Result, type SuiteOptions, type SuiteResult,
 } from './suite.js';
 
@@ -296,41 +296,18 @@ async function baselineAskPipelined(n: number): Promise<number> {
 
 // ---- 5. sequential ask latency -----------------------------------------------------------
 
-/** Times `n` sequential calls of `call`, in µs each, sorted. */
-async function timeSequential(n: number, call: (i: number) => Promise<number>): Promise<Float64Array> {
-  const samples = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await call(i);
-    samples[i] = (performance.now() - t0) * 1000;
-  }
-  return samples.sort();
-}
 
-async function latencies(
-  call: (i: number) => Promise<number>,
-): Promise<{ p50: number[]; p99: number[] }> {
-  await timeSequential(ASK_SEQ_WARMUP, call);
-  const p50: number[] = [];
-  const p99: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const s = await timeSequential(ASK_SEQ_N, call);
-    p50.push(percentile(s, 50));
-    p99.push(percentile(s, 99));
-  }
-  return { p50, p99 };
-}
 
 async function kernelAskSequential(): Promise<{ p50: number[]; p99: number[] }> {
   return withSystem(async (system) => {
     const ref = system.spawn<number>(() => ({ receive: increment }), { name: 'echo' });
     await nextTurn();
-    return latencies((i) => ref.ask<number>(i));
+    return latencies((i) => ref.ask<number>(i), ASK_SEQ_N, ASK_SEQ_WARMUP);
   });
 }
 
 async function baselineAskSequential(): Promise<{ p50: number[]; p99: number[] }> {
-  return latencies((i) => new Promise<number>((resolve) => queueMicrotask(() => resolve(increment(i)))));
+  return latencies((i) => new Promise<number>((resolve) => queueMicrotask(() => resolve(increment(i)))), ASK_SEQ_N, ASK_SEQ_WARMUP);
 }
 
 // ---- 6. memory per idle actor --------------------------------------------------------------

@@ -40,7 +40,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { NodeCommand } from '../src/protocol/messages.js';
 import { startLinkRig, startWsRig, type LinkRig, type WsRig } from './link-rig.js';
 import {
-  RUNS, compareRates, deferred, median, nextTurn, now, perSecond, percentile, result,
+  RUNS, compareRates, deferred, latencies, median, nextTurn, now, perSecond, result,
   type Progress, type Result, type SuiteOptions, type SuiteResult,
 } from './suite.js';
 
@@ -144,35 +144,14 @@ async function wsOneway(rig: WsRig, n: number): Promise<number> {
 
 // ---- 2. sequential ask latency ------------------------------------------------------
 
-/** Times `n` sequential calls of `call`, in µs each, sorted. */
-async function timeSequential(n: number, call: (i: number) => Promise<unknown>): Promise<Float64Array> {
-  const samples = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await call(i);
-    samples[i] = (performance.now() - t0) * 1000;
-  }
-  return samples.sort();
-}
 
-async function latencies(call: (i: number) => Promise<unknown>): Promise<{ p50: number[]; p99: number[] }> {
-  await timeSequential(ASK_SEQ_WARMUP, call);
-  const p50: number[] = [];
-  const p99: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const s = await timeSequential(ASK_SEQ_N, call);
-    p50.push(percentile(s, 50));
-    p99.push(percentile(s, 99));
-  }
-  return { p50, p99 };
-}
 
 async function linkAskSequential(rig: LinkRig): Promise<{ p50: number[]; p99: number[] }> {
   const expected = rig.nodeIncarnation;
   return latencies(async () => {
     const reply = await rig.front.ask({ type: 'node.ping' });
     if (reply.incarnation !== expected) throw new Error('wrong reply');
-  });
+  }, ASK_SEQ_N, ASK_SEQ_WARMUP);
 }
 
 interface WsRequest {
@@ -230,7 +209,7 @@ async function wsAskSequential(rig: WsRig, incarnation: string): Promise<{ p50: 
     return await latencies(async () => {
       const reply = await asker.ask({ type: 'node.ping' }) as { incarnation?: unknown };
       if (reply.incarnation !== incarnation) throw new Error('wrong reply');
-    });
+    }, ASK_SEQ_N, ASK_SEQ_WARMUP);
   } finally {
     asker.release();
   }

@@ -169,3 +169,31 @@ export async function compareRates(
   progress(`${name}: ${fmt(r.value)} (baseline ${fmt(r.baseline)})`);
   return r;
 }
+
+/** Times `n` sequential calls of `call`, in µs each, sorted. */
+export async function timeSequential(n: number, call: (i: number) => Promise<unknown>): Promise<Float64Array> {
+  const samples = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await call(i);
+    samples[i] = (performance.now() - t0) * 1000;
+  }
+  return samples.sort();
+}
+
+/** `warmup` calls, then RUNS runs of `n` timed calls: each run's p50 and p99, in µs. */
+export async function latencies(
+  call: (i: number) => Promise<unknown>,
+  n: number,
+  warmup: number,
+): Promise<{ p50: number[]; p99: number[] }> {
+  await timeSequential(warmup, call);
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const s = await timeSequential(n, call);
+    p50.push(percentile(s, 50));
+    p99.push(percentile(s, 99));
+  }
+  return { p50, p99 };
+}
