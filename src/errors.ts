@@ -32,6 +32,10 @@ export const ERROR_CODES = Object.freeze({
   VM_NOT_FOUND: 'No VM has that id.',
   VM_WRONG_STATE: 'The VM is not in a state that allows the operation.',
   DRIVER_FAILED: 'A hypervisor, transfer or network driver operation failed.',
+  // templates and VMs
+  TEMPLATE_SYNTAX: 'A template does not parse; the error names the line and column.',
+  INVALID_TEMPLATE: 'A template parses but an attribute is missing or has a wrong value.',
+  ACTION_NOT_ALLOWED: 'The VM is in a state that does not allow this action.',
   // store
   STORE_CLOSED: 'The store is not open.',
 } as const);
