@@ -39,6 +39,10 @@ try {
     log,
   });
   const stop = (): void => { agent.stop().then(() => process.exit(0), () => process.exit(1)); };
+  void agent.failed.then((reason) => {
+    log.fatal({ err: reason.type === 'failure' ? reason.error : undefined }, 'the node actor keeps crashing; onenode exits so that it is restarted');
+    process.exit(1);
+  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (err) {

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ActorSystem, type ActorRef } from '../src/actors/index.js';
+import { ActorSystem, supervisor, type ActorContext, type ActorRef, type ExitReason } from '../src/actors/index.js';
 import { systemClock } from '../src/actors/clock.js';
 import type { HypervisorName, NodeCapabilities } from '../src/protocol/domain.js';
 import { Link } from '../src/protocol/link.js';
@@ -32,6 +32,8 @@ export interface AgentConfig {
 export interface Agent {
   readonly incarnation: string;
   readonly node: ActorRef<NodeMsg>;
+  /** Settles if the node actor keeps crashing past its supervisor's intensity. */
+  readonly failed: Promise<ExitReason>;
   stop(): Promise<void>;
 }
 
@@ -86,14 +88,24 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
     // Monitoring goes out as soon as oned has answered the handshake.
     onResumed: () => nodeRef?.tell({ type: 'connected' }),
   });
-  nodeRef = system.spawn<NodeMsg>((ctx) => new NodeActor(ctx, {
-    incarnation,
-    hypervisor,
-    monitoring,
-    ledger,
-    frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
-    monitorIntervalMs: config.monitorIntervalMs,
-  }), { name: 'node' });
+  // Under a supervisor: a crashed node actor is restarted (same ref), not lost.
+  const root = system.spawn(supervisor({
+    maxRestarts: 10,
+    periodMs: 10_000,
+    children: [{
+      id: 'node',
+      start: (ctx: ActorContext<NodeMsg>) => new NodeActor(ctx, {
+        incarnation,
+        hypervisor,
+        monitoring,
+        ledger,
+        frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
+        monitorIntervalMs: config.monitorIntervalMs,
+      }),
+    }],
+  }), { name: 'agent' });
+  nodeRef = await root.ask<ActorRef<NodeMsg>>({ type: 'get_child', id: 'node' });
+  const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
   const client = new FrontendClient({
     url: config.frontend,
     hostId: config.hostId,
@@ -110,7 +122,8 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
 
   return {
     incarnation,
-    node: nodeRef,
+    node: nodeRef as ActorRef<NodeMsg>,
+    failed,
     async stop() {
       client.close();
       link.close();
