@@ -1,0 +1,112 @@
+/**
+ * A VM template, validated and normalized: what a VM asks for (capacity,
+ * disks, NICs) in typed form, the rest kept as written. CONTEXT is kept as a
+ * vector because its `$VARIABLES` are resolved later, per VM.
+ */
+import type { Attribute, Template, VectorValue } from './template.js';
+import { isVector } from './template.js';
+import { type Where, integerAtLeast, invalid, optional, positiveNumber } from './template-fields.js';
+import { type VmDisk, type VmNic, type VmOs, readDisk, readNic, readOs } from './vm-devices.js';
+
+export type { DiskType, VmDisk, VmNic, VmOs } from './vm-devices.js';
+
+export interface VmTemplate {
+  readonly name?: string;
+  /** Share of physical cores the VM is guaranteed (0.5 = half a core); > 0. */
+  readonly cpu: number;
+  /** Virtual CPUs the guest sees; integer ≥ 1. @default 1 */
+  readonly vcpu: number;
+  /** MiB; integer > 0. */
+  readonly memory: number;
+  readonly os?: VmOs;
+  /** In the order written; DISK #0 is the first. */
+  readonly disks: readonly VmDisk[];
+  readonly nics: readonly VmNic[];
+  /** As written, variables unresolved. */
+  readonly context?: VectorValue;
+  readonly graphics?: VectorValue;
+  readonly raw?: VectorValue;
+  /** SCHED_REQUIREMENTS, or its older name REQUIREMENTS. */
+  readonly requirements?: string;
+  /** SCHED_RANK, or its older name RANK. */
+  readonly rank?: string;
+  /** Attributes not listed above, in order. */
+  readonly extra: readonly Attribute[];
+}
+
+/** Attributes a VM template may give once at most. */
+const SINGLE = [
+  'NAME', 'CPU', 'VCPU', 'MEMORY', 'OS', 'CONTEXT', 'GRAPHICS', 'RAW',
+  'REQUIREMENTS', 'SCHED_REQUIREMENTS', 'RANK', 'SCHED_RANK',
+] as const;
+const KNOWN: ReadonlySet<string> = new Set<string>([...SINGLE, 'DISK', 'NIC']);
+
+/**
+ * Validates a parsed template as a VM template. Throws INVALID_TEMPLATE with
+ * `details: { attribute, line?, index? }` (`attribute` is `MEMORY` or
+ * `DISK/SIZE`; `index` counts repeated attributes from 0) on the first
+ * problem found. CPU and MEMORY are required, as in OpenNebula.
+ */
+export function vmTemplate(t: Template): VmTemplate {
+  const singles = new Map<string, Attribute>();
+  const disks: VmDisk[] = [];
+  const nics: VmNic[] = [];
+  const extra: Attribute[] = [];
+  for (const attr of t.attributes) {
+    if (attr.name === 'DISK') disks.push(readDisk(vectorOf(attr, disks.length), attr.line, disks.length));
+    else if (attr.name === 'NIC') nics.push(readNic(vectorOf(attr, nics.length), attr.line, nics.length));
+    else if (KNOWN.has(attr.name)) {
+      if (singles.has(attr.name)) invalid(where(attr), 'given more than once');
+      singles.set(attr.name, attr);
+    } else extra.push(attr);
+  }
+  const string = (name: string): string | undefined => {
+    const attr = singles.get(name);
+    if (attr === undefined) return undefined;
+    if (isVector(attr.value)) invalid(where(attr), 'must be a single value, not a vector');
+    return attr.value.trim() === '' ? undefined : attr.value;
+  };
+  const vector = (name: string): VectorValue | undefined => {
+    const attr = singles.get(name);
+    return attr === undefined ? undefined : vectorOf(attr);
+  };
+  const at = (name: string): Where => where(singles.get(name) ?? { name, line: 0 });
+  const either = (name: string, older: string): string | undefined => {
+    const value = string(name);
+    const old = string(older);
+    if (value !== undefined && old !== undefined) invalid(at(older), `give ${name} or ${older}, not both`);
+    return value ?? old;
+  };
+
+  const name = string('NAME');
+  const cpu = string('CPU');
+  if (cpu === undefined) invalid(at('CPU'), 'required: the share of cores the VM needs, e.g. CPU = 0.5');
+  const memory = string('MEMORY');
+  if (memory === undefined) invalid(at('MEMORY'), 'required: the memory in MiB, e.g. MEMORY = 1024');
+  const vcpu = string('VCPU');
+  const os = singles.get('OS');
+  return Object.freeze({
+    ...optional('name', name),
+    cpu: positiveNumber(cpu, at('CPU')),
+    vcpu: vcpu === undefined ? 1 : integerAtLeast(vcpu, 1, at('VCPU')),
+    memory: integerAtLeast(memory, 1, at('MEMORY')),
+    ...optional('os', os === undefined ? undefined : readOs(vectorOf(os), os.line)),
+    disks: Object.freeze(disks),
+    nics: Object.freeze(nics),
+    ...optional('context', vector('CONTEXT')),
+    ...optional('graphics', vector('GRAPHICS')),
+    ...optional('raw', vector('RAW')),
+    ...optional('requirements', either('SCHED_REQUIREMENTS', 'REQUIREMENTS')),
+    ...optional('rank', either('SCHED_RANK', 'RANK')),
+    extra: Object.freeze(extra),
+  });
+}
+
+function where(attr: Pick<Attribute, 'name' | 'line'>, index?: number): Where {
+  return { attribute: attr.name, line: attr.line, ...optional('index', index) };
+}
+
+function vectorOf(attr: Attribute, index?: number): VectorValue {
+  if (!isVector(attr.value)) invalid(where(attr, index), 'must be a vector ([ KEY = value, … ])');
+  return attr.value;
+}
