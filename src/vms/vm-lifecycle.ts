@@ -1,0 +1,490 @@
+/**
+ * The VM life cycle as one transition table: `(state, event) → (next state,
+ * effects)`. It is the single source of truth: the VM actor applies it, the
+ * CLI checks actions against it (`allowedActions`), docs/vm-lifecycle.md is
+ * rendered from it (scripts/render-lifecycle.ts) and the tests walk every edge.
+ *
+ * Events are user actions (refused with ACTION_NOT_ALLOWED where the table
+ * has no entry) and outcomes reported by drivers and monitoring (ignored where
+ * the table has no entry: a late or repeated report must never break a VM).
+ * Effects are data; the actor stores the transition, then runs its effects in
+ * order, each command with an operation id.
+ */
+import { NepheleError } from '../errors.js';
+import type { VmState } from './vm-states.js';
+
+// ---- events
+
+export type RecoverOp = 'success' | 'failure' | 'retry' | 'delete' | 'recreate';
+
+/** OpenNebula's `--hard`. */
+export interface HardOption {
+  /** Destroy or reset the guest instead of asking it. @default false */
+  readonly hard?: boolean;
+}
+
+/** What a user (or the scheduler, acting as one) asks of a VM. */
+export type UserEvent =
+  | { readonly type: 'deploy'; readonly hostId: number }
+  | { readonly type: 'hold' }
+  | { readonly type: 'release' }
+  | ({ readonly type: 'terminate' } & HardOption)
+  | ({ readonly type: 'poweroff' } & HardOption)
+  | { readonly type: 'resume' }
+  | ({ readonly type: 'reboot' } & HardOption)
+  | { readonly type: 'stop' }
+  | { readonly type: 'suspend' }
+  | ({ readonly type: 'undeploy' } & HardOption)
+  | {
+    readonly type: 'migrate';
+    readonly hostId: number;
+    /** Move the running VM instead of saving, copying and restoring it. @default false */
+    readonly live?: boolean;
+  }
+  | { readonly type: 'resched' }
+  | { readonly type: 'unresched' }
+  | { readonly type: 'recover'; readonly op: RecoverOp };
+
+export interface UserActionInfo {
+  /** How `onevm` spells it, flags that change the way taken included. */
+  readonly label: string;
+  readonly summary: string;
+}
+
+const ACTIONS = {
+  deploy: { label: 'deploy', summary: 'Start the VM on the given host; the scheduler does it after `create`, `release`, `resume`.' },
+  hold: { label: 'hold', summary: 'Keep a PENDING VM from being scheduled.' },
+  release: { label: 'release', summary: 'Let the scheduler place a VM on hold.' },
+  terminate: { label: 'terminate', summary: 'End the VM: shut the guest down (`--hard`: destroy it), clean up, free its leases.' },
+  poweroff: { label: 'poweroff', summary: 'Shut the guest down (`--hard`: destroy it); the VM keeps its host.' },
+  resume: { label: 'resume', summary: 'Start the VM again on its host, or on one the scheduler picks when it has none.' },
+  reboot: { label: 'reboot', summary: 'Reboot the guest (`--hard`: reset it).' },
+  stop: { label: 'stop', summary: 'Save the VM and move it to the system datastore; the host is freed.' },
+  suspend: { label: 'suspend', summary: 'Save the VM to a checkpoint on its host, which keeps its capacity.' },
+  undeploy: { label: 'undeploy', summary: 'Shut the guest down (`--hard`: destroy it), move its disks to the system datastore.' },
+  migrate: { label: 'migrate', summary: 'Cold migration to the given host: save, copy, restore.' },
+  migrate_live: { label: 'migrate --live', summary: 'Live migration to the given host.' },
+  resched: { label: 'resched', summary: 'Ask the scheduler to move the VM to a better host.' },
+  unresched: { label: 'unresched', summary: 'Withdraw a `resched`.' },
+  recover_success: { label: 'recover --success', summary: 'Go on as if the step in flight, or the failed one, had worked.' },
+  recover_failure: { label: 'recover --failure', summary: 'Go on as if the step in flight had failed.' },
+  recover_retry: { label: 'recover --retry', summary: 'Run the failed step again.' },
+  recover_delete: { label: 'recover --delete', summary: 'End the VM at once, cleaning up whatever it left.' },
+  recover_recreate: { label: 'recover --recreate', summary: 'Clean up, then PENDING again with the same id and leases.' },
+} as const satisfies Record<string, UserActionInfo>;
+
+/** A user event as the table names it: `migrate` splits on `live`, `recover` on its op. */
+export type UserAction = keyof typeof ACTIONS;
+
+/** Each user action's CLI form (`migrate --live`, `recover --retry`) and what it does. */
+export const USER_ACTIONS: Readonly<Record<UserAction, UserActionInfo>> = ACTIONS;
+export const USER_ACTION_NAMES: readonly UserAction[] = Object.freeze(Object.keys(ACTIONS) as UserAction[]);
+
+export interface OutcomeInfo {
+  /** A driver reporting on an effect, or monitoring reporting on a host or guest. */
+  readonly source: 'driver' | 'monitor';
+  readonly summary: string;
+}
+
+const OUTCOME_INFO = {
+  prolog_done: { source: 'driver', summary: 'The transfer driver brought the VM\'s files to its host.' },
+  prolog_failed: { source: 'driver', summary: 'The transfer driver could not.' },
+  boot_done: { source: 'driver', summary: 'The hypervisor started or restored the VM.' },
+  boot_failed: { source: 'driver', summary: 'The hypervisor could not.' },
+  shutdown_done: { source: 'driver', summary: 'The guest is off and the hypervisor let it go.' },
+  shutdown_failed: { source: 'driver', summary: 'The guest ignored it past the driver\'s timeout, or the driver failed.' },
+  save_done: { source: 'driver', summary: 'The memory is in a checkpoint and the guest is gone.' },
+  save_failed: { source: 'driver', summary: 'The save failed; the VM still runs.' },
+  epilog_done: { source: 'driver', summary: 'The transfer driver moved or deleted the VM\'s files.' },
+  epilog_failed: { source: 'driver', summary: 'The transfer driver could not.' },
+  migrate_done: { source: 'driver', summary: 'The VM runs on the new host.' },
+  migrate_failed: { source: 'driver', summary: 'The live migration failed; the VM runs on the old host.' },
+  cleanup_done: { source: 'driver', summary: 'The cleanup ended; best effort, its failures are logged.' },
+  host_lost: { source: 'monitor', summary: 'The VM\'s host stopped answering.' },
+  host_back_running: { source: 'monitor', summary: 'The lost host is back and runs the VM.' },
+  host_back_gone: { source: 'monitor', summary: 'The lost host is back without the VM.' },
+  vm_gone: { source: 'monitor', summary: 'The guest shut itself down, or its process died.' },
+} as const satisfies Record<string, OutcomeInfo>;
+
+/** What a driver (the outcome of an effect) or monitoring reports. */
+export type Outcome = keyof typeof OUTCOME_INFO;
+
+export const OUTCOMES: Readonly<Record<Outcome, OutcomeInfo>> = OUTCOME_INFO;
+export const OUTCOME_NAMES: readonly Outcome[] = Object.freeze(Object.keys(OUTCOME_INFO) as Outcome[]);
+
+export interface OutcomeEvent {
+  readonly type: Outcome;
+  /** The driver's error, for the log; the table does not read it. */
+  readonly reason?: string;
+}
+
+export type VmEvent = UserEvent | OutcomeEvent;
+
+/** The table's key for an event. */
+export type EventKey = UserAction | Outcome;
+
+// ---- effects
+
+/** Where a prolog takes the VM's files from. */
+export type PrologSource = 'images' | 'system_ds' | 'previous_host';
+
+/** Which stay on a host a history record covers; during a migration the source is `previous`. */
+export type HistoryStay = 'current' | 'previous' | 'all';
+
+/** Why a stay ended. */
+export type HistoryReason = 'terminate' | 'stop' | 'undeploy' | 'migrate' | 'migrate_failed' | 'delete' | 'recreate';
+
+export type Effect =
+  | { readonly kind: 'schedule' }
+  | { readonly kind: 'unschedule' }
+  | { readonly kind: 'open_history'; readonly hostId: number }
+  | { readonly kind: 'close_history'; readonly which: HistoryStay; readonly reason: HistoryReason }
+  | { readonly kind: 'prolog'; readonly from: PrologSource }
+  | { readonly kind: 'deploy' }
+  | { readonly kind: 'restore' }
+  | { readonly kind: 'save' }
+  | { readonly kind: 'shutdown'; readonly hard: boolean }
+  | { readonly kind: 'reboot'; readonly hard: boolean }
+  | { readonly kind: 'migrate_live'; readonly to: number }
+  | { readonly kind: 'epilog'; readonly keepDisks: boolean }
+  | { readonly kind: 'cleanup' }
+  | { readonly kind: 'release_leases' };
+
+export type EffectKind = Effect['kind'];
+
+export const EFFECTS: Readonly<Record<EffectKind, string>> = Object.freeze({
+  schedule: 'Ask the placement actor for a host; it answers with `deploy`, or `migrate` after a resched.',
+  unschedule: 'Withdraw that request; idempotent.',
+  open_history: 'Start a stay on `hostId`: a history record, and the host\'s capacity is taken.',
+  close_history: 'End the `current` stay, the `previous` one (a migration\'s source) or `all`; capacity given back.',
+  prolog: 'Transfer: bring the VM\'s files to its host from `images`, the `system_ds` or the `previous_host`.',
+  deploy: 'Hypervisor: start the VM from its disks (`vm.deploy`).',
+  restore: 'Hypervisor: start the VM from its checkpoint.',
+  save: 'Hypervisor: save the VM\'s memory to a checkpoint; the guest is gone.',
+  shutdown: 'Hypervisor: shut the guest down, or destroy it when `hard` (`vm.shutdown`).',
+  reboot: 'Hypervisor: reboot the guest, or reset it when `hard` (`vm.reboot`); its result moves nothing.',
+  migrate_live: 'Hypervisor: move the running VM to host `to`.',
+  epilog: 'Transfer: with `keepDisks` move the files to the system datastore, else save persistent disks, delete the rest.',
+  cleanup: 'Best effort, wherever the VM is: abandon the step in flight, destroy the guest, delete its files.',
+  release_leases: 'Give the VM\'s MAC and IP leases back to their networks.',
+});
+
+/**
+ * In the table, a value the event supplies when the transition is taken:
+ * `$hard` its `hard` flag, `$hostId` its host.
+ */
+export type EventParam = '$hard' | '$hostId';
+
+type Templated<E> = {
+  readonly [K in keyof E]: K extends 'hard' ? E[K] | '$hard' : K extends 'hostId' | 'to' ? E[K] | '$hostId' : E[K];
+};
+type EachTemplated<E> = E extends unknown ? Templated<E> : never;
+
+/** An effect as the table holds it: an `Effect` whose parameters may be `EventParam`s. */
+export type EffectTemplate = EachTemplated<Effect>;
+
+export interface TableEntry {
+  readonly next: VmState;
+  readonly effects: readonly EffectTemplate[];
+}
+
+export type LifecycleTable = Readonly<Record<VmState, Readonly<Partial<Record<EventKey, TableEntry>>>>>;
+
+/** A transition taken: the state to store and the effects to run, in order. */
+export interface Transition {
+  readonly next: VmState;
+  readonly effects: readonly Effect[];
+}
+
+// ---- the table
+
+function go(next: VmState, ...effects: EffectTemplate[]): TableEntry {
+  return Object.freeze({ next, effects: Object.freeze(effects.map((e) => Object.freeze(e))) });
+}
+
+const SCHEDULE = { kind: 'schedule' } as const;
+const UNSCHEDULE = { kind: 'unschedule' } as const;
+const OPEN_HISTORY = { kind: 'open_history', hostId: '$hostId' } as const;
+const close = (which: HistoryStay, reason: HistoryReason) => ({ kind: 'close_history', which, reason }) as const;
+const prolog = (from: PrologSource) => ({ kind: 'prolog', from }) as const;
+const DEPLOY = { kind: 'deploy' } as const;
+const RESTORE = { kind: 'restore' } as const;
+const SAVE = { kind: 'save' } as const;
+const SHUTDOWN = { kind: 'shutdown', hard: '$hard' } as const;
+const DESTROY = { kind: 'shutdown', hard: true } as const;
+const REBOOT = { kind: 'reboot', hard: '$hard' } as const;
+const MIGRATE_LIVE = { kind: 'migrate_live', to: '$hostId' } as const;
+const EPILOG_DELETE = { kind: 'epilog', keepDisks: false } as const;
+const EPILOG_KEEP = { kind: 'epilog', keepDisks: true } as const;
+const CLEANUP = { kind: 'cleanup' } as const;
+const RELEASE_LEASES = { kind: 'release_leases' } as const;
+
+/** The way out of every state but DONE, as OpenNebula's `recover --delete` and `--recreate`. */
+const ESCAPES = {
+  recover_delete: go('DONE', UNSCHEDULE, CLEANUP, close('all', 'delete'), RELEASE_LEASES),
+  recover_recreate: go('CLEANUP_RESUBMIT', UNSCHEDULE, CLEANUP),
+};
+
+type Step = 'prolog' | 'boot' | 'shutdown' | 'save' | 'epilog' | 'migrate';
+
+/**
+ * The rows of a transient state waiting for `step`: its outcomes, and
+ * `recover --success` / `--failure` taking the same way as they would.
+ */
+function awaiting<S extends Step>(step: S, done: TableEntry, failed: TableEntry) {
+  return { [`${step}_done`]: done, [`${step}_failed`]: failed, recover_success: done, recover_failure: failed } as
+    Record<`${S}_done` | `${S}_failed` | 'recover_success' | 'recover_failure', TableEntry>;
+}
+
+/**
+ * The table. A failure state's `recover --retry` runs its step again and its
+ * `--success` goes on as that step's success would.
+ */
+export const LIFECYCLE: LifecycleTable = Object.freeze({
+  PENDING: {
+    deploy: go('PROLOG', UNSCHEDULE, OPEN_HISTORY, prolog('images')),
+    hold: go('HOLD', UNSCHEDULE),
+    terminate: go('DONE', UNSCHEDULE, RELEASE_LEASES),
+    ...ESCAPES,
+  },
+  HOLD: {
+    release: go('PENDING', SCHEDULE),
+    deploy: go('PROLOG', OPEN_HISTORY, prolog('images')),
+    terminate: go('DONE', RELEASE_LEASES),
+    ...ESCAPES,
+  },
+  PROLOG: { ...awaiting('prolog', go('BOOT', DEPLOY), go('PROLOG_FAILURE')), ...ESCAPES },
+  BOOT: { ...awaiting('boot', go('RUNNING'), go('BOOT_FAILURE')), ...ESCAPES },
+  RUNNING: {
+    terminate: go('SHUTDOWN', SHUTDOWN),
+    poweroff: go('SHUTDOWN_POWEROFF', SHUTDOWN),
+    undeploy: go('SHUTDOWN_UNDEPLOY', SHUTDOWN),
+    reboot: go('RUNNING', REBOOT),
+    stop: go('SAVE_STOP', SAVE),
+    suspend: go('SAVE_SUSPEND', SAVE),
+    migrate: go('SAVE_MIGRATE', OPEN_HISTORY, SAVE),
+    migrate_live: go('MIGRATE', OPEN_HISTORY, MIGRATE_LIVE),
+    resched: go('RUNNING', SCHEDULE),
+    unresched: go('RUNNING', UNSCHEDULE),
+    host_lost: go('UNKNOWN'),
+    // The hypervisor may still hold the dead or powered-off guest: let it go.
+    vm_gone: go('POWEROFF', DESTROY),
+    ...ESCAPES,
+  },
+  MIGRATE: {
+    ...awaiting('migrate', go('RUNNING', close('previous', 'migrate')), go('RUNNING', close('current', 'migrate_failed'))),
+    ...ESCAPES,
+  },
+  SAVE_STOP: { ...awaiting('save', go('EPILOG_STOP', EPILOG_KEEP), go('RUNNING')), ...ESCAPES },
+  SAVE_SUSPEND: { ...awaiting('save', go('SUSPENDED'), go('RUNNING')), ...ESCAPES },
+  SAVE_MIGRATE: {
+    ...awaiting('save', go('PROLOG_MIGRATE', prolog('previous_host')), go('RUNNING', close('current', 'migrate_failed'))),
+    ...ESCAPES,
+  },
+  PROLOG_MIGRATE: {
+    ...awaiting('prolog', go('BOOT_MIGRATE', close('previous', 'migrate'), RESTORE), go('PROLOG_MIGRATE_FAILURE')),
+    ...ESCAPES,
+  },
+  PROLOG_RESUME: { ...awaiting('prolog', go('BOOT_STOPPED', RESTORE), go('PROLOG_RESUME_FAILURE')), ...ESCAPES },
+  PROLOG_UNDEPLOY: { ...awaiting('prolog', go('BOOT_UNDEPLOY', DEPLOY), go('PROLOG_UNDEPLOY_FAILURE')), ...ESCAPES },
+  // A boot from a stable state that fails goes back to it, as in OpenNebula.
+  BOOT_POWEROFF: { ...awaiting('boot', go('RUNNING'), go('POWEROFF')), ...ESCAPES },
+  BOOT_SUSPENDED: { ...awaiting('boot', go('RUNNING'), go('SUSPENDED')), ...ESCAPES },
+  BOOT_STOPPED: { ...awaiting('boot', go('RUNNING'), go('BOOT_STOPPED_FAILURE')), ...ESCAPES },
+  BOOT_UNDEPLOY: { ...awaiting('boot', go('RUNNING'), go('BOOT_UNDEPLOY_FAILURE')), ...ESCAPES },
+  BOOT_MIGRATE: { ...awaiting('boot', go('RUNNING'), go('BOOT_MIGRATE_FAILURE')), ...ESCAPES },
+  BOOT_UNKNOWN: { ...awaiting('boot', go('RUNNING'), go('UNKNOWN')), ...ESCAPES },
+  EPILOG_STOP: { ...awaiting('epilog', go('STOPPED', close('current', 'stop')), go('EPILOG_STOP_FAILURE')), ...ESCAPES },
+  EPILOG: {
+    ...awaiting('epilog', go('DONE', close('all', 'terminate'), RELEASE_LEASES), go('EPILOG_FAILURE')),
+    ...ESCAPES,
+  },
+  SHUTDOWN: { ...awaiting('shutdown', go('EPILOG', EPILOG_DELETE), go('RUNNING')), ...ESCAPES },
+  SHUTDOWN_POWEROFF: { ...awaiting('shutdown', go('POWEROFF'), go('RUNNING')), ...ESCAPES },
+  SHUTDOWN_UNDEPLOY: { ...awaiting('shutdown', go('EPILOG_UNDEPLOY', EPILOG_KEEP), go('RUNNING')), ...ESCAPES },
+  EPILOG_UNDEPLOY: {
+    ...awaiting('epilog', go('UNDEPLOYED', close('current', 'undeploy')), go('EPILOG_UNDEPLOY_FAILURE')),
+    ...ESCAPES,
+  },
+  POWEROFF: {
+    resume: go('BOOT_POWEROFF', DEPLOY),
+    terminate: go('EPILOG', EPILOG_DELETE),
+    undeploy: go('EPILOG_UNDEPLOY', EPILOG_KEEP),
+    ...ESCAPES,
+  },
+  // Like PENDING in OpenNebula, a resumed STOPPED or UNDEPLOYED VM waits for
+  // the scheduler's `deploy`; here it keeps its own state while it waits.
+  STOPPED: {
+    resume: go('STOPPED', SCHEDULE),
+    deploy: go('PROLOG_RESUME', UNSCHEDULE, OPEN_HISTORY, prolog('system_ds')),
+    terminate: go('EPILOG', UNSCHEDULE, EPILOG_DELETE),
+    ...ESCAPES,
+  },
+  SUSPENDED: {
+    resume: go('BOOT_SUSPENDED', RESTORE),
+    terminate: go('EPILOG', EPILOG_DELETE),
+    ...ESCAPES,
+  },
+  UNDEPLOYED: {
+    resume: go('UNDEPLOYED', SCHEDULE),
+    deploy: go('PROLOG_UNDEPLOY', UNSCHEDULE, OPEN_HISTORY, prolog('system_ds')),
+    terminate: go('EPILOG', UNSCHEDULE, EPILOG_DELETE),
+    ...ESCAPES,
+  },
+  UNKNOWN: {
+    host_back_running: go('RUNNING'),
+    host_back_gone: go('POWEROFF'),
+    vm_gone: go('POWEROFF', DESTROY),
+    resume: go('BOOT_UNKNOWN', DEPLOY),
+    terminate: go('SHUTDOWN', SHUTDOWN),
+    poweroff: go('SHUTDOWN_POWEROFF', SHUTDOWN),
+    undeploy: go('SHUTDOWN_UNDEPLOY', SHUTDOWN),
+    // The operator checked the host by hand: as if it had come back.
+    recover_success: go('RUNNING'),
+    recover_failure: go('POWEROFF'),
+    ...ESCAPES,
+  },
+  PROLOG_FAILURE: { recover_retry: go('PROLOG', prolog('images')), recover_success: go('BOOT', DEPLOY), ...ESCAPES },
+  PROLOG_MIGRATE_FAILURE: {
+    recover_retry: go('PROLOG_MIGRATE', prolog('previous_host')),
+    recover_success: go('BOOT_MIGRATE', close('previous', 'migrate'), RESTORE),
+    ...ESCAPES,
+  },
+  PROLOG_RESUME_FAILURE: {
+    recover_retry: go('PROLOG_RESUME', prolog('system_ds')),
+    recover_success: go('BOOT_STOPPED', RESTORE),
+    ...ESCAPES,
+  },
+  PROLOG_UNDEPLOY_FAILURE: {
+    recover_retry: go('PROLOG_UNDEPLOY', prolog('system_ds')),
+    recover_success: go('BOOT_UNDEPLOY', DEPLOY),
+    ...ESCAPES,
+  },
+  BOOT_FAILURE: { recover_retry: go('BOOT', DEPLOY), recover_success: go('RUNNING'), ...ESCAPES },
+  BOOT_MIGRATE_FAILURE: { recover_retry: go('BOOT_MIGRATE', RESTORE), recover_success: go('RUNNING'), ...ESCAPES },
+  BOOT_STOPPED_FAILURE: { recover_retry: go('BOOT_STOPPED', RESTORE), recover_success: go('RUNNING'), ...ESCAPES },
+  BOOT_UNDEPLOY_FAILURE: { recover_retry: go('BOOT_UNDEPLOY', DEPLOY), recover_success: go('RUNNING'), ...ESCAPES },
+  EPILOG_FAILURE: {
+    recover_retry: go('EPILOG', EPILOG_DELETE),
+    recover_success: go('DONE', close('all', 'terminate'), RELEASE_LEASES),
+    ...ESCAPES,
+  },
+  EPILOG_STOP_FAILURE: {
+    recover_retry: go('EPILOG_STOP', EPILOG_KEEP),
+    recover_success: go('STOPPED', close('current', 'stop')),
+    ...ESCAPES,
+  },
+  EPILOG_UNDEPLOY_FAILURE: {
+    recover_retry: go('EPILOG_UNDEPLOY', EPILOG_KEEP),
+    recover_success: go('UNDEPLOYED', close('current', 'undeploy')),
+    ...ESCAPES,
+  },
+  CLEANUP_RESUBMIT: {
+    cleanup_done: go('PENDING', close('all', 'recreate'), SCHEDULE),
+    recover_success: go('PENDING', close('all', 'recreate'), SCHEDULE),
+    // ESCAPES' recover_recreate sends the cleanup again.
+    ...ESCAPES,
+  },
+  DONE: {},
+} satisfies Record<VmState, Partial<Record<EventKey, TableEntry>>>);
+
+for (const row of Object.values(LIFECYCLE)) Object.freeze(row);
+
+/** How a VM enters the table: `onevm create`, or `onevm create --hold`. */
+export const INITIAL: Readonly<Record<'create' | 'create_hold', TableEntry>> = Object.freeze({
+  create: go('PENDING', SCHEDULE),
+  create_hold: go('HOLD'),
+});
+
+// ---- applying it
+
+export function isUserAction(key: string): key is UserAction {
+  return Object.hasOwn(ACTIONS, key);
+}
+
+export function isOutcome(key: string): key is Outcome {
+  return Object.hasOwn(OUTCOME_INFO, key);
+}
+
+/** The table's key for `event`. An event of no known type is a `TypeError`. */
+export function keyOf(event: VmEvent): EventKey {
+  const key = event.type === 'migrate' ? (event.live === true ? 'migrate_live' : 'migrate')
+    : event.type === 'recover' ? `recover_${event.op}`
+    : event.type;
+  if (!isUserAction(key) && !isOutcome(key)) throw new TypeError(`not a VM event: ${JSON.stringify(event)}`);
+  return key;
+}
+
+/** The first state and effects of a new VM. */
+export function created(options: { readonly hold?: boolean } = {}): Transition {
+  return take(options.hold === true ? INITIAL.create_hold : INITIAL.create, undefined);
+}
+
+/**
+ * The transition `event` takes from `state`, its effects' parameters taken
+ * from the event. A user action the state does not allow throws
+ * `ACTION_NOT_ALLOWED` (details `{ state, action }`); an outcome that does
+ * not apply (late, repeated, or from an abandoned step) returns `undefined`
+ * for the caller to log and drop.
+ */
+export function transition(state: VmState, event: UserEvent): Transition;
+export function transition(state: VmState, event: OutcomeEvent): Transition | undefined;
+export function transition(state: VmState, event: VmEvent): Transition | undefined;
+export function transition(state: VmState, event: VmEvent): Transition | undefined {
+  if (!Object.hasOwn(LIFECYCLE, state)) throw new TypeError(`not a VM state: ${String(state)}`);
+  const row = LIFECYCLE[state];
+  const key = keyOf(event);
+  const entry = Object.hasOwn(row, key) ? row[key] : undefined;
+  if (entry !== undefined) return take(entry, event);
+  if (isOutcome(key)) return undefined;
+  throw new NepheleError('ACTION_NOT_ALLOWED', `cannot ${ACTIONS[key].label} a VM in state ${state}`, {
+    details: { state, action: key },
+  });
+}
+
+/** The user actions `state` allows, in `USER_ACTION_NAMES` order. */
+export function allowedActions(state: VmState): UserAction[] {
+  const row = LIFECYCLE[state];
+  return USER_ACTION_NAMES.filter((action) => Object.hasOwn(row, action));
+}
+
+function take(entry: TableEntry, event: VmEvent | undefined): Transition {
+  return Object.freeze({ next: entry.next, effects: Object.freeze(entry.effects.map((e) => bind(e, event))) });
+}
+
+function bind(template: EffectTemplate, event: VmEvent | undefined): Effect {
+  switch (template.kind) {
+    case 'shutdown':
+    case 'reboot':
+      return Object.freeze({ kind: template.kind, hard: template.hard === '$hard' ? hardOf(event) : template.hard });
+    case 'open_history':
+      return Object.freeze({ kind: template.kind, hostId: template.hostId === '$hostId' ? hostOf(event) : template.hostId });
+    case 'migrate_live':
+      return Object.freeze({ kind: template.kind, to: template.to === '$hostId' ? hostOf(event) : template.to });
+    default:
+      return template;
+  }
+}
+
+// An entry that reads a parameter its event lacks is a mistake in the table.
+function hardOf(event: VmEvent | undefined): boolean {
+  switch (event?.type) {
+    case 'terminate':
+    case 'poweroff':
+    case 'reboot':
+    case 'undeploy':
+      return event.hard === true;
+    default:
+      throw new TypeError(`the event ${event?.type ?? '(none)'} carries no hard flag`);
+  }
+}
+
+function hostOf(event: VmEvent | undefined): number {
+  switch (event?.type) {
+    case 'deploy':
+    case 'migrate':
+      return event.hostId;
+    default:
+      throw new TypeError(`the event ${event?.type ?? '(none)'} carries no hostId`);
+  }
+}
