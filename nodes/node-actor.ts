@@ -65,7 +65,7 @@ export class NodeActor implements Actor<NodeMsg> {
   }
 
   private command(cmd: NodeCommand): void {
-    const vmId = cmd.type === 'vm.deploy' ? cmd.spec.vmId : cmd.vmId;
+    const vmId = cmd.type === 'vm.deploy' || cmd.type === 'vm.restore' ? cmd.spec.vmId : cmd.vmId;
     const done = this.deps.ledger.get(cmd.opId);
     if (done !== undefined || this.inFlight.has(cmd.opId)) {
       this.duplicatesDropped++;
@@ -113,6 +113,13 @@ export class NodeActor implements Actor<NodeMsg> {
         await hv.shutdown(cmd.vmId, { hard: cmd.hard });
         this.deps.frontend.tell({ type: 'vm.state', vmId: cmd.vmId, opId: cmd.opId, state: 'done' });
         return;
+      case 'vm.restore': {
+        const info = await hv.restore(cmd.spec);
+        this.deps.frontend.tell({ type: 'vm.state', vmId: info.vmId, opId: cmd.opId, state: info.state, info });
+        return;
+      }
+      case 'vm.save':
+        return hv.save(cmd.vmId);
       case 'vm.reboot':
         return hv.reboot(cmd.vmId, { hard: cmd.hard });
       case 'vm.suspend':

@@ -139,6 +139,19 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
     });
   }
 
+  /** A simulated guest has no memory to keep: the checkpoint is its spec, and saving frees its capacity. */
+  save(vmId: number, signal?: AbortSignal): Promise<void> {
+    return this.serial(vmId, signal, async () => {
+      const vm = this.held(vmId);
+      this.vms.delete(vmId);
+      this.release(vm.need);
+    });
+  }
+
+  restore(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    return this.deploy(spec, signal);
+  }
+
   shutdown(vmId: number, options: ShutdownOptions): Promise<void> {
     return this.serial(vmId, options.signal, async () => {
       const vm = this.held(vmId);

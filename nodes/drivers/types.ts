@@ -127,6 +127,17 @@ export interface HypervisorDriver {
    * driver still holds it (qemu's -no-shutdown). Unknown VM: `VM_NOT_FOUND`.
    */
   poll(vmId: number): Promise<VmInfo>;
+  /**
+   * Saves the VM's memory to a checkpoint and stops it, freeing its CPU and
+   * memory (OpenNebula's save, for stop, suspend to disk and cold
+   * migration). VM_NOT_FOUND for an unknown VM.
+   */
+  save(vmId: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Starts the VM from its checkpoint (or, where the driver keeps none, from
+   * its spec); idempotent like deploy.
+   */
+  restore(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo>;
 
   /** Every VM the driver holds, ordered by vmId. */
   list(): Promise<VmInfo[]>;

@@ -23,7 +23,7 @@ function flowTypes<F extends Flow>(k: { tell: Every<F['tell']>; emit: Every<F['e
 }
 
 const TO_NODE = flowTypes<ToNode>({
-  tell: { 'vm.deploy': true, 'vm.shutdown': true, 'vm.reboot': true, 'vm.suspend': true, 'vm.resume': true },
+  tell: { 'vm.deploy': true, 'vm.shutdown': true, 'vm.reboot': true, 'vm.suspend': true, 'vm.resume': true, 'vm.save': true, 'vm.restore': true },
   emit: {},
   ask: { 'host.monitor': true, 'vm.list': true, 'vm.poll': true, 'node.ping': true, 'node.stats': true },
 });

@@ -41,7 +41,21 @@ export interface VmResume {
   readonly vmId: number;
 }
 
-export type NodeCommand = VmDeploy | VmShutdown | VmReboot | VmSuspend | VmResume;
+/** Save the VM's memory to a checkpoint on the host and stop it. */
+export interface VmSave {
+  readonly type: 'vm.save';
+  readonly opId: string;
+  readonly vmId: number;
+}
+
+/** Start the VM from its checkpoint. */
+export interface VmRestore {
+  readonly type: 'vm.restore';
+  readonly opId: string;
+  readonly spec: VmSpec;
+}
+
+export type NodeCommand = VmDeploy | VmShutdown | VmReboot | VmSuspend | VmResume | VmSave | VmRestore;
 
 // ---- front-end → node: requests (ask; always time out)
 

@@ -41,6 +41,8 @@ const MESSAGE_VALIDATORS: Validators = {
   }),
   'vm.suspend': (o, at) => ({ type: 'vm.suspend', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`) }),
   'vm.resume': (o, at) => ({ type: 'vm.resume', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`) }),
+  'vm.save': (o, at) => ({ type: 'vm.save', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`) }),
+  'vm.restore': (o, at) => ({ type: 'vm.restore', opId: opId(o.opId, `${at}.opId`), spec: vmSpec(o.spec, `${at}.spec`) }),
   'host.monitor': () => ({ type: 'host.monitor' }),
   'vm.list': () => ({ type: 'vm.list' }),
   'vm.poll': (o, at) => ({ type: 'vm.poll', vmId: vmId(o.vmId, `${at}.vmId`) }),

@@ -23,6 +23,8 @@ export const messages: { readonly [K in MessageType]: Extract<Message, { type: K
   'vm.reboot': { type: 'vm.reboot', opId: 'op-3', vmId: 42, hard: true },
   'vm.suspend': { type: 'vm.suspend', opId: 'op-4', vmId: 42 },
   'vm.resume': { type: 'vm.resume', opId: 'op-5', vmId: 42 },
+  'vm.save': { type: 'vm.save', opId: 'op-6', vmId: 42 },
+  'vm.restore': { type: 'vm.restore', opId: 'op-7', spec: { vmId: 42, name: 'web', cpu: 0.5, vcpu: 1, memoryMb: 512 } },
   'host.monitor': { type: 'host.monitor' },
   'vm.list': { type: 'vm.list' },
   'vm.poll': { type: 'vm.poll', vmId: 42 },
