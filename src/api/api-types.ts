@@ -1,4 +1,6 @@
 import type { HostMonitoring, HypervisorName, NodeCapabilities } from '../protocol/domain.js';
+import type { RecoverOp, UserEvent } from '../vms/vm-lifecycle.js';
+import type { VmView } from '../vms/vm-record.js';
 
 /** OpenNebula's host states that Nephele uses. */
 export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
@@ -47,6 +49,20 @@ export interface ApiMethods {
   'host.delete': { params: { host: string | number; force: boolean }; result: { id: number } };
   'host.status': { params: { host: string | number; action: HostStatusAction }; result: HostView };
   'host.monitor': { params: { host: string | number }; result: HostView };
+  'vm.allocate': { params: { template: string; hold: boolean }; result: { id: number } };
+  'vmpool.info': { params: { all: boolean }; result: VmView[] };
+  'vm.info': { params: { id: number }; result: VmView };
+  /** One life cycle action; `host` for deploy and migrate, by id or name. */
+  'vm.action': { params: VmActionParams; result: VmView };
+}
+
+export interface VmActionParams {
+  readonly id: number;
+  readonly action: UserEvent['type'];
+  readonly hard?: boolean;
+  readonly host?: string | number;
+  readonly live?: boolean;
+  readonly op?: RecoverOp;
 }
 
 export type ApiMethod = keyof ApiMethods;

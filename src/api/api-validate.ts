@@ -1,8 +1,16 @@
 import { NepheleError } from '../errors.js';
-import type { ApiMethod, ApiMethods, ParamsOf } from './api-types.js';
+import type { ApiMethod, ApiMethods, ParamsOf, VmActionParams } from './api-types.js';
+import type { RecoverOp } from '../vms/vm-lifecycle.js';
 
 const HYPERVISORS = new Set(['dummy', 'qemu']);
 const STATUS_ACTIONS = new Set(['enable', 'disable', 'offline']);
+const VM_ACTIONS = new Set(['deploy', 'hold', 'release', 'terminate', 'poweroff', 'resume', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate', 'resched', 'unresched', 'recover']);
+const RECOVER_OPS = new Set(['success', 'failure', 'retry', 'delete', 'recreate']);
+
+function vmId(x: unknown): number {
+  if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
+  throw bad('id', 'must be a VM id');
+}
 /** OpenNebula's host names: letters, digits, dots, dashes, underscores. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -42,6 +50,35 @@ const validators: Validators = {
   'host.delete': (p) => {
     if (p.force !== undefined && typeof p.force !== 'boolean') throw bad('force', 'must be a boolean');
     return { host: hostRef(p.host), force: p.force === true };
+  },
+  'vm.allocate': (p) => {
+    if (typeof p.template !== 'string' || p.template.length === 0) throw bad('template', 'must be a non-empty string');
+    if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
+    return { template: p.template, hold: p.hold === true };
+  },
+  'vmpool.info': (p) => {
+    if (p.all !== undefined && typeof p.all !== 'boolean') throw bad('all', 'must be a boolean');
+    return { all: p.all === true };
+  },
+  'vm.info': (p) => ({ id: vmId(p.id) }),
+  'vm.action': (p) => {
+    if (typeof p.action !== 'string' || !VM_ACTIONS.has(p.action)) throw bad('action', `must be one of ${[...VM_ACTIONS].join(', ')}`);
+    const out: { -readonly [K in keyof VmActionParams]: VmActionParams[K] } = { id: vmId(p.id), action: p.action as VmActionParams['action'] };
+    if (p.hard !== undefined) {
+      if (typeof p.hard !== 'boolean') throw bad('hard', 'must be a boolean');
+      out.hard = p.hard;
+    }
+    if (p.live !== undefined) {
+      if (typeof p.live !== 'boolean') throw bad('live', 'must be a boolean');
+      out.live = p.live;
+    }
+    if (p.host !== undefined) out.host = hostRef(p.host);
+    if ((p.action === 'deploy' || p.action === 'migrate') && out.host === undefined) throw bad('host', `is required to ${p.action}`);
+    if (p.action === 'recover') {
+      if (typeof p.op !== 'string' || !RECOVER_OPS.has(p.op)) throw bad('op', 'must be success, failure, retry, delete or recreate');
+      out.op = p.op as RecoverOp;
+    }
+    return out;
   },
   'host.status': (p) => {
     if (typeof p.action !== 'string' || !STATUS_ACTIONS.has(p.action)) throw bad('action', 'must be enable, disable or offline');

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, ActorContext } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
 import type { HostStatusAction, HostView, HostState } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
 import type { HostMonitoring, NodeCapabilities } from '../protocol/domain.js';
 import { Link } from '../protocol/link.js';
 import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend, VmOpResult } from '../protocol/messages.js';
 import type { Store } from '../store/index.js';
+import type { VmMsg } from '../vms/vm-actor.js';
 import { tokenMatches, type HostRecord } from './host-record.js';
 
 /** One agent connection as the gateway hands it over. */
@@ -34,7 +35,11 @@ export type HostMsg =
   /** The node's last word on an operation, if it came. */
   | { readonly type: 'op_result'; readonly opId: string }
   /** Forgets the link, as a restarted oned would: the agent redials and resumes against a new one. */
-  | { readonly type: 'drop_link' };
+  | { readonly type: 'drop_link' }
+  /** A VM has (or no longer has) a stay on this host: for RVM, ALLOCATED_* and host losses. */
+  | { readonly type: 'vm_here'; readonly vmId: number; readonly cpu: number; readonly memory: number }
+  | { readonly type: 'vm_left'; readonly vmId: number }
+  | { readonly type: 'resumed'; readonly linkId: string };
 
 export interface HostActorDeps {
   readonly store: Store;
@@ -43,6 +48,8 @@ export interface HostActorDeps {
   readonly lostAfterMs: number;
   /** A host whose agent has not connected this long after oned started (or the host was created) is in ERROR. */
   readonly initGraceMs: number;
+  /** The VM actor of a VM id, where node outcomes and host losses go. */
+  readonly vm: (vmId: number) => ActorRef<VmMsg> | undefined;
 }
 
 /**
@@ -67,6 +74,8 @@ export class HostActor implements Actor<HostMsg> {
   private startedAt = 0;
   /** The latest outcomes by opId, bounded; the VM actors take over this routing later. */
   private readonly opResults = new Map<string, VmOpResult>();
+  /** The VMs with a stay here: CPU share and MiB each. */
+  private readonly vms = new Map<number, { cpu: number; memory: number }>();
 
   constructor(ctx: ActorContext<HostMsg>, hostId: number, deps: HostActorDeps) {
     this.ctx = ctx;
@@ -122,6 +131,15 @@ export class HostActor implements Actor<HostMsg> {
       case 'drop_link':
         this.dropLink('link reset');
         return undefined;
+      case 'vm_here':
+        this.vms.set(msg.vmId, { cpu: msg.cpu, memory: msg.memory });
+        return undefined;
+      case 'vm_left':
+        this.vms.delete(msg.vmId);
+        return undefined;
+      case 'resumed':
+        if (this.link?.incarnation === msg.linkId) return this.ctx.detach(this.reportBack());
+        return undefined;
     }
   }
 
@@ -143,6 +161,20 @@ export class HostActor implements Actor<HostMsg> {
     this.conn = undefined;
     this.error = why;
     this.ctx.log.warn({ reason: why }, 'host in ERROR');
+    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_lost', hostId: this.hostId });
+  }
+
+  /** The agent is back: tell each VM here whether the node still runs it. */
+  private async reportBack(): Promise<void> {
+    if (this.vms.size === 0 || this.link === undefined) return;
+    let running: Set<number>;
+    try {
+      running = new Set((await this.link.ask({ type: 'vm.list' }, { timeoutMs: 10_000 })).filter((v) => v.state !== 'failed').map((v) => v.vmId));
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'could not list the VMs of a returning agent');
+      return;
+    }
+    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_back', hostId: this.hostId, running: running.has(vmId) });
   }
 
   private dropLink(reason: string): void {
@@ -167,6 +199,7 @@ export class HostActor implements Actor<HostMsg> {
       onEvent: (msg) => self.tell({ type: 'node_event', msg }),
       onRequest: () => { throw new NepheleError('UNKNOWN_MESSAGE', 'oned answers no requests from nodes'); },
       onLost: () => self.tell({ type: 'lost', linkId }),
+      onResumed: () => self.tell({ type: 'resumed', linkId }),
     });
   }
 
@@ -179,8 +212,11 @@ export class HostActor implements Actor<HostMsg> {
       this.opResults.delete(msg.opId);
       this.opResults.set(msg.opId, msg);
       if (this.opResults.size > 10_000) this.opResults.delete(this.opResults.keys().next().value as string);
+      const result = msg.error === undefined
+        ? { type: 'op_result' as const, opId: msg.opId, ok: msg.ok }
+        : { type: 'op_result' as const, opId: msg.opId, ok: msg.ok, error: msg.error };
+      this.deps.vm(msg.vmId)?.tell(result);
     }
-    // vm.state goes to the VM actors once they exist (VM life cycle issue).
   }
 
   private async monitorNow(): Promise<HostView> {
@@ -221,9 +257,9 @@ export class HostActor implements Actor<HostMsg> {
       im: this.record.im,
       vm: this.record.vm,
       cluster: this.record.cluster,
-      rvm: this.monitoring?.RUNNING_VMS ?? 0,
-      allocatedCpu: 0,
-      allocatedMem: 0,
+      rvm: this.vms.size,
+      allocatedCpu: Math.round([...this.vms.values()].reduce((sum, v) => sum + v.cpu * 100, 0)),
+      allocatedMem: [...this.vms.values()].reduce((sum, v) => sum + v.memory * 1024, 0),
       monitoring: this.monitoring,
       capabilities: this.capabilities,
       lastMonitored: this.lastMonitored,

@@ -15,7 +15,8 @@ export type HostPoolMsg =
   | { readonly type: 'rotate_token'; readonly host: string | number }
   | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string; readonly hypervisor: HypervisorName };
 
-function hostChildName(id: number): string {
+/** Host actors are registered under this name, so that VM actors can reach them. */
+export function hostChildName(id: number): string {
   return `host-${id}`;
 }
 
@@ -123,7 +124,9 @@ export class HostPool implements Actor<HostPoolMsg> {
   }
 
   private async startHost(id: number, name: string): Promise<void> {
-    const ref = await this.deps.supervisor().ask<ActorRef<HostMsg>>({ type: 'start_child', args: id, name: hostChildName(id) });
+    const ref = await this.deps.supervisor().ask<ActorRef<HostMsg>>({
+      type: 'start_child', args: id, name: hostChildName(id), register: hostChildName(id),
+    });
     this.track(id, name, ref);
   }
 

@@ -8,11 +8,15 @@ import {
   ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg, type ExitReason,
 } from '../actors/index.js';
 import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js';
-import type { HostView } from '../api/api-types.js';
+import type { HostView, VmActionParams } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
 import { HostActor, type HostMsg } from '../hosts/host-actor.js';
-import { HostPool, type HostPoolMsg } from '../hosts/host-pool.js';
+import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js';
+import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
+import type { UserEvent } from '../vms/vm-lifecycle.js';
+import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
+import type { VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
 import { ONEADMIN_ID, authenticator, ensureOneadmin } from './admin-user.js';
@@ -44,6 +48,8 @@ export interface Oned {
 
 const HOST_SUPERVISOR = 'host-supervisor';
 const HOST_POOL = 'host-pool';
+const VM_SUPERVISOR = 'vm-supervisor';
+const VM_POOL = 'vm-pool';
 
 /**
  * Starts the front-end: the store, the actor tree (root supervisor → host
@@ -62,7 +68,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     if (ref === undefined) throw new NepheleError('ACTOR_STOPPED', `${name} is not running`);
     return ref;
   };
-  const hostDeps = { store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs };
+  const vmRef = (id: number): ActorRef<VmMsg> | undefined => system.lookup<VmMsg>(vmActorName(id));
+  const hostRef = (id: number): ActorRef<HostMsg> | undefined => system.lookup<HostMsg>(hostChildName(id));
+  const hostDeps = { store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef };
+  const vmDeps = { store, host: hostRef };
   const root = system.spawn(supervisor({
     strategy: 'rest_for_one',
     maxRestarts: 5,
@@ -85,6 +94,25 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         }),
         spawn: { register: HOST_POOL },
       },
+      {
+        id: VM_SUPERVISOR,
+        start: dynamicSupervisor<number>({
+          start: (vmId) => (ctx: ActorContext<VmMsg>) => new VmActor(ctx, vmId, vmDeps),
+          // A VM that reached DONE stops for good; only a crash brings it back.
+          restart: 'transient',
+          maxRestarts: 100,
+          periodMs: 10_000,
+          backoff: { minMs: 0, maxMs: 5_000 },
+        }),
+        spawn: { register: VM_SUPERVISOR },
+      },
+      {
+        id: VM_POOL,
+        start: (ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, {
+          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef,
+        }),
+        spawn: { register: VM_POOL },
+      },
     ],
   }), { name: 'root' });
   await root.ask({ type: 'which_children' });
@@ -93,7 +121,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const io = new Server(http, { serveClient: false, maxHttpBufferSize: 8 * 1024 * 1024, transports: ['websocket', 'polling'] });
   const pool = (): ActorRef<HostPoolMsg> => lookup<HostPoolMsg>(HOST_POOL);
   new NodeGateway({ io, pool, log: log.child({ component: 'gateway' }) });
-  new ApiServer({ io, handlers: handlers(pool), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
+  const vms = (): ActorRef<VmPoolMsg> => lookup<VmPoolMsg>(VM_POOL);
+  new ApiServer({ io, handlers: handlers(pool, vms), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -119,13 +148,34 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   };
 }
 
+/** The API's flat action into the life cycle's event, with the host resolved to its id. */
+async function userEvent(p: VmActionParams, hostId: (ref: string | number) => Promise<number>): Promise<UserEvent> {
+  const hard = p.hard === true;
+  switch (p.action) {
+    case 'deploy': return { type: 'deploy', hostId: await hostId(p.host as string | number) };
+    case 'migrate': return { type: 'migrate', hostId: await hostId(p.host as string | number), live: p.live === true };
+    case 'terminate': case 'poweroff': case 'reboot': case 'undeploy': return { type: p.action, hard };
+    case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
+    case 'hold': case 'release': case 'resume': case 'stop': case 'suspend': case 'resched': case 'unresched':
+      return { type: p.action };
+  }
+}
+
 function requireOneadmin(session: Session, what: string): void {
   if (session.uid !== ONEADMIN_ID) throw new NepheleError('NOT_AUTHORIZED', `only oneadmin may ${what}`);
 }
 
-function handlers(pool: () => ActorRef<HostPoolMsg>): ApiHandlers {
+function handlers(pool: () => ActorRef<HostPoolMsg>, vms: () => ActorRef<VmPoolMsg>): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
+  const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
   return {
+    'vm.allocate': (p, session) => vms().ask({ type: 'allocate', template: p.template, hold: p.hold, uid: session.uid }),
+    'vmpool.info': (p) => vms().ask<VmView[]>({ type: 'list', all: p.all }),
+    'vm.info': (p) => vms().ask<VmView>({ type: 'info', id: p.id }),
+    'vm.action': async (p) => {
+      const vm = await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id });
+      return vm.ask<VmView>({ type: 'action', event: await userEvent(p, hostId) });
+    },
     'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),
     'host.allocate': (p, session) => {
       requireOneadmin(session, 'create hosts');

@@ -1,0 +1,183 @@
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { VmActionParams } from '../api/api-types.js';
+import { NepheleError } from '../errors.js';
+import type { VmView } from '../vms/vm-record.js';
+import type { ApiClient } from './api-client.js';
+import type { GlobalOptions } from './connect.js';
+import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { formatKb, renderTable, type Column } from './table.js';
+
+/** OpenNebula's TIME column: how long the VM has lived, `1d 02h03`. */
+export function formatAge(ms: number): string {
+  const m = Math.max(0, Math.floor(ms / 60_000));
+  const d = Math.floor(m / 1440);
+  const h = Math.floor((m % 1440) / 60);
+  return `${d}d ${String(h).padStart(2, '0')}h${String(m % 60).padStart(2, '0')}`;
+}
+
+function vmId(s: string): number {
+  if (!/^\d+$/.test(s)) throw new NepheleError('INVALID_ARGUMENT', `not a VM id: ${s}`, { details: { field: 'id' } });
+  return Number(s);
+}
+
+function hostRef(s: string): string | number {
+  return /^\d+$/.test(s) ? Number(s) : s;
+}
+
+export function renderVmList(vms: readonly VmView[], hostNames: ReadonlyMap<number, string>, now = Date.now()): string {
+  const columns: Column<VmView>[] = [
+    { header: 'ID', value: (v) => String(v.id), right: true },
+    { header: 'USER', value: (v) => v.user },
+    { header: 'GROUP', value: (v) => v.group },
+    { header: 'NAME', value: (v) => v.name },
+    { header: 'STAT', value: (v) => v.short },
+    { header: 'CPU', value: (v) => String(v.cpu), right: true },
+    { header: 'MEM', value: (v) => formatKb(v.memory * 1024), right: true },
+    { header: 'HOST', value: (v) => (v.hostId === undefined ? '' : (hostNames.get(v.hostId) ?? String(v.hostId))) },
+    { header: 'TIME', value: (v) => formatAge((v.etime ?? now) - v.stime), right: true },
+  ];
+  return renderTable(columns, vms);
+}
+
+export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): string {
+  const host = v.hostId === undefined ? '' : (hostNames.get(v.hostId) ?? String(v.hostId));
+  const lines = [
+    `VIRTUAL MACHINE ${v.id} INFORMATION`,
+    `ID                  : ${v.id}`,
+    `NAME                : ${v.name}`,
+    `USER                : ${v.user}`,
+    `GROUP               : ${v.group}`,
+    `STATE               : ${v.state}`,
+    `HOST                : ${host}`,
+    `START TIME          : ${new Date(v.stime).toISOString()}`,
+    `END TIME            : ${v.etime === undefined ? '-' : new Date(v.etime).toISOString()}`,
+  ];
+  if (v.pending !== undefined) lines.push(`IN FLIGHT           : ${v.pending}`);
+  if (v.lastError !== undefined) lines.push(`LAST ERROR          : ${v.lastError}`);
+  lines.push('', 'VIRTUAL MACHINE HISTORY', renderTable([
+    { header: 'SEQ', value: (h: VmView['history'][number]) => String(h.seq), right: true },
+    { header: 'HOST', value: (h) => hostNames.get(h.hostId) ?? String(h.hostId) },
+    { header: 'ACTION', value: (h) => h.reason ?? (h.etime === undefined ? '-' : 'none') },
+    { header: 'START', value: (h) => new Date(h.stime).toISOString() },
+    { header: 'END', value: (h) => (h.etime === undefined ? '-' : new Date(h.etime).toISOString()) },
+  ], v.history).trimEnd(), '', 'VIRTUAL MACHINE TEMPLATE', v.template.trimEnd());
+  return `${lines.join('\n')}\n`;
+}
+
+async function hostNames(c: ApiClient): Promise<Map<number, string>> {
+  return new Map((await c.call('hostpool.info', {})).map((h) => [h.id, h.name]));
+}
+
+/** A template from a file, or from --name/--cpu/--memory as OpenNebula's `onevm create` accepts. */
+async function templateOf(file: string | undefined, o: { name?: string; cpu?: string; memory?: string }): Promise<string> {
+  if (file !== undefined) return readFile(file, 'utf8');
+  if (o.cpu === undefined || o.memory === undefined) {
+    throw new NepheleError('INVALID_ARGUMENT', 'give a template file, or --cpu and --memory', { details: { field: 'template' } });
+  }
+  const lines = [`CPU = "${o.cpu}"`, `MEMORY = "${o.memory}"`];
+  if (o.name !== undefined) lines.unshift(`NAME = "${o.name.replace(/["\\]/g, '\\$&')}"`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `onevm`: OpenNebula's VM commands. */
+export function onevmProgram(io: CliIo): Command {
+  const program = new Command('onevm').description('Manage virtual machines').showHelpAfterError();
+  const print = (value: unknown, json: boolean | undefined, text: () => string): void => {
+    io.out(json === true ? `${JSON.stringify(value, null, 2)}\n` : text());
+  };
+
+  withGlobalOptions(program.command('create').argument('[file]', 'an OpenNebula VM template'))
+    .description('Create a VM from a template file, or from --name, --cpu and --memory')
+    .option('--name <name>', 'VM name')
+    .option('--cpu <share>', 'CPU share, 1.0 = one core')
+    .option('--memory <mib>', 'memory in MiB')
+    .option('--hold', 'create it on hold')
+    .action(async (file: string | undefined, o: GlobalOptions & { name?: string; cpu?: string; memory?: string; hold?: boolean }) => {
+      const template = await templateOf(file, o);
+      const { id } = await withClient(o, (c) => c.call('vm.allocate', { template, hold: o.hold === true }));
+      io.out(`ID: ${id}\n`);
+    });
+
+  withGlobalOptions(program.command('list'))
+    .description('List the VMs (not DONE ones unless --all)')
+    .option('--all', 'include VMs in DONE')
+    .option('--json', 'print JSON')
+    .action(async (o: GlobalOptions & { all?: boolean }) => {
+      await withClient(o, async (c) => {
+        const vms = await c.call('vmpool.info', { all: o.all === true });
+        const names = o.json === true ? new Map<number, string>() : await hostNames(c);
+        print(vms, o.json, () => renderVmList(vms, names));
+      });
+    });
+
+  withGlobalOptions(program.command('show').argument('<id>', 'VM id'))
+    .description('Show a VM: state, history and template')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: GlobalOptions) => {
+      await withClient(o, async (c) => {
+        const v = await c.call('vm.info', { id: vmId(id) });
+        const names = o.json === true ? new Map<number, string>() : await hostNames(c);
+        print(v, o.json, () => renderVm(v, names));
+      });
+    });
+
+  withGlobalOptions(program.command('top'))
+    .description('List the VMs, refreshed until interrupted')
+    .option('--delay <seconds>', 'refresh interval', '2')
+    .option('--count <n>', 'stop after n refreshes (default: never)')
+    .action(async (o: GlobalOptions & { delay: string; count?: string }) => {
+      const delayMs = Math.max(0.2, Number(o.delay)) * 1000;
+      const count = o.count === undefined ? Infinity : Number(o.count);
+      await withClient(o, async (c) => {
+        for (let i = 0; i < count; i++) {
+          const [vms, names] = await Promise.all([c.call('vmpool.info', { all: false }), hostNames(c)]);
+          io.out(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderVmList(vms, names)}`);
+          if (i + 1 < count) await new Promise((r) => setTimeout(r, delayMs));
+        }
+      });
+    });
+
+  const action = (name: string, description: string, extra: (cmd: Command) => Command, params: (id: number, args: string[], o: Record<string, unknown>) => VmActionParams): void => {
+    extra(withGlobalOptions(program.command(name).argument('<id>', 'VM id')))
+      .description(description)
+      .action(async (...args: unknown[]) => {
+        const cmd = args[args.length - 1] as Command;
+        const positional = cmd.args;
+        const o = cmd.opts<GlobalOptions & Record<string, unknown>>();
+        await withClient(o, (c) => c.call('vm.action', params(vmId(positional[0] ?? ''), positional.slice(1), o)));
+      });
+  };
+  const hard = (cmd: Command): Command => cmd.option('--hard', 'destroy or reset instead of asking the guest');
+  const plain = (cmd: Command): Command => cmd;
+  for (const [name, description] of [
+    ['hold', 'Keep a PENDING VM from being scheduled'],
+    ['release', 'Release a VM on hold'],
+    ['resume', 'Resume a stopped, suspended, powered-off or undeployed VM'],
+    ['stop', 'Save the VM and free its host'],
+    ['suspend', 'Save the VM on its host'],
+    ['resched', 'Ask the scheduler to move the VM'],
+    ['unresched', 'Withdraw a resched'],
+  ] as const) action(name, description, plain, (id) => ({ id, action: name }));
+  for (const [name, description] of [
+    ['terminate', 'End the VM'],
+    ['poweroff', 'Power the VM off; it keeps its host'],
+    ['reboot', 'Reboot the VM'],
+    ['undeploy', 'Power the VM off and free its host'],
+  ] as const) action(name, description, hard, (id, _a, o) => ({ id, action: name, hard: o.hard === true }));
+  action('deploy', 'Start a VM on the given host (bypasses the scheduler)', (c) => c.argument('<host>', 'host id or name'),
+    (id, a) => ({ id, action: 'deploy', host: hostRef(a[0] ?? '') }));
+  action('migrate', 'Move a VM to the given host', (c) => c.argument('<host>', 'host id or name').option('--live', 'live migration'),
+    (id, a, o) => ({ id, action: 'migrate', host: hostRef(a[0] ?? ''), live: o.live === true }));
+  action('recover', 'Get a VM out of a failure or a stuck step', (c) => c
+    .option('--success', 'as if the step had worked').option('--failure', 'as if the step had failed')
+    .option('--retry', 'run the step again').option('--delete', 'end the VM at once')
+    .option('--recreate', 'clean up and go back to PENDING'),
+  (id, _a, o) => {
+    const ops = (['success', 'failure', 'retry', 'delete', 'recreate'] as const).filter((k) => o[k] === true);
+    if (ops.length !== 1) throw new NepheleError('INVALID_ARGUMENT', 'give exactly one of --success, --failure, --retry, --delete, --recreate', { details: { field: 'op' } });
+    return { id, action: 'recover', op: ops[0] as NonNullable<VmActionParams['op']> };
+  });
+
+  return program;
+}

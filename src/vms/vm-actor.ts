@@ -1,0 +1,230 @@
+import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
+import { NepheleError } from '../errors.js';
+import type { HostMsg } from '../hosts/host-actor.js';
+import type { NodeCommand } from '../protocol/messages.js';
+import type { Store } from '../store/index.js';
+import { transition, type Effect, type Outcome, type Transition, type UserEvent } from './vm-lifecycle.js';
+import {
+  currentHostId, openStays, vmSpec, vmView,
+  type HistoryRecord, type OpKind, type PendingOp, type VmRecord, type VmView,
+} from './vm-record.js';
+
+export type VmMsg =
+  | { readonly type: 'info' }
+  | { readonly type: 'action'; readonly event: UserEvent }
+  | { readonly type: 'op_result'; readonly opId: string; readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string } }
+  | { readonly type: 'host_lost'; readonly hostId: number }
+  | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean };
+
+export interface VmActorDeps {
+  readonly store: Store;
+  /** The HostActor of a host id, if that host exists. */
+  readonly host: (hostId: number) => ActorRef<HostMsg> | undefined;
+}
+
+/** VM actors are registered under this name, so that host actors can route node outcomes to them. */
+export function vmActorName(vmId: number): string {
+  return `vm-${vmId}`;
+}
+
+const OUTCOME_OF: Readonly<Record<OpKind, readonly [ok: Outcome | undefined, failed: Outcome | undefined]>> = {
+  prolog: ['prolog_done', 'prolog_failed'],
+  deploy: ['boot_done', 'boot_failed'],
+  restore: ['boot_done', 'boot_failed'],
+  save: ['save_done', 'save_failed'],
+  shutdown: ['shutdown_done', 'shutdown_failed'],
+  reboot: [undefined, undefined],
+  migrate_live: ['migrate_done', 'migrate_failed'],
+  epilog: ['epilog_done', 'epilog_failed'],
+  // Cleanup is best effort: whatever the node says, it is over.
+  cleanup: ['cleanup_done', 'cleanup_done'],
+};
+
+/**
+ * One per VM: owns its state and walks it through the life cycle table.
+ * Every transition is written to the store — with the operation it starts
+ * and its opId — before the operation is sent, so a restarted oned sends
+ * the same operation again, and the node (which dedups by opId) does it
+ * once. Outcomes of any other opId are late and ignored.
+ */
+export class VmActor implements Actor<VmMsg> {
+  private readonly ctx: ActorContext<VmMsg>;
+  private readonly deps: VmActorDeps;
+  private readonly vmId: number;
+  private record!: VmRecord;
+
+  constructor(ctx: ActorContext<VmMsg>, vmId: number, deps: VmActorDeps) {
+    this.ctx = ctx;
+    this.vmId = vmId;
+    this.deps = deps;
+  }
+
+  async preStart(): Promise<void> {
+    const record = await this.deps.store.get<VmRecord>('vms', this.vmId);
+    if (record === undefined) throw new NepheleError('VM_NOT_FOUND', `VM ${this.vmId} is not in the store`);
+    this.record = record;
+    for (const stay of openStays(record)) this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });
+    // Reconcile: whatever was in flight goes out again under its own opId.
+    if (record.pending !== undefined) this.send(record.pending);
+  }
+
+  async receive(msg: VmMsg): Promise<VmView | undefined> {
+    switch (msg.type) {
+      case 'info':
+        return vmView(this.record);
+      case 'action':
+        await this.apply(transition(this.record.state, msg.event), undefined);
+        return vmView(this.record);
+      case 'op_result':
+        return this.onResult(msg);
+      case 'host_lost':
+        if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
+        return undefined;
+      case 'host_back':
+        if (currentHostId(this.record) === msg.hostId && this.record.state === 'UNKNOWN') {
+          await this.apply(transition(this.record.state, { type: msg.running ? 'host_back_running' : 'host_back_gone' }), undefined);
+        }
+        return undefined;
+    }
+  }
+
+  private async onResult(msg: Extract<VmMsg, { type: 'op_result' }>): Promise<undefined> {
+    const pending = this.record.pending;
+    if (pending === undefined || pending.opId !== msg.opId) {
+      this.ctx.log.debug({ opId: msg.opId }, 'late outcome ignored');
+      return undefined;
+    }
+    // A shutdown of a VM the node no longer has did what it was for.
+    const ok = msg.ok || (pending.effect.kind === 'shutdown' && msg.error?.code === 'VM_NOT_FOUND');
+    if (ok && pending.effect.kind === 'migrate_live') this.finishLiveMigration();
+    const [done, failed] = OUTCOME_OF[pending.effect.kind];
+    const outcome = ok ? done : failed;
+    const error = ok ? undefined : (msg.error?.message ?? 'failed');
+    const t = outcome === undefined ? undefined : transition(this.record.state, { type: outcome, ...(error === undefined ? {} : { reason: error }) });
+    if (t === undefined) {
+      // Nothing in the table moves on this outcome (a reboot, a late one): it just ends the operation.
+      await this.persist({ ...this.record, pending: undefined, lastError: error ?? this.record.lastError });
+      return undefined;
+    }
+    await this.apply(t, error);
+    return undefined;
+  }
+
+  /**
+   * Stores the transition and what it starts, then starts it. Bookkeeping
+   * effects (history, scheduling flags) become part of the stored record;
+   * the operation (at most one per transition) is sent after the write.
+   */
+  private async apply(t: Transition | undefined, error: string | undefined): Promise<void> {
+    if (t === undefined) return;
+    const now = Date.now();
+    const before = this.record;
+    let history = [...before.history];
+    let scheduled = before.scheduled;
+    let op: Extract<Effect, { kind: OpKind }> | undefined;
+    for (const e of t.effects) {
+      switch (e.kind) {
+        case 'schedule': scheduled = true; break;
+        case 'unschedule': scheduled = false; break;
+        case 'release_leases': break; // networks come with their own issue
+        case 'open_history':
+          history.push({ seq: history.length, hostId: e.hostId, stime: now, etime: undefined, reason: undefined });
+          break;
+        case 'close_history': history = closeStays(history, e.which, e.reason, now); break;
+        default:
+          if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
+          op = e;
+      }
+    }
+    const opSeq = op === undefined ? before.opSeq : before.opSeq + 1;
+    const stays = history.filter((h) => h.etime === undefined);
+    const pending: PendingOp | undefined = op === undefined ? undefined : {
+      opId: `${before.id}.${opSeq}`,
+      effect: op,
+      // A save runs where the VM is (the source of a migration); the rest where it is going.
+      hostId: op.kind === 'save' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
+    };
+    const next: VmRecord = {
+      ...before,
+      state: t.next,
+      history,
+      scheduled,
+      opSeq,
+      pending,
+      etime: t.next === 'DONE' ? now : before.etime,
+      lastError: error ?? (op === undefined ? before.lastError : undefined),
+    };
+    await this.persist(next);
+    this.ctx.log.info({ from: before.state, to: next.state, op: op?.kind }, 'transition');
+    this.announceStays(before.history, history);
+    if (pending !== undefined) this.send(pending);
+    if (next.state === 'DONE') void this.ctx.stop();
+  }
+
+  private async persist(next: VmRecord): Promise<void> {
+    await this.deps.store.put('vms', next.id, next);
+    this.record = next;
+  }
+
+  /** Tells hosts which VMs they hold, for RVM and ALLOCATED_CPU/MEM and for routing host losses. */
+  private announceStays(before: readonly HistoryRecord[], after: readonly HistoryRecord[]): void {
+    const open = (hs: readonly HistoryRecord[]) => new Set(hs.filter((h) => h.etime === undefined).map((h) => h.hostId));
+    const was = open(before);
+    const now = open(after);
+    for (const hostId of now) if (!was.has(hostId)) this.tellHost(hostId, { type: 'vm_here', vmId: this.vmId, cpu: this.record.cpu, memory: this.record.memory });
+    for (const hostId of was) if (!now.has(hostId)) this.tellHost(hostId, { type: 'vm_left', vmId: this.vmId });
+  }
+
+  /** Sends the operation to its node, or — with nothing to do on a node yet — completes it at once. */
+  private send(op: PendingOp): void {
+    const command = this.command(op);
+    if (command === undefined || op.hostId === undefined) {
+      this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: true });
+      return;
+    }
+    const host = this.deps.host(op.hostId);
+    if (host === undefined) {
+      this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: { code: 'HOST_NOT_FOUND', message: `host ${op.hostId} is gone` } });
+      return;
+    }
+    host.tell({ type: 'command', cmd: command });
+  }
+
+  private command(op: PendingOp): NodeCommand | undefined {
+    const { opId } = op;
+    const vmId = this.vmId;
+    switch (op.effect.kind) {
+      // Nothing to move until disks and the transfer driver exist (the QEMU issue).
+      case 'prolog':
+      case 'epilog':
+        return undefined;
+      case 'deploy': return { type: 'vm.deploy', opId, spec: vmSpec(this.record) };
+      // The dummy keeps no memory image; the qemu driver will add a real vm.migrate.
+      case 'restore':
+      case 'migrate_live':
+        return { type: 'vm.restore', opId, spec: vmSpec(this.record) };
+      case 'save': return { type: 'vm.save', opId, vmId };
+      case 'shutdown': return { type: 'vm.shutdown', opId, vmId, hard: op.effect.hard };
+      case 'reboot': return { type: 'vm.reboot', opId, vmId, hard: op.effect.hard };
+      case 'cleanup': return { type: 'vm.shutdown', opId, vmId, hard: true };
+    }
+  }
+
+  /** The copy runs on the destination; once it does, the source lets its copy go. */
+  private finishLiveMigration(): void {
+    const source = openStays(this.record)[0]?.hostId;
+    if (source === undefined || source === currentHostId(this.record)) return;
+    this.tellHost(source, { type: 'command', cmd: { type: 'vm.shutdown', opId: `${this.record.pending?.opId ?? this.vmId}.src`, vmId: this.vmId, hard: true } });
+  }
+
+  private tellHost(hostId: number, msg: HostMsg): void {
+    const host: AnyRef | undefined = this.deps.host(hostId);
+    host?.tell(msg);
+  }
+}
+
+function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'all', reason: HistoryRecord['reason'], now: number): HistoryRecord[] {
+  const open = history.filter((h) => h.etime === undefined);
+  const closing = new Set(which === 'all' ? open : which === 'current' ? open.slice(-1) : open.slice(0, -1));
+  return history.map((h) => (closing.has(h) ? { ...h, etime: now, reason } : h));
+}

@@ -1,0 +1,105 @@
+import type { Actor, ActorContext, ActorRef, ChildInfo, DynamicSupervisorMsg } from '../actors/index.js';
+import { NepheleError } from '../errors.js';
+import { parseTemplate, vmTemplate } from '../templates/index.js';
+import type { Store } from '../store/index.js';
+import { vmActorName, type VmMsg } from './vm-actor.js';
+import { created } from './vm-lifecycle.js';
+import { vmView, type VmRecord, type VmView } from './vm-record.js';
+
+export type VmPoolMsg =
+  | { readonly type: 'allocate'; readonly template: string; readonly hold: boolean; readonly uid: number }
+  | { readonly type: 'list'; readonly all: boolean }
+  | { readonly type: 'info'; readonly id: number }
+  | { readonly type: 'get'; readonly id: number };
+
+export interface VmPoolDeps {
+  readonly store: Store;
+  readonly supervisor: () => ActorRef<DynamicSupervisorMsg<number>>;
+  /** A running VM actor, by the name it is registered under. */
+  readonly vm: (id: number) => ActorRef<VmMsg> | undefined;
+}
+
+/**
+ * Creates VMs (parse and check the template, allocate the id, store the
+ * VM in its first state, start its actor) and finds them. The store is the
+ * truth for listings: a VM actor writes before it answers, so what the pool
+ * reads is what the actors did. VMs in DONE keep their record, not an actor.
+ */
+export class VmPool implements Actor<VmPoolMsg> {
+  private readonly ctx: ActorContext<VmPoolMsg>;
+  private readonly deps: VmPoolDeps;
+
+  constructor(ctx: ActorContext<VmPoolMsg>, deps: VmPoolDeps) {
+    this.ctx = ctx;
+    this.deps = deps;
+  }
+
+  async preStart(): Promise<void> {
+    const running = new Set((await this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => c.id));
+    let started = 0;
+    for (const { value } of await this.deps.store.list<VmRecord>('vms')) {
+      if (value.state === 'DONE' || running.has(vmActorName(value.id))) continue;
+      await this.start(value.id);
+      started++;
+    }
+    this.ctx.log.info({ started, adopted: running.size }, 'VMs loaded');
+  }
+
+  async receive(msg: VmPoolMsg): Promise<unknown> {
+    switch (msg.type) {
+      case 'allocate':
+        return this.allocate(msg.template, msg.hold, msg.uid);
+      case 'list': {
+        const all = await this.deps.store.list<VmRecord>('vms');
+        return all.filter((e) => msg.all || e.value.state !== 'DONE').map((e) => vmView(e.value));
+      }
+      case 'info': {
+        const record = await this.deps.store.get<VmRecord>('vms', msg.id);
+        if (record === undefined) throw notFound(msg.id);
+        return vmView(record);
+      }
+      case 'get':
+        return this.deps.vm(msg.id) ?? this.whyNoActor(msg.id);
+    }
+  }
+
+  private async allocate(text: string, hold: boolean, uid: number): Promise<{ id: number }> {
+    const t = vmTemplate(parseTemplate(text));
+    const id = this.deps.store.reserveId('vms');
+    const now = Date.now();
+    const record: VmRecord = {
+      id,
+      name: t.name ?? `one-${id}`,
+      uid,
+      template: text,
+      cpu: t.cpu,
+      vcpu: t.vcpu,
+      memory: t.memory,
+      state: created({ hold }).next,
+      history: [],
+      pending: undefined,
+      opSeq: 0,
+      scheduled: !hold,
+      stime: now,
+      etime: undefined,
+      lastError: undefined,
+    };
+    await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
+    await this.start(id);
+    return { id };
+  }
+
+  private async start(id: number): Promise<void> {
+    await this.deps.supervisor().ask({ type: 'start_child', args: id, name: vmActorName(id), register: vmActorName(id) });
+  }
+
+  private async whyNoActor(id: number): Promise<never> {
+    const record = await this.deps.store.get<VmRecord>('vms', id);
+    if (record === undefined) throw notFound(id);
+    throw new NepheleError('ACTION_NOT_ALLOWED', `VM ${id} is ${record.state}`, { details: { state: record.state } });
+  }
+}
+
+function notFound(id: number): NepheleError {
+  return new NepheleError('VM_NOT_FOUND', `no VM ${id}`, { details: { id } });
+}

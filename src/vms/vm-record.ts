@@ -1,0 +1,93 @@
+import type { VmSpec } from '../protocol/domain.js';
+import type { Effect, HistoryReason } from './vm-lifecycle.js';
+import { shortState, type ShortState, type VmState } from './vm-states.js';
+
+/** One stay of a VM on a host, as OpenNebula's history records. */
+export interface HistoryRecord {
+  readonly seq: number;
+  readonly hostId: number;
+  /** Milliseconds since the epoch. */
+  readonly stime: number;
+  readonly etime: number | undefined;
+  readonly reason: HistoryReason | undefined;
+}
+
+/** The kinds of effect that run on a node (or, with nothing to move yet, at once). */
+export type OpKind = Extract<Effect['kind'], 'prolog' | 'deploy' | 'restore' | 'save' | 'shutdown' | 'reboot' | 'migrate_live' | 'epilog' | 'cleanup'>;
+
+/** The one operation in flight, by the id the node dedups it by. */
+export interface PendingOp {
+  readonly opId: string;
+  readonly effect: Extract<Effect, { kind: OpKind }>;
+  /** Where it runs; undefined for a step with nothing to do on a node. */
+  readonly hostId: number | undefined;
+}
+
+/** A VM as persisted (sublevel `vms`): the state and everything needed to act on it after a restart. */
+export interface VmRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: number;
+  /** The template as the user gave it. */
+  readonly template: string;
+  readonly cpu: number;
+  readonly vcpu: number;
+  /** MiB. */
+  readonly memory: number;
+  readonly state: VmState;
+  readonly history: readonly HistoryRecord[];
+  readonly pending: PendingOp | undefined;
+  /** Operations issued so far: the next opId is `<id>.<opSeq + 1>`. */
+  readonly opSeq: number;
+  /** Waiting for the scheduler (PENDING after create/release, or a resched). */
+  readonly scheduled: boolean;
+  readonly stime: number;
+  readonly etime: number | undefined;
+  /** The last failure a node reported, for `onevm show`. */
+  readonly lastError: string | undefined;
+}
+
+/** The stays still open, oldest first: during a migration the source, then the destination. */
+export function openStays(r: Pick<VmRecord, 'history'>): HistoryRecord[] {
+  return r.history.filter((h) => h.etime === undefined);
+}
+
+/** The host the VM is on now: the newest open stay. */
+export function currentHostId(r: Pick<VmRecord, 'history'>): number | undefined {
+  const open = openStays(r);
+  return open[open.length - 1]?.hostId;
+}
+
+export function vmSpec(r: VmRecord): VmSpec {
+  return { vmId: r.id, name: r.name, cpu: r.cpu, vcpu: r.vcpu, memoryMb: r.memory };
+}
+
+/** A VM as the API shows it. */
+export interface VmView {
+  readonly id: number;
+  readonly name: string;
+  readonly uid: number;
+  readonly user: string;
+  readonly group: string;
+  readonly state: VmState;
+  readonly short: ShortState;
+  readonly cpu: number;
+  readonly vcpu: number;
+  readonly memory: number;
+  readonly hostId: number | undefined;
+  readonly history: readonly HistoryRecord[];
+  readonly stime: number;
+  readonly etime: number | undefined;
+  readonly template: string;
+  readonly pending: string | undefined;
+  readonly lastError: string | undefined;
+}
+
+export function vmView(r: VmRecord): VmView {
+  return {
+    id: r.id, name: r.name, uid: r.uid, user: 'oneadmin', group: 'oneadmin',
+    state: r.state, short: shortState(r.state), cpu: r.cpu, vcpu: r.vcpu, memory: r.memory,
+    hostId: currentHostId(r), history: r.history, stime: r.stime, etime: r.etime, template: r.template,
+    pending: r.pending?.effect.kind, lastError: r.lastError,
+  };
+}
