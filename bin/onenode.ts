@@ -14,12 +14,13 @@ const program = new Command('onenode')
   .option('--data-dir <dir>', 'where the agent keeps its state', '/var/lib/nephele/node')
   .addOption(new Option('--vm <driver>', 'hypervisor driver').choices(['dummy', 'qemu']).default('dummy'))
   .option('--monitor-interval-ms <ms>', 'how often to push monitoring', '10000')
+  .option('--dummy-latency-ms <ms>', 'with --vm dummy: how long a simulated deploy, shutdown or reboot takes', '0')
   .option('--log-level <level>', 'pino log level', 'info')
   .parse();
 
 const o = program.opts<{
   frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
-  vm: 'dummy' | 'qemu'; monitorIntervalMs: string; logLevel: string;
+  vm: 'dummy' | 'qemu'; monitorIntervalMs: string; dummyLatencyMs: string; logLevel: string;
 }>();
 // The most explicit source wins: --token, then --token-file, then the environment.
 const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
@@ -36,6 +37,7 @@ try {
     dataDir: o.dataDir,
     hypervisor: o.vm,
     monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
+    dummyLatencyMs: positiveInt(o.dummyLatencyMs, '--dummy-latency-ms', 0),
     log,
   });
   const stop = (): void => { agent.stop().then(() => process.exit(0), () => process.exit(1)); };

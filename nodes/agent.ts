@@ -26,6 +26,8 @@ export interface AgentConfig {
   readonly hypervisor: HypervisorName;
   /** @default 10000 */
   readonly monitorIntervalMs: number;
+  /** With the dummy driver: how long a simulated deploy and shutdown take. @default 0 */
+  readonly dummyLatencyMs?: number;
   readonly log: Logger;
 }
 
@@ -39,7 +41,8 @@ export interface Agent {
 
 function drivers(config: AgentConfig): { hypervisor: HypervisorDriver; monitoring: MonitoringDriver } {
   if (config.hypervisor === 'dummy') {
-    const dummy = new DummyHypervisor({ hostname: hostname() });
+    const ms = config.dummyLatencyMs ?? 0;
+    const dummy = new DummyHypervisor({ hostname: hostname(), deployMs: ms, shutdownMs: ms, rebootMs: ms });
     return { hypervisor: dummy, monitoring: dummy };
   }
   // The qemu driver is its own issue; until then the agent refuses to pretend.

@@ -122,6 +122,8 @@ export class VmActor implements Actor<VmMsg> {
     let history = [...before.history];
     let scheduled = before.scheduled;
     let op: Extract<Effect, { kind: OpKind }> | undefined;
+    // The stays open when the operation comes up in the list: cleanup comes before close_history.
+    let opStays: HistoryRecord[] = [];
     for (const e of t.effects) {
       switch (e.kind) {
         case 'schedule': scheduled = true; break;
@@ -134,10 +136,11 @@ export class VmActor implements Actor<VmMsg> {
         default:
           if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
           op = e;
+          opStays = history.filter((h) => h.etime === undefined);
       }
     }
     const opSeq = op === undefined ? before.opSeq : before.opSeq + 1;
-    const stays = history.filter((h) => h.etime === undefined);
+    const stays = opStays;
     const pending: PendingOp | undefined = op === undefined ? undefined : {
       opId: `${before.id}.${opSeq}`,
       effect: op,
@@ -158,6 +161,8 @@ export class VmActor implements Actor<VmMsg> {
     this.ctx.log.info({ from: before.state, to: next.state, op: op?.kind }, 'transition');
     this.announceStays(before.history, history);
     if (pending !== undefined) this.send(pending);
+    // A cleanup reaches every host the VM was on, not only the one its opId goes to.
+    if (op?.kind === 'cleanup') for (const s of stays.slice(0, -1)) this.hardStop(s.hostId, `${pending?.opId ?? ''}.h${s.hostId}`);
     if (next.state === 'DONE') void this.ctx.stop();
   }
 
@@ -214,7 +219,12 @@ export class VmActor implements Actor<VmMsg> {
   private finishLiveMigration(): void {
     const source = openStays(this.record)[0]?.hostId;
     if (source === undefined || source === currentHostId(this.record)) return;
-    this.tellHost(source, { type: 'command', cmd: { type: 'vm.shutdown', opId: `${this.record.pending?.opId ?? this.vmId}.src`, vmId: this.vmId, hard: true } });
+    this.hardStop(source, `${this.record.pending?.opId ?? this.vmId}.src`);
+  }
+
+  /** Best effort, outside the one operation in flight: its outcome is not awaited. */
+  private hardStop(hostId: number, opId: string): void {
+    this.tellHost(hostId, { type: 'command', cmd: { type: 'vm.shutdown', opId, vmId: this.vmId, hard: true } });
   }
 
   private tellHost(hostId: number, msg: HostMsg): void {

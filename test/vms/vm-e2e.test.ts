@@ -1,0 +1,140 @@
+import t, { type Test } from 'tap';
+import type { ActorRef } from '../../src/actors/index.js';
+import type { VmActionParams } from '../../src/api/api-types.js';
+import type { ApiClient } from '../../src/cli/api-client.js';
+import type { HostMsg } from '../../src/hosts/host-actor.js';
+import type { HostPoolMsg } from '../../src/hosts/host-pool.js';
+import type { VmInfo } from '../../src/protocol/domain.js';
+import type { VmView } from '../../src/vms/vm-record.js';
+import type { VmState } from '../../src/vms/vm-states.js';
+import { startCloud, type TestCloud } from '../fixtures/cloud.js';
+import { eventually } from '../fixtures/processes.js';
+
+function vmOps(cloud: TestCloud) {
+  const c: ApiClient = cloud.client;
+  return {
+    create: async (name: string, hold = false) => (await c.call('vm.allocate', { template: `NAME = ${name}\nCPU = 0.5\nMEMORY = 128\n`, hold })).id,
+    act: (id: number, action: VmActionParams['action'], extra: Partial<VmActionParams> = {}) => c.call('vm.action', { id, action, ...extra }),
+    info: (id: number) => c.call('vm.info', { id }),
+    waitState: (id: number, state: VmState) => eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === state, 20_000, `VM ${id} ${state}`),
+    /** What the node itself runs, asked through its host actor. */
+    nodeVms: async (hostId: number) => {
+      const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
+      const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: hostId });
+      return host.ask<VmInfo[]>({ type: 'request', req: { type: 'vm.list' } });
+    },
+  };
+}
+
+async function twoHosts(t: Test) {
+  const cloud = await startCloud(t);
+  const a = await cloud.addHost('node1');
+  const b = await cloud.addHost('node2');
+  await cloud.waitState(a.id, 'MONITORED');
+  await cloud.waitState(b.id, 'MONITORED');
+  return { cloud, a: a.id, b: b.id, vm: vmOps(cloud) };
+}
+
+t.test('the OpenNebula life cycle through oned and real agents', async (t) => {
+  const { cloud, a, b, vm } = await twoHosts(t);
+  const id = await vm.create('web');
+  t.equal((await vm.info(id)).state, 'PENDING');
+
+  await vm.act(id, 'deploy', { host: 'node1' });
+  let v = await vm.waitState(id, 'RUNNING');
+  t.equal(v.hostId, a);
+  t.same((await vm.nodeVms(a)).map((x) => x.vmId), [id], 'node1 runs it');
+  const host = await cloud.host(a);
+  t.same([host.rvm, host.allocatedCpu, host.allocatedMem], [1, 50, 128 * 1024], 'node1 counts it');
+
+  await vm.act(id, 'reboot');
+  await vm.act(id, 'reboot', { hard: true });
+  t.equal((await vm.info(id)).state, 'RUNNING');
+
+  await vm.act(id, 'poweroff');
+  await vm.waitState(id, 'POWEROFF');
+  t.same(await vm.nodeVms(a), [], 'powered off: not running on the node');
+  await vm.act(id, 'resume');
+  await vm.waitState(id, 'RUNNING');
+
+  await vm.act(id, 'suspend');
+  await vm.waitState(id, 'SUSPENDED');
+  await vm.act(id, 'resume');
+  await vm.waitState(id, 'RUNNING');
+
+  await vm.act(id, 'stop');
+  await vm.waitState(id, 'STOPPED');
+  t.equal((await cloud.host(a)).rvm, 0, 'a stopped VM frees its host');
+  await vm.act(id, 'resume');
+  await vm.act(id, 'deploy', { host: b });
+  v = await vm.waitState(id, 'RUNNING');
+  t.equal(v.hostId, b, 'resumed on another host');
+
+  await vm.act(id, 'undeploy', { hard: true });
+  await vm.waitState(id, 'UNDEPLOYED');
+  await vm.act(id, 'deploy', { host: a });
+  await vm.waitState(id, 'RUNNING');
+
+  await vm.act(id, 'migrate', { host: b });
+  v = await vm.waitState(id, 'RUNNING');
+  t.equal(v.hostId, b, 'cold migration moved it');
+  t.same(await vm.nodeVms(a), [], 'and the source holds nothing');
+
+  await vm.act(id, 'migrate', { host: a, live: true });
+  v = await eventually(() => vm.info(id), (x) => x.state === 'RUNNING' && x.hostId === a);
+  await eventually(() => vm.nodeVms(b), (list) => list.length === 0, 10_000, 'the source to let go');
+  t.same((await vm.nodeVms(a)).map((x) => x.vmId), [id], 'live migration moved it');
+
+  await vm.act(id, 'terminate');
+  v = await vm.waitState(id, 'DONE');
+  t.same(await vm.nodeVms(a), []);
+  t.equal((await cloud.host(a)).rvm, 0);
+  t.ok(v.history.every((h) => h.etime !== undefined), 'every stay is closed');
+  t.same(v.history.map((h) => h.reason), ['stop', 'undeploy', 'migrate', 'migrate', 'terminate']);
+  t.same(await cloud.client.call('vmpool.info', { all: false }), [], 'DONE VMs are listed only with all');
+  t.equal((await cloud.client.call('vmpool.info', { all: true })).length, 1);
+});
+
+t.test('hold, release, recover --delete, and refused actions', async (t) => {
+  const { a, vm } = await twoHosts(t);
+  const held = await vm.create('held', true);
+  t.equal((await vm.info(held)).state, 'HOLD');
+  await vm.act(held, 'release');
+  t.equal((await vm.info(held)).state, 'PENDING');
+  await t.rejects(vm.act(held, 'suspend'), { code: 'ACTION_NOT_ALLOWED', message: /PENDING/ });
+  await t.rejects(vm.act(held, 'resume'), { code: 'ACTION_NOT_ALLOWED' });
+  t.equal((await vm.info(held)).state, 'PENDING', 'a refused action changes nothing');
+
+  await vm.act(held, 'deploy', { host: a });
+  await vm.waitState(held, 'RUNNING');
+  await vm.act(held, 'recover', { op: 'delete' });
+  await vm.waitState(held, 'DONE');
+  await eventually(() => vm.nodeVms(a), (l) => l.length === 0, 10_000, 'cleanup on the node');
+  await t.rejects(vm.act(held, 'resume'), { code: 'ACTION_NOT_ALLOWED', message: /DONE/ });
+  await t.rejects(vm.info(999), { code: 'VM_NOT_FOUND' });
+});
+
+t.test('bad templates are refused at create with a code, and nothing is created', async (t) => {
+  const { cloud } = await twoHosts(t);
+  await t.rejects(cloud.client.call('vm.allocate', { template: 'CPU = 1\nMEMORY = abc\n', hold: false }), { code: 'INVALID_TEMPLATE' });
+  await t.rejects(cloud.client.call('vm.allocate', { template: 'CPU = 1\n', hold: false }), { code: 'INVALID_TEMPLATE' });
+  await t.rejects(cloud.client.call('vm.allocate', { template: 'DISK = [ IMAGE = "x"\n', hold: false }), { code: 'TEMPLATE_SYNTAX', details: { line: 2, column: 1 } });
+  t.same(await cloud.client.call('vmpool.info', { all: true }), []);
+});
+
+t.test('a lost host puts its VMs in UNKNOWN; back with the VM alive, they run again', async (t) => {
+  const cloud = await startCloud(t, { heartbeatMs: 100, lostAfterMs: 500 });
+  const node = await cloud.addHost('node1');
+  await cloud.waitState(node.id, 'MONITORED');
+  const vm = vmOps(cloud);
+  const id = await vm.create('web');
+  await vm.act(id, 'deploy', { host: node.id });
+  await vm.waitState(id, 'RUNNING');
+  process.kill(node.agent.pid, 'SIGSTOP');
+  t.teardown(() => { try { process.kill(node.agent.pid, 'SIGCONT'); } catch { /* gone */ } });
+  await vm.waitState(id, 'UNKNOWN');
+  process.kill(node.agent.pid, 'SIGCONT');
+  const v = await vm.waitState(id, 'RUNNING');
+  t.equal(v.hostId, node.id, 'same host, nothing redeployed');
+  t.same((await vm.nodeVms(node.id)).map((x) => x.vmId), [id]);
+});
