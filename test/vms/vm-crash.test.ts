@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import t from 'tap';
+import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
+import { ApiClient } from '../../src/cli/api-client.js';
+import type { VmView } from '../../src/vms/vm-record.js';
+import { eventually, runBin } from '../fixtures/processes.js';
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Operations the agent ran, from its ledger: what "deployed twice" would show. */
+async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId: number }[]> {
+  try {
+    return (JSON.parse(await readFile(join(dir, 'ledger.json'), 'utf8')) as { ops: { opId: string; op: string; vmId: number }[] }).ops;
+  } catch {
+    return [];
+  }
+}
+
+t.test('kill -9 of oned while VMs are in transient states: every VM finishes its step, none runs twice', async (t) => {
+  const dir = t.testdir();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const onedArgs = ['--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--heartbeat-ms', '200'];
+  let oned = runBin(t, 'oned', onedArgs);
+  await oned.waitFor(/oned listening/);
+  const connect = async (): Promise<ApiClient> =>
+    eventually(async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }), () => true, 20_000, 'oned');
+  let c = await connect();
+  const { id: hostId, token } = await c.call('host.allocate', { name: 'node1', im: 'dummy', vm: 'dummy' });
+  await writeSecretFile(join(dir, 'node1.token'), token);
+  const agentDir = join(dir, 'node1');
+  runBin(t, 'onenode', [
+    '--frontend', url, '--host-id', String(hostId), '--token-file', join(dir, 'node1.token'),
+    '--data-dir', agentDir, '--vm', 'dummy', '--dummy-latency-ms', '1500', '--monitor-interval-ms', '200',
+  ]);
+  await eventually(() => c.call('host.info', { host: hostId }), (h) => h.state === 'MONITORED');
+
+  // one VM caught booting, one caught shutting down
+  const booting = (await c.call('vm.allocate', { template: 'NAME = a\nCPU = 0.1\nMEMORY = 64\n', hold: false })).id;
+  const leaving = (await c.call('vm.allocate', { template: 'NAME = b\nCPU = 0.1\nMEMORY = 64\n', hold: false })).id;
+  await c.call('vm.action', { id: leaving, action: 'deploy', host: hostId });
+  await eventually(() => c.call('vm.info', { id: leaving }), (v: VmView) => v.state === 'RUNNING');
+  await c.call('vm.action', { id: booting, action: 'deploy', host: hostId });
+  await c.call('vm.action', { id: leaving, action: 'terminate' });
+  t.equal((await c.call('vm.info', { id: booting })).state, 'BOOT', 'caught in BOOT');
+  t.equal((await c.call('vm.info', { id: leaving })).state, 'SHUTDOWN', 'caught in SHUTDOWN');
+  c.close();
+
+  await oned.kill('SIGKILL');
+  oned = runBin(t, 'oned', onedArgs);
+  await oned.waitFor(/oned listening/);
+  c = await connect();
+  t.teardown(() => c.close());
+  const a = await eventually(() => c.call('vm.info', { id: booting }), (v: VmView) => v.state === 'RUNNING', 30_000, 'the booting VM to run');
+  const b = await eventually(() => c.call('vm.info', { id: leaving }), (v: VmView) => v.state === 'DONE', 30_000, 'the leaving VM to be done');
+  t.equal(a.hostId, hostId);
+  t.equal(b.etime !== undefined, true);
+
+  const ops = await ledgerOps(agentDir);
+  t.equal(ops.filter((o) => o.vmId === booting && o.op === 'vm.deploy').length, 1, 'deployed once, though oned sent it twice');
+  t.equal(ops.filter((o) => o.vmId === leaving && o.op === 'vm.shutdown').length, 1, 'shut down once');
+  const host = await c.call('host.info', { host: hostId });
+  t.equal(host.rvm, 1, 'the host holds exactly the VM that runs');
+});
