@@ -36,6 +36,7 @@ export const ERROR_CODES = Object.freeze({
   TEMPLATE_SYNTAX: 'A template does not parse; the error names the line and column.',
   INVALID_TEMPLATE: 'A template parses but an attribute is missing or has a wrong value.',
   ACTION_NOT_ALLOWED: 'The VM is in a state that does not allow this action.',
+  TEMPLATE_NOT_FOUND: 'No VM template has that id.',
   // store
   STORE_CLOSED: 'The store is not open.',
 } as const);

@@ -1,6 +1,7 @@
 import type { HostMonitoring, HypervisorName, NodeCapabilities } from '../protocol/domain.js';
 import type { RecoverOp, UserEvent } from '../vms/vm-lifecycle.js';
 import type { VmView } from '../vms/vm-record.js';
+import type { TemplateRecord } from '../vms/template-pool.js';
 
 /** OpenNebula's host states that Nephele uses. */
 export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
@@ -52,6 +53,12 @@ export interface ApiMethods {
   'vm.allocate': { params: { template: string; hold: boolean }; result: { id: number } };
   'vmpool.info': { params: { all: boolean }; result: VmView[] };
   'vm.info': { params: { id: number }; result: VmView };
+  'template.allocate': { params: { template: string }; result: { id: number } };
+  'templatepool.info': { params: Record<string, never>; result: TemplateRecord[] };
+  'template.info': { params: { id: number }; result: TemplateRecord };
+  'template.update': { params: { id: number; template: string }; result: { id: number } };
+  'template.delete': { params: { id: number }; result: { id: number } };
+  'template.instantiate': { params: { id: number; name?: string; hold: boolean }; result: { id: number } };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
 }

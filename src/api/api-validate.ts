@@ -7,6 +7,11 @@ const STATUS_ACTIONS = new Set(['enable', 'disable', 'offline']);
 const VM_ACTIONS = new Set(['deploy', 'hold', 'release', 'terminate', 'poweroff', 'resume', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate', 'resched', 'unresched', 'recover']);
 const RECOVER_OPS = new Set(['success', 'failure', 'retry', 'delete', 'recreate']);
 
+function templateText(x: unknown): string {
+  if (typeof x !== 'string' || x.length === 0) throw bad('template', 'must be a non-empty string');
+  return x;
+}
+
 function vmId(x: unknown): number {
   if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
   throw bad('id', 'must be a VM id');
@@ -52,15 +57,26 @@ const validators: Validators = {
     return { host: hostRef(p.host), force: p.force === true };
   },
   'vm.allocate': (p) => {
-    if (typeof p.template !== 'string' || p.template.length === 0) throw bad('template', 'must be a non-empty string');
     if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
-    return { template: p.template, hold: p.hold === true };
+    return { template: templateText(p.template), hold: p.hold === true };
   },
   'vmpool.info': (p) => {
     if (p.all !== undefined && typeof p.all !== 'boolean') throw bad('all', 'must be a boolean');
     return { all: p.all === true };
   },
   'vm.info': (p) => ({ id: vmId(p.id) }),
+  'template.allocate': (p) => ({ template: templateText(p.template) }),
+  'templatepool.info': () => ({}),
+  'template.info': (p) => ({ id: vmId(p.id) }),
+  'template.update': (p) => ({ id: vmId(p.id), template: templateText(p.template) }),
+  'template.delete': (p) => ({ id: vmId(p.id) }),
+  'template.instantiate': (p) => {
+    if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
+    if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128)) throw bad('name', 'must be 1-128 characters');
+    const out: { id: number; hold: boolean; name?: string } = { id: vmId(p.id), hold: p.hold === true };
+    if (typeof p.name === 'string') out.name = p.name;
+    return out;
+  },
   'vm.action': (p) => {
     if (typeof p.action !== 'string' || !VM_ACTIONS.has(p.action)) throw bad('action', `must be one of ${[...VM_ACTIONS].join(', ')}`);
     const out: { -readonly [K in keyof VmActionParams]: VmActionParams[K] } = { id: vmId(p.id), action: p.action as VmActionParams['action'] };

@@ -16,6 +16,7 @@ import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js
 import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
+import { TemplatePool, type TemplatePoolMsg } from '../vms/template-pool.js';
 import type { VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
@@ -50,6 +51,7 @@ const HOST_SUPERVISOR = 'host-supervisor';
 const HOST_POOL = 'host-pool';
 const VM_SUPERVISOR = 'vm-supervisor';
 const VM_POOL = 'vm-pool';
+const TEMPLATE_POOL = 'template-pool';
 
 /**
  * Starts the front-end: the store, the actor tree (root supervisor → host
@@ -113,6 +115,11 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         }),
         spawn: { register: VM_POOL },
       },
+      {
+        id: TEMPLATE_POOL,
+        start: () => new TemplatePool(store, () => lookup<VmPoolMsg>(VM_POOL)),
+        spawn: { register: TEMPLATE_POOL },
+      },
     ],
   }), { name: 'root' });
   await root.ask({ type: 'which_children' });
@@ -122,7 +129,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const pool = (): ActorRef<HostPoolMsg> => lookup<HostPoolMsg>(HOST_POOL);
   new NodeGateway({ io, pool, log: log.child({ component: 'gateway' }) });
   const vms = (): ActorRef<VmPoolMsg> => lookup<VmPoolMsg>(VM_POOL);
-  new ApiServer({ io, handlers: handlers(pool, vms), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
+  const templates = (): ActorRef<TemplatePoolMsg> => lookup<TemplatePoolMsg>(TEMPLATE_POOL);
+  new ApiServer({ io, handlers: handlers(pool, vms, templates), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -165,10 +173,20 @@ function requireOneadmin(session: Session, what: string): void {
   if (session.uid !== ONEADMIN_ID) throw new NepheleError('NOT_AUTHORIZED', `only oneadmin may ${what}`);
 }
 
-function handlers(pool: () => ActorRef<HostPoolMsg>, vms: () => ActorRef<VmPoolMsg>): ApiHandlers {
+function handlers(
+  pool: () => ActorRef<HostPoolMsg>,
+  vms: () => ActorRef<VmPoolMsg>,
+  templates: () => ActorRef<TemplatePoolMsg>,
+): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
   return {
+    'template.allocate': (p, session) => templates().ask({ type: 'allocate', template: p.template, uid: session.uid }),
+    'templatepool.info': () => templates().ask({ type: 'list' }),
+    'template.info': (p) => templates().ask({ type: 'info', id: p.id }),
+    'template.update': (p) => templates().ask({ type: 'update', id: p.id, template: p.template }),
+    'template.delete': (p) => templates().ask({ type: 'delete', id: p.id }),
+    'template.instantiate': (p, session) => templates().ask({ type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid }),
     'vm.allocate': (p, session) => vms().ask({ type: 'allocate', template: p.template, hold: p.hold, uid: session.uid }),
     'vmpool.info': (p) => vms().ask<VmView[]>({ type: 'list', all: p.all }),
     'vm.info': (p) => vms().ask<VmView>({ type: 'info', id: p.id }),

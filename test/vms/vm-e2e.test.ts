@@ -138,3 +138,21 @@ t.test('a lost host puts its VMs in UNKNOWN; back with the VM alive, they run ag
   t.equal(v.hostId, node.id, 'same host, nothing redeployed');
   t.same((await vm.nodeVms(node.id)).map((x) => x.vmId), [id]);
 });
+
+t.test('a boot the node refuses (no capacity) is BOOT_FAILURE; recover takes it out', async (t) => {
+  const { a, b, vm, cloud } = await twoHosts(t);
+  const big = (await cloud.client.call('vm.allocate', { template: 'NAME = big\nCPU = 1\nMEMORY = 100000000\n', hold: false })).id;
+  await vm.act(big, 'deploy', { host: a });
+  const failed = await vm.waitState(big, 'BOOT_FAILURE');
+  t.match(failed.lastError, /memory|capacity/i, 'the node said why');
+  await t.rejects(vm.act(big, 'terminate'), { code: 'ACTION_NOT_ALLOWED', message: /BOOT_FAILURE/ });
+  await vm.act(big, 'recover', { op: 'retry' });
+  await vm.waitState(big, 'BOOT_FAILURE');
+  await vm.act(big, 'recover', { op: 'recreate' });
+  const again = await vm.waitState(big, 'PENDING');
+  t.equal(again.id, big, 'recreate keeps the id');
+  t.equal((await cloud.host(a)).rvm, 0, 'and frees the host');
+  await vm.act(big, 'recover', { op: 'delete' });
+  await vm.waitState(big, 'DONE');
+  t.same(await vm.nodeVms(b), []);
+});
