@@ -13,6 +13,7 @@ import type { Result, Suite, SuiteOptions, SuiteResult } from './suite.js';
 const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   kernel: () => import('./kernel.js'),
   link: () => import('./link.js'),
+  lifecycle: () => import('./lifecycle.js'),
 };
 
 function usage(): string {

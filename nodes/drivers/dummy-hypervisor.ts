@@ -15,7 +15,7 @@ export interface DummyHypervisorOptions {
   readonly memoryKb?: number;
   /** How long a deploy takes. @default 0 */
   readonly deployMs?: number;
-  /** How long a soft shutdown takes; a hard one is immediate. @default 0 */
+  /** How long a soft shutdown or a save takes; a hard shutdown is immediate. @default 0 */
   readonly shutdownMs?: number;
   /** How long a reboot, soft or hard, takes. @default 0 */
   readonly rebootMs?: number;
@@ -143,6 +143,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   save(vmId: number, signal?: AbortSignal): Promise<void> {
     return this.serial(vmId, signal, async () => {
       const vm = this.held(vmId);
+      await this.wait(this.shutdownMs, signal);
       this.vms.delete(vmId);
       this.release(vm.need);
     });

@@ -73,6 +73,9 @@ export class VmActor implements Actor<VmMsg> {
       case 'info':
         return vmView(this.record);
       case 'action':
+        if (msg.event.type === 'migrate' && msg.event.hostId === currentHostId(this.record)) {
+          throw new NepheleError('INVALID_ARGUMENT', `VM ${this.vmId} already runs on host ${msg.event.hostId}`, { details: { field: 'host' } });
+        }
         await this.apply(transition(this.record.state, msg.event), undefined);
         return vmView(this.record);
       case 'op_result':

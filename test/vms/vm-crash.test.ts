@@ -24,7 +24,7 @@ async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId:
   }
 }
 
-t.test('kill -9 of oned while VMs are in transient states: every VM finishes its step, none runs twice', async (t) => {
+t.test('kill -9 of oned with VMs in BOOT, SHUTDOWN, SAVE_STOP and SAVE_MIGRATE: each finishes its step, nothing runs twice', async (t) => {
   const dir = t.testdir();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -42,16 +42,32 @@ t.test('kill -9 of oned while VMs are in transient states: every VM finishes its
     '--data-dir', agentDir, '--vm', 'dummy', '--dummy-latency-ms', '1500', '--monitor-interval-ms', '200',
   ]);
   await eventually(() => c.call('host.info', { host: hostId }), (h) => h.state === 'MONITORED');
+  const { id: otherId, token: otherToken } = await c.call('host.allocate', { name: 'node2', im: 'dummy', vm: 'dummy' });
+  await writeSecretFile(join(dir, 'node2.token'), otherToken);
+  const otherDir = join(dir, 'node2');
+  runBin(t, 'onenode', [
+    '--frontend', url, '--host-id', String(otherId), '--token-file', join(dir, 'node2.token'),
+    '--data-dir', otherDir, '--vm', 'dummy', '--dummy-latency-ms', '1500', '--monitor-interval-ms', '200',
+  ]);
+  await eventually(() => c.call('host.info', { host: otherId }), (h) => h.state === 'MONITORED');
 
-  // one VM caught booting, one caught shutting down
-  const booting = (await c.call('vm.allocate', { template: 'NAME = a\nCPU = 0.1\nMEMORY = 64\n', hold: false })).id;
-  const leaving = (await c.call('vm.allocate', { template: 'NAME = b\nCPU = 0.1\nMEMORY = 64\n', hold: false })).id;
-  await c.call('vm.action', { id: leaving, action: 'deploy', host: hostId });
-  await eventually(() => c.call('vm.info', { id: leaving }), (v: VmView) => v.state === 'RUNNING');
+  // VMs caught booting, shutting down, saving for a stop, and saving for a cold migration
+  const make = async (name: string): Promise<number> =>
+    (await c.call('vm.allocate', { template: `NAME = ${name}\nCPU = 0.1\nMEMORY = 64\n`, hold: false })).id;
+  const booting = await make('a');
+  const leaving = await make('b');
+  const stopping = await make('c');
+  const moving = await make('d');
+  for (const id of [leaving, stopping, moving]) await c.call('vm.action', { id, action: 'deploy', host: hostId });
+  for (const id of [leaving, stopping, moving]) await eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === 'RUNNING');
   await c.call('vm.action', { id: booting, action: 'deploy', host: hostId });
   await c.call('vm.action', { id: leaving, action: 'terminate' });
+  await c.call('vm.action', { id: stopping, action: 'stop' });
+  await c.call('vm.action', { id: moving, action: 'migrate', host: otherId });
   t.equal((await c.call('vm.info', { id: booting })).state, 'BOOT', 'caught in BOOT');
   t.equal((await c.call('vm.info', { id: leaving })).state, 'SHUTDOWN', 'caught in SHUTDOWN');
+  t.equal((await c.call('vm.info', { id: stopping })).state, 'SAVE_STOP', 'caught in SAVE_STOP');
+  t.equal((await c.call('vm.info', { id: moving })).state, 'SAVE_MIGRATE', 'caught in SAVE_MIGRATE');
   c.close();
 
   await oned.kill('SIGKILL');
@@ -63,10 +79,17 @@ t.test('kill -9 of oned while VMs are in transient states: every VM finishes its
   const b = await eventually(() => c.call('vm.info', { id: leaving }), (v: VmView) => v.state === 'DONE', 30_000, 'the leaving VM to be done');
   t.equal(a.hostId, hostId);
   t.equal(b.etime !== undefined, true);
+  await eventually(() => c.call('vm.info', { id: stopping }), (v: VmView) => v.state === 'STOPPED', 30_000, 'the stopping VM to be stopped');
+  await eventually(() => c.call('vm.info', { id: moving }), (v: VmView) => v.state === 'RUNNING', 30_000, 'the moving VM to run again');
 
   const ops = await ledgerOps(agentDir);
   t.equal(ops.filter((o) => o.vmId === booting && o.op === 'vm.deploy').length, 1, 'deployed once, though oned sent it twice');
   t.equal(ops.filter((o) => o.vmId === leaving && o.op === 'vm.shutdown').length, 1, 'shut down once');
   const host = await c.call('host.info', { host: hostId });
-  t.equal(host.rvm, 1, 'the host holds exactly the VM that runs');
+  t.equal(ops.filter((o) => o.vmId === stopping && o.op === 'vm.save').length, 1, 'saved once');
+  t.equal(ops.filter((o) => o.vmId === moving && o.op === 'vm.save').length, 1, 'saved once for the migration');
+  t.equal((await ledgerOps(otherDir)).filter((o) => o.vmId === moving && o.op === 'vm.restore').length, 1, 'restored once, on the new host');
+  t.equal(host.rvm, 1, 'node1 holds exactly the VM that runs there');
+  t.equal((await c.call('host.info', { host: otherId })).rvm, 1, 'node2 the migrated one');
+  await t.rejects(c.call('vm.action', { id: moving, action: 'migrate', host: otherId }), { code: 'INVALID_ARGUMENT' }, 'not to where it already is');
 });

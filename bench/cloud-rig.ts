@@ -1,0 +1,135 @@
+/**
+ * What the lifecycle suite runs against, with the real pieces: oned in this
+ * process (startOned: real LevelDB, real socket.io on loopback, a silent
+ * logger), an ApiClient, and node agents as real processes (`onenode --vm
+ * dummy`) dialling oned over socket.io, as test/fixtures/cloud.ts does it.
+ *
+ * The agents are the built ones (`node dist/bin/onenode.js`; `npm run bench`
+ * builds first). When this file runs from source (`npx tsx bench/run.ts`),
+ * they run from source too, through tsx.
+ *
+ * Every agent is stopped by its pid: SIGTERM, then SIGKILL if it has not
+ * exited after a grace period; and if this process exits with agents still
+ * alive, an exit hook SIGKILLs them, so none is ever left behind redialling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { readAuthFile, writeSecretFile } from '../src/auth/auth-file.js';
+import { ApiClient } from '../src/cli/api-client.js';
+import { startOned, type Oned } from '../src/oned/oned.js';
+
+const FROM_SOURCE = fileURLToPath(import.meta.url).endsWith('.ts');
+/** The repository: bench/ from source, dist/bench/ when built. */
+const ROOT = fileURLToPath(new URL(FROM_SOURCE ? '../' : '../../', import.meta.url));
+const ONENODE: readonly string[] = FROM_SOURCE
+  ? ['--import', 'tsx', join(ROOT, 'bin', 'onenode.ts')]
+  : [join(ROOT, 'dist', 'bin', 'onenode.js')];
+
+/** oned's own heartbeat default; an agent is lost after 3 of them. */
+export const HEARTBEAT_MS = 2_000;
+
+/** Starts oned in this process on `dataDir`; port 0 picks a free port. */
+export function startBenchOned(dataDir: string, port = 0): Promise<Oned> {
+  return startOned({
+    dataDir, host: '127.0.0.1', port, heartbeatMs: HEARTBEAT_MS, lostAfterMs: 3 * HEARTBEAT_MS,
+    log: pino({ level: 'silent' }),
+  });
+}
+
+/** oneadmin's client, with a timeout long enough for a listing of 20,000 VMs. */
+export async function connectClient(oned: Oned): Promise<ApiClient> {
+  return ApiClient.connect({ url: oned.url, ...(await readAuthFile(oned.authFile)), timeoutMs: 60_000 });
+}
+
+export interface AgentProc {
+  readonly pid: number;
+  readonly hostId: number;
+  /** The last few KB it printed, for error messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+function killLeftovers(): void {
+  for (const child of live) {
+    try {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Registers host `name` with oned and starts its agent: `onenode --vm dummy`, the default monitor interval. */
+export async function addAgent(client: ApiClient, oned: Oned, dir: string, name: string): Promise<AgentProc> {
+  const { id, token } = await client.call('host.allocate', { name, im: 'dummy', vm: 'dummy' });
+  const tokenFile = join(dir, `${name}.token`);
+  await writeSecretFile(tokenFile, `${token}\n`);
+  return spawnAgent(id, [
+    '--frontend', oned.url, '--host-id', String(id), '--token-file', tokenFile,
+    '--data-dir', join(dir, name), '--vm', 'dummy', '--log-level', 'warn',
+  ]);
+}
+
+function spawnAgent(hostId: number, args: readonly string[]): AgentProc {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', killLeftovers);
+  }
+  const child = spawn(process.execPath, [...ONENODE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error('onenode did not start');
+  live.add(child);
+  const gone = once(child, 'exit').then(() => { live.delete(child); });
+  let out = '';
+  const keep = (buf: Buffer): void => {
+    out = (out + buf.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const pid = child.pid;
+  return {
+    pid,
+    hostId,
+    output: () => out,
+    async stop(graceMs = 3_000) {
+      if (exited(child)) return gone;
+      process.kill(pid, 'SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), graceMs); });
+      const how = await Promise.race([gone.then(() => 'exited' as const), late]);
+      clearTimeout(timer);
+      if (how === 'late' && !exited(child)) process.kill(pid, 'SIGKILL');
+      return gone;
+    },
+  };
+}
+
+/** Calls `fn` every `intervalMs` until `ok` accepts its value; throws after `timeoutMs`. */
+export async function until<T>(
+  fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000, intervalMs = 20,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (ok(v)) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastErr === undefined ? '' : ` (last error: ${String(lastErr)})`}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
