@@ -114,6 +114,38 @@ function spawnAgent(hostId: number, args: readonly string[]): AgentProc {
   };
 }
 
+export interface Cloud {
+  readonly oned: Oned;
+  readonly client: ApiClient;
+  readonly agents: readonly AgentProc[];
+  readonly hostIds: readonly number[];
+}
+
+/**
+ * oned on `dir`/oned, oneadmin's client, and `hosts` agents (`dir`/<name>),
+ * once every host is MONITORED. On failure whatever was started is stopped.
+ */
+export async function startCloud(dir: string, hosts: number): Promise<Cloud> {
+  const oned = await startBenchOned(join(dir, 'oned'));
+  let client: ApiClient | undefined;
+  const agents: AgentProc[] = [];
+  try {
+    client = await connectClient(oned);
+    for (let h = 0; h < hosts; h++) agents.push(await addAgent(client, oned, dir, `bench-node-${h}`));
+    const c = client;
+    await until(() => c.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'), 'every host MONITORED', 30_000)
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}\nlast agent output:\n${agents.map((a) => a.output()).join('\n')}`);
+      });
+    return { oned, client, agents, hostIds: agents.map((a) => a.hostId) };
+  } catch (err) {
+    client?.close();
+    await Promise.all(agents.map((a) => a.stop()));
+    await oned.close();
+    throw err;
+  }
+}
+
 /** Calls `fn` every `intervalMs` until `ok` accepts its value; throws after `timeoutMs`. */
 export async function until<T>(
   fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000, intervalMs = 20,

@@ -18,16 +18,20 @@
  *    showing it RUNNING arrives: an upper bound of the true time (the
  *    progress line also gives the lower bound, the send time of the previous
  *    poll). The poller loads oned too — every poll lists and encodes every
- *    VM — which is part of what is measured. WARMUP_VMS VMs go through the
- *    same path first, untimed. Baseline: CREATE_VMS bare `system.version`
- *    round trips by CONCURRENCY workers, without the poller (the floor of
- *    any API call at that concurrency); the median over RUNS runs of its
- *    p50 / p99 / total time.
+ *    VM — which is part of what is measured; so is the client, which runs
+ *    in this process, on oned's thread. Baseline: CREATE_VMS bare
+ *    `system.version` round trips by CONCURRENCY workers, without the poller
+ *    (the floor of any API call at that concurrency), taken just before the
+ *    burst. RUNS runs, each on a fresh cloud (new data dir, oned, agents) so
+ *    that each starts from the same state: WARMUP_VMS VMs and calls through
+ *    the same paths, untimed, then the baseline, then the burst. Reported:
+ *    the median over the runs of each run's p50, p99 and total time.
  * 2. restart_20k_s, restart_hosts_back_s. oned is closed; VM records are
  *    written straight into its store until it holds RESTART_VMS VMs (the
  *    VmRecord shape of a deployed VM: RUNNING, one open history stay on a
- *    host round-robin, no pending operation), then oned starts again on the
- *    same data dir and port. restart_20k_s runs from the startOned call
+ *    host round-robin, no pending operation), on the last run's data dir —
+ *    its WARMUP_VMS + CREATE_VMS VMs made through the API count — then oned starts again on
+ *    the same data dir and port. restart_20k_s runs from the startOned call
  *    until a fresh client's `vmpool.info` answers with all RESTART_VMS VMs;
  *    restart_hosts_back_s until `hostpool.info` shows every host MONITORED
  *    again. The agents, left running, redial on their own backoff (250 ms
@@ -47,7 +51,7 @@ import type { ApiClient } from '../src/cli/api-client.js';
 import type { Oned } from '../src/oned/oned.js';
 import { ONEADMIN_ID } from '../src/oned/admin-user.js';
 import { Store } from '../src/store/index.js';
-import { addAgent, connectClient, startBenchOned, until, type AgentProc } from './cloud-rig.js';
+import { connectClient, startBenchOned, startCloud, until, type AgentProc, type Cloud } from './cloud-rig.js';
 import {
   RUNS, median, now, percentile, result, settledHeapUsed,
   type Progress, type Result, type SuiteOptions, type SuiteResult,
@@ -74,7 +78,7 @@ const RESTART_TARGET_S = 5;
 export const notes: readonly string[] = [
   `ratio = value / baseline. oned in this process, ${HOSTS} real onenode --vm dummy agents, ApiClient over loopback.`,
   `create→RUNNING: ${CREATE_VMS} VMs (CPU ${VM_CPU}, MEMORY ${VM_MEMORY}), ${CONCURRENCY} in flight, RUNNING seen by polling vmpool.info every ≥${POLL_MS} ms;`
-    + ` baseline: ${CREATE_VMS} system.version calls, ${CONCURRENCY} in flight (median of ${RUNS} runs).`,
+    + ` baseline: ${CREATE_VMS} system.version calls, ${CONCURRENCY} in flight. Median of ${RUNS} runs, each on a fresh cloud.`,
   `restart: oned closed, store filled to ${RESTART_VMS} RUNNING VMs, started again; baseline: Store.open + list('vms') (median of ${RUNS}).`,
   'restart_20k_heap_mb: heap growth over the restart (after gc); its baseline is the heap before the start.',
 ];
@@ -94,8 +98,8 @@ class RunningWatcher {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private lastSent = 0;
+  /** How long each poll took, ms. */
   readonly pollMs: number[] = [];
-  readonly pollSizes: number[] = [];
 
   constructor(client: ApiClient) {
     this.client = client;
@@ -128,7 +132,6 @@ class RunningWatcher {
       }
       const seen = now();
       this.pollMs.push(seen - sent);
-      this.pollSizes.push(list.length);
       for (const vm of list) {
         const w = this.waiters.get(vm.id);
         if (w === undefined) continue;
@@ -167,6 +170,8 @@ interface Burst {
   /** ms from allocate to the send of the poll before it (lower bound), sorted. */
   lower: Float64Array;
   totalMs: number;
+  polls: number;
+  pollP50Ms: number;
 }
 
 async function createBurst(client: ApiClient, hostIds: readonly number[], n: number): Promise<Burst> {
@@ -188,6 +193,8 @@ async function createBurst(client: ApiClient, hostIds: readonly number[], n: num
       upper: Float64Array.from(samples, (s) => s.upper).sort(),
       lower: Float64Array.from(samples, (s) => s.lower).sort(),
       totalMs: last - t0,
+      polls: watcher.pollMs.length,
+      pollP50Ms: median(watcher.pollMs),
     };
   } finally {
     await watcher.stop();
@@ -280,73 +287,107 @@ function countStates(vms: readonly VmView[]): string {
 
 // ---- the suite ---------------------------------------------------------------------------------
 
+interface BurstRun {
+  p50: number;
+  p99: number;
+  lowerP50: number;
+  lowerP99: number;
+  totalS: number;
+  polls: number;
+  pollP50Ms: number;
+  base: Calls;
+}
+
+/** One measured run on `cloud`: warm-up, the baseline, then the burst. */
+async function burstRun(cloud: Cloud): Promise<BurstRun> {
+  await versionCalls(cloud.client, WARMUP_VMS);
+  await createBurst(cloud.client, cloud.hostIds, WARMUP_VMS);
+  const base = await versionCalls(cloud.client, CREATE_VMS);
+  const b = await createBurst(cloud.client, cloud.hostIds, CREATE_VMS);
+  return {
+    p50: percentile(b.upper, 50), p99: percentile(b.upper, 99),
+    lowerP50: percentile(b.lower, 50), lowerP99: percentile(b.lower, 99),
+    totalS: b.totalMs / 1000, polls: b.polls, pollP50Ms: b.pollP50Ms, base,
+  };
+}
+
+async function stopCloud(cloud: { client: ApiClient | undefined; oned: Oned | undefined; agents: readonly AgentProc[] }): Promise<void> {
+  cloud.client?.close();
+  await Promise.all(cloud.agents.map((a) => a.stop()));
+  await cloud.oned?.close();
+}
+
 export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const progress: Progress = opts.json ? () => undefined : (line) => process.stderr.write(`  ${line}\n`);
   const results: Record<string, Result> = {};
   const started = now();
-  const dir = await mkdtemp(join(tmpdir(), 'nephele-bench-lifecycle-'));
-  const dataDir = join(dir, 'oned');
-  const dbDir = join(dataDir, 'db');
-  const agents: AgentProc[] = [];
-  let oned: Oned | undefined;
-  let client: ApiClient | undefined;
+  const root = await mkdtemp(join(tmpdir(), 'nephele-bench-lifecycle-'));
+  // What is running now, for the finally block.
+  const live: { client: ApiClient | undefined; oned: Oned | undefined; agents: readonly AgentProc[] } = { client: undefined, oned: undefined, agents: [] };
   try {
-    // ---- the cloud
-    oned = await startBenchOned(dataDir);
-    const port = oned.port;
-    client = await connectClient(oned);
-    for (let h = 0; h < HOSTS; h++) agents.push(await addAgent(client, oned, dir, `bench-node-${h}`));
-    const hostIds = agents.map((a) => a.hostId);
-    const c1 = client;
-    await until(() => c1.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'), 'every host MONITORED', 30_000)
-      .catch((err: unknown) => {
-        throw new Error(`${String(err)}\nlast agent output:\n${agents.map((a) => a.output()).join('\n')}`);
-      });
-    progress(`${HOSTS} agents MONITORED after ${((now() - started) / 1000).toFixed(1)} s`);
-
-    // ---- 1. create → RUNNING
-    await versionCalls(client, WARMUP_VMS);
-    await createBurst(client, hostIds, WARMUP_VMS);
-    const base: Calls[] = [];
-    for (let r = 0; r < RUNS; r++) base.push(await versionCalls(client, CREATE_VMS));
-    const burst = await createBurst(client, hostIds, CREATE_VMS);
-    const baseP50 = median(base.map((b) => b.p50));
-    const baseP99 = median(base.map((b) => b.p99));
-    const baseTotalS = median(base.map((b) => b.totalMs)) / 1000;
-    const p50 = percentile(burst.upper, 50);
-    const p99 = percentile(burst.upper, 99);
-    progress(`create→RUNNING: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (lower bounds ${percentile(burst.lower, 50).toFixed(1)} / ${percentile(burst.lower, 99).toFixed(1)} ms);`
-      + ` all ${CREATE_VMS} in ${(burst.totalMs / 1000).toFixed(2)} s; system.version p50 ${baseP50.toFixed(2)} ms, p99 ${baseP99.toFixed(2)} ms`);
-    results['vm_create_to_running_p50_ms'] = result(p50, 'ms', baseP50, 'lower', {
-      target: CREATE_P50_TARGET_MS, baselineRuns: base.map((b) => b.p50),
+    // ---- 1. create → RUNNING: RUNS runs, each on a fresh cloud, so that each starts from the same state
+    const runs: BurstRun[] = [];
+    let cloud: Cloud | undefined;
+    let dir = '';
+    for (let r = 0; r < RUNS; r++) {
+      if (cloud !== undefined) {
+        await stopCloud(live);
+        await rm(dir, { recursive: true, force: true });
+      }
+      dir = join(root, `run-${r}`);
+      cloud = await startCloud(dir, HOSTS);
+      live.oned = cloud.oned;
+      live.client = cloud.client;
+      live.agents = cloud.agents;
+      const b = await burstRun(cloud);
+      runs.push(b);
+      progress(`run ${r + 1}: create→RUNNING p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms`
+        + ` (lower bounds ${b.lowerP50.toFixed(1)} / ${b.lowerP99.toFixed(1)} ms), all ${CREATE_VMS} in ${b.totalS.toFixed(2)} s`
+        + ` (${b.polls} polls, p50 ${b.pollP50Ms.toFixed(1)} ms each);`
+        + ` system.version p50 ${b.base.p50.toFixed(2)} ms, p99 ${b.base.p99.toFixed(2)} ms, all in ${(b.base.totalMs / 1000).toFixed(3)} s`);
+    }
+    if (cloud === undefined) throw new Error('no run');
+    const pick = (f: (b: BurstRun) => number): { value: number; runs: number[] } => ({ value: median(runs.map(f)), runs: runs.map(f) });
+    const p50 = pick((b) => b.p50);
+    const p99 = pick((b) => b.p99);
+    const total = pick((b) => b.totalS);
+    const b50 = pick((b) => b.base.p50);
+    const b99 = pick((b) => b.base.p99);
+    const bTotal = pick((b) => b.base.totalMs / 1000);
+    results['vm_create_to_running_p50_ms'] = result(p50.value, 'ms', b50.value, 'lower', {
+      target: CREATE_P50_TARGET_MS, runs: p50.runs, baselineRuns: b50.runs,
     });
-    results['vm_create_to_running_p99_ms'] = result(p99, 'ms', baseP99, 'lower', { baselineRuns: base.map((b) => b.p99) });
-    results['vms_all_running_s'] = result(burst.totalMs / 1000, 's', baseTotalS, 'lower', { baselineRuns: base.map((b) => b.totalMs / 1000) });
+    results['vm_create_to_running_p99_ms'] = result(p99.value, 'ms', b99.value, 'lower', { runs: p99.runs, baselineRuns: b99.runs });
+    results['vms_all_running_s'] = result(total.value, 's', bTotal.value, 'lower', { runs: total.runs, baselineRuns: bTotal.runs });
 
-    // ---- 2. restart with RESTART_VMS VMs
-    const before = await client.call('vmpool.info', { all: false });
+    // ---- 2. restart with RESTART_VMS VMs, on the last run's cloud
+    const dataDir = join(dir, 'oned');
+    const dbDir = join(dataDir, 'db');
+    const port = cloud.oned.port;
+    const before = await cloud.client.call('vmpool.info', { all: false });
     progress(`before the restart: ${before.length} VMs (${countStates(before)})`);
-    client.close();
-    client = undefined;
-    await oned.close();
-    oned = undefined;
-    const written = await fillStore(dbDir, RESTART_VMS, hostIds);
+    cloud.client.close();
+    live.client = undefined;
+    await cloud.oned.close();
+    live.oned = undefined;
+    const written = await fillStore(dbDir, RESTART_VMS, cloud.hostIds);
     progress(`wrote ${written} VM records straight into the store (${RESTART_VMS - written} were created through the API)`);
 
     const heapBefore = await settledHeapUsed();
     const t0 = now();
-    oned = await startBenchOned(dataDir, port);
+    const oned = await startBenchOned(dataDir, port);
+    live.oned = oned;
     const tListening = now();
-    client = await connectClient(oned);
-    const c2 = client;
-    let all = await c2.call('vmpool.info', { all: false });
+    const client = await connectClient(oned);
+    live.client = client;
+    let all = await client.call('vmpool.info', { all: false });
     if (all.length !== RESTART_VMS) throw new Error(`vmpool.info lists ${all.length} VMs after the restart, expected ${RESTART_VMS}`);
     const tApi = now();
-    await until(() => c2.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'), 'every host MONITORED after the restart', 30_000);
+    await until(() => client.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'), 'every host MONITORED after the restart', 30_000);
     const tHosts = now();
     progress(`restart: startOned ${((tListening - t0) / 1000).toFixed(2)} s, vmpool.info with ${RESTART_VMS} VMs at ${((tApi - t0) / 1000).toFixed(2)} s,`
       + ` every host MONITORED at ${((tHosts - t0) / 1000).toFixed(2)} s`);
-    all = await c2.call('vmpool.info', { all: false });
+    all = await client.call('vmpool.info', { all: false });
     progress(`after the restart: ${countStates(all)}`);
     all = [];
     const heapAfter = await settledHeapUsed();
@@ -354,9 +395,9 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     progress(`heap: ${mb(heapBefore).toFixed(1)} MB before the start, ${mb(heapAfter).toFixed(1)} MB after (${((heapAfter - heapBefore) / RESTART_VMS).toFixed(0)} B per VM)`);
 
     client.close();
-    client = undefined;
+    live.client = undefined;
     await oned.close();
-    oned = undefined;
+    live.oned = undefined;
     const reads: number[] = [];
     for (let r = 0; r < RUNS; r++) reads.push(await readState(dbDir, RESTART_VMS));
     const readS = median(reads) / 1000;
@@ -366,10 +407,8 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     results['restart_hosts_back_s'] = result((tHosts - t0) / 1000, 's', readS, 'lower', { baselineRuns: readRuns });
     results['restart_20k_heap_mb'] = result(mb(heapAfter - heapBefore), 'MB', mb(heapBefore), 'lower');
   } finally {
-    client?.close();
-    await Promise.all(agents.map((a) => a.stop()));
-    await oned?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stopCloud(live);
+    await rm(root, { recursive: true, force: true });
   }
 
   progress(`suite took ${((now() - started) / 1000).toFixed(1)} s`);
