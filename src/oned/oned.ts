@@ -17,7 +17,7 @@ import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
 import { TemplatePool, type TemplatePoolMsg } from '../vms/template-pool.js';
-import type { VmView } from '../vms/vm-record.js';
+import type { VmRecord, VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
 import { ONEADMIN_ID, authenticator, ensureOneadmin } from './admin-user.js';
@@ -73,7 +73,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const vmRef = (id: number): ActorRef<VmMsg> | undefined => system.lookup<VmMsg>(vmActorName(id));
   const hostRef = (id: number): ActorRef<HostMsg> | undefined => system.lookup<HostMsg>(hostChildName(id));
   const hostDeps = { store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef };
-  const vmDeps = { store, host: hostRef };
+  const preloaded = new Map<number, VmRecord>();
+  const vmDeps = { store, host: hostRef, preloaded };
   const root = system.spawn(supervisor({
     strategy: 'rest_for_one',
     maxRestarts: 5,
@@ -111,7 +112,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       {
         id: VM_POOL,
         start: (ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, {
-          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef,
+          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef, preloaded,
         }),
         spawn: { register: VM_POOL },
       },
@@ -130,7 +131,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   new NodeGateway({ io, pool, log: log.child({ component: 'gateway' }) });
   const vms = (): ActorRef<VmPoolMsg> => lookup<VmPoolMsg>(VM_POOL);
   const templates = (): ActorRef<TemplatePoolMsg> => lookup<TemplatePoolMsg>(TEMPLATE_POOL);
-  new ApiServer({ io, handlers: handlers(pool, vms, templates), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
+  new ApiServer({ io, handlers: handlers(pool, vms, templates, vmRef), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -177,6 +178,7 @@ function handlers(
   pool: () => ActorRef<HostPoolMsg>,
   vms: () => ActorRef<VmPoolMsg>,
   templates: () => ActorRef<TemplatePoolMsg>,
+  vmRef: (id: number) => ActorRef<VmMsg> | undefined,
 ): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
@@ -191,7 +193,8 @@ function handlers(
     'vmpool.info': (p) => vms().ask<VmView[]>({ type: 'list', all: p.all }),
     'vm.info': (p) => vms().ask<VmView>({ type: 'info', id: p.id }),
     'vm.action': async (p) => {
-      const vm = await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id });
+      // The registry first: the pool is asked only to explain a VM without an actor.
+      const vm = vmRef(p.id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id }));
       return vm.ask<VmView>({ type: 'action', event: await userEvent(p, hostId) });
     },
     'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),

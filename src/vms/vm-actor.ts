@@ -20,6 +20,8 @@ export interface VmActorDeps {
   readonly store: Store;
   /** The HostActor of a host id, if that host exists. */
   readonly host: (hostId: number) => ActorRef<HostMsg> | undefined;
+  /** A record the pool already holds for a new actor; a restarted actor reads the store. */
+  readonly preloaded: Map<number, VmRecord>;
 }
 
 /** VM actors are registered under this name, so that host actors can route node outcomes to them. */
@@ -60,7 +62,9 @@ export class VmActor implements Actor<VmMsg> {
   }
 
   async preStart(): Promise<void> {
-    const record = await this.deps.store.get<VmRecord>('vms', this.vmId);
+    const preloaded = this.deps.preloaded.get(this.vmId);
+    this.deps.preloaded.delete(this.vmId);
+    const record = preloaded ?? (await this.deps.store.get<VmRecord>('vms', this.vmId));
     if (record === undefined) throw new NepheleError('VM_NOT_FOUND', `VM ${this.vmId} is not in the store`);
     this.record = record;
     for (const stay of openStays(record)) this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });

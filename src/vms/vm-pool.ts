@@ -17,6 +17,8 @@ export interface VmPoolDeps {
   readonly supervisor: () => ActorRef<DynamicSupervisorMsg<number>>;
   /** A running VM actor, by the name it is registered under. */
   readonly vm: (id: number) => ActorRef<VmMsg> | undefined;
+  /** Records the pool has just read or written, taken once by each new VM actor instead of a store read. */
+  readonly preloaded: Map<number, VmRecord>;
 }
 
 /**
@@ -36,28 +38,31 @@ export class VmPool implements Actor<VmPoolMsg> {
 
   async preStart(): Promise<void> {
     const running = new Set((await this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => c.id));
-    let started = 0;
+    const starts: Promise<void>[] = [];
     for (const { value } of await this.deps.store.list<VmRecord>('vms')) {
       if (value.state === 'DONE' || running.has(vmActorName(value.id))) continue;
-      await this.start(value.id);
-      started++;
+      // Read once here, not once more by each actor.
+      this.deps.preloaded.set(value.id, value);
+      starts.push(this.start(value.id));
     }
-    this.ctx.log.info({ started, adopted: running.size }, 'VMs loaded');
+    await Promise.all(starts);
+    this.ctx.log.info({ started: starts.length, adopted: running.size }, 'VMs loaded');
   }
 
-  async receive(msg: VmPoolMsg): Promise<unknown> {
+  receive(msg: VmPoolMsg): unknown {
+    // Nothing here needs the pool's order but the id, which reserveId hands out at once:
+    // the rest runs detached, so one slow create or listing holds up no other call.
     switch (msg.type) {
       case 'allocate':
-        return this.allocate(msg.template, msg.hold, msg.uid);
-      case 'list': {
-        const all = await this.deps.store.list<VmRecord>('vms');
-        return all.filter((e) => msg.all || e.value.state !== 'DONE').map((e) => vmView(e.value));
-      }
-      case 'info': {
-        const record = await this.deps.store.get<VmRecord>('vms', msg.id);
-        if (record === undefined) throw notFound(msg.id);
-        return vmView(record);
-      }
+        return this.ctx.detach(this.allocate(msg.template, msg.hold, msg.uid));
+      case 'list':
+        return this.ctx.detach(this.deps.store.list<VmRecord>('vms').then((all) =>
+          all.filter((e) => msg.all || e.value.state !== 'DONE').map((e) => vmView(e.value))));
+      case 'info':
+        return this.ctx.detach(this.deps.store.get<VmRecord>('vms', msg.id).then((record) => {
+          if (record === undefined) throw notFound(msg.id);
+          return vmView(record);
+        }));
       case 'get':
         return this.deps.vm(msg.id) ?? this.whyNoActor(msg.id);
     }
@@ -85,6 +90,7 @@ export class VmPool implements Actor<VmPoolMsg> {
       lastError: undefined,
     };
     await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
+    this.deps.preloaded.set(id, record);
     await this.start(id);
     return { id };
   }
