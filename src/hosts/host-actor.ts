@@ -50,6 +50,8 @@ export interface HostActorDeps {
   readonly initGraceMs: number;
   /** The VM actor of a VM id, where node outcomes and host losses go. */
   readonly vm: (vmId: number) => ActorRef<VmMsg> | undefined;
+  /** Asks every VM actor to say again whether it stays on this host (after this actor restarted). */
+  readonly announceVms: (hostId: number) => void;
 }
 
 /**
@@ -88,6 +90,9 @@ export class HostActor implements Actor<HostMsg> {
     if (record === undefined) throw new NepheleError('HOST_NOT_FOUND', `host ${this.hostId} is not in the store`);
     this.record = record;
     this.startedAt = this.ctx.clock.now();
+    // At oned's start the VM actors come later and announce themselves; after a
+    // restart of this actor alone they must be asked.
+    this.deps.announceVms(this.hostId);
   }
 
   postStop(): void {

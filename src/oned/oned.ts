@@ -72,7 +72,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   };
   const vmRef = (id: number): ActorRef<VmMsg> | undefined => system.lookup<VmMsg>(vmActorName(id));
   const hostRef = (id: number): ActorRef<HostMsg> | undefined => system.lookup<HostMsg>(hostChildName(id));
-  const hostDeps = { store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef };
+  const hostDeps = {
+    store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef,
+    announceVms: (hostId: number) => system.lookup<VmPoolMsg>(VM_POOL)?.tell({ type: 'announce', hostId }),
+  };
   const preloaded = new Map<number, VmRecord>();
   const vmDeps = { store, host: hostRef, preloaded };
   const root = system.spawn(supervisor({

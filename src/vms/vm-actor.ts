@@ -14,7 +14,9 @@ export type VmMsg =
   | { readonly type: 'action'; readonly event: UserEvent }
   | { readonly type: 'op_result'; readonly opId: string; readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string } }
   | { readonly type: 'host_lost'; readonly hostId: number }
-  | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean };
+  | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean }
+  /** A host actor restarted and lost its list: say again whether this VM stays there. */
+  | { readonly type: 'announce'; readonly hostId: number };
 
 export interface VmActorDeps {
   readonly store: Store;
@@ -86,6 +88,11 @@ export class VmActor implements Actor<VmMsg> {
         return this.onResult(msg);
       case 'host_lost':
         if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
+        return undefined;
+      case 'announce':
+        if (openStays(this.record).some((s) => s.hostId === msg.hostId)) {
+          this.tellHost(msg.hostId, { type: 'vm_here', vmId: this.vmId, cpu: this.record.cpu, memory: this.record.memory });
+        }
         return undefined;
       case 'host_back':
         if (currentHostId(this.record) === msg.hostId && this.record.state === 'UNKNOWN') {

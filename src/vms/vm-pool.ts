@@ -10,7 +10,9 @@ export type VmPoolMsg =
   | { readonly type: 'allocate'; readonly template: string; readonly hold: boolean; readonly uid: number }
   | { readonly type: 'list'; readonly all: boolean }
   | { readonly type: 'info'; readonly id: number }
-  | { readonly type: 'get'; readonly id: number };
+  | { readonly type: 'get'; readonly id: number }
+  /** A host actor restarted: every VM actor says again whether it stays there. */
+  | { readonly type: 'announce'; readonly hostId: number };
 
 export interface VmPoolDeps {
   readonly store: Store;
@@ -65,6 +67,10 @@ export class VmPool implements Actor<VmPoolMsg> {
         }));
       case 'get':
         return this.deps.vm(msg.id) ?? this.whyNoActor(msg.id);
+      case 'announce':
+        return this.ctx.detach(this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' }).then((kids) => {
+          for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'announce', hostId: msg.hostId });
+        }));
     }
   }
 

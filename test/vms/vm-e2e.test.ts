@@ -156,3 +156,18 @@ t.test('a boot the node refuses (no capacity) is BOOT_FAILURE; recover takes it 
   await vm.waitState(big, 'DONE');
   t.same(await vm.nodeVms(b), []);
 });
+
+t.test('a host actor that crashes learns its VMs again', async (t) => {
+  const { cloud, a, vm } = await twoHosts(t);
+  const id = await vm.create('web');
+  await vm.act(id, 'deploy', { host: a });
+  await vm.waitState(id, 'RUNNING');
+  t.equal((await cloud.host(a)).rvm, 1);
+  const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
+  const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: a });
+  (host as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
+  const back = await eventually(() => cloud.host(a), (h) => h.state === 'MONITORED' && h.rvm === 1, 10_000, 'the host to know its VM again');
+  t.equal(back.allocatedMem, 128 * 1024);
+  t.equal(cloud.oned.system.inspect(host).restarts, 1);
+  t.equal((await vm.info(id)).state, 'RUNNING', 'the VM never noticed');
+});
