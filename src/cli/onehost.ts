@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { HOST_STAT, type HostView } from '../api/api-types.js';
 import type { GlobalOptions } from './connect.js';
 import { frontendUrl } from './connect.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { formatKb, percent, renderTable, type Column } from './table.js';
 
 type HostRef = string | number;
@@ -122,21 +122,7 @@ export function onehostProgram(io: CliIo): Command {
       });
   }
 
-  withGlobalOptions(program.command('top'))
-    .description('List the hosts, refreshed until interrupted')
-    .option('--delay <seconds>', 'refresh interval', '2')
-    .option('--count <n>', 'stop after n refreshes (default: never)')
-    .action(async (opts: GlobalOptions & { delay: string; count?: string }) => {
-      const delayMs = Math.max(0.2, Number(opts.delay)) * 1000;
-      const count = opts.count === undefined ? Infinity : Number(opts.count);
-      await withClient(opts, async (c) => {
-        for (let i = 0; i < count; i++) {
-          const hosts = await c.call('hostpool.info', {});
-          io.out(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderHostList(hosts)}`);
-          if (i + 1 < count) await new Promise((r) => setTimeout(r, delayMs));
-        }
-      });
-    });
+  topCommand(program, 'hosts', io, async (c) => renderHostList(await c.call('hostpool.info', {})));
 
   return program;
 }

@@ -5,7 +5,7 @@ import { NepheleError } from '../errors.js';
 import type { VmView } from '../vms/vm-record.js';
 import type { ApiClient } from './api-client.js';
 import type { GlobalOptions } from './connect.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { formatKb, renderTable, type Column } from './table.js';
 
 /** OpenNebula's TIME column: how long the VM has lived, `1d 02h03`. */
@@ -122,21 +122,10 @@ export function onevmProgram(io: CliIo): Command {
       });
     });
 
-  withGlobalOptions(program.command('top'))
-    .description('List the VMs, refreshed until interrupted')
-    .option('--delay <seconds>', 'refresh interval', '2')
-    .option('--count <n>', 'stop after n refreshes (default: never)')
-    .action(async (o: GlobalOptions & { delay: string; count?: string }) => {
-      const delayMs = Math.max(0.2, Number(o.delay)) * 1000;
-      const count = o.count === undefined ? Infinity : Number(o.count);
-      await withClient(o, async (c) => {
-        for (let i = 0; i < count; i++) {
-          const [vms, names] = await Promise.all([c.call('vmpool.info', { all: false }), hostNames(c)]);
-          io.out(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderVmList(vms, names)}`);
-          if (i + 1 < count) await new Promise((r) => setTimeout(r, delayMs));
-        }
-      });
-    });
+  topCommand(program, 'VMs', io, async (c) => {
+    const [vms, names] = await Promise.all([c.call('vmpool.info', { all: false }), hostNames(c)]);
+    return renderVmList(vms, names);
+  });
 
   const action = (name: string, description: string, extra: (cmd: Command) => Command, params: (id: number, args: string[], o: Record<string, unknown>) => VmActionParams): void => {
     extra(withGlobalOptions(program.command(name).argument('<id>', 'VM id')))

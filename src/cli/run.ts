@@ -48,3 +48,25 @@ export async function runCli(program: Command, argv: readonly string[], io: CliI
     return 1;
   }
 }
+
+/**
+ * A `top` subcommand: renders what `fetch` returns every --delay seconds
+ * until interrupted (or --count times), clearing the screen on a terminal.
+ */
+export function topCommand(program: Command, what: string, io: CliIo, fetch: (client: ApiClient) => Promise<string>): void {
+  withGlobalOptions(program.command('top'))
+    .description(`List the ${what}, refreshed until interrupted`)
+    .option('--delay <seconds>', 'refresh interval', '2')
+    .option('--count <n>', 'stop after n refreshes (default: never)')
+    .action(async (o: GlobalOptions & { delay: string; count?: string }) => {
+      const delayMs = Math.max(0.2, Number(o.delay)) * 1000;
+      const count = o.count === undefined ? Infinity : Number(o.count);
+      await withClient(o, async (c) => {
+        for (let i = 0; i < count; i++) {
+          io.out(`${process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${await fetch(c)}`);
+          if (i + 1 < count) await new Promise((r) => setTimeout(r, delayMs));
+        }
+      });
+    });
+}
+

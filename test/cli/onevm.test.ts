@@ -1,15 +1,9 @@
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { startCloud } from '../fixtures/cloud.js';
-import { eventually, runBin } from '../fixtures/processes.js';
+import { eventually, runCliBin } from '../fixtures/processes.js';
 
-async function onevm(t: Test, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  const p = runBin(t, 'onevm', args, env);
-  const [code] = (await once(p.child, 'exit')) as [number];
-  return { code, out: p.output() };
-}
 
 t.test('onevm against a running oned and agent', async (t) => {
   const cloud = await startCloud(t);
@@ -27,37 +21,37 @@ t.test('onevm against a running oned and agent', async (t) => {
     '',
   ].join('\n'));
 
-  const created = await onevm(t, ['create', file], env);
+  const created = await runCliBin(t, 'onevm', ['create', file], env);
   t.equal(created.code, 0);
   t.match(created.out, /^ID: 0$/m);
-  const quick = await onevm(t, ['create', '--name', 'tiny', '--cpu', '0.1', '--memory', '64'], env);
+  const quick = await runCliBin(t, 'onevm', ['create', '--name', 'tiny', '--cpu', '0.1', '--memory', '64'], env);
   t.match(quick.out, /^ID: 1$/m);
 
-  const list = await onevm(t, ['list'], env);
+  const list = await runCliBin(t, 'onevm', ['list'], env);
   const [header, row] = list.out.trim().split('\n');
   t.match(header, /^\s*ID USER\s+GROUP\s+NAME STAT\s+CPU\s+MEM HOST\s+TIME$/);
   t.match(row, /^\s*0 oneadmin oneadmin web\s+pend\s+0\.5\s+512M\s+0d 00h0\d$/);
 
-  t.equal((await onevm(t, ['deploy', '0', 'node1'], env)).code, 0);
-  await eventually(async () => JSON.parse((await onevm(t, ['show', '0', '--json'], env)).out) as { state: string }, (v) => v.state === 'RUNNING');
-  const shown = JSON.parse((await onevm(t, ['show', '0', '--json'], env)).out) as { id: number; name: string; state: string; hostId: number; history: unknown[] };
+  t.equal((await runCliBin(t, 'onevm', ['deploy', '0', 'node1'], env)).code, 0);
+  await eventually(async () => JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { state: string }, (v) => v.state === 'RUNNING');
+  const shown = JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { id: number; name: string; state: string; hostId: number; history: unknown[] };
   t.same([shown.id, shown.name, shown.state, shown.hostId, shown.history.length], [0, 'web', 'RUNNING', hostId, 1]);
-  t.match((await onevm(t, ['list'], env)).out, /web\s+runn\s+0\.5\s+512M node1/);
-  t.match((await onevm(t, ['show', '0'], env)).out, /HOST\s+: node1[\s\S]*VIRTUAL MACHINE TEMPLATE[\s\S]*VCPU\s+= 2/);
+  t.match((await runCliBin(t, 'onevm', ['list'], env)).out, /web\s+runn\s+0\.5\s+512M node1/);
+  t.match((await runCliBin(t, 'onevm', ['show', '0'], env)).out, /HOST\s+: node1[\s\S]*VIRTUAL MACHINE TEMPLATE[\s\S]*VCPU\s+= 2/);
 
-  const refused = await onevm(t, ['resume', '0'], env);
+  const refused = await runCliBin(t, 'onevm', ['resume', '0'], env);
   t.equal(refused.code, 1);
   t.match(refused.out, /\[ACTION_NOT_ALLOWED\] cannot resume a VM in state RUNNING/);
-  const noop = await onevm(t, ['recover', '0'], env);
+  const noop = await runCliBin(t, 'onevm', ['recover', '0'], env);
   t.equal(noop.code, 1);
   t.match(noop.out, /\[INVALID_ARGUMENT\] give exactly one of/);
 
-  t.equal((await onevm(t, ['terminate', '0', '--hard'], env)).code, 0);
+  t.equal((await runCliBin(t, 'onevm', ['terminate', '0', '--hard'], env)).code, 0);
   await eventually(() => cloud.client.call('vm.info', { id: 0 }), (v) => v.state === 'DONE');
-  t.notMatch((await onevm(t, ['list'], env)).out, /web/, 'DONE is hidden');
-  t.match((await onevm(t, ['list', '--all'], env)).out, /web\s+done/);
+  t.notMatch((await runCliBin(t, 'onevm', ['list'], env)).out, /web/, 'DONE is hidden');
+  t.match((await runCliBin(t, 'onevm', ['list', '--all'], env)).out, /web\s+done/);
 
-  const bad = await onevm(t, ['create', '--cpu', '1', '--memory', 'lots'], env);
+  const bad = await runCliBin(t, 'onevm', ['create', '--cpu', '1', '--memory', 'lots'], env);
   t.equal(bad.code, 1);
   t.match(bad.out, /\[INVALID_TEMPLATE\].*MEMORY/);
 });

@@ -1,19 +1,11 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import type { HostView } from '../../src/api/api-types.js';
 import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import { isAlive, readPid } from '../../nodes/pidfile.js';
-import { eventually, runBin } from '../fixtures/processes.js';
+import { eventually, freePort, runBin } from '../fixtures/processes.js';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function client(url: string, dir: string): Promise<ApiClient> {
   return eventually(async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }), () => true, 20_000, 'oned to answer');

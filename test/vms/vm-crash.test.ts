@@ -1,19 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import type { VmView } from '../../src/vms/vm-record.js';
-import { eventually, runBin } from '../fixtures/processes.js';
+import { eventually, freePort, runBin } from '../fixtures/processes.js';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Operations the agent ran, from its ledger: what "deployed twice" would show. */
 async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId: number }[]> {
