@@ -4,6 +4,13 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { startAgent } from '../nodes/agent.js';
 import { positiveInt } from '../src/cli/args.js';
+import { SIMULATED_FAILURES, type SimulatedFailure } from '../nodes/drivers/dummy-hypervisor.js';
+
+function simulatedFailures(list: string): Set<SimulatedFailure> {
+  const ops = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const op of ops) if (!(SIMULATED_FAILURES as readonly string[]).includes(op)) program.error(`--dummy-fail: unknown operation ${op}`);
+  return new Set(ops as SimulatedFailure[]);
+}
 
 const program = new Command('onenode')
   .description('The Nephele node agent: runs VMs on this host for oned')
@@ -15,12 +22,13 @@ const program = new Command('onenode')
   .addOption(new Option('--vm <driver>', 'hypervisor driver').choices(['dummy', 'qemu']).default('dummy'))
   .option('--monitor-interval-ms <ms>', 'how often to push monitoring', '10000')
   .option('--dummy-latency-ms <ms>', 'with --vm dummy: how long a simulated deploy, shutdown or reboot takes', '0')
+  .option('--dummy-fail <ops>', `with --vm dummy: operations that fail, comma-separated (${SIMULATED_FAILURES.join(', ')})`, '')
   .option('--log-level <level>', 'pino log level', 'info')
   .parse();
 
 const o = program.opts<{
   frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
-  vm: 'dummy' | 'qemu'; monitorIntervalMs: string; dummyLatencyMs: string; logLevel: string;
+  vm: 'dummy' | 'qemu'; monitorIntervalMs: string; dummyLatencyMs: string; dummyFail: string; logLevel: string;
 }>();
 // The most explicit source wins: --token, then --token-file, then the environment.
 const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
@@ -38,6 +46,7 @@ try {
     hypervisor: o.vm,
     monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
     dummyLatencyMs: positiveInt(o.dummyLatencyMs, '--dummy-latency-ms', 0),
+    dummyFail: simulatedFailures(o.dummyFail),
     log,
   });
   const stop = (): void => { agent.stop().then(() => process.exit(0), () => process.exit(1)); };

@@ -7,7 +7,7 @@ import { ActorSystem, supervisor, type ActorContext, type ActorRef, type ExitRea
 import { systemClock } from '../src/actors/clock.js';
 import type { HypervisorName, NodeCapabilities } from '../src/protocol/domain.js';
 import { Link } from '../src/protocol/link.js';
-import { DummyHypervisor } from './drivers/dummy-hypervisor.js';
+import { DummyHypervisor, type SimulatedFailure } from './drivers/dummy-hypervisor.js';
 import { openNebulaArch } from './drivers/host-arch.js';
 import { ProcMonitoring } from './drivers/proc-monitoring.js';
 import type { HypervisorDriver, MonitoringDriver } from './drivers/types.js';
@@ -28,6 +28,8 @@ export interface AgentConfig {
   readonly monitorIntervalMs: number;
   /** With the dummy driver: how long a simulated deploy and shutdown take. @default 0 */
   readonly dummyLatencyMs?: number;
+  /** With the dummy driver: operations that fail, to simulate a broken host. */
+  readonly dummyFail?: ReadonlySet<SimulatedFailure>;
   readonly log: Logger;
 }
 
@@ -42,7 +44,9 @@ export interface Agent {
 function drivers(config: AgentConfig): { hypervisor: HypervisorDriver; monitoring: MonitoringDriver } {
   if (config.hypervisor === 'dummy') {
     const ms = config.dummyLatencyMs ?? 0;
-    const dummy = new DummyHypervisor({ hostname: hostname(), deployMs: ms, shutdownMs: ms, rebootMs: ms });
+    const dummy = new DummyHypervisor({
+      hostname: hostname(), deployMs: ms, shutdownMs: ms, rebootMs: ms, failOps: config.dummyFail ?? new Set(),
+    });
     return { hypervisor: dummy, monitoring: dummy };
   }
   // The qemu driver is its own issue; until then the agent refuses to pretend.

@@ -25,7 +25,13 @@ export interface DummyHypervisorOptions {
   readonly hostname?: string;
   /** TIMESTAMP, ms since the epoch. @default Date.now */
   readonly now?: () => number;
+  /** Operations that fail with DRIVER_FAILED, to simulate a broken host. @default none */
+  readonly failOps?: ReadonlySet<SimulatedFailure>;
 }
+
+/** What the dummy driver can be told to fail. */
+export type SimulatedFailure = 'deploy' | 'save' | 'restore' | 'shutdown' | 'reboot';
+export const SIMULATED_FAILURES: readonly SimulatedFailure[] = ['deploy', 'save', 'restore', 'shutdown', 'reboot'];
 
 /** CPU in whole percent of a core and memory in KiB, as the capacity is counted. */
 export interface Allocation {
@@ -69,6 +75,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   private readonly clock: Clock;
   private readonly hostname: string;
   private readonly now: () => number;
+  private readonly failOps: ReadonlySet<SimulatedFailure>;
   private readonly vms = new Map<number, DummyVm>();
   /** The last operation queued on each VM; operations on one VM run one after the other. */
   private readonly tails = new Map<number, Promise<void>>();
@@ -88,6 +95,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
     this.clock = options.clock ?? liveClock;
     this.hostname = options.hostname ?? hostname();
     this.now = options.now ?? Date.now;
+    this.failOps = options.failOps ?? new Set();
   }
 
   get status(): DriverStatus {
@@ -123,7 +131,12 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   }
 
   deploy(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    return this.deployAs('deploy', spec, signal);
+  }
+
+  private deployAs(op: 'deploy' | 'restore', spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
     return this.serial(spec.vmId, signal, async () => {
+      this.simulateFailure(op, spec.vmId);
       const held = this.vms.get(spec.vmId);
       if (held !== undefined) return info(held);
       const need = this.reserve(spec);
@@ -143,6 +156,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   save(vmId: number, signal?: AbortSignal): Promise<void> {
     return this.serial(vmId, signal, async () => {
       const vm = this.held(vmId);
+      this.simulateFailure('save', vmId);
       await this.wait(this.shutdownMs, signal);
       this.vms.delete(vmId);
       this.release(vm.need);
@@ -150,12 +164,17 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   }
 
   restore(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
-    return this.deploy(spec, signal);
+    return this.deployAs('restore', spec, signal);
+  }
+
+  private simulateFailure(op: SimulatedFailure, vmId: number): void {
+    if (this.failOps.has(op)) throw new NepheleError('DRIVER_FAILED', `simulated ${op} failure of VM ${vmId}`, { details: { vmId, op } });
   }
 
   shutdown(vmId: number, options: ShutdownOptions): Promise<void> {
     return this.serial(vmId, options.signal, async () => {
       const vm = this.held(vmId);
+      this.simulateFailure('shutdown', vmId);
       if (!options.hard && vm.state !== 'failed' && vm.state !== 'poweroff') {
         vm.state = 'running'; // a paused guest cannot answer ACPI
         await this.wait(this.shutdownMs, options.signal);
@@ -168,6 +187,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   reboot(vmId: number, options: RebootOptions): Promise<void> {
     return this.serial(vmId, options.signal, async () => {
       const vm = this.startable(vmId, 'reboot');
+      this.simulateFailure('reboot', vmId);
       vm.state = 'running';
       await this.wait(this.rebootMs, options.signal);
       // simulateCrash may have struck during the wait

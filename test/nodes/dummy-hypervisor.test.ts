@@ -215,3 +215,17 @@ t.test('5,000 VMs deploy, list and shut down', async (t) => {
   await Promise.all(list.map((v) => driver.shutdown(v.vmId, { hard: true })));
   t.same(driver.allocated(), { cpu: 0, memoryKb: 0 });
 });
+
+t.test('simulated failures fail only the operations named', async (t) => {
+  const { DummyHypervisor } = await import('../../nodes/drivers/dummy-hypervisor.js');
+  const d = new DummyHypervisor({ failOps: new Set(['save', 'reboot']) });
+  await d.open();
+  t.teardown(() => d.close());
+  const spec = { vmId: 1, name: 'x', cpu: 0.1, vcpu: 1, memoryMb: 16 };
+  await d.deploy(spec);
+  await t.rejects(d.save(1), { code: 'DRIVER_FAILED', details: { op: 'save', vmId: 1 } });
+  await t.rejects(d.reboot(1, { hard: false }), { code: 'DRIVER_FAILED' });
+  t.equal((await d.poll(1)).state, 'running', 'nothing changed');
+  await d.shutdown(1, { hard: true });
+  t.same(await d.list(), []);
+});

@@ -171,3 +171,44 @@ t.test('a host actor that crashes learns its VMs again', async (t) => {
   t.equal(cloud.oned.system.inspect(host).restarts, 1);
   t.equal((await vm.info(id)).state, 'RUNNING', 'the VM never noticed');
 });
+
+t.test('failures the node reports: each lands where OpenNebula lands it, and recover works', async (t) => {
+  const cloud = await startCloud(t);
+  const good = await cloud.addHost('good');
+  const broken = await cloud.addHost('broken', { fail: 'save,restore' });
+  await cloud.waitState(good.id, 'MONITORED');
+  await cloud.waitState(broken.id, 'MONITORED');
+  const vm = vmOps(cloud);
+
+  const a = await vm.create('on-broken');
+  await vm.act(a, 'deploy', { host: broken.id });
+  await vm.waitState(a, 'RUNNING');
+  await vm.act(a, 'stop');
+  let v = await eventually(() => vm.info(a), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  t.match(v.lastError, /simulated save failure/, 'a failed save leaves it RUNNING, and says why');
+  await vm.act(a, 'suspend');
+  await eventually(() => vm.info(a), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  await vm.act(a, 'migrate', { host: good.id });
+  v = await eventually(() => vm.info(a), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  t.equal(v.hostId, broken.id, 'a cold migration whose save fails stays where it was');
+  t.equal(v.history[v.history.length - 1]?.reason, 'migrate_failed', 'the stay it was going to is closed as failed');
+
+  const b = await vm.create('on-good');
+  await vm.act(b, 'deploy', { host: good.id });
+  await vm.waitState(b, 'RUNNING');
+  await vm.act(b, 'migrate', { host: broken.id, live: true });
+  v = await eventually(() => vm.info(b), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  t.equal(v.hostId, good.id, 'a live migration that fails keeps the VM running at the source');
+  t.same((await vm.nodeVms(good.id)).map((x) => x.vmId).sort(), [b]);
+
+  await vm.act(b, 'stop');
+  await vm.waitState(b, 'STOPPED');
+  await vm.act(b, 'resume');
+  await vm.act(b, 'deploy', { host: broken.id });
+  await vm.waitState(b, 'BOOT_STOPPED_FAILURE');
+  await vm.act(b, 'recover', { op: 'retry' });
+  await vm.waitState(b, 'BOOT_STOPPED_FAILURE');
+  await vm.act(b, 'recover', { op: 'delete' });
+  await vm.waitState(b, 'DONE');
+  t.equal((await cloud.host(broken.id)).rvm, 1, 'only the first VM is left on the broken host');
+});
