@@ -16,7 +16,7 @@ async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId:
   }
 }
 
-t.test('kill -9 of oned with VMs in BOOT, SHUTDOWN, SAVE_STOP and SAVE_MIGRATE: each finishes its step, nothing runs twice', async (t) => {
+t.test('kill -9 of oned with VMs in seven transient states: each finishes its step, nothing runs twice', async (t) => {
   const dir = t.testdir();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -50,16 +50,29 @@ t.test('kill -9 of oned with VMs in BOOT, SHUTDOWN, SAVE_STOP and SAVE_MIGRATE: 
   const leaving = await make('b');
   const stopping = await make('c');
   const moving = await make('d');
-  for (const id of [leaving, stopping, moving]) await c.call('vm.action', { id, action: 'deploy', host: hostId });
-  for (const id of [leaving, stopping, moving]) await eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === 'RUNNING');
+  const poweringOff = await make('e');
+  const resuming = await make('f');
+  const flying = await make('g');
+  const waitFor = (id: number, state: string): Promise<VmView> => eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === state);
+  const early = [leaving, stopping, moving, poweringOff, resuming, flying];
+  for (const id of early) await c.call('vm.action', { id, action: 'deploy', host: hostId });
+  for (const id of early) await waitFor(id, 'RUNNING');
+  await c.call('vm.action', { id: resuming, action: 'stop' });
+  await waitFor(resuming, 'STOPPED');
+  await c.call('vm.action', { id: resuming, action: 'resume' });
+
   await c.call('vm.action', { id: booting, action: 'deploy', host: hostId });
   await c.call('vm.action', { id: leaving, action: 'terminate' });
   await c.call('vm.action', { id: stopping, action: 'stop' });
   await c.call('vm.action', { id: moving, action: 'migrate', host: otherId });
-  t.equal((await c.call('vm.info', { id: booting })).state, 'BOOT', 'caught in BOOT');
-  t.equal((await c.call('vm.info', { id: leaving })).state, 'SHUTDOWN', 'caught in SHUTDOWN');
-  t.equal((await c.call('vm.info', { id: stopping })).state, 'SAVE_STOP', 'caught in SAVE_STOP');
-  t.equal((await c.call('vm.info', { id: moving })).state, 'SAVE_MIGRATE', 'caught in SAVE_MIGRATE');
+  await c.call('vm.action', { id: poweringOff, action: 'poweroff' });
+  await c.call('vm.action', { id: resuming, action: 'deploy', host: otherId });
+  await c.call('vm.action', { id: flying, action: 'migrate', host: otherId, live: true });
+  const caught: [number, string][] = [
+    [booting, 'BOOT'], [leaving, 'SHUTDOWN'], [stopping, 'SAVE_STOP'], [moving, 'SAVE_MIGRATE'],
+    [poweringOff, 'SHUTDOWN_POWEROFF'], [resuming, 'BOOT_STOPPED'], [flying, 'MIGRATE'],
+  ];
+  for (const [id, state] of caught) t.equal((await c.call('vm.info', { id })).state, state, `caught in ${state}`);
   c.close();
 
   await oned.kill('SIGKILL');
@@ -73,6 +86,10 @@ t.test('kill -9 of oned with VMs in BOOT, SHUTDOWN, SAVE_STOP and SAVE_MIGRATE: 
   t.equal(b.etime !== undefined, true);
   await eventually(() => c.call('vm.info', { id: stopping }), (v: VmView) => v.state === 'STOPPED', 30_000, 'the stopping VM to be stopped');
   await eventually(() => c.call('vm.info', { id: moving }), (v: VmView) => v.state === 'RUNNING', 30_000, 'the moving VM to run again');
+  await eventually(() => c.call('vm.info', { id: poweringOff }), (v: VmView) => v.state === 'POWEROFF', 30_000, 'the VM to be off');
+  const r = await eventually(() => c.call('vm.info', { id: resuming }), (v: VmView) => v.state === 'RUNNING', 30_000, 'the resumed VM to run');
+  const f = await eventually(() => c.call('vm.info', { id: flying }), (v: VmView) => v.state === 'RUNNING' && v.pending === undefined, 30_000, 'the live migration to end');
+  t.same([r.hostId, f.hostId], [otherId, otherId], 'both on the host they were going to');
 
   const ops = await ledgerOps(agentDir);
   t.equal(ops.filter((o) => o.vmId === booting && o.op === 'vm.deploy').length, 1, 'deployed once, though oned sent it twice');
@@ -81,7 +98,12 @@ t.test('kill -9 of oned with VMs in BOOT, SHUTDOWN, SAVE_STOP and SAVE_MIGRATE: 
   t.equal(ops.filter((o) => o.vmId === stopping && o.op === 'vm.save').length, 1, 'saved once');
   t.equal(ops.filter((o) => o.vmId === moving && o.op === 'vm.save').length, 1, 'saved once for the migration');
   t.equal((await ledgerOps(otherDir)).filter((o) => o.vmId === moving && o.op === 'vm.restore').length, 1, 'restored once, on the new host');
-  t.equal(host.rvm, 1, 'node1 holds exactly the VM that runs there');
-  t.equal((await c.call('host.info', { host: otherId })).rvm, 1, 'node2 the migrated one');
+  const otherOps = await ledgerOps(otherDir);
+  t.equal(otherOps.filter((o) => o.vmId === resuming && o.op === 'vm.restore').length, 1, 'the resumed VM restored once');
+  t.equal(otherOps.filter((o) => o.vmId === flying && o.op === 'vm.restore').length, 1, 'the live-migrated VM copied once');
+  t.equal(ops.filter((o) => o.vmId === poweringOff && o.op === 'vm.shutdown').length, 1, 'powered off once');
+  // node1: the booted VM and the powered-off one (POWEROFF keeps its host); node2: the three that moved there
+  t.equal(host.rvm, 2, 'node1 holds exactly its VMs');
+  t.equal((await c.call('host.info', { host: otherId })).rvm, 3, 'node2 the ones that moved');
   await t.rejects(c.call('vm.action', { id: moving, action: 'migrate', host: otherId }), { code: 'INVALID_ARGUMENT' }, 'not to where it already is');
 });
