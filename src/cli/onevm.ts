@@ -25,7 +25,7 @@ function hostRef(s: string): string | number {
   return /^\d+$/.test(s) ? Number(s) : s;
 }
 
-export function renderVmList(vms: readonly VmView[], hostNames: ReadonlyMap<number, string>, now = Date.now()): string {
+export function renderVmList(vms: readonly VmView[], now = Date.now()): string {
   const columns: Column<VmView>[] = [
     { header: 'ID', value: (v) => String(v.id), right: true },
     { header: 'USER', value: (v) => v.user },
@@ -34,7 +34,7 @@ export function renderVmList(vms: readonly VmView[], hostNames: ReadonlyMap<numb
     { header: 'STAT', value: (v) => v.short },
     { header: 'CPU', value: (v) => String(v.cpu), right: true },
     { header: 'MEM', value: (v) => formatKb(v.memory * 1024), right: true },
-    { header: 'HOST', value: (v) => (v.hostId === undefined ? '' : (hostNames.get(v.hostId) ?? String(v.hostId))) },
+    { header: 'HOST', value: (v) => v.host ?? (v.hostId === undefined ? '' : String(v.hostId)) },
     { header: 'TIME', value: (v) => formatAge((v.etime ?? now) - v.stime), right: true },
   ];
   return renderTable(columns, vms);
@@ -106,8 +106,7 @@ export function onevmProgram(io: CliIo): Command {
     .action(async (o: GlobalOptions & { all?: boolean }) => {
       await withClient(o, async (c) => {
         const vms = await c.call('vmpool.info', { all: o.all === true });
-        const names = o.json === true ? new Map<number, string>() : await hostNames(c);
-        print(vms, o.json, () => renderVmList(vms, names));
+        print(vms, o.json, () => renderVmList(vms));
       });
     });
 
@@ -122,10 +121,7 @@ export function onevmProgram(io: CliIo): Command {
       });
     });
 
-  topCommand(program, 'VMs', io, async (c) => {
-    const [vms, names] = await Promise.all([c.call('vmpool.info', { all: false }), hostNames(c)]);
-    return renderVmList(vms, names);
-  });
+  topCommand(program, 'VMs', io, async (c) => renderVmList(await c.call('vmpool.info', { all: false })));
 
   const action = (name: string, description: string, extra: (cmd: Command) => Command, params: (id: number, args: string[], o: Record<string, unknown>) => VmActionParams): void => {
     extra(withGlobalOptions(program.command(name).argument('<id>', 'VM id')))

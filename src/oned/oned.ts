@@ -185,6 +185,11 @@ function handlers(
 ): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
+  const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
+    if (!views.some((v) => v.hostId !== undefined)) return views;
+    const names = new Map((await pool().ask<HostView[]>({ type: 'list' })).map((h) => [h.id, h.name]));
+    return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
+  };
   return {
     'template.allocate': (p, session) => templates().ask({ type: 'allocate', template: p.template, uid: session.uid }),
     'templatepool.info': () => templates().ask({ type: 'list' }),
@@ -193,8 +198,8 @@ function handlers(
     'template.delete': (p) => templates().ask({ type: 'delete', id: p.id }),
     'template.instantiate': (p, session) => templates().ask({ type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid }),
     'vm.allocate': (p, session) => vms().ask({ type: 'allocate', template: p.template, hold: p.hold, uid: session.uid }),
-    'vmpool.info': (p) => vms().ask<VmView[]>({ type: 'list', all: p.all }),
-    'vm.info': (p) => vms().ask<VmView>({ type: 'info', id: p.id }),
+    'vmpool.info': async (p) => withHostNames(await vms().ask<VmView[]>({ type: 'list', all: p.all })),
+    'vm.info': async (p) => (await withHostNames([await vms().ask<VmView>({ type: 'info', id: p.id })]))[0] as VmView,
     'vm.action': async (p) => {
       // The registry first: the pool is asked only to explain a VM without an actor.
       const vm = vmRef(p.id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id }));

@@ -95,8 +95,12 @@ export class VmActor implements Actor<VmMsg> {
         }
         return undefined;
       case 'host_back':
-        if (currentHostId(this.record) === msg.hostId && this.record.state === 'UNKNOWN') {
+        if (currentHostId(this.record) !== msg.hostId) return undefined;
+        if (this.record.state === 'UNKNOWN') {
           await this.apply(transition(this.record.state, { type: msg.running ? 'host_back_running' : 'host_back_gone' }), undefined);
+        } else if (this.record.state === 'RUNNING' && !msg.running && this.record.pending === undefined) {
+          // Reconciliation: the node says it no longer runs a VM we think runs.
+          await this.apply(transition(this.record.state, { type: 'vm_gone' }), 'the node no longer runs the VM');
         }
         return undefined;
     }

@@ -75,6 +75,8 @@ export interface VmView {
   readonly vcpu: number;
   readonly memory: number;
   readonly hostId: number | undefined;
+  /** The host's name; filled in by the API, which knows the hosts. */
+  readonly host: string | undefined;
   readonly history: readonly HistoryRecord[];
   readonly stime: number;
   readonly etime: number | undefined;
@@ -87,7 +89,7 @@ export function vmView(r: VmRecord): VmView {
   return {
     id: r.id, name: r.name, uid: r.uid, user: 'oneadmin', group: 'oneadmin',
     state: r.state, short: shortState(r.state), cpu: r.cpu, vcpu: r.vcpu, memory: r.memory,
-    hostId: currentHostId(r), history: r.history, stime: r.stime, etime: r.etime, template: r.template,
+    hostId: currentHostId(r), host: undefined, history: r.history, stime: r.stime, etime: r.etime, template: r.template,
     pending: r.pending?.effect.kind, lastError: r.lastError,
   };
 }

@@ -34,8 +34,8 @@ t.test('onevm against a running oned and agent', async (t) => {
 
   t.equal((await runCliBin(t, 'onevm', ['deploy', '0', 'node1'], env)).code, 0);
   await eventually(async () => JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { state: string }, (v) => v.state === 'RUNNING');
-  const shown = JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { id: number; name: string; state: string; hostId: number; history: unknown[] };
-  t.same([shown.id, shown.name, shown.state, shown.hostId, shown.history.length], [0, 'web', 'RUNNING', hostId, 1]);
+  const shown = JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { id: number; name: string; state: string; host: string; hostId: number; history: unknown[] };
+  t.same([shown.id, shown.name, shown.state, shown.host, shown.hostId, shown.history.length], [0, 'web', 'RUNNING', 'node1', hostId, 1]);
   t.match((await runCliBin(t, 'onevm', ['list'], env)).out, /web\s+runn\s+0\.5\s+512M node1/);
   t.match((await runCliBin(t, 'onevm', ['show', '0'], env)).out, /HOST\s+: node1[\s\S]*VIRTUAL MACHINE TEMPLATE[\s\S]*VCPU\s+= 2/);
 

@@ -212,3 +212,21 @@ t.test('failures the node reports: each lands where OpenNebula lands it, and rec
   await vm.waitState(b, 'DONE');
   t.equal((await cloud.host(broken.id)).rvm, 1, 'only the first VM is left on the broken host');
 });
+
+t.test('an agent that comes back without the VM (it restarted): UNKNOWN, then POWEROFF', async (t) => {
+  const cloud = await startCloud(t);
+  const node = await cloud.addHost('node1');
+  await cloud.waitState(node.id, 'MONITORED');
+  const vm = vmOps(cloud);
+  const id = await vm.create('web');
+  await vm.act(id, 'deploy', { host: node.id });
+  await vm.waitState(id, 'RUNNING');
+  await node.agent.kill('SIGKILL'); // the dummy's VMs die with it
+  await vm.waitState(id, 'UNKNOWN');
+  node.start();
+  const off = await vm.waitState(id, 'POWEROFF');
+  t.equal(off.hostId, node.id, 'POWEROFF keeps its host');
+  await vm.act(id, 'resume');
+  await vm.waitState(id, 'RUNNING');
+  t.same((await vm.nodeVms(node.id)).map((x) => x.vmId), [id], 'and resume starts it again');
+});
