@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import type { VmView } from '../../src/vms/vm-record.js';
@@ -16,7 +16,18 @@ async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId:
   }
 }
 
-t.test('kill -9 of oned with VMs in seven transient states: each finishes its step, nothing runs twice', async (t) => {
+interface CrashRig {
+  c: ApiClient;
+  hostId: number;
+  otherId: number;
+  agentDir: string;
+  otherDir: string;
+  /** kill -9 of oned, then oned again on the same data dir and port; returns a new client. */
+  crash(): Promise<ApiClient>;
+}
+
+/** oned as a process, two slow dummy agents (1.5 s per step), ready to be crashed. */
+async function crashRig(t: Test): Promise<CrashRig> {
   const dir = t.testdir();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -25,7 +36,7 @@ t.test('kill -9 of oned with VMs in seven transient states: each finishes its st
   await oned.waitFor(/oned listening/);
   const connect = async (): Promise<ApiClient> =>
     eventually(async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }), () => true, 20_000, 'oned');
-  let c = await connect();
+  const c = await connect();
   const { id: hostId, token } = await c.call('host.allocate', { name: 'node1', im: 'dummy', vm: 'dummy' });
   await writeSecretFile(join(dir, 'node1.token'), token);
   const agentDir = join(dir, 'node1');
@@ -42,6 +53,25 @@ t.test('kill -9 of oned with VMs in seven transient states: each finishes its st
     '--data-dir', otherDir, '--vm', 'dummy', '--dummy-latency-ms', '1500', '--monitor-interval-ms', '200',
   ]);
   await eventually(() => c.call('host.info', { host: otherId }), (h) => h.state === 'MONITORED');
+
+  return {
+    c, hostId, otherId, agentDir, otherDir,
+    async crash() {
+      c.close();
+      await oned.kill('SIGKILL');
+      oned = runBin(t, 'oned', onedArgs);
+      await oned.waitFor(/oned listening/);
+      const next = await connect();
+      t.teardown(() => next.close());
+      return next;
+    },
+  };
+}
+
+t.test('kill -9 of oned with VMs in seven transient states: each finishes its step, nothing runs twice', async (t) => {
+  const rig = await crashRig(t);
+  let { c } = rig;
+  const { hostId, otherId, agentDir, otherDir } = rig;
 
   // VMs caught booting, shutting down, saving for a stop, and saving for a cold migration
   const make = async (name: string): Promise<number> =>
@@ -73,13 +103,7 @@ t.test('kill -9 of oned with VMs in seven transient states: each finishes its st
     [poweringOff, 'SHUTDOWN_POWEROFF'], [resuming, 'BOOT_STOPPED'], [flying, 'MIGRATE'],
   ];
   for (const [id, state] of caught) t.equal((await c.call('vm.info', { id })).state, state, `caught in ${state}`);
-  c.close();
-
-  await oned.kill('SIGKILL');
-  oned = runBin(t, 'oned', onedArgs);
-  await oned.waitFor(/oned listening/);
-  c = await connect();
-  t.teardown(() => c.close());
+  c = await rig.crash();
   const a = await eventually(() => c.call('vm.info', { id: booting }), (v: VmView) => v.state === 'RUNNING', 30_000, 'the booting VM to run');
   const b = await eventually(() => c.call('vm.info', { id: leaving }), (v: VmView) => v.state === 'DONE', 30_000, 'the leaving VM to be done');
   t.equal(a.hostId, hostId);
@@ -107,3 +131,58 @@ t.test('kill -9 of oned with VMs in seven transient states: each finishes its st
   t.equal((await c.call('host.info', { host: otherId })).rvm, 3, 'node2 the ones that moved');
   await t.rejects(c.call('vm.action', { id: moving, action: 'migrate', host: otherId }), { code: 'INVALID_ARGUMENT' }, 'not to where it already is');
 });
+
+t.test('kill -9 of oned with VMs in six more transient states: each finishes its step, nothing runs twice', async (t) => {
+  const rig = await crashRig(t);
+  let { c } = rig;
+  const { hostId, otherId, agentDir, otherDir } = rig;
+  const make = async (name: string): Promise<number> =>
+    (await c.call('vm.allocate', { template: `NAME = ${name}\nCPU = 0.1\nMEMORY = 64\n`, hold: false })).id;
+  const waitFor = (id: number, state: string): Promise<VmView> =>
+    eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === state && v.pending === undefined, 30_000, `VM ${id} in ${state}`);
+  const ids = { suspending: await make('s'), undeploying: await make('u'), poweredOn: await make('p'),
+    unsuspending: await make('r'), redeploying: await make('d'), migrating: await make('m') };
+  for (const id of Object.values(ids)) await c.call('vm.action', { id, action: 'deploy', host: hostId });
+  for (const id of Object.values(ids)) await waitFor(id, 'RUNNING');
+  // bring three to the stable state their step starts from
+  await c.call('vm.action', { id: ids.poweredOn, action: 'poweroff', hard: true });
+  await c.call('vm.action', { id: ids.unsuspending, action: 'suspend' });
+  await c.call('vm.action', { id: ids.redeploying, action: 'undeploy', hard: true });
+  await waitFor(ids.poweredOn, 'POWEROFF');
+  await waitFor(ids.unsuspending, 'SUSPENDED');
+  await waitFor(ids.redeploying, 'UNDEPLOYED');
+
+  await c.call('vm.action', { id: ids.suspending, action: 'suspend' });
+  await c.call('vm.action', { id: ids.undeploying, action: 'undeploy' });
+  await c.call('vm.action', { id: ids.poweredOn, action: 'resume' });
+  await c.call('vm.action', { id: ids.unsuspending, action: 'resume' });
+  await c.call('vm.action', { id: ids.redeploying, action: 'deploy', host: otherId });
+  await c.call('vm.action', { id: ids.migrating, action: 'migrate', host: otherId });
+  const caught: [number, string][] = [
+    [ids.suspending, 'SAVE_SUSPEND'], [ids.undeploying, 'SHUTDOWN_UNDEPLOY'], [ids.poweredOn, 'BOOT_POWEROFF'],
+    [ids.unsuspending, 'BOOT_SUSPENDED'], [ids.redeploying, 'BOOT_UNDEPLOY'],
+  ];
+  for (const [id, state] of caught) t.equal((await c.call('vm.info', { id })).state, state, `caught in ${state}`);
+  // the cold migration passes SAVE_MIGRATE (1.5 s) before it boots on the new host
+  await eventually(() => c.call('vm.info', { id: ids.migrating }), (v: VmView) => v.state === 'BOOT_MIGRATE', 20_000, 'BOOT_MIGRATE');
+  t.pass('caught in BOOT_MIGRATE');
+
+  c = await rig.crash();
+  const expected: [number, string, number][] = [
+    [ids.suspending, 'SUSPENDED', hostId], [ids.undeploying, 'UNDEPLOYED', -1], [ids.poweredOn, 'RUNNING', hostId],
+    [ids.unsuspending, 'RUNNING', hostId], [ids.redeploying, 'RUNNING', otherId], [ids.migrating, 'RUNNING', otherId],
+  ];
+  for (const [id, state, host] of expected) {
+    const v = await waitFor(id, state);
+    t.equal(v.hostId ?? -1, host, `VM ${id} ${state} where it should be`);
+  }
+  const ops = [...(await ledgerOps(agentDir)), ...(await ledgerOps(otherDir))];
+  const count = (id: number, op: string): number => ops.filter((o) => o.vmId === id && o.op === op).length;
+  t.equal(count(ids.suspending, 'vm.save'), 1, 'suspended once');
+  t.equal(count(ids.undeploying, 'vm.shutdown'), 1, 'undeployed once');
+  t.equal(count(ids.poweredOn, 'vm.deploy'), 2, 'booted twice in all: the first deploy and the resume');
+  t.equal(count(ids.unsuspending, 'vm.restore'), 1, 'restored once');
+  t.equal(count(ids.redeploying, 'vm.deploy'), 2, 'the first deploy, and the one after the undeploy');
+  t.equal(count(ids.migrating, 'vm.restore'), 1, 'restored once on the new host');
+});
+
