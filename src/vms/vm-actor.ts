@@ -137,50 +137,25 @@ export class VmActor implements Actor<VmMsg> {
     if (t === undefined) return;
     const now = Date.now();
     const before = this.record;
-    let history = [...before.history];
-    let scheduled = before.scheduled;
-    let op: Extract<Effect, { kind: OpKind }> | undefined;
-    // The stays open when the operation comes up in the list: cleanup comes before close_history.
-    let opStays: HistoryRecord[] = [];
-    for (const e of t.effects) {
-      switch (e.kind) {
-        case 'schedule': scheduled = true; break;
-        case 'unschedule': scheduled = false; break;
-        case 'release_leases': break; // networks come with their own issue
-        case 'open_history':
-          history.push({ seq: history.length, hostId: e.hostId, stime: now, etime: undefined, reason: undefined });
-          break;
-        case 'close_history': history = closeStays(history, e.which, e.reason, now); break;
-        default:
-          if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
-          op = e;
-          opStays = history.filter((h) => h.etime === undefined);
+    let { next, stays } = step(before, t, error, now);
+    // A step with nothing to do on a node (prolog and epilog, until disks exist)
+    // finishes at once: its outcome goes into the same write.
+    while (next.pending !== undefined && LOCAL_OPS.has(next.pending.effect.kind)) {
+      const outcome = OUTCOME_OF[next.pending.effect.kind][0];
+      const then = outcome === undefined ? undefined : transition(next.state, { type: outcome });
+      if (then === undefined) {
+        next = { ...next, pending: undefined };
+        break;
       }
+      ({ next, stays } = step(next, then, undefined, now));
     }
-    const opSeq = op === undefined ? before.opSeq : before.opSeq + 1;
-    const stays = opStays;
-    const pending: PendingOp | undefined = op === undefined ? undefined : {
-      opId: `${before.id}.${opSeq}`,
-      effect: op,
-      // A save runs where the VM is (the source of a migration); the rest where it is going.
-      hostId: op.kind === 'save' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
-    };
-    const next: VmRecord = {
-      ...before,
-      state: t.next,
-      history,
-      scheduled,
-      opSeq,
-      pending,
-      etime: t.next === 'DONE' ? now : before.etime,
-      lastError: error ?? (op === undefined ? before.lastError : undefined),
-    };
     await this.persist(next);
-    this.ctx.log.info({ from: before.state, to: next.state, op: op?.kind }, 'transition');
-    this.announceStays(before.history, history);
+    const pending = next.pending;
+    this.ctx.log.info({ from: before.state, to: next.state, op: pending?.effect.kind }, 'transition');
+    this.announceStays(before.history, next.history);
     if (pending !== undefined) this.send(pending);
     // A cleanup reaches every host the VM was on, not only the one its opId goes to.
-    if (op?.kind === 'cleanup') for (const s of stays.slice(0, -1)) this.hardStop(s.hostId, `${pending?.opId ?? ''}.h${s.hostId}`);
+    if (pending?.effect.kind === 'cleanup') for (const st of stays.slice(0, -1)) this.hardStop(st.hostId, `${pending.opId}.h${st.hostId}`);
     if (next.state === 'DONE') void this.ctx.stop();
   }
 
@@ -256,3 +231,57 @@ function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'a
   const closing = new Set(which === 'all' ? open : which === 'current' ? open.slice(-1) : open.slice(0, -1));
   return history.map((h) => (closing.has(h) ? { ...h, etime: now, reason } : h));
 }
+
+/** Steps that have nothing to do on a node yet: no disks to move until the transfer driver exists. */
+const LOCAL_OPS: ReadonlySet<OpKind> = new Set(['prolog', 'epilog']);
+
+/**
+ * The record after a transition, with the operation it starts (if any) as
+ * `pending`, and the stays open when that operation came up (a cleanup is
+ * listed before the close_history that ends them).
+ */
+function step(before: VmRecord, t: Transition, error: string | undefined, now: number): { next: VmRecord; stays: HistoryRecord[] } {
+  let history = [...before.history];
+  let scheduled = before.scheduled;
+  let op: Extract<Effect, { kind: OpKind }> | undefined;
+  let stays: HistoryRecord[] = [];
+  for (const e of t.effects) {
+    switch (e.kind) {
+      case 'schedule': scheduled = true; break;
+      case 'unschedule': scheduled = false; break;
+      case 'release_leases': break; // networks come with their own issue
+      case 'open_history':
+        history.push({ seq: history.length, hostId: e.hostId, stime: now, etime: undefined, reason: undefined });
+        break;
+      case 'close_history': history = closeStays(history, e.which, e.reason, now); break;
+      default:
+        if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
+        op = e;
+        stays = history.filter((h) => h.etime === undefined);
+    }
+  }
+  if (t.next === 'RUNNING' && before.state !== 'RUNNING') {
+    const current = history.findLastIndex((h) => h.etime === undefined);
+    const stay = history[current];
+    if (stay !== undefined && stay.rstime === undefined) history[current] = { ...stay, rstime: now };
+  }
+  const opSeq = op === undefined ? before.opSeq : before.opSeq + 1;
+  const pending: PendingOp | undefined = op === undefined ? undefined : {
+    opId: `${before.id}.${opSeq}`,
+    effect: op,
+    // A save runs where the VM is (the source of a migration); the rest where it is going.
+    hostId: op.kind === 'save' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
+  };
+  const next: VmRecord = {
+    ...before,
+    state: t.next,
+    history,
+    scheduled,
+    opSeq,
+    pending,
+    etime: t.next === 'DONE' ? now : before.etime,
+    lastError: error ?? (op === undefined ? before.lastError : undefined),
+  };
+  return { next, stays };
+}
+

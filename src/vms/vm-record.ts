@@ -9,6 +9,8 @@ export interface HistoryRecord {
   /** Milliseconds since the epoch. */
   readonly stime: number;
   readonly etime: number | undefined;
+  /** When the VM first ran during this stay (OpenNebula's RSTIME), ms since the epoch. */
+  readonly rstime?: number | undefined;
   readonly reason: HistoryReason | undefined;
 }
 
