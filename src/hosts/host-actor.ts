@@ -4,7 +4,7 @@ import type { HostStatusAction, HostView, HostState } from '../api/api-types.js'
 import { NepheleError } from '../errors.js';
 import type { HostMonitoring, NodeCapabilities } from '../protocol/domain.js';
 import { Link } from '../protocol/link.js';
-import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend, VmOpResult } from '../protocol/messages.js';
+import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../protocol/messages.js';
 import type { Store } from '../store/index.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import { tokenMatches, type HostRecord } from './host-record.js';
@@ -32,8 +32,6 @@ export type HostMsg =
   | { readonly type: 'command'; readonly cmd: NodeCommand }
   /** A request to the node; answered with the node's reply. */
   | { readonly type: 'request'; readonly req: NodeRequest; readonly timeoutMs?: number }
-  /** The node's last word on an operation, if it came. */
-  | { readonly type: 'op_result'; readonly opId: string }
   /** Forgets the link, as a restarted oned would: the agent redials and resumes against a new one. */
   | { readonly type: 'drop_link' }
   /** A VM has (or no longer has) a stay on this host: for RVM, ALLOCATED_* and host losses. */
@@ -74,8 +72,6 @@ export class HostActor implements Actor<HostMsg> {
   private error: string | undefined;
   private everConnected = false;
   private startedAt = 0;
-  /** The latest outcomes by opId, bounded; the VM actors take over this routing later. */
-  private readonly opResults = new Map<string, VmOpResult>();
   /** The VMs with a stay here: CPU share and MiB each. */
   private readonly vms = new Map<number, { cpu: number; memory: number }>();
 
@@ -131,8 +127,6 @@ export class HostActor implements Actor<HostMsg> {
         if (link === undefined) throw new NepheleError('LINK_DOWN', `the agent of host ${this.record.name} is not connected`);
         return this.ctx.detach(link.ask(msg.req, { timeoutMs: msg.timeoutMs ?? 10_000 }));
       }
-      case 'op_result':
-        return this.opResults.get(msg.opId);
       case 'drop_link':
         this.dropLink('link reset');
         return undefined;
@@ -214,9 +208,6 @@ export class HostActor implements Actor<HostMsg> {
       this.lastMonitored = Date.now();
     }
     if (msg.type === 'vm.op_result') {
-      this.opResults.delete(msg.opId);
-      this.opResults.set(msg.opId, msg);
-      if (this.opResults.size > 10_000) this.opResults.delete(this.opResults.keys().next().value as string);
       const result = msg.error === undefined
         ? { type: 'op_result' as const, opId: msg.opId, ok: msg.ok }
         : { type: 'op_result' as const, opId: msg.opId, ok: msg.ok, error: msg.error };
