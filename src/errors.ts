@@ -37,6 +37,7 @@ export const ERROR_CODES = Object.freeze({
   INVALID_TEMPLATE: 'A template parses but an attribute is missing or has a wrong value.',
   ACTION_NOT_ALLOWED: 'The VM is in a state that does not allow this action.',
   TEMPLATE_NOT_FOUND: 'No VM template has that id.',
+  EXPRESSION_SYNTAX: 'A requirements or rank expression does not parse; the error gives the position.',
   // store
   STORE_CLOSED: 'The store is not open.',
 } as const);
