@@ -36,6 +36,8 @@ export function startBenchOned(dataDir: string, port = 0): Promise<Oned> {
   return startOned({
     dataDir, host: '127.0.0.1', port, heartbeatMs: HEARTBEAT_MS, lostAfterMs: 3 * HEARTBEAT_MS,
     log: pino({ level: 'silent' }),
+    // The lifecycle suite deploys by hand: it measures the life cycle, not placement.
+    scheduler: false,
   });
 }
 

@@ -5,6 +5,7 @@ import { parseListen, positiveInt } from '../src/cli/args.js';
 import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
 import { startOned } from '../src/oned/oned.js';
 import { defaultHypervisor } from '../src/oned/probe.js';
+import { DEFAULT_PLACEMENT, type PlacementPolicy } from '../src/placement/placement-core.js';
 
 const program = new Command('oned')
   .description('The Nephele front-end daemon')
@@ -15,12 +16,14 @@ const program = new Command('oned')
   .option('--heartbeat-ms <ms>', 'link heartbeat period', '2000')
   .option('--lost-after-ms <ms>', 'silence after which an agent counts as lost (default 3 heartbeats)')
   .option('--monitor-interval-ms <ms>', 'with --local: how often the agent pushes monitoring', '10000')
+  .addOption(new Option('--sched-policy <policy>', 'how the scheduler ranks hosts').choices(['packing', 'striping', 'load_aware', 'fixed']).default('packing'))
+  .option('--no-scheduler', 'do not place VMs: they wait in PENDING for onevm deploy')
   .option('--log-level <level>', 'pino log level', 'info')
   .parse();
 
 const o = program.opts<{
   dataDir: string; listen: string; local?: boolean; vm?: 'dummy' | 'qemu'; heartbeatMs: string;
-  lostAfterMs?: string; monitorIntervalMs: string; logLevel: string;
+  lostAfterMs?: string; monitorIntervalMs: string; logLevel: string; schedPolicy: PlacementPolicy; scheduler: boolean;
 }>();
 const log = pino({ level: o.logLevel });
 
@@ -34,6 +37,8 @@ try {
     heartbeatMs,
     lostAfterMs: o.lostAfterMs === undefined ? 3 * heartbeatMs : positiveInt(o.lostAfterMs, '--lost-after-ms', 10),
     log,
+    scheduler: o.scheduler,
+    placement: { ...DEFAULT_PLACEMENT, policy: o.schedPolicy },
   });
   let agent: LocalAgent | undefined;
   if (o.local === true) {

@@ -70,6 +70,8 @@ export interface VmActionParams {
   readonly host?: string | number;
   readonly live?: boolean;
   readonly op?: RecoverOp;
+  /** With deploy: refuse a host without the capacity. @default true */
+  readonly enforce?: boolean;
 }
 
 export type ApiMethod = keyof ApiMethods;

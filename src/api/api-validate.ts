@@ -88,6 +88,10 @@ const validators: Validators = {
       if (typeof p.live !== 'boolean') throw bad('live', 'must be a boolean');
       out.live = p.live;
     }
+    if (p.enforce !== undefined) {
+      if (typeof p.enforce !== 'boolean') throw bad('enforce', 'must be a boolean');
+      out.enforce = p.enforce;
+    }
     if (p.host !== undefined) out.host = hostRef(p.host);
     if ((p.action === 'deploy' || p.action === 'migrate') && out.host === undefined) throw bad('host', `is required to ${p.action}`);
     if (p.action === 'recover') {

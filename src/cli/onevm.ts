@@ -150,8 +150,9 @@ export function onevmProgram(io: CliIo): Command {
     ['reboot', 'Reboot the VM'],
     ['undeploy', 'Power the VM off and free its host'],
   ] as const) action(name, description, hard, (id, _a, o) => ({ id, action: name, hard: o.hard === true }));
-  action('deploy', 'Start a VM on the given host (bypasses the scheduler)', (c) => c.argument('<host>', 'host id or name'),
-    (id, a) => ({ id, action: 'deploy', host: hostRef(a[0] ?? '') }));
+  action('deploy', 'Start a VM on the given host (bypasses the scheduler, not the capacity check)',
+    (c) => c.argument('<host>', 'host id or name').option('--no-enforce', 'deploy even past the host\'s capacity'),
+    (id, a, o) => ({ id, action: 'deploy', host: hostRef(a[0] ?? ''), enforce: o.enforce !== false }));
   action('migrate', 'Move a VM to the given host', (c) => c.argument('<host>', 'host id or name').option('--live', 'live migration'),
     (id, a, o) => ({ id, action: 'migrate', host: hostRef(a[0] ?? ''), live: o.live === true }));
   action('recover', 'Get a VM out of a failure or a stuck step', (c) => c

@@ -50,6 +50,8 @@ export interface HostActorDeps {
   readonly vm: (vmId: number) => ActorRef<VmMsg> | undefined;
   /** Asks every VM actor to say again whether it stays on this host (after this actor restarted). */
   readonly announceVms: (hostId: number) => void;
+  /** Tells the scheduler that capacity may have changed here. */
+  readonly kickPlacement: () => void;
 }
 
 /**
@@ -135,6 +137,7 @@ export class HostActor implements Actor<HostMsg> {
         return undefined;
       case 'vm_left':
         this.vms.delete(msg.vmId);
+        this.deps.kickPlacement();
         return undefined;
       case 'resumed':
         if (this.link?.incarnation === msg.linkId) return this.ctx.detach(this.reportBack());
@@ -204,8 +207,10 @@ export class HostActor implements Actor<HostMsg> {
 
   private onNodeEvent(msg: NodeToFrontend): void {
     if (msg.type === 'host.monitoring') {
+      const wasMonitored = this.state() === 'MONITORED';
       this.monitoring = msg.figures;
       this.lastMonitored = Date.now();
+      if (!wasMonitored && this.state() === 'MONITORED') this.deps.kickPlacement();
     }
     if (msg.type === 'vm.op_result') {
       const result = msg.error === undefined
@@ -232,6 +237,7 @@ export class HostActor implements Actor<HostMsg> {
       const next: HostRecord = { ...this.record, admin };
       await this.deps.store.put('hosts', this.hostId, next);
       this.record = next;
+      if (admin === 'enabled') this.deps.kickPlacement();
     }
     return this.view();
   }

@@ -17,6 +17,8 @@ import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
 import { TemplatePool, type TemplatePoolMsg } from '../vms/template-pool.js';
+import { PlacementActor, type PlacementMsg } from '../placement/placement-actor.js';
+import { DEFAULT_PLACEMENT, type PlacementOptions } from '../placement/placement-core.js';
 import type { VmRecord, VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
@@ -34,6 +36,10 @@ export interface OnedConfig {
   /** @default 3 × heartbeatMs */
   readonly lostAfterMs: number;
   readonly log: Logger;
+  /** The scheduler's policy and limits. @default DEFAULT_PLACEMENT */
+  readonly placement?: Readonly<PlacementOptions>;
+  /** Run the scheduler; without it VMs wait for `onevm deploy` (OpenNebula without mm_sched). @default true */
+  readonly scheduler?: boolean;
 }
 
 export interface Oned {
@@ -52,6 +58,7 @@ const HOST_POOL = 'host-pool';
 const VM_SUPERVISOR = 'vm-supervisor';
 const VM_POOL = 'vm-pool';
 const TEMPLATE_POOL = 'template-pool';
+const PLACEMENT = 'placement';
 
 /**
  * Starts the front-end: the store, the actor tree (root supervisor → host
@@ -75,9 +82,11 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const hostDeps = {
     store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef,
     announceVms: (hostId: number) => system.lookup<VmPoolMsg>(VM_POOL)?.tell({ type: 'announce', hostId }),
+    kickPlacement: () => placementRef()?.tell({ type: 'kick' }),
   };
   const preloaded = new Map<number, VmRecord>();
-  const vmDeps = { store, host: hostRef, preloaded };
+  const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
+  const vmDeps = { store, host: hostRef, preloaded, placement: placementRef };
   const root = system.spawn(supervisor({
     strategy: 'rest_for_one',
     maxRestarts: 5,
@@ -119,6 +128,13 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         }),
         spawn: { register: VM_POOL },
       },
+      ...(config.scheduler === false ? [] : [{
+        id: PLACEMENT,
+        start: (ctx: ActorContext<PlacementMsg>) => new PlacementActor(ctx, {
+          hostPool: () => lookup<HostPoolMsg>(HOST_POOL), vm: vmRef, options: config.placement ?? DEFAULT_PLACEMENT,
+        }),
+        spawn: { register: PLACEMENT },
+      }]),
       {
         id: TEMPLATE_POOL,
         start: () => new TemplatePool(store, () => lookup<VmPoolMsg>(VM_POOL)),
@@ -158,6 +174,20 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       return closing;
     },
   };
+}
+
+/** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
+async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<void> {
+  const h = await hostRef.ask<HostView>({ type: 'info' });
+  const needCpu = Math.round(vm.cpu * 100);
+  const needMem = vm.memory * 1024;
+  const totalCpu = h.monitoring?.TOTALCPU ?? 0;
+  const totalMem = h.monitoring?.TOTALMEMORY ?? 0;
+  if (h.allocatedCpu + needCpu > totalCpu || h.allocatedMem + needMem > totalMem) {
+    throw new NepheleError('NO_CAPACITY', `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${h.allocatedCpu}+${needCpu}/${totalCpu}, memory ${h.allocatedMem}+${needMem}/${totalMem} KiB); use --no-enforce to deploy anyway`, {
+      details: { hostId: h.id, vmId: vm.id },
+    });
+  }
 }
 
 /** The API's flat action into the life cycle's event, with the host resolved to its id. */
@@ -203,7 +233,9 @@ function handlers(
     'vm.action': async (p) => {
       // The registry first: the pool is asked only to explain a VM without an actor.
       const vm = vmRef(p.id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id }));
-      return vm.ask<VmView>({ type: 'action', event: await userEvent(p, hostId) });
+      const event = await userEvent(p, hostId);
+      if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await vm.ask<VmView>({ type: 'info' }), await host(event.hostId));
+      return vm.ask<VmView>({ type: 'action', event });
     },
     'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),
     'host.allocate': (p, session) => {

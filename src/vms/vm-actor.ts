@@ -2,6 +2,8 @@ import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
 import type { NodeCommand } from '../protocol/messages.js';
+import type { PlacementMsg } from '../placement/placement-actor.js';
+import type { VmState } from './vm-states.js';
 import type { Store } from '../store/index.js';
 import { transition, type Effect, type Outcome, type Transition, type UserEvent } from './vm-lifecycle.js';
 import {
@@ -16,7 +18,9 @@ export type VmMsg =
   | { readonly type: 'host_lost'; readonly hostId: number }
   | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean }
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
-  | { readonly type: 'announce'; readonly hostId: number };
+  | { readonly type: 'announce'; readonly hostId: number }
+  /** Why the scheduler left the VM where it is. */
+  | { readonly type: 'sched_message'; readonly message: string };
 
 export interface VmActorDeps {
   readonly store: Store;
@@ -24,7 +28,12 @@ export interface VmActorDeps {
   readonly host: (hostId: number) => ActorRef<HostMsg> | undefined;
   /** A record the pool already holds for a new actor; a restarted actor reads the store. */
   readonly preloaded: Map<number, VmRecord>;
+  /** The scheduler, told whenever the VM starts or stops waiting for it. */
+  readonly placement: () => ActorRef<PlacementMsg> | undefined;
 }
+
+/** States from which the scheduler deploys a VM that waits (RUNNING ones wait for a resched). */
+const SCHEDULABLE = new Set<VmState>(['PENDING', 'STOPPED', 'UNDEPLOYED', 'RUNNING']);
 
 /** VM actors are registered under this name, so that host actors can route node outcomes to them. */
 export function vmActorName(vmId: number): string {
@@ -56,6 +65,8 @@ export class VmActor implements Actor<VmMsg> {
   private readonly deps: VmActorDeps;
   private readonly vmId: number;
   private record!: VmRecord;
+  /** Whether the scheduler was last told that this VM waits. */
+  private toldWaiting = false;
 
   constructor(ctx: ActorContext<VmMsg>, vmId: number, deps: VmActorDeps) {
     this.ctx = ctx;
@@ -72,6 +83,7 @@ export class VmActor implements Actor<VmMsg> {
     for (const stay of openStays(record)) this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });
     // Reconcile: whatever was in flight goes out again under its own opId.
     if (record.pending !== undefined) this.send(record.pending);
+    this.tellScheduler();
   }
 
   async receive(msg: VmMsg): Promise<VmView | undefined> {
@@ -88,6 +100,9 @@ export class VmActor implements Actor<VmMsg> {
         return this.onResult(msg);
       case 'host_lost':
         if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
+        return undefined;
+      case 'sched_message':
+        if (msg.message !== this.record.schedMessage) await this.persist({ ...this.record, schedMessage: msg.message });
         return undefined;
       case 'announce':
         if (openStays(this.record).some((s) => s.hostId === msg.hostId)) {
@@ -149,7 +164,8 @@ export class VmActor implements Actor<VmMsg> {
       }
       ({ next, stays } = step(next, then, undefined, now));
     }
-    await this.persist(next);
+    await this.persist(next.scheduled ? next : { ...next, schedMessage: undefined });
+    this.tellScheduler();
     const pending = next.pending;
     this.ctx.log.info({ from: before.state, to: next.state, op: pending?.effect.kind }, 'transition');
     this.announceStays(before.history, next.history);
@@ -157,6 +173,21 @@ export class VmActor implements Actor<VmMsg> {
     // A cleanup reaches every host the VM was on, not only the one its opId goes to.
     if (pending?.effect.kind === 'cleanup') for (const st of stays.slice(0, -1)) this.hardStop(st.hostId, `${pending.opId}.h${st.hostId}`);
     if (next.state === 'DONE') void this.ctx.stop();
+  }
+
+  private tellScheduler(): void {
+    const r = this.record;
+    const waits = r.scheduled && r.pending === undefined && SCHEDULABLE.has(r.state);
+    if (!waits && !this.toldWaiting) return;
+    this.toldWaiting = waits;
+    this.deps.placement()?.tell({
+      type: 'vm',
+      vmId: r.id,
+      vm: waits ? {
+        id: r.id, state: r.state, cpu: r.cpu, memory: r.memory, hostId: currentHostId(r),
+        requirements: r.requirements, rank: r.rank, schedMessage: r.schedMessage,
+      } : undefined,
+    });
   }
 
   private async persist(next: VmRecord): Promise<void> {

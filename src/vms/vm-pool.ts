@@ -1,5 +1,6 @@
 import type { Actor, ActorContext, ActorRef, ChildInfo, DynamicSupervisorMsg } from '../actors/index.js';
-import { NepheleError } from '../errors.js';
+import { NepheleError, isNepheleError } from '../errors.js';
+import { compileRank, compileRequirements } from '../placement/expr/index.js';
 import { parseTemplate, vmTemplate } from '../templates/index.js';
 import type { Store } from '../store/index.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
@@ -76,6 +77,9 @@ export class VmPool implements Actor<VmPoolMsg> {
 
   private async allocate(text: string, hold: boolean, uid: number): Promise<{ id: number }> {
     const t = vmTemplate(parseTemplate(text));
+    // Refused at create, with the position, rather than found wrong at every pass.
+    if (t.requirements !== undefined) checkExpression(() => compileRequirements(t.requirements as string), 'SCHED_REQUIREMENTS');
+    if (t.rank !== undefined) checkExpression(() => compileRank(t.rank as string), 'SCHED_RANK');
     const id = this.deps.store.reserveId('vms');
     const now = Date.now();
     const record: VmRecord = {
@@ -94,6 +98,8 @@ export class VmPool implements Actor<VmPoolMsg> {
       stime: now,
       etime: undefined,
       lastError: undefined,
+      requirements: t.requirements,
+      rank: t.rank,
     };
     await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
     this.deps.preloaded.set(id, record);
@@ -109,6 +115,17 @@ export class VmPool implements Actor<VmPoolMsg> {
     const record = await this.deps.store.get<VmRecord>('vms', id);
     if (record === undefined) throw notFound(id);
     throw new NepheleError('ACTION_NOT_ALLOWED', `VM ${id} is ${record.state}`, { details: { state: record.state } });
+  }
+}
+
+function checkExpression(compile: () => unknown, attribute: string): void {
+  try {
+    compile();
+  } catch (err) {
+    if (isNepheleError(err)) {
+      throw new NepheleError(err.code, `${attribute}: ${err.message}`, { details: { ...err.details, attribute } });
+    }
+    throw err;
   }
 }
 

@@ -47,6 +47,11 @@ export interface VmRecord {
   readonly etime: number | undefined;
   /** The last failure a node reported, for `onevm show`. */
   readonly lastError: string | undefined;
+  /** SCHED_REQUIREMENTS and SCHED_RANK (or REQUIREMENTS and RANK) of the template. */
+  readonly requirements?: string | undefined;
+  readonly rank?: string | undefined;
+  /** Why the scheduler has not placed the VM, when it has not. */
+  readonly schedMessage?: string | undefined;
 }
 
 /** The stays still open, oldest first: during a migration the source, then the destination. */
@@ -85,6 +90,7 @@ export interface VmView {
   readonly template: string;
   readonly pending: string | undefined;
   readonly lastError: string | undefined;
+  readonly schedMessage: string | undefined;
 }
 
 export function vmView(r: VmRecord): VmView {
@@ -92,6 +98,6 @@ export function vmView(r: VmRecord): VmView {
     id: r.id, name: r.name, uid: r.uid, user: 'oneadmin', group: 'oneadmin',
     state: r.state, short: shortState(r.state), cpu: r.cpu, vcpu: r.vcpu, memory: r.memory,
     hostId: currentHostId(r), host: undefined, history: r.history, stime: r.stime, etime: r.etime, template: r.template,
-    pending: r.pending?.effect.kind, lastError: r.lastError,
+    pending: r.pending?.effect.kind, lastError: r.lastError, schedMessage: r.schedMessage,
   };
 }

@@ -31,7 +31,7 @@ async function crashRig(t: Test): Promise<CrashRig> {
   const dir = t.testdir();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const onedArgs = ['--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--heartbeat-ms', '200'];
+  const onedArgs = ['--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--heartbeat-ms', '200', '--no-scheduler'];
   let oned = runBin(t, 'oned', onedArgs);
   await oned.waitFor(/oned listening/);
   const connect = async (): Promise<ApiClient> =>

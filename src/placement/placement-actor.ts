@@ -1,0 +1,193 @@
+import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
+import type { HostView } from '../api/api-types.js';
+import type { HostPoolMsg } from '../hosts/host-pool.js';
+import type { VmMsg } from '../vms/vm-actor.js';
+import type { VmState } from '../vms/vm-states.js';
+import { compileRank, compileRequirements } from './expr/index.js';
+import { place, type HostCandidate, type HostVars, type PendingVm, type PlacementOptions } from './placement-core.js';
+
+/** What the scheduler needs of a VM that waits for it. */
+export interface SchedVm {
+  readonly id: number;
+  readonly state: VmState;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly hostId: number | undefined;
+  readonly requirements: string | undefined;
+  readonly rank: string | undefined;
+  readonly schedMessage: string | undefined;
+}
+
+export type PlacementMsg =
+  /** A VM's scheduling view after a change; undefined `vm`: it no longer waits. */
+  | { readonly type: 'vm'; readonly vmId: number; readonly vm: SchedVm | undefined }
+  /** Capacity may have changed: a host came up or was enabled, a VM left a host. */
+  | { readonly type: 'kick' }
+  | { readonly type: 'pass' }
+  | { readonly type: 'stats' };
+
+export interface PlacementStats {
+  readonly queued: number;
+  readonly passes: number;
+  readonly placed: number;
+  readonly rescheduled: number;
+}
+
+export interface PlacementDeps {
+  readonly hostPool: () => ActorRef<HostPoolMsg>;
+  readonly vm: (id: number) => ActorRef<VmMsg> | undefined;
+  readonly options: Readonly<PlacementOptions>;
+  /** Wait after a change before a pass, so a burst is placed in one. @default 10 */
+  readonly debounceMs?: number;
+  /** A pass this often while VMs wait, whatever happens. @default 5000 */
+  readonly safetyPassMs?: number;
+}
+
+interface Queued {
+  readonly vm: SchedVm;
+  readonly requirements: (h: HostVars) => boolean;
+  readonly rank: ((h: HostVars) => number) | undefined;
+}
+
+/** States the scheduler deploys from; RUNNING ones are resched requests. */
+const DEPLOYABLE = new Set<VmState>(['PENDING', 'STOPPED', 'UNDEPLOYED']);
+
+/**
+ * The scheduler: keeps the VMs that wait for a host, and when something
+ * changes (debounced) — or every few seconds while any wait — matches them
+ * against the hosts that are MONITORED, as OpenNebula's mm_sched does but in
+ * one process and with every expression compiled once per VM. Dispatching
+ * is an ordinary `deploy` (or `migrate --live` for a resched) to the VM's
+ * actor, awaited before the pass ends, so the next pass sees the capacity
+ * the last one took.
+ */
+export class PlacementActor implements Actor<PlacementMsg> {
+  private readonly ctx: ActorContext<PlacementMsg>;
+  private readonly deps: PlacementDeps;
+  private readonly queue = new Map<number, Queued>();
+  private passes = 0;
+  private placed = 0;
+  private rescheduled = 0;
+
+  constructor(ctx: ActorContext<PlacementMsg>, deps: PlacementDeps) {
+    this.ctx = ctx;
+    this.deps = deps;
+  }
+
+  preStart(): void {
+    this.ctx.startTimer('safety', { type: 'pass' }, this.deps.safetyPassMs ?? 5000, { repeat: true });
+  }
+
+  receive(msg: PlacementMsg): unknown {
+    switch (msg.type) {
+      case 'vm':
+        if (msg.vm === undefined) {
+          this.queue.delete(msg.vmId);
+          return undefined;
+        }
+        this.enqueue(msg.vm);
+        this.soon();
+        return undefined;
+      case 'kick':
+        if (this.queue.size > 0) this.soon();
+        return undefined;
+      case 'pass':
+        return this.queue.size === 0 ? undefined : this.pass();
+      case 'stats':
+        return { queued: this.queue.size, passes: this.passes, placed: this.placed, rescheduled: this.rescheduled } satisfies PlacementStats;
+    }
+  }
+
+  private enqueue(vm: SchedVm): void {
+    const known = this.queue.get(vm.id);
+    if (known !== undefined && known.vm.requirements === vm.requirements && known.vm.rank === vm.rank) {
+      this.queue.set(vm.id, { ...known, vm });
+      return;
+    }
+    try {
+      // Checked at create; a record from before the check could still hold a bad one.
+      this.queue.set(vm.id, {
+        vm,
+        requirements: vm.requirements === undefined ? () => true : compileRequirements(vm.requirements),
+        rank: vm.rank === undefined ? undefined : compileRank(vm.rank),
+      });
+    } catch (err) {
+      this.ctx.log.warn({ vmId: vm.id, err }, 'VM with an expression that does not compile is not scheduled');
+      this.deps.vm(vm.id)?.tell({ type: 'sched_message', message: `Cannot evaluate SCHED_REQUIREMENTS or SCHED_RANK: ${(err as Error).message}` });
+    }
+  }
+
+  private soon(): void {
+    if (!this.ctx.isTimerActive('debounce')) this.ctx.startTimer('debounce', { type: 'pass' }, this.deps.debounceMs ?? 10);
+  }
+
+  private async pass(): Promise<void> {
+    this.passes++;
+    this.ctx.cancelTimer('debounce');
+    const views = await this.deps.hostPool().ask<HostView[]>({ type: 'list' });
+    const hosts = views.filter((h) => h.state === 'MONITORED' && h.monitoring !== undefined).sort((a, b) => a.id - b.id).map(candidate);
+    const waiting = [...this.queue.values()];
+    const deployable = waiting.filter((q) => DEPLOYABLE.has(q.vm.state));
+    const result = place(deployable.map(pending), hosts, this.deps.options);
+    const dispatches = result.dispatched.map(async ({ vmId, hostId }) => {
+      this.queue.delete(vmId);
+      try {
+        await this.deps.vm(vmId)?.ask({ type: 'action', event: { type: 'deploy', hostId } });
+        this.placed++;
+      } catch (err) {
+        this.ctx.log.warn({ vmId, hostId, err }, 'dispatch refused');
+      }
+    });
+    for (const { vmId, reason } of result.unplaced) {
+      const q = this.queue.get(vmId);
+      if (q !== undefined && q.vm.schedMessage !== reason) {
+        this.queue.set(vmId, { ...q, vm: { ...q.vm, schedMessage: reason } });
+        this.deps.vm(vmId)?.tell({ type: 'sched_message', message: reason });
+      }
+    }
+    await Promise.all(dispatches);
+    await this.resched(waiting.filter((q) => q.vm.state === 'RUNNING'), hosts);
+  }
+
+  /** Flagged RUNNING VMs move (live) to a host that ranks better than theirs. */
+  private async resched(flagged: Queued[], hosts: HostCandidate[]): Promise<void> {
+    for (const q of flagged) {
+      const current = hosts.find((h) => h.id === q.vm.hostId);
+      const others = hosts.filter((h) => h.id !== q.vm.hostId);
+      const { dispatched } = place([pending(q)], others, { ...this.deps.options, maxVmsPerPass: 1 });
+      const target = dispatched[0];
+      if (target === undefined) continue;
+      const rank = q.rank ?? ((h: HostVars) => (typeof h.FREECPU === 'number' ? h.FREECPU : 0));
+      const better = current === undefined || !q.requirements(current.vars)
+        || rank((others.find((h) => h.id === target.hostId) as HostCandidate).vars) > rank(current.vars);
+      if (!better) continue;
+      this.queue.delete(q.vm.id);
+      try {
+        await this.deps.vm(q.vm.id)?.ask({ type: 'action', event: { type: 'migrate', hostId: target.hostId, live: true } });
+        this.rescheduled++;
+      } catch (err) {
+        this.ctx.log.warn({ vmId: q.vm.id, err }, 'resched refused');
+      }
+    }
+  }
+}
+
+function pending(q: Queued): PendingVm {
+  return { id: q.vm.id, cpu: q.vm.cpu, memory: q.vm.memory, priority: 0, requirements: q.requirements, rank: q.rank };
+}
+
+/** A host as the expressions and the capacity check see it. */
+export function candidate(h: HostView): HostCandidate {
+  const m = h.monitoring;
+  const vars: HostVars = {
+    ID: h.id, NAME: h.name, CLUSTER: h.cluster, RUNNING_VMS: h.rvm, CURRENT_VMS: h.rvm,
+    HYPERVISOR: m?.HYPERVISOR ?? h.vm, ARCH: m?.ARCH ?? '', HOSTNAME: m?.HOSTNAME ?? h.name, CPU_MODEL: m?.CPU_MODEL ?? '',
+    TOTALCPU: m?.TOTALCPU ?? 0, USEDCPU: m?.USEDCPU ?? 0, FREECPU: m?.FREECPU ?? 0,
+    TOTALMEMORY: m?.TOTALMEMORY ?? 0, USEDMEMORY: m?.USEDMEMORY ?? 0, FREEMEMORY: m?.FREEMEMORY ?? 0,
+  };
+  return {
+    id: h.id, vars,
+    totalCpu: m?.TOTALCPU ?? 0, totalMemory: m?.TOTALMEMORY ?? 0,
+    allocatedCpu: h.allocatedCpu, allocatedMemory: h.allocatedMem,
+  };
+}

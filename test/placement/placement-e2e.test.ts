@@ -1,0 +1,72 @@
+import t from 'tap';
+import type { VmView } from '../../src/vms/vm-record.js';
+import { startCloud } from '../fixtures/cloud.js';
+import { eventually } from '../fixtures/processes.js';
+
+const template = (name: string, extra = ''): string => `NAME = ${name}\nCPU = 0.1\nMEMORY = 64\n${extra}`;
+
+t.test('the scheduler places pending VMs on hosts that meet their requirements', async (t) => {
+  const cloud = await startCloud(t, { scheduler: true });
+  const hosts = [await cloud.addHost('h1'), await cloud.addHost('h2'), await cloud.addHost('h3')];
+  for (const h of hosts) await cloud.waitState(h.id, 'MONITORED');
+  const c = cloud.client;
+  const running = (id: number): Promise<VmView> => eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING', 20_000, `VM ${id} RUNNING`);
+
+  const free = await Promise.all(Array.from({ length: 6 }, async (_, i) => (await c.call('vm.allocate', { template: template(`free${i}`), hold: false })).id));
+  for (const id of free) t.ok((await running(id)).hostId !== undefined, `VM ${id} placed without onevm deploy`);
+
+  const pinned = (await c.call('vm.allocate', { template: template('pinned', 'SCHED_REQUIREMENTS = "NAME = \\"h2\\""\n'), hold: false })).id;
+  t.equal((await running(pinned)).host, 'h2');
+
+  const wild = (await c.call('vm.allocate', { template: template('wild', 'SCHED_REQUIREMENTS = "HOSTNAME = \\"*\\" & NAME != \\"h1\\" & NAME != \\"h2\\""\n'), hold: false })).id;
+  t.equal((await running(wild)).host, 'h3');
+
+  const ranked = (await c.call('vm.allocate', { template: template('ranked', 'SCHED_RANK = "- ID"\n'), hold: false })).id;
+  t.equal((await running(ranked)).host, 'h1', 'the highest rank wins: - ID picks the lowest id');
+
+  const held = (await c.call('vm.allocate', { template: template('held'), hold: true })).id;
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal((await c.call('vm.info', { id: held })).state, 'HOLD', 'a VM on hold is not scheduled');
+  await c.call('vm.action', { id: held, action: 'release' });
+  await running(held);
+});
+
+t.test('a VM that fits nowhere stays PENDING and says why; it is placed as soon as a host fits', async (t) => {
+  const cloud = await startCloud(t, { scheduler: true });
+  const h1 = await cloud.addHost('h1');
+  await cloud.waitState(h1.id, 'MONITORED');
+  const c = cloud.client;
+  const id = (await c.call('vm.allocate', { template: template('picky', 'SCHED_REQUIREMENTS = "NAME = \\"later\\""\n'), hold: false })).id;
+  const waiting = await eventually(() => c.call('vm.info', { id }), (v) => v.schedMessage !== undefined);
+  t.equal(waiting.state, 'PENDING');
+  t.match(waiting.schedMessage, /requirements/);
+  const later = await cloud.addHost('later');
+  const placed = await eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING', 20_000);
+  t.equal(placed.hostId, later.id);
+  t.equal(placed.schedMessage, undefined, 'the message goes once it is placed');
+});
+
+t.test('expressions are checked at create, with the position', async (t) => {
+  const cloud = await startCloud(t, { scheduler: true });
+  await t.rejects(cloud.client.call('vm.allocate', { template: template('bad', 'SCHED_REQUIREMENTS = "FREECPU > "\n'), hold: false }),
+    { code: 'EXPRESSION_SYNTAX', details: { attribute: 'SCHED_REQUIREMENTS' } });
+  await t.rejects(cloud.client.call('vm.allocate', { template: template('bad', 'SCHED_RANK = "FREECPU +* 2"\n'), hold: false }),
+    { code: 'EXPRESSION_SYNTAX', details: { attribute: 'SCHED_RANK' } });
+  t.same(await cloud.client.call('vmpool.info', { all: true }), [], 'nothing created');
+});
+
+t.test('resched moves a flagged VM to a host that ranks better', async (t) => {
+  const cloud = await startCloud(t, { scheduler: true });
+  const h1 = await cloud.addHost('h1');
+  await cloud.waitState(h1.id, 'MONITORED');
+  const c = cloud.client;
+  const id = (await c.call('vm.allocate', { template: template('mover', 'SCHED_RANK = "ID"\n'), hold: false })).id;
+  t.equal((await eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING')).host, 'h1');
+  const h2 = await cloud.addHost('h2');
+  await cloud.waitState(h2.id, 'MONITORED');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal((await c.call('vm.info', { id })).host, 'h1', 'without resched it stays');
+  await c.call('vm.action', { id, action: 'resched' });
+  const moved = await eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING' && v.host === 'h2', 20_000, 'the VM on h2');
+  t.equal(moved.history.length, 2);
+});
