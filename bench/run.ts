@@ -14,6 +14,7 @@ const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   kernel: () => import('./kernel.js'),
   link: () => import('./link.js'),
   lifecycle: () => import('./lifecycle.js'),
+  placement: () => import('./placement.js'),
 };
 
 function usage(): string {

@@ -33,6 +33,8 @@ export interface HostView {
   readonly error: string | undefined;
   /** The agent's incarnation while connected. */
   readonly agentIncarnation: string | undefined;
+  /** The host's own template attributes (`onehost update`). */
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 export type HostStatusAction = 'enable' | 'disable' | 'offline';
@@ -50,6 +52,8 @@ export interface ApiMethods {
   'host.delete': { params: { host: string | number; force: boolean }; result: { id: number } };
   'host.status': { params: { host: string | number; action: HostStatusAction }; result: HostView };
   'host.monitor': { params: { host: string | number }; result: HostView };
+  /** Replaces (or with `append`, merges into) the host's template attributes. */
+  'host.update': { params: { host: string | number; template: string; append: boolean }; result: HostView };
   'vm.allocate': { params: { template: string; hold: boolean }; result: { id: number } };
   'vmpool.info': { params: { all: boolean }; result: VmView[] };
   'vm.info': { params: { id: number }; result: VmView };

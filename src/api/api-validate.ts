@@ -52,6 +52,10 @@ const validators: Validators = {
   'hostpool.info': () => ({}),
   'host.info': (p) => ({ host: hostRef(p.host) }),
   'host.monitor': (p) => ({ host: hostRef(p.host) }),
+  'host.update': (p) => {
+    if (p.append !== undefined && typeof p.append !== 'boolean') throw bad('append', 'must be a boolean');
+    return { host: hostRef(p.host), template: templateText(p.template), append: p.append === true };
+  },
   'host.delete': (p) => {
     if (p.force !== undefined && typeof p.force !== 'boolean') throw bad('force', 'must be a boolean');
     return { host: hostRef(p.host), force: p.force === true };

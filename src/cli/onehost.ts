@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { HOST_STAT, type HostView } from '../api/api-types.js';
 import type { GlobalOptions } from './connect.js';
@@ -45,6 +46,8 @@ export function renderHost(h: HostView): string {
   ];
   if (h.error !== undefined) lines.push(`ERROR                 : ${h.error}`);
   lines.push('', 'HOST SHARES', `RUNNING VMS           : ${h.rvm}`);
+  const attrs = Object.entries(h.attributes);
+  if (attrs.length > 0) lines.push('', 'HOST TEMPLATE', ...attrs.map(([k, v]) => `${k}="${v}"`));
   if (m !== undefined) {
     lines.push(
       `MEMORY`,
@@ -105,6 +108,14 @@ export function onehostProgram(io: CliIo): Command {
     .action(async (host: string, opts: GlobalOptions) => {
       const h = await withClient(opts, (c) => c.call('host.monitor', { host: hostRef(host) }));
       print(h, opts.json, () => renderHost(h));
+    });
+
+  withGlobalOptions(program.command('update').argument('<host>', 'host id or name').argument('<file>', 'attributes, in template syntax'))
+    .description('Set the host\'s own attributes (for SCHED_REQUIREMENTS and SCHED_RANK)')
+    .option('--append', 'merge into the attributes instead of replacing them')
+    .action(async (host: string, file: string, opts: GlobalOptions & { append?: boolean }) => {
+      const template = await readFile(file, 'utf8');
+      await withClient(opts, (c) => c.call('host.update', { host: hostRef(host), template, append: opts.append === true }));
     });
 
   withGlobalOptions(program.command('delete').argument('<host>', 'host id or name'))

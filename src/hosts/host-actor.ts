@@ -8,6 +8,7 @@ import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../pro
 import type { Store } from '../store/index.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import { tokenMatches, type HostRecord } from './host-record.js';
+import { parseTemplate } from '../templates/index.js';
 
 /** One agent connection as the gateway hands it over. */
 export interface NodeConnection {
@@ -23,6 +24,7 @@ export type HostMsg =
   | { readonly type: 'record' }
   | { readonly type: 'status'; readonly action: HostStatusAction }
   | { readonly type: 'monitor' }
+  | { readonly type: 'update'; readonly template: string; readonly append: boolean }
   | { readonly type: 'verify'; readonly token: string }
   | { readonly type: 'connect'; readonly conn: NodeConnection; readonly hello: NodeHello }
   | { readonly type: 'disconnect'; readonly conn: NodeConnection; readonly reason: string }
@@ -109,6 +111,8 @@ export class HostActor implements Actor<HostMsg> {
         return this.setStatus(msg.action);
       case 'monitor':
         return this.monitorNow();
+      case 'update':
+        return this.update(msg.template, msg.append);
       case 'connect':
         this.attach(msg.conn, msg.hello);
         return undefined;
@@ -231,6 +235,18 @@ export class HostActor implements Actor<HostMsg> {
     return this.view();
   }
 
+  /** The host's template: its top-level string attributes, as OpenNebula's onehost update keeps them. */
+  private async update(text: string, append: boolean): Promise<HostView> {
+    const parsed: Record<string, string> = {};
+    for (const a of parseTemplate(text).attributes) if (typeof a.value === 'string') parsed[a.name] = a.value;
+    const attributes = append ? { ...this.record.attributes, ...parsed } : parsed;
+    const next: HostRecord = { ...this.record, attributes };
+    await this.deps.store.put('hosts', this.hostId, next);
+    this.record = next;
+    this.deps.kickPlacement();
+    return this.view();
+  }
+
   private async setStatus(action: HostStatusAction): Promise<HostView> {
     const admin = action === 'enable' ? 'enabled' : action === 'disable' ? 'disabled' : 'offline';
     if (admin !== this.record.admin) {
@@ -267,6 +283,7 @@ export class HostActor implements Actor<HostMsg> {
       lastMonitored: this.lastMonitored,
       error: this.state() === 'ERROR' ? (this.error ?? 'no agent has connected') : undefined,
       agentIncarnation: this.conn === undefined ? undefined : this.link?.peerIncarnation,
+      attributes: this.record.attributes ?? {},
     };
   }
 }

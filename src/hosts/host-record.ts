@@ -15,6 +15,8 @@ export interface HostRecord {
   /** SHA-256 of the agent's token: oned never keeps the token itself. */
   readonly tokenHash: Uint8Array;
   readonly createdAt: number;
+  /** The host's own template attributes (`onehost update`), for SCHED_REQUIREMENTS and SCHED_RANK. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export function hashToken(token: string): Uint8Array {

@@ -244,6 +244,10 @@ function handlers(
     },
     'hostpool.info': async () => (await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id),
     'host.info': async (p) => (await host(p.host)).ask<HostView>({ type: 'info' }),
+    'host.update': async (p, session) => {
+      requireOneadmin(session, 'update hosts');
+      return (await host(p.host)).ask<HostView>({ type: 'update', template: p.template, append: p.append });
+    },
     'host.monitor': async (p) => (await host(p.host)).ask<HostView>({ type: 'monitor' }, { timeoutMs: 15_000 }),
     'host.status': async (p, session) => {
       requireOneadmin(session, 'change host status');

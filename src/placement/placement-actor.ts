@@ -180,6 +180,8 @@ function pending(q: Queued): PendingVm {
 export function candidate(h: HostView): HostCandidate {
   const m = h.monitoring;
   const vars: HostVars = {
+    // The host's own attributes first: the monitored figures win over a namesake.
+    ...Object.fromEntries(Object.entries(h.attributes).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])),
     ID: h.id, NAME: h.name, CLUSTER: h.cluster, RUNNING_VMS: h.rvm, CURRENT_VMS: h.rvm,
     HYPERVISOR: m?.HYPERVISOR ?? h.vm, ARCH: m?.ARCH ?? '', HOSTNAME: m?.HOSTNAME ?? h.name, CPU_MODEL: m?.CPU_MODEL ?? '',
     TOTALCPU: m?.TOTALCPU ?? 0, USEDCPU: m?.USEDCPU ?? 0, FREECPU: m?.FREECPU ?? 0,

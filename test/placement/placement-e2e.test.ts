@@ -70,3 +70,30 @@ t.test('resched moves a flagged VM to a host that ranks better', async (t) => {
   const moved = await eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING' && v.host === 'h2', 20_000, 'the VM on h2');
   t.equal(moved.history.length, 2);
 });
+
+t.test('host attributes set with onehost update are variables for the requirements', async (t) => {
+  const cloud = await startCloud(t, { scheduler: true });
+  const h1 = await cloud.addHost('h1');
+  const h2 = await cloud.addHost('h2');
+  await cloud.waitState(h1.id, 'MONITORED');
+  await cloud.waitState(h2.id, 'MONITORED');
+  const c = cloud.client;
+  const updated = await c.call('host.update', { host: 'h2', template: 'RACK = "r2"\nSSD = 1\n', append: false });
+  t.same(updated.attributes, { RACK: 'r2', SSD: '1' });
+  t.same((await c.call('host.update', { host: 'h2', template: 'ZONE = "b"\n', append: true })).attributes, { RACK: 'r2', SSD: '1', ZONE: 'b' });
+  const id = (await c.call('vm.allocate', { template: template('racked', 'SCHED_REQUIREMENTS = "RACK = \\"r*\\" & SSD > 0"\n'), hold: false })).id;
+  const v = await eventually(() => c.call('vm.info', { id }), (x) => x.state === 'RUNNING');
+  t.equal(v.host, 'h2');
+  await t.rejects(c.call('host.update', { host: 'h1', template: 'RACK = \n[', append: false }), { code: 'TEMPLATE_SYNTAX' });
+});
+
+t.test('onevm deploy checks the host capacity unless told not to', async (t) => {
+  const cloud = await startCloud(t);
+  const h1 = await cloud.addHost('h1');
+  await cloud.waitState(h1.id, 'MONITORED');
+  const c = cloud.client;
+  const id = (await c.call('vm.allocate', { template: 'NAME = huge\nCPU = 1000\nMEMORY = 64\n', hold: false })).id;
+  await t.rejects(c.call('vm.action', { id, action: 'deploy', host: h1.id }), { code: 'NO_CAPACITY', message: /--no-enforce/ });
+  t.equal((await c.call('vm.info', { id })).state, 'PENDING', 'nothing changed');
+  t.equal((await c.call('vm.action', { id, action: 'deploy', host: h1.id, enforce: false })).state, 'BOOT', 'forced');
+});

@@ -68,8 +68,8 @@ export function evaluateRank(src: string, host: HostVars): number {
     readEnd(ts, EXPECT.end);
     return 0;
   }
-  const t = start;
-  if (!(t.kind === 'number' || t.kind === 'word' || (t.kind === 'punct' && (t.text === '-' || t.text === '(')))) ts.fail(EXPECT.rankStart);
+  const opens = start.kind === 'number' || start.kind === 'word' || (start.kind === 'punct' && (start.text === '-' || start.text === '('));
+  if (!opens) ts.fail(EXPECT.rankStart);
   const result = sum(ts, host, 0);
   readEnd(ts, EXPECT.rankNext);
   return finishRank(result);

@@ -46,7 +46,7 @@ export function syntaxError(message: string, position: number, expected?: readon
 }
 
 /** How a token reads in an error message. */
-export function describe(token: Token): string {
+function describe(token: Token): string {
   switch (token.kind) {
     case 'end': return 'end of expression';
     case 'string': return `string ${JSON.stringify(clip(token.value))}`;
