@@ -21,6 +21,8 @@ export interface HostView {
   readonly cluster: string;
   /** Running VMs. */
   readonly rvm: number;
+  /** The ids of the VMs with a stay on the host (OpenNebula's VMS). */
+  readonly vms: readonly number[];
   /** CPU and memory promised to the VMs placed on the host (percent of a core, KiB). */
   readonly allocatedCpu: number;
   readonly allocatedMem: number;

@@ -55,6 +55,7 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): str
   ];
   if (v.pending !== undefined) lines.push(`IN FLIGHT           : ${v.pending}`);
   if (v.lastError !== undefined) lines.push(`LAST ERROR          : ${v.lastError}`);
+  if (v.schedMessage !== undefined) lines.push(`SCHED MESSAGE       : ${v.schedMessage}`);
   lines.push('', 'VIRTUAL MACHINE HISTORY', renderTable([
     { header: 'SEQ', value: (h: VmView['history'][number]) => String(h.seq), right: true },
     { header: 'HOST', value: (h) => hostNames.get(h.hostId) ?? String(h.hostId) },

@@ -276,6 +276,7 @@ export class HostActor implements Actor<HostMsg> {
       vm: this.record.vm,
       cluster: this.record.cluster,
       rvm: this.vms.size,
+      vms: [...this.vms.keys()].sort((a, b) => a - b),
       allocatedCpu: Math.round([...this.vms.values()].reduce((sum, v) => sum + v.cpu * 100, 0)),
       allocatedMem: [...this.vms.values()].reduce((sum, v) => sum + v.memory * 1024, 0),
       monitoring: this.monitoring,

@@ -182,7 +182,8 @@ export function candidate(h: HostView): HostCandidate {
   const vars: HostVars = {
     // The host's own attributes first: the monitored figures win over a namesake.
     ...Object.fromEntries(Object.entries(h.attributes).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])),
-    ID: h.id, NAME: h.name, CLUSTER: h.cluster, RUNNING_VMS: h.rvm, CURRENT_VMS: h.rvm,
+    // CURRENT_VMS is OpenNebula's list of the VM ids on the host: `CURRENT_VMS = 5` means VM 5 runs here.
+    ID: h.id, NAME: h.name, CLUSTER: h.cluster, RUNNING_VMS: h.rvm, CURRENT_VMS: h.vms.join(','),
     HYPERVISOR: m?.HYPERVISOR ?? h.vm, ARCH: m?.ARCH ?? '', HOSTNAME: m?.HOSTNAME ?? h.name, CPU_MODEL: m?.CPU_MODEL ?? '',
     TOTALCPU: m?.TOTALCPU ?? 0, USEDCPU: m?.USEDCPU ?? 0, FREECPU: m?.FREECPU ?? 0,
     TOTALMEMORY: m?.TOTALMEMORY ?? 0, USEDMEMORY: m?.USEDMEMORY ?? 0, FREEMEMORY: m?.FREEMEMORY ?? 0,

@@ -116,7 +116,8 @@ export function place(vms: readonly PendingVm[], hosts: readonly HostCandidate[]
     best.allocatedCpu += needCpu;
     best.allocatedMemory += needMemory;
     best.vars.RUNNING_VMS = num(best.vars.RUNNING_VMS) + 1;
-    best.vars.CURRENT_VMS = num(best.vars.CURRENT_VMS) + 1;
+    const current = best.vars.CURRENT_VMS;
+    best.vars.CURRENT_VMS = current === undefined || current === '' ? String(vm.id) : `${current},${vm.id}`;
     perHost.set(best.id, (perHost.get(best.id) ?? 0) + 1);
     dispatched.push({ vmId: vm.id, hostId: best.id });
   }
