@@ -169,6 +169,7 @@ function hostView(rng: Rng, id: number): HostView {
     vm: monitoring.HYPERVISOR,
     cluster,
     rvm,
+    vms: [],
     // What the VMs already there were promised: a bit less than what they use, never over capacity.
     allocatedCpu: Math.round(usedCpu * 0.8),
     allocatedMem: Math.round(usedMemory * 0.8),
