@@ -6,11 +6,10 @@
  * OpenNebula's scheduler does.
  *
  * Workload (a seeded PRNG, the same every run): HOSTS hosts built as oned
- * builds them — a HostView (MONITORED, with monitoring figures) through the
- * placement actor's `candidate()` — plus the host's own template attributes
- * FEATURES (a list of words) and DATASTORES (a list of ids), which
- * `candidate()` does not copy today although HostCandidate.vars says it
- * holds them. VMs: CPU 0.25–4, MEMORY 0.5–8 GiB, priority 0 for most;
+ * builds them — a HostView (MONITORED, with monitoring figures, the ids of
+ * the 0–12 VMs already there, and the template attributes FEATURES, a list
+ * of words, and DATASTORES, a list of ids) through the placement actor's
+ * `candidate()`. VMs: CPU 0.25–4, MEMORY 0.5–8 GiB, priority 0 for most;
  * SCHED_REQUIREMENTS of 3–4 clauses, `&`-joined, drawn from: string `=`
  * with wildcards (`HYPERVISOR = "q*"`, `HOSTNAME = "node-r*.dc[12].…"`,
  * `ARCH = "x86*"`), `>`/`<` on numbers (FREECPU, TOTALMEMORY, RUNNING_VMS),
@@ -33,26 +32,32 @@
  *    with emptier hosts the sample does slightly more rank calls per VM
  *    than the full batch's average, so the extrapolated baseline is, if
  *    anything, a little high). The compiled run on the same sample is
- *    checked to make the same decisions as the baseline. Median of RUNS
- *    runs each, after one warm-up run of each side, alternating.
+ *    checked to make the same decisions as the baseline; those two sample
+ *    runs are the warm-up. Then RUNS runs of each side, alternating; the
+ *    median is reported.
  *    speedup_vs_reparse = baseline time / compiled time (its own baseline
  *    is 1, the interpreter against itself).
- * 2. overcommits_10k (and _100k): every host's allocation recomputed from
+ * 2. overcommits_10k (and _30k): every host's allocation recomputed from
  *    the host's initial allocation plus the VMs the result dispatched to
  *    it; hosts over TOTALCPU or TOTALMEMORY are counted. Must be 0 (the
  *    harness's lower-is-better test is strict, so the target reads "< 1").
  *    Baseline: the same count for the baseline's placement of the sample.
- * 3. placement_100k_x_10k_s: BIG_VMS VMs onto BIG_HOSTS hosts, compiled
- *    only, one run (it is long). Baseline: the 10k×1k median time × the
- *    growth in (VM, host) pairs — the linear expectation — so a ratio of 1
- *    means it scaled linearly.
+ * 3. placement_30k_x_3k_s (and placements_30k_per_s): BIG_VMS VMs onto
+ *    BIG_HOSTS hosts, compiled only, one run. Asked for was 100,000 × 10,000,
+ *    but at the ~440 ns per (VM, host) pair the compiled expressions cost on
+ *    this 2-core machine that is 10^9 pairs, some 440 s; 30,000 × 3,000
+ *    (9·10^7 pairs, ~40 s) is what fits the suite's ~90 s budget, keeping
+ *    the 10:1 VM:host ratio and so the ~10 placements per host. Raise
+ *    BIG_VMS / BIG_HOSTS when the pair cost comes down: the result's name
+ *    follows them. Baseline: the 10k×1k median time × the growth in pairs
+ *    (the linear expectation), so a ratio of 1 means it scaled linearly.
  */
 import {
   compileRank, compileRequirements, evaluateRank, evaluateRequirements,
 } from '../src/placement/expr/index.js';
 import { candidate } from '../src/placement/placement-actor.js';
 import {
-  place, type HostCandidate, type PendingVm, type PlacementOptions, type PlacementResult,
+  place, type PendingVm, type PlacementOptions, type PlacementResult,
 } from '../src/placement/placement-core.js';
 import type { HostView } from '../src/api/api-types.js';
 import type { HostMonitoring } from '../src/protocol/domain.js';
@@ -67,8 +72,11 @@ const VMS = 10_000;
 const HOSTS = 1_000;
 /** VMs the re-parsing baseline places per run; its time is scaled by VMS / BASELINE_SAMPLE. */
 const BASELINE_SAMPLE = 500;
-const BIG_VMS = 100_000;
-const BIG_HOSTS = 10_000;
+/** The large batch (see 3. above for why not 100,000 × 10,000). */
+const BIG_VMS = 30_000;
+const BIG_HOSTS = 3_000;
+const BIG = `${BIG_VMS / 1000}k`;
+const BIG_X = `${BIG}_x_${BIG_HOSTS / 1000}k`;
 /** VMs whose requirements are checked against every host to measure the infeasible share. */
 const INFEASIBLE_SAMPLE = 1_000;
 const SEED = 0x5eed_0e1e;
@@ -88,10 +96,11 @@ export const notes: readonly string[] = [
     + ` (evaluateRequirements / evaluateRank), as OpenNebula's scheduler does; run on the first ${BASELINE_SAMPLE} VMs`
     + ` and extrapolated linearly to ${VMS.toLocaleString('en-US')} (median of ${RUNS} runs each, alternating).`,
   `Timed: compiling every VM's SCHED_REQUIREMENTS and SCHED_RANK + one place() over the batch; hosts are built by`
-    + ` candidate(HostView) (+ FEATURES, DATASTORES attributes), untimed. Deterministic inputs (seeded PRNG).`,
+    + ` candidate(HostView), untimed. Deterministic inputs (seeded PRNG).`,
   `overcommits: hosts over capacity when recomputed from the result (must be 0; target "< 1").`
     + ` infeasible_hosts_pct: share of (VM, host) pairs failing requirements, against the ${INFEASIBLE_AIM_PCT} % aimed at.`,
-  `placement_100k_x_10k_s: one compiled run; its baseline is the 10k×1k time × 100 (linear in VM×host pairs).`,
+  `placement_${BIG_X}_s: one compiled run (100k×10k would take ~440 s here); its baseline is the 10k×1k time`
+    + ` × ${(BIG_VMS * BIG_HOSTS) / (VMS * HOSTS)} (linear in VM×host pairs).`,
 ];
 
 // ---- deterministic inputs ---------------------------------------------------------
@@ -128,6 +137,8 @@ function pad(n: number, width: number): string {
 }
 
 const GiB_KB = 1024 * 1024;
+/** Ids of the VMs the hosts already run (CURRENT_VMS), out of the way of the pending ones'. */
+const PREEXISTING_VM_IDS = 10_000_000;
 const CORES = [16, 24, 32, 48, 64] as const;
 const MEMORY_GIB = [64, 128, 192, 256, 384, 512] as const;
 const X86_MODELS = ['AMD EPYC 7763 64-Core Processor', 'Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz', 'AMD EPYC 9654 96-Core Processor'] as const;
@@ -145,7 +156,7 @@ function hostView(rng: Rng, id: number): HostView {
   const usedMemory = Math.round(totalMemory * (0.05 + rng() * 0.5));
   const rvm = int(rng, 0, 12);
   const features = ['ssd', '10g', 'sriov', 'gpu', 'nvme'].filter((f) => chance(rng, f === 'ssd' ? 0.92 : f === '10g' ? 0.8 : 0.3));
-  const datastores = [100, 101, 102, 103, 104].filter((d) => chance(rng, d === 101 ? 0.92 : 0.5));
+  const datastores = [100, 101, 102, 103, 104].filter((d) => chance(rng, d === 101 ? 0.94 : d === 100 ? 0.88 : 0.5));
   const monitoring: HostMonitoring = {
     HOSTNAME: hostname,
     ARCH: arm ? 'aarch64' : 'x86_64',
@@ -169,7 +180,7 @@ function hostView(rng: Rng, id: number): HostView {
     vm: monitoring.HYPERVISOR,
     cluster,
     rvm,
-    vms: [],
+    vms: Array.from({ length: rvm }, (_, k) => PREEXISTING_VM_IDS + id * 100 + k),
     // What the VMs already there were promised: a bit less than what they use, never over capacity.
     allocatedCpu: Math.round(usedCpu * 0.8),
     allocatedMem: Math.round(usedMemory * 0.8),
@@ -180,16 +191,6 @@ function hostView(rng: Rng, id: number): HostView {
     agentIncarnation: undefined,
     attributes: { FEATURES: features.join(','), DATASTORES: datastores.join(', ') },
   };
-}
-
-/**
- * A host as the matchmaker sees it: the placement actor's candidate(), plus
- * the host's own attributes (which HostCandidate.vars is documented to hold).
- */
-function hostCandidate(view: HostView): HostCandidate {
-  const c = candidate(view);
-  for (const [k, v] of Object.entries(view.attributes)) c.vars[k] = v;
-  return c;
 }
 
 interface VmSpec {
@@ -253,7 +254,8 @@ interface Workload {
   readonly specs: readonly VmSpec[];
 }
 
-function workload(vms: number, hosts: number, seed: number): Workload {
+/** Exported, as are the runs below, so that a profiler can drive one run on its own (node --cpu-prof). */
+export function workload(vms: number, hosts: number, seed: number): Workload {
   const rng = prng(seed);
   const views = Array.from({ length: hosts }, (_, id) => hostView(rng, id));
   const specs = Array.from({ length: vms }, (_, id) => vmSpec(rng, id, hosts));
@@ -272,8 +274,8 @@ interface Run {
 }
 
 /** Compiles every VM's expressions once, then one place(). */
-function compiledRun(specs: readonly VmSpec[], views: readonly HostView[]): Run {
-  const hosts = views.map(hostCandidate);
+export function compiledRun(specs: readonly VmSpec[], views: readonly HostView[]): Run {
+  const hosts = views.map((v) => candidate(v));
   const t0 = now();
   const vms: PendingVm[] = specs.map((s) => ({
     id: s.id,
@@ -288,8 +290,8 @@ function compiledRun(specs: readonly VmSpec[], views: readonly HostView[]): Run 
 }
 
 /** The same place(), each expression re-parsed for every (VM, host) pair. */
-function reparseRun(specs: readonly VmSpec[], views: readonly HostView[]): Run {
-  const hosts = views.map(hostCandidate);
+export function reparseRun(specs: readonly VmSpec[], views: readonly HostView[]): Run {
+  const hosts = views.map((v) => candidate(v));
   const t0 = now();
   const vms: PendingVm[] = specs.map((s) => {
     const req = s.requirements;
@@ -349,8 +351,8 @@ function sameDecisions(a: PlacementResult, b: PlacementResult): boolean {
 }
 
 /** Percent of (VM, host) pairs, on fresh hosts, that fail the VM's requirements. */
-function infeasiblePct(w: Workload, sample: number): number {
-  const hosts = w.views.map(hostCandidate);
+export function infeasiblePct(w: Workload, sample: number): number {
+  const hosts = w.views.map((v) => candidate(v));
   let fail = 0;
   let pairs = 0;
   for (const s of w.specs.slice(0, sample)) {
@@ -423,7 +425,7 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   results['overcommits_10k'] = countResult(over, 'hosts', baseOver, OVERCOMMIT_TARGET);
   results['infeasible_hosts_pct'] = result(infeasible, '%', INFEASIBLE_AIM_PCT, 'lower');
 
-  // ---- 100k × 10k ----
+  // ---- the large batch ----
   const big = workload(BIG_VMS, BIG_HOSTS, SEED + 1);
   gc();
   const heapBefore = heapMb();
@@ -433,13 +435,13 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const bigPlaced = bigRun.result.dispatched.length;
   const bigOver = overcommits(big, big.specs, bigRun.result);
   const growth = (BIG_VMS * BIG_HOSTS) / (VMS * HOSTS);
-  progress(`placement_100k_x_10k: ${bigS.toFixed(2)} s, ${fmt(perSecond(bigPlaced, bigRun.ms))} placements/s; `
+  progress(`placement_${BIG_X}: ${bigS.toFixed(2)} s, ${fmt(perSecond(bigPlaced, bigRun.ms))} placements/s; `
     + `placed ${bigPlaced}, pending ${bigRun.result.unplaced.length}, over-committed hosts ${bigOver}; `
     + `heap ${heapBefore.toFixed(0)} → ${heapAfter.toFixed(0)} MB (before gc)`);
-  results['placement_100k_x_10k_s'] = result(bigS, 's', s * growth, 'lower');
-  // Linear expectation: VMS × (BIG_VMS / VMS) placements in s × growth.
-  results['placements_100k_per_s'] = result(bigPlaced / bigS, 'VMs/s', (placed * (BIG_VMS / VMS)) / (s * growth), 'higher');
-  results['overcommits_100k'] = countResult(bigOver, 'hosts', 0, OVERCOMMIT_TARGET);
+  results[`placement_${BIG_X}_s`] = result(bigS, 's', s * growth, 'lower');
+  // Linear expectation: BIG_VMS / VMS times the placements in growth times the time.
+  results[`placements_${BIG}_per_s`] = result(bigPlaced / bigS, 'VMs/s', (placed * (BIG_VMS / VMS)) / (s * growth), 'higher');
+  results[`overcommits_${BIG}`] = countResult(bigOver, 'hosts', 0, OVERCOMMIT_TARGET);
 
   progress(`suite took ${((now() - started) / 1000).toFixed(1)} s`);
   return { suite: 'placement', results };
