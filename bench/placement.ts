@@ -52,6 +52,7 @@
  *    follows them. Baseline: the 10k×1k median time × the growth in pairs
  *    (the linear expectation), so a ratio of 1 means it scaled linearly.
  */
+import { prng } from '../test/fixtures/prng.js';
 import {
   compileRank, compileRequirements, evaluateRank, evaluateRequirements,
 } from '../src/placement/expr/index.js';
@@ -105,17 +106,6 @@ export const notes: readonly string[] = [
 
 // ---- deterministic inputs ---------------------------------------------------------
 
-/** mulberry32: a small, fast, seeded PRNG; [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 
