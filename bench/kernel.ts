@@ -256,19 +256,24 @@ async function kernelAskPipelined(n: number): Promise<number> {
   return withSystem(async (system) => {
     const ref = system.spawn<number>(() => ({ receive: increment }), { name: 'echo' });
     await nextTurn();
-    const t0 = now();
-    let check = 0;
-    for (let sent = 0; sent < n; sent += ASK_WINDOW) {
-      const window = Math.min(ASK_WINDOW, n - sent);
-      const ps: Promise<number>[] = [];
-      for (let j = 0; j < window; j++) ps.push(ref.ask<number>(j));
-      const replies = await Promise.all(ps);
-      check += replies[window - 1] as number;
-    }
-    const ms = now() - t0;
-    if (check !== Math.ceil(n / ASK_WINDOW) * ASK_WINDOW) throw new Error(`wrong replies: ${check}`);
-    return perSecond(n, ms);
+    return windowedAsks(n, (j) => ref.ask<number>(j));
   });
+}
+
+/** n asks, ASK_WINDOW in flight at a time, each answered with its message + 1; returns asks per second. */
+async function windowedAsks(n: number, ask: (j: number) => Promise<number>): Promise<number> {
+  const t0 = now();
+  let check = 0;
+  for (let sent = 0; sent < n; sent += ASK_WINDOW) {
+    const window = Math.min(ASK_WINDOW, n - sent);
+    const ps: Promise<number>[] = [];
+    for (let j = 0; j < window; j++) ps.push(ask(j));
+    const replies = await Promise.all(ps);
+    check += replies[window - 1] as number;
+  }
+  const ms = now() - t0;
+  if (check !== Math.ceil(n / ASK_WINDOW) * ASK_WINDOW) throw new Error(`wrong replies: ${check}`);
+  return perSecond(n, ms);
 }
 
 interface Job {
@@ -280,18 +285,7 @@ interface Job {
 async function baselineAskPipelined(n: number): Promise<number> {
   const q = new BareQueue<Job>(new Turns(), (job) => job.resolve(increment(job.msg)));
   await nextTurn();
-  const t0 = now();
-  let check = 0;
-  for (let sent = 0; sent < n; sent += ASK_WINDOW) {
-    const window = Math.min(ASK_WINDOW, n - sent);
-    const ps: Promise<number>[] = [];
-    for (let j = 0; j < window; j++) ps.push(new Promise<number>((resolve) => q.tell({ msg: j, resolve })));
-    const replies = await Promise.all(ps);
-    check += replies[window - 1] as number;
-  }
-  const ms = now() - t0;
-  if (check !== Math.ceil(n / ASK_WINDOW) * ASK_WINDOW) throw new Error(`wrong replies: ${check}`);
-  return perSecond(n, ms);
+  return windowedAsks(n, (j) => new Promise<number>((resolve) => q.tell({ msg: j, resolve })));
 }
 
 // ---- 5. sequential ask latency -----------------------------------------------------------

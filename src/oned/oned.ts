@@ -17,8 +17,8 @@ import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
 import { TemplatePool, type TemplatePoolMsg } from '../vms/template-pool.js';
-import { PlacementActor, type PlacementMsg } from '../placement/placement-actor.js';
-import { DEFAULT_PLACEMENT, type PlacementOptions } from '../placement/placement-core.js';
+import { PlacementActor, candidate, type PlacementMsg } from '../placement/placement-actor.js';
+import { DEFAULT_PLACEMENT, demand, fits, type PlacementOptions } from '../placement/placement-core.js';
 import type { VmRecord, VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
@@ -179,12 +179,11 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
 /** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
 async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<void> {
   const h = await hostRef.ask<HostView>({ type: 'info' });
-  const needCpu = Math.round(vm.cpu * 100);
-  const needMem = vm.memory * 1024;
-  const totalCpu = h.monitoring?.TOTALCPU ?? 0;
-  const totalMem = h.monitoring?.TOTALMEMORY ?? 0;
-  if (h.allocatedCpu + needCpu > totalCpu || h.allocatedMem + needMem > totalMem) {
-    throw new NepheleError('NO_CAPACITY', `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${h.allocatedCpu}+${needCpu}/${totalCpu}, memory ${h.allocatedMem}+${needMem}/${totalMem} KiB); use --no-enforce to deploy anyway`, {
+  // The scheduler's own rule, so a hand deploy is held to what a placement would be.
+  const host = candidate(h);
+  const need = demand(vm);
+  if (!fits(host, need)) {
+    throw new NepheleError('NO_CAPACITY', `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${host.allocatedCpu}+${need.cpu}/${host.totalCpu}, memory ${host.allocatedMemory}+${need.memory}/${host.totalMemory} KiB); use --no-enforce to deploy anyway`, {
       details: { hostId: h.id, vmId: vm.id },
     });
   }

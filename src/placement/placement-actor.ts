@@ -4,7 +4,7 @@ import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import type { VmState } from '../vms/vm-states.js';
 import { compileRank, compileRequirements } from './expr/index.js';
-import { place, type HostCandidate, type HostVars, type PendingVm, type PlacementOptions } from './placement-core.js';
+import { POLICY_RANK, place, type HostCandidate, type HostVars, type PendingVm, type PlacementOptions } from './placement-core.js';
 
 /** What the scheduler needs of a VM that waits for it. */
 export interface SchedVm {
@@ -157,7 +157,7 @@ export class PlacementActor implements Actor<PlacementMsg> {
       const { dispatched } = place([pending(q)], others, { ...this.deps.options, maxVmsPerPass: 1 });
       const target = dispatched[0];
       if (target === undefined) continue;
-      const rank = q.rank ?? ((h: HostVars) => (typeof h.FREECPU === 'number' ? h.FREECPU : 0));
+      const rank = q.rank ?? POLICY_RANK[this.deps.options.policy];
       const better = current === undefined || !q.requirements(current.vars)
         || rank((others.find((h) => h.id === target.hostId) as HostCandidate).vars) > rank(current.vars);
       if (!better) continue;

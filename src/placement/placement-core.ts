@@ -59,7 +59,8 @@ export interface PlacementResult {
   readonly unplaced: readonly { readonly vmId: number; readonly reason: string }[];
 }
 
-const POLICY_RANK: Readonly<Record<PlacementPolicy, (h: HostVars) => number>> = {
+/** The rank a policy gives a host, for VMs without a SCHED_RANK of their own. */
+export const POLICY_RANK: Readonly<Record<PlacementPolicy, (h: HostVars) => number>> = {
   // Fill the busiest hosts first.
   packing: (h) => num(h.RUNNING_VMS),
   // Spread over the least busy.
@@ -72,6 +73,16 @@ const POLICY_RANK: Readonly<Record<PlacementPolicy, (h: HostVars) => number>> = 
 
 function num(v: string | number | undefined): number {
   return typeof v === 'number' ? v : 0;
+}
+
+/** What a VM takes from a host: percent of a core (100 per core) and KiB. */
+export function demand(vm: { readonly cpu: number; readonly memory: number }): { cpu: number; memory: number } {
+  return { cpu: Math.round(vm.cpu * 100), memory: vm.memory * 1024 };
+}
+
+/** Whether the host can still take `need` (allocations include what was dispatched but not yet reported). */
+export function fits(host: Pick<HostCandidate, 'allocatedCpu' | 'allocatedMemory' | 'totalCpu' | 'totalMemory'>, need: { cpu: number; memory: number }): boolean {
+  return host.allocatedCpu + need.cpu <= host.totalCpu && host.allocatedMemory + need.memory <= host.totalMemory;
 }
 
 /** Places what fits; the hosts' allocations and RUNNING_VMS are updated in place. */
@@ -88,8 +99,7 @@ export function place(vms: readonly PendingVm[], hosts: readonly HostCandidate[]
       unplaced.push({ vmId: vm.id, reason: 'No hosts enabled to run VMs' });
       continue;
     }
-    const needCpu = Math.round(vm.cpu * 100);
-    const needMemory = vm.memory * 1024;
+    const need = demand(vm);
     const rank = vm.rank ?? policyRank;
     let best: HostCandidate | undefined;
     let bestRank = -Infinity;
@@ -97,7 +107,7 @@ export function place(vms: readonly PendingVm[], hosts: readonly HostCandidate[]
     for (const host of hosts) {
       if (!vm.requirements(host.vars)) continue;
       matched++;
-      if (host.allocatedCpu + needCpu > host.totalCpu || host.allocatedMemory + needMemory > host.totalMemory) continue;
+      if (!fits(host, need)) continue;
       if ((perHost.get(host.id) ?? 0) >= options.maxDispatchPerHost) continue;
       const r = rank(host.vars);
       // Ties go to the lower id, so a pass is deterministic.
@@ -113,8 +123,8 @@ export function place(vms: readonly PendingVm[], hosts: readonly HostCandidate[]
       });
       continue;
     }
-    best.allocatedCpu += needCpu;
-    best.allocatedMemory += needMemory;
+    best.allocatedCpu += need.cpu;
+    best.allocatedMemory += need.memory;
     best.vars.RUNNING_VMS = num(best.vars.RUNNING_VMS) + 1;
     const current = best.vars.CURRENT_VMS;
     best.vars.CURRENT_VMS = current === undefined || current === '' ? String(vm.id) : `${current},${vm.id}`;

@@ -98,7 +98,7 @@ t.test('inputs built to make a backtracking parser blow up still just parse or f
   };
   for (const [label, text] of Object.entries(cases)) {
     const outcome = attempt(t, text, label);
-    t.pass(`${label}: ${'ok' in outcome ? 'parsed' : outcome.error.message.slice(0, 80)}`);
+    t.comment(`${label}: ${'ok' in outcome ? 'parsed' : outcome.error.message.slice(0, 80)}`);
   }
   const t1 = attempt(t, cases['vector of empty pairs'] ?? '', 'pairs');
   t.ok('error' in t1 && t1.error.message.includes("expected a key or ']'"), 'a vector without its ] is refused');

@@ -164,8 +164,8 @@ t.test('kill -9 of oned with VMs in six more transient states: each finishes its
   ];
   for (const [id, state] of caught) t.equal((await c.call('vm.info', { id })).state, state, `caught in ${state}`);
   // the cold migration passes SAVE_MIGRATE (1.5 s) before it boots on the new host
-  await eventually(() => c.call('vm.info', { id: ids.migrating }), (v: VmView) => v.state === 'BOOT_MIGRATE', 20_000, 'BOOT_MIGRATE');
-  t.pass('caught in BOOT_MIGRATE');
+  const bootMigrate = await eventually(() => c.call('vm.info', { id: ids.migrating }), (v: VmView) => v.state === 'BOOT_MIGRATE', 20_000, 'BOOT_MIGRATE');
+  t.equal(bootMigrate.pending, 'restore', 'caught in BOOT_MIGRATE, its restore in flight');
 
   c = await rig.crash();
   const expected: [number, string, number][] = [

@@ -26,6 +26,18 @@ function vmOps(cloud: TestCloud) {
   };
 }
 
+/** One host with its agent, and one VM running on it. */
+async function oneRunningVm(t: Test, options: { heartbeatMs?: number; lostAfterMs?: number } = {}) {
+  const cloud = await startCloud(t, options);
+  const node = await cloud.addHost('node1');
+  await cloud.waitState(node.id, 'MONITORED');
+  const vm = vmOps(cloud);
+  const id = await vm.create('web');
+  await vm.act(id, 'deploy', { host: node.id });
+  await vm.waitState(id, 'RUNNING');
+  return { cloud, node, vm, id };
+}
+
 async function twoHosts(t: Test) {
   const cloud = await startCloud(t);
   const a = await cloud.addHost('node1');
@@ -123,13 +135,7 @@ t.test('bad templates are refused at create with a code, and nothing is created'
 });
 
 t.test('a lost host puts its VMs in UNKNOWN; back with the VM alive, they run again', async (t) => {
-  const cloud = await startCloud(t, { heartbeatMs: 100, lostAfterMs: 500 });
-  const node = await cloud.addHost('node1');
-  await cloud.waitState(node.id, 'MONITORED');
-  const vm = vmOps(cloud);
-  const id = await vm.create('web');
-  await vm.act(id, 'deploy', { host: node.id });
-  await vm.waitState(id, 'RUNNING');
+  const { cloud, node, vm, id } = await oneRunningVm(t, { heartbeatMs: 100, lostAfterMs: 500 });
   process.kill(node.agent.pid, 'SIGSTOP');
   t.teardown(() => { try { process.kill(node.agent.pid, 'SIGCONT'); } catch { /* gone */ } });
   await vm.waitState(id, 'UNKNOWN');
@@ -215,13 +221,7 @@ t.test('failures the node reports: each lands where OpenNebula lands it, and rec
 });
 
 t.test('an agent that comes back without the VM (it restarted): UNKNOWN, then POWEROFF', async (t) => {
-  const cloud = await startCloud(t);
-  const node = await cloud.addHost('node1');
-  await cloud.waitState(node.id, 'MONITORED');
-  const vm = vmOps(cloud);
-  const id = await vm.create('web');
-  await vm.act(id, 'deploy', { host: node.id });
-  await vm.waitState(id, 'RUNNING');
+  const { cloud, node, vm, id } = await oneRunningVm(t);
   await node.agent.kill('SIGKILL'); // the dummy's VMs die with it
   await vm.waitState(id, 'UNKNOWN');
   node.start();
