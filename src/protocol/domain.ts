@@ -38,7 +38,46 @@ export interface HostMonitoring {
   readonly TIMESTAMP: number;
 }
 
-/** What a node needs to run a VM. Disks, NICs and context come with the VM issue. */
+/**
+ * A disk as the hypervisor attaches it; the file at `path` was made by the
+ * transfer driver during PROLOG (clone, mkswap, volatile, context ISO).
+ */
+export interface DiskSpec {
+  /** OpenNebula's DISK_ID, 0-based in template order; the context CD comes last. */
+  readonly diskId: number;
+  /** Absolute path on the host, inside the VM's directory. */
+  readonly path: string;
+  readonly format: 'qcow2' | 'raw';
+  /** `disk` (virtio), `cdrom` (read-only IDE/SATA CD, the context CD is one). */
+  readonly type: 'disk' | 'cdrom';
+  /** Guest device name (vda, vdb, hdc …), informational; the order is diskId's. */
+  readonly target?: string;
+  readonly readonly?: boolean;
+}
+
+/** A NIC as the hypervisor plugs it: a tap on the network's bridge with the lease's MAC. */
+export interface NicSpec {
+  /** OpenNebula's NIC_ID, 0-based in template order. */
+  readonly nicId: number;
+  /** Locally administered unicast MAC, `02:00:0a:00:00:05`. */
+  readonly mac: string;
+  /** The network's Linux bridge on the host. */
+  readonly bridge: string;
+  /** The tap device, `one-<vmId>-<nicId>` (at most 15 bytes). */
+  readonly tap: string;
+  readonly ip?: string;
+  /** @default 'virtio-net-pci' */
+  readonly model?: string;
+}
+
+/** Direct kernel boot (OpenNebula's OS = [ KERNEL, INITRD, KERNEL_CMD, ROOT ]). */
+export interface OsSpec {
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly kernelCmd?: string;
+}
+
+/** What a node needs to run a VM. */
 export interface VmSpec {
   readonly vmId: number;
   readonly name: string;
@@ -47,6 +86,15 @@ export interface VmSpec {
   readonly vcpu: number;
   /** MiB, as OpenNebula's MEMORY. */
   readonly memoryMb: number;
+  /** Empty or absent: a diskless VM (the dummy driver needs none). */
+  readonly disks?: readonly DiskSpec[];
+  readonly nics?: readonly NicSpec[];
+  readonly os?: OsSpec;
+  /**
+   * The VM's directory on the host (`<datastore>/<vmId>`), where the driver
+   * keeps its pidfile, QMP socket, console log and checkpoint.
+   */
+  readonly dir?: string;
 }
 
 /** The state of a VM as its node sees it (OpenNebula's LCM view from the hypervisor). */
