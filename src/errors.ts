@@ -38,6 +38,9 @@ export const ERROR_CODES = Object.freeze({
   ACTION_NOT_ALLOWED: 'The VM is in a state that does not allow this action.',
   TEMPLATE_NOT_FOUND: 'No VM template has that id.',
   EXPRESSION_SYNTAX: 'A requirements or rank expression does not parse; the error gives the position.',
+  // users and groups
+  USER_NOT_FOUND: 'No user has that id or name.',
+  GROUP_NOT_FOUND: 'No group has that id or name.',
   // store
   STORE_CLOSED: 'The store is not open.',
 } as const);
