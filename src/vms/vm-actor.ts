@@ -1,6 +1,7 @@
 import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
+import type { NetworkMsg } from '../networks/network-actor.js';
 import type { NodeCommand } from '../protocol/messages.js';
 import type { PlacementMsg } from '../placement/placement-actor.js';
 import type { VmState } from './vm-states.js';
@@ -30,6 +31,8 @@ export interface VmActorDeps {
   readonly preloaded: Map<number, VmRecord>;
   /** The scheduler, told whenever the VM starts or stops waiting for it. */
   readonly placement: () => ActorRef<PlacementMsg> | undefined;
+  /** The NetworkActor of a network id, if that network exists. */
+  readonly network?: (networkId: number) => ActorRef<NetworkMsg> | undefined;
 }
 
 /** States from which the scheduler deploys a VM that waits (RUNNING ones wait for a resched). */
@@ -152,7 +155,7 @@ export class VmActor implements Actor<VmMsg> {
     if (t === undefined) return;
     const now = Date.now();
     const before = this.record;
-    let { next, stays } = step(before, t, error, now);
+    let { next, stays, release } = step(before, t, error, now);
     // A step with nothing to do on a node (prolog and epilog, until disks exist)
     // finishes at once: its outcome goes into the same write.
     while (next.pending !== undefined && LOCAL_OPS.has(next.pending.effect.kind)) {
@@ -162,7 +165,9 @@ export class VmActor implements Actor<VmMsg> {
         next = { ...next, pending: undefined };
         break;
       }
-      ({ next, stays } = step(next, then, undefined, now));
+      const after = step(next, then, undefined, now);
+      ({ next, stays } = after);
+      release ||= after.release;
     }
     await this.persist(next.scheduled ? next : { ...next, schedMessage: undefined });
     this.tellScheduler();
@@ -170,9 +175,20 @@ export class VmActor implements Actor<VmMsg> {
     this.ctx.log.info({ from: before.state, to: next.state, op: pending?.effect.kind }, 'transition');
     this.announceStays(before.history, next.history);
     if (pending !== undefined) this.send(pending);
+    // After the write: a crash before it leaves the leases held by a VM that is not
+    // yet DONE; one after it is caught by oned's reconciliation at start.
+    if (release) this.releaseLeases();
     // A cleanup reaches every host the VM was on, not only the one its opId goes to.
     if (pending?.effect.kind === 'cleanup') for (const st of stays.slice(0, -1)) this.hardStop(st.hostId, `${pending.opId}.h${st.hostId}`);
     if (next.state === 'DONE') void this.ctx.stop();
+  }
+
+  private releaseLeases(): void {
+    for (const networkId of new Set((this.record.nics ?? []).map((n) => n.networkId))) {
+      const ref = this.deps.network?.(networkId);
+      if (ref === undefined) continue; // the network is gone, and its leases with it
+      ref.tell({ type: 'release', vmId: this.vmId });
+    }
   }
 
   private tellScheduler(): void {
@@ -271,16 +287,17 @@ const LOCAL_OPS: ReadonlySet<OpKind> = new Set(['prolog', 'epilog']);
  * `pending`, and the stays open when that operation came up (a cleanup is
  * listed before the close_history that ends them).
  */
-function step(before: VmRecord, t: Transition, error: string | undefined, now: number): { next: VmRecord; stays: HistoryRecord[] } {
+function step(before: VmRecord, t: Transition, error: string | undefined, now: number): { next: VmRecord; stays: HistoryRecord[]; release: boolean } {
   let history = [...before.history];
   let scheduled = before.scheduled;
   let op: Extract<Effect, { kind: OpKind }> | undefined;
   let stays: HistoryRecord[] = [];
+  let release = false;
   for (const e of t.effects) {
     switch (e.kind) {
       case 'schedule': scheduled = true; break;
       case 'unschedule': scheduled = false; break;
-      case 'release_leases': break; // networks come with their own issue
+      case 'release_leases': release = true; break;
       case 'open_history':
         history.push({ seq: history.length, hostId: e.hostId, stime: now, etime: undefined, reason: undefined });
         break;
@@ -313,6 +330,6 @@ function step(before: VmRecord, t: Transition, error: string | undefined, now: n
     etime: t.next === 'DONE' ? now : before.etime,
     lastError: error ?? (op === undefined ? before.lastError : undefined),
   };
-  return { next, stays };
+  return { next, stays, release };
 }
 

@@ -3,12 +3,22 @@ import { NepheleError, isNepheleError } from '../errors.js';
 import { compileRank, compileRequirements } from '../placement/expr/index.js';
 import { parseTemplate, vmTemplate } from '../templates/index.js';
 import type { Store } from '../store/index.js';
+import type { Template } from '../templates/index.js';
+import type { VmNic } from '../templates/index.js';
+import type { NicLease, NetworkMsg } from '../networks/network-actor.js';
+import type { NetworkPoolMsg } from '../networks/network-pool.js';
+import type { NetworkView } from '../networks/network-view.js';
+import { resolveContext } from './vm-context.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
-import { vmView, type VmRecord, type VmView } from './vm-record.js';
+import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
 
 export type VmPoolMsg =
-  | { readonly type: 'allocate'; readonly template: string; readonly hold: boolean; readonly uid: number }
+  | {
+    readonly type: 'allocate'; readonly template: string; readonly hold: boolean; readonly uid: number;
+    /** The owner's group, name and rights, for network access and CONTEXT's $UNAME. @default oneadmin's */
+    readonly gid?: number; readonly uname?: string; readonly admin?: boolean;
+  }
   | { readonly type: 'list'; readonly all: boolean }
   | { readonly type: 'info'; readonly id: number }
   | { readonly type: 'get'; readonly id: number }
@@ -22,6 +32,16 @@ export interface VmPoolDeps {
   readonly vm: (id: number) => ActorRef<VmMsg> | undefined;
   /** Records the pool has just read or written, taken once by each new VM actor instead of a store read. */
   readonly preloaded: Map<number, VmRecord>;
+  /** The network pool, for the NICs' leases; without it a VM with NICs is refused. */
+  readonly networks?: () => ActorRef<NetworkPoolMsg>;
+}
+
+/** Who creates a VM. */
+interface Owner {
+  readonly uid: number;
+  readonly gid: number;
+  readonly uname: string;
+  readonly admin: boolean;
 }
 
 /**
@@ -57,7 +77,9 @@ export class VmPool implements Actor<VmPoolMsg> {
     // the rest runs detached, so one slow create or listing holds up no other call.
     switch (msg.type) {
       case 'allocate':
-        return this.ctx.detach(this.allocate(msg.template, msg.hold, msg.uid));
+        return this.ctx.detach(this.allocate(msg.template, msg.hold, {
+          uid: msg.uid, gid: msg.gid ?? 0, uname: msg.uname ?? 'oneadmin', admin: msg.admin ?? msg.uid === 0,
+        }));
       case 'list':
         return this.ctx.detach(this.deps.store.list<VmRecord>('vms').then((all) =>
           all.filter((e) => msg.all || e.value.state !== 'DONE').map((e) => vmView(e.value))));
@@ -75,36 +97,112 @@ export class VmPool implements Actor<VmPoolMsg> {
     }
   }
 
-  private async allocate(text: string, hold: boolean, uid: number): Promise<{ id: number }> {
-    const t = vmTemplate(parseTemplate(text));
+  private async allocate(text: string, hold: boolean, owner: Owner): Promise<{ id: number }> {
+    const parsed = parseTemplate(text);
+    const t = vmTemplate(parsed);
     // Refused at create, with the position, rather than found wrong at every pass.
     if (t.requirements !== undefined) checkExpression(() => compileRequirements(t.requirements as string), 'SCHED_REQUIREMENTS');
     if (t.rank !== undefined) checkExpression(() => compileRank(t.rank as string), 'SCHED_RANK');
     const id = this.deps.store.reserveId('vms');
-    const now = Date.now();
-    const record: VmRecord = {
-      id,
-      name: t.name ?? `one-${id}`,
-      uid,
-      template: text,
-      cpu: t.cpu,
-      vcpu: t.vcpu,
-      memory: t.memory,
-      state: created({ hold }).next,
-      history: [],
-      pending: undefined,
-      opSeq: 0,
-      scheduled: !hold,
-      stime: now,
-      etime: undefined,
-      lastError: undefined,
-      requirements: t.requirements,
-      rank: t.rank,
-    };
-    await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
-    this.deps.preloaded.set(id, record);
+    const name = t.name ?? `one-${id}`;
+    // Leases first: a VM is stored with its addresses or not at all. A crash
+    // between the two leaves leases of a VM that does not exist, which oned
+    // releases when it starts (see reconcileLeases).
+    const nics = await this.lease(id, t.nics, owner);
+    try {
+      const now = Date.now();
+      const context = resolveContext(t.context, { vmId: id, name, template: parsed as Template, user: { id: owner.uid, name: owner.uname }, nics });
+      const record: VmRecord = {
+        id,
+        name,
+        uid: owner.uid,
+        template: text,
+        cpu: t.cpu,
+        vcpu: t.vcpu,
+        memory: t.memory,
+        state: created({ hold }).next,
+        history: [],
+        pending: undefined,
+        opSeq: 0,
+        scheduled: !hold,
+        stime: now,
+        etime: undefined,
+        lastError: undefined,
+        requirements: t.requirements,
+        rank: t.rank,
+        ...(nics.length === 0 ? {} : { nics }),
+        ...(context === undefined ? {} : { context }),
+      };
+      await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
+      this.deps.preloaded.set(id, record);
+    } catch (err) {
+      this.releaseAll(id, nics);
+      throw err;
+    }
     await this.start(id);
     return { id };
+  }
+
+  /** One lease per NIC, all or none: a refusal gives back what was taken. */
+  private async lease(vmId: number, nics: readonly VmNic[], owner: Owner): Promise<VmNicRecord[]> {
+    if (nics.length === 0) return [];
+    const pool = this.deps.networks?.();
+    if (pool === undefined) throw new NepheleError('NETWORK_NOT_FOUND', 'this oned runs without virtual networks');
+    // NICs grouped by network, so each network is asked once and leases all of them or none.
+    const groups = new Map<string | number, { ref: ActorRef<NetworkMsg>; nics: Array<{ nic: VmNic; nicId: number }> }>();
+    for (const [nicId, nic] of nics.entries()) {
+      const key = nic.networkId ?? nic.network;
+      if (key === undefined) {
+        throw new NepheleError('INVALID_TEMPLATE', `NIC #${nicId + 1}: NETWORK_MODE = auto is not supported; name a NETWORK or NETWORK_ID`, {
+          details: { attribute: 'NIC', index: nicId },
+        });
+      }
+      let group = groups.get(key);
+      if (group === undefined) {
+        const ref = await pool.ask<ActorRef<NetworkMsg>>({ type: 'get', network: key });
+        const view = await ref.ask<NetworkView>({ type: 'info' });
+        // OpenNebula's default: what an administrator creates is public; the rest is its owner's.
+        if (!owner.admin && view.uid !== owner.uid && view.gid !== 0) {
+          throw new NepheleError('NOT_AUTHORIZED', `network ${view.name} belongs to another user`, { details: { networkId: view.id } });
+        }
+        group = { ref, nics: [] };
+        groups.set(key, group);
+      }
+      group.nics.push({ nic, nicId });
+    }
+    const taken: VmNicRecord[] = [];
+    const leased: ActorRef<NetworkMsg>[] = [];
+    try {
+      for (const group of groups.values()) {
+        const leases = await group.ref.ask<NicLease[]>({
+          type: 'lease',
+          vmId,
+          requests: group.nics.map(({ nic, nicId }) => ({
+            nicId, ...(nic.ip === undefined ? {} : { ip: nic.ip }), ...(nic.mac === undefined ? {} : { mac: nic.mac }),
+          })),
+        });
+        leased.push(group.ref);
+        for (const lease of leases) {
+          const model = nics[lease.nicId]?.model;
+          taken.push(model === undefined ? lease : { ...lease, model });
+        }
+      }
+    } catch (err) {
+      for (const ref of leased) ref.tell({ type: 'release', vmId });
+      throw err;
+    }
+    return taken.sort((a, b) => a.nicId - b.nicId);
+  }
+
+  private releaseAll(vmId: number, nics: readonly VmNicRecord[]): void {
+    const pool = this.deps.networks?.();
+    if (pool === undefined) return;
+    for (const networkId of new Set(nics.map((n) => n.networkId))) {
+      pool.ask<ActorRef<NetworkMsg>>({ type: 'get', network: networkId }).then(
+        (ref) => ref.tell({ type: 'release', vmId }),
+        () => undefined, // a network deleted meanwhile has no lease to give back
+      );
+    }
   }
 
   private async start(id: number): Promise<void> {

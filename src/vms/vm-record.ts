@@ -1,4 +1,6 @@
-import type { VmSpec } from '../protocol/domain.js';
+import type { NicLease } from '../networks/network-actor.js';
+import type { NicSpec, VmSpec } from '../protocol/domain.js';
+import type { Context } from './vm-context.js';
 import type { Effect, HistoryReason } from './vm-lifecycle.js';
 import { shortState, type ShortState, type VmState } from './vm-states.js';
 
@@ -52,6 +54,20 @@ export interface VmRecord {
   readonly rank?: string | undefined;
   /** Why the scheduler has not placed the VM, when it has not. */
   readonly schedMessage?: string | undefined;
+  /** The NICs with their leases, in template order (NIC_ID = index); released at DONE. */
+  readonly nics?: readonly VmNicRecord[];
+  /** CONTEXT with its variables resolved at create, for the context CD. */
+  readonly context?: Context | undefined;
+}
+
+/** A NIC as the VM keeps it: its lease, and how the template wants it plugged. */
+export interface VmNicRecord extends NicLease {
+  readonly model?: string;
+}
+
+/** The tap of a NIC on its host, OpenNebula's `one-<vmid>-<nicid>` (15 bytes at most: VM ids up to 9,999,999). */
+export function tapName(vmId: number, nicId: number): string {
+  return `one-${vmId}-${nicId}`;
 }
 
 /** The stays still open, oldest first: during a migration the source, then the destination. */
@@ -66,7 +82,16 @@ export function currentHostId(r: Pick<VmRecord, 'history'>): number | undefined 
 }
 
 export function vmSpec(r: VmRecord): VmSpec {
-  return { vmId: r.id, name: r.name, cpu: r.cpu, vcpu: r.vcpu, memoryMb: r.memory };
+  const spec: VmSpec = { vmId: r.id, name: r.name, cpu: r.cpu, vcpu: r.vcpu, memoryMb: r.memory };
+  if (r.nics === undefined || r.nics.length === 0) return spec;
+  return {
+    ...spec,
+    nics: r.nics.map((n): NicSpec => ({
+      nicId: n.nicId, mac: n.mac, bridge: n.bridge, tap: tapName(r.id, n.nicId),
+      ...(n.ip === undefined ? {} : { ip: n.ip }),
+      ...(n.model === undefined ? {} : { model: n.model }),
+    })),
+  };
 }
 
 /** A VM as the API shows it. */
@@ -91,6 +116,8 @@ export interface VmView {
   readonly pending: string | undefined;
   readonly lastError: string | undefined;
   readonly schedMessage: string | undefined;
+  readonly nics: readonly VmNicRecord[];
+  readonly context: Context | undefined;
 }
 
 export function vmView(r: VmRecord): VmView {
@@ -99,5 +126,6 @@ export function vmView(r: VmRecord): VmView {
     state: r.state, short: shortState(r.state), cpu: r.cpu, vcpu: r.vcpu, memory: r.memory,
     hostId: currentHostId(r), host: undefined, history: r.history, stime: r.stime, etime: r.etime, template: r.template,
     pending: r.pending?.effect.kind, lastError: r.lastError, schedMessage: r.schedMessage,
+    nics: r.nics ?? [], context: r.context,
   };
 }
