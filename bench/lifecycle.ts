@@ -47,7 +47,7 @@ import { join } from 'node:path';
 import type { VmView, VmRecord } from '../src/vms/vm-record.js';
 import type { ApiClient } from '../src/cli/api-client.js';
 import type { Oned } from '../src/oned/oned.js';
-import { ONEADMIN_ID } from '../src/oned/admin-user.js';
+import { ONEADMIN_ID } from '../src/users/user-record.js';
 import { Store } from '../src/store/index.js';
 import { connectClient, startBenchOned, startCloud, until, type AgentProc, type Cloud } from './cloud-rig.js';
 import {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { userAuthPath } from '../src/auth/auth-file.js';
 import { parseListen, positiveInt } from '../src/cli/args.js';
 import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
 import { startOned } from '../src/oned/oned.js';
@@ -39,6 +40,7 @@ try {
     log,
     scheduler: o.scheduler,
     placement: { ...DEFAULT_PLACEMENT, policy: o.schedPolicy },
+    userAuthFile: userAuthPath(),
   });
   let agent: LocalAgent | undefined;
   if (o.local === true) {

@@ -6,10 +6,21 @@ import { API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf,
 import { validateCall } from './api-validate.js';
 import { handshakeRefusal } from './handshake-refusal.js';
 
-/** Who is calling: set once the connection has authenticated. */
+/** Who is calling: set once the connection has authenticated, checked again before every call. */
 export interface Session {
   readonly user: string;
   readonly uid: number;
+  /** The user's group. */
+  readonly gid: number;
+  /** A member of group oneadmin: sees and may do everything, as in OpenNebula. */
+  readonly admin: boolean;
+}
+
+/** What a successful authentication yields. */
+export interface Authenticated {
+  readonly session: Session;
+  /** With a login token: when it expires (wall-clock ms); undefined with a password. */
+  readonly expires: number | undefined;
 }
 
 export type ApiHandlers = {
@@ -19,8 +30,14 @@ export type ApiHandlers = {
 export interface ApiServerOptions {
   io: Server;
   handlers: ApiHandlers;
-  /** Checks a user's credentials; rejects with AUTH_FAILED. */
-  authenticate: (user: string, password: string) => Promise<Session>;
+  /** Checks a user's credentials (a password or a login token); rejects with AUTH_FAILED. */
+  authenticate: (user: string, secret: string) => Promise<Authenticated>;
+  /**
+   * Runs before every call: the session as it stands now (the user may since
+   * have been disabled, deleted or moved, or the token expired); rejects with
+   * AUTH_FAILED. @default the session of the handshake, unchanged
+   */
+  checkSession?: (auth: Authenticated) => Promise<Session>;
   log: Logger;
   /** Largest call accepted, in bytes. @default 1 MiB */
   maxCallBytes?: number;
@@ -50,8 +67,8 @@ export class ApiServer {
       }
       const user = auth.user;
       options.authenticate(user, auth.password).then(
-        (session) => {
-          (socket.data as { session?: Session }).session = session;
+        (authenticated) => {
+          (socket.data as { auth?: Authenticated }).auth = authenticated;
           next();
         },
         (err: unknown) => {
@@ -64,18 +81,19 @@ export class ApiServer {
   }
 
   private onConnection(socket: Socket): void {
-    const session = (socket.data as { session: Session }).session;
+    const auth = (socket.data as { auth: Authenticated }).auth;
     socket.on(API_EVENT, (data: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a call nobody waits for is not run
-      this.handle(data, session).then(
+      this.handle(data, auth).then(
         (reply) => (ack as (b: Uint8Array) => void)(packr.pack(reply)),
         (err: unknown) => this.options.log.error({ err }, 'API reply failed'),
       );
     });
   }
 
-  private async handle(data: unknown, session: Session): Promise<ApiReply> {
+  private async handle(data: unknown, auth: Authenticated): Promise<ApiReply> {
     try {
+      const session = this.options.checkSession === undefined ? auth.session : await this.options.checkSession(auth);
       if (!(data instanceof Uint8Array)) throw new NepheleError('BAD_FRAME', 'a call is a msgpack binary frame');
       const max = this.options.maxCallBytes ?? 1 << 20;
       if (data.byteLength > max) throw new NepheleError('FRAME_TOO_LARGE', `a call may be at most ${max} bytes`);

@@ -2,6 +2,7 @@ import type { HostMonitoring, HypervisorName, NodeCapabilities } from '../protoc
 import type { RecoverOp, UserEvent } from '../vms/vm-lifecycle.js';
 import type { VmView } from '../vms/vm-record.js';
 import type { TemplateRecord } from '../vms/template-pool.js';
+import type { GroupView, UserView } from '../users/user-record.js';
 
 /** OpenNebula's host states that Nephele uses. */
 export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
@@ -41,6 +42,15 @@ export interface HostView {
 
 export type HostStatusAction = 'enable' | 'disable' | 'offline';
 
+/** A VM template as the API returns it: the record with its owner's names. */
+export interface TemplateView extends TemplateRecord {
+  readonly user: string;
+  readonly group: string;
+}
+
+/** A user or group by id or name (digits only: an id). */
+export type NameRef = string | number;
+
 /** Every API method: its parameters and its result. Names follow OpenNebula's XML-RPC API. */
 export interface ApiMethods {
   'system.version': { params: Record<string, never>; result: { version: string; protocol: number } };
@@ -60,13 +70,26 @@ export interface ApiMethods {
   'vmpool.info': { params: { all: boolean }; result: VmView[] };
   'vm.info': { params: { id: number }; result: VmView };
   'template.allocate': { params: { template: string }; result: { id: number } };
-  'templatepool.info': { params: Record<string, never>; result: TemplateRecord[] };
-  'template.info': { params: { id: number }; result: TemplateRecord };
+  'templatepool.info': { params: Record<string, never>; result: TemplateView[] };
+  'template.info': { params: { id: number }; result: TemplateView };
   'template.update': { params: { id: number; template: string }; result: { id: number } };
   'template.delete': { params: { id: number }; result: { id: number } };
   'template.instantiate': { params: { id: number; name?: string; hold: boolean }; result: { id: number } };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
+  /** Users: who may call which is in docs/users.md. */
+  'user.allocate': { params: { name: string; password: string; group?: NameRef }; result: { id: number } };
+  'user.delete': { params: { user: NameRef }; result: { id: number } };
+  'user.passwd': { params: { user: NameRef; password: string }; result: { id: number } };
+  /** Without `user`: the caller. */
+  'user.info': { params: { user?: NameRef }; result: UserView };
+  'userpool.info': { params: Record<string, never>; result: UserView[] };
+  'user.enable': { params: { user: NameRef; enable: boolean }; result: UserView };
+  'user.chgrp': { params: { user: NameRef; group: NameRef }; result: UserView };
+  /** A login token for `expire` seconds (0 revokes every token: `token` is then empty); shown once. */
+  'user.login': { params: { user: NameRef; expire: number }; result: { token: string; expires: number } };
+  'grouppool.info': { params: Record<string, never>; result: GroupView[] };
+  'group.info': { params: { group: NameRef }; result: GroupView };
 }
 
 export interface VmActionParams {

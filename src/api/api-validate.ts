@@ -1,6 +1,7 @@
 import { NepheleError } from '../errors.js';
 import type { ApiMethod, ApiMethods, ParamsOf, VmActionParams } from './api-types.js';
 import type { RecoverOp } from '../vms/vm-lifecycle.js';
+import { MAX_TOKEN_SECONDS } from '../users/login-token.js';
 
 const HYPERVISORS = new Set(['dummy', 'qemu']);
 const STATUS_ACTIONS = new Set(['enable', 'disable', 'offline']);
@@ -37,6 +38,21 @@ function hostRef(x: unknown): string | number {
 function hypervisor(x: unknown, field: string): 'dummy' | 'qemu' {
   if (typeof x !== 'string' || !HYPERVISORS.has(x)) throw bad(field, 'must be dummy or qemu');
   return x as 'dummy' | 'qemu';
+}
+
+function nameRef(x: unknown, field: string): string | number {
+  if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
+  if (typeof x === 'string' && NAME_RE.test(x)) return x;
+  throw bad(field, `must be a ${field} id or name`);
+}
+
+/** Never echoed back, never in details beyond the field's name. */
+function password(x: unknown): string {
+  // One line of an auth file (user:password), of a sane length.
+  if (typeof x !== 'string' || x.length === 0 || x.length > 256 || /[\r\n\0]/.test(x)) {
+    throw bad('password', 'must be 1-256 characters on one line');
+  }
+  return x;
 }
 
 type Validators = { [K in ApiMethod]: (p: Record<string, unknown>) => ParamsOf<K> };
@@ -104,6 +120,29 @@ const validators: Validators = {
     }
     return out;
   },
+  'user.allocate': (p) => {
+    if (typeof p.name !== 'string' || !NAME_RE.test(p.name)) throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
+    const out: { name: string; password: string; group?: string | number } = { name: p.name, password: password(p.password) };
+    if (p.group !== undefined) out.group = nameRef(p.group, 'group');
+    return out;
+  },
+  'user.delete': (p) => ({ user: nameRef(p.user, 'user') }),
+  'user.passwd': (p) => ({ user: nameRef(p.user, 'user'), password: password(p.password) }),
+  'user.info': (p) => (p.user === undefined ? {} : { user: nameRef(p.user, 'user') }),
+  'userpool.info': () => ({}),
+  'user.enable': (p) => {
+    if (typeof p.enable !== 'boolean') throw bad('enable', 'must be a boolean');
+    return { user: nameRef(p.user, 'user'), enable: p.enable };
+  },
+  'user.chgrp': (p) => ({ user: nameRef(p.user, 'user'), group: nameRef(p.group, 'group') }),
+  'user.login': (p) => {
+    if (typeof p.expire !== 'number' || !Number.isSafeInteger(p.expire) || p.expire < 0 || p.expire > MAX_TOKEN_SECONDS) {
+      throw bad('expire', `must be 0 (revoke) to ${MAX_TOKEN_SECONDS} seconds`);
+    }
+    return { user: nameRef(p.user, 'user'), expire: p.expire };
+  },
+  'grouppool.info': () => ({}),
+  'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
   'host.status': (p) => {
     if (typeof p.action !== 'string' || !STATUS_ACTIONS.has(p.action)) throw bad('action', 'must be enable, disable or offline');
     return { host: hostRef(p.host), action: p.action as ApiMethods['host.status']['params']['action'] };

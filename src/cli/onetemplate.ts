@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { NepheleError } from '../errors.js';
-import type { TemplateRecord } from '../vms/template-pool.js';
+import type { TemplateView } from '../api/api-types.js';
 import type { GlobalOptions } from './connect.js';
 import { withClient, withGlobalOptions, type CliIo } from './run.js';
 import { renderTable } from './table.js';
@@ -11,11 +11,11 @@ function templateId(s: string): number {
   return Number(s);
 }
 
-export function renderTemplateList(ts: readonly TemplateRecord[]): string {
+export function renderTemplateList(ts: readonly TemplateView[]): string {
   return renderTable([
-    { header: 'ID', value: (r: TemplateRecord) => String(r.id), right: true },
-    { header: 'USER', value: () => 'oneadmin' },
-    { header: 'GROUP', value: () => 'oneadmin' },
+    { header: 'ID', value: (r: TemplateView) => String(r.id), right: true },
+    { header: 'USER', value: (r) => r.user },
+    { header: 'GROUP', value: (r) => r.group },
     { header: 'NAME', value: (r) => r.name },
     { header: 'REGTIME', value: (r) => new Date(r.regtime).toISOString().slice(0, 19).replace('T', ' ') },
   ], ts);
@@ -44,7 +44,7 @@ export function onetemplateProgram(io: CliIo): Command {
     .description('Show a VM template')
     .action(async (id: string, o: GlobalOptions) => {
       const r = await withClient(o, (c) => c.call('template.info', { id: templateId(id) }));
-      print(r, o.json, () => `TEMPLATE ${r.id} INFORMATION\nID             : ${r.id}\nNAME           : ${r.name}\nREGISTER TIME  : ${new Date(r.regtime).toISOString()}\n\nTEMPLATE CONTENTS\n${r.template.trimEnd()}\n`);
+      print(r, o.json, () => `TEMPLATE ${r.id} INFORMATION\nID             : ${r.id}\nNAME           : ${r.name}\nUSER           : ${r.user}\nGROUP          : ${r.group}\nREGISTER TIME  : ${new Date(r.regtime).toISOString()}\n\nTEMPLATE CONTENTS\n${r.template.trimEnd()}\n`);
     });
   withGlobalOptions(program.command('update').argument('<id>', 'template id').argument('<file>', 'the new template'))
     .description('Replace a VM template')

@@ -8,7 +8,9 @@ import {
   ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg, type ExitReason,
 } from '../actors/index.js';
 import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js';
-import type { HostView, VmActionParams } from '../api/api-types.js';
+import type { HostView, TemplateView, VmActionParams } from '../api/api-types.js';
+import { requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { NepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
 import { HostActor, type HostMsg } from '../hosts/host-actor.js';
@@ -16,13 +18,16 @@ import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js
 import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
-import { TemplatePool, type TemplatePoolMsg } from '../vms/template-pool.js';
+import { TemplatePool, type TemplatePoolMsg, type TemplateRecord } from '../vms/template-pool.js';
 import { PlacementActor, candidate, type PlacementMsg } from '../placement/placement-actor.js';
 import { DEFAULT_PLACEMENT, demand, fits, type PlacementOptions } from '../placement/placement-core.js';
 import type { VmRecord, VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
-import { ONEADMIN_ID, authenticator, ensureOneadmin } from './admin-user.js';
+import { ensureOneadmin } from '../users/bootstrap.js';
+import { currentSession } from '../users/session.js';
+import { ownerNames, userHandlers } from '../users/user-handlers.js';
+import { UserPool, type UserPoolMsg } from '../users/user-pool.js';
 
 export const VERSION = '0.1.0';
 
@@ -40,6 +45,14 @@ export interface OnedConfig {
   readonly placement?: Readonly<PlacementOptions>;
   /** Run the scheduler; without it VMs wait for `onevm deploy` (OpenNebula without mm_sched). @default true */
   readonly scheduler?: boolean;
+  /**
+   * Also write oneadmin's first credentials here (bin/oned: ~/.nephele/auth),
+   * unless the file exists. Tests leave it unset, so they never touch a home
+   * directory. @default none
+   */
+  readonly userAuthFile?: string;
+  /** Wall clock for login tokens, ms since the epoch. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface Oned {
@@ -59,6 +72,7 @@ const VM_SUPERVISOR = 'vm-supervisor';
 const VM_POOL = 'vm-pool';
 const TEMPLATE_POOL = 'template-pool';
 const PLACEMENT = 'placement';
+const USER_POOL = 'user-pool';
 
 /**
  * Starts the front-end: the store, the actor tree (root supervisor → host
@@ -70,7 +84,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700);
   const store = await Store.open(join(config.dataDir, 'db'), { log: log.child({ component: 'store' }) });
-  const authFile = await ensureOneadmin(store, config.dataDir, log);
+  const authFile = await ensureOneadmin(store, config.dataDir, log, config.userAuthFile);
   const system = new ActorSystem({ logger: log, name: 'oned' });
   const lookup = <M>(name: string): ActorRef<M> => {
     const ref = system.lookup<M>(name);
@@ -87,6 +101,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const preloaded = new Map<number, VmRecord>();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
   const vmDeps = { store, host: hostRef, preloaded, placement: placementRef };
+  const now = config.now ?? Date.now;
+  const userDeps = { store, throttle: new LoginThrottle(system.clock), now };
   const root = system.spawn(supervisor({
     strategy: 'rest_for_one',
     maxRestarts: 5,
@@ -140,6 +156,11 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         start: () => new TemplatePool(store, () => lookup<VmPoolMsg>(VM_POOL)),
         spawn: { register: TEMPLATE_POOL },
       },
+      {
+        id: USER_POOL,
+        start: (ctx: ActorContext<UserPoolMsg>) => new UserPool(ctx, userDeps),
+        spawn: { register: USER_POOL },
+      },
     ],
   }), { name: 'root' });
   await root.ask({ type: 'which_children' });
@@ -150,7 +171,15 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   new NodeGateway({ io, pool, log: log.child({ component: 'gateway' }) });
   const vms = (): ActorRef<VmPoolMsg> => lookup<VmPoolMsg>(VM_POOL);
   const templates = (): ActorRef<TemplatePoolMsg> => lookup<TemplatePoolMsg>(TEMPLATE_POOL);
-  new ApiServer({ io, handlers: handlers(pool, vms, templates, vmRef), authenticate: authenticator(store, system.clock), log: log.child({ component: 'api' }) });
+  const users = (): ActorRef<UserPoolMsg> => lookup<UserPoolMsg>(USER_POOL);
+  new ApiServer({
+    io,
+    handlers: handlers(pool, vms, templates, vmRef, users),
+    // scrypt: allow for a loaded machine.
+    authenticate: (user, secret) => users().ask({ type: 'authenticate', user, secret }, { timeoutMs: 15_000 }),
+    checkSession: (auth) => currentSession(store, auth, now()),
+    log: log.child({ component: 'api' }),
+  });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -202,15 +231,15 @@ async function userEvent(p: VmActionParams, hostId: (ref: string | number) => Pr
   }
 }
 
-function requireOneadmin(session: Session, what: string): void {
-  if (session.uid !== ONEADMIN_ID) throw new NepheleError('NOT_AUTHORIZED', `only oneadmin may ${what}`);
-}
+/** As OpenNebula's default ACL: placing, moving and recovering VMs is the administrators' business. */
+const ADMIN_ACTIONS: ReadonlySet<VmActionParams['action']> = new Set(['deploy', 'migrate', 'recover']);
 
 function handlers(
   pool: () => ActorRef<HostPoolMsg>,
   vms: () => ActorRef<VmPoolMsg>,
   templates: () => ActorRef<TemplatePoolMsg>,
   vmRef: (id: number) => ActorRef<VmMsg> | undefined,
+  users: () => ActorRef<UserPoolMsg>,
 ): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
@@ -219,41 +248,76 @@ function handlers(
     const names = new Map((await pool().ask<HostView[]>({ type: 'list' })).map((h) => [h.id, h.name]));
     return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
   };
+  const withOwners = async <T extends { readonly uid: number }>(records: readonly T[]): Promise<(T & { user: string; group: string })[]> => {
+    const owner = await ownerNames(users);
+    return records.map((r) => ({ ...r, ...owner(r.uid) }));
+  };
+  const vmViews = async (views: VmView[]): Promise<VmView[]> => withOwners(await withHostNames(views));
+  const template = async (id: number, session: Session): Promise<TemplateRecord> => {
+    const r = await templates().ask<TemplateRecord>({ type: 'info', id });
+    requireOwner(session, r.uid, `template ${id}`);
+    return r;
+  };
+  const vmPoolInfo = (all: boolean): Promise<VmView[]> => vms().ask<VmView[]>({ type: 'list', all });
   return {
     'template.allocate': (p, session) => templates().ask({ type: 'allocate', template: p.template, uid: session.uid }),
-    'templatepool.info': () => templates().ask({ type: 'list' }),
-    'template.info': (p) => templates().ask({ type: 'info', id: p.id }),
-    'template.update': (p) => templates().ask({ type: 'update', id: p.id, template: p.template }),
-    'template.delete': (p) => templates().ask({ type: 'delete', id: p.id }),
-    'template.instantiate': (p, session) => templates().ask({ type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid }),
+    'templatepool.info': async (_p, session) => withOwners(visibleTo(session, await templates().ask<TemplateRecord[]>({ type: 'list' }))),
+    'template.info': async (p, session) => (await withOwners([await template(p.id, session)]))[0] as TemplateView,
+    'template.update': async (p, session) => {
+      await template(p.id, session);
+      return templates().ask({ type: 'update', id: p.id, template: p.template });
+    },
+    'template.delete': async (p, session) => {
+      await template(p.id, session);
+      return templates().ask({ type: 'delete', id: p.id });
+    },
+    'template.instantiate': async (p, session) => {
+      await template(p.id, session);
+      return templates().ask({ type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid });
+    },
     'vm.allocate': (p, session) => vms().ask({ type: 'allocate', template: p.template, hold: p.hold, uid: session.uid }),
-    'vmpool.info': async (p) => withHostNames(await vms().ask<VmView[]>({ type: 'list', all: p.all })),
-    'vm.info': async (p) => (await withHostNames([await vms().ask<VmView>({ type: 'info', id: p.id })]))[0] as VmView,
-    'vm.action': async (p) => {
+    'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vmPoolInfo(p.all))),
+    'vm.info': async (p, session) => {
+      const vm = await vms().ask<VmView>({ type: 'info', id: p.id });
+      requireOwner(session, vm.uid, `VM ${p.id}`);
+      return (await vmViews([vm]))[0] as VmView;
+    },
+    'vm.action': async (p, session) => {
+      if (ADMIN_ACTIONS.has(p.action)) requireAdmin(session, `${p.action} VMs`);
+      if (!session.admin) {
+        // Before anything else: a refusal must not depend on, or tell, the VM's state.
+        const own = vmRef(p.id);
+        const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await own.ask<VmView>({ type: 'info' });
+        requireOwner(session, current.uid, `VM ${p.id}`);
+      }
       // The registry first: the pool is asked only to explain a VM without an actor.
       const vm = vmRef(p.id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id }));
       const event = await userEvent(p, hostId);
       if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await vm.ask<VmView>({ type: 'info' }), await host(event.hostId));
-      return vm.ask<VmView>({ type: 'action', event });
+      return (await withOwners([await vm.ask<VmView>({ type: 'action', event })]))[0] as VmView;
     },
+    ...userHandlers(users, async () => (await vmPoolInfo(false)).map((v) => ({ uid: v.uid }))),
     'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),
     'host.allocate': (p, session) => {
-      requireOneadmin(session, 'create hosts');
+      requireAdmin(session, 'create hosts');
       return pool().ask({ type: 'allocate', ...p });
     },
     'hostpool.info': async () => (await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id),
     'host.info': async (p) => (await host(p.host)).ask<HostView>({ type: 'info' }),
     'host.update': async (p, session) => {
-      requireOneadmin(session, 'update hosts');
+      requireAdmin(session, 'update hosts');
       return (await host(p.host)).ask<HostView>({ type: 'update', template: p.template, append: p.append });
     },
-    'host.monitor': async (p) => (await host(p.host)).ask<HostView>({ type: 'monitor' }, { timeoutMs: 15_000 }),
+    'host.monitor': async (p, session) => {
+      requireAdmin(session, 'ask hosts for fresh monitoring');
+      return (await host(p.host)).ask<HostView>({ type: 'monitor' }, { timeoutMs: 15_000 });
+    },
     'host.status': async (p, session) => {
-      requireOneadmin(session, 'change host status');
+      requireAdmin(session, 'change host status');
       return (await host(p.host)).ask<HostView>({ type: 'status', action: p.action });
     },
     'host.delete': (p, session) => {
-      requireOneadmin(session, 'delete hosts');
+      requireAdmin(session, 'delete hosts');
       return pool().ask({ type: 'delete', host: p.host, force: p.force });
     },
   };

@@ -8,6 +8,7 @@ export const ENTITY_KINDS = Object.freeze([
   'vms',
   'networks',
   'users',
+  'groups',
   'images',
   'templates',
   'history',

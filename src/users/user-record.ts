@@ -1,0 +1,73 @@
+import type { PasswordHash } from '../auth/password.js';
+
+/** oneadmin, created on the first start; it can be neither deleted, disabled nor moved out of its group. */
+export const ONEADMIN_ID = 0;
+/** Group `oneadmin`: its members are administrators, as in OpenNebula. */
+export const ONEADMIN_GID = 0;
+/** Group `users`: where new users go unless told otherwise. */
+export const USERS_GID = 1;
+
+/** A login token as stored: its SHA-256 and when it stops working, never the token itself. */
+export interface LoginTokenRecord {
+  readonly hash: Uint8Array;
+  /** Wall-clock milliseconds since the epoch: tokens outlive a restart of oned. */
+  readonly expires: number;
+}
+
+/** A user as stored (sublevel `users`). */
+export interface UserRecord extends PasswordHash {
+  readonly id: number;
+  readonly name: string;
+  readonly gid: number;
+  readonly enabled: boolean;
+  readonly tokens: readonly LoginTokenRecord[];
+  /** Wall-clock ms since the epoch; 0 for a record older than this field. */
+  readonly createdAt: number;
+}
+
+/** A group as stored (sublevel `groups`). */
+export interface GroupRecord {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** A user as the API shows it: no hash, no salt, no token. */
+export interface UserView {
+  readonly id: number;
+  readonly name: string;
+  readonly gid: number;
+  readonly group: string;
+  readonly enabled: boolean;
+  /** The authentication driver, in OpenNebula's terms: always `core` (password or login token). */
+  readonly auth: 'core';
+  /** Login tokens that have not expired. */
+  readonly tokens: number;
+  /** VMs the user owns that are not DONE; filled in by the API, which knows the VMs. */
+  readonly vms: number;
+  readonly createdAt: number;
+}
+
+/** A group as the API shows it. */
+export interface GroupView {
+  readonly id: number;
+  readonly name: string;
+  /** Ids of its members. */
+  readonly users: readonly number[];
+}
+
+export function userView(r: UserRecord, groupName: string, now: number): UserView {
+  return {
+    id: r.id, name: r.name, gid: r.gid, group: groupName, enabled: r.enabled, auth: 'core',
+    tokens: r.tokens.filter((t) => t.expires > now).length, vms: 0, createdAt: r.createdAt,
+  };
+}
+
+/**
+ * A record as read from the store, with the fields that a store written
+ * before users had groups and tokens lacks (only oneadmin existed then).
+ */
+export function upgradeUser(r: Partial<UserRecord> & PasswordHash & { id: number; name: string }): UserRecord {
+  return {
+    gid: r.id === ONEADMIN_ID ? ONEADMIN_GID : USERS_GID, enabled: true, tokens: [], createdAt: 0, ...r,
+  };
+}
