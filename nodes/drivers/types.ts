@@ -195,8 +195,19 @@ export interface TransferDriver {
     signal?: AbortSignal,
   ): Promise<void>;
 
+  /**
+   * Makes `target` a raw volatile disk of `sizeMb` MiB (OpenNebula's
+   * `TYPE = fs`), formatted with `options.fs` when given, else left blank.
+   */
+  volatile(target: string, sizeMb: number, options?: VolatileOptions, signal?: AbortSignal): Promise<void>;
+
   /** Removes `path`, a file or a VM's directory with all it holds. Missing: resolves. */
   delete(path: string): Promise<void>;
+}
+
+export interface VolatileOptions {
+  /** The file system to make on it (mkfs.<fs>). @default none: a blank disk */
+  readonly fs?: 'ext2' | 'ext3' | 'ext4';
 }
 
 export interface TapOptions {
