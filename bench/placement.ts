@@ -54,7 +54,7 @@
  */
 import { prng } from '../test/fixtures/prng.js';
 import {
-  compileRank, compileRequirements, evaluateRank, evaluateRequirements,
+  ExpressionCache, compileRank, compileRequirements, evaluateRank, evaluateRequirements,
 } from '../src/placement/expr/index.js';
 import { candidate } from '../src/placement/placement-actor.js';
 import {
@@ -267,13 +267,15 @@ interface Run {
 export function compiledRun(specs: readonly VmSpec[], views: readonly HostView[]): Run {
   const hosts = views.map((v) => candidate(v));
   const t0 = now();
+  // As the placement actor compiles: one cache (new each run, so nothing carries over between runs).
+  const cache = new ExpressionCache();
   const vms: PendingVm[] = specs.map((s) => ({
     id: s.id,
     cpu: s.cpu,
     memory: s.memory,
     priority: s.priority,
-    requirements: compileRequirements(s.requirements),
-    rank: compileRank(s.rank),
+    requirements: compileRequirements(s.requirements, cache),
+    rank: compileRank(s.rank, cache),
   }));
   const res = place(vms, hosts, options(vms.length));
   return { ms: now() - t0, result: res };

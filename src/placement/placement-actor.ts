@@ -3,7 +3,9 @@ import type { HostView } from '../api/api-types.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import type { VmState } from '../vms/vm-states.js';
-import { compileRank, compileRequirements } from './expr/index.js';
+import {
+  ExpressionCache, type Rank, type Requirements, compileRank, compileRequirements,
+} from './expr/index.js';
 import { POLICY_RANK, place, type HostCandidate, type HostVars, type PendingVm, type PlacementOptions } from './placement-core.js';
 
 /** What the scheduler needs of a VM that waits for it. */
@@ -45,8 +47,8 @@ export interface PlacementDeps {
 
 interface Queued {
   readonly vm: SchedVm;
-  readonly requirements: (h: HostVars) => boolean;
-  readonly rank: ((h: HostVars) => number) | undefined;
+  readonly requirements: Requirements;
+  readonly rank: Rank | undefined;
 }
 
 /** States the scheduler deploys from; RUNNING ones are resched requests. */
@@ -65,6 +67,8 @@ export class PlacementActor implements Actor<PlacementMsg> {
   private readonly ctx: ActorContext<PlacementMsg>;
   private readonly deps: PlacementDeps;
   private readonly queue = new Map<number, Queued>();
+  /** VMs from one template share their compiled expressions. */
+  private readonly expressions = new ExpressionCache();
   private passes = 0;
   private placed = 0;
   private rescheduled = 0;
@@ -108,8 +112,8 @@ export class PlacementActor implements Actor<PlacementMsg> {
       // Checked at create; a record from before the check could still hold a bad one.
       this.queue.set(vm.id, {
         vm,
-        requirements: vm.requirements === undefined ? () => true : compileRequirements(vm.requirements),
-        rank: vm.rank === undefined ? undefined : compileRank(vm.rank),
+        requirements: compileRequirements(vm.requirements ?? '', this.expressions),
+        rank: vm.rank === undefined ? undefined : compileRank(vm.rank, this.expressions),
       });
     } catch (err) {
       this.ctx.log.warn({ vmId: vm.id, err }, 'VM with an expression that does not compile is not scheduled');

@@ -1,57 +1,71 @@
 /**
  * Expressions compiled once, per VM, into closures that only index the
- * host's variables: no parsing, no pattern compiling, no allocation but what
- * an `@>` list split needs, however many hosts they are run against.
+ * host's variables: no parsing, no pattern compiling, however many hosts
+ * they are run against. Each closure carries the plan it was built from, so
+ * that a scheduling pass can evaluate the same expression over all its
+ * hosts at once instead (placement/host-table.ts).
  */
-import type { BoolExpr, RankExpr } from './ast.js';
+import type { ExpressionCache } from './cache.js';
 import { parseRank, parseRequirements } from './parser.js';
 import {
-  type HostVars, arithmetic, comparisonTest, finishRank, rankValue,
-} from './values.js';
+  type BoolPlan, type CompiledRank, type CompiledRequirements, type RankPlan, rankPlan, requirementsPlan,
+} from './plan.js';
+import { type HostVars, arithmetic, finishRank, rankValue } from './values.js';
 
-/** Whether a host may run the VM. */
-export type Requirements = (host: HostVars) => boolean;
-/** How much the VM prefers a host: higher wins. Never NaN. */
-export type Rank = (host: HostVars) => number;
+export type { CompiledRank, CompiledRequirements, Rank, Requirements } from './plan.js';
 
 /**
  * Compiles SCHED_REQUIREMENTS. Throws NepheleError EXPRESSION_SYNTAX, with
  * `details.position` (0-based) and `details.expected`, when it does not parse.
+ * With a cache, equal texts give the same closure and equal comparisons share a test.
  */
-export function compileRequirements(src: string): Requirements {
-  return bool(parseRequirements(src));
+export function compileRequirements(src: string, cache?: ExpressionCache): CompiledRequirements {
+  if (cache !== undefined) return cache.requirement(src, () => requirements(src, cache));
+  return requirements(src, undefined);
 }
 
 /** Compiles SCHED_RANK. Throws NepheleError EXPRESSION_SYNTAX as compileRequirements does. */
-export function compileRank(src: string): Rank {
-  const expr = parseRank(src);
-  const constant = constantOf(expr);
-  if (constant !== undefined) {
-    const value = finishRank(constant);
-    return () => value;
-  }
-  const f = rank(expr);
-  return (host) => finishRank(f(host));
+export function compileRank(src: string, cache?: ExpressionCache): CompiledRank {
+  if (cache !== undefined) return cache.rank(src, () => rankOf(src));
+  return rankOf(src);
 }
 
-const always: Requirements = () => true;
+// The per-host closures are built on their first call: a scheduling pass
+// runs the plans, and most compiled expressions are never called one host at a time.
 
-function bool(e: BoolExpr): Requirements {
-  switch (e.kind) {
-    case 'empty':
+function requirements(src: string, cache: ExpressionCache | undefined): CompiledRequirements {
+  const plan = requirementsPlan(parseRequirements(src), cache === undefined ? undefined : (key, make) => cache.leaf(key, make));
+  let f: ((host: HostVars) => boolean) | undefined;
+  return Object.assign((host: HostVars) => (f ??= bool(plan))(host), { plan });
+}
+
+function rankOf(src: string): CompiledRank {
+  const plan = rankPlan(parseRank(src));
+  if (plan.kind === 'constant') {
+    const value = finishRank(plan.value);
+    return Object.assign(() => value, { plan });
+  }
+  let f: ((host: HostVars) => number) | undefined;
+  return Object.assign((host: HostVars) => finishRank((f ??= rank(plan))(host)), { plan });
+}
+
+const always = (): boolean => true;
+
+function bool(p: BoolPlan): (host: HostVars) => boolean {
+  switch (p.kind) {
+    case 'all':
       return always;
-    case 'compare': {
-      const { name } = e;
-      const test = comparisonTest(e.op, name, e.value);
+    case 'leaf': {
+      const { name, test } = p.leaf;
       return (host) => test(host[name]);
     }
     case 'not': {
-      const f = bool(e.operand);
+      const f = bool(p.operand);
       return (host) => !f(host);
     }
     case 'chain': {
-      const first = bool(e.first);
-      const steps = e.rest.map((s) => ({ and: s.op === '&', f: bool(s.operand) }));
+      const first = bool(p.first);
+      const steps = p.rest.map((s) => ({ and: s.and, f: bool(s.operand) }));
       const only = steps.length === 1 ? steps[0] : undefined;
       if (only !== undefined) {
         const g = only.f;
@@ -68,47 +82,23 @@ function bool(e: BoolExpr): Requirements {
   }
 }
 
-/** The value of an expression with no variables in it, computed as the closures would. */
-function constantOf(e: RankExpr): number | undefined {
-  switch (e.kind) {
-    case 'number':
-      return e.value;
-    case 'variable':
-      return undefined;
-    case 'negate': {
-      const x = constantOf(e.operand);
-      return x === undefined ? undefined : -x;
+function rank(p: RankPlan): (host: HostVars) => number {
+  switch (p.kind) {
+    case 'constant': {
+      const { value } = p;
+      return () => value;
     }
-    case 'chain': {
-      let acc = constantOf(e.first);
-      for (const s of e.rest) {
-        if (acc === undefined) return undefined;
-        const x = constantOf(s.operand);
-        if (x === undefined) return undefined;
-        acc = arithmetic(s.op, acc, x);
-      }
-      return acc;
-    }
-  }
-}
-
-function rank(e: RankExpr): (host: HostVars) => number {
-  const constant = constantOf(e);
-  if (constant !== undefined) return () => constant;
-  switch (e.kind) {
-    case 'number':
-      return () => e.value;
     case 'variable': {
-      const { name } = e;
+      const { name } = p;
       return (host) => rankValue(host[name]);
     }
     case 'negate': {
-      const f = rank(e.operand);
+      const f = rank(p.operand);
       return (host) => -f(host);
     }
     case 'chain': {
-      const first = rank(e.first);
-      const steps = e.rest.map((s) => ({ op: s.op, f: rank(s.operand) }));
+      const first = rank(p.first);
+      const steps = p.rest.map((s) => ({ op: s.op, f: rank(s.operand) }));
       const only = steps.length === 1 ? steps[0] : undefined;
       if (only !== undefined) {
         const g = only.f;

@@ -11,8 +11,9 @@
  * last at the end, each one between at its leftmost place after the one
  * before (leftmost is always safe, a later `*` absorbs anything skipped).
  * Literal segments use `indexOf`; others run a shift-and scan, one pass over
- * the value. Time is linear in the value; only a non-literal segment longer
- * than 30 characters falls back to a scan costing its length per position.
+ * the value (its table of ASCII masks built on first use). Time is linear
+ * in the value; only a non-literal segment longer than 30 characters falls
+ * back to a scan costing its length per position.
  */
 
 /** True when the whole value matches the pattern. */
@@ -201,13 +202,19 @@ function segment(atoms: readonly Atom[]): Segment {
     }
     return mask;
   };
-  const ascii = new Int32Array(128);
-  for (let c = 0; c < 128; c++) ascii[c] = maskOf(c);
+  // Built on the first find: the first and last segments of a pattern are only ever matched in place.
+  let ascii: Int32Array | undefined;
+  const table = (): Int32Array => {
+    const t = new Int32Array(128);
+    for (let c = 0; c < 128; c++) t[c] = maskOf(c);
+    return t;
+  };
   const accept = 1 << (length - 1);
   return {
     length,
     matchAt,
     find: (value, from, end) => {
+      ascii ??= table();
       let state = 0;
       for (let i = from; i < end; i++) {
         const c = value.charCodeAt(i);
