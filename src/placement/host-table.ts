@@ -22,9 +22,12 @@
  * no such name cannot go stale.
  */
 import type {
-  ArithmeticOp, BoolPlan, HostVars, Leaf, RankPlan,
+  BoolPlan, HostVars, Leaf, RankPlan,
 } from './expr/index.js';
 import { rankValue } from './expr/index.js';
+import {
+  applyConstant, applyGathered, applyVector, finish,
+} from './rank-loops.js';
 
 interface Column<T> {
   readonly values: T;
@@ -313,14 +316,6 @@ export class HostTable {
   }
 }
 
-/** finishRank over a run of values: NaN gives 0, -0 gives 0. */
-function finish(out: Float64Array, count: number): void {
-  for (let k = 0; k < count; k++) {
-    const r = out[k] as number;
-    out[k] = r !== r ? 0 : r + 0;
-  }
-}
-
 /** Whether the plan reads any of `names`. */
 function mentions(p: RankPlan, names: ReadonlySet<string>): boolean {
   switch (p.kind) {
@@ -328,48 +323,5 @@ function mentions(p: RankPlan, names: ReadonlySet<string>): boolean {
     case 'variable': return names.has(p.name);
     case 'negate': return mentions(p.operand, names);
     case 'chain': return mentions(p.first, names) || p.rest.some((s) => mentions(s.operand, names));
-  }
-}
-
-// One loop per operator, so each stays monomorphic and tight. Division by
-// zero gives 0, as arithmetic() in expr/values.ts.
-
-function applyConstant(op: ArithmeticOp, out: Float64Array, count: number, c: number): void {
-  switch (op) {
-    case '+': for (let k = 0; k < count; k++) out[k] = (out[k] as number) + c; return;
-    case '-': for (let k = 0; k < count; k++) out[k] = (out[k] as number) - c; return;
-    case '*': for (let k = 0; k < count; k++) out[k] = (out[k] as number) * c; return;
-    case '/':
-      if (c === 0) out.fill(0, 0, count);
-      else for (let k = 0; k < count; k++) out[k] = (out[k] as number) / c;
-      return;
-  }
-}
-
-function applyGathered(op: ArithmeticOp, out: Float64Array, count: number, column: Float64Array, hosts: Int32Array): void {
-  switch (op) {
-    case '+': for (let k = 0; k < count; k++) out[k] = (out[k] as number) + (column[hosts[k] as number] as number); return;
-    case '-': for (let k = 0; k < count; k++) out[k] = (out[k] as number) - (column[hosts[k] as number] as number); return;
-    case '*': for (let k = 0; k < count; k++) out[k] = (out[k] as number) * (column[hosts[k] as number] as number); return;
-    case '/':
-      for (let k = 0; k < count; k++) {
-        const x = column[hosts[k] as number] as number;
-        out[k] = x === 0 ? 0 : (out[k] as number) / x;
-      }
-      return;
-  }
-}
-
-function applyVector(op: ArithmeticOp, out: Float64Array, count: number, x: Float64Array): void {
-  switch (op) {
-    case '+': for (let k = 0; k < count; k++) out[k] = (out[k] as number) + (x[k] as number); return;
-    case '-': for (let k = 0; k < count; k++) out[k] = (out[k] as number) - (x[k] as number); return;
-    case '*': for (let k = 0; k < count; k++) out[k] = (out[k] as number) * (x[k] as number); return;
-    case '/':
-      for (let k = 0; k < count; k++) {
-        const y = x[k] as number;
-        out[k] = y === 0 ? 0 : (out[k] as number) / y;
-      }
-      return;
   }
 }
