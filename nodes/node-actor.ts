@@ -1,8 +1,8 @@
 import type { Actor, ActorContext } from '../src/actors/index.js';
 import { NepheleError, isNepheleError } from '../src/errors.js';
-import type { HostMonitoring, VmInfo } from '../src/protocol/domain.js';
+import type { HostMonitoring, VmInfo, VmSpec } from '../src/protocol/domain.js';
 import type { NodeCommand, NodeRequest, NodeReplies, ToFrontend } from '../src/protocol/messages.js';
-import type { HypervisorDriver, MonitoringDriver } from './drivers/types.js';
+import type { HypervisorDriver, MonitoringDriver, NetworkDriver } from './drivers/types.js';
 import type { VmLedger } from './vm-ledger.js';
 
 /** What the node actor needs to speak to the front-end; the link client provides it. */
@@ -25,6 +25,8 @@ export interface NodeActorDeps {
   readonly frontend: FrontendPort;
   /** @default 10000 */
   readonly monitorIntervalMs: number;
+  /** Plugs NICs into their networks' bridges; absent: NICs are left to the hypervisor (the dummy's simulation). */
+  readonly network?: NetworkDriver;
 }
 
 /**
@@ -103,23 +105,33 @@ export class NodeActor implements Actor<NodeMsg> {
 
   private async execute(cmd: NodeCommand): Promise<void> {
     const hv = this.deps.hypervisor;
+    const ledger = this.deps.ledger;
     switch (cmd.type) {
-      case 'vm.deploy': {
-        const info = await hv.deploy(cmd.spec);
+      case 'vm.deploy':
+      case 'vm.restore': {
+        await this.plug(cmd.spec);
+        const info = cmd.type === 'vm.deploy' ? await hv.deploy(cmd.spec) : await hv.restore(cmd.spec);
+        await ledger.setVm(cmd.spec.vmId, cmd.spec);
         this.deps.frontend.tell({ type: 'vm.state', vmId: info.vmId, opId: cmd.opId, state: info.state, info });
         return;
       }
       case 'vm.shutdown':
-        await hv.shutdown(cmd.vmId, { hard: cmd.hard });
+        try {
+          await hv.shutdown(cmd.vmId, { hard: cmd.hard });
+        } catch (err) {
+          // A VM already gone still leaves its taps behind to remove.
+          if (!(isNepheleError(err) && err.code === 'VM_NOT_FOUND')) throw err;
+          await this.unplug(cmd.vmId);
+          throw err;
+        }
+        await this.unplug(cmd.vmId);
         this.deps.frontend.tell({ type: 'vm.state', vmId: cmd.vmId, opId: cmd.opId, state: 'done' });
         return;
-      case 'vm.restore': {
-        const info = await hv.restore(cmd.spec);
-        this.deps.frontend.tell({ type: 'vm.state', vmId: info.vmId, opId: cmd.opId, state: info.state, info });
-        return;
-      }
       case 'vm.save':
-        return hv.save(cmd.vmId);
+        await hv.save(cmd.vmId);
+        // The VM leaves the host until a restore, which plugs it in again.
+        await this.unplug(cmd.vmId);
+        return;
       case 'vm.reboot':
         return hv.reboot(cmd.vmId, { hard: cmd.hard });
       case 'vm.suspend':
@@ -127,6 +139,25 @@ export class NodeActor implements Actor<NodeMsg> {
       case 'vm.resume':
         return hv.resume(cmd.vmId);
     }
+  }
+
+  /** The VM's bridges (made if missing) and one tap per NIC on them, before the hypervisor opens the taps. */
+  private async plug(spec: VmSpec): Promise<void> {
+    const net = this.deps.network;
+    if (net === undefined || spec.nics === undefined) return;
+    for (const nic of spec.nics) {
+      await net.ensureBridge(nic.bridge);
+      await net.createTap(nic.tap, nic.bridge, { mac: nic.mac });
+    }
+  }
+
+  /** Removes the taps the VM's last deploy or restore made (the bridges stay: other VMs use them). */
+  private async unplug(vmId: number): Promise<void> {
+    const spec = this.deps.ledger.vm(vmId);
+    const net = this.deps.network;
+    if (spec === undefined) return;
+    if (net !== undefined) for (const nic of spec.nics ?? []) await net.removeTap(nic.tap);
+    await this.deps.ledger.setVm(vmId, undefined);
   }
 
   private async request(req: NodeRequest): Promise<NodeReplies[NodeRequest['type']]> {

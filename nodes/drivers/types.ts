@@ -213,6 +213,13 @@ export interface VolatileOptions {
 export interface TapOptions {
   /** @default the bridge's MTU */
   readonly mtu?: number;
+  /**
+   * The guest's MAC (the lease's). The tap itself takes it with the first
+   * byte set to `fe`, as libvirt does: the bridge must never learn the
+   * guest's own address as a local one, or frames for the guest stop at the
+   * host. @default the kernel's random address
+   */
+  readonly mac?: string;
 }
 
 /**

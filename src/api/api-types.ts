@@ -3,6 +3,7 @@ import type { RecoverOp, UserEvent } from '../vms/vm-lifecycle.js';
 import type { VmView } from '../vms/vm-record.js';
 import type { TemplateRecord } from '../vms/template-pool.js';
 import type { GroupView, UserView } from '../users/user-record.js';
+import type { NetworkView } from '../networks/network-view.js';
 
 /** OpenNebula's host states that Nephele uses. */
 export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
@@ -48,6 +49,12 @@ export interface TemplateView extends TemplateRecord {
   readonly group: string;
 }
 
+/** A virtual network as the API returns it: with its owner's names. */
+export interface VnetView extends NetworkView {
+  readonly user: string;
+  readonly group: string;
+}
+
 /** A user or group by id or name (digits only: an id). */
 export type NameRef = string | number;
 
@@ -88,6 +95,16 @@ export interface ApiMethods {
   'user.chgrp': { params: { user: NameRef; group: NameRef }; result: UserView };
   /** A login token for `expire` seconds (0 revokes every token: `token` is then empty); shown once. */
   'user.login': { params: { user: NameRef; expire: number }; result: { token: string; expires: number } };
+  /** Virtual networks (OpenNebula's one.vn.*): see docs/networks.md. */
+  'vn.allocate': { params: { template: string }; result: { id: number } };
+  'vnpool.info': { params: Record<string, never>; result: VnetView[] };
+  'vn.info': { params: { network: NameRef }; result: VnetView };
+  'vn.delete': { params: { network: NameRef }; result: { id: number } };
+  'vn.hold': { params: { network: NameRef; ip: string }; result: VnetView };
+  'vn.release': { params: { network: NameRef; ip: string }; result: VnetView };
+  /** `template` holds one `AR = [ … ]`. */
+  'vn.add_ar': { params: { network: NameRef; template: string }; result: VnetView };
+  'vn.rm_ar': { params: { network: NameRef; arId: number }; result: VnetView };
   'grouppool.info': { params: Record<string, never>; result: GroupView[] };
   'group.info': { params: { group: NameRef }; result: GroupView };
 }

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { NepheleError } from '../errors.js';
 import type { ApiMethod, ApiMethods, ParamsOf, VmActionParams } from './api-types.js';
 import type { RecoverOp } from '../vms/vm-lifecycle.js';
@@ -53,6 +54,23 @@ function password(x: unknown): string {
     throw bad('password', 'must be 1-256 characters on one line');
   }
   return x;
+}
+
+/** Network names are free text (OpenNebula allows spaces): any 1-128 characters but control ones. */
+function networkRef(x: unknown): string | number {
+  if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
+  if (typeof x === 'string' && x.length > 0 && x.length <= 128 && !/[\0-\x1f]/.test(x)) return x;
+  throw bad('network', 'must be a network id or name');
+}
+
+function ipv4(x: unknown): string {
+  if (typeof x !== 'string' || !isIPv4(x)) throw bad('ip', 'must be an IPv4 address');
+  return x;
+}
+
+function vmIdLike(x: unknown, field: string): number {
+  if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
+  throw bad(field, 'must be an integer ≥ 0');
 }
 
 type Validators = { [K in ApiMethod]: (p: Record<string, unknown>) => ParamsOf<K> };
@@ -141,6 +159,14 @@ const validators: Validators = {
     }
     return { user: nameRef(p.user, 'user'), expire: p.expire };
   },
+  'vn.allocate': (p) => ({ template: templateText(p.template) }),
+  'vnpool.info': () => ({}),
+  'vn.info': (p) => ({ network: networkRef(p.network) }),
+  'vn.delete': (p) => ({ network: networkRef(p.network) }),
+  'vn.hold': (p) => ({ network: networkRef(p.network), ip: ipv4(p.ip) }),
+  'vn.release': (p) => ({ network: networkRef(p.network), ip: ipv4(p.ip) }),
+  'vn.add_ar': (p) => ({ network: networkRef(p.network), template: templateText(p.template) }),
+  'vn.rm_ar': (p) => ({ network: networkRef(p.network), arId: vmIdLike(p.arId, 'arId') }),
   'grouppool.info': () => ({}),
   'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
   'host.status': (p) => {

@@ -28,6 +28,10 @@ import { ensureOneadmin } from '../users/bootstrap.js';
 import { currentSession } from '../users/session.js';
 import { ownerNames, userHandlers } from '../users/user-handlers.js';
 import { UserPool, type UserPoolMsg } from '../users/user-pool.js';
+import { NetworkActor, networkActorName, type NetworkMsg } from '../networks/network-actor.js';
+import { NetworkPool, type NetworkPoolMsg } from '../networks/network-pool.js';
+import { networkHandlers } from '../networks/vnet-handlers.js';
+import { macPrefix } from '../networks/address.js';
 
 export const VERSION = '0.1.0';
 
@@ -53,6 +57,8 @@ export interface OnedConfig {
   readonly userAuthFile?: string;
   /** Wall clock for login tokens, ms since the epoch. @default Date.now */
   readonly now?: () => number;
+  /** OpenNebula's MAC_PREFIX: the first two bytes of the MACs derived from IPs. @default '02:00' */
+  readonly macPrefix?: string;
 }
 
 export interface Oned {
@@ -73,6 +79,8 @@ const VM_POOL = 'vm-pool';
 const TEMPLATE_POOL = 'template-pool';
 const PLACEMENT = 'placement';
 const USER_POOL = 'user-pool';
+const NETWORK_SUPERVISOR = 'network-supervisor';
+const NETWORK_POOL = 'network-pool';
 
 /**
  * Starts the front-end: the store, the actor tree (root supervisor → host
@@ -100,7 +108,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   };
   const preloaded = new Map<number, VmRecord>();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
-  const vmDeps = { store, host: hostRef, preloaded, placement: placementRef };
+  const networkRef = (id: number): ActorRef<NetworkMsg> | undefined => system.lookup<NetworkMsg>(networkActorName(id));
+  const vmDeps = { store, host: hostRef, preloaded, placement: placementRef, network: networkRef };
+  // Checked before anything starts: a bad prefix is a configuration error, not a runtime one.
+  const prefix = macPrefix(config.macPrefix ?? '02:00');
   const now = config.now ?? Date.now;
   const userDeps = { store, throttle: new LoginThrottle(system.clock), now };
   const root = system.spawn(supervisor({
@@ -141,6 +152,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         id: VM_POOL,
         start: (ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, {
           store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef, preloaded,
+          networks: () => lookup<NetworkPoolMsg>(NETWORK_POOL),
         }),
         spawn: { register: VM_POOL },
       },
@@ -161,9 +173,28 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         start: (ctx: ActorContext<UserPoolMsg>) => new UserPool(ctx, userDeps),
         spawn: { register: USER_POOL },
       },
+      // Last, so that a crash of the network pool restarts nothing before it (VM actors find networks by name).
+      {
+        id: NETWORK_SUPERVISOR,
+        start: dynamicSupervisor<number>({
+          start: (id) => (ctx: ActorContext<NetworkMsg>) => new NetworkActor(ctx, id, { store }),
+          maxRestarts: 20,
+          periodMs: 10_000,
+          backoff: { minMs: 0, maxMs: 5_000 },
+        }),
+        spawn: { register: NETWORK_SUPERVISOR },
+      },
+      {
+        id: NETWORK_POOL,
+        start: (ctx: ActorContext<NetworkPoolMsg>) => new NetworkPool(ctx, {
+          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(NETWORK_SUPERVISOR), macPrefix: prefix,
+        }),
+        spawn: { register: NETWORK_POOL },
+      },
     ],
   }), { name: 'root' });
   await root.ask({ type: 'which_children' });
+  await reconcileLeases(store, lookup<NetworkPoolMsg>(NETWORK_POOL), log);
 
   const http: HttpServer = createServer();
   const io = new Server(http, { serveClient: false, maxHttpBufferSize: 8 * 1024 * 1024, transports: ['websocket', 'polling'] });
@@ -174,7 +205,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const users = (): ActorRef<UserPoolMsg> => lookup<UserPoolMsg>(USER_POOL);
   new ApiServer({
     io,
-    handlers: handlers(pool, vms, templates, vmRef, users),
+    handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL)),
     // scrypt: allow for a loaded machine.
     authenticate: (user, secret) => users().ask({ type: 'authenticate', user, secret }, { timeoutMs: 15_000 }),
     checkSession: (auth) => currentSession(store, auth, now()),
@@ -203,6 +234,19 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       return closing;
     },
   };
+}
+
+/**
+ * Releases the leases of VMs that are DONE or were never stored: what a
+ * crash between a VM's last write and its release (or between a lease and
+ * the VM's first write) leaves. Runs before the API serves, so no create is
+ * in flight.
+ */
+async function reconcileLeases(store: Store, networks: ActorRef<NetworkPoolMsg>, log: Logger): Promise<void> {
+  const live = new Set<number>();
+  for (const { value } of await store.list<VmRecord>('vms')) if (value.state !== 'DONE') live.add(value.id);
+  const { released } = await networks.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
+  if (released > 0) log.warn({ released }, 'released leases of VMs that are gone');
 }
 
 /** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
@@ -240,6 +284,7 @@ function handlers(
   templates: () => ActorRef<TemplatePoolMsg>,
   vmRef: (id: number) => ActorRef<VmMsg> | undefined,
   users: () => ActorRef<UserPoolMsg>,
+  networks: () => ActorRef<NetworkPoolMsg>,
 ): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
@@ -273,9 +318,14 @@ function handlers(
     },
     'template.instantiate': async (p, session) => {
       await template(p.id, session);
-      return templates().ask({ type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid });
+      return templates().ask({
+        type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
+      });
     },
-    'vm.allocate': (p, session) => vms().ask({ type: 'allocate', template: p.template, hold: p.hold, uid: session.uid }),
+    'vm.allocate': (p, session) => vms().ask({
+      type: 'allocate', template: p.template, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
+    }),
+    ...networkHandlers(networks, () => ownerNames(users)),
     'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vmPoolInfo(p.all))),
     'vm.info': async (p, session) => {
       const vm = await vms().ask<VmView>({ type: 'info', id: p.id });

@@ -20,7 +20,10 @@ export type TemplatePoolMsg =
   | { readonly type: 'info'; readonly id: number }
   | { readonly type: 'update'; readonly id: number; readonly template: string }
   | { readonly type: 'delete'; readonly id: number }
-  | { readonly type: 'instantiate'; readonly id: number; readonly name: string | undefined; readonly hold: boolean; readonly uid: number };
+  | {
+    readonly type: 'instantiate'; readonly id: number; readonly name: string | undefined; readonly hold: boolean; readonly uid: number;
+    readonly gid?: number; readonly uname?: string; readonly admin?: boolean;
+  };
 
 /**
  * VM templates: checked when stored (a template that could never make a VM
@@ -66,7 +69,11 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
           const t = parseTemplate(text);
           text = renderTemplate(createTemplate([{ name: 'NAME', value: msg.name }, ...t.attributes.filter((a) => a.name !== 'NAME')]));
         }
-        return this.vms().ask({ type: 'allocate', template: text, hold: msg.hold, uid: msg.uid });
+        const { gid, uname, admin } = msg;
+        return this.vms().ask({
+          type: 'allocate', template: text, hold: msg.hold, uid: msg.uid,
+          ...(gid === undefined ? {} : { gid }), ...(uname === undefined ? {} : { uname }), ...(admin === undefined ? {} : { admin }),
+        });
       }
     }
   }

@@ -4,7 +4,8 @@ import { runCliBin } from '../fixtures/processes.js';
 
 
 t.test('onehost against a running oned', async (t) => {
-  const cloud = await startCloud(t);
+  // A long heartbeat: the host must stay INIT (no agent yet) for the whole test, however slow the machine.
+  const cloud = await startCloud(t, { heartbeatMs: 20_000 });
   const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
 
   const created = await runCliBin(t, 'onehost', ['create', 'node9', '--im', 'dummy', '--vm', 'dummy'], env);

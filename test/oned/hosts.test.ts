@@ -55,7 +55,9 @@ t.test('a wrong token is refused, logged, and not retried in a tight loop', asyn
   await new Promise((r) => setTimeout(r, 1500));
   const refusals = impostor.output().split('\n').filter((l) => l.includes('oned refused this agent')).length;
   t.equal(refusals, 1, 'one refusal, then a long wait before the next try');
-  t.equal((await cloud.host(bad.id)).state, 'INIT', 'the impostor never got in');
+  // Never connected: INIT, or ERROR once its grace ran out (a loaded machine gets there first).
+  const seen = await cloud.host(bad.id);
+  t.ok(seen.agentIncarnation === undefined && seen.lastMonitored === 0, 'the impostor never got in');
   t.equal((await cloud.waitState(id, 'MONITORED')).name, 'good', 'the rest of the cloud is unaffected');
 });
 

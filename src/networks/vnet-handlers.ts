@@ -1,0 +1,66 @@
+import type { ActorRef } from '../actors/index.js';
+import type { ApiHandlers, Session } from '../api/api-server.js';
+import { requireNetworkUse, requireOwner, canUseNetwork } from '../auth/authorize.js';
+import { parseTemplate } from '../templates/index.js';
+import { NepheleError } from '../errors.js';
+import type { NetworkMsg } from './network-actor.js';
+import type { NetworkPoolMsg } from './network-pool.js';
+import type { NetworkView } from './network-view.js';
+import { addressRange } from './vnet-template.js';
+import { isVector } from '../templates/index.js';
+
+type VnetMethod = 'vn.allocate' | 'vnpool.info' | 'vn.info' | 'vn.delete' | 'vn.hold' | 'vn.release' | 'vn.add_ar' | 'vn.rm_ar';
+
+/**
+ * The virtual network API: anyone may create a network (an administrator's
+ * is public, anyone else's private); using one (show, lease) needs it to be
+ * public or one's own; changing or deleting it needs its owner or an
+ * administrator. Views carry the owner's names.
+ */
+export function networkHandlers(
+  networks: () => ActorRef<NetworkPoolMsg>,
+  owners: () => Promise<(uid: number) => { user: string; group: string }>,
+): Pick<ApiHandlers, VnetMethod> {
+  const named = async (views: readonly NetworkView[]) => {
+    const owner = await owners();
+    return views.map((v) => ({ ...v, ...owner(v.uid) }));
+  };
+  /** The network's actor and view, once the caller may use it. */
+  const use = async (ref: string | number, session: Session) => {
+    const actor = await networks().ask<ActorRef<NetworkMsg>>({ type: 'get', network: ref });
+    const view = await actor.ask<NetworkView>({ type: 'info' });
+    requireNetworkUse(session, view, `network ${view.name}`);
+    return { actor, view };
+  };
+  /** …and once the caller may change it. */
+  const manage = async (ref: string | number, session: Session) => {
+    const found = await use(ref, session);
+    requireOwner(session, found.view.uid, `network ${found.view.name}`);
+    return found;
+  };
+  const one = async (view: NetworkView) => (await named([view]))[0] as NetworkView & { user: string; group: string };
+  return {
+    'vn.allocate': (p, session) => networks().ask({ type: 'allocate', template: p.template, uid: session.uid, gid: session.gid }),
+    'vnpool.info': async (_p, session) => {
+      const all = await networks().ask<NetworkView[]>({ type: 'list' });
+      return named(all.filter((n) => canUseNetwork(session, n)).sort((a, b) => a.id - b.id));
+    },
+    'vn.info': async (p, session) => one((await use(p.network, session)).view),
+    'vn.delete': async (p, session) => {
+      const { view } = await manage(p.network, session);
+      return networks().ask({ type: 'delete', network: view.id });
+    },
+    'vn.hold': async (p, session) => one(await (await manage(p.network, session)).actor.ask<NetworkView>({ type: 'hold', ip: p.ip })),
+    'vn.release': async (p, session) => one(await (await manage(p.network, session)).actor.ask<NetworkView>({ type: 'unhold', ip: p.ip })),
+    'vn.add_ar': async (p, session) => {
+      const { actor } = await manage(p.network, session);
+      const ars = parseTemplate(p.template).attributes.filter((a) => a.name === 'AR');
+      const ar = ars[0];
+      if (ars.length !== 1 || ar === undefined || !isVector(ar.value)) {
+        throw new NepheleError('INVALID_TEMPLATE', 'give exactly one AR = [ TYPE = …, SIZE = … ]', { details: { attribute: 'AR' } });
+      }
+      return one(await actor.ask<NetworkView>({ type: 'add_ar', range: addressRange(ar.value, ar.line) }));
+    },
+    'vn.rm_ar': async (p, session) => one(await (await manage(p.network, session)).actor.ask<NetworkView>({ type: 'rm_ar', arId: p.arId })),
+  };
+}
