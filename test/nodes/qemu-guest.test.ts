@@ -12,6 +12,8 @@ import type { VmSpec } from '../../src/protocol/domain.js';
 import { GUEST_CMDLINE, GUEST_MEMORY_MIB, parseReady, testGuest } from '../fixtures/guest.js';
 import { eventually, freePort } from '../fixtures/processes.js';
 
+// real boots under TCG on a small machine: more than tap's default per file when files run side by side
+t.setTimeout(300_000);
 const guest = await testGuest();
 const skip = 'skip' in guest ? guest.skip : process.getuid?.() !== 0 ? 'the qemu driver tests run as root' : undefined;
 if (skip !== undefined || 'skip' in guest) {

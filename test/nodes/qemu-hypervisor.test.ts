@@ -9,6 +9,8 @@ import { QemuHypervisor } from '../../nodes/drivers/qemu-hypervisor.js';
 import { hypervisorConformance } from '../fixtures/hypervisor-conformance.js';
 import { GUEST_CMDLINE, GUEST_MEMORY_MIB, testGuest } from '../fixtures/guest.js';
 
+// real boots under TCG on a small machine: more than tap's default per file when files run side by side
+t.setTimeout(300_000);
 const guest = await testGuest();
 if ('skip' in guest) {
   t.comment(`skipped: ${guest.skip}`);
