@@ -23,12 +23,17 @@ const program = new Command('onenode')
   .option('--monitor-interval-ms <ms>', 'how often to push monitoring', '10000')
   .option('--dummy-latency-ms <ms>', 'with --vm dummy: how long a simulated deploy, shutdown or reboot takes', '0')
   .option('--dummy-fail <ops>', `with --vm dummy: operations that fail, comma-separated (${SIMULATED_FAILURES.join(', ')})`, '')
+  .addOption(new Option('--network <driver>', 'how NICs are plugged: linux (a bridge per network, a tap per NIC) or none').choices(['linux', 'none']))
+  .option('--netns <name>', 'with --network linux: make the bridges and taps in this network namespace (the test lab)')
+  .addOption(new Option('--accel <accel>', 'with --vm qemu: kvm, tcg, or auto (KVM if a real kernel boots under it, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto'))
+  .option('--probe-kernel <file>', 'with --accel auto: the kernel the KVM probe boots (default: the newest /boot/vmlinuz-*)')
   .option('--log-level <level>', 'pino log level', 'info')
   .parse();
 
 const o = program.opts<{
   frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
   vm: 'dummy' | 'qemu'; monitorIntervalMs: string; dummyLatencyMs: string; dummyFail: string; logLevel: string;
+  network?: 'linux' | 'none'; netns?: string; accel: 'auto' | 'kvm' | 'tcg'; probeKernel?: string;
 }>();
 // The most explicit source wins: --token, then --token-file, then the environment.
 const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
@@ -47,6 +52,11 @@ try {
     monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
     dummyLatencyMs: positiveInt(o.dummyLatencyMs, '--dummy-latency-ms', 0),
     dummyFail: simulatedFailures(o.dummyFail),
+    // Real VMs get real NICs; simulated ones only when asked (--network linux).
+    network: o.network ?? (o.vm === 'qemu' ? 'linux' : 'none'),
+    ...(o.netns === undefined ? {} : { netns: o.netns }),
+    accelerator: o.accel,
+    ...(o.probeKernel === undefined ? {} : { probeKernel: o.probeKernel }),
     log,
   });
   const stop = (): void => { agent.stop().then(() => process.exit(0), () => process.exit(1)); };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { systemClock } from '../src/actors/clock.js';
 import type { HypervisorName, NodeCapabilities } from '../src/protocol/domain.js';
 import { Link } from '../src/protocol/link.js';
 import { DummyHypervisor, type SimulatedFailure } from './drivers/dummy-hypervisor.js';
+import { LinuxNetwork } from './drivers/linux-network.js';
+import { QemuHypervisor } from './drivers/qemu-hypervisor.js';
 import { openNebulaArch } from './drivers/host-arch.js';
 import { ProcMonitoring } from './drivers/proc-monitoring.js';
 import type { HypervisorDriver, MonitoringDriver } from './drivers/types.js';
@@ -30,6 +33,13 @@ export interface AgentConfig {
   readonly dummyLatencyMs?: number;
   /** With the dummy driver: operations that fail, to simulate a broken host. */
   readonly dummyFail?: ReadonlySet<SimulatedFailure>;
+  /** How NICs are plugged: `linux` bridges and taps, or `none` (left to the simulation). @default 'none' */
+  readonly network?: 'linux' | 'none';
+  /** With `linux`: the network namespace to plug NICs in (the test lab's hosts). @default the agent's own */
+  readonly netns?: string;
+  /** With qemu: `auto` probes KVM with a real kernel (probeKernel, else the newest /boot/vmlinuz-*), TCG when there is none. @default 'auto' */
+  readonly accelerator?: 'auto' | 'kvm' | 'tcg';
+  readonly probeKernel?: string;
   readonly log: Logger;
 }
 
@@ -41,16 +51,35 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-function drivers(config: AgentConfig): { hypervisor: HypervisorDriver; monitoring: MonitoringDriver } {
+function hypervisorDriver(config: AgentConfig): HypervisorDriver {
   if (config.hypervisor === 'dummy') {
     const ms = config.dummyLatencyMs ?? 0;
-    const dummy = new DummyHypervisor({
+    return new DummyHypervisor({
       hostname: hostname(), deployMs: ms, shutdownMs: ms, rebootMs: ms, failOps: config.dummyFail ?? new Set(),
     });
-    return { hypervisor: dummy, monitoring: dummy };
   }
-  // The qemu driver is its own issue; until then the agent refuses to pretend.
-  throw new TypeError('the qemu hypervisor driver is not built yet; run with --vm dummy');
+  return new QemuHypervisor({ stateDir: join(config.dataDir, 'vms'), ...qemuAccel(config) });
+}
+
+/**
+ * KVM only when a real kernel boots under it: on some machines /dev/kvm
+ * opens and runs firmware but hangs in the kernel's decompressor, and only a
+ * kernel shows it. Without one to probe with, TCG: slow but never hung.
+ */
+function qemuAccel(config: AgentConfig): { accelerator: 'kvm' | 'tcg' | 'auto'; probeKernel?: string } {
+  const accel = config.accelerator ?? 'auto';
+  if (accel !== 'auto') return { accelerator: accel };
+  const kernel = config.probeKernel ?? hostKernel();
+  return kernel === undefined ? { accelerator: 'tcg' } : { accelerator: 'auto', probeKernel: kernel };
+}
+
+function hostKernel(): string | undefined {
+  try {
+    const found = readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')).sort().at(-1);
+    return found === undefined ? undefined : join('/boot', found);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -63,8 +92,10 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
   const incarnation = randomUUID();
   const log = config.log.child({ hostId: config.hostId, incarnation });
   const ledger = await VmLedger.open(join(config.dataDir, 'ledger.json'));
-  const { hypervisor } = drivers(config);
+  const hypervisor = hypervisorDriver(config);
   await hypervisor.open();
+  if (hypervisor instanceof QemuHypervisor) log.info({ accelerator: hypervisor.accelerator, why: hypervisor.acceleratorReason }, 'qemu driver open');
+  const network = config.network === 'linux' ? new LinuxNetwork(config.netns === undefined ? {} : { netns: config.netns }) : undefined;
   // The host's figures are real (/proc) whatever the hypervisor; the dummy
   // driver's simulated monitoring is for many simulated hosts in one process.
   const monitoring: MonitoringDriver = new ProcMonitoring({
@@ -73,7 +104,7 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
   });
   const capacity = hypervisor.capacity();
   const capabilities: NodeCapabilities = {
-    hypervisors: ['dummy'],
+    hypervisors: ['dummy', 'qemu'],
     hypervisor: config.hypervisor,
     arch: openNebulaArch(),
     cpus: capacity.cpus,
@@ -108,6 +139,7 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
         ledger,
         frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
         monitorIntervalMs: config.monitorIntervalMs,
+        ...(network === undefined ? {} : { network }),
       }),
     }],
   }), { name: 'agent' });
