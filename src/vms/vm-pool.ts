@@ -9,6 +9,7 @@ import type { NicLease, NetworkMsg } from '../networks/network-actor.js';
 import type { NetworkPoolMsg } from '../networks/network-pool.js';
 import type { NetworkView } from '../networks/network-view.js';
 import { resolveContext } from './vm-context.js';
+import { requireNetworkUse } from '../auth/authorize.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
 import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
@@ -162,9 +163,7 @@ export class VmPool implements Actor<VmPoolMsg> {
         const ref = await pool.ask<ActorRef<NetworkMsg>>({ type: 'get', network: key });
         const view = await ref.ask<NetworkView>({ type: 'info' });
         // OpenNebula's default: what an administrator creates is public; the rest is its owner's.
-        if (!owner.admin && view.uid !== owner.uid && view.gid !== 0) {
-          throw new NepheleError('NOT_AUTHORIZED', `network ${view.name} belongs to another user`, { details: { networkId: view.id } });
-        }
+        requireNetworkUse({ user: owner.uname, uid: owner.uid, gid: owner.gid, admin: owner.admin }, view, `network ${view.name}`);
         group = { ref, nics: [] };
         groups.set(key, group);
       }
