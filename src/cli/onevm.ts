@@ -62,7 +62,18 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): str
     { header: 'ACTION', value: (h) => h.reason ?? (h.etime === undefined ? '-' : 'none') },
     { header: 'START', value: (h) => new Date(h.stime).toISOString() },
     { header: 'END', value: (h) => (h.etime === undefined ? '-' : new Date(h.etime).toISOString()) },
-  ], v.history).trimEnd(), '', 'VIRTUAL MACHINE TEMPLATE', v.template.trimEnd());
+  ], v.history).trimEnd());
+  if (v.nics.length > 0) {
+    lines.push('', 'VM NICS', renderTable([
+      { header: 'ID', value: (n: VmView['nics'][number]) => String(n.nicId), right: true },
+      { header: 'NETWORK', value: (n) => n.network },
+      { header: 'BRIDGE', value: (n) => n.bridge },
+      { header: 'IP', value: (n) => n.ip ?? '-' },
+      { header: 'MAC', value: (n) => n.mac },
+    ], v.nics).trimEnd());
+  }
+  if (v.context !== undefined) lines.push('', 'CONTEXT', ...Object.entries(v.context).map(([k, val]) => `${k}="${val}"`));
+  lines.push('', 'VIRTUAL MACHINE TEMPLATE', v.template.trimEnd());
   return `${lines.join('\n')}\n`;
 }
 
