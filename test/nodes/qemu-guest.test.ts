@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { QemuHypervisor, type QemuHypervisorOptions } from '../../nodes/drivers/qemu-hypervisor.js';
 import { isAlive } from '../../nodes/pidfile.js';
+import { waitExit } from '../../nodes/drivers/qemu-process.js';
 import type { VmSpec } from '../../src/protocol/domain.js';
 import { GUEST_CMDLINE, GUEST_MEMORY_MIB, parseReady, testGuest } from '../fixtures/guest.js';
 import { eventually, freePort } from '../fixtures/processes.js';
@@ -75,7 +76,8 @@ if (skip !== undefined || 'skip' in guest) {
     t.equal((await driver.poll(1)).deployId, info.deployId, 'the same process goes on');
     await driver.shutdown(1, { hard: false });
     t.equal(count(await consoleText(log), /NEPHELE-POWEROFF/), 2, 'the guest answered the power button');
-    t.notOk(isAlive(pidOf(info.deployId)), 'QEMU is gone');
+    // Exited (a zombie until its parent, this process, reaps it: kill(pid, 0) still finds it).
+    t.ok(await waitExit(pidOf(info.deployId), 10_000), 'QEMU is gone');
   });
 
   t.test('a soft shutdown the guest ignores fails after the timeout and leaves the VM running', async (t) => {
