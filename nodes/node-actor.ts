@@ -110,7 +110,14 @@ export class NodeActor implements Actor<NodeMsg> {
       case 'vm.deploy':
       case 'vm.restore': {
         await this.plug(cmd.spec);
-        const info = cmd.type === 'vm.deploy' ? await hv.deploy(cmd.spec) : await hv.restore(cmd.spec);
+        let info: VmInfo;
+        try {
+          info = cmd.type === 'vm.deploy' ? await hv.deploy(cmd.spec) : await hv.restore(cmd.spec);
+        } catch (err) {
+          // A VM that never started leaves no taps behind.
+          await this.removeTaps(cmd.spec).catch((e: unknown) => this.ctx.log.warn({ err: e, vmId: cmd.spec.vmId }, 'taps of a failed deploy not removed'));
+          throw err;
+        }
         await ledger.setVm(cmd.spec.vmId, cmd.spec);
         this.deps.frontend.tell({ type: 'vm.state', vmId: info.vmId, opId: cmd.opId, state: info.state, info });
         return;
@@ -154,10 +161,14 @@ export class NodeActor implements Actor<NodeMsg> {
   /** Removes the taps the VM's last deploy or restore made (the bridges stay: other VMs use them). */
   private async unplug(vmId: number): Promise<void> {
     const spec = this.deps.ledger.vm(vmId);
-    const net = this.deps.network;
     if (spec === undefined) return;
-    if (net !== undefined) for (const nic of spec.nics ?? []) await net.removeTap(nic.tap);
+    await this.removeTaps(spec);
     await this.deps.ledger.setVm(vmId, undefined);
+  }
+
+  private async removeTaps(spec: VmSpec): Promise<void> {
+    const net = this.deps.network;
+    if (net !== undefined) for (const nic of spec.nics ?? []) await net.removeTap(nic.tap);
   }
 
   private async request(req: NodeRequest): Promise<NodeReplies[NodeRequest['type']]> {

@@ -52,5 +52,13 @@ if (skip !== undefined) {
     now = await eventually(links, (l) => !l.has(`one-${id}-0`) && !l.has(`one-${id}-1`), 10_000, 'taps removed');
     t.ok(now.has(bridge), 'the bridge stays for the network\'s other VMs');
     t.equal((await cloud.client.call('vn.info', { network: 'lan' })).used, 0, 'and the leases are free');
+
+    // A deploy the hypervisor refuses leaves no tap behind.
+    const broken = await cloud.addHost('broken', { fail: 'deploy', args: ['--network', 'linux', '--netns', ns] });
+    await cloud.waitState(broken.id, 'MONITORED');
+    const { id: failing } = await cloud.client.call('vm.allocate', { template: 'NAME = f\nCPU = 0.1\nMEMORY = 64\nNIC = [ NETWORK = lan ]\n', hold: false });
+    await cloud.client.call('vm.action', { id: failing, action: 'deploy', host: broken.id });
+    await eventually(() => cloud.client.call('vm.info', { id: failing }), (v: VmView) => v.state === 'BOOT_FAILURE', 20_000, 'BOOT_FAILURE');
+    t.notOk((await links()).has(`one-${failing}-0`), 'the failed deploy removed its tap');
   });
 }
