@@ -48,13 +48,23 @@ export async function receiveToFile(socket: string, file: string, signal?: Abort
   };
 }
 
-/** Connects to `socket` and sends it `file`; resolves once all of it is written. */
-export async function sendFile(socket: string, file: string, signal?: AbortSignal): Promise<void> {
+/** Errors that mean the reader hung up, which QEMU does as soon as it has parsed the stream's end marker. */
+const PEER_CLOSED = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ECONNRESET']);
+
+/**
+ * Connects to `socket` and sends it `file`; resolves once all of it is
+ * written. With `peerMayClose`, the reader hanging up early is not an error
+ * here: the caller learns from the reader itself (QEMU's query-migrate)
+ * whether it got everything.
+ */
+export async function sendFile(socket: string, file: string, signal?: AbortSignal, options: { peerMayClose?: boolean } = {}): Promise<void> {
   const conn = connect(socket);
   try {
     await pipeline(createReadStream(file), conn, ...(signal === undefined ? [] : [{ signal }]));
   } catch (err) {
     conn.destroy();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (options.peerMayClose === true && code !== undefined && PEER_CLOSED.has(code)) return;
     throw streamError('sending the VM state failed', err);
   }
 }

@@ -99,7 +99,9 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
  */
 export async function loadCheckpoint(vm: MigratingVm, timeoutMs: number, signal: AbortSignal): Promise<void> {
   await vm.qmp.execute('migrate-incoming', { uri: `unix:${VM_FILES.restoreSocket}` }, { signal });
-  await sendFile(socketPath(vm.dir, vm.pid, VM_FILES.restoreSocket), join(vm.dir, VM_FILES.checkpoint), signal);
+  // QEMU closes the socket once it has read the end marker, maybe before our side has finished:
+  // whether the state got in is what query-migrate says next.
+  await sendFile(socketPath(vm.dir, vm.pid, VM_FILES.restoreSocket), join(vm.dir, VM_FILES.checkpoint), signal, { peerMayClose: true });
   await waitMigration(vm, timeoutMs, signal);
   await rm(join(vm.dir, VM_FILES.checkpoint), { force: true });
 }
