@@ -4,6 +4,7 @@ import { NepheleError } from '../../src/errors.js';
 import type { HostMonitoring, VmInfo, VmRunState, VmSpec } from '../../src/protocol/domain.js';
 import { openNebulaArch } from './host-arch.js';
 import { liveClock } from './live-clock.js';
+import { CapacityLedger, type Allocation } from './capacity-ledger.js';
 import type {
   DriverStatus, HostCapacity, HypervisorDriver, MonitoringDriver, RebootOptions, ShutdownOptions,
 } from './types.js';
@@ -33,11 +34,7 @@ export interface DummyHypervisorOptions {
 export type SimulatedFailure = 'deploy' | 'save' | 'restore' | 'shutdown' | 'reboot';
 export const SIMULATED_FAILURES: readonly SimulatedFailure[] = ['deploy', 'save', 'restore', 'shutdown', 'reboot'];
 
-/** CPU in whole percent of a core and memory in KiB, as the capacity is counted. */
-export interface Allocation {
-  readonly cpu: number;
-  readonly memoryKb: number;
-}
+export type { Allocation } from './capacity-ledger.js';
 
 interface DummyVm {
   readonly spec: VmSpec;
@@ -68,7 +65,7 @@ const noop = (): void => {};
  */
 export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   readonly name = 'dummy' as const;
-  private readonly total: HostCapacity;
+  private readonly ledger: CapacityLedger;
   private readonly deployMs: number;
   private readonly shutdownMs: number;
   private readonly rebootMs: number;
@@ -79,16 +76,15 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   private readonly vms = new Map<number, DummyVm>();
   /** The last operation queued on each VM; operations on one VM run one after the other. */
   private readonly tails = new Map<number, Promise<void>>();
-  private used = { cpu: 0, memoryKb: 0 };
   private state: DriverStatus = 'closed';
   private lifetime = new AbortController();
   private closing: Promise<void> | undefined;
 
   constructor(options: DummyHypervisorOptions = {}) {
-    this.total = {
+    this.ledger = new CapacityLedger({
       cpus: positive(options.cpus ?? availableParallelism(), 'cpus'),
       memoryKb: positive(options.memoryKb ?? Math.floor(totalmem() / 1024), 'memoryKb'),
-    };
+    });
     this.deployMs = latency(options.deployMs, 'deployMs');
     this.shutdownMs = latency(options.shutdownMs, 'shutdownMs');
     this.rebootMs = latency(options.rebootMs, 'rebootMs');
@@ -122,12 +118,12 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   }
 
   capacity(): HostCapacity {
-    return this.total;
+    return this.ledger.total;
   }
 
   /** What the VMs held and being deployed take. */
   allocated(): Allocation {
-    return { ...this.used };
+    return this.ledger.used;
   }
 
   deploy(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
@@ -139,11 +135,11 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
       this.simulateFailure(op, spec.vmId);
       const held = this.vms.get(spec.vmId);
       if (held !== undefined) return info(held);
-      const need = this.reserve(spec);
+      const need = this.ledger.reserve(spec);
       try {
         await this.wait(this.deployMs, signal);
       } catch (err) {
-        this.release(need);
+        this.ledger.release(need);
         throw err;
       }
       const vm: DummyVm = { spec, need, state: 'running' };
@@ -159,7 +155,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
       this.simulateFailure('save', vmId);
       await this.wait(this.shutdownMs, signal);
       this.vms.delete(vmId);
-      this.release(vm.need);
+      this.ledger.release(vm.need);
     });
   }
 
@@ -180,7 +176,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
         await this.wait(this.shutdownMs, options.signal);
       }
       this.vms.delete(vmId);
-      this.release(vm.need);
+      this.ledger.release(vm.need);
     });
   }
 
@@ -236,7 +232,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
       usedMemoryKb += memoryKb;
       if (vm.state === 'running') running++;
     }
-    const totalCpu = this.total.cpus * 100;
+    const totalCpu = this.ledger.total.cpus * 100;
     return {
       HOSTNAME: this.hostname,
       ARCH: openNebulaArch(),
@@ -245,9 +241,9 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
       TOTALCPU: totalCpu,
       USEDCPU: usedCpu,
       FREECPU: totalCpu - usedCpu,
-      TOTALMEMORY: this.total.memoryKb,
+      TOTALMEMORY: this.ledger.total.memoryKb,
       USEDMEMORY: usedMemoryKb,
-      FREEMEMORY: this.total.memoryKb - usedMemoryKb,
+      FREEMEMORY: this.ledger.total.memoryKb - usedMemoryKb,
       RUNNING_VMS: running,
       TIMESTAMP: this.now(),
     };
@@ -299,27 +295,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
     });
   }
 
-  private reserve(spec: VmSpec): Allocation {
-    const need = { cpu: Math.round(spec.cpu * 100), memoryKb: spec.memoryMb * 1024 };
-    const free = { cpu: this.total.cpus * 100 - this.used.cpu, memoryKb: this.total.memoryKb - this.used.memoryKb };
-    const lacking = [...(need.cpu > free.cpu ? ['cpu'] : []), ...(need.memoryKb > free.memoryKb ? ['memory'] : [])];
-    if (lacking.length > 0) {
-      throw new NepheleError('NO_CAPACITY', `VM ${spec.vmId} does not fit: not enough ${lacking.join(' and ')}`, {
-        details: {
-          vmId: spec.vmId,
-          lacking,
-          cpu: { requested: need.cpu, free: free.cpu, total: this.total.cpus * 100 },
-          memoryKb: { requested: need.memoryKb, free: free.memoryKb, total: this.total.memoryKb },
-        },
-      });
-    }
-    this.used = { cpu: this.used.cpu + need.cpu, memoryKb: this.used.memoryKb + need.memoryKb };
-    return need;
-  }
 
-  private release(need: Allocation): void {
-    this.used = { cpu: this.used.cpu - need.cpu, memoryKb: this.used.memoryKb - need.memoryKb };
-  }
 
   private held(vmId: number): DummyVm {
     const vm = this.vms.get(vmId);

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promise
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { NepheleError } from '../../src/errors.js';
+import { CapacityLedger, type Allocation } from './capacity-ledger.js';
 import type { VmInfo, VmRunState, VmSpec } from '../../src/protocol/domain.js';
 import { readPid } from '../pidfile.js';
 import { probeKvm, type Accelerator } from './kvm-probe.js';
@@ -45,7 +46,7 @@ export interface QemuHypervisorOptions {
 interface QemuVm {
   readonly spec: VmSpec;
   readonly dir: string;
-  readonly need: { readonly cpu: number; readonly memoryKb: number };
+  readonly need: Allocation;
   /** Undefined when no process was ever found for it (a deploy cut short by a crash of the agent). */
   readonly pid: number | undefined;
   readonly qmp: QmpClient | undefined;
@@ -95,7 +96,7 @@ function runState(status: string): VmRunState {
 export class QemuHypervisor implements HypervisorDriver {
   readonly name = 'qemu' as const;
   private readonly stateDir: string;
-  private readonly total: HostCapacity;
+  private readonly ledger: CapacityLedger;
   private readonly binary: string;
   private readonly accelOption: Accelerator | 'auto';
   private readonly probeKernel: string | undefined;
@@ -106,7 +107,6 @@ export class QemuHypervisor implements HypervisorDriver {
   private readonly migrateTimeoutMs: number;
   private readonly vms = new Map<number, QemuVm>();
   private readonly queue = new OpQueue<number>();
-  private used = { cpu: 0, memoryKb: 0 };
   private state: DriverStatus = 'closed';
   private accel: Accelerator | undefined;
   private accelReason = '';
@@ -116,10 +116,10 @@ export class QemuHypervisor implements HypervisorDriver {
   constructor(options: QemuHypervisorOptions) {
     if (!options.stateDir.startsWith('/')) throw new TypeError(`stateDir must be absolute, got ${options.stateDir}`);
     this.stateDir = options.stateDir;
-    this.total = {
+    this.ledger = new CapacityLedger({
       cpus: options.cpus ?? availableParallelism(),
       memoryKb: options.memoryKb ?? Math.floor(totalmem() / 1024),
-    };
+    });
     this.binary = options.qemu ?? 'qemu-system-x86_64';
     this.accelOption = options.accelerator ?? 'auto';
     this.probeKernel = options.probeKernel;
@@ -145,7 +145,7 @@ export class QemuHypervisor implements HypervisorDriver {
   }
 
   capacity(): HostCapacity {
-    return this.total;
+    return this.ledger.total;
   }
 
   async open(): Promise<void> {
@@ -170,7 +170,7 @@ export class QemuHypervisor implements HypervisorDriver {
         await this.queue.idle();
         await Promise.all([...this.vms.values()].map((vm) => vm.qmp?.close()));
         this.vms.clear();
-        this.used = { cpu: 0, memoryKb: 0 };
+        this.ledger.clear();
         this.lifetime = new AbortController();
         this.state = 'closed';
         this.transition = undefined;
@@ -336,7 +336,7 @@ export class QemuHypervisor implements HypervisorDriver {
 
   /** Starts QEMU for the VM and holds it; on any failure or abort nothing is left. */
   private async start(spec: VmSpec, mode: StartMode, signal: AbortSignal, incomingUri?: string): Promise<VmInfo> {
-    const need = this.reserve(spec);
+    const need = this.ledger.reserve(spec);
     const dir = this.dirOf(spec);
     let pid: number | undefined;
     let qmp: QmpClient | undefined;
@@ -363,7 +363,7 @@ export class QemuHypervisor implements HypervisorDriver {
       await qmp?.close();
       if (pid !== undefined) await killHard(pid);
       await rm(this.recordPath(spec.vmId), { force: true });
-      this.release(need);
+      this.ledger.release(need);
       throw signal.aborted ? signal.reason : err;
     }
   }
@@ -429,7 +429,7 @@ export class QemuHypervisor implements HypervisorDriver {
     await Promise.all([VM_FILES.pidfile, VM_FILES.qmp].map((f) => rm(join(vm.dir, f), { force: true })));
     await rm(this.recordPath(vm.spec.vmId), { force: true });
     this.vms.delete(vm.spec.vmId);
-    this.release(vm.need);
+    this.ledger.release(vm.need);
   }
 
   /** Takes back the VMs of the records in stateDir; those whose process is gone are `failed`. */
@@ -462,8 +462,8 @@ export class QemuHypervisor implements HypervisorDriver {
       if (pid !== undefined && (await isQemuOf(pid, dir))) {
         qmp = await QmpClient.connect(socketPath(dir, pid, VM_FILES.qmp), { timeoutMs: this.qmpTimeoutMs }).catch(() => undefined);
       }
-      const need = { cpu: Math.round(spec.cpu * 100), memoryKb: spec.memoryMb * 1024 };
-      this.used = { cpu: this.used.cpu + need.cpu, memoryKb: this.used.memoryKb + need.memoryKb };
+      const need = CapacityLedger.need(spec);
+      this.ledger.add(need);
       const status = await qmp?.execute<{ status: string }>('query-status').catch(() => undefined);
       this.vms.set(spec.vmId, {
         spec, dir, need, pid, qmp,
@@ -531,27 +531,7 @@ export class QemuHypervisor implements HypervisorDriver {
     return vm;
   }
 
-  private reserve(spec: VmSpec): { cpu: number; memoryKb: number } {
-    const need = { cpu: Math.round(spec.cpu * 100), memoryKb: spec.memoryMb * 1024 };
-    const free = { cpu: this.total.cpus * 100 - this.used.cpu, memoryKb: this.total.memoryKb - this.used.memoryKb };
-    const lacking = [...(need.cpu > free.cpu ? ['cpu'] : []), ...(need.memoryKb > free.memoryKb ? ['memory'] : [])];
-    if (lacking.length > 0) {
-      throw new NepheleError('NO_CAPACITY', `VM ${spec.vmId} does not fit: not enough ${lacking.join(' and ')}`, {
-        details: {
-          vmId: spec.vmId,
-          lacking,
-          cpu: { requested: need.cpu, free: free.cpu, total: this.total.cpus * 100 },
-          memoryKb: { requested: need.memoryKb, free: free.memoryKb, total: this.total.memoryKb },
-        },
-      });
-    }
-    this.used = { cpu: this.used.cpu + need.cpu, memoryKb: this.used.memoryKb + need.memoryKb };
-    return need;
-  }
 
-  private release(need: { readonly cpu: number; readonly memoryKb: number }): void {
-    this.used = { cpu: this.used.cpu - need.cpu, memoryKb: this.used.memoryKb - need.memoryKb };
-  }
 
   private assertOpen(): void {
     if (this.state !== 'open') throw notOpen(this.state);

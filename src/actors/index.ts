@@ -11,3 +11,4 @@ export {
   type Actor, type ActorContext, type ActorFactory, type ActorRef, type AnyRef, type AskOptions,
   type ExitReason, type SpawnOptions, type Terminated,
 } from './types.js';
+export { NamedChildren, type NamedChild, type NamedChildrenOptions } from './named-children.js';

@@ -1,4 +1,4 @@
-import type { Actor, ActorContext, ActorRef, ChildInfo, DynamicSupervisorMsg } from '../actors/index.js';
+import { NamedChildren, type Actor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
 import type { HostView } from '../api/api-types.js';
 import { randomSecret } from '../auth/password.js';
 import { NepheleError } from '../errors.js';
@@ -35,24 +35,19 @@ export interface HostPoolDeps {
 export class HostPool implements Actor<HostPoolMsg> {
   private readonly ctx: ActorContext<HostPoolMsg>;
   private readonly deps: HostPoolDeps;
-  private readonly byId = new Map<number, { name: string; ref: ActorRef<HostMsg> }>();
-  private readonly byName = new Map<string, number>();
+  private readonly hosts: NamedChildren<HostMsg>;
 
   constructor(ctx: ActorContext<HostPoolMsg>, deps: HostPoolDeps) {
     this.ctx = ctx;
     this.deps = deps;
+    this.hosts = new NamedChildren({ supervisor: deps.supervisor, childName: hostChildName, what: 'host', notFound: 'HOST_NOT_FOUND' });
   }
 
   async preStart(): Promise<void> {
     const records = await this.deps.store.list<HostRecord>('hosts');
     // After a crash of the pool alone, the host actors still run: adopt them.
-    const running = new Map((await this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => [c.id, c.ref]));
-    for (const { value } of records) {
-      const ref = running.get(hostChildName(value.id));
-      if (ref === undefined) await this.startHost(value.id, value.name);
-      else this.track(value.id, value.name, ref as ActorRef<HostMsg>);
-    }
-    this.ctx.log.info({ hosts: records.length, adopted: running.size }, 'hosts loaded');
+    const adopted = await this.hosts.load(records.map((r) => r.value));
+    this.ctx.log.info({ hosts: records.length, adopted }, 'hosts loaded');
   }
 
   async receive(msg: HostPoolMsg): Promise<unknown> {
@@ -60,15 +55,15 @@ export class HostPool implements Actor<HostPoolMsg> {
       case 'allocate':
         return this.allocate(msg.name, msg.im, msg.vm);
       case 'list':
-        return Promise.all([...this.byId.values()].map((h) => h.ref.ask<HostView>({ type: 'info' })));
+        return Promise.all([...this.hosts.values()].map((h) => h.ref.ask<HostView>({ type: 'info' })));
       case 'get':
-        return this.find(msg.host).ref;
+        return this.hosts.find(msg.host).ref;
       case 'delete':
         return this.delete(msg.host, msg.force);
       case 'rotate_token':
         return this.rotateToken(msg.host);
       case 'resolve_agent': {
-        const host = this.byId.get(msg.hostId);
+        const host = this.hosts.get(msg.hostId);
         const ok = host !== undefined && (await host.ref.ask<boolean>({ type: 'verify', token: msg.token }));
         if (!ok || host === undefined) throw new NepheleError('AUTH_FAILED', `wrong host id or token for host ${msg.hostId}`);
         const record = await host.ref.ask<HostRecord>({ type: 'record' });
@@ -83,62 +78,41 @@ export class HostPool implements Actor<HostPoolMsg> {
   }
 
   private async allocate(name: string, im: HypervisorName, vm: HypervisorName): Promise<{ id: number; token: string }> {
-    if (this.byName.has(name)) throw new NepheleError('NAME_TAKEN', `a host named ${name} exists`, { details: { name } });
+    this.hosts.requireFreeName(name);
     const token = randomSecret();
     const id = this.deps.store.reserveId('hosts');
     const record: HostRecord = {
       id, name, im, vm, cluster: 'default', admin: 'enabled', tokenHash: hashToken(token), createdAt: Date.now(),
     };
     await this.deps.store.batch([{ type: 'put', kind: 'hosts', id, value: record }]);
-    await this.startHost(id, name);
+    await this.hosts.start(id, name);
     this.ctx.log.info({ hostId: id }, 'host allocated');
     return { id, token };
   }
 
   private async delete(ref: string | number, force: boolean): Promise<{ id: number }> {
-    const host = this.find(ref);
+    const host = this.hosts.find(ref);
     const view = await host.ref.ask<HostView>({ type: 'info' });
     if (view.rvm > 0 && !force) {
       throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, {
         details: { rvm: view.rvm },
       });
     }
-    await this.deps.supervisor().ask({ type: 'terminate_child', ref: host.ref });
+    await this.hosts.stop(view.id);
     await this.deps.store.del('hosts', view.id);
-    this.byId.delete(view.id);
-    this.byName.delete(view.name);
     this.ctx.log.info({ hostId: view.id }, 'host deleted');
     return { id: view.id };
   }
 
   /** A new token for a host whose token was lost (the local agent's, say). */
   private async rotateToken(ref: string | number): Promise<{ id: number; token: string }> {
-    const host = this.find(ref);
+    const host = this.hosts.find(ref);
     const record = await host.ref.ask<HostRecord>({ type: 'record' });
     const token = randomSecret();
     await this.deps.store.put('hosts', record.id, { ...record, tokenHash: hashToken(token) });
     // The actor reloads its record on restart; a stop and start is the simplest way to get there.
-    await this.deps.supervisor().ask({ type: 'terminate_child', ref: host.ref });
-    await this.startHost(record.id, record.name);
+    await this.hosts.stop(record.id);
+    await this.hosts.start(record.id, record.name);
     return { id: record.id, token };
-  }
-
-  private async startHost(id: number, name: string): Promise<void> {
-    const ref = await this.deps.supervisor().ask<ActorRef<HostMsg>>({
-      type: 'start_child', args: id, name: hostChildName(id), register: hostChildName(id),
-    });
-    this.track(id, name, ref);
-  }
-
-  private track(id: number, name: string, ref: ActorRef<HostMsg>): void {
-    this.byId.set(id, { name, ref });
-    this.byName.set(name, id);
-  }
-
-  private find(ref: string | number): { name: string; ref: ActorRef<HostMsg> } {
-    const id = typeof ref === 'number' ? ref : this.byName.get(ref);
-    const host = id === undefined ? undefined : this.byId.get(id);
-    if (host === undefined) throw new NepheleError('HOST_NOT_FOUND', `no host ${ref}`, { details: { host: ref } });
-    return host;
   }
 }

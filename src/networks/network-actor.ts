@@ -1,11 +1,11 @@
-import type { Actor, ActorContext } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import {
   addRange, allocate, hold, leaseAttributes, releaseVm, removeRange, unhold,
   type LeaseRequest, type NetworkRecord,
 } from './network-record.js';
-import { networkView, type NetworkView } from './network-view.js';
+import { networkView } from './network-view.js';
 import type { RangeDefinition } from './vnet-template.js';
 
 /** A lease as a VM keeps it: enough to wire the NIC and fill the context without asking the network again. */
@@ -114,6 +114,14 @@ export class NetworkActor implements Actor<NetworkMsg> {
     await this.deps.store.put('networks', next.id, next);
     this.record = next;
   }
+}
+
+/**
+ * Tells each network of these NICs to give back the VM's leases. A network
+ * that is gone (`network` finds no actor) took its leases with it.
+ */
+export function releaseLeases(vmId: number, nics: readonly Pick<NicLease, 'networkId'>[], network: (id: number) => ActorRef<NetworkMsg> | undefined): void {
+  for (const networkId of new Set(nics.map((n) => n.networkId))) network(networkId)?.tell({ type: 'release', vmId });
 }
 
 /** Network actors are registered under this name. */

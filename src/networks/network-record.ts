@@ -102,41 +102,38 @@ export function allocate(n: NetworkRecord, vmId: number, requests: readonly Leas
   const used = new Set(n.leases.map((l) => slot(l.arId, l.index)));
   const macs = new Set(n.leases.map((l) => l.mac));
   const taken: Lease[] = [];
-  const take = (range: AddressRange, index: number, mac?: string): Lease => {
-    let m = mac ?? macAt(n, range, index);
-    // Random MACs of an ETHER range: draw again on the (unlikely) collision.
-    for (let tries = 0; macs.has(m) && mac === undefined && range.type === 'ETHER' && range.mac === undefined && tries < 16; tries++) m = macAt(n, range, index);
-    if (macs.has(m)) throw leaseError(n, `MAC ${m} is already leased`, { mac: m });
-    const ip = ipAt(range, index);
-    const lease: Lease = { arId: range.arId, index, mac: m, vmId, nicId: 0, ...(ip === undefined ? {} : { ip }) };
-    used.add(slot(range.arId, index));
-    macs.add(lease.mac);
-    return lease;
-  };
   for (const req of requests) {
-    let lease: Lease;
-    if (req.ip !== undefined) {
-      const at = locateIp(n, req.ip);
-      if (at === undefined) throw leaseError(n, `${req.ip} is not in any of its address ranges`, { ip: req.ip });
-      if (used.has(slot(at.range.arId, at.index))) throw leaseError(n, `${req.ip} is already leased or on hold`, { ip: req.ip });
-      lease = take(at.range, at.index);
-    } else if (req.mac !== undefined) {
-      if (!isMac(req.mac)) throw new NepheleError('INVALID_ARGUMENT', `${req.mac} is not a MAC address`, { details: { field: 'mac' } });
-      const at = locateMac(n, req.mac);
-      if (at !== undefined) {
-        if (used.has(slot(at.range.arId, at.index))) throw leaseError(n, `${req.mac} is already leased or on hold`, { mac: req.mac });
-        lease = take(at.range, at.index, req.mac.toLowerCase());
-      } else {
-        throw leaseError(n, `${req.mac} is not in any of its address ranges`, { mac: req.mac });
-      }
-    } else {
-      const free = firstFree(n, used);
-      if (free === undefined) throw leaseError(n, `no free address (${totalSize(n)} in all, ${used.size} taken)`, { size: totalSize(n) });
-      lease = take(free.range, free.index);
-    }
-    taken.push({ ...lease, nicId: req.nicId });
+    const { range, index, mac: asked } = place(n, req, used);
+    let mac = asked ?? macAt(n, range, index);
+    // Random MACs of an ETHER range: draw again on the (unlikely) collision.
+    for (let tries = 0; macs.has(mac) && asked === undefined && range.type === 'ETHER' && range.mac === undefined && tries < 16; tries++) mac = macAt(n, range, index);
+    if (macs.has(mac)) throw leaseError(n, `MAC ${mac} is already leased`, { mac });
+    const ip = ipAt(range, index);
+    used.add(slot(range.arId, index));
+    macs.add(mac);
+    taken.push({ arId: range.arId, index, mac, vmId, nicId: req.nicId, ...(ip === undefined ? {} : { ip }) });
   }
   return { next: { ...n, leases: [...n.leases, ...taken] }, leases: taken };
+}
+
+/** Where a request's address is: the IP or MAC it names (free, or NO_LEASES), else the first free one. */
+function place(n: NetworkRecord, req: LeaseRequest, used: ReadonlySet<string>): { range: AddressRange; index: number; mac?: string } {
+  if (req.ip !== undefined) {
+    const at = locateIp(n, req.ip);
+    if (at === undefined) throw leaseError(n, `${req.ip} is not in any of its address ranges`, { ip: req.ip });
+    if (used.has(slot(at.range.arId, at.index))) throw leaseError(n, `${req.ip} is already leased or on hold`, { ip: req.ip });
+    return at;
+  }
+  if (req.mac !== undefined) {
+    if (!isMac(req.mac)) throw new NepheleError('INVALID_ARGUMENT', `${req.mac} is not a MAC address`, { details: { field: 'mac' } });
+    const at = locateMac(n, req.mac);
+    if (at === undefined) throw leaseError(n, `${req.mac} is not in any of its address ranges`, { mac: req.mac });
+    if (used.has(slot(at.range.arId, at.index))) throw leaseError(n, `${req.mac} is already leased or on hold`, { mac: req.mac });
+    return { ...at, mac: req.mac.toLowerCase() };
+  }
+  const free = firstFree(n, used);
+  if (free === undefined) throw leaseError(n, `no free address (${totalSize(n)} in all, ${used.size} taken)`, { size: totalSize(n) });
+  return free;
 }
 
 function firstFree(n: NetworkRecord, used: ReadonlySet<string>): { range: AddressRange; index: number } | undefined {

@@ -152,7 +152,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         id: VM_POOL,
         start: (ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, {
           store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef, preloaded,
-          networks: () => lookup<NetworkPoolMsg>(NETWORK_POOL),
+          networks: () => lookup<NetworkPoolMsg>(NETWORK_POOL), network: networkRef,
         }),
         spawn: { register: VM_POOL },
       },

@@ -218,10 +218,17 @@ class Pass {
   // into locals and walks the bitset bit by bit (most hosts match, so this
   // beats jumping from set bit to set bit), in host order.
 
+  /** Whether host `i` takes a VM of this size now: as fits(), so a NaN figure means no room. */
+  private hasRoom(i: number, cpu: number, memory: number): boolean {
+    return (this.allocatedCpu[i] as number) + cpu <= (this.totalCpu[i] as number)
+      && (this.allocatedMemory[i] as number) + memory <= (this.totalMemory[i] as number)
+      && (this.perHost[i] as number) < this.maxPerHost;
+  }
+
   /** The best host with room among `matching`, ranked by `column`; -1 if none. */
   private bestInColumn(matching: Int32Array, need: { cpu: number; memory: number }, column: Float64Array): number {
     const { cpu, memory } = need;
-    const { allocatedCpu, totalCpu, allocatedMemory, totalMemory, perHost, ids, maxPerHost } = this;
+    const { ids } = this;
     const n = this.hosts.length;
     let best = -1;
     let bestRank = -Infinity;
@@ -233,10 +240,7 @@ class Pass {
       for (let b = 0; b < end; b++) {
         if (((bits >>> b) & 1) === 0) continue;
         const i = base + b;
-        // As fits(), so a NaN figure means no room.
-        if (!((allocatedCpu[i] as number) + cpu <= (totalCpu[i] as number)
-          && (allocatedMemory[i] as number) + memory <= (totalMemory[i] as number)
-          && (perHost[i] as number) < maxPerHost)) continue;
+        if (!this.hasRoom(i, cpu, memory)) continue;
         const r = column[i] as number;
         // Ties go to the lower id, so a pass is deterministic.
         if (r > bestRank || (r === bestRank && best >= 0 && (ids[i] as number) < (ids[best] as number))) {
@@ -251,7 +255,7 @@ class Pass {
   /** Writes the hosts with room among `matching` into `candidates`; returns how many. */
   private collect(matching: Int32Array, need: { cpu: number; memory: number }): number {
     const { cpu, memory } = need;
-    const { allocatedCpu, totalCpu, allocatedMemory, totalMemory, perHost, candidates, maxPerHost } = this;
+    const { candidates } = this;
     const n = this.hosts.length;
     let count = 0;
     for (let w = 0; w < matching.length; w++) {
@@ -262,10 +266,7 @@ class Pass {
       for (let b = 0; b < end; b++) {
         if (((bits >>> b) & 1) === 0) continue;
         const i = base + b;
-        // As fits(), so a NaN figure means no room.
-        if (!((allocatedCpu[i] as number) + cpu <= (totalCpu[i] as number)
-          && (allocatedMemory[i] as number) + memory <= (totalMemory[i] as number)
-          && (perHost[i] as number) < maxPerHost)) continue;
+        if (!this.hasRoom(i, cpu, memory)) continue;
         candidates[count++] = i;
       }
     }

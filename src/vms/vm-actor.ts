@@ -1,7 +1,7 @@
 import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
-import type { NetworkMsg } from '../networks/network-actor.js';
+import { releaseLeases, type NetworkMsg } from '../networks/network-actor.js';
 import type { NodeCommand } from '../protocol/messages.js';
 import type { PlacementMsg } from '../placement/placement-actor.js';
 import type { VmState } from './vm-states.js';
@@ -177,18 +177,10 @@ export class VmActor implements Actor<VmMsg> {
     if (pending !== undefined) this.send(pending);
     // After the write: a crash before it leaves the leases held by a VM that is not
     // yet DONE; one after it is caught by oned's reconciliation at start.
-    if (release) this.releaseLeases();
+    if (release) releaseLeases(this.vmId, this.record.nics ?? [], (id) => this.deps.network?.(id));
     // A cleanup reaches every host the VM was on, not only the one its opId goes to.
     if (pending?.effect.kind === 'cleanup') for (const st of stays.slice(0, -1)) this.hardStop(st.hostId, `${pending.opId}.h${st.hostId}`);
     if (next.state === 'DONE') void this.ctx.stop();
-  }
-
-  private releaseLeases(): void {
-    for (const networkId of new Set((this.record.nics ?? []).map((n) => n.networkId))) {
-      const ref = this.deps.network?.(networkId);
-      if (ref === undefined) continue; // the network is gone, and its leases with it
-      ref.tell({ type: 'release', vmId: this.vmId });
-    }
   }
 
   private tellScheduler(): void {

@@ -3,16 +3,15 @@ import { NepheleError, isNepheleError } from '../errors.js';
 import { compileRank, compileRequirements } from '../placement/expr/index.js';
 import { parseTemplate, vmTemplate } from '../templates/index.js';
 import type { Store } from '../store/index.js';
-import type { Template } from '../templates/index.js';
 import type { VmNic } from '../templates/index.js';
-import type { NicLease, NetworkMsg } from '../networks/network-actor.js';
+import { releaseLeases, type NicLease, type NetworkMsg } from '../networks/network-actor.js';
 import type { NetworkPoolMsg } from '../networks/network-pool.js';
 import type { NetworkView } from '../networks/network-view.js';
 import { resolveContext } from './vm-context.js';
 import { requireNetworkUse } from '../auth/authorize.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
-import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
+import { vmView, type VmNicRecord, type VmRecord } from './vm-record.js';
 
 export type VmPoolMsg =
   | {
@@ -35,6 +34,8 @@ export interface VmPoolDeps {
   readonly preloaded: Map<number, VmRecord>;
   /** The network pool, for the NICs' leases; without it a VM with NICs is refused. */
   readonly networks?: () => ActorRef<NetworkPoolMsg>;
+  /** The NetworkActor of a network id, if that network exists. */
+  readonly network?: (networkId: number) => ActorRef<NetworkMsg> | undefined;
 }
 
 /** Who creates a VM. */
@@ -112,7 +113,7 @@ export class VmPool implements Actor<VmPoolMsg> {
     const nics = await this.lease(id, t.nics, owner);
     try {
       const now = Date.now();
-      const context = resolveContext(t.context, { vmId: id, name, template: parsed as Template, user: { id: owner.uid, name: owner.uname }, nics });
+      const context = resolveContext(t.context, { vmId: id, name, template: parsed, user: { id: owner.uid, name: owner.uname }, nics });
       const record: VmRecord = {
         id,
         name,
@@ -137,7 +138,7 @@ export class VmPool implements Actor<VmPoolMsg> {
       await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
       this.deps.preloaded.set(id, record);
     } catch (err) {
-      this.releaseAll(id, nics);
+      releaseLeases(id, nics, (n) => this.deps.network?.(n));
       throw err;
     }
     await this.start(id);
@@ -191,17 +192,6 @@ export class VmPool implements Actor<VmPoolMsg> {
       throw err;
     }
     return taken.sort((a, b) => a.nicId - b.nicId);
-  }
-
-  private releaseAll(vmId: number, nics: readonly VmNicRecord[]): void {
-    const pool = this.deps.networks?.();
-    if (pool === undefined) return;
-    for (const networkId of new Set(nics.map((n) => n.networkId))) {
-      pool.ask<ActorRef<NetworkMsg>>({ type: 'get', network: networkId }).then(
-        (ref) => ref.tell({ type: 'release', vmId }),
-        () => undefined, // a network deleted meanwhile has no lease to give back
-      );
-    }
   }
 
   private async start(id: number): Promise<void> {
