@@ -44,6 +44,10 @@ export const ERROR_CODES = Object.freeze({
   // networks
   NETWORK_NOT_FOUND: 'No virtual network has that id or name.',
   NO_LEASES: 'The network cannot give the address asked for: none free, or the one named is taken or not in its ranges.',
+  // images
+  IMAGE_NOT_FOUND: 'No image has that id or name, or the caller may not see it.',
+  IMAGE_NOT_READY: 'The image is not READY or USED: its upload is not finished (LOCKED), it failed (ERROR) or it is DISABLED.',
+  IMAGE_IN_USE: 'VMs use the image, or it is persistent and another VM uses it.',
   // store
   STORE_CLOSED: 'The store is not open.',
 } as const);

@@ -4,6 +4,7 @@ import type { VmView } from '../vms/vm-record.js';
 import type { TemplateRecord } from '../vms/template-pool.js';
 import type { GroupView, UserView } from '../users/user-record.js';
 import type { NetworkView } from '../networks/network-view.js';
+import type { ImageFormat, ImageRecord, ImageType } from '../images/image-record.js';
 
 /** OpenNebula's host states that Nephele uses. */
 export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
@@ -53,6 +54,26 @@ export interface TemplateView extends TemplateRecord {
 export interface VnetView extends NetworkView {
   readonly user: string;
   readonly group: string;
+}
+
+/** An image as the API returns it: with its owner's names and its datastore. */
+export interface ImageView extends ImageRecord {
+  readonly user: string;
+  readonly group: string;
+  readonly datastore: string;
+  readonly datastoreId: number;
+}
+
+/** `image.allocate`: an image to upload (LOCKED until `image.commit`), or with `size` an empty DATABLOCK, READY at once. */
+export interface ImageAllocateParams {
+  readonly name: string;
+  readonly type: ImageType;
+  readonly persistent: boolean;
+  readonly description: string;
+  /** MiB of an empty DATABLOCK. */
+  readonly size?: number;
+  /** With `size`. @default 'raw' */
+  readonly format?: ImageFormat;
 }
 
 /** A user or group by id or name (digits only: an id). */
@@ -105,6 +126,18 @@ export interface ApiMethods {
   /** `template` holds one `AR = [ … ]`. */
   'vn.add_ar': { params: { network: NameRef; template: string }; result: VnetView };
   'vn.rm_ar': { params: { network: NameRef; arId: number }; result: VnetView };
+  /** Images (OpenNebula's one.image.*): see docs/images.md. `image` is an id or a name. */
+  'image.allocate': { params: ImageAllocateParams; result: { id: number } };
+  'imagepool.info': { params: Record<string, never>; result: ImageView[] };
+  'image.info': { params: { image: NameRef }; result: ImageView };
+  /** One chunk (at most 4 MiB) of a LOCKED image, at the offset where the previous one ended; the owner only. */
+  'image.upload': { params: { id: number; offset: number; data: Uint8Array }; result: { id: number; received: number } };
+  /** Ends an upload of `size` bytes: the format is detected and the image READY. */
+  'image.commit': { params: { id: number; size: number }; result: ImageView };
+  'image.delete': { params: { image: NameRef }; result: { id: number } };
+  'image.persistent': { params: { image: NameRef; persistent: boolean }; result: ImageView };
+  'image.enable': { params: { image: NameRef; enable: boolean }; result: ImageView };
+  'image.rename': { params: { image: NameRef; name: string }; result: ImageView };
   'grouppool.info': { params: Record<string, never>; result: GroupView[] };
   'group.info': { params: { group: NameRef }; result: GroupView };
 }

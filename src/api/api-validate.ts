@@ -3,6 +3,8 @@ import { NepheleError } from '../errors.js';
 import type { ApiMethod, ApiMethods, ParamsOf, VmActionParams } from './api-types.js';
 import type { RecoverOp } from '../vms/vm-lifecycle.js';
 import { MAX_TOKEN_SECONDS } from '../users/login-token.js';
+import { imageNameProblem } from '../images/image-name.js';
+import { IMAGE_TYPES, MAX_BLANK_MB, UPLOAD_CHUNK_BYTES, type ImageFormat, type ImageType } from '../images/image-record.js';
 
 const HYPERVISORS = new Set(['dummy', 'qemu']);
 const STATUS_ACTIONS = new Set(['enable', 'disable', 'offline']);
@@ -71,6 +73,53 @@ function ipv4(x: unknown): string {
 function vmIdLike(x: unknown, field: string): number {
   if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
   throw bad(field, 'must be an integer ≥ 0');
+}
+
+function imageName(x: unknown, field = 'name'): string {
+  const problem = imageNameProblem(x);
+  if (problem !== undefined) throw bad(field, problem);
+  return x as string;
+}
+
+/** An image id, or a name (names are checked as at creation). */
+function imageRef(x: unknown): string | number {
+  if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
+  if (imageNameProblem(x) === undefined) return x as string;
+  throw bad('image', 'must be an image id or name');
+}
+
+function flag(x: unknown, field: string): boolean {
+  if (typeof x !== 'boolean') throw bad(field, 'must be a boolean');
+  return x;
+}
+
+function imageAllocate(p: Record<string, unknown>): ParamsOf<'image.allocate'> {
+  if (typeof p.type !== 'string' || !(IMAGE_TYPES as readonly string[]).includes(p.type)) throw bad('type', `must be one of ${IMAGE_TYPES.join(', ')}`);
+  if (p.persistent !== undefined) flag(p.persistent, 'persistent');
+  const description = p.description ?? '';
+  if (typeof description !== 'string' || description.length > 4096 || /[\0-\x08\x0b-\x1f\x7f]/.test(description)) {
+    throw bad('description', 'must be at most 4096 characters, without control characters but tab and newline');
+  }
+  const out: { -readonly [K in keyof ParamsOf<'image.allocate'>]: ParamsOf<'image.allocate'>[K] } = {
+    name: imageName(p.name), type: p.type as ImageType, persistent: p.persistent === true, description,
+  };
+  if (p.size !== undefined) {
+    if (typeof p.size !== 'number' || !Number.isSafeInteger(p.size) || p.size < 1 || p.size > MAX_BLANK_MB) throw bad('size', `must be 1 to ${MAX_BLANK_MB} MiB`);
+    out.size = p.size;
+  }
+  if (p.format !== undefined) {
+    if (p.format !== 'raw' && p.format !== 'qcow2') throw bad('format', 'must be raw or qcow2');
+    if (out.size === undefined) throw bad('format', 'is chosen only for an empty DATABLOCK (with size); an upload\'s is detected');
+    out.format = p.format as ImageFormat;
+  }
+  return out;
+}
+
+function chunk(x: unknown): Uint8Array {
+  if (!(x instanceof Uint8Array) || x.byteLength === 0 || x.byteLength > UPLOAD_CHUNK_BYTES) {
+    throw bad('data', `must be 1 to ${UPLOAD_CHUNK_BYTES} bytes`);
+  }
+  return x;
 }
 
 type Validators = { [K in ApiMethod]: (p: Record<string, unknown>) => ParamsOf<K> };
@@ -167,6 +216,15 @@ const validators: Validators = {
   'vn.release': (p) => ({ network: networkRef(p.network), ip: ipv4(p.ip) }),
   'vn.add_ar': (p) => ({ network: networkRef(p.network), template: templateText(p.template) }),
   'vn.rm_ar': (p) => ({ network: networkRef(p.network), arId: vmIdLike(p.arId, 'arId') }),
+  'image.allocate': imageAllocate,
+  'imagepool.info': () => ({}),
+  'image.info': (p) => ({ image: imageRef(p.image) }),
+  'image.upload': (p) => ({ id: vmIdLike(p.id, 'id'), offset: vmIdLike(p.offset, 'offset'), data: chunk(p.data) }),
+  'image.commit': (p) => ({ id: vmIdLike(p.id, 'id'), size: vmIdLike(p.size, 'size') }),
+  'image.delete': (p) => ({ image: imageRef(p.image) }),
+  'image.persistent': (p) => ({ image: imageRef(p.image), persistent: flag(p.persistent, 'persistent') }),
+  'image.enable': (p) => ({ image: imageRef(p.image), enable: flag(p.enable, 'enable') }),
+  'image.rename': (p) => ({ image: imageRef(p.image), name: imageName(p.name) }),
   'grouppool.info': () => ({}),
   'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
   'host.status': (p) => {

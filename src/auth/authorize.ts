@@ -61,3 +61,25 @@ export function requireNetworkUse(session: Session, network: NetworkOwner, what:
     });
   }
 }
+
+/**
+ * Use (attach to a VM, list, show) an image: as a network, its owner, an
+ * administrator, or anyone when an administrator created it. Takes the VM
+ * owner's rights as well as an API session.
+ */
+export function canUseImage(session: Pick<Session, 'uid' | 'admin'>, image: NetworkOwner): boolean {
+  return session.admin || session.uid === image.uid || isPublicImage(image);
+}
+
+/** Created by an administrator, hence usable by all (the rule of networks). */
+export function isPublicImage(image: NetworkOwner): boolean {
+  return isPublicNetwork(image);
+}
+
+export function requireImageUse(session: Session, image: NetworkOwner, what: string): void {
+  if (!canUseImage(session, image)) {
+    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not use ${what}: it is another user's private image`, {
+      details: { uid: session.uid },
+    });
+  }
+}

@@ -32,6 +32,10 @@ import { NetworkActor, networkActorName, type NetworkMsg } from '../networks/net
 import { NetworkPool, type NetworkPoolMsg } from '../networks/network-pool.js';
 import { networkHandlers } from '../networks/vnet-handlers.js';
 import { macPrefix } from '../networks/address.js';
+import { IMAGE_POOL, ImagePool, type ImagePoolMsg } from '../images/image-pool.js';
+import { imageHandlers } from '../images/image-handlers.js';
+import { UPLOAD_CHUNK_BYTES } from '../images/image-record.js';
+import type { UserRecord } from '../users/user-record.js';
 
 export const VERSION = '0.1.0';
 
@@ -191,10 +195,20 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         }),
         spawn: { register: NETWORK_POOL },
       },
+      // Last: VM actors find it by name, and a crash of it restarts nothing else.
+      {
+        id: IMAGE_POOL,
+        start: (ctx: ActorContext<ImagePoolMsg>) => new ImagePool(ctx, {
+          store, dataDir: config.dataDir, now,
+          owners: async () => (await store.list<UserRecord>('users')).map(({ value }) => ({ id: value.id, name: value.name })),
+        }),
+        spawn: { register: IMAGE_POOL },
+      },
     ],
   }), { name: 'root' });
   await root.ask({ type: 'which_children' });
   await reconcileLeases(store, lookup<NetworkPoolMsg>(NETWORK_POOL), log);
+  await reconcileImages(store, lookup<ImagePoolMsg>(IMAGE_POOL), log);
 
   const http: HttpServer = createServer();
   const io = new Server(http, { serveClient: false, maxHttpBufferSize: 8 * 1024 * 1024, transports: ['websocket', 'polling'] });
@@ -205,7 +219,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const users = (): ActorRef<UserPoolMsg> => lookup<UserPoolMsg>(USER_POOL);
   new ApiServer({
     io,
-    handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL)),
+    handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL), () => lookup<ImagePoolMsg>(IMAGE_POOL)),
+    // An image upload's chunk, and room for the rest of the call.
+    maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
     // scrypt: allow for a loaded machine.
     authenticate: (user, secret) => users().ask({ type: 'authenticate', user, secret }, { timeoutMs: 15_000 }),
     checkSession: (auth) => currentSession(store, auth, now()),
@@ -249,6 +265,19 @@ async function reconcileLeases(store: Store, networks: ActorRef<NetworkPoolMsg>,
   if (released > 0) log.warn({ released }, 'released leases of VMs that are gone');
 }
 
+/**
+ * What a crash leaves in the images: uses by VMs that are DONE or were never
+ * stored are released, and uploads that were under way (LOCKED) go to ERROR.
+ * Runs before the API serves, so no create or upload is in flight.
+ */
+async function reconcileImages(store: Store, images: ActorRef<ImagePoolMsg>, log: Logger): Promise<void> {
+  const live: number[] = [];
+  for (const { value } of await store.list<VmRecord>('vms')) if (value.state !== 'DONE') live.push(value.id);
+  const { released } = await images.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
+  const { failed } = await images.ask<{ failed: number }>({ type: 'abandon_uploads' });
+  if (released > 0 || failed > 0) log.warn({ released, failed }, 'images reconciled: uses of VMs that are gone released, unfinished uploads in ERROR');
+}
+
 /** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
 async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<void> {
   const h = await hostRef.ask<HostView>({ type: 'info' });
@@ -285,6 +314,7 @@ function handlers(
   vmRef: (id: number) => ActorRef<VmMsg> | undefined,
   users: () => ActorRef<UserPoolMsg>,
   networks: () => ActorRef<NetworkPoolMsg>,
+  images: () => ActorRef<ImagePoolMsg>,
 ): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
@@ -326,6 +356,7 @@ function handlers(
       type: 'allocate', template: p.template, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
     }),
     ...networkHandlers(networks, () => ownerNames(users)),
+    ...imageHandlers(images, () => ownerNames(users)),
     'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vmPoolInfo(p.all))),
     'vm.info': async (p, session) => {
       const vm = await vms().ask<VmView>({ type: 'info', id: p.id });

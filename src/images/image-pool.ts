@@ -1,0 +1,275 @@
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import type { Actor, ActorContext } from '../actors/index.js';
+import { NepheleError, isNepheleError } from '../errors.js';
+import type { Store } from '../store/index.js';
+import { imagesDatastore, newImageSource, requireInDatastore } from './datastores.js';
+import { inspectImage, type Inspected } from './image-format.js';
+import { appendChunk, createImageFile, datastoreError, fileSize } from './image-files.js';
+import { checkImageName } from './image-name.js';
+import {
+  bytesToMb, isDiskType, type ImageFormat, type ImageRecord, type ImageRef, type ImageSession, type ImageType,
+} from './image-record.js';
+import { acquire, findImage, inUse, releaseWhere, type ImageOwner } from './image-uses.js';
+
+export type { ImageFormat, ImageRecord, ImageRef, ImageSession, ImageState, ImageType, ImageUse, ImageUseKind } from './image-record.js';
+
+/** The pool is registered under this name. */
+export const IMAGE_POOL = 'image-pool';
+
+export type ImagePoolMsg =
+  // The API's (authorization is the caller's, in image-handlers.ts)
+  | {
+    readonly type: 'allocate'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: ImageType;
+    readonly persistent: boolean; readonly description: string;
+    /** An empty DATABLOCK, READY at once; without it the image is LOCKED until `commit`. */
+    readonly blank?: { readonly sizeMb: number; readonly format: ImageFormat };
+  }
+  | { readonly type: 'upload'; readonly id: number; readonly uid: number; readonly offset: number; readonly data: Uint8Array }
+  | { readonly type: 'commit'; readonly id: number; readonly uid: number; readonly size: number }
+  | { readonly type: 'list' }
+  /** By id, or by name as a VM would find it (an administrator also any unique name); IMAGE_NOT_FOUND otherwise. */
+  | { readonly type: 'get'; readonly image: string | number; readonly session: ImageSession }
+  | { readonly type: 'delete'; readonly id: number }
+  | { readonly type: 'persistent'; readonly id: number; readonly persistent: boolean }
+  | { readonly type: 'enable'; readonly id: number; readonly enable: boolean }
+  | { readonly type: 'rename'; readonly id: number; readonly name: string }
+  /** At oned's start: a LOCKED image's upload died with the previous oned; it goes to ERROR. Reply `{ failed }`. */
+  | { readonly type: 'abandon_uploads' }
+  // The VM pool's
+  /** Reply: ImageUse[] in refs order. All or nothing; idempotent per VM. */
+  | { readonly type: 'acquire'; readonly vmId: number; readonly refs: readonly ImageRef[]; readonly session: ImageSession }
+  /** Reply `{ released }` (images the VM gave back); idempotent. */
+  | { readonly type: 'release'; readonly vmId: number }
+  /** Releases the uses of every VM not in `live`. Reply `{ released }` (uses ended). */
+  | { readonly type: 'reconcile'; readonly live: readonly number[] }
+  /** Adopts a file already written inside the images datastore (a disk saved with SAVE=yes). Reply: the new image id (a number). */
+  | { readonly type: 'register'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: ImageType; readonly path: string }
+  /** Reply: the ImageRecord. */
+  | { readonly type: 'info'; readonly id: number };
+
+export interface ImagePoolDeps {
+  readonly store: Store;
+  /** oned's data directory: the images live in `<dataDir>/datastores/1`. */
+  readonly dataDir: string;
+  /** The users, for IMAGE_UNAME. */
+  readonly owners: () => Promise<readonly ImageOwner[]>;
+  /** @default 'qemu-img' on the PATH */
+  readonly qemuImg?: string;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * The images and their files: one actor for them all, holding every record
+ * in memory and writing each change to the store before it answers, so
+ * that a VM's acquire and a delete never race.
+ */
+export class ImagePool implements Actor<ImagePoolMsg> {
+  private readonly ctx: ActorContext<ImagePoolMsg>;
+  private readonly deps: ImagePoolDeps;
+  private readonly images = new Map<number, ImageRecord>();
+  private readonly qemu: { qemuImg?: string };
+
+  constructor(ctx: ActorContext<ImagePoolMsg>, deps: ImagePoolDeps) {
+    this.ctx = ctx;
+    this.deps = deps;
+    this.qemu = deps.qemuImg === undefined ? {} : { qemuImg: deps.qemuImg };
+  }
+
+  async preStart(): Promise<void> {
+    await mkdir(imagesDatastore(this.deps.dataDir), { recursive: true, mode: 0o700 });
+    for (const { value } of await this.deps.store.list<ImageRecord>('images')) this.images.set(value.id, value);
+    this.ctx.log.info({ images: this.images.size }, 'images loaded');
+  }
+
+  async receive(msg: ImagePoolMsg): Promise<unknown> {
+    switch (msg.type) {
+      case 'allocate': return this.allocate(msg);
+      case 'upload': return this.upload(msg.id, msg.uid, msg.offset, msg.data);
+      case 'commit': return this.commit(msg.id, msg.uid, msg.size);
+      case 'list': return [...this.images.values()].sort((a, b) => a.id - b.id);
+      case 'get': return this.get(msg.image, msg.session);
+      case 'info': return this.record(msg.id);
+      case 'delete': return this.delete(msg.id);
+      case 'persistent': {
+        const image = this.record(msg.id);
+        if (image.persistent === msg.persistent) return image;
+        if (image.runningVms.length > 0) throw inUse(image, 'is in use');
+        return this.save({ ...image, persistent: msg.persistent });
+      }
+      case 'enable': return this.enable(this.record(msg.id), msg.enable);
+      case 'rename': {
+        const image = this.record(msg.id);
+        const name = checkImageName(msg.name);
+        if (name === image.name) return image;
+        this.requireFreeName(image.uid, name);
+        return this.save({ ...image, name });
+      }
+      case 'abandon_uploads': {
+        const locked = [...this.images.values()].filter((i) => i.state === 'LOCKED');
+        await this.persist(locked.map((i): ImageRecord => ({ ...i, state: 'ERROR', error: 'the upload did not finish before oned stopped' })));
+        if (locked.length > 0) this.ctx.log.warn({ images: locked.map((i) => i.id) }, 'unfinished uploads: images in ERROR');
+        return { failed: locked.length };
+      }
+      case 'acquire': {
+        const owners = msg.refs.some((r) => r.uname !== undefined && r.imageId === undefined) ? await this.deps.owners() : [];
+        const { changed, uses } = acquire(this.images, msg.vmId, msg.refs, msg.session, owners);
+        await this.persist(changed);
+        if (changed.length > 0) this.ctx.log.info({ vmId: msg.vmId, images: changed.map((i) => i.id) }, 'images acquired');
+        return uses;
+      }
+      case 'release': {
+        const { changed } = releaseWhere(this.images.values(), (vm) => vm === msg.vmId);
+        await this.persist(changed);
+        if (changed.length > 0) this.ctx.log.info({ vmId: msg.vmId, images: changed.map((i) => i.id) }, 'images released');
+        return { released: changed.length };
+      }
+      case 'reconcile': {
+        const live = new Set(msg.live);
+        const { changed, released } = releaseWhere(this.images.values(), (vm) => !live.has(vm));
+        await this.persist(changed);
+        if (released > 0) this.ctx.log.warn({ images: changed.map((i) => i.id), released }, 'released the images of VMs that are gone');
+        return { released };
+      }
+      case 'register': return this.register(msg);
+    }
+  }
+
+  private record(id: number): ImageRecord {
+    const image = this.images.get(id);
+    if (image === undefined) throw new NepheleError('IMAGE_NOT_FOUND', `no image ${id}`, { details: { image: id } });
+    return image;
+  }
+
+  private get(ref: string | number, session: ImageSession): ImageRecord {
+    if (typeof ref === 'number') return this.record(ref);
+    try {
+      return findImage(this.images, { name: ref }, session, []);
+    } catch (err) {
+      if (!session.admin || !isNepheleError(err, 'IMAGE_NOT_FOUND')) throw err;
+      const named = [...this.images.values()].filter((i) => i.name === ref);
+      if (named.length > 1) {
+        throw new NepheleError('INVALID_ARGUMENT', `${named.length} users have an image named ${ref}: give its id`, { details: { field: 'image' } });
+      }
+      if (named[0] === undefined) throw err;
+      return named[0];
+    }
+  }
+
+  private requireFreeName(uid: number, name: string): void {
+    const taken = [...this.images.values()].find((i) => i.uid === uid && i.name === name);
+    if (taken !== undefined) throw new NepheleError('NAME_TAKEN', `the user already has an image named ${name} (${taken.id})`, { details: { name } });
+  }
+
+  private async allocate(msg: Extract<ImagePoolMsg, { type: 'allocate' }>): Promise<{ id: number }> {
+    const name = checkImageName(msg.name);
+    this.requireFreeName(msg.uid, name);
+    if (msg.blank !== undefined && msg.imageType !== 'DATABLOCK') {
+      throw new NepheleError('INVALID_ARGUMENT', 'only a DATABLOCK image may be created empty with a size', { details: { field: 'size' } });
+    }
+    const source = newImageSource(this.deps.dataDir);
+    const blank = msg.blank;
+    await createImageFile(source, blank, this.qemu);
+    const id = await this.deps.store.nextId('images');
+    const record: ImageRecord = {
+      id, name, uid: msg.uid, gid: msg.gid, type: msg.imageType, persistent: msg.persistent,
+      state: blank === undefined ? 'LOCKED' : 'READY', format: blank?.format ?? 'raw', sizeMb: blank?.sizeMb ?? 0,
+      source, runningVms: [], regtime: (this.deps.now ?? Date.now)(), description: msg.description,
+    };
+    try {
+      await this.save(record);
+    } catch (err) {
+      await rm(source, { force: true });
+      throw err;
+    }
+    this.ctx.log.info({ imageId: id, state: record.state }, 'image allocated');
+    return { id };
+  }
+
+  /** An upload call's image: the caller's own (not even an administrator writes into another's), still LOCKED. */
+  private uploading(id: number, uid: number): ImageRecord {
+    const image = this.record(id);
+    if (image.uid !== uid) throw new NepheleError('NOT_AUTHORIZED', `only the owner uploads image ${id}`, { details: { uid } });
+    if (image.state !== 'LOCKED') {
+      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}, not LOCKED for an upload`, { details: { state: image.state, action: 'upload' } });
+    }
+    return image;
+  }
+
+  private async upload(id: number, uid: number, offset: number, data: Uint8Array): Promise<{ id: number; received: number }> {
+    return { id, received: await appendChunk(this.uploading(id, uid).source, offset, data) };
+  }
+
+  private async commit(id: number, uid: number, size: number): Promise<ImageRecord> {
+    const image = this.uploading(id, uid);
+    const actual = await fileSize(image.source);
+    if (actual !== size) {
+      throw new NepheleError('INVALID_ARGUMENT', `image ${id} has ${actual} bytes, not ${size}: upload the rest first`, { details: { field: 'size', received: actual } });
+    }
+    let inspected: Inspected;
+    try {
+      inspected = await inspectImage(image.source, { ...this.qemu, field: 'data', anyFormat: !isDiskType(image.type) });
+    } catch (err) {
+      await this.save({ ...image, state: 'ERROR', error: (err as Error).message });
+      throw datastoreError(err, `cannot read image ${id}`);
+    }
+    this.ctx.log.info({ imageId: id, format: inspected.format, bytes: size }, 'image uploaded');
+    return this.save({ ...image, state: 'READY', format: inspected.format, sizeMb: bytesToMb(inspected.virtualSize) });
+  }
+
+  private async delete(id: number): Promise<{ id: number }> {
+    const image = this.record(id);
+    if (image.runningVms.length > 0) throw inUse(image, 'is in use');
+    // The record first: a crash before the file goes leaves a stray file, never a record without its file.
+    await this.deps.store.del('images', id);
+    this.images.delete(id);
+    await rm(image.source, { force: true }).catch((err: unknown) => this.ctx.log.warn({ imageId: id, err }, 'the image file could not be removed'));
+    this.ctx.log.info({ imageId: id }, 'image deleted');
+    return { id };
+  }
+
+  private async enable(image: ImageRecord, enable: boolean): Promise<ImageRecord> {
+    const from = enable ? 'DISABLED' : 'READY';
+    if (image.state === (enable ? 'READY' : 'DISABLED') || (enable && image.state === 'USED')) return image;
+    if (!enable && image.runningVms.length > 0) throw inUse(image, 'is in use');
+    if (image.state !== from) {
+      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}: only a ${from} image can be ${enable ? 'enabled' : 'disabled'}`, {
+        details: { state: image.state, action: enable ? 'enable' : 'disable' },
+      });
+    }
+    return this.save({ ...image, state: enable ? 'READY' : 'DISABLED' });
+  }
+
+  private async register(msg: Extract<ImagePoolMsg, { type: 'register' }>): Promise<number> {
+    const name = checkImageName(msg.name);
+    const source = await requireInDatastore(imagesDatastore(this.deps.dataDir), msg.path, 'path');
+    const same = [...this.images.values()].find((i) => i.source === source);
+    // A retried register (the epilog ran again) gets the image it made the first time.
+    if (same !== undefined && same.uid === msg.uid && same.name === name) return same.id;
+    if (same !== undefined) throw new NepheleError('INVALID_ARGUMENT', `${msg.path} is already image ${same.id}`, { details: { field: 'path' } });
+    this.requireFreeName(msg.uid, name);
+    const st = await lstat(source).catch(() => undefined);
+    if (st === undefined || !st.isFile()) throw new NepheleError('INVALID_ARGUMENT', `${msg.path} is not a regular file`, { details: { field: 'path' } });
+    const inspected = await inspectImage(source, { ...this.qemu, field: 'path', anyFormat: !isDiskType(msg.imageType) })
+      .catch((err: unknown) => { throw datastoreError(err, `cannot read ${msg.path}`); });
+    const id = await this.deps.store.nextId('images');
+    await this.save({
+      id, name, uid: msg.uid, gid: msg.gid, type: msg.imageType, persistent: false, state: 'READY', format: inspected.format,
+      sizeMb: bytesToMb(inspected.virtualSize), source, runningVms: [], regtime: (this.deps.now ?? Date.now)(), description: '',
+    });
+    this.ctx.log.info({ imageId: id, format: inspected.format }, 'image registered');
+    return id;
+  }
+
+  private async save(image: ImageRecord): Promise<ImageRecord> {
+    await this.persist([image]);
+    return image;
+  }
+
+  /** Writes the records in one batch, then takes them: memory never runs ahead of the store. */
+  private async persist(changed: readonly ImageRecord[]): Promise<void> {
+    if (changed.length === 0) return;
+    await this.deps.store.batch(changed.map((value) => ({ type: 'put' as const, kind: 'images' as const, id: value.id, value })));
+    for (const image of changed) this.images.set(image.id, image);
+  }
+}
