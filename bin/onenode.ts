@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
@@ -27,13 +28,14 @@ const program = new Command('onenode')
   .option('--netns <name>', 'with --network linux: make the bridges and taps in this network namespace (the test lab)')
   .addOption(new Option('--accel <accel>', 'with --vm qemu: kvm, tcg, or auto (KVM if a real kernel boots under it, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto'))
   .option('--probe-kernel <file>', 'with --accel auto: the kernel the KVM probe boots (default: the newest /boot/vmlinuz-*)')
+  .option('--datastores <dir>', "the host's datastores: VM directories in 0/<vmId>, images in 1/ (with TM_MAD shared, the front-end's, mounted at the same path)")
   .option('--log-level <level>', 'pino log level', 'info')
   .parse();
 
 const o = program.opts<{
   frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
   vm: 'dummy' | 'qemu'; monitorIntervalMs: string; dummyLatencyMs: string; dummyFail: string; logLevel: string;
-  network?: 'linux' | 'none'; netns?: string; accel: 'auto' | 'kvm' | 'tcg'; probeKernel?: string;
+  network?: 'linux' | 'none'; netns?: string; accel: 'auto' | 'kvm' | 'tcg'; probeKernel?: string; datastores?: string;
 }>();
 // The most explicit source wins: --token, then --token-file, then the environment.
 const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
@@ -55,6 +57,7 @@ try {
     // Real VMs get real NICs; simulated ones only when asked (--network linux).
     network: o.network ?? (o.vm === 'qemu' ? 'linux' : 'none'),
     ...(o.netns === undefined ? {} : { netns: o.netns }),
+    ...(o.datastores === undefined ? {} : { datastores: resolve(o.datastores) }),
     accelerator: o.accel,
     ...(o.probeKernel === undefined ? {} : { probeKernel: o.probeKernel }),
     log,

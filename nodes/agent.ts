@@ -10,6 +10,7 @@ import type { HypervisorName, NodeCapabilities } from '../src/protocol/domain.js
 import { Link } from '../src/protocol/link.js';
 import { DummyHypervisor, type SimulatedFailure } from './drivers/dummy-hypervisor.js';
 import { LinuxNetwork } from './drivers/linux-network.js';
+import { LocalTransfer } from './drivers/local-transfer.js';
 import { QemuHypervisor } from './drivers/qemu-hypervisor.js';
 import { openNebulaArch } from './drivers/host-arch.js';
 import { ProcMonitoring } from './drivers/proc-monitoring.js';
@@ -40,6 +41,12 @@ export interface AgentConfig {
   /** With qemu: `auto` probes KVM with a real kernel (probeKernel, else the newest /boot/vmlinuz-*), TCG when there is none. @default 'auto' */
   readonly accelerator?: 'auto' | 'kvm' | 'tcg';
   readonly probeKernel?: string;
+  /**
+   * The host's datastores (OpenNebula's DATASTORE_LOCATION): VM directories
+   * in `0/<vmId>`, images in `1/`. With TM_MAD = shared it is the front-end's
+   * own, mounted at the same path. @default `<dataDir>/datastores`
+   */
+  readonly datastores?: string;
   readonly log: Logger;
 }
 
@@ -95,6 +102,9 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
   const hypervisor = hypervisorDriver(config);
   await hypervisor.open();
   if (hypervisor instanceof QemuHypervisor) log.info({ accelerator: hypervisor.accelerator, why: hypervisor.acceleratorReason }, 'qemu driver open');
+  // Real VMs have real files; simulated ones have none to make.
+  const datastores = config.datastores ?? join(config.dataDir, 'datastores');
+  const transfer = config.hypervisor === 'qemu' ? new LocalTransfer({ root: datastores }) : undefined;
   const network = config.network === 'linux' ? new LinuxNetwork(config.netns === undefined ? {} : { netns: config.netns }) : undefined;
   // The host's figures are real (/proc) whatever the hypervisor; the dummy
   // driver's simulated monitoring is for many simulated hosts in one process.
@@ -140,6 +150,7 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
         frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
         monitorIntervalMs: config.monitorIntervalMs,
         ...(network === undefined ? {} : { network }),
+        ...(transfer === undefined ? {} : { transfer, datastores }),
       }),
     }],
   }), { name: 'agent' });

@@ -1,8 +1,9 @@
 import type { Actor, ActorContext } from '../src/actors/index.js';
 import { NepheleError, isNepheleError } from '../src/errors.js';
-import type { HostMonitoring, VmInfo, VmSpec } from '../src/protocol/domain.js';
-import type { NodeCommand, NodeRequest, NodeReplies, ToFrontend } from '../src/protocol/messages.js';
-import type { HypervisorDriver, MonitoringDriver, NetworkDriver } from './drivers/types.js';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { HostMonitoring, TransferStep, VmInfo, VmSpec } from '../src/protocol/domain.js';
+import type { NodeCommand, NodeRequest, NodeReplies, ToFrontend, VmEpilog, VmMigrateIn, VmProlog } from '../src/protocol/messages.js';
+import type { HypervisorDriver, LiveMigrationDriver, MonitoringDriver, NetworkDriver, TransferDriver } from './drivers/types.js';
 import type { VmLedger } from './vm-ledger.js';
 
 /** What the node actor needs to speak to the front-end; the link client provides it. */
@@ -27,7 +28,18 @@ export interface NodeActorDeps {
   readonly monitorIntervalMs: number;
   /** Plugs NICs into their networks' bridges; absent: NICs are left to the hypervisor (the dummy's simulation). */
   readonly network?: NetworkDriver;
+  /** Makes and removes the VMs' files; absent: a simulated host, with no files to make (the dummy). */
+  readonly transfer?: TransferDriver;
+  /**
+   * The host's datastores directory: every path a command names (VM
+   * directories, disks, images) must lie inside it. Absent: not checked
+   * (a simulated host touches no file).
+   */
+  readonly datastores?: string;
 }
+
+/** The context CD's files together: more is not a context, and a node reads them into memory. */
+const MAX_CONTEXT_BYTES = 16 * 1024 * 1024;
 
 /**
  * The node agent's actor: runs the front-end's commands on the drivers, once
@@ -67,7 +79,7 @@ export class NodeActor implements Actor<NodeMsg> {
   }
 
   private command(cmd: NodeCommand): void {
-    const vmId = cmd.type === 'vm.deploy' || cmd.type === 'vm.restore' ? cmd.spec.vmId : cmd.vmId;
+    const vmId = cmd.type === 'vm.deploy' || cmd.type === 'vm.restore' || cmd.type === 'vm.migrate_in' ? cmd.spec.vmId : cmd.vmId;
     const done = this.deps.ledger.get(cmd.opId);
     if (done !== undefined || this.inFlight.has(cmd.opId)) {
       this.duplicatesDropped++;
@@ -109,6 +121,7 @@ export class NodeActor implements Actor<NodeMsg> {
     switch (cmd.type) {
       case 'vm.deploy':
       case 'vm.restore': {
+        this.checkSpec(cmd.spec);
         await this.plug(cmd.spec);
         let info: VmInfo;
         try {
@@ -123,15 +136,18 @@ export class NodeActor implements Actor<NodeMsg> {
         return;
       }
       case 'vm.shutdown':
+        if (cmd.purge !== undefined) this.inside(cmd.purge);
         try {
           await hv.shutdown(cmd.vmId, { hard: cmd.hard });
         } catch (err) {
-          // A VM already gone still leaves its taps behind to remove.
+          // A VM already gone still leaves its taps (and, for a cleanup, its files) behind to remove.
           if (!(isNepheleError(err) && err.code === 'VM_NOT_FOUND')) throw err;
           await this.unplug(cmd.vmId);
+          if (cmd.purge !== undefined) await this.deps.transfer?.delete(cmd.purge);
           throw err;
         }
         await this.unplug(cmd.vmId);
+        if (cmd.purge !== undefined) await this.deps.transfer?.delete(cmd.purge);
         this.deps.frontend.tell({ type: 'vm.state', vmId: cmd.vmId, opId: cmd.opId, state: 'done' });
         return;
       case 'vm.save':
@@ -145,7 +161,128 @@ export class NodeActor implements Actor<NodeMsg> {
         return hv.suspend(cmd.vmId);
       case 'vm.resume':
         return hv.resume(cmd.vmId);
+      case 'vm.prolog':
+        return this.prolog(cmd);
+      case 'vm.epilog':
+        return this.epilog(cmd);
+      case 'vm.migrate_in':
+        return this.migrateIn(cmd);
+      case 'vm.migrate_out': {
+        const live = liveMigration(hv);
+        // A simulated host has no state to send: the VM just leaves it.
+        await (live === undefined ? hv.shutdown(cmd.vmId, { hard: true }) : live.migrateOut(cmd.vmId, cmd.uri));
+        await this.unplug(cmd.vmId);
+        return;
+      }
     }
+  }
+
+  /** PROLOG: the VM's directory and its files, each made once (a repeat finds it done). */
+  private async prolog(cmd: VmProlog): Promise<void> {
+    const tm = this.deps.transfer;
+    this.inside(cmd.dir);
+    for (const step of cmd.steps) this.checkStep(step);
+    if (cmd.context !== undefined) {
+      this.inside(cmd.context.target);
+      for (const f of cmd.context.files) this.inside(f.source);
+    }
+    if (tm === undefined) return;
+    await mkdir(cmd.dir, { recursive: true, mode: 0o700 });
+    for (const step of cmd.steps) {
+      const source = step.source ?? '';
+      const size = step.sizeMb ?? 0;
+      switch (step.action) {
+        case 'clone': await tm.clone(source, step.target, { mode: 'linked', ...(step.sizeMb === undefined ? {} : { sizeMb: size }) }); break;
+        case 'copy': await tm.clone(source, step.target, { mode: 'copy', ...(step.sizeMb === undefined ? {} : { sizeMb: size }) }); break;
+        case 'link': await tm.link(source, step.target); break;
+        case 'swap': await tm.mkswap(step.target, size); break;
+        case 'volatile': await tm.volatile(step.target, size, step.fs === undefined ? {} : { fs: step.fs }); break;
+        case 'file': await tm.copyFile(source, step.target); break;
+      }
+    }
+    const cd = cmd.context;
+    if (cd === undefined) return;
+    const files: Record<string, string | Uint8Array> = { 'context.sh': cd.script };
+    let total = Buffer.byteLength(cd.script);
+    for (const f of cd.files) {
+      const bytes = await readFile(f.source);
+      total += bytes.length;
+      if (total > MAX_CONTEXT_BYTES) {
+        throw new NepheleError('INVALID_ARGUMENT', `the context files exceed ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB`, { details: { file: f.name } });
+      }
+      files[f.name] = bytes;
+    }
+    await tm.contextIso(cd.target, files, { label: 'CONTEXT' });
+  }
+
+  /** EPILOG: the disks to keep go to the images datastore, then (when asked) the VM's directory goes. */
+  private async epilog(cmd: VmEpilog): Promise<void> {
+    const tm = this.deps.transfer;
+    this.inside(cmd.dir);
+    for (const s of cmd.saves) {
+      this.inside(s.source);
+      this.inside(s.target);
+    }
+    if (tm === undefined) return;
+    for (const s of cmd.saves) await tm.saveAs(s.source, s.target);
+    if (cmd.purge) await tm.delete(cmd.dir);
+  }
+
+  /**
+   * Live migration, destination side: the VM starts waiting on `listen`,
+   * the front-end hears `incoming` (and has the source send), and the
+   * command ends once the VM runs here.
+   */
+  private async migrateIn(cmd: VmMigrateIn): Promise<void> {
+    const { spec, opId } = cmd;
+    const hv = this.deps.hypervisor;
+    const live = liveMigration(hv);
+    this.checkSpec(spec);
+    await this.plug(spec);
+    let info: VmInfo;
+    try {
+      if (live === undefined) {
+        // A simulated host moves no state: the VM starts here from its spec, then the source lets it go.
+        info = await hv.restore(spec);
+        this.deps.frontend.tell({ type: 'vm.state', vmId: spec.vmId, opId, state: info.state, reason: 'incoming', info });
+      } else {
+        const waiting = await live.prepareIncoming(spec, cmd.listen);
+        this.deps.frontend.tell({ type: 'vm.state', vmId: spec.vmId, opId, state: waiting.state, reason: 'incoming', info: waiting });
+        try {
+          info = await live.finishIncoming(spec.vmId);
+        } catch (err) {
+          // The state never came: what waits for it here goes, the source keeps the VM.
+          await hv.shutdown(spec.vmId, { hard: true }).catch(() => undefined);
+          throw err;
+        }
+      }
+    } catch (err) {
+      await this.removeTaps(spec).catch((e: unknown) => this.ctx.log.warn({ err: e, vmId: spec.vmId }, 'taps of a failed migration not removed'));
+      throw err;
+    }
+    await this.deps.ledger.setVm(spec.vmId, spec);
+    this.deps.frontend.tell({ type: 'vm.state', vmId: spec.vmId, opId, state: info.state, info });
+  }
+
+  /** A path a command names must lie in the host's datastores. */
+  private inside(path: string): void {
+    const root = this.deps.datastores;
+    if (root === undefined) return;
+    const base = root.replace(/\/+$/, '');
+    if (!path.startsWith(`${base}/`) || path.split('/').includes('..')) {
+      throw new NepheleError('INVALID_ARGUMENT', `${path} is outside the host's datastores (${base})`, { details: { path, datastores: base } });
+    }
+  }
+
+  private checkStep(step: TransferStep): void {
+    this.inside(step.target);
+    if (step.source !== undefined) this.inside(step.source);
+  }
+
+  /** The VM's directory and disks lie in the datastores (its kernel may be any file of the host's). */
+  private checkSpec(spec: VmSpec): void {
+    if (spec.dir !== undefined) this.inside(spec.dir);
+    for (const d of spec.disks ?? []) this.inside(d.path);
   }
 
   /** The VM's bridges (made if missing) and one tap per NIC on them, before the hypervisor opens the taps. */
@@ -196,4 +333,12 @@ export class NodeActor implements Actor<NodeMsg> {
     }
     this.deps.frontend.emit({ type: 'host.monitoring', figures });
   }
+}
+
+/** The driver's live migration, when it has one (qemu). */
+function liveMigration(hv: HypervisorDriver): LiveMigrationDriver | undefined {
+  const live = hv as Partial<LiveMigrationDriver>;
+  return typeof live.prepareIncoming === 'function' && typeof live.finishIncoming === 'function' && typeof live.migrateOut === 'function'
+    ? (hv as HypervisorDriver & LiveMigrationDriver)
+    : undefined;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdtemp, open, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NepheleError } from '../../src/errors.js';
@@ -120,6 +120,33 @@ export class LocalTransfer implements TransferDriver {
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  async link(source: string, target: string): Promise<void> {
+    this.check(source);
+    this.check(target);
+    const have = await lstat(target).catch(() => undefined);
+    if (have !== undefined) {
+      if (have.isSymbolicLink() && (await readlink(target)) === source) return;
+      throw new NepheleError('DRIVER_FAILED', `${target} exists and is not a link to ${source}`, { details: { target, source } });
+    }
+    await stat(source).catch(() => {
+      throw new NepheleError('DRIVER_FAILED', `no file ${source} to link to`, { details: { source } });
+    });
+    await symlink(source, target);
+  }
+
+  async copyFile(source: string, target: string, signal?: AbortSignal): Promise<void> {
+    this.check(source);
+    this.check(target);
+    await this.make(target, signal, (partial) => copyFile(source, partial));
+  }
+
+  async saveAs(source: string, target: string, signal?: AbortSignal): Promise<void> {
+    this.check(source);
+    this.check(target);
+    const from = await this.info(source, signal);
+    await this.make(target, signal, (partial) => runTool(this.qemuImg, ['convert', '-q', '-f', from.format, '-O', 'qcow2', source, partial], signal).then(() => undefined));
   }
 
   async delete(path: string): Promise<void> {

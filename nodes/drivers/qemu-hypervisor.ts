@@ -17,8 +17,9 @@ import type { DriverStatus, HostCapacity, HypervisorDriver, RebootOptions, Shutd
 
 export interface QemuHypervisorOptions {
   /**
-   * The driver's own directory: a record per VM (`vm-<vmId>.json`), and the
-   * VM directories of specs that name none (`<stateDir>/<vmId>`).
+   * The driver's own directory: a record per VM (`vm-<vmId>.json`) and a
+   * runtime directory per VM (`<stateDir>/<vmId>`: pidfile, QMP socket,
+   * console log); the checkpoint goes to the spec's `dir` when it names one.
    */
   readonly stateDir: string;
   /** @default os.availableParallelism() */
@@ -90,7 +91,7 @@ function runState(status: string): VmRunState {
  *   guest still booting misses it) until the guest powers off; soft reboot
  *   does the same and then resets and starts the VM (libvirt's "fake
  *   reboot": QEMU has no ACPI reboot button). Hard reboot is a reset.
- * - Save stops the CPUs and streams the state to `<dir>/checkpoint`;
+ * - Save stops the CPUs and streams the state to `<spec.dir>/checkpoint`;
  *   restore boots QEMU waiting for it, streams it in, removes it and runs.
  */
 export class QemuHypervisor implements HypervisorDriver {
@@ -190,7 +191,7 @@ export class QemuHypervisor implements HypervisorDriver {
     return this.op(spec.vmId, signal, async (s) => {
       const held = this.vms.get(spec.vmId);
       if (held !== undefined) return this.info(held);
-      return this.start(spec, (await hasCheckpoint(this.dirOf(spec))) ? 'restore' : 'boot', s);
+      return this.start(spec, (await hasCheckpoint(this.checkpointDir(spec))) ? 'restore' : 'boot', s);
     });
   }
 
@@ -242,7 +243,7 @@ export class QemuHypervisor implements HypervisorDriver {
       const qmp = this.qmp(vm);
       if (state === 'running') await qmp.execute('stop', undefined, { signal: s });
       try {
-        await saveCheckpoint({ qmp, dir: vm.dir, pid: vm.pid ?? 0 }, this.migrateTimeoutMs, s);
+        await saveCheckpoint({ qmp, dir: vm.dir, pid: vm.pid ?? 0, checkpointDir: this.checkpointDir(vm.spec) }, this.migrateTimeoutMs, s);
       } catch (err) {
         if (state === 'running') await qmp.execute('cont').catch(() => {});
         throw err;
@@ -326,8 +327,18 @@ export class QemuHypervisor implements HypervisorDriver {
     return this.queue.run(vmId, signals, () => fn(signals.length === 1 ? lifetime : AbortSignal.any(signals)));
   }
 
+  /**
+   * Where QEMU runs for the VM: its pidfile, sockets and console log, on
+   * this host only. Never the VM's datastore directory (`spec.dir`), which
+   * another host may share: during a live migration both QEMUs run at once.
+   */
   private dirOf(spec: VmSpec): string {
-    return spec.dir ?? join(this.stateDir, String(spec.vmId));
+    return join(this.stateDir, String(spec.vmId));
+  }
+
+  /** The checkpoint goes with the VM's disks, where the next host finds it. */
+  private checkpointDir(spec: VmSpec): string {
+    return spec.dir ?? this.dirOf(spec);
   }
 
   private recordPath(vmId: number): string {
@@ -349,7 +360,7 @@ export class QemuHypervisor implements HypervisorDriver {
       qmp = await this.connectWhenUp(pid, dir, signal);
       const vm: QemuVm = { spec, dir, need, pid, qmp, failed: false, incoming: false, sample: undefined };
       if (mode === 'restore') {
-        await loadCheckpoint({ qmp, dir, pid }, this.migrateTimeoutMs, signal);
+        await loadCheckpoint({ qmp, dir, pid, checkpointDir: this.checkpointDir(spec) }, this.migrateTimeoutMs, signal);
         await qmp.execute('cont', undefined, { signal });
       } else if (mode === 'incoming') {
         await qmp.execute('migrate-incoming', { uri: incomingUri }, { signal });

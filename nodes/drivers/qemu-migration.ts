@@ -10,11 +10,13 @@ import { VM_FILES } from './qemu-args.js';
 import { socketPath } from './qemu-process.js';
 import type { QmpClient } from './qmp-client.js';
 
-/** The VM whose state moves: its QMP connection, directory and QEMU pid. */
+/** The VM whose state moves: its QMP connection, runtime directory (sockets) and QEMU pid. */
 export interface MigratingVm {
   readonly qmp: QmpClient;
   readonly dir: string;
   readonly pid: number;
+  /** Where its checkpoint lives (the VM's datastore directory, which other hosts may reach). @default dir */
+  readonly checkpointDir?: string;
 }
 
 interface MigrationInfo {
@@ -67,13 +69,14 @@ export async function migrateTo(vm: MigratingVm, uri: string, timeoutMs: number,
  * The file appears only once complete.
  */
 export async function saveCheckpoint(vm: MigratingVm, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const partial = join(vm.dir, `${VM_FILES.checkpoint}.partial`);
+  const store = vm.checkpointDir ?? vm.dir;
+  const partial = join(store, `${VM_FILES.checkpoint}.partial`);
   const receiver = await receiveToFile(socketPath(vm.dir, vm.pid, VM_FILES.saveSocket), partial, signal);
   try {
     // QEMU resolves the socket's relative path in its working directory, the VM's
     await migrateTo(vm, `unix:${VM_FILES.saveSocket}`, timeoutMs, signal);
     await receiver.done;
-    await rename(partial, join(vm.dir, VM_FILES.checkpoint));
+    await rename(partial, join(store, VM_FILES.checkpoint));
   } catch (err) {
     receiver.close();
     await rm(partial, { force: true });
@@ -101,9 +104,10 @@ export async function loadCheckpoint(vm: MigratingVm, timeoutMs: number, signal:
   await vm.qmp.execute('migrate-incoming', { uri: `unix:${VM_FILES.restoreSocket}` }, { signal });
   // QEMU closes the socket once it has read the end marker, maybe before our side has finished:
   // whether the state got in is what query-migrate says next.
-  await sendFile(socketPath(vm.dir, vm.pid, VM_FILES.restoreSocket), join(vm.dir, VM_FILES.checkpoint), signal, { peerMayClose: true });
+  const checkpoint = join(vm.checkpointDir ?? vm.dir, VM_FILES.checkpoint);
+  await sendFile(socketPath(vm.dir, vm.pid, VM_FILES.restoreSocket), checkpoint, signal, { peerMayClose: true });
   await waitMigration(vm, timeoutMs, signal);
-  await rm(join(vm.dir, VM_FILES.checkpoint), { force: true });
+  await rm(checkpoint, { force: true });
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason. */

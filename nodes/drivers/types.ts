@@ -201,8 +201,31 @@ export interface TransferDriver {
    */
   volatile(target: string, sizeMb: number, options?: VolatileOptions, signal?: AbortSignal): Promise<void>;
 
+  /** Makes `target` a symbolic link to `source` (a disk used in place: persistent, CLONE = no, a CD). */
+  link(source: string, target: string): Promise<void>;
+
+  /** Copies the file at `source` byte for byte (a kernel or an initrd). */
+  copyFile(source: string, target: string, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * Writes the disk at `source` (qcow2 overlay or raw) to `target` as a
+   * standalone qcow2 image, its backing chain flattened in: SAVE = yes.
+   */
+  saveAs(source: string, target: string, signal?: AbortSignal): Promise<void>;
+
   /** Removes `path`, a file or a VM's directory with all it holds. Missing: resolves. */
   delete(path: string): Promise<void>;
+}
+
+/**
+ * Live migration between two hosts, for drivers that can (qemu). The
+ * destination starts the VM waiting on an address, the source sends it
+ * there, the destination resolves once it runs.
+ */
+export interface LiveMigrationDriver {
+  prepareIncoming(spec: VmSpec, address: { readonly host: string; readonly port: number }, signal?: AbortSignal): Promise<VmInfo>;
+  finishIncoming(vmId: number, signal?: AbortSignal): Promise<VmInfo>;
+  migrateOut(vmId: number, uri: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface VolatileOptions {

@@ -113,7 +113,16 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const preloaded = new Map<number, VmRecord>();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
   const networkRef = (id: number): ActorRef<NetworkMsg> | undefined => system.lookup<NetworkMsg>(networkActorName(id));
-  const vmDeps = { store, host: hostRef, preloaded, placement: placementRef, network: networkRef };
+  // The datastores (OpenNebula's /var/lib/one/datastores): 0 the system one (a directory per VM), 1 the images.
+  // Hosts reach them at the same path (TM_MAD = shared): the local agent, and agents given --datastores.
+  const datastores = join(config.dataDir, 'datastores');
+  const imagePoolRef = (): ActorRef<ImagePoolMsg> | undefined => system.lookup<ImagePoolMsg>(IMAGE_POOL);
+  const vmDeps = {
+    store, host: hostRef, preloaded, placement: placementRef, network: networkRef,
+    datastores: { vmDir: (id: number) => join(datastores, '0', String(id)), images: join(datastores, '1') },
+    images: imagePoolRef,
+    hostName: async (id: number) => (await hostRef(id)?.ask<HostView>({ type: 'info' }))?.name,
+  };
   // Checked before anything starts: a bad prefix is a configuration error, not a runtime one.
   const prefix = macPrefix(config.macPrefix ?? '02:00');
   const now = config.now ?? Date.now;
@@ -157,6 +166,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         start: (ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, {
           store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef, preloaded,
           networks: () => lookup<NetworkPoolMsg>(NETWORK_POOL), network: networkRef,
+          images: () => lookup<ImagePoolMsg>(IMAGE_POOL), datastores,
         }),
         spawn: { register: VM_POOL },
       },

@@ -97,6 +97,38 @@ export interface VmSpec {
   readonly dir?: string;
 }
 
+/**
+ * One file PROLOG makes in the VM's directory (OpenNebula's transfer
+ * actions). Paths are absolute and inside the host's datastores.
+ * - `clone`: a qcow2 overlay whose backing file is `source` (CLONE of a non-persistent image);
+ * - `copy`: a full copy of the disk image at `source`;
+ * - `link`: `target` is a symbolic link to `source`, used in place (a persistent image, CLONE = no, a CD);
+ * - `swap`: a raw swap disk of `sizeMb` (TYPE = swap);
+ * - `volatile`: a raw disk of `sizeMb`, formatted with `fs` when given (TYPE = fs);
+ * - `file`: a byte-for-byte copy of `source` (a kernel or an initrd).
+ */
+export interface TransferStep {
+  readonly action: 'clone' | 'copy' | 'link' | 'swap' | 'volatile' | 'file';
+  readonly target: string;
+  readonly source?: string;
+  /** MiB: the size of a swap or volatile disk, or what a cloned disk grows to. */
+  readonly sizeMb?: number;
+  readonly fs?: 'ext2' | 'ext3' | 'ext4';
+}
+
+/** The contextualization CD: `context.sh` and the CONTEXT FILES_DS images, by name. */
+export interface ContextCdSpec {
+  readonly target: string;
+  readonly script: string;
+  readonly files: readonly { readonly name: string; readonly source: string }[];
+}
+
+/** A disk EPILOG copies into the images datastore before the VM's directory goes (SAVE = yes). */
+export interface SaveStep {
+  readonly source: string;
+  readonly target: string;
+}
+
 /** The state of a VM as its node sees it (OpenNebula's LCM view from the hypervisor). */
 export type VmRunState = 'running' | 'paused' | 'poweroff' | 'failed';
 

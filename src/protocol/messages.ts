@@ -5,7 +5,7 @@
  * request (see frames.ts), and its type by `ReplyOf`.
  */
 import type { ErrorCode } from '../errors.js';
-import type { HostMonitoring, NodeCapabilities, VmInfo, VmRunState, VmSpec } from './domain.js';
+import type { ContextCdSpec, HostMonitoring, NodeCapabilities, SaveStep, TransferStep, VmInfo, VmRunState, VmSpec } from './domain.js';
 
 // ---- front-end → node: commands (reliable, at-least-once; `opId` lets the node drop repeats)
 
@@ -20,6 +20,8 @@ export interface VmShutdown {
   readonly opId: string;
   readonly vmId: number;
   readonly hard: boolean;
+  /** Delete this directory (the VM's) once the VM is stopped: a cleanup. */
+  readonly purge?: string;
 }
 
 export interface VmReboot {
@@ -55,7 +57,48 @@ export interface VmRestore {
   readonly spec: VmSpec;
 }
 
-export type NodeCommand = VmDeploy | VmShutdown | VmReboot | VmSuspend | VmResume | VmSave | VmRestore;
+/** PROLOG: make the VM's files in its directory on the host. */
+export interface VmProlog {
+  readonly type: 'vm.prolog';
+  readonly opId: string;
+  readonly vmId: number;
+  readonly dir: string;
+  readonly steps: readonly TransferStep[];
+  readonly context?: ContextCdSpec;
+}
+
+/** EPILOG: copy the disks to save into the images datastore, then delete the VM's directory when `purge`. */
+export interface VmEpilog {
+  readonly type: 'vm.epilog';
+  readonly opId: string;
+  readonly vmId: number;
+  readonly dir: string;
+  readonly saves: readonly SaveStep[];
+  readonly purge: boolean;
+}
+
+/**
+ * Live migration, destination side: start the VM waiting for its state on
+ * `listen` (host:port on the destination), and resolve once it runs there.
+ */
+export interface VmMigrateIn {
+  readonly type: 'vm.migrate_in';
+  readonly opId: string;
+  readonly spec: VmSpec;
+  readonly listen: { readonly host: string; readonly port: number };
+}
+
+/** Live migration, source side: send the running VM to `uri` (`tcp:host:port`) and forget it once there. */
+export interface VmMigrateOut {
+  readonly type: 'vm.migrate_out';
+  readonly opId: string;
+  readonly vmId: number;
+  readonly uri: string;
+}
+
+export type NodeCommand =
+  | VmDeploy | VmShutdown | VmReboot | VmSuspend | VmResume | VmSave | VmRestore
+  | VmProlog | VmEpilog | VmMigrateIn | VmMigrateOut;
 
 // ---- front-end → node: requests (ask; always time out)
 

@@ -1,5 +1,5 @@
 /** Checks for the domain types of domain.ts as they arrive off the wire. */
-import type { DiskSpec, HostMonitoring, HypervisorName, NicSpec, NodeCapabilities, OsSpec, VmInfo, VmRunState, VmSpec } from './domain.js';
+import type { ContextCdSpec, DiskSpec, HostMonitoring, SaveStep, TransferStep, HypervisorName, NicSpec, NodeCapabilities, OsSpec, VmInfo, VmRunState, VmSpec } from './domain.js';
 import { MAX_TYPE_LENGTH, array, badFrame, bool, int, num, oneOf, optional, record, str } from './check.js';
 
 export const HYPERVISORS: readonly HypervisorName[] = ['dummy', 'qemu'];
@@ -16,7 +16,7 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /** An absolute path with no `..` segment and nothing a command line could misread. */
-function absPath(x: unknown, field: string): string {
+export function absPath(x: unknown, field: string): string {
   const p = str(x, field, 1024, 1);
   if (!p.startsWith('/') || p.split('/').includes('..') || /[\0\n,]/.test(p)) {
     throw badFrame(field, 'must be an absolute path without .. , commas or control characters');
@@ -90,6 +90,48 @@ export function vmSpec(x: unknown, at: string): VmSpec {
     ...(os === undefined ? {} : { os }),
     ...(dir === undefined ? {} : { dir }),
   };
+}
+
+const TRANSFER_ACTIONS = ['clone', 'copy', 'link', 'swap', 'volatile', 'file'] as const;
+/** The largest context script: OpenNebula's context is a few KiB at most. */
+const MAX_CONTEXT_SCRIPT = 1024 * 1024;
+/** A file name on the context CD. */
+const CD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function transferStep(x: unknown, at: string): TransferStep {
+  const o = record(x, at);
+  const action = oneOf(o.action, `${at}.action`, TRANSFER_ACTIONS);
+  const source = optional(o.source, (v) => absPath(v, `${at}.source`));
+  const sizeMb = optional(o.sizeMb, (v) => int(v, `${at}.sizeMb`, 1, 64 * 1024 * 1024));
+  const fs = optional(o.fs, (v) => oneOf(v, `${at}.fs`, ['ext2', 'ext3', 'ext4'] as const));
+  const needsSource = action === 'clone' || action === 'copy' || action === 'link' || action === 'file';
+  if (needsSource && source === undefined) throw badFrame(`${at}.source`, `a ${action} needs a source`);
+  if ((action === 'swap' || action === 'volatile') && sizeMb === undefined) throw badFrame(`${at}.sizeMb`, `a ${action} disk needs a size`);
+  return {
+    action,
+    target: absPath(o.target, `${at}.target`),
+    ...(source === undefined ? {} : { source }),
+    ...(sizeMb === undefined ? {} : { sizeMb }),
+    ...(fs === undefined ? {} : { fs }),
+  };
+}
+
+export function contextCd(x: unknown, at: string): ContextCdSpec {
+  const o = record(x, at);
+  const files = array(o.files, `${at}.files`, MAX_VM_DEVICES).map((f, i) => {
+    const e = record(f, `${at}.files.${i}`);
+    const name = str(e.name, `${at}.files.${i}.name`, 64, 1);
+    if (!CD_NAME.test(name) || name === '.' || name === '..' || name === 'context.sh') {
+      throw badFrame(`${at}.files.${i}.name`, 'must be a plain file name (letters, digits, . _ -), not context.sh');
+    }
+    return { name, source: absPath(e.source, `${at}.files.${i}.source`) };
+  });
+  return { target: absPath(o.target, `${at}.target`), script: str(o.script, `${at}.script`, MAX_CONTEXT_SCRIPT), files };
+}
+
+export function saveStep(x: unknown, at: string): SaveStep {
+  const o = record(x, at);
+  return { source: absPath(o.source, `${at}.source`), target: absPath(o.target, `${at}.target`) };
 }
 
 export function vmInfo(x: unknown, at: string): VmInfo {

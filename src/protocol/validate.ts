@@ -10,9 +10,11 @@ import type { Frame, WireError } from './frames.js';
 import type { Message, MessageType, NodeHello, NodeReplies, NodeRequest } from './messages.js';
 import { PROTOCOL_VERSION } from './version.js';
 import {
-  MAX_TYPE_LENGTH, badFrame, bool, int, num, oneOf, optional, plainData, record, str, type Fields,
+  MAX_TYPE_LENGTH, array, badFrame, bool, int, num, oneOf, optional, plainData, record, str, type Fields,
 } from './check.js';
-import { VM_RUN_STATES, hostMonitoring, nodeCapabilities, vmInfo, vmInfoList, vmSpec } from './validate-domain.js';
+import {
+  MAX_VM_DEVICES, VM_RUN_STATES, absPath, contextCd, hostMonitoring, nodeCapabilities, saveStep, transferStep, vmInfo, vmInfoList, vmSpec,
+} from './validate-domain.js';
 
 /** Heartbeat intervals a hello may ask for. */
 export const HEARTBEAT_RANGE_MS = Object.freeze({ min: 10, max: 600_000 });
@@ -33,9 +35,38 @@ type Validators = { readonly [K in MessageType]: (o: Fields, at: string) => Extr
 /** One validator per message type of the catalogue. */
 const MESSAGE_VALIDATORS: Validators = {
   'vm.deploy': (o, at) => ({ type: 'vm.deploy', opId: opId(o.opId, `${at}.opId`), spec: vmSpec(o.spec, `${at}.spec`) }),
-  'vm.shutdown': (o, at) => ({
-    type: 'vm.shutdown', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), hard: bool(o.hard, `${at}.hard`),
+  'vm.shutdown': (o, at) => {
+    const purge = optional(o.purge, (x) => absPath(x, `${at}.purge`));
+    return {
+      type: 'vm.shutdown', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), hard: bool(o.hard, `${at}.hard`),
+      ...(purge === undefined ? {} : { purge }),
+    };
+  },
+  'vm.prolog': (o, at) => {
+    const context = optional(o.context, (x) => contextCd(x, `${at}.context`));
+    return {
+      type: 'vm.prolog', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), dir: absPath(o.dir, `${at}.dir`),
+      steps: array(o.steps, `${at}.steps`, 2 * MAX_VM_DEVICES).map((s, i) => transferStep(s, `${at}.steps.${i}`)),
+      ...(context === undefined ? {} : { context }),
+    };
+  },
+  'vm.epilog': (o, at) => ({
+    type: 'vm.epilog', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), dir: absPath(o.dir, `${at}.dir`),
+    saves: array(o.saves, `${at}.saves`, MAX_VM_DEVICES).map((s, i) => saveStep(s, `${at}.saves.${i}`)),
+    purge: bool(o.purge, `${at}.purge`),
   }),
+  'vm.migrate_in': (o, at) => {
+    const l = record(o.listen, `${at}.listen`);
+    return {
+      type: 'vm.migrate_in', opId: opId(o.opId, `${at}.opId`), spec: vmSpec(o.spec, `${at}.spec`),
+      listen: { host: str(l.host, `${at}.listen.host`, 255, 1), port: int(l.port, `${at}.listen.port`, 1, 65_535) },
+    };
+  },
+  'vm.migrate_out': (o, at) => {
+    const uri = str(o.uri, `${at}.uri`, 300, 1);
+    if (!/^tcp:[A-Za-z0-9.:[\]-]+:\d{1,5}$/.test(uri)) throw badFrame(`${at}.uri`, 'must be tcp:<host>:<port>');
+    return { type: 'vm.migrate_out', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), uri };
+  },
   'vm.reboot': (o, at) => ({
     type: 'vm.reboot', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), hard: bool(o.hard, `${at}.hard`),
   }),

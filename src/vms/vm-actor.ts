@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
@@ -8,9 +9,11 @@ import type { VmState } from './vm-states.js';
 import type { Store } from '../store/index.js';
 import { transition, type Effect, type Outcome, type Transition, type UserEvent } from './vm-lifecycle.js';
 import {
-  currentHostId, openStays, vmSpec, vmView,
+  contextDiskId, currentHostId, diskPath, hasFiles, openStays, vmSpec, vmView,
   type HistoryRecord, type OpKind, type PendingOp, type VmRecord, type VmView,
 } from './vm-record.js';
+import type { SaveStep, TransferStep } from '../protocol/domain.js';
+import { contextScript } from './context-script.js';
 
 export type VmMsg =
   | { readonly type: 'info' }
@@ -21,7 +24,23 @@ export type VmMsg =
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
   | { readonly type: 'announce'; readonly hostId: number }
   /** Why the scheduler left the VM where it is. */
-  | { readonly type: 'sched_message'; readonly message: string };
+  | { readonly type: 'sched_message'; readonly message: string }
+  /** A live migration's destination waits for the VM's state: the source may send it. */
+  | { readonly type: 'migrate_ready'; readonly opId: string };
+
+/** What the VM actor asks of the image pool (its `release` and `register`). */
+export type ImagePoolPort = ActorRef<
+  | { readonly type: 'release'; readonly vmId: number }
+  | { readonly type: 'register'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: 'OS'; readonly path: string }
+>;
+
+/** Where a VM's files are: the front-end's datastores, which hosts share (TM_MAD = shared). */
+export interface VmDatastores {
+  /** The VM's directory: `<datastores>/0/<vmId>`. */
+  readonly vmDir: (vmId: number) => string;
+  /** The images datastore, where SAVE = yes disks go: `<datastores>/1`. */
+  readonly images: string;
+}
 
 export interface VmActorDeps {
   readonly store: Store;
@@ -33,6 +52,17 @@ export interface VmActorDeps {
   readonly placement: () => ActorRef<PlacementMsg> | undefined;
   /** The NetworkActor of a network id, if that network exists. */
   readonly network?: (networkId: number) => ActorRef<NetworkMsg> | undefined;
+  /** Without datastores a VM has no files: PROLOG and EPILOG have nothing to do. */
+  readonly datastores?: VmDatastores;
+  /** A host's name, which is where its agent's migrations listen (OpenNebula migrates to the host's name). */
+  readonly hostName?: (hostId: number) => Promise<string | undefined>;
+  /** The image pool: images are given back at DONE, saved disks registered. */
+  readonly images?: () => ImagePoolPort | undefined;
+}
+
+/** The host a live migration's destination listens on, and the port for this VM. */
+export function migrationPort(vmId: number): number {
+  return 49_152 + (vmId % 16_384);
 }
 
 /** States from which the scheduler deploys a VM that waits (RUNNING ones wait for a resched). */
@@ -104,6 +134,9 @@ export class VmActor implements Actor<VmMsg> {
       case 'host_lost':
         if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
         return undefined;
+      case 'migrate_ready':
+        this.sendMigrateOut(msg.opId);
+        return undefined;
       case 'sched_message':
         if (msg.message !== this.record.schedMessage) await this.persist({ ...this.record, schedMessage: msg.message });
         return undefined;
@@ -126,6 +159,14 @@ export class VmActor implements Actor<VmMsg> {
 
   private async onResult(msg: Extract<VmMsg, { type: 'op_result' }>): Promise<undefined> {
     const pending = this.record.pending;
+    if (pending?.effect.kind === 'migrate_live' && msg.opId === `${pending.opId}.out`) {
+      if (msg.ok) return undefined; // the destination's own outcome ends the migration
+      // The source kept the VM: the destination's waiting copy goes, the VM runs where it was.
+      const dest = pending.hostId;
+      if (dest !== undefined) this.hardStop(dest, `${pending.opId}.abort`);
+      await this.apply(transition(this.record.state, { type: 'migrate_failed', reason: msg.error?.message ?? 'failed' }), msg.error?.message ?? 'the migration failed');
+      return undefined;
+    }
     if (pending === undefined || pending.opId !== msg.opId) {
       this.ctx.log.debug({ opId: msg.opId }, 'late outcome ignored');
       return undefined;
@@ -133,6 +174,7 @@ export class VmActor implements Actor<VmMsg> {
     // A shutdown of a VM the node no longer has did what it was for.
     const ok = msg.ok || (pending.effect.kind === 'shutdown' && msg.error?.code === 'VM_NOT_FOUND');
     if (ok && pending.effect.kind === 'migrate_live') this.finishLiveMigration();
+    if (ok && pending.effect.kind === 'epilog') await this.registerSaved(pending.opId);
     const [done, failed] = OUTCOME_OF[pending.effect.kind];
     const outcome = ok ? done : failed;
     const error = ok ? undefined : (msg.error?.message ?? 'failed');
@@ -156,9 +198,10 @@ export class VmActor implements Actor<VmMsg> {
     const now = Date.now();
     const before = this.record;
     let { next, stays, release } = step(before, t, error, now);
-    // A step with nothing to do on a node (prolog and epilog, until disks exist)
-    // finishes at once: its outcome goes into the same write.
-    while (next.pending !== undefined && LOCAL_OPS.has(next.pending.effect.kind)) {
+    // A step with nothing to do on a node (the prolog and epilog of a VM
+    // without files, or of one whose files stay where they are) finishes at
+    // once: its outcome goes into the same write.
+    while (next.pending !== undefined && this.isLocal(next.pending)) {
       const outcome = OUTCOME_OF[next.pending.effect.kind][0];
       const then = outcome === undefined ? undefined : transition(next.state, { type: outcome });
       if (then === undefined) {
@@ -177,7 +220,10 @@ export class VmActor implements Actor<VmMsg> {
     if (pending !== undefined) this.send(pending);
     // After the write: a crash before it leaves the leases held by a VM that is not
     // yet DONE; one after it is caught by oned's reconciliation at start.
-    if (release) releaseLeases(this.vmId, this.record.nics ?? [], (id) => this.deps.network?.(id));
+    if (release) {
+      releaseLeases(this.vmId, this.record.nics ?? [], (id) => this.deps.network?.(id));
+      this.deps.images?.()?.tell({ type: 'release', vmId: this.vmId });
+    }
     // A cleanup reaches every host the VM was on, not only the one its opId goes to.
     if (pending?.effect.kind === 'cleanup') for (const st of stays.slice(0, -1)) this.hardStop(st.hostId, `${pending.opId}.h${st.hostId}`);
     if (next.state === 'DONE') void this.ctx.stop();
@@ -224,27 +270,118 @@ export class VmActor implements Actor<VmMsg> {
       this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: { code: 'HOST_NOT_FOUND', message: `host ${op.hostId} is gone` } });
       return;
     }
+    if (command.type === 'vm.migrate_in') {
+      void this.migrationHost(op.hostId).then((name) => host.tell({ type: 'command', cmd: { ...command, listen: { ...command.listen, host: name } } }));
+      return;
+    }
     host.tell({ type: 'command', cmd: command });
+  }
+
+  /** The VM's directory on its host, when it has files there. */
+  private dir(): string | undefined {
+    return this.deps.datastores !== undefined && hasFiles(this.record) ? this.deps.datastores.vmDir(this.vmId) : undefined;
+  }
+
+  /**
+   * Whether the operation has nothing to do on a node. With the hosts
+   * sharing the datastores (TM_MAD = shared) a VM's files stay in its
+   * directory across stop, undeploy and cold migration: only the first
+   * PROLOG makes them and only a terminating EPILOG removes them.
+   */
+  private isLocal(op: PendingOp): boolean {
+    const e = op.effect;
+    if (e.kind === 'prolog') return e.from !== 'images' || this.dir() === undefined;
+    if (e.kind === 'epilog') return e.keepDisks || this.dir() === undefined;
+    return false;
   }
 
   private command(op: PendingOp): NodeCommand | undefined {
     const { opId } = op;
     const vmId = this.vmId;
+    const dir = this.dir();
+    const spec = (): ReturnType<typeof vmSpec> => vmSpec(this.record, dir);
+    if (this.isLocal(op)) return undefined;
     switch (op.effect.kind) {
-      // Nothing to move until disks and the transfer driver exist (the QEMU issue).
-      case 'prolog':
-      case 'epilog':
-        return undefined;
-      case 'deploy': return { type: 'vm.deploy', opId, spec: vmSpec(this.record) };
-      // The dummy keeps no memory image; the qemu driver will add a real vm.migrate.
-      case 'restore':
-      case 'migrate_live':
-        return { type: 'vm.restore', opId, spec: vmSpec(this.record) };
+      case 'prolog': return dir === undefined ? undefined : { type: 'vm.prolog', opId, vmId, dir, ...this.prologSteps(dir) };
+      case 'epilog': return dir === undefined ? undefined : { type: 'vm.epilog', opId, vmId, dir, saves: this.saves(dir, opId), purge: true };
+      case 'deploy': return { type: 'vm.deploy', opId, spec: spec() };
+      case 'restore': return { type: 'vm.restore', opId, spec: spec() };
+      // The address is the destination's name, filled in by send().
+      case 'migrate_live': return { type: 'vm.migrate_in', opId, spec: spec(), listen: { host: '', port: migrationPort(vmId) } };
       case 'save': return { type: 'vm.save', opId, vmId };
       case 'shutdown': return { type: 'vm.shutdown', opId, vmId, hard: op.effect.hard };
       case 'reboot': return { type: 'vm.reboot', opId, vmId, hard: op.effect.hard };
-      case 'cleanup': return { type: 'vm.shutdown', opId, vmId, hard: true };
+      case 'cleanup': return { type: 'vm.shutdown', opId, vmId, hard: true, ...(dir === undefined ? {} : { purge: dir }) };
     }
+  }
+
+  /** PROLOG's transfer steps: each DISK, the kernel and initrd images, and the context CD. */
+  private prologSteps(dir: string): Pick<Extract<NodeCommand, { type: 'vm.prolog' }>, 'steps' | 'context'> {
+    const r = this.record;
+    const steps: TransferStep[] = (r.disks ?? []).map((d) => ({
+      action: d.action, target: diskPath(dir, d.diskId),
+      ...(d.source === undefined || d.source === '' ? {} : { source: d.source }),
+      ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }),
+      ...(d.fs === undefined ? {} : { fs: d.fs }),
+    }));
+    if (r.os?.kernelImage !== undefined) steps.push({ action: 'file', source: r.os.kernelImage, target: `${dir}/kernel` });
+    if (r.os?.initrdImage !== undefined) steps.push({ action: 'file', source: r.os.initrdImage, target: `${dir}/initrd` });
+    if (r.context === undefined) return { steps };
+    const diskId = contextDiskId(r);
+    return {
+      steps,
+      context: {
+        target: diskPath(dir, diskId),
+        script: contextScript(r.context, diskId),
+        files: (r.contextFiles ?? []).map((f) => ({ name: f.name, source: f.source })),
+      },
+    };
+  }
+
+  /** SAVE = yes disks, each to a file of the images datastore named after the operation (the same on a resend). */
+  private saves(dir: string, opId: string): SaveStep[] {
+    const images = this.deps.datastores?.images;
+    if (images === undefined) return [];
+    return (this.record.disks ?? []).filter((d) => d.saveAs !== undefined).map((d) => ({
+      source: diskPath(dir, d.diskId),
+      target: `${images}/${createHash('sha256').update(`${this.vmId}:${d.diskId}:${opId}`).digest('hex').slice(0, 32)}`,
+    }));
+  }
+
+  /** The disks EPILOG saved become images of the VM's owner; a refusal (a name taken) is logged and kept in lastError. */
+  private async registerSaved(opId: string): Promise<void> {
+    const dir = this.dir();
+    const pool = this.deps.images?.();
+    if (dir === undefined || pool === undefined) return;
+    const saves = this.saves(dir, opId);
+    const disks = (this.record.disks ?? []).filter((d) => d.saveAs !== undefined);
+    for (const [i, save] of saves.entries()) {
+      const name = disks[i]?.saveAs ?? `${this.record.name}-${this.vmId}`;
+      try {
+        await pool.ask({ type: 'register', name, uid: this.record.uid, gid: this.record.gid ?? 0, imageType: 'OS', path: save.target }, { timeoutMs: 30_000 });
+      } catch (err) {
+        const message = `disk saved to ${save.target} but not registered as image ${name}: ${err instanceof Error ? err.message : String(err)}`;
+        this.ctx.log.error({ err, path: save.target }, 'saved disk not registered');
+        this.record = { ...this.record, lastError: message };
+      }
+    }
+  }
+
+  /** The destination waits: the source sends the VM there (its outcome is the `.out` of the migration's opId). */
+  private sendMigrateOut(opId: string): void {
+    const pending = this.record.pending;
+    if (pending?.effect.kind !== 'migrate_live' || pending.opId !== opId) return;
+    const source = openStays(this.record)[0]?.hostId;
+    const dest = pending.hostId;
+    if (source === undefined || dest === undefined || source === dest) return;
+    void this.migrationHost(dest).then((host) => {
+      this.tellHost(source, { type: 'command', cmd: { type: 'vm.migrate_out', opId: `${opId}.out`, vmId: this.vmId, uri: `tcp:${host}:${migrationPort(this.vmId)}` } });
+    });
+  }
+
+  /** Where a destination listens: its host name, as OpenNebula migrates to the host's name. */
+  private async migrationHost(hostId: number): Promise<string> {
+    return (await this.deps.hostName?.(hostId).catch(() => undefined)) ?? '127.0.0.1';
   }
 
   /** The copy runs on the destination; once it does, the source lets its copy go. */
@@ -270,9 +407,6 @@ function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'a
   const closing = new Set(which === 'all' ? open : which === 'current' ? open.slice(-1) : open.slice(0, -1));
   return history.map((h) => (closing.has(h) ? { ...h, etime: now, reason } : h));
 }
-
-/** Steps that have nothing to do on a node yet: no disks to move until the transfer driver exists. */
-const LOCAL_OPS: ReadonlySet<OpKind> = new Set(['prolog', 'epilog']);
 
 /**
  * The record after a transition, with the operation it starts (if any) as

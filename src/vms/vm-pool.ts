@@ -8,6 +8,7 @@ import { releaseLeases, type NicLease, type NetworkMsg } from '../networks/netwo
 import type { NetworkPoolMsg } from '../networks/network-pool.js';
 import type { NetworkView } from '../networks/network-view.js';
 import { resolveContext } from './vm-context.js';
+import { resolveFiles, type ImageRefLike, type ImageUseLike, type VmFiles } from './vm-disks.js';
 import { requireNetworkUse } from '../auth/authorize.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
@@ -36,7 +37,16 @@ export interface VmPoolDeps {
   readonly networks?: () => ActorRef<NetworkPoolMsg>;
   /** The NetworkActor of a network id, if that network exists. */
   readonly network?: (networkId: number) => ActorRef<NetworkMsg> | undefined;
+  /** The image pool, for DISK IMAGE, KERNEL_DS and FILES_DS; without it such a VM is refused. */
+  readonly images?: () => ActorRef<ImagePoolAcquire>;
+  /** The front-end's datastores directory: an administrator's DISK SOURCE must lie in it. */
+  readonly datastores?: string;
 }
+
+/** What the VM pool asks of the image pool. */
+export type ImagePoolAcquire =
+  | { readonly type: 'acquire'; readonly vmId: number; readonly refs: readonly ImageRefLike[]; readonly session: { readonly uid: number; readonly gid: number; readonly admin: boolean } }
+  | { readonly type: 'release'; readonly vmId: number };
 
 /** Who creates a VM. */
 interface Owner {
@@ -111,13 +121,29 @@ export class VmPool implements Actor<VmPoolMsg> {
     // between the two leaves leases of a VM that does not exist, which oned
     // releases when it starts (see reconcileLeases).
     const nics = await this.lease(id, t.nics, owner);
+        let acquired = false;
     try {
+      const files: VmFiles = await resolveFiles(t, {
+        vmId: id, name, owner,
+        ...(this.deps.datastores === undefined ? {} : { datastores: this.deps.datastores }),
+        ...(this.deps.images === undefined ? {} : {
+          acquire: (refs: readonly ImageRefLike[]) => {
+            acquired = true;
+            return (this.deps.images as () => ActorRef<ImagePoolAcquire>)().ask<ImageUseLike[]>({
+              type: 'acquire', vmId: id, refs, session: { uid: owner.uid, gid: owner.gid, admin: owner.admin },
+            });
+          },
+        }),
+      });
       const now = Date.now();
-      const context = resolveContext(t.context, { vmId: id, name, template: parsed, user: { id: owner.uid, name: owner.uname }, nics });
+      // FILES_DS names images, not variables: it was read into the files above.
+      const contextVector = t.context === undefined ? undefined : Object.fromEntries(Object.entries(t.context).filter(([k]) => k !== 'FILES_DS'));
+      const context = resolveContext(contextVector, { vmId: id, name, template: parsed, user: { id: owner.uid, name: owner.uname }, nics });
       const record: VmRecord = {
         id,
         name,
         uid: owner.uid,
+        gid: owner.gid,
         template: text,
         cpu: t.cpu,
         vcpu: t.vcpu,
@@ -134,11 +160,16 @@ export class VmPool implements Actor<VmPoolMsg> {
         rank: t.rank,
         ...(nics.length === 0 ? {} : { nics }),
         ...(context === undefined ? {} : { context }),
+        ...(files.disks.length === 0 ? {} : { disks: files.disks }),
+        ...(files.os === undefined ? {} : { os: files.os }),
+        ...(files.contextFiles.length === 0 ? {} : { contextFiles: files.contextFiles }),
       };
       await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
       this.deps.preloaded.set(id, record);
     } catch (err) {
       releaseLeases(id, nics, (n) => this.deps.network?.(n));
+      // The pool's acquire is all or nothing, and its release idempotent.
+      if (acquired) this.deps.images?.().tell({ type: 'release', vmId: id });
       throw err;
     }
     await this.start(id);

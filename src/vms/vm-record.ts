@@ -1,6 +1,7 @@
 import type { NicLease } from '../networks/network-actor.js';
-import type { NicSpec, VmSpec } from '../protocol/domain.js';
+import type { DiskSpec, NicSpec, OsSpec, VmSpec } from '../protocol/domain.js';
 import type { Context } from './vm-context.js';
+import type { ContextFileRecord, VmDiskRecord, VmOsRecord } from './vm-disks.js';
 import type { Effect, HistoryReason } from './vm-lifecycle.js';
 import { shortState, type ShortState, type VmState } from './vm-states.js';
 
@@ -32,6 +33,8 @@ export interface VmRecord {
   readonly id: number;
   readonly name: string;
   readonly uid: number;
+  /** The owner's group when the VM was made. @default 0 */
+  readonly gid?: number;
   /** The template as the user gave it. */
   readonly template: string;
   readonly cpu: number;
@@ -58,6 +61,27 @@ export interface VmRecord {
   readonly nics?: readonly VmNicRecord[];
   /** CONTEXT with its variables resolved at create, for the context CD. */
   readonly context?: Context | undefined;
+  /** The DISKs and how PROLOG makes each, in template order (DISK_ID = index). */
+  readonly disks?: readonly VmDiskRecord[];
+  /** Direct kernel boot: images copied into the VM's directory, or files of the host. */
+  readonly os?: VmOsRecord;
+  /** Images CONTEXT FILES_DS puts on the context CD. */
+  readonly contextFiles?: readonly ContextFileRecord[];
+}
+
+/** Whether the VM has files on its host: then PROLOG and EPILOG run there. */
+export function hasFiles(r: Pick<VmRecord, 'disks' | 'context' | 'os'>): boolean {
+  return (r.disks?.length ?? 0) > 0 || r.context !== undefined || r.os?.kernelImage !== undefined || r.os?.initrdImage !== undefined;
+}
+
+/** The file of DISK `diskId` in the VM's directory, as OpenNebula names it. */
+export function diskPath(dir: string, diskId: number): string {
+  return `${dir}/disk.${diskId}`;
+}
+
+/** The context CD comes after the template's disks. */
+export function contextDiskId(r: Pick<VmRecord, 'disks'>): number {
+  return r.disks?.length ?? 0;
 }
 
 /** A NIC as the VM keeps it: its lease, and how the template wants it plugged. */
@@ -81,17 +105,35 @@ export function currentHostId(r: Pick<VmRecord, 'history'>): number | undefined 
   return open[open.length - 1]?.hostId;
 }
 
-export function vmSpec(r: VmRecord): VmSpec {
-  const spec: VmSpec = { vmId: r.id, name: r.name, cpu: r.cpu, vcpu: r.vcpu, memoryMb: r.memory };
-  if (r.nics === undefined || r.nics.length === 0) return spec;
-  return {
-    ...spec,
-    nics: r.nics.map((n): NicSpec => ({
-      nicId: n.nicId, mac: n.mac, bridge: n.bridge, tap: tapName(r.id, n.nicId),
-      ...(n.ip === undefined ? {} : { ip: n.ip }),
-      ...(n.model === undefined ? {} : { model: n.model }),
-    })),
+/**
+ * What the node needs to run the VM. `dir` is the VM's directory on its
+ * host; without one (no datastores) the VM has no files, only NICs.
+ */
+export function vmSpec(r: VmRecord, dir?: string): VmSpec {
+  let spec: VmSpec = { vmId: r.id, name: r.name, cpu: r.cpu, vcpu: r.vcpu, memoryMb: r.memory };
+  if (r.nics !== undefined && r.nics.length > 0) {
+    spec = {
+      ...spec,
+      nics: r.nics.map((n): NicSpec => ({
+        nicId: n.nicId, mac: n.mac, bridge: n.bridge, tap: tapName(r.id, n.nicId),
+        ...(n.ip === undefined ? {} : { ip: n.ip }),
+        ...(n.model === undefined ? {} : { model: n.model }),
+      })),
+    };
+  }
+  if (dir === undefined || !hasFiles(r)) return spec;
+  const disks: DiskSpec[] = (r.disks ?? []).map((d) => ({
+    diskId: d.diskId, path: diskPath(dir, d.diskId), format: d.format, type: d.type,
+    ...(d.readonly ? { readonly: true } : {}),
+    ...(d.target === undefined ? {} : { target: d.target }),
+  }));
+  if (r.context !== undefined) disks.push({ diskId: contextDiskId(r), path: diskPath(dir, contextDiskId(r)), format: 'raw', type: 'cdrom', readonly: true });
+  const os: OsSpec = {
+    ...(r.os?.kernelImage !== undefined ? { kernel: `${dir}/kernel` } : r.os?.kernel !== undefined ? { kernel: r.os.kernel } : {}),
+    ...(r.os?.initrdImage !== undefined ? { initrd: `${dir}/initrd` } : r.os?.initrd !== undefined ? { initrd: r.os.initrd } : {}),
+    ...(r.os?.kernelCmd === undefined ? {} : { kernelCmd: r.os.kernelCmd }),
   };
+  return { ...spec, dir, ...(disks.length === 0 ? {} : { disks }), ...(Object.keys(os).length === 0 ? {} : { os }) };
 }
 
 /** A VM as the API shows it. */
@@ -118,6 +160,7 @@ export interface VmView {
   readonly schedMessage: string | undefined;
   readonly nics: readonly VmNicRecord[];
   readonly context: Context | undefined;
+  readonly disks: readonly VmDiskRecord[];
 }
 
 export function vmView(r: VmRecord): VmView {
@@ -126,6 +169,6 @@ export function vmView(r: VmRecord): VmView {
     state: r.state, short: shortState(r.state), cpu: r.cpu, vcpu: r.vcpu, memory: r.memory,
     hostId: currentHostId(r), host: undefined, history: r.history, stime: r.stime, etime: r.etime, template: r.template,
     pending: r.pending?.effect.kind, lastError: r.lastError, schedMessage: r.schedMessage,
-    nics: r.nics ?? [], context: r.context,
+    nics: r.nics ?? [], context: r.context, disks: r.disks ?? [],
   };
 }

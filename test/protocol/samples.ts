@@ -25,6 +25,20 @@ export const messages: { readonly [K in MessageType]: Extract<Message, { type: K
   'vm.resume': { type: 'vm.resume', opId: 'op-5', vmId: 42 },
   'vm.save': { type: 'vm.save', opId: 'op-6', vmId: 42 },
   'vm.restore': { type: 'vm.restore', opId: 'op-7', spec: { vmId: 42, name: 'web', cpu: 0.5, vcpu: 1, memoryMb: 512 } },
+  'vm.prolog': {
+    type: 'vm.prolog', opId: 'op-8', vmId: 42, dir: '/var/ds/0/42',
+    steps: [
+      { action: 'clone', source: '/var/ds/1/abc', target: '/var/ds/0/42/disk.0', sizeMb: 2048 },
+      { action: 'swap', target: '/var/ds/0/42/disk.1', sizeMb: 256 },
+      { action: 'volatile', target: '/var/ds/0/42/disk.2', sizeMb: 64, fs: 'ext4' },
+    ],
+    context: { target: '/var/ds/0/42/disk.3', script: "HOSTNAME='web'\n", files: [{ name: 'init.sh', source: '/var/ds/1/def' }] },
+  },
+  'vm.epilog': { type: 'vm.epilog', opId: 'op-9', vmId: 42, dir: '/var/ds/0/42', saves: [{ source: '/var/ds/0/42/disk.0', target: '/var/ds/1/0123' }], purge: true },
+  'vm.migrate_in': {
+    type: 'vm.migrate_in', opId: 'op-10', spec: { vmId: 42, name: 'web', cpu: 0.5, vcpu: 1, memoryMb: 512 }, listen: { host: '10.0.0.2', port: 49152 },
+  },
+  'vm.migrate_out': { type: 'vm.migrate_out', opId: 'op-11', vmId: 42, uri: 'tcp:10.0.0.2:49152' },
   'host.monitor': { type: 'host.monitor' },
   'vm.list': { type: 'vm.list' },
   'vm.poll': { type: 'vm.poll', vmId: 42 },

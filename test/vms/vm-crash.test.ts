@@ -124,7 +124,7 @@ t.test('kill -9 of oned with VMs in seven transient states: each finishes its st
   t.equal((await ledgerOps(otherDir)).filter((o) => o.vmId === moving && o.op === 'vm.restore').length, 1, 'restored once, on the new host');
   const otherOps = await ledgerOps(otherDir);
   t.equal(otherOps.filter((o) => o.vmId === resuming && o.op === 'vm.restore').length, 1, 'the resumed VM restored once');
-  t.equal(otherOps.filter((o) => o.vmId === flying && o.op === 'vm.restore').length, 1, 'the live-migrated VM copied once');
+  t.equal(otherOps.filter((o) => o.vmId === flying && o.op === 'vm.migrate_in').length, 1, 'the live-migrated VM copied once');
   t.equal(ops.filter((o) => o.vmId === poweringOff && o.op === 'vm.shutdown').length, 1, 'powered off once');
   // node1: the booted VM and the powered-off one (POWEROFF keeps its host); node2: the three that moved there
   t.equal(host.rvm, 2, 'node1 holds exactly its VMs');
