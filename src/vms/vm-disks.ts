@@ -10,6 +10,7 @@ import { NepheleError } from '../errors.js';
 import type { TransferStep } from '../protocol/domain.js';
 import type { VectorValue, VmDisk, VmOs, VmTemplate } from '../templates/index.js';
 import { invalid } from '../templates/template-fields.js';
+import { checkImageName } from '../images/image-name.js';
 
 /** What the image pool is asked for: an image by id or name, and what for. */
 export interface ImageRefLike {
@@ -214,6 +215,8 @@ function checkDisk(d: VmDisk, i: number, env: FilesEnv): void {
     invalid(at('FS'), d.type === 'fs' ? `FS is one of ext2, ext3, ext4, got ${JSON.stringify(fs)}` : 'FS is for TYPE = fs disks');
   }
   if (d.save && (d.type === 'swap' || d.type === 'fs' || d.type === 'cdrom')) invalid(at('SAVE'), `a ${d.type} disk cannot be saved`);
+  const saveAs = d.extra['SAVE_AS'];
+  if (saveAs !== undefined) checkImageName(saveAs, 'DISK/SAVE_AS', 'INVALID_TEMPLATE');
   const format = d.format?.trim().toLowerCase();
   if (format !== undefined && format !== 'raw' && format !== 'qcow2') invalid(at('FORMAT'), `FORMAT is raw or qcow2, got ${JSON.stringify(d.format)}`);
 }
@@ -257,7 +260,7 @@ function diskRecord(d: VmDisk, diskId: number, image: ImageUseLike | undefined, 
   if (d.save && inPlace) {
     invalid({ attribute: 'DISK/SAVE', index: diskId }, 'only a cloned disk can be saved: a persistent image keeps its changes anyway');
   }
-  const saveAs = d.save ? (d.extra['SAVE_AS'] ?? `${image?.name ?? env.name}-${env.vmId}-disk${diskId}`) : undefined;
+  const saveAs = d.save ? checkImageName(d.extra['SAVE_AS'] ?? `${image?.name ?? 'disk'}-${env.vmId}-disk${diskId}`, 'DISK/SAVE_AS', 'INVALID_TEMPLATE') : undefined;
   return {
     diskId,
     type: cdrom ? 'cdrom' : 'disk',

@@ -210,7 +210,7 @@ if ('skip' in guest) {
     // Live migration between the two hosts: a VM without NICs (both hosts share this machine's taps).
     const { id: mover } = await c.call('vm.allocate', {
       hold: false,
-      template: ['NAME = mover', 'CPU = 0.5', `MEMORY = ${GUEST_MEMORY_MIB}`, os, 'DISK = [ IMAGE = "guest-disk" ]', 'CONTEXT = [ SET_HOSTNAME = "mover" ]'].join('\n'),
+      template: ['NAME = mover', 'CPU = 0.5', `MEMORY = ${GUEST_MEMORY_MIB}`, os, 'DISK = [ IMAGE = "guest-disk", SAVE = yes, SAVE_AS = "mover-saved" ]', 'CONTEXT = [ SET_HOSTNAME = "mover" ]'].join('\n'),
     });
     await c.call('vm.action', { id: mover, action: 'deploy', host: a.id });
     await waitVm('RUNNING', 'mover RUNNING', mover);
@@ -228,5 +228,11 @@ if ('skip' in guest) {
     t.match(await consoleOf('127.0.0.3', mover), /NEPHELE-POWEROFF/, 'the migrated guest shut itself down on the destination');
     await c.call('vm.action', { id: mover, action: 'terminate', hard: true });
     await waitVm('DONE', 'mover DONE', mover);
+    // SAVE = yes: the disk came back as an image of its own, standing alone.
+    const saved = await c.call('image.info', { image: 'mover-saved' });
+    t.match(saved, { state: 'READY', type: 'OS', format: 'qcow2', persistent: false }, 'SAVE = yes: the disk is a new image');
+    const flat = JSON.parse((await run('qemu-img', ['info', '--output=json', saved.source])).stdout) as { 'backing-filename'?: string };
+    t.equal(flat['backing-filename'], undefined, 'with no backing file: the image it was cloned from is not needed');
+    t.equal((await c.call('image.info', { image: diskImage })).runningVms.length, 0, 'and the original image is free again');
   });
 }
