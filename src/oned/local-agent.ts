@@ -76,6 +76,8 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
     '--token-file', tokenFile,
     '--data-dir', dir,
     '--vm', options.hypervisor,
+    // This machine's host shares oned's datastores, as any TM_MAD = shared host does.
+    '--datastores', join(options.dataDir, 'datastores'),
     '--monitor-interval-ms', String(options.monitorIntervalMs),
   ], { detached: true, stdio: ['ignore', logFile.fd, logFile.fd] });
   child.unref();

@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { HypervisorName } from '../protocol/domain.js';
 
 /**
- * The hypervisor `oned --local` picks when not told: qemu once its driver
- * exists and QEMU works here, dummy otherwise — and says so.
+ * The hypervisor `oned --local` picks when not told: the simulated dummy,
+ * which runs anywhere and needs no privileges. Real VMs (`--vm qemu`) need
+ * QEMU, and root for their bridges and taps; the operator asks for them.
  */
 export async function defaultHypervisor(log: Logger): Promise<HypervisorName> {
-  log.warn('the qemu driver is not built yet: the local host runs the simulated dummy driver (HYPERVISOR=dummy)');
+  log.info('the local host runs the simulated dummy driver (HYPERVISOR=dummy); oned --local --vm qemu runs real VMs');
   return 'dummy';
 }
