@@ -72,14 +72,25 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** Registers host `name` with oned and starts its agent: `onenode --vm dummy`, the default monitor interval. */
-export async function addAgent(client: ApiClient, oned: Oned, dir: string, name: string): Promise<AgentProc> {
-  const { id, token } = await client.call('host.allocate', { name, im: 'dummy', vm: 'dummy' });
+export interface AgentOptions {
+  /** The host's im/vm drivers and the agent's `--vm`. @default 'dummy' */
+  readonly vm?: 'dummy' | 'qemu';
+  /** More agent arguments, e.g. `--accel tcg --network none --datastores <dir>`. @default none */
+  readonly args?: readonly string[];
+}
+
+/**
+ * Registers host `name` with oned and starts its agent (`onenode --vm dummy`
+ * unless told otherwise), the default monitor interval; its data dir is `dir`/`name`.
+ */
+export async function addAgent(client: ApiClient, oned: Oned, dir: string, name: string, options: AgentOptions = {}): Promise<AgentProc> {
+  const vm = options.vm ?? 'dummy';
+  const { id, token } = await client.call('host.allocate', { name, im: vm, vm });
   const tokenFile = join(dir, `${name}.token`);
   await writeSecretFile(tokenFile, `${token}\n`);
   return spawnAgent(id, [
     '--frontend', oned.url, '--host-id', String(id), '--token-file', tokenFile,
-    '--data-dir', join(dir, name), '--vm', 'dummy', '--log-level', 'warn',
+    '--data-dir', join(dir, name), '--vm', vm, '--log-level', 'warn', ...(options.args ?? []),
   ]);
 }
 
