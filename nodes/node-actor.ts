@@ -53,6 +53,8 @@ export class NodeActor implements Actor<NodeMsg> {
   private readonly deps: NodeActorDeps;
   private readonly tails = new Map<number, Promise<void>>();
   private readonly inFlight = new Set<string>();
+  /** What the last look found each VM doing, to report a VM that stopped by itself once. */
+  private readonly seen = new Map<number, VmInfo['state']>();
   private commandsRun = 0;
   private duplicatesDropped = 0;
 
@@ -74,7 +76,7 @@ export class NodeActor implements Actor<NodeMsg> {
         return this.ctx.detach(this.request(msg.req));
       case 'monitor_tick':
       case 'connected':
-        return this.ctx.detach(this.pushMonitoring());
+        return this.ctx.detach(Promise.all([this.pushMonitoring(), this.watchVms()]));
     }
   }
 
@@ -321,6 +323,37 @@ export class NodeActor implements Actor<NodeMsg> {
       case 'node.stats':
         return { commandsRun: this.commandsRun, duplicatesDropped: this.duplicatesDropped };
     }
+  }
+
+  /**
+   * VM monitoring: a VM that stopped without a command — the guest powered
+   * itself off, or its QEMU died — is reported once (`vm.state` without an
+   * opId), so the front-end moves it out of RUNNING. VMs with a command in
+   * flight are left to that command's outcome.
+   */
+  private async watchVms(): Promise<void> {
+    let vms: VmInfo[];
+    try {
+      vms = await this.deps.hypervisor.list();
+    } catch (err) {
+      this.ctx.log.error({ err }, 'VM monitoring failed');
+      return;
+    }
+    const now = new Set<number>();
+    for (const vm of vms) {
+      now.add(vm.vmId);
+      const before = this.seen.get(vm.vmId);
+      this.seen.set(vm.vmId, vm.state);
+      if (this.tails.has(vm.vmId) || before === vm.state) continue;
+      if (vm.state === 'poweroff' || vm.state === 'failed') {
+        this.ctx.log.warn({ vmId: vm.vmId, state: vm.state }, 'VM stopped by itself');
+        this.deps.frontend.tell({
+          type: 'vm.state', vmId: vm.vmId, state: vm.state, info: vm,
+          reason: vm.state === 'poweroff' ? 'the guest powered itself off' : 'the hypervisor lost the VM (its process died)',
+        });
+      }
+    }
+    for (const vmId of this.seen.keys()) if (!now.has(vmId)) this.seen.delete(vmId);
   }
 
   private async pushMonitoring(): Promise<void> {

@@ -216,6 +216,10 @@ export class HostActor implements Actor<HostMsg> {
       this.lastMonitored = Date.now();
       if (!wasMonitored && this.state() === 'MONITORED') this.deps.kickPlacement();
     }
+    if (msg.type === 'vm.state' && msg.opId === undefined && (msg.state === 'poweroff' || msg.state === 'failed')) {
+      // Monitoring: the VM stopped without being asked.
+      this.deps.vm(msg.vmId)?.tell({ type: 'stopped_by_itself', reason: msg.reason ?? msg.state });
+    }
     if (msg.type === 'vm.state' && msg.reason === 'incoming' && msg.opId !== undefined) {
       // A live migration's destination is ready: its VM actor has the source send.
       this.deps.vm(msg.vmId)?.tell({ type: 'migrate_ready', opId: msg.opId });

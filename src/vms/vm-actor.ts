@@ -25,6 +25,8 @@ export type VmMsg =
   | { readonly type: 'announce'; readonly hostId: number }
   /** Why the scheduler left the VM where it is. */
   | { readonly type: 'sched_message'; readonly message: string }
+  /** Monitoring: the VM stopped on its host without a command (the guest powered off, or QEMU died). */
+  | { readonly type: 'stopped_by_itself'; readonly reason: string }
   /** A live migration's destination waits for the VM's state: the source may send it. */
   | { readonly type: 'migrate_ready'; readonly opId: string };
 
@@ -133,6 +135,12 @@ export class VmActor implements Actor<VmMsg> {
         return this.onResult(msg);
       case 'host_lost':
         if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
+        return undefined;
+      case 'stopped_by_itself':
+        // As OpenNebula's monitoring: a RUNNING VM found stopped goes to POWEROFF, and says why.
+        if (this.record.state === 'RUNNING' && this.record.pending === undefined) {
+          await this.apply(transition(this.record.state, { type: 'vm_gone' }), msg.reason);
+        }
         return undefined;
       case 'migrate_ready':
         this.sendMigrateOut(msg.opId);

@@ -199,7 +199,12 @@ if ('skip' in guest) {
     t.equal(await pidOf('127.0.0.2'), pid, 'the same QEMU, re-adopted');
     t.ok(await eventually(() => ping(ip), (ok) => ok, 60_000, 'ping after re-adoption'), 'still on the network');
 
-    // terminate: the directory and the lease go, the image is free.
+    // QEMU dies under the VM: monitoring reports it, and the VM goes to POWEROFF saying why.
+    process.kill(pid, 'SIGKILL');
+    vm = await waitVm('POWEROFF', 'POWEROFF after QEMU died');
+    t.match(vm.lastError, /process died/, 'the VM says why it stopped');
+
+    // terminate (from POWEROFF): the directory and the lease go, the image is free.
     await c.call('vm.action', { id, action: 'terminate', hard: true });
     await waitVm('DONE');
     await t.rejects(stat(vmDir), { code: 'ENOENT' }, 'the VM directory is gone');
