@@ -121,19 +121,21 @@ export function vmSpec(r: VmRecord, dir?: string): VmSpec {
       })),
     };
   }
-  if (dir === undefined || !hasFiles(r)) return spec;
+  const files = dir !== undefined && hasFiles(r);
+  const os: OsSpec = {
+    ...(r.os?.kernelImage !== undefined && files ? { kernel: `${dir}/kernel` } : r.os?.kernel !== undefined ? { kernel: r.os.kernel } : {}),
+    ...(r.os?.initrdImage !== undefined && files ? { initrd: `${dir}/initrd` } : r.os?.initrd !== undefined ? { initrd: r.os.initrd } : {}),
+    ...(r.os?.kernelCmd === undefined ? {} : { kernelCmd: r.os.kernelCmd }),
+  };
+  if (Object.keys(os).length > 0) spec = { ...spec, os };
+  if (!files) return spec;
   const disks: DiskSpec[] = (r.disks ?? []).map((d) => ({
     diskId: d.diskId, path: diskPath(dir, d.diskId), format: d.format, type: d.type,
     ...(d.readonly ? { readonly: true } : {}),
     ...(d.target === undefined ? {} : { target: d.target }),
   }));
   if (r.context !== undefined) disks.push({ diskId: contextDiskId(r), path: diskPath(dir, contextDiskId(r)), format: 'raw', type: 'cdrom', readonly: true });
-  const os: OsSpec = {
-    ...(r.os?.kernelImage !== undefined ? { kernel: `${dir}/kernel` } : r.os?.kernel !== undefined ? { kernel: r.os.kernel } : {}),
-    ...(r.os?.initrdImage !== undefined ? { initrd: `${dir}/initrd` } : r.os?.initrd !== undefined ? { initrd: r.os.initrd } : {}),
-    ...(r.os?.kernelCmd === undefined ? {} : { kernelCmd: r.os.kernelCmd }),
-  };
-  return { ...spec, dir, ...(disks.length === 0 ? {} : { disks }), ...(Object.keys(os).length === 0 ? {} : { os }) };
+  return { ...spec, dir, ...(disks.length === 0 ? {} : { disks }) };
 }
 
 /** A VM as the API shows it. */

@@ -131,3 +131,21 @@ t.test('onevm create refuses bad images and gives back what it took', async (t) 
   t.same((await c.call('image.info', { image: data })).runningVms, [], 'a terminated VM and a refused create hold nothing');
   await t.resolves(c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE_ID = ${data} ]`, hold: true }), 'so another VM may take it');
 });
+
+t.test('the spec a node gets: files in the VM directory, a host kernel where it is', async (t) => {
+  const { vmSpec } = await import('../../src/vms/vm-record.js');
+  const base = {
+    id: 12, name: 'v', uid: 0, template: '', cpu: 1, vcpu: 1, memory: 128, state: 'PENDING' as const, history: [],
+    pending: undefined, opSeq: 0, scheduled: false, stime: 0, etime: undefined, lastError: undefined,
+  };
+  const hostKernel = vmSpec({ ...base, os: { kernel: '/boot/vmlinuz', kernelCmd: 'console=ttyS0' } });
+  t.same(hostKernel.os, { kernel: '/boot/vmlinuz', kernelCmd: 'console=ttyS0' }, 'a host kernel without any file of the VM');
+  t.equal(hostKernel.dir, undefined);
+  const f = await files('OS = [ KERNEL_DS = "$FILE[IMAGE=vmlinuz]" ]\nDISK = [ IMAGE = ubuntu ]\nCONTEXT = [ A = b ]');
+  const spec = vmSpec({ ...base, disks: f.disks, ...(f.os === undefined ? {} : { os: f.os }), context: { A: 'b' } }, '/ds/0/12');
+  t.same(spec.disks, [
+    { diskId: 0, path: '/ds/0/12/disk.0', format: 'qcow2', type: 'disk' },
+    { diskId: 1, path: '/ds/0/12/disk.1', format: 'raw', type: 'cdrom', readonly: true },
+  ], 'the clone, then the context CD');
+  t.same(spec.os, { kernel: '/ds/0/12/kernel' }, 'the kernel image copied into the directory');
+});
