@@ -43,6 +43,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ApiClient } from '../src/cli/api-client.js';
+import { uploadImage } from '../src/cli/oneimage.js';
 import type { ImageType } from '../src/images/image-record.js';
 import type { Oned } from '../src/oned/oned.js';
 import { contextScript } from '../src/vms/context-script.js';
@@ -235,23 +236,9 @@ class QemuPids {
 
 // ---- the stack ---------------------------------------------------------------------------------
 
-/** Uploads a file as an image through the API, in chunks, as oneimage does; returns its source path. */
+/** Uploads a file as an image through the API, as oneimage does; returns its source path. */
 async function upload(client: ApiClient, name: string, type: ImageType, path: string): Promise<string> {
-  const { id } = await client.call('image.allocate', { name, type, persistent: false, description: '' });
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(4 * 1024 * 1024);
-    let offset = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) break;
-      await client.call('image.upload', { id, offset, data: Uint8Array.from(buf.subarray(0, bytesRead)) });
-      offset += bytesRead;
-    }
-    await client.call('image.commit', { id, size: offset });
-  } finally {
-    await fh.close();
-  }
+  const id = await uploadImage(client, { name, type, persistent: false, description: '' }, path);
   const info = await client.call('image.info', { image: id });
   if (info.source === undefined) throw new Error(`image ${name} has no source after its upload`);
   return info.source;

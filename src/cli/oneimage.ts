@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { ImageView } from '../api/api-types.js';
+import type { ImageAllocateParams, ImageView } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
 import { IMAGES_DATASTORE } from '../images/datastores.js';
 import { IMAGE_STATE_SHORT, IMAGE_TYPES, IMAGE_TYPE_SHORT, UPLOAD_CHUNK_BYTES, type ImageType } from '../images/image-record.js';
@@ -116,34 +116,61 @@ async function sourceFile(path: string): Promise<number> {
 }
 
 /**
- * Streams `path` into a LOCKED image in chunks and commits it. On any
+ * Sends the file at `path` into the LOCKED image `id`, chunk by chunk, and
+ * returns how many bytes went. `onChunk` hears the offset after each chunk;
+ * `stop`, asked before each, ends the upload with an error.
+ */
+export async function streamImage(
+  c: ApiClient, id: number, path: string,
+  options: { readonly onChunk?: (offset: number) => void; readonly stop?: () => boolean } = {},
+): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(UPLOAD_CHUNK_BYTES);
+    let offset = 0;
+    for (;;) {
+      if (options.stop?.() === true) throw new NepheleError('INVALID_ARGUMENT', 'upload interrupted');
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      if (bytesRead === 0) return offset;
+      await c.call('image.upload', { id, offset, data: buf.subarray(0, bytesRead) });
+      offset += bytesRead;
+      options.onChunk?.(offset);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Makes an image of the file at `path` (allocate, stream, commit); on any failure nothing is left. Returns its id. */
+export async function uploadImage(c: ApiClient, params: ImageAllocateParams, path: string): Promise<number> {
+  const { id } = await c.call('image.allocate', params);
+  try {
+    await c.call('image.commit', { id, size: await streamImage(c, id, path) });
+  } catch (err) {
+    await c.call('image.delete', { image: id }).catch(() => undefined);
+    throw err;
+  }
+  return id;
+}
+
+/**
+ * Streams `path` into a LOCKED image and commits it, with progress. On any
  * failure, an interrupt included, the image is deleted: nothing is left.
  */
 async function upload(c: ApiClient, id: number, path: string, total: number, progress: ReturnType<typeof progressBar> | undefined): Promise<void> {
   let interrupted = false;
   const onInterrupt = (): void => { interrupted = true; };
   process.once('SIGINT', onInterrupt);
-  const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(UPLOAD_CHUNK_BYTES);
-    let offset = 0;
-    for (;;) {
-      if (interrupted) throw new NepheleError('INVALID_ARGUMENT', 'upload interrupted');
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) break;
-      await c.call('image.upload', { id, offset, data: buf.subarray(0, bytesRead) });
-      offset += bytesRead;
-      progress?.update(offset);
-    }
-    progress?.done(offset);
-    if (offset !== total) throw new NepheleError('INVALID_ARGUMENT', `--path ${path} changed during the upload (${total} bytes, then ${offset})`, { details: { field: '--path' } });
-    await c.call('image.commit', { id, size: offset });
+    const sent = await streamImage(c, id, path, { onChunk: (offset) => progress?.update(offset), stop: () => interrupted });
+    progress?.done(sent);
+    if (sent !== total) throw new NepheleError('INVALID_ARGUMENT', `--path ${path} changed during the upload (${total} bytes, then ${sent})`, { details: { field: '--path' } });
+    await c.call('image.commit', { id, size: sent });
   } catch (err) {
     await c.call('image.delete', { image: id }).catch(() => undefined);
     throw err;
   } finally {
     process.off('SIGINT', onInterrupt);
-    await fh.close();
   }
 }
 

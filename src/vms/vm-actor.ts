@@ -14,6 +14,7 @@ import {
 } from './vm-record.js';
 import type { SaveStep, TransferStep } from '../protocol/domain.js';
 import { contextScript } from './context-script.js';
+import type { ImagePoolMsg } from '../images/image-pool.js';
 
 export type VmMsg =
   | { readonly type: 'info' }
@@ -29,12 +30,6 @@ export type VmMsg =
   | { readonly type: 'stopped_by_itself'; readonly reason: string }
   /** A live migration's destination waits for the VM's state: the source may send it. */
   | { readonly type: 'migrate_ready'; readonly opId: string };
-
-/** What the VM actor asks of the image pool (its `release` and `register`). */
-export type ImagePoolPort = ActorRef<
-  | { readonly type: 'release'; readonly vmId: number }
-  | { readonly type: 'register'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: 'OS'; readonly path: string }
->;
 
 /** Where a VM's files are: the front-end's datastores, which hosts share (TM_MAD = shared). */
 export interface VmDatastores {
@@ -59,7 +54,7 @@ export interface VmActorDeps {
   /** A host's name, which is where its agent's migrations listen (OpenNebula migrates to the host's name). */
   readonly hostName?: (hostId: number) => Promise<string | undefined>;
   /** The image pool: images are given back at DONE, saved disks registered. */
-  readonly images?: () => ImagePoolPort | undefined;
+  readonly images?: () => ActorRef<ImagePoolMsg> | undefined;
 }
 
 /** The host a live migration's destination listens on, and the port for this VM. */

@@ -11,25 +11,8 @@ import type { TransferStep } from '../protocol/domain.js';
 import type { VectorValue, VmDisk, VmOs, VmTemplate } from '../templates/index.js';
 import { invalid } from '../templates/template-fields.js';
 import { checkImageName } from '../images/image-name.js';
-
-/** What the image pool is asked for: an image by id or name, and what for. */
-export interface ImageRefLike {
-  readonly imageId?: number;
-  readonly name?: string;
-  readonly uname?: string;
-  readonly use: 'disk' | 'kernel' | 'ramdisk' | 'context';
-}
-
-/** What the image pool answers: the image and where its file is. */
-export interface ImageUseLike {
-  readonly imageId: number;
-  readonly name: string;
-  readonly type: string;
-  readonly format: 'qcow2' | 'raw';
-  /** Absolute, in the images datastore. */
-  readonly path: string;
-  readonly persistent: boolean;
-}
+import { requireInDatastore } from '../images/datastores.js';
+import type { ImageRef, ImageUse } from '../images/image-record.js';
 
 export interface VmDiskRecord {
   /** OpenNebula's DISK_ID: template order, from 0. */
@@ -87,7 +70,7 @@ export interface FilesEnv {
   /** The front-end's datastores directory: an administrator's DISK SOURCE must lie in it. */
   readonly datastores?: string;
   /** Acquires the images for the VM, all or none (the image pool's `acquire`). */
-  readonly acquire?: (refs: readonly ImageRefLike[]) => Promise<readonly ImageUseLike[]>;
+  readonly acquire?: (refs: readonly ImageRef[]) => Promise<readonly ImageUse[]>;
 }
 
 // `$FILE[IMAGE = "name", IMAGE_UNAME = "user"]` or `$FILE[IMAGE_ID = 3]`
@@ -96,10 +79,10 @@ const FILTER = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"([^"]*)"|([^,\s"]*))/g;
 const IMAGE_FILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The `$FILE[…]` references of an OS KERNEL_DS/INITRD_DS or CONTEXT FILES_DS value. */
-export function fileRefs(text: string, attribute: string, use: ImageRefLike['use']): ImageRefLike[] {
+export function fileRefs(text: string, attribute: string, use: ImageRef['use']): ImageRef[] {
   const rest = text.replace(FILE_REF, '').trim();
   if (rest !== '') invalid({ attribute }, `expected $FILE[IMAGE="name"] or $FILE[IMAGE_ID=n] references, found ${JSON.stringify(rest.slice(0, 40))}`);
-  const refs: ImageRefLike[] = [];
+  const refs: ImageRef[] = [];
   for (const m of text.matchAll(FILE_REF)) {
     const filters = new Map<string, string>();
     for (const f of (m[1] ?? '').matchAll(FILTER)) filters.set((f[1] as string).toUpperCase(), f[2] ?? f[3] ?? '');
@@ -126,7 +109,7 @@ const FS = new Set(['ext2', 'ext3', 'ext4']);
  * or nothing. The caller releases them if it does not store the VM.
  */
 export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFiles> {
-  const refs: ImageRefLike[] = [];
+  const refs: ImageRef[] = [];
   const diskRef = new Map<number, number>();
   for (const [i, d] of t.disks.entries()) {
     if (d.image === undefined && d.imageId === undefined) continue;
@@ -152,15 +135,15 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
   refs.push(...contextRefs);
 
   // Everything that needs no image is checked before any is taken.
-  for (const [i, d] of t.disks.entries()) checkDisk(d, i, env);
+  for (const [i, d] of t.disks.entries()) await checkDisk(d, i, env);
   checkOs(os, env.owner);
 
-  let uses: readonly ImageUseLike[] = [];
+  let uses: readonly ImageUse[] = [];
   if (refs.length > 0) {
     if (env.acquire === undefined) throw new NepheleError('IMAGE_NOT_FOUND', 'this oned runs without an image datastore', { details: { image: refs[0]?.name ?? refs[0]?.imageId ?? null } });
     uses = await env.acquire(refs);
   }
-  const use = (at: number): ImageUseLike => {
+  const use = (at: number): ImageUse => {
     const u = uses[at];
     if (u === undefined) throw new TypeError(`the image pool answered ${uses.length} images for ${refs.length} asked`);
     return u;
@@ -202,13 +185,17 @@ function kernelCmd(os: VmOs): { kernelCmd?: string } {
   return parts.length === 0 ? {} : { kernelCmd: parts.join(' ') };
 }
 
-function checkDisk(d: VmDisk, i: number, env: FilesEnv): void {
+async function checkDisk(d: VmDisk, i: number, env: FilesEnv): Promise<void> {
   const at = (key: string) => ({ attribute: `DISK/${key}`, index: i });
   if (d.source !== undefined) {
     if (!env.owner.admin) {
       throw new NepheleError('NOT_AUTHORIZED', `DISK #${i}: only administrators may name a SOURCE; use IMAGE or IMAGE_ID`, { details: { attribute: 'DISK/SOURCE', index: i } });
     }
-    insideDatastores(d.source, env.datastores, at('SOURCE'));
+    // Resolved, links included: a SOURCE may not lead out of the datastores by any way.
+    if (env.datastores === undefined || /[\0\n,]/.test(d.source)) {
+      throw new NepheleError('INVALID_ARGUMENT', `DISK #${i}: SOURCE ${JSON.stringify(d.source)} is outside the datastores`, { details: { field: 'DISK/SOURCE', index: i } });
+    }
+    await requireInDatastore(env.datastores, d.source, 'DISK/SOURCE');
   }
   const fs = d.extra['FS'];
   if (fs !== undefined && (d.type !== 'fs' || !FS.has(fs.trim().toLowerCase()))) {
@@ -234,16 +221,7 @@ function checkOs(os: VmOs | undefined, owner: FilesOwner): void {
   }
 }
 
-function insideDatastores(path: string, root: string | undefined, where: { attribute: string; index: number }): void {
-  const base = root?.replace(/\/+$/, '');
-  if (base === undefined || !isAbsolute(path) || normalize(path) !== path || !path.startsWith(`${base}/`) || /[\0\n,]/.test(path)) {
-    throw new NepheleError('INVALID_ARGUMENT', `DISK #${where.index}: SOURCE ${JSON.stringify(path)} is outside the datastores${base === undefined ? '' : ` (${base})`}`, {
-      details: { field: where.attribute, index: where.index },
-    });
-  }
-}
-
-function diskRecord(d: VmDisk, diskId: number, image: ImageUseLike | undefined, env: FilesEnv): VmDiskRecord {
+function diskRecord(d: VmDisk, diskId: number, image: ImageUse | undefined, env: FilesEnv): VmDiskRecord {
   const target = d.target === undefined ? {} : { target: d.target };
   if (d.type === 'swap' || d.type === 'fs') {
     const fs = d.extra['FS']?.trim().toLowerCase() as VmDiskRecord['fs'] | undefined;

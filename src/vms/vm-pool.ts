@@ -8,7 +8,9 @@ import { releaseLeases, type NicLease, type NetworkMsg } from '../networks/netwo
 import type { NetworkPoolMsg } from '../networks/network-pool.js';
 import type { NetworkView } from '../networks/network-view.js';
 import { resolveContext } from './vm-context.js';
-import { resolveFiles, type ImageRefLike, type ImageUseLike, type VmFiles } from './vm-disks.js';
+import { resolveFiles, type VmFiles } from './vm-disks.js';
+import type { ImagePoolMsg } from '../images/image-pool.js';
+import type { ImageRef, ImageUse } from '../images/image-record.js';
 import { requireNetworkUse } from '../auth/authorize.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
@@ -38,15 +40,10 @@ export interface VmPoolDeps {
   /** The NetworkActor of a network id, if that network exists. */
   readonly network?: (networkId: number) => ActorRef<NetworkMsg> | undefined;
   /** The image pool, for DISK IMAGE, KERNEL_DS and FILES_DS; without it such a VM is refused. */
-  readonly images?: () => ActorRef<ImagePoolAcquire>;
+  readonly images?: () => ActorRef<ImagePoolMsg>;
   /** The front-end's datastores directory: an administrator's DISK SOURCE must lie in it. */
   readonly datastores?: string;
 }
-
-/** What the VM pool asks of the image pool. */
-export type ImagePoolAcquire =
-  | { readonly type: 'acquire'; readonly vmId: number; readonly refs: readonly ImageRefLike[]; readonly session: { readonly uid: number; readonly gid: number; readonly admin: boolean } }
-  | { readonly type: 'release'; readonly vmId: number };
 
 /** Who creates a VM. */
 interface Owner {
@@ -127,9 +124,9 @@ export class VmPool implements Actor<VmPoolMsg> {
         vmId: id, name, owner,
         ...(this.deps.datastores === undefined ? {} : { datastores: this.deps.datastores }),
         ...(this.deps.images === undefined ? {} : {
-          acquire: (refs: readonly ImageRefLike[]) => {
+          acquire: (refs: readonly ImageRef[]) => {
             acquired = true;
-            return (this.deps.images as () => ActorRef<ImagePoolAcquire>)().ask<ImageUseLike[]>({
+            return (this.deps.images as () => ActorRef<ImagePoolMsg>)().ask<ImageUse[]>({
               type: 'acquire', vmId: id, refs, session: { uid: owner.uid, gid: owner.gid, admin: owner.admin },
             });
           },

@@ -9,11 +9,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import type { ApiClient } from '../../src/cli/api-client.js';
+import { uploadImage } from '../../src/cli/oneimage.js';
 import type { ImageType } from '../../src/images/image-record.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import type { VmState } from '../../src/vms/vm-states.js';
@@ -35,25 +36,9 @@ async function why(): Promise<string | undefined> {
 const missing = await why();
 const guest = missing === undefined ? await testGuest() : { skip: missing };
 
-/** Uploads a file as an image through the API, in chunks, as oneimage does. */
-async function upload(client: ApiClient, name: string, type: ImageType, path: string): Promise<number> {
-  const { id } = await client.call('image.allocate', { name, type, persistent: false, description: '' });
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(4 * 1024 * 1024);
-    let offset = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) break;
-      await client.call('image.upload', { id, offset, data: Uint8Array.from(buf.subarray(0, bytesRead)) });
-      offset += bytesRead;
-    }
-    await client.call('image.commit', { id, size: offset });
-  } finally {
-    await fh.close();
-  }
-  return id;
-}
+/** Uploads a file as an image through the API, as oneimage does. */
+const upload = (client: ApiClient, name: string, type: ImageType, path: string): Promise<number> =>
+  uploadImage(client, { name, type, persistent: false, description: '' }, path);
 
 const READY = 'NEPHELE-READY';
 const count = (text: string, what: string): number => text.split(what).length - 1;

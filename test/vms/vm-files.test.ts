@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { parseTemplate, vmTemplate } from '../../src/templates/index.js';
 import { contextScript } from '../../src/vms/context-script.js';
-import { resolveFiles, type FilesEnv, type ImageRefLike, type ImageUseLike } from '../../src/vms/vm-disks.js';
+import type { ImageRef, ImageUse } from '../../src/images/image-record.js';
+import { resolveFiles, type FilesEnv } from '../../src/vms/vm-disks.js';
 import { startCloud } from '../fixtures/cloud.js';
 
 const run = promisify(execFile);
@@ -18,15 +19,15 @@ const DS = '/var/lib/nephele/datastores';
 const BASE = 'NAME = v\nCPU = 1\nMEMORY = 128\n';
 
 /** An image pool that knows a few images, and records what it was asked. */
-function pool(): { asked: ImageRefLike[][]; acquire: NonNullable<FilesEnv['acquire']> } {
-  const images: Record<string, Omit<ImageUseLike, 'name'>> = {
-    ubuntu: { imageId: 0, type: 'OS', format: 'qcow2', path: `${DS}/1/aaa`, persistent: false },
-    data: { imageId: 1, type: 'DATABLOCK', format: 'raw', path: `${DS}/1/bbb`, persistent: true },
-    iso: { imageId: 2, type: 'CDROM', format: 'raw', path: `${DS}/1/ccc`, persistent: false },
-    vmlinuz: { imageId: 3, type: 'KERNEL', format: 'raw', path: `${DS}/1/ddd`, persistent: false },
-    'init.sh': { imageId: 4, type: 'CONTEXT', format: 'raw', path: `${DS}/1/eee`, persistent: false },
+function pool(): { asked: ImageRef[][]; acquire: NonNullable<FilesEnv['acquire']> } {
+  const images: Record<string, Omit<ImageUse, 'name'>> = {
+    ubuntu: { imageId: 0, type: 'OS', format: 'qcow2', path: `${DS}/1/aaa`, persistent: false, sizeMb: 8 },
+    data: { imageId: 1, type: 'DATABLOCK', format: 'raw', path: `${DS}/1/bbb`, persistent: true, sizeMb: 8 },
+    iso: { imageId: 2, type: 'CDROM', format: 'raw', path: `${DS}/1/ccc`, persistent: false, sizeMb: 8 },
+    vmlinuz: { imageId: 3, type: 'KERNEL', format: 'raw', path: `${DS}/1/ddd`, persistent: false, sizeMb: 8 },
+    'init.sh': { imageId: 4, type: 'CONTEXT', format: 'raw', path: `${DS}/1/eee`, persistent: false, sizeMb: 8 },
   };
-  const asked: ImageRefLike[][] = [];
+  const asked: ImageRef[][] = [];
   return {
     asked,
     acquire: async (refs) => {
