@@ -54,6 +54,8 @@ export interface HostActorDeps {
   readonly announceVms: (hostId: number) => void;
   /** Tells the scheduler that capacity may have changed here. */
   readonly kickPlacement: () => void;
+  /** Hears each heartbeat's round trip to the agent, in ms (oned's metrics). @default none */
+  readonly linkRtt?: (ms: number) => void;
 }
 
 /**
@@ -206,6 +208,7 @@ export class HostActor implements Actor<HostMsg> {
       onRequest: () => { throw new NepheleError('UNKNOWN_MESSAGE', 'oned answers no requests from nodes'); },
       onLost: () => self.tell({ type: 'lost', linkId }),
       onResumed: () => self.tell({ type: 'resumed', linkId }),
+      onRtt: (ms) => this.deps.linkRtt?.(ms),
     });
   }
 

@@ -24,6 +24,7 @@ import { DEFAULT_PLACEMENT, demand, fits, type PlacementOptions } from '../place
 import type { VmRecord, VmView } from '../vms/vm-record.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Store } from '../store/index.js';
+import { createOnedMetrics } from '../metrics/oned-metrics.js';
 import { ensureOneadmin } from '../users/bootstrap.js';
 import { currentSession } from '../users/session.js';
 import { ownerNames, userHandlers } from '../users/user-handlers.js';
@@ -95,7 +96,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   // Secrets and the store live here: nobody else reads it.
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700);
-  const store = await Store.open(join(config.dataDir, 'db'), { log: log.child({ component: 'store' }) });
+  // Before the store, whose writes it times; the gauges that read the actors come with them.
+  const metrics = createOnedMetrics(log.child({ component: 'metrics' }));
+  const store = await Store.open(join(config.dataDir, 'db'), { log: log.child({ component: 'store' }), onWrite: metrics.storeWrite });
   const authFile = await ensureOneadmin(store, config.dataDir, log, config.userAuthFile);
   const system = new ActorSystem({ logger: log, name: 'oned' });
   const lookup = <M>(name: string): ActorRef<M> => {
@@ -103,12 +106,14 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     if (ref === undefined) throw new NepheleError('ACTOR_STOPPED', `${name} is not running`);
     return ref;
   };
+  metrics.watch({ stats: () => system.stats(), vmPool: () => lookup<VmPoolMsg>(VM_POOL), hostPool: () => lookup<HostPoolMsg>(HOST_POOL) });
   const vmRef = (id: number): ActorRef<VmMsg> | undefined => system.lookup<VmMsg>(vmActorName(id));
   const hostRef = (id: number): ActorRef<HostMsg> | undefined => system.lookup<HostMsg>(hostChildName(id));
   const hostDeps = {
     store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef,
     announceVms: (hostId: number) => system.lookup<VmPoolMsg>(VM_POOL)?.tell({ type: 'announce', hostId }),
     kickPlacement: () => placementRef()?.tell({ type: 'kick' }),
+    linkRtt: metrics.linkRtt,
   };
   const preloaded = new Map<number, VmRecord>();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
@@ -173,7 +178,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       ...(config.scheduler === false ? [] : [{
         id: PLACEMENT,
         start: (ctx: ActorContext<PlacementMsg>) => new PlacementActor(ctx, {
-          hostPool: () => lookup<HostPoolMsg>(HOST_POOL), vm: vmRef, options: config.placement ?? DEFAULT_PLACEMENT,
+          hostPool: () => lookup<HostPoolMsg>(HOST_POOL), vm: vmRef, options: config.placement ?? DEFAULT_PLACEMENT, metrics: metrics.placement,
         }),
         spawn: { register: PLACEMENT },
       }]),
@@ -222,6 +227,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
 
   const http: HttpServer = createServer();
   const io = new Server(http, { serveClient: false, maxHttpBufferSize: 8 * 1024 * 1024, transports: ['websocket', 'polling'] });
+  // GET /metrics, without a login (docs/observability.md); 404 elsewhere, socket.io's path left to it.
+  http.on('request', metrics.route(`${io.path()}/`));
   const pool = (): ActorRef<HostPoolMsg> => lookup<HostPoolMsg>(HOST_POOL);
   new NodeGateway({ io, pool, log: log.child({ component: 'gateway' }) });
   const vms = (): ActorRef<VmPoolMsg> => lookup<VmPoolMsg>(VM_POOL);
@@ -256,6 +263,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         await new Promise<void>((resolve) => { io.close(() => resolve()); });
         await system.shutdown();
         await store.close();
+        metrics.close();
       })();
       return closing;
     },

@@ -35,6 +35,12 @@ export interface PlacementStats {
   readonly rescheduled: number;
 }
 
+/** Hears the scheduler's work, for metrics (oned's are in src/metrics/). */
+export interface PlacementMetrics {
+  /** A VM was deployed by a pass, `waitedSeconds` after it began to wait for the scheduler. */
+  placed(waitedSeconds: number): void;
+}
+
 export interface PlacementDeps {
   readonly hostPool: () => ActorRef<HostPoolMsg>;
   readonly vm: (id: number) => ActorRef<VmMsg> | undefined;
@@ -43,12 +49,16 @@ export interface PlacementDeps {
   readonly debounceMs?: number;
   /** A pass this often while VMs wait, whatever happens. @default 5000 */
   readonly safetyPassMs?: number;
+  /** @default none */
+  readonly metrics?: PlacementMetrics;
 }
 
 interface Queued {
   readonly vm: SchedVm;
   readonly requirements: Requirements;
   readonly rank: Rank | undefined;
+  /** When the VM began to wait (clock ms), kept while it waits. */
+  readonly since: number;
 }
 
 /** States the scheduler deploys from; RUNNING ones are resched requests. */
@@ -112,6 +122,7 @@ export class PlacementActor implements Actor<PlacementMsg> {
       // Checked at create; a record from before the check could still hold a bad one.
       this.queue.set(vm.id, {
         vm,
+        since: known?.since ?? this.ctx.clock.now(),
         requirements: compileRequirements(vm.requirements ?? '', this.expressions),
         rank: vm.rank === undefined ? undefined : compileRank(vm.rank, this.expressions),
       });
@@ -134,10 +145,12 @@ export class PlacementActor implements Actor<PlacementMsg> {
     const deployable = waiting.filter((q) => DEPLOYABLE.has(q.vm.state));
     const result = place(deployable.map(pending), hosts, this.deps.options);
     const dispatches = result.dispatched.map(async ({ vmId, hostId }) => {
+      const since = this.queue.get(vmId)?.since;
       this.queue.delete(vmId);
       try {
         await this.deps.vm(vmId)?.ask({ type: 'action', event: { type: 'deploy', hostId } });
         this.placed++;
+        if (since !== undefined) this.deps.metrics?.placed((this.ctx.clock.now() - since) / 1000);
       } catch (err) {
         this.ctx.log.warn({ vmId, hostId, err }, 'dispatch refused');
       }

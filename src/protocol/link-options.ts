@@ -61,6 +61,11 @@ export interface LinkOptions<S extends Side> {
    * the peer restarted), so state learnt from it before is stale.
    */
   onResumed?(peer: { readonly incarnation: string; readonly newPeer: boolean }): void;
+  /**
+   * A heartbeat came back: the time from this end's ping to the peer's pong,
+   * in the clock's milliseconds. For metrics; the link does not act on it.
+   */
+  onRtt?(ms: number): void;
   /** Nothing was heard for lostAfterMs; the link has detached. */
   onLost?(): void;
   /** The peer sent something invalid. */

@@ -263,8 +263,12 @@ export class Link<S extends Side> {
       case 'ping':
         this.enqueue({ t: 'pong', ts: frame.ts });
         return undefined;
-      case 'pong':
+      case 'pong': {
+        // The pong echoes our ping's clock; a peer's odd value is no round trip.
+        const rtt = this.clock.now() - frame.ts;
+        if (this.options.onRtt !== undefined && rtt >= 0 && Number.isFinite(rtt)) this.callback('onRtt', () => this.options.onRtt?.(rtt));
         return undefined;
+      }
       case 'bye':
         this.log.warn({ code: frame.code, message: frame.message }, 'the peer is closing the connection');
         return undefined;

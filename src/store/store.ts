@@ -21,6 +21,13 @@ export interface StoreOptions {
    * @default true
    */
   sync?: boolean;
+  /**
+   * Hears every group-commit batch written: how long LevelDB took to write
+   * it (and sync it, with `sync`), in seconds, and how many entity ops it
+   * held (id counters not counted). For metrics; a throw is logged, not
+   * passed on. @default none
+   */
+  onWrite?: (seconds: number, ops: number) => void;
 }
 
 export interface ListOptions {
@@ -65,6 +72,7 @@ export class Store {
   private readonly subs: ReadonlyMap<EntityKind, Sublevel>;
   private readonly log: Logger | undefined;
   private readonly sync: boolean;
+  private readonly onWrite: ((seconds: number, ops: number) => void) | undefined;
   private readonly queue: GroupCommit<LevelOp>;
   private readonly ids = new IdCounters();
   private reads = 0;
@@ -75,6 +83,7 @@ export class Store {
     this.db = db;
     this.log = options.log;
     this.sync = options.sync ?? true;
+    this.onWrite = options.onWrite;
     this.subs = new Map(ENTITY_KINDS.map((kind) => [kind, openSublevel(db, kind)]));
     this.queue = new GroupCommit((ops) => this.write(ops));
   }
@@ -252,11 +261,13 @@ export class Store {
 
   /** Writes one group-commit batch, with the id counters that moved since the last. */
   private async write(ops: LevelOp[]): Promise<void> {
+    const entityOps = ops.length;
     const counters = this.ids.take();
     const meta = this.sub('meta');
     for (const [kind, next] of counters) {
       ops.push({ type: 'put', sublevel: meta, key: counterKey(kind), value: encodeValue(next) });
     }
+    const started = performance.now();
     try {
       await this.db.batch(ops, { sync: this.sync });
     } catch (err) {
@@ -264,6 +275,16 @@ export class Store {
       this.ids.giveBack(counters);
       this.log?.error({ err, ops: ops.length }, 'store batch failed');
       throw err;
+    }
+    if (this.onWrite !== undefined) this.observeWrite((performance.now() - started) / 1000, entityOps);
+  }
+
+  /** An observer's mistake must not fail a write that is on disk. */
+  private observeWrite(seconds: number, ops: number): void {
+    try {
+      this.onWrite?.(seconds, ops);
+    } catch (err) {
+      this.log?.error({ err }, 'store write observer threw');
     }
   }
 
