@@ -1,9 +1,13 @@
 #!/usr/bin/env node
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { startAgent } from '../nodes/agent.js';
+import { readAgentConfig } from '../nodes/agent-config.js';
+import { stopAgent } from '../nodes/agent-stop.js';
 import { positiveInt } from '../src/cli/args.js';
 import { SIMULATED_FAILURES, type SimulatedFailure } from '../nodes/drivers/dummy-hypervisor.js';
 
@@ -15,28 +19,62 @@ function simulatedFailures(list: string): Set<SimulatedFailure> {
 
 const program = new Command('onenode')
   .description('The Nephele node agent: runs VMs on this host for oned')
-  .requiredOption('--frontend <url>', "oned's URL, e.g. http://10.0.0.1:2633")
-  .requiredOption('--host-id <id>', 'this host\'s id in oned (onehost create prints it)')
+  .option('--config <file>', 'a JSON file of these options (onehost create --ssh writes one); options given here win')
+  .option('--stop', 'stop the agent running on the data directory, and exit (its VMs keep running)')
+  .option('--frontend <url>', "oned's URL, e.g. http://10.0.0.1:2633 (required)")
+  .option('--host-id <id>', 'this host\'s id in oned, which onehost create prints (required)')
   .option('--token <token>', 'the host token (visible in ps: prefer --token-file or $NEPHELE_TOKEN)')
   .option('--token-file <file>', 'a file holding the host token')
-  .option('--data-dir <dir>', 'where the agent keeps its state', '/var/lib/nephele/node')
-  .addOption(new Option('--vm <driver>', 'hypervisor driver').choices(['dummy', 'qemu']).default('dummy'))
-  .option('--monitor-interval-ms <ms>', 'how often to push monitoring', '10000')
+  .option('--data-dir <dir>', 'where the agent keeps its state (default /var/lib/nephele/node)')
+  .addOption(new Option('--vm <driver>', 'hypervisor driver (default dummy)').choices(['dummy', 'qemu']))
+  .option('--monitor-interval-ms <ms>', 'how often to push monitoring (default 10000)')
   .option('--dummy-latency-ms <ms>', 'with --vm dummy: how long a simulated deploy, shutdown or reboot takes', '0')
   .option('--dummy-fail <ops>', `with --vm dummy: operations that fail, comma-separated (${SIMULATED_FAILURES.join(', ')})`, '')
   .addOption(new Option('--network <driver>', 'how NICs are plugged: linux (a bridge per network, a tap per NIC) or none').choices(['linux', 'none']))
   .option('--netns <name>', 'with --network linux: make the bridges and taps in this network namespace (the test lab)')
-  .addOption(new Option('--accel <accel>', 'with --vm qemu: kvm, tcg, or auto (KVM if a real kernel boots under it, else TCG)').choices(['auto', 'kvm', 'tcg']).default('auto'))
+  .addOption(new Option('--accel <accel>', 'with --vm qemu: kvm, tcg, or auto (KVM if a real kernel boots under it, else TCG; the default)').choices(['auto', 'kvm', 'tcg']))
   .option('--probe-kernel <file>', 'with --accel auto: the kernel the KVM probe boots (default: the newest /boot/vmlinuz-*)')
   .option('--datastores <dir>', "the host's datastores: VM directories in 0/<vmId>, images in 1/ (with TM_MAD shared, the front-end's, mounted at the same path)")
-  .option('--log-level <level>', 'pino log level', 'info')
+  .option('--log-level <level>', 'pino log level (default info)')
   .parse();
 
-const o = program.opts<{
-  frontend: string; hostId: string; token?: string; tokenFile?: string; dataDir: string;
-  vm: 'dummy' | 'qemu'; monitorIntervalMs: string; dummyLatencyMs: string; dummyFail: string; logLevel: string;
-  network?: 'linux' | 'none'; netns?: string; accel: 'auto' | 'kvm' | 'tcg'; probeKernel?: string; datastores?: string;
+const cli = program.opts<{
+  config?: string; stop?: boolean; frontend?: string; hostId?: string; token?: string; tokenFile?: string; dataDir?: string;
+  vm?: 'dummy' | 'qemu'; monitorIntervalMs?: string; dummyLatencyMs: string; dummyFail: string; logLevel?: string;
+  network?: 'linux' | 'none'; netns?: string; accel?: 'auto' | 'kvm' | 'tcg'; probeKernel?: string; datastores?: string;
 }>();
+let file: Awaited<ReturnType<typeof readAgentConfig>> = {};
+if (cli.config !== undefined) {
+  try {
+    file = await readAgentConfig(cli.config);
+  } catch (err) {
+    program.error(err instanceof Error ? err.message : String(err));
+  }
+}
+const o = {
+  ...cli,
+  frontend: cli.frontend ?? file.frontend,
+  hostId: cli.hostId ?? (file.hostId === undefined ? undefined : String(file.hostId)),
+  tokenFile: cli.tokenFile ?? file.tokenFile,
+  dataDir: cli.dataDir ?? file.dataDir ?? '/var/lib/nephele/node',
+  vm: cli.vm ?? file.vm ?? 'dummy',
+  monitorIntervalMs: cli.monitorIntervalMs ?? String(file.monitorIntervalMs ?? 10_000),
+  network: cli.network ?? file.network,
+  accel: cli.accel ?? file.accel ?? 'auto',
+  datastores: cli.datastores ?? file.datastores,
+  logLevel: cli.logLevel ?? file.logLevel ?? 'info',
+};
+if (cli.stop === true) {
+  const pid = await stopAgent(resolve(o.dataDir));
+  process.stdout.write(pid === undefined ? 'no agent was running\n' : `stopped onenode (pid ${pid})\n`);
+  process.exit(0);
+}
+if (o.frontend === undefined || o.hostId === undefined) program.error('--frontend and --host-id are required (or a --config that gives them)');
+/** A bundle (onehost create --ssh) says which build it is, so onehost sync can tell an old agent. */
+async function bundleBuild(): Promise<string | undefined> {
+  if (process.env.NEPHELE_AGENT_BUNDLE !== '1') return undefined;
+  return createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex').slice(0, 12);
+}
 // The most explicit source wins: --token, then --token-file, then the environment.
 const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
 if (token === undefined || token === '') {
@@ -46,8 +84,8 @@ if (token === undefined || token === '') {
 const log = pino({ level: o.logLevel });
 try {
   const agent = await startAgent({
-    frontend: o.frontend,
-    hostId: positiveInt(o.hostId, '--host-id', 0),
+    frontend: o.frontend as string,
+    hostId: positiveInt(o.hostId as string, '--host-id', 0),
     token: token as string,
     dataDir: o.dataDir,
     hypervisor: o.vm,
@@ -61,6 +99,7 @@ try {
     accelerator: o.accel,
     ...(o.probeKernel === undefined ? {} : { probeKernel: o.probeKernel }),
     log,
+    ...await bundleBuild().then((build) => (build === undefined ? {} : { build })),
   });
   const stop = (): void => { agent.stop().then(() => process.exit(0), () => process.exit(1)); };
   void agent.failed.then((reason) => {

@@ -48,6 +48,8 @@ export interface AgentConfig {
    */
   readonly datastores?: string;
   readonly log: Logger;
+  /** The bundle's build (a hash of its file), reported after the version: `0.1.0+<build>`. */
+  readonly build?: string;
 }
 
 export interface Agent {
@@ -120,7 +122,7 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
     cpus: capacity.cpus,
     memoryKb: capacity.memoryKb,
     hostname: hostname(),
-    version: AGENT_VERSION,
+    version: config.build === undefined ? AGENT_VERSION : `${AGENT_VERSION}+${config.build}`,
   };
 
   const system = new ActorSystem({ logger: log, name: 'onenode' });

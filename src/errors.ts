@@ -27,6 +27,10 @@ export const ERROR_CODES = Object.freeze({
   HOST_NOT_FOUND: 'No host has that id or name.',
   HOST_HAS_VMS: 'The host still runs VMs; remove them first or force.',
   FRONTEND_UNREACHABLE: 'The CLI could not reach oned.',
+  HOST_UNREACHABLE: 'Oned could not reach the host over SSH (no TCP connection, or no SSH server on it).',
+  SSH_AUTH_FAILED: 'The host refused oned\'s SSH key.',
+  HOST_KEY_MISMATCH: 'The host\'s SSH key is not the one oned pinned at its first connection.',
+  DEPLOY_FAILED: 'A step of deploying the node agent to a host failed; details.step names it.',
   // node agent and drivers
   NO_CAPACITY: 'The host lacks the CPU or memory the VM asks for.',
   VM_NOT_FOUND: 'No VM has that id.',

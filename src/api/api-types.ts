@@ -1,4 +1,5 @@
 import type { HostMonitoring, HypervisorName, NodeCapabilities } from '../protocol/domain.js';
+import type { TransferMode } from '../hosts/host-record.js';
 import type { RecoverOp, UserEvent } from '../vms/vm-lifecycle.js';
 import type { VmView } from '../vms/vm-record.js';
 import type { TemplateRecord } from '../vms/template-pool.js';
@@ -40,6 +41,24 @@ export interface HostView {
   readonly agentIncarnation: string | undefined;
   /** The host's own template attributes (`onehost update`). */
   readonly attributes: Readonly<Record<string, string>>;
+  /** TM_MAD: how VM files reach the host. */
+  readonly tm: TransferMode;
+  /** How oned reaches the host over SSH, for hosts it deployed the agent to. */
+  readonly ssh: { readonly target: string; readonly dir: string; readonly hostKey: string | undefined; readonly ownKey: boolean } | undefined;
+  /** The steps of the latest agent deployment (`onehost create --ssh`, `onehost sync`), while it runs and after; oldest first. */
+  readonly deploy: readonly DeployProgress[] | undefined;
+}
+
+/** The steps of deploying a node agent over SSH, in order. */
+export const DEPLOY_STEPS = ['connect', 'check', 'upload', 'configure', 'start', 'wait'] as const;
+export type DeployStep = (typeof DEPLOY_STEPS)[number];
+
+export interface DeployProgress {
+  readonly step: DeployStep;
+  readonly status: 'running' | 'done' | 'failed';
+  /** What the step found or did, or why it failed. */
+  readonly message: string;
+  readonly at: number;
 }
 
 export type HostStatusAction = 'enable' | 'disable' | 'offline';
@@ -76,6 +95,26 @@ export interface ImageAllocateParams {
   readonly format?: ImageFormat;
 }
 
+/** `onehost create --ssh`. */
+export interface HostSshParams {
+  /** `[user@]address[:port]`. */
+  readonly target: string;
+  /** The agent's directory on the host. @default '/var/lib/nephele/node' */
+  readonly dir?: string;
+  /** A private key (OpenSSH text) for this host instead of oned's own. */
+  readonly key?: string;
+}
+
+export interface SyncResult {
+  readonly id: number;
+  readonly name: string;
+  /** The build the agent ran, and the one it runs now. */
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+  readonly status: 'upgraded' | 'current' | 'failed';
+  readonly error?: string;
+}
+
 /** A user or group by id or name (digits only: an id). */
 export type NameRef = string | number;
 
@@ -83,10 +122,15 @@ export type NameRef = string | number;
 export interface ApiMethods {
   'system.version': { params: Record<string, never>; result: { version: string; protocol: number } };
   'host.allocate': {
-    params: { name: string; im: HypervisorName; vm: HypervisorName };
+    /** With `ssh`, oned deploys the agent itself (`host.deploy`) and no token is shown. */
+    params: { name: string; im: HypervisorName; vm: HypervisorName; tm?: TransferMode; ssh?: HostSshParams };
     /** The token is shown once, at creation; oned keeps only its hash. */
-    result: { id: number; token: string };
+    result: { id: number; token?: string };
   };
+  /** Deploys (again) the agent of a host created with `ssh`: every step, in order; fails naming the step. */
+  'host.deploy': { params: { host: string | number; frontend?: string; rekey?: boolean }; result: HostView };
+  /** Redeploys the agents (of one host, or all SSH hosts) whose build differs from oned's; `force`: all of them. */
+  'host.sync': { params: { host?: string | number; force: boolean; rekey?: boolean }; result: SyncResult[] };
   'hostpool.info': { params: Record<string, never>; result: HostView[] };
   'host.info': { params: { host: string | number }; result: HostView };
   'host.delete': { params: { host: string | number; force: boolean }; result: { id: number } };

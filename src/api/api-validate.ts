@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { NepheleError } from '../errors.js';
-import type { ApiMethod, ApiMethods, ParamsOf, VmActionParams } from './api-types.js';
+import type { ApiMethod, ApiMethods, HostSshParams, ParamsOf, VmActionParams } from './api-types.js';
+import { parseSshTarget } from '../ssh/ssh-target.js';
 import type { RecoverOp } from '../vms/vm-lifecycle.js';
 import { MAX_TOKEN_SECONDS } from '../users/login-token.js';
 import { imageNameProblem } from '../images/image-name.js';
@@ -122,6 +123,37 @@ function chunk(x: unknown): Uint8Array {
   return x;
 }
 
+/** A directory on a host: absolute, plain characters, no `..` (it goes into commands run there, quoted). */
+const HOST_DIR = /^\/[A-Za-z0-9._\/-]{0,255}$/;
+
+function sshParams(v: unknown): HostSshParams {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('ssh', 'must be an object');
+  const o = v as Record<string, unknown>;
+  if (typeof o.target !== 'string' || o.target.length > 300) throw bad('ssh', 'target must be [user@]address[:port]');
+  parseSshTarget(o.target);
+  if (o.dir !== undefined && (typeof o.dir !== 'string' || !HOST_DIR.test(o.dir) || o.dir.split('/').includes('..'))) {
+    throw bad('dir', 'must be an absolute path of letters, digits, dots, dashes, underscores and slashes, without ..');
+  }
+  if (o.key !== undefined && (typeof o.key !== 'string' || o.key.length > 16_384 || o.key.length === 0)) throw bad('key', 'must be a private key file\'s text');
+  return {
+    target: o.target,
+    ...(typeof o.dir === 'string' ? { dir: o.dir.replace(/\/+$/, '') || '/' } : {}),
+    ...(typeof o.key === 'string' ? { key: o.key } : {}),
+  };
+}
+
+function frontendUrl(v: unknown): string {
+  if (typeof v !== 'string' || v.length > 300) throw bad('frontend', 'must be oned\'s URL as the host reaches it');
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw bad('frontend', 'must be a URL such as http://10.0.0.1:2633');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('frontend', 'must be an http or https URL');
+  return url.origin;
+}
+
 type Validators = { [K in ApiMethod]: (p: Record<string, unknown>) => ParamsOf<K> };
 
 const validators: Validators = {
@@ -130,7 +162,20 @@ const validators: Validators = {
     if (typeof p.name !== 'string' || !NAME_RE.test(p.name)) {
       throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
     }
-    return { name: p.name, im: hypervisor(p.im, 'im'), vm: hypervisor(p.vm, 'vm') };
+    const out = { name: p.name, im: hypervisor(p.im, 'im'), vm: hypervisor(p.vm, 'vm') };
+    if (p.tm !== undefined && p.tm !== 'ssh' && p.tm !== 'shared') throw bad('tm', 'must be ssh or shared');
+    const ssh = p.ssh === undefined ? undefined : sshParams(p.ssh);
+    if (p.tm === 'ssh' && ssh === undefined) throw bad('tm', 'ssh needs the host\'s SSH address (--ssh): oned copies the files over it');
+    return { ...out, ...(p.tm === undefined ? {} : { tm: p.tm }), ...(ssh === undefined ? {} : { ssh }) };
+  },
+  'host.deploy': (p) => {
+    if (p.rekey !== undefined && typeof p.rekey !== 'boolean') throw bad('rekey', 'must be a boolean');
+    return { host: hostRef(p.host), ...(p.frontend === undefined ? {} : { frontend: frontendUrl(p.frontend) }), rekey: p.rekey === true };
+  },
+  'host.sync': (p) => {
+    if (p.force !== undefined && typeof p.force !== 'boolean') throw bad('force', 'must be a boolean');
+    if (p.rekey !== undefined && typeof p.rekey !== 'boolean') throw bad('rekey', 'must be a boolean');
+    return { ...(p.host === undefined ? {} : { host: hostRef(p.host) }), force: p.force === true, rekey: p.rekey === true };
   },
   'hostpool.info': () => ({}),
   'host.info': (p) => ({ host: hostRef(p.host) }),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { HOST_STAT, type HostView } from '../api/api-types.js';
+import { HOST_STAT, type DeployProgress, type HostView, type SyncResult } from '../api/api-types.js';
+import type { ApiClient } from './api-client.js';
 import type { GlobalOptions } from './connect.js';
 import { frontendUrl } from './connect.js';
 import { topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
@@ -42,9 +43,17 @@ export function renderHost(h: HostView): string {
     `STATE                 : ${h.state}`,
     `IM_MAD                : ${h.im}`,
     `VM_MAD                : ${h.vm}`,
+    `TM_MAD                : ${h.tm}`,
     `LAST MONITORING TIME  : ${h.lastMonitored > 0 ? new Date(h.lastMonitored).toISOString() : '-'}`,
   ];
   if (h.error !== undefined) lines.push(`ERROR                 : ${h.error}`);
+  if (h.ssh !== undefined) {
+    lines.push(`SSH                   : ${h.ssh.target}${h.ssh.ownKey ? ' (own key)' : ''}`, `AGENT DIR             : ${h.ssh.dir}`);
+    if (h.ssh.hostKey !== undefined) lines.push(`HOST KEY              : ${h.ssh.hostKey}`);
+    const last = h.deploy?.at(-1);
+    if (last !== undefined) lines.push(`DEPLOY                : ${last.step} ${last.status}: ${last.message}`);
+  }
+  if (h.capabilities !== undefined) lines.push(`AGENT VERSION         : ${h.capabilities.version}`);
   lines.push('', 'HOST SHARES', `RUNNING VMS           : ${h.rvm}`);
   const attrs = Object.entries(h.attributes);
   if (attrs.length > 0) lines.push('', 'HOST TEMPLATE', ...attrs.map(([k, v]) => `${k}="${v}"`));
@@ -67,6 +76,41 @@ export function renderHost(h: HostView): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Runs `host.deploy` and prints each step as oned reports it (polling
+ * `host.info`), then the outcome; a failure names its step.
+ */
+async function deployWithProgress(c: ApiClient, id: number, io: CliIo, frontend: string | undefined): Promise<void> {
+  const printed = new Set<string>();
+  const show = (steps: readonly DeployProgress[] | undefined): void => {
+    for (const p of steps ?? []) {
+      const key = `${p.step}:${p.status}`;
+      if (p.status === 'running' || printed.has(key)) continue;
+      printed.add(key);
+      io.out(`${p.step.padEnd(10)} ${p.status === 'done' ? 'ok  ' : 'FAIL'} ${p.message}\n`);
+    }
+  };
+  let over = false;
+  const poll = (async () => {
+    while (!over) {
+      show((await c.call('host.info', { host: id }).catch(() => undefined))?.deploy);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  try {
+    const view = await c.call('host.deploy', { host: id, ...(frontend === undefined ? {} : { frontend }) });
+    over = true;
+    await poll;
+    show(view.deploy);
+    io.out(`host ${view.name} is ${view.state}\n`);
+  } catch (err) {
+    over = true;
+    await poll;
+    show((await c.call('host.info', { host: id }).catch(() => undefined))?.deploy);
+    throw err;
+  }
+}
+
 /** `onehost`: OpenNebula's host commands. */
 export function onehostProgram(io: CliIo): Command {
   const program = new Command('onehost').description('Manage the hypervisor hosts').showHelpAfterError();
@@ -76,12 +120,33 @@ export function onehostProgram(io: CliIo): Command {
   };
 
   withGlobalOptions(program.command('create').argument('<name>', 'host name'))
-    .description('Register a host and print how to start its node agent')
+    .description('Register a host; with --ssh oned deploys its node agent, else print how to start it')
     .requiredOption('-i, --im <driver>', 'information (monitoring) driver: dummy or qemu')
     .requiredOption('-v, --vm <driver>', 'virtualization driver: dummy or qemu')
-    .action(async (name: string, opts: GlobalOptions & { im: string; vm: string }) => {
+    .option('--ssh <[user@]addr[:port]>', 'deploy the agent over SSH with oned\'s key (its public half: <oned data dir>/ssh/id_ed25519.pub)')
+    .option('--key <file>', 'with --ssh: a private key for this host instead of oned\'s (sent to oned, kept there with mode 0600)')
+    .option('--dir <dir>', 'with --ssh: the agent\'s directory on the host (default /var/lib/nephele/node)')
+    .option('--tm <mad>', 'TM_MAD, how VM files reach the host: shared (the front-end\'s datastores, mounted at the same path) or ssh')
+    .option('--frontend <url>', 'with --ssh: oned\'s URL as the host reaches it (default: the address the host sees oned from)')
+    .action(async (name: string, opts: GlobalOptions & { im: string; vm: string; ssh?: string; key?: string; dir?: string; tm?: string; frontend?: string }) => {
+      if (opts.ssh !== undefined) {
+        const key = opts.key === undefined ? undefined : await readFile(opts.key, 'utf8');
+        await withClient(opts, async (c) => {
+          // oned validates the names; the casts only satisfy the compiler.
+          const { id } = await c.call('host.allocate', {
+            name, im: opts.im as 'qemu', vm: opts.vm as 'qemu', ...(opts.tm === undefined ? {} : { tm: opts.tm as 'ssh' }),
+            ssh: { target: opts.ssh as string, ...(opts.dir === undefined ? {} : { dir: opts.dir }), ...(key === undefined ? {} : { key }) },
+          });
+          io.out(`ID: ${id}\n`);
+          await deployWithProgress(c, id, io, opts.frontend);
+        });
+        return;
+      }
+      if (opts.key !== undefined || opts.dir !== undefined || opts.frontend !== undefined) throw new Error('--key, --dir and --frontend go with --ssh');
       // oned validates the driver names; the casts only satisfy the compiler.
-      const res = await withClient(opts, (c) => c.call('host.allocate', { name, im: opts.im as 'qemu', vm: opts.vm as 'qemu' }));
+      const res = await withClient(opts, (c) => c.call('host.allocate', {
+        name, im: opts.im as 'qemu', vm: opts.vm as 'qemu', ...(opts.tm === undefined ? {} : { tm: opts.tm as 'ssh' }),
+      }));
       io.out(`ID: ${res.id}\n`);
       io.out(`TOKEN: ${res.token}\n`);
       io.out(`The token is shown only now. On ${name}, keep it in a file of mode 0600 and start the agent with\n`);
@@ -118,8 +183,26 @@ export function onehostProgram(io: CliIo): Command {
       await withClient(opts, (c) => c.call('host.update', { host: hostRef(host), template, append: opts.append === true }));
     });
 
+  json(withGlobalOptions(program.command('sync').argument('[host]', 'host id or name (default: every host deployed over SSH)')))
+    .description('Upgrade the agents deployed over SSH whose build differs from oned\'s')
+    .option('--force', 'redeploy even agents that are current (also retries a failed deployment)')
+    .option('--rekey', 'accept a host key that changed (a reinstalled host)')
+    .action(async (host: string | undefined, opts: GlobalOptions & { force?: boolean; rekey?: boolean }) => {
+      const results = await withClient(opts, (c) => c.call('host.sync', {
+        ...(host === undefined ? {} : { host: hostRef(host) }), force: opts.force === true, rekey: opts.rekey === true,
+      }));
+      print(results, opts.json, () => renderTable<SyncResult>([
+        { header: 'ID', value: (r) => String(r.id), right: true },
+        { header: 'NAME', value: (r) => r.name },
+        { header: 'FROM', value: (r) => r.from ?? '-' },
+        { header: 'TO', value: (r) => r.to ?? '-' },
+        { header: 'STATUS', value: (r) => (r.error === undefined ? r.status : `${r.status}: ${r.error}`) },
+      ], results));
+      if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+    });
+
   withGlobalOptions(program.command('delete').argument('<host>', 'host id or name'))
-    .description('Delete a host (it must have no VMs unless --force)')
+    .description('Delete a host (it must have no VMs unless --force); an agent deployed over SSH is stopped and removed')
     .option('--force', 'delete even with VMs on it')
     .action(async (host: string, opts: GlobalOptions & { force?: boolean }) => {
       await withClient(opts, (c) => c.call('host.delete', { host: hostRef(host), force: opts.force === true }));

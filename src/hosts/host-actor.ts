@@ -7,7 +7,9 @@ import { Link } from '../protocol/link.js';
 import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../protocol/messages.js';
 import type { Store } from '../store/index.js';
 import type { VmMsg } from '../vms/vm-actor.js';
-import { tokenMatches, type HostRecord } from './host-record.js';
+import { hashToken, tokenMatches, type HostRecord, type HostSsh } from './host-record.js';
+import type { DeployProgress } from '../api/api-types.js';
+import { formatSshTarget } from '../ssh/ssh-target.js';
 import { parseTemplate } from '../templates/index.js';
 
 /** One agent connection as the gateway hands it over. */
@@ -39,7 +41,12 @@ export type HostMsg =
   /** A VM has (or no longer has) a stay on this host: for RVM, ALLOCATED_* and host losses. */
   | { readonly type: 'vm_here'; readonly vmId: number; readonly cpu: number; readonly memory: number }
   | { readonly type: 'vm_left'; readonly vmId: number }
-  | { readonly type: 'resumed'; readonly linkId: string };
+  | { readonly type: 'resumed'; readonly linkId: string }
+  /** A deployment put a new token on the host (oned keeps its hash). */
+  | { readonly type: 'set_token'; readonly token: string }
+  /** A deployment pinned (or, asked to, replaced) the host's SSH key. */
+  | { readonly type: 'set_ssh'; readonly ssh: HostSsh }
+  | { readonly type: 'deploy_progress'; readonly progress: DeployProgress };
 
 export interface HostActorDeps {
   readonly store: Store;
@@ -76,6 +83,7 @@ export class HostActor implements Actor<HostMsg> {
   private capabilities: NodeCapabilities | undefined;
   private lastMonitored = 0;
   private error: string | undefined;
+  private deploy: DeployProgress[] | undefined;
   private everConnected = false;
   private startedAt = 0;
   /** The VMs with a stay here: CPU share and MiB each. */
@@ -147,6 +155,18 @@ export class HostActor implements Actor<HostMsg> {
         return undefined;
       case 'resumed':
         if (this.link?.incarnation === msg.linkId) return this.ctx.detach(this.reportBack());
+        return undefined;
+      case 'set_token':
+        await this.persist({ ...this.record, tokenHash: hashToken(msg.token) });
+        return undefined;
+      case 'set_ssh':
+        await this.persist({ ...this.record, ssh: msg.ssh });
+        return undefined;
+      case 'deploy_progress':
+        // A deployment starts with `connect`: the log of the one before goes.
+        if (msg.progress.step === 'connect' && msg.progress.status === 'running') this.deploy = [];
+        (this.deploy ??= []).push(msg.progress);
+        if (msg.progress.status === 'failed') this.error = `deploying the agent failed at ${msg.progress.step}: ${msg.progress.message}`;
         return undefined;
     }
   }
@@ -221,7 +241,7 @@ export class HostActor implements Actor<HostMsg> {
     }
     if (msg.type === 'vm.state' && msg.opId === undefined && (msg.state === 'poweroff' || msg.state === 'failed')) {
       // Monitoring: the VM stopped without being asked.
-      this.deps.vm(msg.vmId)?.tell({ type: 'stopped_by_itself', reason: msg.reason ?? msg.state });
+      this.deps.vm(msg.vmId)?.tell({ type: 'stopped_by_itself', failed: msg.state === 'failed', reason: msg.reason ?? msg.state });
     }
     if (msg.type === 'vm.state' && msg.reason === 'incoming' && msg.opId !== undefined) {
       // A live migration's destination is ready: its VM actor has the source send.
@@ -258,6 +278,11 @@ export class HostActor implements Actor<HostMsg> {
     return this.view();
   }
 
+  private async persist(next: HostRecord): Promise<void> {
+    await this.deps.store.put('hosts', this.hostId, next);
+    this.record = next;
+  }
+
   private async setStatus(action: HostStatusAction): Promise<HostView> {
     const admin = action === 'enable' ? 'enabled' : action === 'disable' ? 'disabled' : 'offline';
     if (admin !== this.record.admin) {
@@ -274,6 +299,7 @@ export class HostActor implements Actor<HostMsg> {
     if (this.record.admin === 'disabled') return 'DISABLED';
     if (this.link?.ready === true && this.monitoring !== undefined) return 'MONITORED';
     if (this.everConnected && this.conn === undefined) return 'ERROR';
+    if (this.deploy?.at(-1)?.status === 'failed' && this.conn === undefined) return 'ERROR';
     if (this.conn === undefined && this.ctx.clock.now() - this.startedAt > this.deps.initGraceMs) return 'ERROR';
     return 'INIT';
   }
@@ -296,6 +322,11 @@ export class HostActor implements Actor<HostMsg> {
       error: this.state() === 'ERROR' ? (this.error ?? 'no agent has connected') : undefined,
       agentIncarnation: this.conn === undefined ? undefined : this.link?.peerIncarnation,
       attributes: this.record.attributes ?? {},
+      tm: this.record.tm ?? 'shared',
+      ssh: this.record.ssh === undefined ? undefined : {
+        target: formatSshTarget(this.record.ssh), dir: this.record.ssh.dir, hostKey: this.record.ssh.hostKey, ownKey: this.record.ssh.keyFile !== undefined,
+      },
+      deploy: this.deploy === undefined ? undefined : [...this.deploy],
     };
   }
 }

@@ -5,10 +5,21 @@ import { NepheleError } from '../errors.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Store } from '../store/index.js';
 import type { HostMsg } from './host-actor.js';
-import { hashToken, type HostRecord } from './host-record.js';
+import { hashToken, type HostRecord, type HostSsh, type TransferMode } from './host-record.js';
+import type { HostSshParams } from '../api/api-types.js';
+import { parseSshTarget } from '../ssh/ssh-target.js';
+import { isUsablePrivateKey } from '../ssh/oned-key.js';
+import { chmod, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Where a deployed agent lives on its host, unless `--dir` says otherwise. */
+export const DEFAULT_AGENT_DIR = '/var/lib/nephele/node';
 
 export type HostPoolMsg =
-  | { readonly type: 'allocate'; readonly name: string; readonly im: HypervisorName; readonly vm: HypervisorName }
+  | {
+    readonly type: 'allocate'; readonly name: string; readonly im: HypervisorName; readonly vm: HypervisorName;
+    readonly tm?: TransferMode; readonly ssh?: HostSshParams;
+  }
   | { readonly type: 'list' }
   | { readonly type: 'get'; readonly host: string | number }
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
@@ -24,6 +35,8 @@ export interface HostPoolDeps {
   readonly store: Store;
   /** The dynamic supervisor that runs one HostActor per host id. */
   readonly supervisor: () => ActorRef<DynamicSupervisorMsg<number>>;
+  /** Oned's data dir: a host's own SSH key goes in `ssh/host-<id>.key`. */
+  readonly dataDir: string;
 }
 
 /**
@@ -53,7 +66,7 @@ export class HostPool implements Actor<HostPoolMsg> {
   async receive(msg: HostPoolMsg): Promise<unknown> {
     switch (msg.type) {
       case 'allocate':
-        return this.allocate(msg.name, msg.im, msg.vm);
+        return this.allocate(msg);
       case 'list':
         return Promise.all([...this.hosts.values()].map((h) => h.ref.ask<HostView>({ type: 'info' })));
       case 'get':
@@ -77,17 +90,35 @@ export class HostPool implements Actor<HostPoolMsg> {
     }
   }
 
-  private async allocate(name: string, im: HypervisorName, vm: HypervisorName): Promise<{ id: number; token: string }> {
+  private async allocate(msg: Extract<HostPoolMsg, { type: 'allocate' }>): Promise<{ id: number; token?: string }> {
+    const { name, im, vm } = msg;
     this.hosts.requireFreeName(name);
+    if (msg.ssh?.key !== undefined && !isUsablePrivateKey(msg.ssh.key)) {
+      throw new NepheleError('INVALID_ARGUMENT', '--key: not a private key oned can use (OpenSSH or PEM, without a passphrase)', { details: { field: 'key' } });
+    }
     const token = randomSecret();
     const id = this.deps.store.reserveId('hosts');
+    let ssh: HostSsh | undefined;
+    if (msg.ssh !== undefined) {
+      const target = parseSshTarget(msg.ssh.target);
+      ssh = { user: target.user, host: target.host, port: target.port, dir: msg.ssh.dir ?? DEFAULT_AGENT_DIR };
+      if (msg.ssh.key !== undefined) {
+        const keyFile = join(this.deps.dataDir, 'ssh', `host-${id}.key`);
+        await writeFile(keyFile, msg.ssh.key.endsWith('\n') ? msg.ssh.key : `${msg.ssh.key}\n`, { mode: 0o600 });
+        await chmod(keyFile, 0o600);
+        ssh = { ...ssh, keyFile };
+      }
+    }
     const record: HostRecord = {
       id, name, im, vm, cluster: 'default', admin: 'enabled', tokenHash: hashToken(token), createdAt: Date.now(),
+      ...(msg.tm === undefined ? {} : { tm: msg.tm }),
+      ...(ssh === undefined ? {} : { ssh }),
     };
     await this.deps.store.batch([{ type: 'put', kind: 'hosts', id, value: record }]);
     await this.hosts.start(id, name);
-    this.ctx.log.info({ hostId: id }, 'host allocated');
-    return { id, token };
+    this.ctx.log.info({ hostId: id, tm: record.tm ?? 'shared', ssh: ssh !== undefined }, 'host allocated');
+    // An SSH host gets its token from oned's deployment; nobody needs to see it.
+    return ssh === undefined ? { id, token } : { id };
   }
 
   private async delete(ref: string | number, force: boolean): Promise<{ id: number }> {
@@ -98,8 +129,10 @@ export class HostPool implements Actor<HostPoolMsg> {
         details: { rvm: view.rvm },
       });
     }
+    const record = await host.ref.ask<HostRecord>({ type: 'record' });
     await this.hosts.stop(view.id);
     await this.deps.store.del('hosts', view.id);
+    if (record.ssh?.keyFile !== undefined) await rm(record.ssh.keyFile, { force: true });
     this.ctx.log.info({ hostId: view.id }, 'host deleted');
     return { id: view.id };
   }

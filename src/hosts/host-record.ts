@@ -4,6 +4,26 @@ import type { HypervisorName } from '../protocol/domain.js';
 /** What the operator decided of a host; the rest of its state comes from its agent. */
 export type HostAdminState = 'enabled' | 'disabled' | 'offline';
 
+/**
+ * How a VM's files reach the host (OpenNebula's TM_MAD): `shared`, the
+ * front-end's datastores mounted at the same path; `ssh`, copied over SSH
+ * into the host's own datastores.
+ */
+export type TransferMode = 'shared' | 'ssh';
+
+/** How oned reaches a host it deployed the agent to (`onehost create --ssh`). */
+export interface HostSsh {
+  readonly user: string;
+  readonly host: string;
+  readonly port: number;
+  /** The agent's directory on the host: bundle, config, token, state; its datastores in `datastores/`. */
+  readonly dir: string;
+  /** The host key's fingerprint, pinned at the first connection. */
+  readonly hostKey?: string;
+  /** The host's own private key (`--key`), a file of mode 0600 in oned's data dir; else oned's key. */
+  readonly keyFile?: string;
+}
+
 /** A host as persisted in the store (sublevel `hosts`). */
 export interface HostRecord {
   readonly id: number;
@@ -17,6 +37,14 @@ export interface HostRecord {
   readonly createdAt: number;
   /** The host's own template attributes (`onehost update`), for SCHED_REQUIREMENTS and SCHED_RANK. */
   readonly attributes?: Readonly<Record<string, string>>;
+  /** @default 'shared' */
+  readonly tm?: TransferMode;
+  readonly ssh?: HostSsh;
+}
+
+/** The host's datastores as its agent sees them, for TM_MAD = ssh. */
+export function hostDatastores(ssh: HostSsh): string {
+  return `${ssh.dir}/datastores`;
 }
 
 export function hashToken(token: string): Uint8Array {

@@ -37,6 +37,9 @@ import { IMAGE_POOL, ImagePool, type ImagePoolMsg } from '../images/image-pool.j
 import { imageHandlers } from '../images/image-handlers.js';
 import { UPLOAD_CHUNK_BYTES } from '../images/image-record.js';
 import type { UserRecord } from '../users/user-record.js';
+import { HostDeployer } from '../hosts/host-deployer.js';
+import type { HostRecord } from '../hosts/host-record.js';
+import { ensureOnedKey } from '../ssh/oned-key.js';
 
 export const VERSION = '0.1.0';
 
@@ -64,6 +67,8 @@ export interface OnedConfig {
   readonly now?: () => number;
   /** OpenNebula's MAC_PREFIX: the first two bytes of the MACs derived from IPs. @default '02:00' */
   readonly macPrefix?: string;
+  /** How long `onehost create --ssh` waits for a deployed agent to dial back. @default 30000 */
+  readonly deployWaitMs?: number;
 }
 
 export interface Oned {
@@ -100,6 +105,12 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const metrics = createOnedMetrics(log.child({ component: 'metrics' }));
   const store = await Store.open(join(config.dataDir, 'db'), { log: log.child({ component: 'store' }), onWrite: metrics.storeWrite });
   const authFile = await ensureOneadmin(store, config.dataDir, log, config.userAuthFile);
+  const sshKey = await ensureOnedKey(config.dataDir);
+  let listening = { host: config.host, port: config.port };
+  const deployer = new HostDeployer({
+    dataDir: config.dataDir, privateKeyFile: sshKey.privateKeyFile, listen: () => listening, log: log.child({ component: 'deployer' }),
+    ...(config.deployWaitMs === undefined ? {} : { waitMs: config.deployWaitMs }),
+  });
   const system = new ActorSystem({ logger: log, name: 'oned' });
   const lookup = <M>(name: string): ActorRef<M> => {
     const ref = system.lookup<M>(name);
@@ -150,7 +161,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       {
         id: HOST_POOL,
         start: (ctx: ActorContext<HostPoolMsg>) => new HostPool(ctx, {
-          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(HOST_SUPERVISOR),
+          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(HOST_SUPERVISOR), dataDir: config.dataDir,
         }),
         spawn: { register: HOST_POOL },
       },
@@ -236,7 +247,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const users = (): ActorRef<UserPoolMsg> => lookup<UserPoolMsg>(USER_POOL);
   new ApiServer({
     io,
-    handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL), () => lookup<ImagePoolMsg>(IMAGE_POOL)),
+    handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL), () => lookup<ImagePoolMsg>(IMAGE_POOL), deployer),
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
     // scrypt: allow for a loaded machine.
@@ -250,6 +261,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  listening = { host: config.host, port };
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, dataDir: config.dataDir }, 'oned listening');
 
@@ -333,6 +345,7 @@ function handlers(
   users: () => ActorRef<UserPoolMsg>,
   networks: () => ActorRef<NetworkPoolMsg>,
   images: () => ActorRef<ImagePoolMsg>,
+  deployer: HostDeployer,
 ): ApiHandlers {
   const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
@@ -415,9 +428,33 @@ function handlers(
       requireAdmin(session, 'change host status');
       return (await host(p.host)).ask<HostView>({ type: 'status', action: p.action });
     },
-    'host.delete': (p, session) => {
+    'host.delete': async (p, session) => {
       requireAdmin(session, 'delete hosts');
+      const ref = await host(p.host);
+      const view = await ref.ask<HostView>({ type: 'info' });
+      if (view.rvm > 0 && !p.force) {
+        throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, { details: { rvm: view.rvm } });
+      }
+      if (view.ssh !== undefined) {
+        // A deployed agent is stopped and removed; an unreachable host is deleted only with --force.
+        try {
+          await deployer.remove(await ref.ask<HostRecord>({ type: 'record' }));
+        } catch (err) {
+          if (!p.force) throw err;
+        }
+      }
       return pool().ask({ type: 'delete', host: p.host, force: p.force });
+    },
+    'host.deploy': async (p, session) => {
+      requireAdmin(session, 'deploy node agents');
+      return deployer.deploy(await host(p.host), { ...(p.frontend === undefined ? {} : { frontend: p.frontend }), rekey: p.rekey === true });
+    },
+    'host.sync': async (p, session) => {
+      requireAdmin(session, 'upgrade node agents');
+      const refs = p.host === undefined
+        ? await Promise.all((await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id).map((h) => host(h.id)))
+        : [await host(p.host)];
+      return deployer.sync(refs, { force: p.force, rekey: p.rekey === true });
     },
   };
 }

@@ -27,7 +27,7 @@ export type VmMsg =
   /** Why the scheduler left the VM where it is. */
   | { readonly type: 'sched_message'; readonly message: string }
   /** Monitoring: the VM stopped on its host without a command (the guest powered off, or QEMU died). */
-  | { readonly type: 'stopped_by_itself'; readonly reason: string }
+  | { readonly type: 'stopped_by_itself'; readonly reason: string; readonly failed?: boolean }
   /** A live migration's destination waits for the VM's state: the source may send it. */
   | { readonly type: 'migrate_ready'; readonly opId: string };
 
@@ -132,9 +132,10 @@ export class VmActor implements Actor<VmMsg> {
         if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
         return undefined;
       case 'stopped_by_itself':
-        // As OpenNebula's monitoring: a RUNNING VM found stopped goes to POWEROFF, and says why.
+        // As OpenNebula's monitoring: a RUNNING VM whose guest powered off goes to POWEROFF,
+        // one whose process died to UNKNOWN; both say why.
         if (this.record.state === 'RUNNING' && this.record.pending === undefined) {
-          await this.apply(transition(this.record.state, { type: 'vm_gone' }), msg.reason);
+          await this.apply(transition(this.record.state, { type: msg.failed === true ? 'vm_failed' : 'vm_gone' }), msg.reason);
         }
         return undefined;
       case 'migrate_ready':

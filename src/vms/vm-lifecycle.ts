@@ -103,7 +103,8 @@ const OUTCOME_INFO = {
   host_lost: { source: 'monitor', summary: 'The VM\'s host stopped answering.' },
   host_back_running: { source: 'monitor', summary: 'The lost host is back and runs the VM.' },
   host_back_gone: { source: 'monitor', summary: 'The lost host is back without the VM.' },
-  vm_gone: { source: 'monitor', summary: 'The guest shut itself down, or its process died.' },
+  vm_gone: { source: 'monitor', summary: 'The guest shut itself down, or its host no longer has it.' },
+  vm_failed: { source: 'monitor', summary: 'The VM\'s hypervisor process died (a QEMU crash, a kill).' },
 } as const satisfies Record<string, OutcomeInfo>;
 
 /** What a driver (the outcome of an effect) or monitoring reports. */
@@ -269,6 +270,8 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     host_lost: go('UNKNOWN'),
     // The hypervisor may still hold the dead or powered-off guest: let it go.
     vm_gone: go('POWEROFF', DESTROY),
+    // As OpenNebula does with a guest its hypervisor reports in error: UNKNOWN, for the operator to resume or recover.
+    vm_failed: go('UNKNOWN', DESTROY),
     ...ESCAPES,
   },
   MIGRATE: {

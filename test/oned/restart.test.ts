@@ -23,7 +23,7 @@ t.test('kill -9 of oned: a restarted oned keeps every host, and the agents come 
   for (const name of ['node1', 'node2']) {
     const { id, token } = await c1.call('host.allocate', { name, im: 'dummy', vm: 'dummy' });
     const tokenFile = join(dir, `${name}.token`);
-    await writeSecretFile(tokenFile, token);
+    await writeSecretFile(tokenFile, token ?? '');
     agents.push(runBin(t, 'onenode', [
       '--frontend', url, '--host-id', String(id), '--token-file', tokenFile, '--data-dir', join(dir, name), '--vm', 'dummy',
     ]));

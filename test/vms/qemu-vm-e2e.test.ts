@@ -184,12 +184,18 @@ if ('skip' in guest) {
     t.equal(await pidOf('127.0.0.2'), pid, 'the same QEMU, re-adopted');
     t.ok(await eventually(() => ping(ip), (ok) => ok, 60_000, 'ping after re-adoption'), 'still on the network');
 
-    // QEMU dies under the VM: monitoring reports it, and the VM goes to POWEROFF saying why.
+    // QEMU dies under the VM: monitoring reports it, and the VM goes to UNKNOWN saying why
+    // (a guest that powers itself off goes to POWEROFF instead: the migrated VM below).
     process.kill(pid, 'SIGKILL');
-    vm = await waitVm('POWEROFF', 'POWEROFF after QEMU died');
+    vm = await eventually(info, (v) => v.state === 'UNKNOWN' && v.pending === undefined, 60_000, 'UNKNOWN after QEMU died');
     t.match(vm.lastError, /process died/, 'the VM says why it stopped');
+    // resume from UNKNOWN boots it again.
+    await c.call('vm.action', { id, action: 'resume' });
+    await waitVm('RUNNING', 'RUNNING after the crash');
+    await eventually(() => consoleOf('127.0.0.2'), (s) => count(s, READY) === 3, 180_000, 'a third READY, after the crash');
+    t.not(await pidOf('127.0.0.2'), pid, 'a new QEMU runs the VM');
 
-    // terminate (from POWEROFF): the directory and the lease go, the image is free.
+    // terminate (hard, from RUNNING): the directory and the lease go, the image is free.
     await c.call('vm.action', { id, action: 'terminate', hard: true });
     await waitVm('DONE');
     await t.rejects(stat(vmDir), { code: 'ENOENT' }, 'the VM directory is gone');

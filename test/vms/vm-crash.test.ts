@@ -38,7 +38,7 @@ async function crashRig(t: Test): Promise<CrashRig> {
     eventually(async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }), () => true, 20_000, 'oned');
   const c = await connect();
   const { id: hostId, token } = await c.call('host.allocate', { name: 'node1', im: 'dummy', vm: 'dummy' });
-  await writeSecretFile(join(dir, 'node1.token'), token);
+  await writeSecretFile(join(dir, 'node1.token'), token ?? '');
   const agentDir = join(dir, 'node1');
   runBin(t, 'onenode', [
     '--frontend', url, '--host-id', String(hostId), '--token-file', join(dir, 'node1.token'),
@@ -46,7 +46,7 @@ async function crashRig(t: Test): Promise<CrashRig> {
   ]);
   await eventually(() => c.call('host.info', { host: hostId }), (h) => h.state === 'MONITORED');
   const { id: otherId, token: otherToken } = await c.call('host.allocate', { name: 'node2', im: 'dummy', vm: 'dummy' });
-  await writeSecretFile(join(dir, 'node2.token'), otherToken);
+  await writeSecretFile(join(dir, 'node2.token'), otherToken ?? '');
   const otherDir = join(dir, 'node2');
   runBin(t, 'onenode', [
     '--frontend', url, '--host-id', String(otherId), '--token-file', join(dir, 'node2.token'),

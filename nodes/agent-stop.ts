@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { commandLine, isAlive, readPid } from './pidfile.js';
+
+/**
+ * Stops the agent that runs on `dataDir` (its pidfile names it), as
+ * `onehost sync` and `onehost delete` do over SSH. The pid must still be an
+ * onenode: pidfiles outlive processes, and pids are reused. QEMU runs in
+ * sessions of its own, so the VMs keep running.
+ * Resolves with the pid stopped, or undefined when none ran.
+ */
+export async function stopAgent(dataDir: string, timeoutMs = 15_000): Promise<number | undefined> {
+  const pid = await readPid(join(dataDir, 'onenode.pid'));
+  if (pid === undefined || pid === process.pid || !isAlive(pid)) return undefined;
+  const args = await commandLine(pid);
+  if (args === undefined || !args.some((a) => /onenode(\.m?[jt]s)?$/.test(a))) return undefined;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && !(await zombie(pid))) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return pid;
+}
+
+async function zombie(pid: number): Promise<boolean> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return / Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
