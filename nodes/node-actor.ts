@@ -195,7 +195,9 @@ export class NodeActor implements Actor<NodeMsg> {
       const size = step.sizeMb ?? 0;
       switch (step.action) {
         case 'clone': await tm.clone(source, step.target, { mode: 'linked', ...(step.sizeMb === undefined ? {} : { sizeMb: size }) }); break;
-        case 'copy': await tm.clone(source, step.target, { mode: 'copy', ...(step.sizeMb === undefined ? {} : { sizeMb: size }) }); break;
+        case 'copy': await tm.clone(source, step.target, {
+          mode: 'copy', ...(step.sizeMb === undefined ? {} : { sizeMb: size }), ...(step.format === undefined ? {} : { format: step.format }),
+        }); break;
         case 'link': await tm.link(source, step.target); break;
         case 'swap': await tm.mkswap(step.target, size); break;
         case 'volatile': await tm.volatile(step.target, size, step.fs === undefined ? {} : { fs: step.fs }); break;

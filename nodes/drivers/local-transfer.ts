@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdtemp, open, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, open, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NepheleError } from '../../src/errors.js';
@@ -61,7 +61,7 @@ export class LocalTransfer implements TransferDriver {
       if (options.mode === 'linked') {
         await runTool(this.qemuImg, ['create', '-q', '-f', 'qcow2', '-F', from.format, '-b', source, partial], signal);
       } else {
-        await runTool(this.qemuImg, ['convert', '-q', '-f', from.format, '-O', from.format, source, partial], signal);
+        await runTool(this.qemuImg, ['convert', '-q', '-f', from.format, '-O', options.format ?? from.format, source, partial], signal);
       }
       await this.grow(partial, await this.info(partial, signal), options.sizeMb, signal);
       await rename(partial, target);
@@ -146,6 +146,8 @@ export class LocalTransfer implements TransferDriver {
     this.check(source);
     this.check(target);
     const from = await this.info(source, signal);
+    // A host's own images datastore (TM_MAD = ssh) may not exist yet.
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     await this.make(target, signal, (partial) => runTool(this.qemuImg, ['convert', '-q', '-f', from.format, '-O', 'qcow2', source, partial], signal).then(() => undefined));
   }
 

@@ -164,6 +164,8 @@ export interface CloneOptions {
   readonly mode: CloneMode;
   /** Grow the disk to this size (MiB) after cloning; never shrinks. */
   readonly sizeMb?: number;
+  /** A `copy` in this format. @default the source's */
+  readonly format?: 'qcow2' | 'raw';
 }
 
 /**

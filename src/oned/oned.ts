@@ -38,6 +38,7 @@ import { imageHandlers } from '../images/image-handlers.js';
 import { UPLOAD_CHUNK_BYTES } from '../images/image-record.js';
 import type { UserRecord } from '../users/user-record.js';
 import { HostDeployer } from '../hosts/host-deployer.js';
+import { SshTransfers } from '../hosts/ssh-transfers.js';
 import type { HostRecord } from '../hosts/host-record.js';
 import { ensureOnedKey } from '../ssh/oned-key.js';
 
@@ -138,6 +139,12 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     datastores: { vmDir: (id: number) => join(datastores, '0', String(id)), images: join(datastores, '1') },
     images: imagePoolRef,
     hostName: async (id: number) => (await hostRef(id)?.ask<HostView>({ type: 'info' }))?.name,
+    // TM_MAD = ssh: the host's own datastores, reached over SSH with the key its agent was deployed with.
+    hostSsh: async (id: number) => {
+      const record = await hostRef(id)?.ask<HostRecord>({ type: 'record' });
+      return record?.tm === 'ssh' ? record.ssh : undefined;
+    },
+    transfers: new SshTransfers({ connect: (ssh) => deployer.connect(ssh), log: log.child({ component: 'tm-ssh' }) }),
   };
   // Checked before anything starts: a bad prefix is a configuration error, not a runtime one.
   const prefix = macPrefix(config.macPrefix ?? '02:00');

@@ -114,6 +114,8 @@ export interface TransferStep {
   /** MiB: the size of a swap or volatile disk, or what a cloned disk grows to. */
   readonly sizeMb?: number;
   readonly fs?: 'ext2' | 'ext3' | 'ext4';
+  /** A `copy` in this format (TM_MAD = ssh turns an uploaded image into the VM's qcow2 disk). @default the source's */
+  readonly format?: 'qcow2' | 'raw';
 }
 
 /** The contextualization CD: `context.sh` and the CONTEXT FILES_DS images, by name. */

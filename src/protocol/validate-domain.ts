@@ -104,6 +104,7 @@ export function transferStep(x: unknown, at: string): TransferStep {
   const source = optional(o.source, (v) => absPath(v, `${at}.source`));
   const sizeMb = optional(o.sizeMb, (v) => int(v, `${at}.sizeMb`, 1, 64 * 1024 * 1024));
   const fs = optional(o.fs, (v) => oneOf(v, `${at}.fs`, ['ext2', 'ext3', 'ext4'] as const));
+  const format = optional(o.format, (v) => oneOf(v, `${at}.format`, ['qcow2', 'raw'] as const));
   const needsSource = action === 'clone' || action === 'copy' || action === 'link' || action === 'file';
   if (needsSource && source === undefined) throw badFrame(`${at}.source`, `a ${action} needs a source`);
   if ((action === 'swap' || action === 'volatile') && sizeMb === undefined) throw badFrame(`${at}.sizeMb`, `a ${action} disk needs a size`);
@@ -113,6 +114,7 @@ export function transferStep(x: unknown, at: string): TransferStep {
     ...(source === undefined ? {} : { source }),
     ...(sizeMb === undefined ? {} : { sizeMb }),
     ...(fs === undefined ? {} : { fs }),
+    ...(format === undefined ? {} : { format }),
   };
 }
 

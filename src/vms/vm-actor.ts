@@ -15,11 +15,18 @@ import {
 import type { SaveStep, TransferStep } from '../protocol/domain.js';
 import { contextScript } from './context-script.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
+import { hostDatastores, type HostSsh } from '../hosts/host-record.js';
+import type { Place, SshTransfers } from '../hosts/ssh-transfers.js';
+import { isNepheleError } from '../errors.js';
 
 export type VmMsg =
   | { readonly type: 'info' }
   | { readonly type: 'action'; readonly event: UserEvent }
-  | { readonly type: 'op_result'; readonly opId: string; readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string } }
+  | {
+    readonly type: 'op_result'; readonly opId: string; readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string };
+    /** The outcome of oned's own transfer after the node's part (TM_MAD = ssh), not the node's. */
+    readonly after?: boolean;
+  }
   | { readonly type: 'host_lost'; readonly hostId: number }
   | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean }
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
@@ -55,6 +62,10 @@ export interface VmActorDeps {
   readonly hostName?: (hostId: number) => Promise<string | undefined>;
   /** The image pool: images are given back at DONE, saved disks registered. */
   readonly images?: () => ActorRef<ImagePoolMsg> | undefined;
+  /** A host's SSH access when its TM_MAD is ssh (its files are its own), else undefined (it shares the datastores). */
+  readonly hostSsh?: (hostId: number) => Promise<HostSsh | undefined>;
+  /** Oned's side of TM_MAD = ssh. */
+  readonly transfers?: SshTransfers;
 }
 
 /** The host a live migration's destination listens on, and the port for this VM. */
@@ -97,6 +108,8 @@ export class VmActor implements Actor<VmMsg> {
   private record!: VmRecord;
   /** Whether the scheduler was last told that this VM waits. */
   private toldWaiting = false;
+  /** Hosts' TM_MAD = ssh access (null: shared), learnt once per host: it does not change. */
+  private readonly sshHosts = new Map<number, HostSsh | null>();
 
   constructor(ctx: ActorContext<VmMsg>, vmId: number, deps: VmActorDeps) {
     this.ctx = ctx;
@@ -123,6 +136,15 @@ export class VmActor implements Actor<VmMsg> {
       case 'action':
         if (msg.event.type === 'migrate' && msg.event.hostId === currentHostId(this.record)) {
           throw new NepheleError('INVALID_ARGUMENT', `VM ${this.vmId} already runs on host ${msg.event.hostId}`, { details: { field: 'host' } });
+        }
+        if (msg.event.type === 'migrate' && msg.event.live === true && this.dir() !== undefined) {
+          const ends = [currentHostId(this.record), msg.event.hostId].filter((h): h is number => h !== undefined);
+          await this.learnHosts(ends);
+          if (ends.some((h) => this.sshOf(h) !== undefined)) {
+            throw new NepheleError('ACTION_NOT_ALLOWED', `VM ${this.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`, {
+              details: { vmId: this.vmId, action: 'migrate_live' },
+            });
+          }
         }
         await this.apply(transition(this.record.state, msg.event), undefined);
         return vmView(this.record);
@@ -175,6 +197,14 @@ export class VmActor implements Actor<VmMsg> {
       this.ctx.log.debug({ opId: msg.opId }, 'late outcome ignored');
       return undefined;
     }
+    if (msg.ok && msg.after !== true && this.hasAfter(pending)) {
+      // The node did its part; oned's transfer (TM_MAD = ssh) ends the operation.
+      void this.transferAfter(pending).then(
+        () => this.ctx.self.tell({ type: 'op_result', opId: pending.opId, ok: true, after: true }),
+        (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: pending.opId, ok: false, after: true, error: errorOf(err) }),
+      );
+      return undefined;
+    }
     // A shutdown of a VM the node no longer has did what it was for.
     const ok = msg.ok || (pending.effect.kind === 'shutdown' && msg.error?.code === 'VM_NOT_FOUND');
     if (ok && pending.effect.kind === 'migrate_live') this.finishLiveMigration();
@@ -202,6 +232,7 @@ export class VmActor implements Actor<VmMsg> {
     const now = Date.now();
     const before = this.record;
     let { next, stays, release } = step(before, t, error, now);
+    await this.learnHosts(next.history.map((h) => h.hostId));
     // A step with nothing to do on a node (the prolog and epilog of a VM
     // without files, or of one whose files stay where they are) finishes at
     // once: its outcome goes into the same write.
@@ -264,6 +295,18 @@ export class VmActor implements Actor<VmMsg> {
 
   /** Sends the operation to its node, or — with nothing to do on a node yet — completes it at once. */
   private send(op: PendingOp): void {
+    if (!this.hasBefore(op)) {
+      this.sendCommand(op);
+      return;
+    }
+    // Oned's part of the transfer first (TM_MAD = ssh), then the node's.
+    void this.transferBefore(op).then(
+      () => this.sendCommand(op),
+      (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: errorOf(err) }),
+    );
+  }
+
+  private sendCommand(op: PendingOp): void {
     const command = this.command(op);
     if (command === undefined || op.hostId === undefined) {
       this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: true });
@@ -281,9 +324,120 @@ export class VmActor implements Actor<VmMsg> {
     host.tell({ type: 'command', cmd: command });
   }
 
-  /** The VM's directory on its host, when it has files there. */
+  /** The VM's directory on the front-end (and on hosts sharing its datastores), when it has files. */
   private dir(): string | undefined {
     return this.deps.datastores !== undefined && hasFiles(this.record) ? this.deps.datastores.vmDir(this.vmId) : undefined;
+  }
+
+  /** The VM's directory on a host: its own datastores' with TM_MAD = ssh, else the shared one. */
+  private dirOn(hostId: number | undefined): string | undefined {
+    const shared = this.dir();
+    const ssh = hostId === undefined ? undefined : this.sshOf(hostId);
+    return shared === undefined || ssh === undefined ? shared : `${hostDatastores(ssh)}/0/${this.vmId}`;
+  }
+
+  private sshOf(hostId: number): HostSsh | undefined {
+    return this.sshHosts.get(hostId) ?? undefined;
+  }
+
+  private async learnHosts(ids: readonly number[]): Promise<void> {
+    const lookup = this.deps.hostSsh;
+    if (lookup === undefined) return;
+    for (const id of new Set(ids)) {
+      if (this.sshHosts.has(id)) continue;
+      this.sshHosts.set(id, (await lookup(id).catch(() => undefined)) ?? null);
+    }
+  }
+
+  /** Where the VM's files are on a host, as a transfer sees it. */
+  private place(hostId: number | undefined): Place {
+    const ssh = hostId === undefined ? undefined : this.sshOf(hostId);
+    const dir = this.dirOn(hostId) ?? '';
+    return ssh === undefined ? { dir } : { ssh, dir };
+  }
+
+  /** The host a cold migration's files come from: the stay before the newest. */
+  private previousHost(): number | undefined {
+    const open = openStays(this.record);
+    return open.length > 1 ? open[0]?.hostId : undefined;
+  }
+
+  /** Whether oned moves files before the node's part (TM_MAD = ssh on either end). */
+  private hasBefore(op: PendingOp): boolean {
+    const e = op.effect;
+    if (this.dir() === undefined || op.hostId === undefined) return false;
+    const here = this.sshOf(op.hostId) !== undefined;
+    if (e.kind === 'prolog') {
+      if (e.from === 'previous_host') {
+        const prev = this.previousHost();
+        return here || (prev !== undefined && this.sshOf(prev) !== undefined);
+      }
+      return here;
+    }
+    return e.kind === 'epilog' && e.keepDisks && here;
+  }
+
+  /** Whether oned has work after the node's part (TM_MAD = ssh): staged images to remove, disks to bring back. */
+  private hasAfter(op: PendingOp): boolean {
+    const e = op.effect;
+    if (this.dir() === undefined || op.hostId === undefined || this.sshOf(op.hostId) === undefined) return false;
+    return (e.kind === 'prolog' && e.from === 'images') || (e.kind === 'epilog' && !e.keepDisks);
+  }
+
+  /** Oned's transfers before the node's part: images up to the host, or the VM's directory between places. */
+  private async transferBefore(op: PendingOp): Promise<void> {
+    const tm = this.deps.transfers;
+    const e = op.effect;
+    if (tm === undefined) throw new NepheleError('DRIVER_FAILED', 'TM_MAD = ssh is not available in this oned');
+    const front: Place = { dir: this.dir() ?? '' };
+    const here = this.place(op.hostId);
+    if (e.kind === 'prolog' && e.from === 'images' && here.ssh !== undefined) {
+      await tm.put(here.ssh, this.staged(here.dir));
+    } else if (e.kind === 'prolog' && e.from === 'system_ds') {
+      await tm.move(front, here);
+    } else if (e.kind === 'prolog' && e.from === 'previous_host') {
+      await tm.move(this.place(this.previousHost()), here);
+    } else if (e.kind === 'epilog' && e.keepDisks) {
+      await tm.move(here, front);
+    }
+  }
+
+  /** Oned's transfers after the node's part: staged images go; at terminate, saved and persistent disks come back and the directory goes. */
+  private async transferAfter(op: PendingOp): Promise<void> {
+    const tm = this.deps.transfers;
+    const here = this.place(op.hostId);
+    if (tm === undefined || here.ssh === undefined) return;
+    if (op.effect.kind === 'prolog') {
+      for (const f of this.staged(here.dir)) if (f.remote.endsWith('.src')) await tm.remove(here.ssh, f.remote);
+      return;
+    }
+    // A repeat after a crash finds the directory gone: it was all done.
+    if (!(await tm.exists(here.ssh, here.dir))) return;
+    const images = this.deps.datastores?.images ?? '';
+    const saves = this.saves(here.dir, op.opId, `${hostDatastores(here.ssh)}/1`);
+    const back = saves.map((s) => ({ remote: s.target, local: `${images}/${s.target.split('/').at(-1) ?? ''}` }));
+    // A disk used in place (persistent, CLONE = NO) was a copy on the host: it goes back over the image.
+    for (const d of this.record.disks ?? []) {
+      if (d.action === 'link' && !d.readonly && d.source !== undefined) back.push({ remote: diskPath(here.dir, d.diskId), local: d.source });
+    }
+    await tm.get(here.ssh, back);
+    for (const s of saves) await tm.remove(here.ssh, s.target);
+    await tm.remove(here.ssh, here.dir);
+  }
+
+  /** What oned uploads for PROLOG on a TM_MAD = ssh host: each image beside its disk, the kernel, initrd and context files. */
+  private staged(dir: string): { local: string; remote: string }[] {
+    const r = this.record;
+    const files: { local: string; remote: string }[] = [];
+    for (const d of r.disks ?? []) {
+      if (d.source !== undefined && d.source !== '' && (d.action === 'clone' || d.action === 'copy' || d.action === 'link')) {
+        files.push({ local: d.source, remote: `${diskPath(dir, d.diskId)}.src` });
+      }
+    }
+    if (r.os?.kernelImage !== undefined) files.push({ local: r.os.kernelImage, remote: `${dir}/kernel` });
+    if (r.os?.initrdImage !== undefined) files.push({ local: r.os.initrdImage, remote: `${dir}/initrd` });
+    for (const [i, f] of (r.contextFiles ?? []).entries()) files.push({ local: f.source, remote: `${dir}/context.${i}.src` });
+    return files;
   }
 
   /**
@@ -294,20 +448,30 @@ export class VmActor implements Actor<VmMsg> {
    */
   private isLocal(op: PendingOp): boolean {
     const e = op.effect;
-    if (e.kind === 'prolog') return e.from !== 'images' || this.dir() === undefined;
-    if (e.kind === 'epilog') return e.keepDisks || this.dir() === undefined;
+    if (this.dir() === undefined) return e.kind === 'prolog' || e.kind === 'epilog';
+    if (e.kind === 'prolog') return e.from !== 'images' && !this.hasBefore(op);
+    if (e.kind === 'epilog') return e.keepDisks && !this.hasBefore(op);
     return false;
   }
 
   private command(op: PendingOp): NodeCommand | undefined {
     const { opId } = op;
     const vmId = this.vmId;
-    const dir = this.dir();
+    const dir = this.dirOn(op.hostId);
+    const ssh = op.hostId === undefined ? undefined : this.sshOf(op.hostId);
     const spec = (): ReturnType<typeof vmSpec> => vmSpec(this.record, dir);
     if (this.isLocal(op)) return undefined;
     switch (op.effect.kind) {
-      case 'prolog': return dir === undefined ? undefined : { type: 'vm.prolog', opId, vmId, dir, ...this.prologSteps(dir) };
-      case 'epilog': return dir === undefined ? undefined : { type: 'vm.epilog', opId, vmId, dir, saves: this.saves(dir, opId), purge: true };
+      case 'prolog':
+        // Moves of the directory are oned's alone (TM_MAD = ssh): nothing for the node.
+        if (dir === undefined || op.effect.from !== 'images') return undefined;
+        return { type: 'vm.prolog', opId, vmId, dir, ...this.prologSteps(dir, ssh !== undefined) };
+      case 'epilog':
+        if (dir === undefined || op.effect.keepDisks) return undefined;
+        // With TM_MAD = ssh the saves land in the host's images datastore, and oned fetches them before the directory goes.
+        return ssh === undefined
+          ? { type: 'vm.epilog', opId, vmId, dir, saves: this.saves(dir, opId), purge: true }
+          : { type: 'vm.epilog', opId, vmId, dir, saves: this.saves(dir, opId, `${hostDatastores(ssh)}/1`), purge: false };
       case 'deploy': return { type: 'vm.deploy', opId, spec: spec() };
       case 'restore': return { type: 'vm.restore', opId, spec: spec() };
       // The address is the destination's name, filled in by send().
@@ -320,16 +484,25 @@ export class VmActor implements Actor<VmMsg> {
   }
 
   /** PROLOG's transfer steps: each DISK, the kernel and initrd images, and the context CD. */
-  private prologSteps(dir: string): Pick<Extract<NodeCommand, { type: 'vm.prolog' }>, 'steps' | 'context'> {
+  private prologSteps(dir: string, staged: boolean): Pick<Extract<NodeCommand, { type: 'vm.prolog' }>, 'steps' | 'context'> {
     const r = this.record;
-    const steps: TransferStep[] = (r.disks ?? []).map((d) => ({
-      action: d.action, target: diskPath(dir, d.diskId),
-      ...(d.source === undefined || d.source === '' ? {} : { source: d.source }),
-      ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }),
-      ...(d.fs === undefined ? {} : { fs: d.fs }),
-    }));
-    if (r.os?.kernelImage !== undefined) steps.push({ action: 'file', source: r.os.kernelImage, target: `${dir}/kernel` });
-    if (r.os?.initrdImage !== undefined) steps.push({ action: 'file', source: r.os.initrdImage, target: `${dir}/initrd` });
+    const steps: TransferStep[] = (r.disks ?? []).map((d) => {
+      const target = diskPath(dir, d.diskId);
+      const image = d.source !== undefined && d.source !== '';
+      // Staged (TM_MAD = ssh): the image was uploaded beside the disk, which is a whole copy of it in the disk's format.
+      if (staged && image && (d.action === 'clone' || d.action === 'copy' || d.action === 'link')) {
+        return { action: 'copy', source: `${target}.src`, target, format: d.format, ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }) };
+      }
+      return {
+        action: d.action, target,
+        ...(image ? { source: d.source } : {}),
+        ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }),
+        ...(d.fs === undefined ? {} : { fs: d.fs }),
+      };
+    });
+    // Staged, the kernel and initrd are in place already: the node finds them made.
+    if (r.os?.kernelImage !== undefined) steps.push({ action: 'file', source: staged ? `${dir}/kernel` : r.os.kernelImage, target: `${dir}/kernel` });
+    if (r.os?.initrdImage !== undefined) steps.push({ action: 'file', source: staged ? `${dir}/initrd` : r.os.initrdImage, target: `${dir}/initrd` });
     if (r.context === undefined) return { steps };
     const diskId = contextDiskId(r);
     return {
@@ -337,14 +510,14 @@ export class VmActor implements Actor<VmMsg> {
       context: {
         target: diskPath(dir, diskId),
         script: contextScript(r.context, diskId),
-        files: (r.contextFiles ?? []).map((f) => ({ name: f.name, source: f.source })),
+        files: (r.contextFiles ?? []).map((f, i) => ({ name: f.name, source: staged ? `${dir}/context.${i}.src` : f.source })),
       },
     };
   }
 
   /** SAVE = yes disks, each to a file of the images datastore named after the operation (the same on a resend). */
-  private saves(dir: string, opId: string): SaveStep[] {
-    const images = this.deps.datastores?.images;
+  private saves(dir: string, opId: string, into?: string): SaveStep[] {
+    const images = into ?? this.deps.datastores?.images;
     if (images === undefined) return [];
     return (this.record.disks ?? []).filter((d) => d.saveAs !== undefined).map((d) => ({
       source: diskPath(dir, d.diskId),
@@ -404,6 +577,10 @@ export class VmActor implements Actor<VmMsg> {
     const host: AnyRef | undefined = this.deps.host(hostId);
     host?.tell(msg);
   }
+}
+
+function errorOf(err: unknown): { code: string; message: string } {
+  return { code: isNepheleError(err) ? err.code : 'DRIVER_FAILED', message: err instanceof Error ? err.message : String(err) };
 }
 
 function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'all', reason: HistoryRecord['reason'], now: number): HistoryRecord[] {
