@@ -170,6 +170,7 @@ function hostView(rng: Rng, id: number): HostView {
     tm: 'shared',
     ssh: undefined,
     deploy: undefined,
+    fenced: undefined,
     im: monitoring.HYPERVISOR,
     vm: monitoring.HYPERVISOR,
     cluster,

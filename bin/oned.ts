@@ -5,6 +5,7 @@ import { userAuthPath } from '../src/auth/auth-file.js';
 import { parseListen, positiveInt } from '../src/cli/args.js';
 import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
 import { startOned } from '../src/oned/oned.js';
+import type { HostFailurePolicy } from '../src/hosts/host-failure.js';
 import { defaultHypervisor } from '../src/oned/probe.js';
 import { DEFAULT_PLACEMENT, type PlacementPolicy } from '../src/placement/placement-core.js';
 
@@ -19,12 +20,15 @@ const program = new Command('oned')
   .option('--monitor-interval-ms <ms>', 'with --local: how often the agent pushes monitoring', '10000')
   .addOption(new Option('--sched-policy <policy>', 'how the scheduler ranks hosts').choices(['packing', 'striping', 'load_aware', 'fixed']).default('packing'))
   .option('--no-scheduler', 'do not place VMs: they wait in PENDING for onevm deploy')
+  .addOption(new Option('--host-failure <policy>', 'what happens to the VMs of a host lost past the grace period, once it is fenced (OpenNebula\'s host_error hook)').choices(['none', 'recreate', 'migrate', 'delete']).default('none'))
+  .option('--host-failure-grace-ms <ms>', 'how long a host stays lost before oned fences it', '60000')
   .option('--log-level <level>', 'pino log level', 'info')
   .parse();
 
 const o = program.opts<{
   dataDir: string; listen: string; local?: boolean; vm?: 'dummy' | 'qemu'; heartbeatMs: string;
   lostAfterMs?: string; monitorIntervalMs: string; logLevel: string; schedPolicy: PlacementPolicy; scheduler: boolean;
+  hostFailure: HostFailurePolicy; hostFailureGraceMs: string;
 }>();
 const log = pino({ level: o.logLevel });
 
@@ -41,6 +45,7 @@ try {
     scheduler: o.scheduler,
     placement: { ...DEFAULT_PLACEMENT, policy: o.schedPolicy },
     userAuthFile: userAuthPath(),
+    hostFailure: { policy: o.hostFailure, graceMs: positiveInt(o.hostFailureGraceMs, '--host-failure-grace-ms', 1000) },
   });
   let agent: LocalAgent | undefined;
   if (o.local === true) {

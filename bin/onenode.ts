@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { startAgent } from '../nodes/agent.js';
 import { readAgentConfig } from '../nodes/agent-config.js';
-import { stopAgent } from '../nodes/agent-stop.js';
+import { fenceNode, stopAgent } from '../nodes/agent-stop.js';
 import { positiveInt } from '../src/cli/args.js';
 import { SIMULATED_FAILURES, type SimulatedFailure } from '../nodes/drivers/dummy-hypervisor.js';
 
@@ -21,6 +21,7 @@ const program = new Command('onenode')
   .description('The Nephele node agent: runs VMs on this host for oned')
   .option('--config <file>', 'a JSON file of these options (onehost create --ssh writes one); options given here win')
   .option('--stop', 'stop the agent running on the data directory, and exit (its VMs keep running)')
+  .option('--fence', 'stop the agent and kill every QEMU it started (oned fences a lost host so its VMs can run elsewhere); prints JSON')
   .option('--frontend <url>', "oned's URL, e.g. http://10.0.0.1:2633 (required)")
   .option('--host-id <id>', 'this host\'s id in oned, which onehost create prints (required)')
   .option('--token <token>', 'the host token (visible in ps: prefer --token-file or $NEPHELE_TOKEN)')
@@ -39,7 +40,7 @@ const program = new Command('onenode')
   .parse();
 
 const cli = program.opts<{
-  config?: string; stop?: boolean; frontend?: string; hostId?: string; token?: string; tokenFile?: string; dataDir?: string;
+  config?: string; stop?: boolean; fence?: boolean; frontend?: string; hostId?: string; token?: string; tokenFile?: string; dataDir?: string;
   vm?: 'dummy' | 'qemu'; monitorIntervalMs?: string; dummyLatencyMs: string; dummyFail: string; logLevel?: string;
   network?: 'linux' | 'none'; netns?: string; accel?: 'auto' | 'kvm' | 'tcg'; probeKernel?: string; datastores?: string;
 }>();
@@ -64,6 +65,10 @@ const o = {
   datastores: cli.datastores ?? file.datastores,
   logLevel: cli.logLevel ?? file.logLevel ?? 'info',
 };
+if (cli.fence === true) {
+  process.stdout.write(`${JSON.stringify(await fenceNode(resolve(o.dataDir)))}\n`);
+  process.exit(0);
+}
 if (cli.stop === true) {
   const pid = await stopAgent(resolve(o.dataDir));
   process.stdout.write(pid === undefined ? 'no agent was running\n' : `stopped onenode (pid ${pid})\n`);

@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isQemuOf } from './drivers/qemu-process.js';
 import { commandLine, isAlive, readPid } from './pidfile.js';
 
 /**
@@ -32,4 +34,25 @@ async function zombie(pid: number): Promise<boolean> {
   } catch {
     return true;
   }
+}
+
+/**
+ * Fencing (oned's host-failure policy): the agent stops and every QEMU it
+ * started is killed, so that the VMs can run elsewhere without running
+ * twice. Each QEMU is found by its pidfile under `<dataDir>/vms/<vmId>` and
+ * must still be that VM's QEMU. Resolves with what it stopped.
+ */
+export async function fenceNode(dataDir: string): Promise<{ agent: number | undefined; vms: number[] }> {
+  const agent = await stopAgent(dataDir, 5_000);
+  const vms: number[] = [];
+  const root = join(dataDir, 'vms');
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const dir = join(root, name);
+    const pid = await readPid(join(dir, 'qemu.pid'));
+    if (pid === undefined || !(await isQemuOf(pid, dir))) continue;
+    process.kill(pid, 'SIGKILL');
+    vms.push(Number(name));
+  }
+  return { agent, vms };
 }

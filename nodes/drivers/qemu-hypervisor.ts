@@ -182,14 +182,14 @@ export class QemuHypervisor implements HypervisorDriver {
 
   deploy(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
     return this.op(spec.vmId, signal, async (s) => {
-      const held = this.vms.get(spec.vmId);
+      const held = await this.live(spec.vmId);
       return held === undefined ? this.start(spec, 'boot', s) : this.info(held);
     });
   }
 
   restore(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
     return this.op(spec.vmId, signal, async (s) => {
-      const held = this.vms.get(spec.vmId);
+      const held = await this.live(spec.vmId);
       if (held !== undefined) return this.info(held);
       return this.start(spec, (await hasCheckpoint(this.checkpointDir(spec))) ? 'restore' : 'boot', s);
     });
@@ -426,6 +426,20 @@ export class QemuHypervisor implements HypervisorDriver {
         if (qmp.status === 'closed') throw err;
       });
     }
+  }
+
+  /**
+   * The VM as held, if its guest still runs (a deploy sent again finds it
+   * started). A leftover whose QEMU died or powered off (a host that was
+   * fenced, a crash nobody cleaned up) is let go: a deploy starts afresh.
+   */
+  private async live(vmId: number): Promise<QemuVm | undefined> {
+    const held = this.vms.get(vmId);
+    if (held === undefined) return undefined;
+    const state = await this.runState(held);
+    if (state !== 'failed' && state !== 'poweroff') return held;
+    await this.stop(held);
+    return undefined;
   }
 
   /** Ends the VM's QEMU (quit, then SIGKILL) and forgets the VM. */

@@ -45,6 +45,8 @@ export interface HostView {
   readonly tm: TransferMode;
   /** How oned reaches the host over SSH, for hosts it deployed the agent to. */
   readonly ssh: { readonly target: string; readonly dir: string; readonly hostKey: string | undefined; readonly ownKey: boolean } | undefined;
+  /** When the host was fenced (declared down) and how; undefined when it is not. */
+  readonly fenced: { readonly at: number; readonly how: string } | undefined;
   /** The steps of the latest agent deployment (`onehost create --ssh`, `onehost sync`), while it runs and after; oldest first. */
   readonly deploy: readonly DeployProgress[] | undefined;
 }
@@ -130,6 +132,8 @@ export interface ApiMethods {
   /** Deploys (again) the agent of a host created with `ssh`: every step, in order; fails naming the step. */
   'host.deploy': { params: { host: string | number; frontend?: string; rekey?: boolean }; result: HostView };
   /** Redeploys the agents (of one host, or all SSH hosts) whose build differs from oned's; `force`: all of them. */
+  /** The operator says a lost host is down (powered off): its VMs may run elsewhere. */
+  'host.fence': { params: { host: string | number }; result: HostView };
   'host.sync': { params: { host?: string | number; force: boolean; rekey?: boolean }; result: SyncResult[] };
   'hostpool.info': { params: Record<string, never>; result: HostView[] };
   'host.info': { params: { host: string | number }; result: HostView };

@@ -172,6 +172,7 @@ const validators: Validators = {
     if (p.rekey !== undefined && typeof p.rekey !== 'boolean') throw bad('rekey', 'must be a boolean');
     return { host: hostRef(p.host), ...(p.frontend === undefined ? {} : { frontend: frontendUrl(p.frontend) }), rekey: p.rekey === true };
   },
+  'host.fence': (p) => ({ host: hostRef(p.host) }),
   'host.sync': (p) => {
     if (p.force !== undefined && typeof p.force !== 'boolean') throw bad('force', 'must be a boolean');
     if (p.rekey !== undefined && typeof p.rekey !== 'boolean') throw bad('rekey', 'must be a boolean');

@@ -54,6 +54,7 @@ export function renderHost(h: HostView): string {
     if (last !== undefined) lines.push(`DEPLOY                : ${last.step} ${last.status}: ${last.message}`);
   }
   if (h.capabilities !== undefined) lines.push(`AGENT VERSION         : ${h.capabilities.version}`);
+  if (h.fenced !== undefined) lines.push(`FENCED                : ${new Date(h.fenced.at).toISOString()} ${h.fenced.how}`);
   lines.push('', 'HOST SHARES', `RUNNING VMS           : ${h.rvm}`);
   const attrs = Object.entries(h.attributes);
   if (attrs.length > 0) lines.push('', 'HOST TEMPLATE', ...attrs.map(([k, v]) => `${k}="${v}"`));
@@ -181,6 +182,13 @@ export function onehostProgram(io: CliIo): Command {
     .action(async (host: string, file: string, opts: GlobalOptions & { append?: boolean }) => {
       const template = await readFile(file, 'utf8');
       await withClient(opts, (c) => c.call('host.update', { host: hostRef(host), template, append: opts.append === true }));
+    });
+
+  json(withGlobalOptions(program.command('fence').argument('<host>', 'host id or name')))
+    .description('Declare a lost host down (powered off), so that the host-failure policy moves its VMs')
+    .action(async (host: string, opts: GlobalOptions) => {
+      const h = await withClient(opts, (c) => c.call('host.fence', { host: hostRef(host) }));
+      print(h, opts.json, () => renderHost(h));
     });
 
   json(withGlobalOptions(program.command('sync').argument('[host]', 'host id or name (default: every host deployed over SSH)')))

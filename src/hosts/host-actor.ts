@@ -8,6 +8,8 @@ import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../pro
 import type { Store } from '../store/index.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import { hashToken, tokenMatches, type HostRecord, type HostSsh } from './host-record.js';
+import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from './host-failure.js';
+import { rm } from 'node:fs/promises';
 import type { DeployProgress } from '../api/api-types.js';
 import { formatSshTarget } from '../ssh/ssh-target.js';
 import { parseTemplate } from '../templates/index.js';
@@ -46,7 +48,12 @@ export type HostMsg =
   | { readonly type: 'set_token'; readonly token: string }
   /** A deployment pinned (or, asked to, replaced) the host's SSH key. */
   | { readonly type: 'set_ssh'; readonly ssh: HostSsh }
-  | { readonly type: 'deploy_progress'; readonly progress: DeployProgress };
+  | { readonly type: 'deploy_progress'; readonly progress: DeployProgress }
+  /** The host stayed lost for the grace period: fence it (timer). */
+  | { readonly type: 'failure_check' }
+  | { readonly type: 'fence_result'; readonly ok: boolean; readonly how: string }
+  /** The operator says the host is down (`onehost fence`). */
+  | { readonly type: 'fence' };
 
 export interface HostActorDeps {
   readonly store: Store;
@@ -63,6 +70,15 @@ export interface HostActorDeps {
   readonly kickPlacement: () => void;
   /** Hears each heartbeat's round trip to the agent, in ms (oned's metrics). @default none */
   readonly linkRtt?: (ms: number) => void;
+  /** What to do with the VMs of a host that stays lost. @default DEFAULT_HOST_FAILURE (none) */
+  readonly failure?: HostFailureOptions;
+  /**
+   * Makes sure a lost host runs none of its VMs (over SSH: stops the agent,
+   * kills its QEMUs) and says what it found; rejects when it cannot be sure.
+   */
+  readonly fence?: (record: HostRecord) => Promise<string>;
+  /** The front-end's datastores: a fenced shared host's VM directories are oned's own to remove. */
+  readonly datastores?: string;
 }
 
 /**
@@ -100,6 +116,8 @@ export class HostActor implements Actor<HostMsg> {
     if (record === undefined) throw new NepheleError('HOST_NOT_FOUND', `host ${this.hostId} is not in the store`);
     this.record = record;
     this.startedAt = this.ctx.clock.now();
+    // A host that never comes back after oned started is lost too.
+    this.armFailure(this.deps.initGraceMs);
     // At oned's start the VM actors come later and announce themselves; after a
     // restart of this actor alone they must be asked.
     this.deps.announceVms(this.hostId);
@@ -136,8 +154,23 @@ export class HostActor implements Actor<HostMsg> {
         this.onNodeEvent(msg.msg);
         return undefined;
       case 'command':
+        if (this.record.fencedAt !== undefined) {
+          await this.answerFenced(msg.cmd);
+          return undefined;
+        }
         (this.link ??= this.newLink()).tell(msg.cmd);
         return undefined;
+      case 'failure_check':
+        this.failureCheck();
+        return undefined;
+      case 'fence_result':
+        return this.fenceResult(msg.ok, msg.how);
+      case 'fence':
+        if (this.conn !== undefined || this.link?.ready === true) {
+          throw new NepheleError('HOST_NOT_FAILED', `the agent of host ${this.record.name} is connected: it is not down`, { details: { hostId: this.hostId } });
+        }
+        await this.fenced('the operator declared the host down (onehost fence)');
+        return this.view();
       case 'request': {
         const link = this.link;
         if (link === undefined) throw new NepheleError('LINK_DOWN', `the agent of host ${this.record.name} is not connected`);
@@ -181,6 +214,12 @@ export class HostActor implements Actor<HostMsg> {
     this.capabilities = hello.capabilities;
     this.error = undefined;
     this.everConnected = true;
+    this.ctx.cancelTimer('failure');
+    if (this.record.fencedAt !== undefined) {
+      // Back from the dead: its VMs went elsewhere (or were deleted); it takes new ones again.
+      const { fencedAt: _at, fencedHow: _how, ...rest } = this.record;
+      void this.persist(rest).catch((err: unknown) => this.ctx.log.error({ err }, 'could not clear the fence'));
+    }
     this.ctx.log.info({ incarnation: hello.incarnation, version: hello.capabilities.version }, 'node agent connected');
   }
 
@@ -190,6 +229,81 @@ export class HostActor implements Actor<HostMsg> {
     this.error = why;
     this.ctx.log.warn({ reason: why }, 'host in ERROR');
     for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_lost', hostId: this.hostId });
+    this.armFailure(0);
+  }
+
+  private failurePolicy(): HostFailureOptions {
+    return this.deps.failure ?? DEFAULT_HOST_FAILURE;
+  }
+
+  /** After the grace period (and `extraMs`), a host still lost is fenced and its VMs dealt with. */
+  private armFailure(extraMs: number): void {
+    const { policy, graceMs } = this.failurePolicy();
+    if (policy === 'none' || this.record.fencedAt !== undefined) return;
+    this.ctx.startTimer('failure', { type: 'failure_check' }, graceMs + extraMs);
+  }
+
+  private failureCheck(): void {
+    if (this.conn !== undefined || this.link?.ready === true || this.record.fencedAt !== undefined) return;
+    if (this.vms.size === 0) {
+      this.armFailure(0);
+      return;
+    }
+    const fence = this.deps.fence;
+    if (fence === undefined) {
+      this.error = `lost for over ${this.failurePolicy().graceMs / 1000} s; nothing can confirm it is down: onehost fence ${this.record.name} once it is powered off`;
+      return;
+    }
+    const self = this.ctx.self;
+    this.ctx.log.warn({ policy: this.failurePolicy().policy }, 'host lost past its grace period: fencing it');
+    fence(this.record).then(
+      (how) => self.tell({ type: 'fence_result', ok: true, how }),
+      (err: unknown) => self.tell({ type: 'fence_result', ok: false, how: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
+  private async fenceResult(ok: boolean, how: string): Promise<undefined> {
+    if (this.conn !== undefined || this.record.fencedAt !== undefined) return undefined;
+    if (ok) {
+      await this.fenced(how);
+      return undefined;
+    }
+    // Never run a VM twice: without proof the host is down, its VMs wait (and the operator can say so).
+    this.error = `lost, and fencing could not confirm it is down (${how}): onehost fence ${this.record.name} once it is powered off`;
+    this.ctx.log.warn({ how }, 'fencing failed; trying again after the grace period');
+    this.armFailure(0);
+    return undefined;
+  }
+
+  /** The host is down for sure: record it, and hand its VMs to the policy. */
+  private async fenced(how: string): Promise<void> {
+    await this.persist({ ...this.record, fencedAt: Date.now(), fencedHow: how });
+    this.ctx.cancelTimer('failure');
+    this.error = `fenced: ${how}`;
+    const { policy } = this.failurePolicy();
+    this.ctx.log.warn({ how, policy, vms: this.vms.size }, 'host fenced');
+    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_fenced', hostId: this.hostId, policy, sharedFiles: this.record.tm !== 'ssh' });
+  }
+
+  /**
+   * A fenced host runs nothing: a hard stop (a cleanup, a recreate) is done
+   * already, and the directory of a shared host's VM is oned's own to remove.
+   * Anything else is refused.
+   */
+  private async answerFenced(cmd: NodeCommand): Promise<void> {
+    if (!('vmId' in cmd)) return;
+    const reply = (ok: boolean, error?: { code: string; message: string }): void => {
+      this.deps.vm(cmd.vmId)?.tell(error === undefined ? { type: 'op_result', opId: cmd.opId, ok } : { type: 'op_result', opId: cmd.opId, ok, error });
+    };
+    if (cmd.type !== 'vm.shutdown' || !cmd.hard) {
+      reply(false, { code: 'HOST_FENCED', message: `host ${this.record.name} is fenced` });
+      return;
+    }
+    const root = this.deps.datastores;
+    if (cmd.purge !== undefined && this.record.tm !== 'ssh' && root !== undefined && cmd.purge.startsWith(`${root}/0/`) && !cmd.purge.includes('..')) {
+      await rm(cmd.purge, { recursive: true, force: true });
+    }
+    reply(true);
   }
 
   /** The agent is back: tell each VM here whether the node still runs it. */
@@ -241,7 +355,7 @@ export class HostActor implements Actor<HostMsg> {
     }
     if (msg.type === 'vm.state' && msg.opId === undefined && (msg.state === 'poweroff' || msg.state === 'failed')) {
       // Monitoring: the VM stopped without being asked.
-      this.deps.vm(msg.vmId)?.tell({ type: 'stopped_by_itself', failed: msg.state === 'failed', reason: msg.reason ?? msg.state });
+      this.deps.vm(msg.vmId)?.tell({ type: 'stopped_by_itself', hostId: this.hostId, failed: msg.state === 'failed', reason: msg.reason ?? msg.state });
     }
     if (msg.type === 'vm.state' && msg.reason === 'incoming' && msg.opId !== undefined) {
       // A live migration's destination is ready: its VM actor has the source send.
@@ -327,6 +441,7 @@ export class HostActor implements Actor<HostMsg> {
         target: formatSshTarget(this.record.ssh), dir: this.record.ssh.dir, hostKey: this.record.ssh.hostKey, ownKey: this.record.ssh.keyFile !== undefined,
       },
       deploy: this.deploy === undefined ? undefined : [...this.deploy],
+      fenced: this.record.fencedAt === undefined ? undefined : { at: this.record.fencedAt, how: this.record.fencedHow ?? '' },
     };
   }
 }

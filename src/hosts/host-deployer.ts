@@ -23,6 +23,8 @@ export interface HostDeployerDeps {
   readonly log: Logger;
   /** @default 30000 */
   readonly waitMs?: number;
+  /** The front-end's datastores: a TM_MAD = shared host mounts them at this path. */
+  readonly datastores: string;
 }
 
 /** The Node.js a host needs for the agent (the same as oned's own floor). */
@@ -117,6 +119,27 @@ export class HostDeployer {
     }
   }
 
+  /**
+   * Fences a lost host over SSH: its agent stops and its QEMUs are killed
+   * (`onenode --fence`). Rejects when the host cannot be reached: then
+   * nothing proves it is down.
+   */
+  async fence(record: HostRecord): Promise<string> {
+    const ssh = record.ssh;
+    if (ssh === undefined) throw new NepheleError('HOST_UNREACHABLE', `host ${record.name} was not deployed over SSH: nothing can reach it but its agent`);
+    const session = await SshSession.connect({
+      target: ssh, privateKey: await readFile(ssh.keyFile ?? this.deps.privateKeyFile), timeoutMs: 5_000,
+      ...(ssh.hostKey === undefined ? {} : { hostKey: ssh.hostKey }),
+    });
+    try {
+      const out = await session.check(['node', `${ssh.dir}/onenode.mjs`, '--config', `${ssh.dir}/onenode.json`, '--fence'], { timeoutMs: 30_000 });
+      const found = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { agent?: number | null; vms?: number[] };
+      return `over SSH: agent ${found.agent === undefined || found.agent === null ? 'not running' : `${found.agent} stopped`}, ${found.vms?.length ?? 0} QEMU killed`;
+    } finally {
+      session.close();
+    }
+  }
+
   private async run(host: ActorRef<HostMsg>, record: HostRecord, options: { frontend?: string; rekey?: boolean }): Promise<HostView> {
     const ssh = record.ssh;
     if (ssh === undefined) {
@@ -151,7 +174,8 @@ export class HostDeployer {
       const token = randomSecret();
       await session.writeFile(`${dir}/token`, `${token}\n`, 0o600);
       const config = {
-        frontend, hostId: record.id, tokenFile: `${dir}/token`, dataDir: dir, vm: record.vm, datastores: hostDatastores(ssh),
+        frontend, hostId: record.id, tokenFile: `${dir}/token`, dataDir: dir, vm: record.vm,
+        datastores: record.tm === 'ssh' ? hostDatastores(ssh) : this.deps.datastores,
       };
       await session.writeFile(`${dir}/onenode.json`, `${JSON.stringify(config, null, 2)}\n`, 0o600);
       await host.ask({ type: 'set_token', token });

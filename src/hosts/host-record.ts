@@ -40,6 +40,10 @@ export interface HostRecord {
   /** @default 'shared' */
   readonly tm?: TransferMode;
   readonly ssh?: HostSsh;
+  /** When oned fenced the host (declared it down, its VMs stopped); cleared when its agent connects again. */
+  readonly fencedAt?: number;
+  /** How it was fenced: what the fence found, or the operator. */
+  readonly fencedHow?: string;
 }
 
 /** The host's datastores as its agent sees them, for TM_MAD = ssh. */

@@ -39,6 +39,7 @@ import { UPLOAD_CHUNK_BYTES } from '../images/image-record.js';
 import type { UserRecord } from '../users/user-record.js';
 import { HostDeployer } from '../hosts/host-deployer.js';
 import { SshTransfers } from '../hosts/ssh-transfers.js';
+import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from '../hosts/host-failure.js';
 import type { HostRecord } from '../hosts/host-record.js';
 import { ensureOnedKey } from '../ssh/oned-key.js';
 
@@ -70,6 +71,8 @@ export interface OnedConfig {
   readonly macPrefix?: string;
   /** How long `onehost create --ssh` waits for a deployed agent to dial back. @default 30000 */
   readonly deployWaitMs?: number;
+  /** What happens to the VMs of a host that stays lost (OpenNebula's host_error hook). @default none */
+  readonly hostFailure?: HostFailureOptions;
 }
 
 export interface Oned {
@@ -110,6 +113,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   let listening = { host: config.host, port: config.port };
   const deployer = new HostDeployer({
     dataDir: config.dataDir, privateKeyFile: sshKey.privateKeyFile, listen: () => listening, log: log.child({ component: 'deployer' }),
+    datastores: join(config.dataDir, 'datastores'),
     ...(config.deployWaitMs === undefined ? {} : { waitMs: config.deployWaitMs }),
   });
   const system = new ActorSystem({ logger: log, name: 'oned' });
@@ -126,6 +130,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     announceVms: (hostId: number) => system.lookup<VmPoolMsg>(VM_POOL)?.tell({ type: 'announce', hostId }),
     kickPlacement: () => placementRef()?.tell({ type: 'kick' }),
     linkRtt: metrics.linkRtt,
+    failure: config.hostFailure ?? DEFAULT_HOST_FAILURE,
+    fence: (record: HostRecord) => deployer.fence(record),
+    datastores: join(config.dataDir, 'datastores'),
   };
   const preloaded = new Map<number, VmRecord>();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
@@ -455,6 +462,10 @@ function handlers(
     'host.deploy': async (p, session) => {
       requireAdmin(session, 'deploy node agents');
       return deployer.deploy(await host(p.host), { ...(p.frontend === undefined ? {} : { frontend: p.frontend }), rekey: p.rekey === true });
+    },
+    'host.fence': async (p, session) => {
+      requireAdmin(session, 'fence hosts');
+      return (await host(p.host)).ask<HostView>({ type: 'fence' });
     },
     'host.sync': async (p, session) => {
       requireAdmin(session, 'upgrade node agents');

@@ -18,6 +18,7 @@ import type { ImagePoolMsg } from '../images/image-pool.js';
 import { hostDatastores, type HostSsh } from '../hosts/host-record.js';
 import type { Place, SshTransfers } from '../hosts/ssh-transfers.js';
 import { isNepheleError } from '../errors.js';
+import type { HostFailurePolicy } from '../hosts/host-failure.js';
 
 export type VmMsg =
   | { readonly type: 'info' }
@@ -34,7 +35,9 @@ export type VmMsg =
   /** Why the scheduler left the VM where it is. */
   | { readonly type: 'sched_message'; readonly message: string }
   /** Monitoring: the VM stopped on its host without a command (the guest powered off, or QEMU died). */
-  | { readonly type: 'stopped_by_itself'; readonly reason: string; readonly failed?: boolean }
+  | { readonly type: 'stopped_by_itself'; readonly reason: string; readonly failed?: boolean; readonly hostId?: number }
+  /** The VM's host was fenced (declared down): the host-failure policy applies. */
+  | { readonly type: 'host_fenced'; readonly hostId: number; readonly policy: HostFailurePolicy; readonly sharedFiles: boolean }
   /** A live migration's destination waits for the VM's state: the source may send it. */
   | { readonly type: 'migrate_ready'; readonly opId: string };
 
@@ -156,9 +159,14 @@ export class VmActor implements Actor<VmMsg> {
       case 'stopped_by_itself':
         // As OpenNebula's monitoring: a RUNNING VM whose guest powered off goes to POWEROFF,
         // one whose process died to UNKNOWN; both say why.
-        if (this.record.state === 'RUNNING' && this.record.pending === undefined) {
+        // Only the host the VM is on speaks for it: a host it left may still report its old copy.
+        const here = msg.hostId === undefined || msg.hostId === currentHostId(this.record);
+        if (here && this.record.state === 'RUNNING' && this.record.pending === undefined) {
           await this.apply(transition(this.record.state, { type: msg.failed === true ? 'vm_failed' : 'vm_gone' }), msg.reason);
         }
+        return undefined;
+      case 'host_fenced':
+        await this.onHostFenced(msg);
         return undefined;
       case 'migrate_ready':
         this.sendMigrateOut(msg.opId);
@@ -181,6 +189,24 @@ export class VmActor implements Actor<VmMsg> {
         }
         return undefined;
     }
+  }
+
+  /**
+   * OpenNebula's host_error hook: the host is down for sure, so the VM may
+   * run elsewhere. `migrate` boots its own disks on another host when they
+   * are in the shared datastores (else it is recreated); `recreate` starts
+   * it again from its template; `delete` ends it.
+   */
+  private async onHostFenced(msg: Extract<VmMsg, { type: 'host_fenced' }>): Promise<void> {
+    if (currentHostId(this.record) !== msg.hostId || msg.policy === 'none') return;
+    const why = `host ${msg.hostId} failed and was fenced; policy ${msg.policy}`;
+    if (msg.policy === 'migrate' && msg.sharedFiles && this.record.state === 'UNKNOWN') {
+      await this.apply(transition(this.record.state, { type: 'host_fenced' }), why);
+      return;
+    }
+    const op = msg.policy === 'delete' ? 'delete' : 'recreate';
+    this.ctx.log.warn({ hostId: msg.hostId, op }, 'host failure policy');
+    await this.apply(transition(this.record.state, { type: 'recover', op }), why);
   }
 
   private async onResult(msg: Extract<VmMsg, { type: 'op_result' }>): Promise<undefined> {

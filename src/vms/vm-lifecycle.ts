@@ -104,6 +104,7 @@ const OUTCOME_INFO = {
   host_back_running: { source: 'monitor', summary: 'The lost host is back and runs the VM.' },
   host_back_gone: { source: 'monitor', summary: 'The lost host is back without the VM.' },
   vm_gone: { source: 'monitor', summary: 'The guest shut itself down, or its host no longer has it.' },
+  host_fenced: { source: 'monitor', summary: 'The lost host was fenced and the host-failure policy is migrate: the VM\'s disks (shared) boot on another host.' },
   vm_failed: { source: 'monitor', summary: 'The VM\'s hypervisor process died (a QEMU crash, a kill).' },
 } as const satisfies Record<string, OutcomeInfo>;
 
@@ -335,6 +336,8 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     ...ESCAPES,
   },
   UNKNOWN: {
+    // The host is down for sure (fenced): its files, in the shared datastores, wait for another host.
+    host_fenced: go('UNDEPLOYED', close('current', 'migrate'), SCHEDULE),
     host_back_running: go('RUNNING'),
     host_back_gone: go('POWEROFF'),
     vm_gone: go('POWEROFF', DESTROY),
