@@ -204,6 +204,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         id: PLACEMENT,
         start: (ctx: ActorContext<PlacementMsg>) => new PlacementActor(ctx, {
           hostPool: () => lookup<HostPoolMsg>(HOST_POOL), vm: vmRef, options: config.placement ?? DEFAULT_PLACEMENT, metrics: metrics.placement,
+          helloVms: () => system.lookup<VmPoolMsg>(VM_POOL)?.tell({ type: 'sched_hello' }),
         }),
         spawn: { register: PLACEMENT },
       }]),

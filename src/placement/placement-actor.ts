@@ -51,6 +51,11 @@ export interface PlacementDeps {
   readonly safetyPassMs?: number;
   /** @default none */
   readonly metrics?: PlacementMetrics;
+  /**
+   * Asks the VMs that wait to say so again: at oned's start they spoke
+   * before the scheduler ran, and a restarted scheduler has lost its queue.
+   */
+  readonly helloVms?: () => void;
 }
 
 interface Queued {
@@ -90,6 +95,7 @@ export class PlacementActor implements Actor<PlacementMsg> {
 
   preStart(): void {
     this.ctx.startTimer('safety', { type: 'pass' }, this.deps.safetyPassMs ?? 5000, { repeat: true });
+    this.deps.helloVms?.();
   }
 
   receive(msg: PlacementMsg): unknown {

@@ -32,6 +32,8 @@ export type VmMsg =
   | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean }
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
   | { readonly type: 'announce'; readonly hostId: number }
+  /** The scheduler started afresh: a VM that waits tells it again. */
+  | { readonly type: 'sched_hello' }
   /** Why the scheduler left the VM where it is. */
   | { readonly type: 'sched_message'; readonly message: string }
   /** Monitoring: the VM stopped on its host without a command (the guest powered off, or QEMU died). */
@@ -170,6 +172,10 @@ export class VmActor implements Actor<VmMsg> {
         return undefined;
       case 'migrate_ready':
         this.sendMigrateOut(msg.opId);
+        return undefined;
+      case 'sched_hello':
+        this.toldWaiting = false;
+        this.tellScheduler();
         return undefined;
       case 'sched_message':
         if (msg.message !== this.record.schedMessage) await this.persist({ ...this.record, schedMessage: msg.message });

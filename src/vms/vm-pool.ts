@@ -29,7 +29,9 @@ export type VmPoolMsg =
   /** How many VMs are in each state, DONE included: for oned's metrics. Answers a `VmStateCounts`. */
   | { readonly type: 'count_by_state' }
   /** A host actor restarted: every VM actor says again whether it stays there. */
-  | { readonly type: 'announce'; readonly hostId: number };
+  | { readonly type: 'announce'; readonly hostId: number }
+  /** The scheduler (re)started with an empty queue: every VM actor that waits says so again. */
+  | { readonly type: 'sched_hello' };
 
 export interface VmPoolDeps {
   readonly store: Store;
@@ -115,6 +117,10 @@ export class VmPool implements Actor<VmPoolMsg> {
       case 'announce':
         return this.ctx.detach(this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' }).then((kids) => {
           for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'announce', hostId: msg.hostId });
+        }));
+      case 'sched_hello':
+        return this.ctx.detach(this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' }).then((kids) => {
+          for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'sched_hello' });
         }));
     }
   }

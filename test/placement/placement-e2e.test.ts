@@ -46,6 +46,20 @@ t.test('a VM that fits nowhere stays PENDING and says why; it is placed as soon 
   t.equal(placed.schedMessage, undefined, 'the message goes once it is placed');
 });
 
+t.test('a restarted scheduler learns the VMs that wait again', async (t) => {
+  const cloud = await startCloud(t, { scheduler: true });
+  const c = cloud.client;
+  const id = (await c.call('vm.allocate', { template: template('early'), hold: false })).id;
+  await eventually(() => c.call('vm.info', { id }), (v) => v.schedMessage !== undefined, 20_000, 'no host yet');
+  const before = cloud.oned.system.lookup('placement');
+  // the kernel's crash path, as if a handler had thrown: the queue goes with the old instance
+  (before as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
+  await eventually(async () => cloud.oned.system.stats().restarts, (n) => n > 0, 20_000, 'the scheduler restarted');
+  const h1 = await cloud.addHost('h1');
+  const placed = await eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING', 20_000, 'placed after the restart');
+  t.equal(placed.hostId, h1.id, 'the VM that waited before the crash is placed');
+});
+
 t.test('expressions are checked at create, with the position', async (t) => {
   const cloud = await startCloud(t, { scheduler: true });
   await t.rejects(cloud.client.call('vm.allocate', { template: template('bad', 'SCHED_REQUIREMENTS = "FREECPU > "\n'), hold: false }),
