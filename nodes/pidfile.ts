@@ -1,13 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { NepheleError } from '../src/errors.js';
 
-/** True when a process with this pid exists (signal 0 checks, sends nothing). */
+/**
+ * True when a process with this pid exists and has not exited (signal 0
+ * checks, sends nothing). A zombie — exited, not yet reaped by its parent,
+ * which for a detached process is init, and some inits reap slowly — is dead.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc: signal 0 is all we know
   }
 }
 

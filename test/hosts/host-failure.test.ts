@@ -11,24 +11,14 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { ApiClient } from '../../src/cli/api-client.js';
 import { uploadImage } from '../../src/cli/oneimage.js';
-import { findOnPath } from '../../scripts/guest/build-guest.js';
 import { startCloud } from '../fixtures/cloud.js';
-import { GUEST_CMDLINE, GUEST_MEMORY_MIB, testGuest } from '../fixtures/guest.js';
-import { labSupport, startLab, type Lab, type LabHost } from '../fixtures/lab.js';
+import { GUEST_CMDLINE, GUEST_MEMORY_MIB } from '../fixtures/guest.js';
+import { startLab, type Lab, type LabHost } from '../fixtures/lab.js';
+import { labGuest } from '../fixtures/lab-guest.js';
 import { eventually } from '../fixtures/processes.js';
 import { qemuByVm } from '../fixtures/qemu-procs.js';
 
-async function why(): Promise<string | undefined> {
-  const lab = await labSupport();
-  if (lab !== undefined) return lab;
-  for (const tool of ['genisoimage', 'qemu-img', 'qemu-system-x86_64']) {
-    if ((await findOnPath(tool)) === undefined) return `${tool} not found on PATH`;
-  }
-  return undefined;
-}
-
-const missing = await why();
-const guest = missing === undefined ? await testGuest() : { skip: missing };
+const guest = await labGuest();
 
 async function deploy(c: ApiClient, name: string, h: LabHost): Promise<number> {
   const { id } = await c.call('host.allocate', { name, im: 'qemu', vm: 'qemu', ssh: { target: h.address, dir: join(h.dir, 'agent') } });

@@ -17,25 +17,15 @@ import { uploadImage } from '../../src/cli/oneimage.js';
 import type { ImageType } from '../../src/images/image-record.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import type { VmState } from '../../src/vms/vm-states.js';
-import { findOnPath } from '../../scripts/guest/build-guest.js';
 import { startCloud } from '../fixtures/cloud.js';
-import { GUEST_CMDLINE, GUEST_MEMORY_MIB, testGuest } from '../fixtures/guest.js';
-import { labSupport, startLab, type LabHost } from '../fixtures/lab.js';
+import { GUEST_CMDLINE, GUEST_MEMORY_MIB } from '../fixtures/guest.js';
+import { startLab, type LabHost } from '../fixtures/lab.js';
+import { labGuest } from '../fixtures/lab-guest.js';
 import { eventually } from '../fixtures/processes.js';
 
 const run = promisify(execFile);
 
-async function why(): Promise<string | undefined> {
-  const lab = await labSupport();
-  if (lab !== undefined) return lab;
-  for (const tool of ['genisoimage', 'qemu-img', 'qemu-system-x86_64']) {
-    if ((await findOnPath(tool)) === undefined) return `${tool} not found on PATH`;
-  }
-  return undefined;
-}
-
-const missing = await why();
-const guest = missing === undefined ? await testGuest() : { skip: missing };
+const guest = await labGuest();
 const upload = (client: ApiClient, name: string, type: ImageType, path: string): Promise<number> =>
   uploadImage(client, { name, type, persistent: false, description: '' }, path);
 const gone = (path: string): Promise<boolean> => stat(path).then(() => false, () => true);
