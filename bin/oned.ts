@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { createLogger, type LogFormat } from '../src/log/logger.js';
 import { userAuthPath } from '../src/auth/auth-file.js';
 import { parseListen, positiveInt } from '../src/cli/args.js';
 import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
@@ -23,14 +23,15 @@ const program = new Command('oned')
   .addOption(new Option('--host-failure <policy>', 'what happens to the VMs of a host lost past the grace period, once it is fenced (OpenNebula\'s host_error hook)').choices(['none', 'recreate', 'migrate', 'delete']).default('none'))
   .option('--host-failure-grace-ms <ms>', 'how long a host stays lost before oned fences it', '60000')
   .option('--log-level <level>', 'pino log level', 'info')
+  .addOption(new Option('--log-format <format>', 'log lines: JSON, pretty, or auto (pretty on a terminal)').choices(['auto', 'json', 'pretty']).default('auto'))
   .parse();
 
 const o = program.opts<{
   dataDir: string; listen: string; local?: boolean; vm?: 'dummy' | 'qemu'; heartbeatMs: string;
   lostAfterMs?: string; monitorIntervalMs: string; logLevel: string; schedPolicy: PlacementPolicy; scheduler: boolean;
-  hostFailure: HostFailurePolicy; hostFailureGraceMs: string;
+  hostFailure: HostFailurePolicy; hostFailureGraceMs: string; logFormat: LogFormat;
 }>();
-const log = pino({ level: o.logLevel });
+const log = createLogger(o.logLevel, o.logFormat);
 
 try {
   const { host, port } = parseListen(o.listen);

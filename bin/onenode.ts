@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { createLogger, type LogFormat } from '../src/log/logger.js';
 import { startAgent } from '../nodes/agent.js';
 import { readAgentConfig } from '../nodes/agent-config.js';
 import { fenceNode, stopAgent } from '../nodes/agent-stop.js';
@@ -37,12 +37,14 @@ const program = new Command('onenode')
   .option('--probe-kernel <file>', 'with --accel auto: the kernel the KVM probe boots (default: the newest /boot/vmlinuz-*)')
   .option('--datastores <dir>', "the host's datastores: VM directories in 0/<vmId>, images in 1/ (with TM_MAD shared, the front-end's, mounted at the same path)")
   .option('--log-level <level>', 'pino log level (default info)')
+  .addOption(new Option('--log-format <format>', 'log lines: JSON, pretty, or auto (pretty on a terminal; the default)').choices(['auto', 'json', 'pretty']))
   .parse();
 
 const cli = program.opts<{
   config?: string; stop?: boolean; fence?: boolean; frontend?: string; hostId?: string; token?: string; tokenFile?: string; dataDir?: string;
   vm?: 'dummy' | 'qemu'; monitorIntervalMs?: string; dummyLatencyMs: string; dummyFail: string; logLevel?: string;
   network?: 'linux' | 'none'; netns?: string; accel?: 'auto' | 'kvm' | 'tcg'; probeKernel?: string; datastores?: string;
+  logFormat?: LogFormat;
 }>();
 let file: Awaited<ReturnType<typeof readAgentConfig>> = {};
 if (cli.config !== undefined) {
@@ -86,7 +88,7 @@ if (token === undefined || token === '') {
   program.error('a token is required: --token-file, $NEPHELE_TOKEN or --token');
 }
 
-const log = pino({ level: o.logLevel });
+const log = createLogger(o.logLevel, o.logFormat ?? 'auto');
 try {
   const agent = await startAgent({
     frontend: o.frontend as string,
