@@ -129,6 +129,8 @@ export class VmActor implements Actor<VmMsg> {
     if (record === undefined) throw new NepheleError('VM_NOT_FOUND', `VM ${this.vmId} is not in the store`);
     this.record = record;
     for (const stay of openStays(record)) this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });
+    // Which of its hosts keep files of their own (TM_MAD = ssh), before an operation goes out again.
+    await this.learnHosts(record.history.map((h) => h.hostId));
     // Reconcile: whatever was in flight goes out again under its own opId.
     if (record.pending !== undefined) this.send(record.pending);
     this.tellScheduler();
@@ -381,10 +383,14 @@ export class VmActor implements Actor<VmMsg> {
     }
   }
 
-  /** Where the VM's files are on a host, as a transfer sees it. */
-  private place(hostId: number | undefined): Place {
-    const ssh = hostId === undefined ? undefined : this.sshOf(hostId);
+  /**
+   * Where the VM's files are on a host, as a transfer sees it. The SSH
+   * access is read afresh: `onehost sync --rekey` may have pinned a new key.
+   */
+  private async place(hostId: number | undefined): Promise<Place> {
     const dir = this.dirOn(hostId) ?? '';
+    if (hostId === undefined || this.sshOf(hostId) === undefined) return { dir };
+    const ssh = (await this.deps.hostSsh?.(hostId)) ?? this.sshOf(hostId);
     return ssh === undefined ? { dir } : { ssh, dir };
   }
 
@@ -422,13 +428,13 @@ export class VmActor implements Actor<VmMsg> {
     const e = op.effect;
     if (tm === undefined) throw new NepheleError('DRIVER_FAILED', 'TM_MAD = ssh is not available in this oned');
     const front: Place = { dir: this.dir() ?? '' };
-    const here = this.place(op.hostId);
+    const here = await this.place(op.hostId);
     if (e.kind === 'prolog' && e.from === 'images' && here.ssh !== undefined) {
       await tm.put(here.ssh, this.staged(here.dir));
     } else if (e.kind === 'prolog' && e.from === 'system_ds') {
       await tm.move(front, here);
     } else if (e.kind === 'prolog' && e.from === 'previous_host') {
-      await tm.move(this.place(this.previousHost()), here);
+      await tm.move(await this.place(this.previousHost()), here);
     } else if (e.kind === 'epilog' && e.keepDisks) {
       await tm.move(here, front);
     }
@@ -437,7 +443,7 @@ export class VmActor implements Actor<VmMsg> {
   /** Oned's transfers after the node's part: staged images go; at terminate, saved and persistent disks come back and the directory goes. */
   private async transferAfter(op: PendingOp): Promise<void> {
     const tm = this.deps.transfers;
-    const here = this.place(op.hostId);
+    const here = await this.place(op.hostId);
     if (tm === undefined || here.ssh === undefined) return;
     if (op.effect.kind === 'prolog') {
       for (const f of this.staged(here.dir)) if (f.remote.endsWith('.src')) await tm.remove(here.ssh, f.remote);
