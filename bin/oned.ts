@@ -18,6 +18,7 @@ const program = new Command('oned')
   .option('--heartbeat-ms <ms>', 'link heartbeat period', '2000')
   .option('--lost-after-ms <ms>', 'silence after which an agent counts as lost (default 3 heartbeats)')
   .option('--monitor-interval-ms <ms>', 'with --local: how often the agent pushes monitoring', '10000')
+  .option('--monitor-budget <pushes/s>', 'monitoring pushes per second oned takes from all hosts together: agents push less often as hosts are added', '100')
   .addOption(new Option('--sched-policy <policy>', 'how the scheduler ranks hosts').choices(['packing', 'striping', 'load_aware', 'fixed']).default('packing'))
   .option('--no-scheduler', 'do not place VMs: they wait in PENDING for onevm deploy')
   .addOption(new Option('--host-failure <policy>', 'what happens to the VMs of a host lost past the grace period, once it is fenced (OpenNebula\'s host_error hook)').choices(['none', 'recreate', 'migrate', 'delete']).default('none'))
@@ -29,7 +30,7 @@ const program = new Command('oned')
 const o = program.opts<{
   dataDir: string; listen: string; local?: boolean; vm?: 'dummy' | 'qemu'; heartbeatMs: string;
   lostAfterMs?: string; monitorIntervalMs: string; logLevel: string; schedPolicy: PlacementPolicy; scheduler: boolean;
-  hostFailure: HostFailurePolicy; hostFailureGraceMs: string; logFormat: LogFormat;
+  hostFailure: HostFailurePolicy; hostFailureGraceMs: string; logFormat: LogFormat; monitorBudget: string;
 }>();
 const log = createLogger(o.logLevel, o.logFormat);
 
@@ -47,6 +48,7 @@ try {
     placement: { ...DEFAULT_PLACEMENT, policy: o.schedPolicy },
     userAuthFile: userAuthPath(),
     hostFailure: { policy: o.hostFailure, graceMs: positiveInt(o.hostFailureGraceMs, '--host-failure-grace-ms', 1000) },
+    monitorBudget: positiveInt(o.monitorBudget, '--monitor-budget', 1),
   });
   let agent: LocalAgent | undefined;
   if (o.local === true) {

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ActorSystem, supervisor, type ActorContext, type ActorRef, type ExitReason } from '../src/actors/index.js';
-import { systemClock } from '../src/actors/clock.js';
+import { ActorSystem, type ActorRef, type ExitReason } from '../src/actors/index.js';
 import type { HypervisorName, NodeCapabilities } from '../src/protocol/domain.js';
-import { Link } from '../src/protocol/link.js';
 import { DummyHypervisor, type SimulatedFailure } from './drivers/dummy-hypervisor.js';
 import { LinuxNetwork } from './drivers/linux-network.js';
 import { LocalTransfer } from './drivers/local-transfer.js';
@@ -15,8 +12,8 @@ import { QemuHypervisor } from './drivers/qemu-hypervisor.js';
 import { openNebulaArch } from './drivers/host-arch.js';
 import { ProcMonitoring } from './drivers/proc-monitoring.js';
 import type { HypervisorDriver, MonitoringDriver } from './drivers/types.js';
-import { FrontendClient } from './frontend-client.js';
-import { NodeActor, type NodeMsg } from './node-actor.js';
+import type { NodeMsg } from './node-actor.js';
+import { startNodeInstance } from './node-instance.js';
 import { acquirePidfile } from './pidfile.js';
 import { VmLedger } from './vm-ledger.js';
 
@@ -98,8 +95,7 @@ function hostKernel(): string | undefined {
 export async function startAgent(config: AgentConfig): Promise<Agent> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const releasePidfile = await acquirePidfile(join(config.dataDir, 'onenode.pid'));
-  const incarnation = randomUUID();
-  const log = config.log.child({ hostId: config.hostId, incarnation });
+  const log = config.log.child({ hostId: config.hostId });
   const ledger = await VmLedger.open(join(config.dataDir, 'ledger.json'));
   const hypervisor = hypervisorDriver(config);
   await hypervisor.open();
@@ -126,59 +122,29 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
   };
 
   const system = new ActorSystem({ logger: log, name: 'onenode' });
-  let nodeRef: ActorRef<NodeMsg> | undefined;
-  const link = new Link<'node'>({
-    side: 'node',
-    name: 'oned',
-    incarnation,
-    clock: systemClock,
-    log: log.child({ actor: 'link' }),
-    onCommand: (cmd) => nodeRef?.tell({ type: 'command', cmd }),
-    onRequest: (req) => (nodeRef as ActorRef<NodeMsg>).ask({ type: 'request', req }, { timeoutMs: 60_000 }),
-    // Monitoring goes out as soon as oned has answered the handshake.
-    onResumed: () => nodeRef?.tell({ type: 'connected' }),
-  });
-  // Under a supervisor: a crashed node actor is restarted (same ref), not lost.
-  const root = system.spawn(supervisor({
-    maxRestarts: 10,
-    periodMs: 10_000,
-    children: [{
-      id: 'node',
-      start: (ctx: ActorContext<NodeMsg>) => new NodeActor(ctx, {
-        incarnation,
-        hypervisor,
-        monitoring,
-        ledger,
-        frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
-        monitorIntervalMs: config.monitorIntervalMs,
-        ...(network === undefined ? {} : { network }),
-        ...(transfer === undefined ? {} : { transfer, datastores }),
-      }),
-    }],
-  }), { name: 'agent' });
-  nodeRef = await root.ask<ActorRef<NodeMsg>>({ type: 'get_child', id: 'node' });
-  const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
-  const client = new FrontendClient({
-    url: config.frontend,
+  const node = await startNodeInstance(system, 'agent', {
+    frontend: config.frontend,
     hostId: config.hostId,
     token: config.token,
     capabilities,
-    link,
-    clock: systemClock,
+    monitorIntervalMs: config.monitorIntervalMs,
+    hypervisor,
+    monitoring,
+    ledger,
     log,
+    ...(network === undefined ? {} : { network }),
+    ...(transfer === undefined ? {} : { transfer, datastores }),
   });
   // The kernel's timers do not hold the process open; a running agent must.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  client.start();
   log.info({ frontend: config.frontend, hypervisor: config.hypervisor, pid: process.pid }, 'onenode started');
 
   return {
-    incarnation,
-    node: nodeRef as ActorRef<NodeMsg>,
-    failed,
+    incarnation: node.incarnation,
+    node: node.node,
+    failed: node.failed,
     async stop() {
-      client.close();
-      link.close();
+      await node.stop();
       await system.shutdown();
       await hypervisor.close();
       clearInterval(keepAlive);

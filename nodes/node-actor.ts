@@ -16,7 +16,8 @@ export type NodeMsg =
   | { readonly type: 'command'; readonly cmd: NodeCommand }
   | { readonly type: 'request'; readonly req: NodeRequest }
   | { readonly type: 'monitor_tick' }
-  | { readonly type: 'connected' };
+  /** The link is up. `monitorMs`: the least push interval oned's hello asks for (it spreads its budget over its hosts). */
+  | { readonly type: 'connected'; readonly monitorMs?: number };
 
 export interface NodeActorDeps {
   readonly incarnation: string;
@@ -24,8 +25,10 @@ export interface NodeActorDeps {
   readonly monitoring: MonitoringDriver;
   readonly ledger: VmLedger;
   readonly frontend: FrontendPort;
-  /** @default 10000 */
+  /** How often to push monitoring; oned may ask for longer. @default 10000 */
   readonly monitorIntervalMs: number;
+  /** Where in its interval the first push after a connect falls. @default Math.random */
+  readonly random?: () => number;
   /** Plugs NICs into their networks' bridges; absent: NICs are left to the hypervisor (the dummy's simulation). */
   readonly network?: NetworkDriver;
   /** Makes and removes the VMs' files; absent: a simulated host, with no files to make (the dummy). */
@@ -57,14 +60,17 @@ export class NodeActor implements Actor<NodeMsg> {
   private readonly seen = new Map<number, VmInfo['state']>();
   private commandsRun = 0;
   private duplicatesDropped = 0;
+  /** The push interval in force: the agent's own, or oned's if longer. */
+  private monitorMs: number;
 
   constructor(ctx: ActorContext<NodeMsg>, deps: NodeActorDeps) {
     this.ctx = ctx;
     this.deps = deps;
+    this.monitorMs = deps.monitorIntervalMs;
   }
 
   preStart(): void {
-    this.ctx.startTimer('monitor', { type: 'monitor_tick' }, this.deps.monitorIntervalMs, { repeat: true });
+    this.ctx.startTimer('monitor', { type: 'monitor_tick' }, this.monitorMs, { repeat: true });
   }
 
   receive(msg: NodeMsg): unknown {
@@ -74,10 +80,27 @@ export class NodeActor implements Actor<NodeMsg> {
         return undefined;
       case 'request':
         return this.ctx.detach(this.request(msg.req));
-      case 'monitor_tick':
       case 'connected':
+        this.rearmMonitoring(msg.monitorMs);
+        return this.ctx.detach(Promise.all([this.pushMonitoring(), this.watchVms()]));
+      case 'monitor_tick':
+        if (!this.ctx.isTimerActive('monitor')) this.ctx.startTimer('monitor', { type: 'monitor_tick' }, this.monitorMs, { repeat: true });
         return this.ctx.detach(Promise.all([this.pushMonitoring(), this.watchVms()]));
     }
+  }
+
+  /**
+   * After a connect (which pushes at once) the next push falls at a random
+   * point of the second half of the interval, so hosts that connected
+   * together — a restarted oned, or a thousand simulated ones — do not push
+   * together for ever after.
+   */
+  private rearmMonitoring(floorMs: number | undefined): void {
+    this.monitorMs = Math.max(this.deps.monitorIntervalMs, floorMs ?? 0);
+    const phase = this.monitorMs * (0.5 + (this.deps.random ?? Math.random)() / 2);
+    this.ctx.cancelTimer('monitor');
+    // One shot: its tick starts the repeating timer.
+    this.ctx.startTimer('monitor_phase', { type: 'monitor_tick' }, phase);
   }
 
   private command(cmd: NodeCommand): void {

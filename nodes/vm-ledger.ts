@@ -48,7 +48,8 @@ const noop = (): void => {};
  * retry run the (idempotent) driver operation again rather than skip it.
  */
 export class VmLedger {
-  readonly file: string;
+  /** Undefined for a ledger kept in memory only (`VmLedger.memory()`). */
+  readonly file: string | undefined;
   private readonly maxOps: number;
   private readonly renameFile: (from: string, to: string) => Promise<void>;
   private readonly ops: Map<string, LedgerOp>;
@@ -58,7 +59,7 @@ export class VmLedger {
   private queued: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(file: string, content: LedgerFile, options: VmLedgerOptions) {
+  private constructor(file: string | undefined, content: LedgerFile, options: VmLedgerOptions) {
     this.file = file;
     this.maxOps = options.maxOps ?? 10_000;
     if (!(Number.isInteger(this.maxOps) && this.maxOps > 0)) {
@@ -87,6 +88,15 @@ export class VmLedger {
       return new VmLedger(file, { version: 1, ops: [], vms: [] }, options);
     }
     return new VmLedger(file, parse(text, file), options);
+  }
+
+  /**
+   * A ledger in memory only, for a simulated host (`onenode --simulate`):
+   * its VMs live in the process's memory too, so both are gone together
+   * and a file would only claim VMs that no longer run.
+   */
+  static memory(options: Pick<VmLedgerOptions, 'maxOps'> = {}): VmLedger {
+    return new VmLedger(undefined, { version: 1, ops: [], vms: [] }, options);
   }
 
   /** Whether the operation is remembered as done. */
@@ -160,6 +170,7 @@ export class VmLedger {
 
   /** A write that starts after the current one and carries every change made before it starts. */
   private persist(): Promise<void> {
+    if (this.file === undefined) return Promise.resolve();
     if (this.queued !== undefined) return this.queued;
     const write: Promise<void> = (this.writing ?? Promise.resolve()).catch(noop).then(() => {
       this.queued = undefined;
@@ -173,12 +184,13 @@ export class VmLedger {
   }
 
   private async write(): Promise<void> {
+    const file = this.file as string;
     const content: LedgerFile = {
       version: 1,
       ops: [...this.ops].map(([opId, entry]) => ({ opId, ...entry })),
       vms: this.vms(),
     };
-    const tmp = `${this.file}.tmp`;
+    const tmp = `${file}.tmp`;
     const handle = await open(tmp, 'w', 0o600);
     try {
       await handle.chmod(0o600); // a leftover tmp keeps its old mode through open()
@@ -187,9 +199,9 @@ export class VmLedger {
     } finally {
       await handle.close();
     }
-    await this.renameFile(tmp, this.file);
+    await this.renameFile(tmp, file);
     // make the rename itself durable
-    const dir = await open(dirname(this.file), 'r');
+    const dir = await open(dirname(file), 'r');
     try {
       await dir.sync();
     } finally {
@@ -236,6 +248,6 @@ function corrupt(file: string, cause?: unknown): NepheleError {
   return new NepheleError('DRIVER_FAILED', `${file} is not a VM ledger`, options);
 }
 
-function closedError(file: string): NepheleError {
-  return new NepheleError('STORE_CLOSED', 'the VM ledger is closed', { details: { file } });
+function closedError(file: string | undefined): NepheleError {
+  return new NepheleError('STORE_CLOSED', 'the VM ledger is closed', { details: file === undefined ? {} : { file } });
 }

@@ -79,6 +79,10 @@ export interface HostActorDeps {
   readonly fence?: (record: HostRecord) => Promise<string>;
   /** The front-end's datastores: a fenced shared host's VM directories are oned's own to remove. */
   readonly datastores?: string;
+  /** The least monitoring interval to ask of an agent in the hello (see monitor-budget.ts). @default none */
+  readonly monitorFloorMs?: () => number;
+  /** Hears each monitoring push (oned's metrics). @default none */
+  readonly monitoringPush?: () => void;
 }
 
 /**
@@ -210,7 +214,8 @@ export class HostActor implements Actor<HostMsg> {
     const link = (this.link ??= this.newLink());
     conn.setReceiver((data) => link.receive(data));
     link.attach({ send: (data) => conn.send(data), close: (reason) => conn.close(reason) });
-    link.resume(hello.incarnation, hello.recvSeq);
+    const monitorMs = this.deps.monitorFloorMs?.();
+    link.resume(hello.incarnation, hello.recvSeq, monitorMs === undefined ? {} : { monitorMs });
     this.capabilities = hello.capabilities;
     this.error = undefined;
     this.everConnected = true;
@@ -348,6 +353,7 @@ export class HostActor implements Actor<HostMsg> {
 
   private onNodeEvent(msg: NodeToFrontend): void {
     if (msg.type === 'host.monitoring') {
+      this.deps.monitoringPush?.();
       const wasMonitored = this.state() === 'MONITORED';
       this.monitoring = msg.figures;
       this.lastMonitored = Date.now();

@@ -21,6 +21,8 @@ export type HostPoolMsg =
     readonly tm?: TransferMode; readonly ssh?: HostSshParams;
   }
   | { readonly type: 'list' }
+  /** Each host's id and name, from the pool alone: `[id, name][]`. */
+  | { readonly type: 'names' }
   | { readonly type: 'get'; readonly host: string | number }
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
   | { readonly type: 'rotate_token'; readonly host: string | number }
@@ -37,6 +39,8 @@ export interface HostPoolDeps {
   readonly supervisor: () => ActorRef<DynamicSupervisorMsg<number>>;
   /** Oned's data dir: a host's own SSH key goes in `ssh/host-<id>.key`. */
   readonly dataDir: string;
+  /** Hears how many hosts there are, whenever that changes (for the monitoring budget). @default none */
+  readonly onCount?: (hosts: number) => void;
 }
 
 /**
@@ -60,6 +64,7 @@ export class HostPool implements Actor<HostPoolMsg> {
     const records = await this.deps.store.list<HostRecord>('hosts');
     // After a crash of the pool alone, the host actors still run: adopt them.
     const adopted = await this.hosts.load(records.map((r) => r.value));
+    this.counted();
     this.ctx.log.info({ hosts: records.length, adopted }, 'hosts loaded');
   }
 
@@ -68,7 +73,10 @@ export class HostPool implements Actor<HostPoolMsg> {
       case 'allocate':
         return this.allocate(msg);
       case 'list':
-        return Promise.all([...this.hosts.values()].map((h) => h.ref.ask<HostView>({ type: 'info' })));
+        // Detached: gathering a thousand views must not hold up lookups (`get`, `names`) meanwhile.
+        return this.ctx.detach(Promise.all([...this.hosts.values()].map((h) => h.ref.ask<HostView>({ type: 'info' }))));
+      case 'names':
+        return [...this.hosts.values()].map((h) => [h.id, h.name]);
       case 'get':
         return this.hosts.find(msg.host).ref;
       case 'delete':
@@ -116,6 +124,7 @@ export class HostPool implements Actor<HostPoolMsg> {
     };
     await this.deps.store.batch([{ type: 'put', kind: 'hosts', id, value: record }]);
     await this.hosts.start(id, name);
+    this.counted();
     this.ctx.log.info({ hostId: id, tm: record.tm ?? 'shared', ssh: ssh !== undefined }, 'host allocated');
     // An SSH host gets its token from oned's deployment; nobody needs to see it.
     return ssh === undefined ? { id, token } : { id };
@@ -131,10 +140,17 @@ export class HostPool implements Actor<HostPoolMsg> {
     }
     const record = await host.ref.ask<HostRecord>({ type: 'record' });
     await this.hosts.stop(view.id);
+    this.counted();
     await this.deps.store.del('hosts', view.id);
     if (record.ssh?.keyFile !== undefined) await rm(record.ssh.keyFile, { force: true });
     this.ctx.log.info({ hostId: view.id }, 'host deleted');
     return { id: view.id };
+  }
+
+  private counted(): void {
+    let n = 0;
+    for (const _ of this.hosts.values()) n++;
+    this.deps.onCount?.(n);
   }
 
   /** A new token for a host whose token was lost (the local agent's, say). */

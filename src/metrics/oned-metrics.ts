@@ -9,6 +9,7 @@ import { registerActorMetrics } from './actor-metrics.js';
 import { eventLoopMetrics } from './eventloop-metrics.js';
 import { linkMetrics } from './link-metrics.js';
 import { metricsRoute } from './metrics-route.js';
+import { monitoringMetrics, type MonitoringMetrics } from './monitoring-metrics.js';
 import { placementMetrics } from './placement-metrics.js';
 import { registerPoolStateMetrics } from './pool-state-metrics.js';
 import { storeMetrics } from './store-metrics.js';
@@ -30,6 +31,8 @@ export interface OnedMetrics {
   readonly linkRtt: (ms: number) => void;
   /** The PlacementActor's `metrics`. */
   readonly placement: PlacementMetrics;
+  /** The host actors' `monitoringPush`, and the monitoring floor the host pool's count gives. */
+  readonly monitoring: MonitoringMetrics;
   /**
    * Adds the gauges read at scrape time, once the actor system exists (the
    * store, whose writes are timed from the start, opens before it).
@@ -56,6 +59,7 @@ export function createOnedMetrics(log: Logger): OnedMetrics {
     storeWrite: storeMetrics(registry),
     linkRtt: linkMetrics(registry),
     placement: placementMetrics(registry),
+    monitoring: monitoringMetrics(registry),
     watch(sources) {
       if (watching) throw new TypeError('the metrics already watch an actor system');
       watching = true;

@@ -40,6 +40,7 @@ import type { UserRecord } from '../users/user-record.js';
 import { HostDeployer } from '../hosts/host-deployer.js';
 import { SshTransfers } from '../hosts/ssh-transfers.js';
 import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from '../hosts/host-failure.js';
+import { DEFAULT_MONITOR_BUDGET, monitorFloorMs } from '../hosts/monitor-budget.js';
 import type { HostRecord } from '../hosts/host-record.js';
 import { ensureOnedKey } from '../ssh/oned-key.js';
 
@@ -73,6 +74,12 @@ export interface OnedConfig {
   readonly deployWaitMs?: number;
   /** What happens to the VMs of a host that stays lost (OpenNebula's host_error hook). @default none */
   readonly hostFailure?: HostFailureOptions;
+  /**
+   * Monitoring pushes per second oned takes from all hosts together: each
+   * agent's hello asks it to push no more often than the host count allows
+   * (src/hosts/monitor-budget.ts). @default DEFAULT_MONITOR_BUDGET (100)
+   */
+  readonly monitorBudget?: number;
 }
 
 export interface Oned {
@@ -125,6 +132,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   metrics.watch({ stats: () => system.stats(), vmPool: () => lookup<VmPoolMsg>(VM_POOL), hostPool: () => lookup<HostPoolMsg>(HOST_POOL) });
   const vmRef = (id: number): ActorRef<VmMsg> | undefined => system.lookup<VmMsg>(vmActorName(id));
   const hostRef = (id: number): ActorRef<HostMsg> | undefined => system.lookup<HostMsg>(hostChildName(id));
+  // The host pool's count, read by each host actor when its agent connects.
+  const monitorBudget = config.monitorBudget ?? DEFAULT_MONITOR_BUDGET;
+  let monitorFloor = monitorFloorMs(0, monitorBudget);
   const hostDeps = {
     store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: vmRef,
     announceVms: (hostId: number) => system.lookup<VmPoolMsg>(VM_POOL)?.tell({ type: 'announce', hostId }),
@@ -133,6 +143,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     failure: config.hostFailure ?? DEFAULT_HOST_FAILURE,
     fence: (record: HostRecord) => deployer.fence(record),
     datastores: join(config.dataDir, 'datastores'),
+    monitorFloorMs: () => monitorFloor,
+    monitoringPush: metrics.monitoring.push,
   };
   const preloaded = new Map<number, VmRecord>();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
@@ -176,6 +188,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
         id: HOST_POOL,
         start: (ctx: ActorContext<HostPoolMsg>) => new HostPool(ctx, {
           store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(HOST_SUPERVISOR), dataDir: config.dataDir,
+          onCount: (hosts) => {
+            monitorFloor = monitorFloorMs(hosts, monitorBudget);
+            metrics.monitoring.floor(monitorFloor);
+          },
         }),
         spawn: { register: HOST_POOL },
       },

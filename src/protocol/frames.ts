@@ -80,6 +80,12 @@ export interface HelloFrame {
   readonly recvSeq: number;
   /** The interval the node should ping at. */
   readonly heartbeatMs: number;
+  /**
+   * The least interval between the node's monitoring pushes: oned spreads
+   * its monitoring budget over its hosts, so it grows with their number.
+   * The node pushes at the longer of this and its own. Absent: its own.
+   */
+  readonly monitorMs?: number;
 }
 
 /** Sent just before a link closes the connection for a reason. */

@@ -59,8 +59,9 @@ export interface LinkOptions<S extends Side> {
    * The handshake is done on a new connection: asks and events flow from
    * now on. `newPeer` when the peer's stream started over (first contact, or
    * the peer restarted), so state learnt from it before is stale.
+   * `monitorMs`: on the node side, the monitoring interval oned's hello asks for, if any.
    */
-  onResumed?(peer: { readonly incarnation: string; readonly newPeer: boolean }): void;
+  onResumed?(peer: { readonly incarnation: string; readonly newPeer: boolean; readonly monitorMs?: number }): void;
   /**
    * A heartbeat came back: the time from this end's ping to the peer's pong,
    * in the clock's milliseconds. For metrics; the link does not act on it.

@@ -141,12 +141,16 @@ export class Link<S extends Side> {
    * with the incarnation and recvSeq from it. It sends the hello frame, then
    * resends what the peer lacks. A peer seen before gets the outbox past its
    * recvSeq; a new one gets the whole outbox renumbered from 1.
+   * `monitorMs` goes in the hello: the least monitoring interval the peer should keep.
    */
-  resume(peerIncarnation: string, peerRecvSeq: number): void {
+  resume(peerIncarnation: string, peerRecvSeq: number, hello: { readonly monitorMs?: number } = {}): void {
     if (this.transport === undefined || this.resumed) throw new TypeError(`link ${this.name} is not attached or already resumed`);
     const outcome = this.adoptPeer(peerIncarnation, peerRecvSeq);
     if (outcome instanceof NepheleError) return this.fail(outcome);
-    this.enqueue({ t: 'hello', incarnation: this.incarnation, recvSeq: this.session.recvSeq, heartbeatMs: this.heartbeat.intervalMs });
+    this.enqueue({
+      t: 'hello', incarnation: this.incarnation, recvSeq: this.session.recvSeq, heartbeatMs: this.heartbeat.intervalMs,
+      ...(hello.monitorMs === undefined ? {} : { monitorMs: hello.monitorMs }),
+    });
     this.startSending(outcome);
   }
 
@@ -233,7 +237,7 @@ export class Link<S extends Side> {
         const outcome = this.adoptPeer(frame.incarnation, frame.recvSeq);
         if (outcome instanceof NepheleError) return outcome;
         this.heartbeat.retime(frame.heartbeatMs, this.lostAfterMs ?? 3 * frame.heartbeatMs);
-        this.startSending(outcome);
+        this.startSending(outcome, frame.monitorMs);
         return undefined;
       }
       case 'cmd': {
@@ -329,10 +333,13 @@ export class Link<S extends Side> {
   }
 
   /** The handshake is done: the outbox goes first, in seq order, then whatever comes. */
-  private startSending(outcome: 'resumed' | 'restarted'): void {
+  private startSending(outcome: 'resumed' | 'restarted', monitorMs?: number): void {
     this.resumed = true;
     for (const { seq, msg } of this.session.outbox.pending()) this.enqueue({ t: 'cmd', seq, msg });
-    const peer = { incarnation: this.session.peerIncarnation as string, newPeer: outcome === 'restarted' };
+    const peer = {
+      incarnation: this.session.peerIncarnation as string, newPeer: outcome === 'restarted',
+      ...(monitorMs === undefined ? {} : { monitorMs }),
+    };
     this.callback('onResumed', () => this.options.onResumed?.(peer));
   }
 

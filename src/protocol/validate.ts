@@ -19,6 +19,9 @@ import {
 /** Heartbeat intervals a hello may ask for. */
 export const HEARTBEAT_RANGE_MS = Object.freeze({ min: 10, max: 600_000 });
 
+/** Monitoring intervals a hello may ask for: up to a day. */
+export const MONITOR_RANGE_MS = Object.freeze({ min: 1, max: 86_400_000 });
+
 const VM_STATES = Object.freeze([...VM_RUN_STATES, 'done'] as const);
 
 const opId = (x: unknown, field: string): string => str(x, field, undefined, 1);
@@ -198,12 +201,16 @@ export function validateFrame(x: unknown): Frame {
     }
     case 'ping':
     case 'pong': return { t, ts: num(f.ts, `${t}.ts`, -Infinity) };
-    case 'hello': return {
-      t,
-      incarnation: str(f.incarnation, 'hello.incarnation', undefined, 1),
-      recvSeq: int(f.recvSeq, 'hello.recvSeq'),
-      heartbeatMs: int(f.heartbeatMs, 'hello.heartbeatMs', HEARTBEAT_RANGE_MS.min, HEARTBEAT_RANGE_MS.max),
-    };
+    case 'hello': {
+      const monitorMs = optional(f.monitorMs, (x) => int(x, 'hello.monitorMs', MONITOR_RANGE_MS.min, MONITOR_RANGE_MS.max));
+      return {
+        t,
+        incarnation: str(f.incarnation, 'hello.incarnation', undefined, 1),
+        recvSeq: int(f.recvSeq, 'hello.recvSeq'),
+        heartbeatMs: int(f.heartbeatMs, 'hello.heartbeatMs', HEARTBEAT_RANGE_MS.min, HEARTBEAT_RANGE_MS.max),
+        ...(monitorMs === undefined ? {} : { monitorMs }),
+      };
+    }
     case 'bye': return { t, code: errorCode(f.code, 'bye.code'), message: str(f.message, 'bye.message') };
     default:
       throw new NepheleError('BAD_FRAME', 'frame.t: unknown frame kind', { details: { field: 'frame.t', t } });

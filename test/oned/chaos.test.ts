@@ -38,6 +38,8 @@ t.test(`random crashes of VM and host actors during a run (seed ${SEED})`, async
     while (running) {
       // About 7 crashes a second, within the supervisors' intensity (VMs 100, hosts 20 per 10 s).
       await new Promise((r) => setTimeout(r, 100 + random() * 100));
+      // The run may have ended during the wait: a crash now would be counted before its restart.
+      if (!running) break;
       if (random() < 0.9 && ids.length > 0) {
         if (crash(`vm-${ids[Math.floor(random() * ids.length)] ?? 0}`)) injected.vm++;
       } else if (crash(`host-${hosts[Math.floor(random() * hosts.length)]?.id ?? 0}`)) {

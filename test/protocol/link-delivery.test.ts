@@ -218,3 +218,15 @@ t.test('each side hears when the handshake is done, and whether the peer is new'
   t.not(n1, n2);
   t.same(pair.resumed.node.map((p) => p.newPeer), [true, false, true], 'the old node, twice, then the new one');
 });
+
+t.test("the front-end's hello tells the node the least monitoring interval", async (t) => {
+  const pair = linkPair(t);
+  const wire = pair.connect({ monitorMs: 12_000 });
+  await pair.settle();
+  t.same(wire.frames('toNode')[0], { t: 'hello', incarnation: pair.frontend.incarnation, recvSeq: 0, heartbeatMs: 2000, monitorMs: 12_000 });
+  t.same(pair.resumed.node.at(-1), { incarnation: pair.frontend.incarnation, newPeer: true, monitorMs: 12_000 });
+  pair.disconnect();
+  pair.connect();
+  await pair.settle();
+  t.equal(pair.resumed.node.at(-1)?.monitorMs, undefined, 'absent when the front-end asks for none');
+});

@@ -61,6 +61,7 @@ export const frames: readonly Frame[] = [
   { t: 'ping', ts: 1234.5 },
   { t: 'pong', ts: 1234.5 },
   { t: 'hello', incarnation: 'fe-1', recvSeq: 12, heartbeatMs: 2000 },
+  { t: 'hello', incarnation: 'fe-2', recvSeq: 0, heartbeatMs: 2000, monitorMs: 10_000 },
   { t: 'bye', code: 'BAD_FRAME', message: 'garbage' },
 ];
 

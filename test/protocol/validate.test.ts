@@ -85,6 +85,9 @@ t.test('frames: every kind validates; envelopes are checked', async (t) => {
     [{ t: 'res', id: 1, ok: false, error: { code: 'BAD_FRAME', message: 'x', details: [1] } }, 'res.error.details'],
     [{ t: 'hello', incarnation: 'f', recvSeq: 0, heartbeatMs: 1 }, 'hello.heartbeatMs'],
     [{ t: 'hello', incarnation: '', recvSeq: 0, heartbeatMs: 1000 }, 'hello.incarnation'],
+    [{ t: 'hello', incarnation: 'f', recvSeq: 0, heartbeatMs: 1000, monitorMs: 0 }, 'hello.monitorMs'],
+    [{ t: 'hello', incarnation: 'f', recvSeq: 0, heartbeatMs: 1000, monitorMs: '10000' }, 'hello.monitorMs'],
+    [{ t: 'hello', incarnation: 'f', recvSeq: 0, heartbeatMs: 1000, monitorMs: 86_400_001 }, 'hello.monitorMs'],
     [{ t: 'bye', code: 'PLEASE_LEAVE', message: 'x' }, 'bye.code'],
   ];
   for (const [frame, field] of cases) t.same(refusal(() => validateFrame(frame)).details, { field }, field);
