@@ -143,7 +143,12 @@ export interface ApiMethods {
   /** Replaces (or with `append`, merges into) the host's template attributes. */
   'host.update': { params: { host: string | number; template: string; append: boolean }; result: HostView };
   'vm.allocate': { params: { template: string; hold: boolean }; result: { id: number } };
-  'vmpool.info': { params: { all: boolean }; result: VmView[] };
+  /**
+   * The VMs the caller may see, in id order (not DONE ones unless `all`).
+   * Paged like OpenNebula's pool calls: skip `offset` of them, return at most
+   * `limit` (up to VMPOOL_MAX_LIMIT); without `limit`, all of them.
+   */
+  'vmpool.info': { params: { all: boolean; offset?: number; limit?: number }; result: VmView[] };
   'vm.info': { params: { id: number }; result: VmView };
   'template.allocate': { params: { template: string }; result: { id: number } };
   'templatepool.info': { params: Record<string, never>; result: TemplateView[] };
@@ -216,6 +221,9 @@ export type ApiReply =
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly details?: unknown } };
 
 /** The socket.io namespace and event of the API. */
+/** The most VMs one `vmpool.info` page may ask for. */
+export const VMPOOL_MAX_LIMIT = 100_000;
+
 export const API_NAMESPACE = '/api';
 export const API_EVENT = 'call';
 /** OpenNebula's port. */

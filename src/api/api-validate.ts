@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { NepheleError } from '../errors.js';
-import type { ApiMethod, ApiMethods, HostSshParams, ParamsOf, VmActionParams } from './api-types.js';
+import { VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type HostSshParams, type ParamsOf, type VmActionParams } from './api-types.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
 import type { RecoverOp } from '../vms/vm-lifecycle.js';
 import { MAX_TOKEN_SECONDS } from '../users/login-token.js';
@@ -195,7 +195,15 @@ const validators: Validators = {
   },
   'vmpool.info': (p) => {
     if (p.all !== undefined && typeof p.all !== 'boolean') throw bad('all', 'must be a boolean');
-    return { all: p.all === true };
+    const out: { all: boolean; offset?: number; limit?: number } = { all: p.all === true };
+    if (p.offset !== undefined) out.offset = vmIdLike(p.offset, 'offset');
+    if (p.limit !== undefined) {
+      if (!(typeof p.limit === 'number' && Number.isSafeInteger(p.limit) && p.limit >= 1 && p.limit <= VMPOOL_MAX_LIMIT)) {
+        throw bad('limit', `must be an integer from 1 to ${VMPOOL_MAX_LIMIT}`);
+      }
+      out.limit = p.limit;
+    }
+    return out;
   },
   'vm.info': (p) => ({ id: vmId(p.id) }),
   'template.allocate': (p) => ({ template: templateText(p.template) }),

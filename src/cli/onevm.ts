@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { VmActionParams } from '../api/api-types.js';
+import { VMPOOL_MAX_LIMIT, type VmActionParams } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
 import type { VmView } from '../vms/vm-record.js';
 import type { ApiClient } from './api-client.js';
+import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
 import { topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { formatKb, renderTable, type Column } from './table.js';
+import { LIST_PAGE_SIZE, listPageParams, splitPage } from './vm-list-page.js';
 
 /** OpenNebula's TIME column: how long the VM has lived, `1d 02h03`. */
 export function formatAge(ms: number): string {
@@ -112,13 +114,24 @@ export function onevmProgram(io: CliIo): Command {
     });
 
   withGlobalOptions(program.command('list'))
-    .description('List the VMs (not DONE ones unless --all)')
+    .description(`List the VMs (not DONE ones unless --all), ${LIST_PAGE_SIZE} a page: a longer list shows its first page and says so`)
     .option('--all', 'include VMs in DONE')
     .option('--json', 'print JSON')
-    .action(async (o: GlobalOptions & { all?: boolean }) => {
+    .option('--page <n>', 'which page to show, from 1', '1')
+    .option('--page-size <m>', `VMs per page (default ${LIST_PAGE_SIZE})`, String(LIST_PAGE_SIZE))
+    .action(async (o: GlobalOptions & { all?: boolean; page: string; pageSize: string }) => {
+      const page = positiveInt(o.page, '--page', 1);
+      const pageSize = positiveInt(o.pageSize, '--page-size', 1);
+      if (pageSize >= VMPOOL_MAX_LIMIT) {
+        throw new NepheleError('INVALID_ARGUMENT', `--page-size must be below ${VMPOOL_MAX_LIMIT}`, { details: { field: '--page-size' } });
+      }
       await withClient(o, async (c) => {
-        const vms = await c.call('vmpool.info', { all: o.all === true });
-        print(vms, o.json, () => renderVmList(vms));
+        const { shown, more } = splitPage(await c.call('vmpool.info', listPageParams({ all: o.all === true, page, pageSize })), pageSize);
+        print(shown, o.json, () => renderVmList(shown));
+        if (more) {
+          const first = (page - 1) * pageSize + 1;
+          io.err(`VMs ${first}-${first + shown.length - 1} shown; more follow: onevm list --page ${page + 1}${pageSize === LIST_PAGE_SIZE ? '' : ` --page-size ${pageSize}`}\n`);
+        }
       });
     });
 
@@ -133,7 +146,8 @@ export function onevmProgram(io: CliIo): Command {
       });
     });
 
-  topCommand(program, 'VMs', io, async (c) => renderVmList(await c.call('vmpool.info', { all: false })));
+  // The first page: a screen shows no more.
+  topCommand(program, 'VMs', io, async (c) => renderVmList(splitPage(await c.call('vmpool.info', listPageParams({ all: false }))).shown));
 
   const action = (name: string, description: string, extra: (cmd: Command) => Command, params: (id: number, args: string[], o: Record<string, unknown>) => VmActionParams): void => {
     extra(withGlobalOptions(program.command(name).argument('<id>', 'VM id')))

@@ -18,6 +18,7 @@ import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js
 import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
+import { VmIndex } from '../vms/vm-index.js';
 import { TemplatePool, type TemplatePoolMsg, type TemplateRecord } from '../vms/template-pool.js';
 import { PlacementActor, candidate, type PlacementMsg } from '../placement/placement-actor.js';
 import { DEFAULT_PLACEMENT, demand, fits, type PlacementOptions } from '../placement/placement-core.js';
@@ -114,7 +115,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   await chmod(config.dataDir, 0o700);
   // Before the store, whose writes it times; the gauges that read the actors come with them.
   const metrics = createOnedMetrics(log.child({ component: 'metrics' }));
-  const store = await Store.open(join(config.dataDir, 'db'), { log: log.child({ component: 'store' }), onWrite: metrics.storeWrite });
+  // Users and groups are read on every API call (the session check, the owners' names): kept in memory too.
+  const store = await Store.open(join(config.dataDir, 'db'), {
+    log: log.child({ component: 'store' }), onWrite: metrics.storeWrite, memoryKinds: ['users', 'groups'],
+  });
   const authFile = await ensureOneadmin(store, config.dataDir, log, config.userAuthFile);
   const sshKey = await ensureOnedKey(config.dataDir);
   let listening = { host: config.host, port: config.port };
@@ -123,7 +127,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     datastores: join(config.dataDir, 'datastores'),
     ...(config.deployWaitMs === undefined ? {} : { waitMs: config.deployWaitMs }),
   });
-  const system = new ActorSystem({ logger: log, name: 'oned' });
+  // oned's messages are heavy (a VM transition encodes and writes its record and sends a command): 64 a
+  // turn, not the kernel's 1,024, keeps a turn to a few ms under a burst, so API reads and timers wait
+  // little (docs/performance.md, scale).
+  const system = new ActorSystem({ logger: log, name: 'oned', turnBudget: 64 });
   const lookup = <M>(name: string): ActorRef<M> => {
     const ref = system.lookup<M>(name);
     if (ref === undefined) throw new NepheleError('ACTOR_STOPPED', `${name} is not running`);
@@ -147,6 +154,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     monitoringPush: metrics.monitoring.push,
   };
   const preloaded = new Map<number, VmRecord>();
+  // Outlives the pool's restarts: the records in it are the actors' own.
+  const vmIndex = new VmIndex();
   const placementRef = (): ActorRef<PlacementMsg> | undefined => system.lookup<PlacementMsg>(PLACEMENT);
   const networkRef = (id: number): ActorRef<NetworkMsg> | undefined => system.lookup<NetworkMsg>(networkActorName(id));
   // The datastores (OpenNebula's /var/lib/one/datastores): 0 the system one (a directory per VM), 1 the images.
@@ -154,7 +163,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const datastores = join(config.dataDir, 'datastores');
   const imagePoolRef = (): ActorRef<ImagePoolMsg> | undefined => system.lookup<ImagePoolMsg>(IMAGE_POOL);
   const vmDeps = {
-    store, host: hostRef, preloaded, placement: placementRef, network: networkRef,
+    store, host: hostRef, preloaded, index: vmIndex, placement: placementRef, network: networkRef,
     datastores: { vmDir: (id: number) => join(datastores, '0', String(id)), images: join(datastores, '1') },
     images: imagePoolRef,
     hostName: async (id: number) => (await hostRef(id)?.ask<HostView>({ type: 'info' }))?.name,
@@ -210,7 +219,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       {
         id: VM_POOL,
         start: (ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, {
-          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef, preloaded,
+          store, supervisor: () => lookup<DynamicSupervisorMsg<number>>(VM_SUPERVISOR), vm: vmRef, preloaded, index: vmIndex,
           networks: () => lookup<NetworkPoolMsg>(NETWORK_POOL), network: networkRef,
           images: () => lookup<ImagePoolMsg>(IMAGE_POOL), datastores,
         }),
@@ -264,8 +273,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     ],
   }), { name: 'root' });
   await root.ask({ type: 'which_children' });
-  await reconcileLeases(store, lookup<NetworkPoolMsg>(NETWORK_POOL), log);
-  await reconcileImages(store, lookup<ImagePoolMsg>(IMAGE_POOL), log);
+  // The VM pool has read every VM into its index: the reconciliations take the live ones from it.
+  const liveVms = await lookup<VmPoolMsg>(VM_POOL).ask<number[]>({ type: 'live_ids' });
+  await reconcileLeases(liveVms, lookup<NetworkPoolMsg>(NETWORK_POOL), log);
+  await reconcileImages(liveVms, lookup<ImagePoolMsg>(IMAGE_POOL), log);
 
   const http: HttpServer = createServer();
   const io = new Server(http, { serveClient: false, maxHttpBufferSize: 8 * 1024 * 1024, transports: ['websocket', 'polling'] });
@@ -319,9 +330,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
  * the VM's first write) leaves. Runs before the API serves, so no create is
  * in flight.
  */
-async function reconcileLeases(store: Store, networks: ActorRef<NetworkPoolMsg>, log: Logger): Promise<void> {
-  const live = new Set<number>();
-  for (const { value } of await store.list<VmRecord>('vms')) if (value.state !== 'DONE') live.add(value.id);
+async function reconcileLeases(liveVms: readonly number[], networks: ActorRef<NetworkPoolMsg>, log: Logger): Promise<void> {
+  const live = new Set(liveVms);
   const { released } = await networks.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
   if (released > 0) log.warn({ released }, 'released leases of VMs that are gone');
 }
@@ -331,9 +341,7 @@ async function reconcileLeases(store: Store, networks: ActorRef<NetworkPoolMsg>,
  * stored are released, and uploads that were under way (LOCKED) go to ERROR.
  * Runs before the API serves, so no create or upload is in flight.
  */
-async function reconcileImages(store: Store, images: ActorRef<ImagePoolMsg>, log: Logger): Promise<void> {
-  const live: number[] = [];
-  for (const { value } of await store.list<VmRecord>('vms')) if (value.state !== 'DONE') live.push(value.id);
+async function reconcileImages(live: readonly number[], images: ActorRef<ImagePoolMsg>, log: Logger): Promise<void> {
   const { released } = await images.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
   const { failed } = await images.ask<{ failed: number }>({ type: 'abandon_uploads' });
   if (released > 0 || failed > 0) log.warn({ released, failed }, 'images reconciled: uses of VMs that are gone released, unfinished uploads in ERROR');
@@ -382,7 +390,8 @@ function handlers(
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
   const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
     if (!views.some((v) => v.hostId !== undefined)) return views;
-    const names = new Map((await pool().ask<HostView[]>({ type: 'list' })).map((h) => [h.id, h.name]));
+    // The pool's own list of names: no host actor is asked.
+    const names = new Map(await pool().ask<[number, string][]>({ type: 'names' }));
     return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
   };
   const withOwners = async <T extends { readonly uid: number }>(records: readonly T[]): Promise<(T & { user: string; group: string })[]> => {
@@ -395,7 +404,7 @@ function handlers(
     requireOwner(session, r.uid, `template ${id}`);
     return r;
   };
-  const vmPoolInfo = (all: boolean): Promise<VmView[]> => vms().ask<VmView[]>({ type: 'list', all });
+
   return {
     'template.allocate': (p, session) => templates().ask({ type: 'allocate', template: p.template, uid: session.uid }),
     'templatepool.info': async (_p, session) => withOwners(visibleTo(session, await templates().ask<TemplateRecord[]>({ type: 'list' }))),
@@ -419,7 +428,11 @@ function handlers(
     }),
     ...networkHandlers(networks, () => ownerNames(users)),
     ...imageHandlers(images, () => ownerNames(users)),
-    'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vmPoolInfo(p.all))),
+    // The pool pages what the caller may see (everything for an administrator).
+    'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vms().ask<VmView[]>({
+      type: 'list', all: p.all, ...(session.admin ? {} : { uid: session.uid }),
+      ...(p.offset === undefined ? {} : { offset: p.offset }), ...(p.limit === undefined ? {} : { limit: p.limit }),
+    }))),
     'vm.info': async (p, session) => {
       const vm = await vms().ask<VmView>({ type: 'info', id: p.id });
       requireOwner(session, vm.uid, `VM ${p.id}`);
@@ -439,7 +452,7 @@ function handlers(
       if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await vm.ask<VmView>({ type: 'info' }), await host(event.hostId));
       return (await withOwners([await vm.ask<VmView>({ type: 'action', event })]))[0] as VmView;
     },
-    ...userHandlers(users, async () => (await vmPoolInfo(false)).map((v) => ({ uid: v.uid }))),
+    ...userHandlers(users, async () => (await vms().ask<number[]>({ type: 'owners' })).map((uid) => ({ uid }))),
     'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),
     'host.allocate': (p, session) => {
       requireAdmin(session, 'create hosts');

@@ -5,6 +5,7 @@ import { assertId, decodeId, decodeValue, encodeId, encodeValue, idRange } from 
 import { ENTITY_KINDS, isEntityKind, type EntityKind } from './entity-kind.js';
 import { GroupCommit } from './group-commit.js';
 import { IdCounters } from './id-counters.js';
+import { MemoryCopies, type CopiedWrite } from './memory-copies.js';
 
 export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
 
@@ -28,6 +29,12 @@ export interface StoreOptions {
    * passed on. @default none
    */
   onWrite?: (seconds: number, ops: number) => void;
+  /**
+   * Kinds also kept whole in memory (see MemoryCopies): their gets, lists
+   * and counts are answered from there. For small kinds read on every call.
+   * Their values come out frozen. @default none
+   */
+  memoryKinds?: readonly EntityKind[];
 }
 
 export interface ListOptions {
@@ -48,6 +55,11 @@ export interface Entry<T> {
 
 type Db = Level<string, Uint8Array>;
 type LevelOp = BatchOperation<Db, string, Uint8Array>;
+/** A queued write: the LevelDB op, and what a kind kept in memory takes once it is on disk. */
+interface QueuedOp {
+  readonly level: LevelOp;
+  readonly copy?: CopiedWrite;
+}
 
 const ENCODINGS = { keyEncoding: 'utf8', valueEncoding: 'view' } as const;
 const openSublevel = (db: Db, kind: EntityKind) => db.sublevel<string, Uint8Array>(kind, ENCODINGS);
@@ -73,8 +85,9 @@ export class Store {
   private readonly log: Logger | undefined;
   private readonly sync: boolean;
   private readonly onWrite: ((seconds: number, ops: number) => void) | undefined;
-  private readonly queue: GroupCommit<LevelOp>;
+  private readonly queue: GroupCommit<QueuedOp>;
   private readonly ids = new IdCounters();
+  private readonly copies: MemoryCopies;
   private reads = 0;
   private readsIdle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -86,6 +99,7 @@ export class Store {
     this.onWrite = options.onWrite;
     this.subs = new Map(ENTITY_KINDS.map((kind) => [kind, openSublevel(db, kind)]));
     this.queue = new GroupCommit((ops) => this.write(ops));
+    this.copies = new MemoryCopies(options.memoryKinds ?? []);
   }
 
   /** Opens (creating if need be) the store in directory `dir`. */
@@ -94,6 +108,7 @@ export class Store {
     try {
       await store.db.open();
       await store.loadCounters();
+      await store.loadCopies();
     } catch (err) {
       store.state = 'closed';
       await store.db.close().catch(() => undefined);
@@ -111,6 +126,7 @@ export class Store {
   get<T>(kind: EntityKind, id: number): Promise<T | undefined> {
     return this.read(async () => {
       assertId(id);
+      if (this.copies.has(kind)) return this.copies.get(kind, id) as T | undefined;
       const bytes: Uint8Array | undefined = await this.sub(kind).get(encodeId(id));
       return bytes === undefined ? undefined : decodeValue<T>(bytes);
     });
@@ -129,6 +145,7 @@ export class Store {
         throw new TypeError(`limit must be a non-negative integer or Infinity, got ${String(limit)}`);
       }
       if (limit === 0) return [];
+      if (this.copies.has(kind)) return this.copies.list(kind, gt, lt, limit, reverse) as Entry<T>[];
       const entries = await this.sub(kind)
         .iterator({ ...idRange(gt, lt), limit: limit === Infinity ? -1 : limit, reverse })
         .all();
@@ -143,6 +160,7 @@ export class Store {
    */
   count(kind: EntityKind): Promise<number> {
     return this.read(async () => {
+      if (this.copies.has(kind)) return this.copies.count(kind);
       const keys = this.sub(kind).keys(idRange());
       let n = 0;
       try {
@@ -171,9 +189,9 @@ export class Store {
    */
   batch(ops: readonly StoreOp[]): Promise<void> {
     if (this.state !== 'open') return Promise.reject(closedError());
-    let levelOps: LevelOp[];
+    let levelOps: QueuedOp[];
     try {
-      levelOps = ops.map((op) => this.toLevelOp(op));
+      levelOps = ops.map((op) => this.toQueuedOp(op));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -260,8 +278,9 @@ export class Store {
   }
 
   /** Writes one group-commit batch, with the id counters that moved since the last. */
-  private async write(ops: LevelOp[]): Promise<void> {
-    const entityOps = ops.length;
+  private async write(queued: QueuedOp[]): Promise<void> {
+    const entityOps = queued.length;
+    const ops = queued.map((q) => q.level);
     const counters = this.ids.take();
     const meta = this.sub('meta');
     for (const [kind, next] of counters) {
@@ -276,6 +295,7 @@ export class Store {
       this.log?.error({ err, ops: ops.length }, 'store batch failed');
       throw err;
     }
+    this.copies.apply(queued.flatMap((q) => (q.copy === undefined ? [] : [q.copy])));
     if (this.onWrite !== undefined) this.observeWrite((performance.now() - started) / 1000, entityOps);
   }
 
@@ -304,14 +324,28 @@ export class Store {
     }
   }
 
-  private toLevelOp(op: StoreOp): LevelOp {
+  /** Reads the kinds kept in memory, once, at open. */
+  private async loadCopies(): Promise<void> {
+    for (const kind of this.copies.names()) {
+      const entries = await this.sub(kind).iterator(idRange()).all();
+      this.copies.apply(entries.map(([key, bytes]) => ({ kind, id: decodeId(key), bytes })));
+    }
+  }
+
+  private toQueuedOp(op: StoreOp): QueuedOp {
     const sublevel = this.sub(op.kind);
     assertId(op.id);
     const key = encodeId(op.id);
-    if (op.type === 'del') return { type: 'del', sublevel, key };
+    const copied = this.copies.has(op.kind);
+    if (op.type === 'del') {
+      const level: LevelOp = { type: 'del', sublevel, key };
+      return copied ? { level, copy: { kind: op.kind, id: op.id, bytes: undefined } } : { level };
+    }
     if (op.type !== 'put') throw new TypeError(`op type must be 'put' or 'del', got ${String((op as { type: unknown }).type)}`);
     if (op.value === undefined) throw new TypeError('a put needs a value; use del to remove');
-    return { type: 'put', sublevel, key, value: encodeValue(op.value) };
+    const value = encodeValue(op.value);
+    const level: LevelOp = { type: 'put', sublevel, key, value };
+    return copied ? { level, copy: { kind: op.kind, id: op.id, bytes: value } } : { level };
   }
 
   private sub(kind: EntityKind): Sublevel {

@@ -7,6 +7,7 @@ import type { NodeCommand } from '../protocol/messages.js';
 import type { PlacementMsg } from '../placement/placement-actor.js';
 import type { VmState } from './vm-states.js';
 import type { Store } from '../store/index.js';
+import type { VmIndex } from './vm-index.js';
 import { transition, type Effect, type Outcome, type Transition, type UserEvent } from './vm-lifecycle.js';
 import {
   contextDiskId, currentHostId, diskPath, hasFiles, openStays, vmSpec, vmView,
@@ -57,6 +58,8 @@ export interface VmActorDeps {
   readonly host: (hostId: number) => ActorRef<HostMsg> | undefined;
   /** A record the pool already holds for a new actor; a restarted actor reads the store. */
   readonly preloaded: Map<number, VmRecord>;
+  /** The pool's index, told of every record written. @default none */
+  readonly index?: VmIndex;
   /** The scheduler, told whenever the VM starts or stops waiting for it. */
   readonly placement: () => ActorRef<PlacementMsg> | undefined;
   /** The NetworkActor of a network id, if that network exists. */
@@ -316,6 +319,7 @@ export class VmActor implements Actor<VmMsg> {
   private async persist(next: VmRecord): Promise<void> {
     await this.deps.store.put('vms', next.id, next);
     this.record = next;
+    this.deps.index?.put(next);
   }
 
   /** Tells hosts which VMs they hold, for RVM and ALLOCATED_CPU/MEM and for routing host losses. */

@@ -14,8 +14,8 @@ import type { ImageRef, ImageUse } from '../images/image-record.js';
 import { requireNetworkUse } from '../auth/authorize.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
-import { vmView, type VmNicRecord, type VmRecord } from './vm-record.js';
-import type { VmState } from './vm-states.js';
+import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
+import type { VmIndex } from './vm-index.js';
 
 export type VmPoolMsg =
   | {
@@ -23,8 +23,13 @@ export type VmPoolMsg =
     /** The owner's group, name and rights, for network access and CONTEXT's $UNAME. @default oneadmin's */
     readonly gid?: number; readonly uname?: string; readonly admin?: boolean;
   }
-  | { readonly type: 'list'; readonly all: boolean }
+  /** A page of the VMs in id order (see VmIndex.page): not DONE ones unless `all`, only `uid`'s when given. */
+  | { readonly type: 'list'; readonly all: boolean; readonly uid?: number; readonly offset?: number; readonly limit?: number }
   | { readonly type: 'info'; readonly id: number }
+  /** The ids of the VMs not DONE, ascending. */
+  | { readonly type: 'live_ids' }
+  /** The owner of each VM not DONE (one entry per VM). */
+  | { readonly type: 'owners' }
   | { readonly type: 'get'; readonly id: number }
   /** How many VMs are in each state, DONE included: for oned's metrics. Answers a `VmStateCounts`. */
   | { readonly type: 'count_by_state' }
@@ -40,6 +45,8 @@ export interface VmPoolDeps {
   readonly vm: (id: number) => ActorRef<VmMsg> | undefined;
   /** Records the pool has just read or written, taken once by each new VM actor instead of a store read. */
   readonly preloaded: Map<number, VmRecord>;
+  /** Every VM in memory, as written: what listings, `info` and the counts read. */
+  readonly index: VmIndex;
   /** The network pool, for the NICs' leases; without it a VM with NICs is refused. */
   readonly networks?: () => ActorRef<NetworkPoolMsg>;
   /** The NetworkActor of a network id, if that network exists. */
@@ -50,8 +57,7 @@ export interface VmPoolDeps {
   readonly datastores?: string;
 }
 
-/** VMs per state; a state no VM is in is absent. */
-export type VmStateCounts = Partial<Record<VmState, number>>;
+export type { VmStateCounts } from './vm-index.js';
 
 /** Who creates a VM. */
 interface Owner {
@@ -63,9 +69,11 @@ interface Owner {
 
 /**
  * Creates VMs (parse and check the template, allocate the id, store the
- * VM in its first state, start its actor) and finds them. The store is the
- * truth for listings: a VM actor writes before it answers, so what the pool
- * reads is what the actors did. VMs in DONE keep their record, not an actor.
+ * VM in its first state, start its actor) and finds them. Listings come
+ * from the index, which every write of a VM record updates once it has
+ * resolved (a VM actor writes before it answers), so what the pool shows is
+ * what the store holds, without reading it. VMs in DONE keep their record
+ * in the store, not an actor.
  */
 export class VmPool implements Actor<VmPoolMsg> {
   private readonly ctx: ActorContext<VmPoolMsg>;
@@ -80,6 +88,7 @@ export class VmPool implements Actor<VmPoolMsg> {
     const running = new Set((await this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => c.id));
     const starts: Promise<void>[] = [];
     for (const { value } of await this.deps.store.list<VmRecord>('vms')) {
+      this.deps.index.put(value);
       if (value.state === 'DONE' || running.has(vmActorName(value.id))) continue;
       // Read once here, not once more by each actor.
       this.deps.preloaded.set(value.id, value);
@@ -98,22 +107,20 @@ export class VmPool implements Actor<VmPoolMsg> {
           uid: msg.uid, gid: msg.gid ?? 0, uname: msg.uname ?? 'oneadmin', admin: msg.admin ?? msg.uid === 0,
         }));
       case 'list':
-        return this.ctx.detach(this.deps.store.list<VmRecord>('vms').then((all) =>
-          all.filter((e) => msg.all || e.value.state !== 'DONE').map((e) => vmView(e.value))));
-      case 'info':
-        return this.ctx.detach(this.deps.store.get<VmRecord>('vms', msg.id).then((record) => {
-          if (record === undefined) throw notFound(msg.id);
-          return vmView(record);
-        }));
+        return this.list(msg);
+      case 'info': {
+        const live = this.deps.index.get(msg.id);
+        if (live !== undefined) return vmView(live);
+        return this.ctx.detach(this.done(msg.id).then(vmView));
+      }
+      case 'live_ids':
+        return this.deps.index.liveIds();
+      case 'owners':
+        return this.deps.index.liveOwners();
       case 'get':
         return this.deps.vm(msg.id) ?? this.whyNoActor(msg.id);
       case 'count_by_state':
-        // The store, as for listings; the views are not built, only the states counted.
-        return this.ctx.detach(this.deps.store.list<VmRecord>('vms').then((all) => {
-          const counts: VmStateCounts = {};
-          for (const { value } of all) counts[value.state] = (counts[value.state] ?? 0) + 1;
-          return counts;
-        }));
+        return this.deps.index.counts();
       case 'announce':
         return this.ctx.detach(this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' }).then((kids) => {
           for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'announce', hostId: msg.hostId });
@@ -181,6 +188,7 @@ export class VmPool implements Actor<VmPoolMsg> {
         ...(files.contextFiles.length === 0 ? {} : { contextFiles: files.contextFiles }),
       };
       await this.deps.store.batch([{ type: 'put', kind: 'vms', id, value: record }]);
+      this.deps.index.put(record);
       this.deps.preloaded.set(id, record);
     } catch (err) {
       releaseLeases(id, nics, (n) => this.deps.network?.(n));
@@ -239,6 +247,23 @@ export class VmPool implements Actor<VmPoolMsg> {
       throw err;
     }
     return taken.sort((a, b) => a.nicId - b.nicId);
+  }
+
+  /** A page of views: from memory, but for the records of DONE VMs, which are in the store alone. */
+  private list(msg: Extract<VmPoolMsg, { type: 'list' }>): unknown {
+    const ids = this.deps.index.page(msg);
+    const views: (VmView | Promise<VmView>)[] = ids.map((id) => {
+      const live = this.deps.index.get(id);
+      return live === undefined ? this.done(id).then(vmView) : vmView(live);
+    });
+    return views.some((v) => v instanceof Promise) ? this.ctx.detach(Promise.all(views)) : views;
+  }
+
+  /** A DONE VM's record, from the store. */
+  private async done(id: number): Promise<VmRecord> {
+    const record = this.deps.index.isDone(id) ? await this.deps.store.get<VmRecord>('vms', id) : undefined;
+    if (record === undefined) throw notFound(id);
+    return record;
   }
 
   private async start(id: number): Promise<void> {
