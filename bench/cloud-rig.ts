@@ -24,9 +24,10 @@ import { startOned, type Oned } from '../src/oned/oned.js';
 const FROM_SOURCE = fileURLToPath(import.meta.url).endsWith('.ts');
 /** The repository: bench/ from source, dist/bench/ when built. */
 const ROOT = fileURLToPath(new URL(FROM_SOURCE ? '../' : '../../', import.meta.url));
-const ONENODE: readonly string[] = FROM_SOURCE
-  ? ['--import', 'tsx', join(ROOT, 'bin', 'onenode.ts')]
-  : [join(ROOT, 'dist', 'bin', 'onenode.js')];
+/** How node runs one of our programs: the built one, or through tsx from source. */
+function binArgs(name: 'oned' | 'onenode'): readonly string[] {
+  return FROM_SOURCE ? ['--import', 'tsx', join(ROOT, 'bin', `${name}.ts`)] : [join(ROOT, 'dist', 'bin', `${name}.js`)];
+}
 
 /** oned's own heartbeat default; an agent is lost after 3 of them. */
 export const HEARTBEAT_MS = 2_000;
@@ -46,13 +47,19 @@ export async function connectClient(oned: Oned): Promise<ApiClient> {
   return ApiClient.connect({ url: oned.url, ...(await readAuthFile(oned.authFile)), timeoutMs: 60_000 });
 }
 
-export interface AgentProc {
+/** One of our programs, started by this process. */
+export interface BinProc {
   readonly pid: number;
-  readonly hostId: number;
   /** The last few KB it printed, for error messages. */
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once (a crash, as kill -9 makes one); resolves once it has exited. */
+  kill(): Promise<void>;
+}
+
+export interface AgentProc extends BinProc {
+  readonly hostId: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -88,19 +95,27 @@ export async function addAgent(client: ApiClient, oned: Oned, dir: string, name:
   const { id, token } = await client.call('host.allocate', { name, im: vm, vm });
   const tokenFile = join(dir, `${name}.token`);
   await writeSecretFile(tokenFile, `${token}\n`);
-  return spawnAgent(id, [
+  const agent = spawnBin('onenode', [
     '--frontend', oned.url, '--host-id', String(id), '--token-file', tokenFile,
     '--data-dir', join(dir, name), '--vm', vm, '--log-level', 'warn', ...(options.args ?? []),
   ]);
+  return { ...agent, hostId: id };
 }
 
-function spawnAgent(hostId: number, args: readonly string[]): AgentProc {
+/**
+ * Starts `oned` or `onenode` as a child process, its output kept (the last
+ * 8 KB) for error messages; `env` is added to this process's environment,
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
+ */
+export function spawnBin(
+  name: 'oned' | 'onenode', args: readonly string[], env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = [],
+): BinProc {
   if (!exitHook) {
     exitHook = true;
     process.on('exit', killLeftovers);
   }
-  const child = spawn(process.execPath, [...ONENODE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid === undefined) throw new Error('onenode did not start');
+  const child = spawn(process.execPath, [...nodeArgs, ...binArgs(name), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  if (child.pid === undefined) throw new Error(`${name} did not start`);
   live.add(child);
   const gone = once(child, 'exit').then(() => { live.delete(child); });
   let out = '';
@@ -112,8 +127,11 @@ function spawnAgent(hostId: number, args: readonly string[]): AgentProc {
   const pid = child.pid;
   return {
     pid,
-    hostId,
     output: () => out,
+    async kill() {
+      if (!exited(child)) process.kill(pid, 'SIGKILL');
+      return gone;
+    },
     async stop(graceMs = 3_000) {
       if (exited(child)) return gone;
       process.kill(pid, 'SIGTERM');

@@ -48,10 +48,10 @@ import type { VmView, VmRecord } from '../src/vms/vm-record.js';
 import type { ApiClient } from '../src/cli/api-client.js';
 import type { Oned } from '../src/oned/oned.js';
 import { ONEADMIN_ID } from '../src/users/user-record.js';
-import { Store } from '../src/store/index.js';
+import { fillStore, readState } from './store-fill.js';
 import { connectClient, startBenchOned, startCloud, until, type AgentProc, type Cloud } from './cloud-rig.js';
 import {
-  RUNS, median, now, percentile, result, settledHeapUsed,
+  RUNS, median, now, percentile, pool, result, settledHeapUsed,
   type Progress, type Result, type SuiteOptions, type SuiteResult,
 } from './suite.js';
 
@@ -85,20 +85,6 @@ export const notes: readonly string[] = [
 const FAILED = /FAILURE|^UNKNOWN$|^DONE$/;
 /** How often the end of a burst is checked; slow on purpose, so watching costs oned little. */
 const DONE_POLL_MS = 100;
-
-/** Runs `n` jobs with `concurrency` workers; returns each job's value, by job index. */
-async function pool<T>(n: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(n);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await job(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
-  return out;
-}
 
 interface Burst {
   /** ms from each VM's creation (its STIME) to when it first ran (its stay's RSTIME), sorted. */
@@ -184,42 +170,6 @@ function placedRecord(id: number, hostId: number, at: number): VmRecord {
     etime: undefined,
     lastError: undefined,
   };
-}
-
-/** Adds records until the store holds `total` VMs; returns how many it wrote. */
-async function fillStore(dbDir: string, total: number, hostIds: readonly number[]): Promise<number> {
-  const store = await Store.open(dbDir);
-  try {
-    const have = await store.count('vms');
-    const at = Date.now();
-    let written = 0;
-    while (have + written < total) {
-      const chunk = Math.min(2_000, total - have - written);
-      const ops = [];
-      for (let j = 0; j < chunk; j++) {
-        const id = store.reserveId('vms');
-        ops.push({ type: 'put' as const, kind: 'vms' as const, id, value: placedRecord(id, hostIds[id % hostIds.length] as number, at) });
-      }
-      await store.batch(ops);
-      written += chunk;
-    }
-    return written;
-  } finally {
-    await store.close();
-  }
-}
-
-/** The baseline: open the LevelDB and read every VM record; ms. */
-async function readState(dbDir: string, expect: number): Promise<number> {
-  const t0 = now();
-  const store = await Store.open(dbDir);
-  try {
-    const all = await store.list<VmRecord>('vms');
-    if (all.length !== expect) throw new Error(`store holds ${all.length} VMs, expected ${expect}`);
-    return now() - t0;
-  } finally {
-    await store.close();
-  }
 }
 
 function countStates(vms: readonly VmView[]): string {
@@ -308,7 +258,8 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     live.client = undefined;
     await cloud.oned.close();
     live.oned = undefined;
-    const written = await fillStore(dbDir, RESTART_VMS, cloud.hostIds);
+    const hostIds = cloud.hostIds;
+    const { written } = await fillStore(dbDir, RESTART_VMS, (id, at) => placedRecord(id, hostIds[id % hostIds.length] as number, at));
     progress(`wrote ${written} VM records straight into the store (${RESTART_VMS - written} were created through the API)`);
 
     const heapBefore = await settledHeapUsed();

@@ -16,6 +16,7 @@ const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   link: () => import('./link.js'),
   lifecycle: () => import('./lifecycle.js'),
   placement: () => import('./placement.js'),
+  scale: () => import('./scale.js'),
 };
 
 function usage(): string {

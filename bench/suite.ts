@@ -197,3 +197,17 @@ export async function latencies(
   }
   return { p50, p99 };
 }
+
+/** Runs `n` jobs with `concurrency` workers; returns each job's value, by job index. */
+export async function pool<T>(n: number, concurrency: number, job: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(n);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await job(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
+  return out;
+}

@@ -21,8 +21,8 @@ export type HostPoolMsg =
     readonly tm?: TransferMode; readonly ssh?: HostSshParams;
   }
   | { readonly type: 'list' }
-  /** Each host's id and name, from the pool alone: `[id, name][]`. */
-  | { readonly type: 'names' }
+  /** Each host's id and name (of `ids` only, when given), from the pool alone: `[id, name][]`. */
+  | { readonly type: 'names'; readonly ids?: readonly number[] }
   | { readonly type: 'get'; readonly host: string | number }
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
   | { readonly type: 'rotate_token'; readonly host: string | number }
@@ -75,8 +75,14 @@ export class HostPool implements Actor<HostPoolMsg> {
       case 'list':
         // Detached: gathering a thousand views must not hold up lookups (`get`, `names`) meanwhile.
         return this.ctx.detach(Promise.all([...this.hosts.values()].map((h) => h.ref.ask<HostView>({ type: 'info' }))));
-      case 'names':
-        return [...this.hosts.values()].map((h) => [h.id, h.name]);
+      case 'names': {
+        const ids = msg.ids;
+        if (ids === undefined) return [...this.hosts.values()].map((h) => [h.id, h.name]);
+        return ids.flatMap((id) => {
+          const h = this.hosts.get(id);
+          return h === undefined ? [] : [[h.id, h.name]];
+        });
+      }
       case 'get':
         return this.hosts.find(msg.host).ref;
       case 'delete':

@@ -1,9 +1,6 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Server } from 'socket.io';
 import {
   ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg, type ExitReason,
 } from '../actors/index.js';
@@ -44,6 +41,7 @@ import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from '../hosts/host-fai
 import { DEFAULT_MONITOR_BUDGET, monitorFloorMs } from '../hosts/monitor-budget.js';
 import type { HostRecord } from '../hosts/host-record.js';
 import { ensureOnedKey } from '../ssh/oned-key.js';
+import { listen } from './listener.js';
 
 export const VERSION = '0.1.0';
 
@@ -127,10 +125,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     datastores: join(config.dataDir, 'datastores'),
     ...(config.deployWaitMs === undefined ? {} : { waitMs: config.deployWaitMs }),
   });
-  // oned's messages are heavy (a VM transition encodes and writes its record and sends a command): 64 a
-  // turn, not the kernel's 1,024, keeps a turn to a few ms under a burst, so API reads and timers wait
-  // little (docs/performance.md, scale).
-  const system = new ActorSystem({ logger: log, name: 'oned', turnBudget: 64 });
+  const system = new ActorSystem({ logger: log, name: 'oned' });
   const lookup = <M>(name: string): ActorRef<M> => {
     const ref = system.lookup<M>(name);
     if (ref === undefined) throw new NepheleError('ACTOR_STOPPED', `${name} is not running`);
@@ -178,6 +173,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const prefix = macPrefix(config.macPrefix ?? '02:00');
   const now = config.now ?? Date.now;
   const userDeps = { store, throttle: new LoginThrottle(system.clock), now };
+  // Listening before the actors start: what dials meanwhile is held until they are up, not refused (listener.ts).
+  const listener = await listen({ host: config.host, port: config.port, route: metrics.route });
+  listening = { host: config.host, port: listener.port };
+  log.info({ url: listener.url, dataDir: config.dataDir }, 'oned listening');
   const root = system.spawn(supervisor({
     strategy: 'rest_for_one',
     maxRestarts: 5,
@@ -272,23 +271,27 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       },
     ],
   }), { name: 'root' });
-  await root.ask({ type: 'which_children' });
-  // The VM pool has read every VM into its index: the reconciliations take the live ones from it.
-  const liveVms = await lookup<VmPoolMsg>(VM_POOL).ask<number[]>({ type: 'live_ids' });
-  await reconcileLeases(liveVms, lookup<NetworkPoolMsg>(NETWORK_POOL), log);
-  await reconcileImages(liveVms, lookup<ImagePoolMsg>(IMAGE_POOL), log);
+  try {
+    await root.ask({ type: 'which_children' });
+    // The VM pool has read every VM into its index: the reconciliations take the live ones from it.
+    const liveVms = await lookup<VmPoolMsg>(VM_POOL).ask<number[]>({ type: 'live_ids' });
+    await reconcileLeases(liveVms, lookup<NetworkPoolMsg>(NETWORK_POOL), log);
+    await reconcileImages(liveVms, lookup<ImagePoolMsg>(IMAGE_POOL), log);
+  } catch (err) {
+    await listener.close();
+    await system.shutdown();
+    await store.close();
+    metrics.close();
+    throw err;
+  }
 
-  const http: HttpServer = createServer();
-  const io = new Server(http, { serveClient: false, maxHttpBufferSize: 8 * 1024 * 1024, transports: ['websocket', 'polling'] });
-  // GET /metrics, without a login (docs/observability.md); 404 elsewhere, socket.io's path left to it.
-  http.on('request', metrics.route(`${io.path()}/`));
   const pool = (): ActorRef<HostPoolMsg> => lookup<HostPoolMsg>(HOST_POOL);
-  new NodeGateway({ io, pool, log: log.child({ component: 'gateway' }) });
+  new NodeGateway({ io: listener.io, pool, log: log.child({ component: 'gateway' }) });
   const vms = (): ActorRef<VmPoolMsg> => lookup<VmPoolMsg>(VM_POOL);
   const templates = (): ActorRef<TemplatePoolMsg> => lookup<TemplatePoolMsg>(TEMPLATE_POOL);
   const users = (): ActorRef<UserPoolMsg> => lookup<UserPoolMsg>(USER_POOL);
   new ApiServer({
-    io,
+    io: listener.io,
     handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL), () => lookup<ImagePoolMsg>(IMAGE_POOL), deployer),
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
@@ -297,15 +300,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     checkSession: (auth) => currentSession(store, auth, now()),
     log: log.child({ component: 'api' }),
   });
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
-  listening = { host: config.host, port };
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, dataDir: config.dataDir }, 'oned listening');
+  listener.open();
+  const { url, port } = listener;
+  log.info({ url }, 'oned ready');
 
   let closing: Promise<void> | undefined;
   const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
@@ -313,8 +310,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     url, port, authFile, system, store, failed,
     close() {
       closing ??= (async () => {
-        io.disconnectSockets(true);
-        await new Promise<void>((resolve) => { io.close(() => resolve()); });
+        await listener.close();
         await system.shutdown();
         await store.close();
         metrics.close();
@@ -390,8 +386,9 @@ function handlers(
   const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
   const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
     if (!views.some((v) => v.hostId !== undefined)) return views;
-    // The pool's own list of names: no host actor is asked.
-    const names = new Map(await pool().ask<[number, string][]>({ type: 'names' }));
+    // The pool's own list of names (of these hosts only, for a few VMs): no host actor is asked.
+    const ids = [...new Set(views.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))];
+    const names = new Map(await pool().ask<[number, string][]>(ids.length <= 16 ? { type: 'names', ids } : { type: 'names' }));
     return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
   };
   const withOwners = async <T extends { readonly uid: number }>(records: readonly T[]): Promise<(T & { user: string; group: string })[]> => {
