@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { readSimulatedHosts } from '../nodes/simulated-hosts.js';
 import { startSimulation } from '../nodes/simulation.js';
 import { readAgentConfig } from '../nodes/agent-config.js';
 import { fenceNode, stopAgent } from '../nodes/agent-stop.js';
+import { bundleBuild } from '../src/hosts/agent-bundle.js';
 import { positiveInt } from '../src/cli/args.js';
 import { SIMULATED_FAILURES, type SimulatedFailure } from '../nodes/drivers/dummy-hypervisor.js';
 
@@ -135,9 +135,9 @@ async function simulate(): Promise<void> {
 async function agent(): Promise<void> {
   if (o.frontend === undefined || o.hostId === undefined) program.error('--frontend and --host-id are required (or a --config that gives them)');
   /** A bundle (onehost create --ssh) says which build it is, so onehost sync can tell an old agent. */
-  async function bundleBuild(): Promise<string | undefined> {
+  async function ownBuild(): Promise<string | undefined> {
     if (process.env.NEPHELE_AGENT_BUNDLE !== '1') return undefined;
-    return createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex').slice(0, 12);
+    return bundleBuild(await readFile(fileURLToPath(import.meta.url)));
   }
   // The most explicit source wins: --token, then --token-file, then the environment.
   const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
@@ -163,7 +163,7 @@ async function agent(): Promise<void> {
       accelerator: o.accel,
       ...(o.probeKernel === undefined ? {} : { probeKernel: o.probeKernel }),
       log,
-      ...await bundleBuild().then((build) => (build === undefined ? {} : { build })),
+      ...await ownBuild().then((build) => (build === undefined ? {} : { build })),
     });
     runUntilStopped(agent, log, 'the node actor keeps crashing; onenode exits so that it is restarted');
   } catch (err) {

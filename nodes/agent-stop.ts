@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isQemuOf } from './drivers/qemu-process.js';
+import { isQemuOf, killHard, waitExit } from './drivers/qemu-process.js';
 import { commandLine, isAlive, readPid } from './pidfile.js';
 
 /**
@@ -16,24 +16,8 @@ export async function stopAgent(dataDir: string, timeoutMs = 15_000): Promise<nu
   const args = await commandLine(pid);
   if (args === undefined || !args.some((a) => /onenode(\.m?[jt]s)?$/.test(a))) return undefined;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && !(await zombie(pid))) {
-    if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (!(await waitExit(pid, timeoutMs))) await killHard(pid);
   return pid;
-}
-
-async function zombie(pid: number): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return / Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
 }
 
 /**

@@ -59,15 +59,7 @@ export async function isQemuOf(pid: number, dir: string): Promise<boolean> {
   const args = await commandLine(pid);
   if (args === undefined || args[0] === undefined || !basename(args[0]).startsWith('qemu-system')) return false;
   const at = args.indexOf('-pidfile');
-  return at >= 0 && args[at + 1] === join(dir, VM_FILES.pidfile) && !(await isZombie(pid));
-}
-
-async function isZombie(pid: number): Promise<boolean> {
-  try {
-    return statFields(await readFile(`/proc/${pid}/stat`, 'utf8'))[0] === 'Z';
-  } catch {
-    return true;
-  }
+  return at >= 0 && args[at + 1] === join(dir, VM_FILES.pidfile);
 }
 
 /** The fields of /proc/<pid>/stat after the command name, which may hold spaces and parentheses. */
@@ -78,7 +70,7 @@ function statFields(stat: string): string[] {
 /** Resolves once `pid` is gone, polling; false when it outlived `timeoutMs`. */
 export async function waitExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && !(await isZombie(pid))) {
+  while (isAlive(pid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 25));
   }

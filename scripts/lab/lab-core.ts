@@ -13,8 +13,9 @@ import { access, constants, mkdir, open, readFile, rm, writeFile } from 'node:fs
 import { connect } from 'node:net';
 import { constants as os, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-// ssh2 is CommonJS: Node finds `Client` among its named exports, not `utils`
-import ssh2, { Client } from 'ssh2';
+import { Client } from 'ssh2';
+import { generateUsableKey } from '../../src/ssh/oned-key.js';
+import { shellCommand } from '../../src/ssh/shell-quote.js';
 import { findOnPath } from '../guest/build-guest.js';
 
 export const SSHD = '/usr/sbin/sshd';
@@ -139,7 +140,7 @@ export async function buildLab(options: LabOptions): Promise<Lab> {
     // sshd's privilege separation directory. Left in place at teardown: another lab's sshd may
     // need it, and it is what openssh-server's own start-up makes.
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: `nephele-lab-${state.tag}` });
+    const key = generateUsableKey(`nephele-lab-${state.tag}`);
     const privateKeyFile = join(state.dir, 'id_ed25519');
     await writeFile(privateKeyFile, key.private, { mode: 0o600 });
     const authorizedKeys = join(state.dir, 'authorized_keys');
@@ -212,7 +213,7 @@ export function sshExec(host: Pick<LabHost, 'address' | 'sshPort'>, privateKey: 
     const fail = (err: Error): void => { clearTimeout(timer); client.end(); reject(err); };
     client.on('error', fail);
     client.once('ready', () => {
-      client.exec(argv.map(shellQuote).join(' '), (err, stream) => {
+      client.exec(shellCommand(argv), (err, stream) => {
         if (err !== undefined && err !== null) return fail(err);
         let stdout = '';
         let stderr = '';
@@ -471,10 +472,6 @@ function ip(args: readonly string[]): Promise<string> {
 function configPath(value: string): string {
   if (/["%\r\n]/.test(value)) throw new TypeError(`cannot be written into sshd_config: ${JSON.stringify(value)}`);
   return `"${value}"`;
-}
-
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function lastLine(text: string): string {

@@ -59,9 +59,11 @@ export class HostDeployer {
   }
 
   /** Connects to a host with the key it was registered with; the pinned host key must match. */
-  async connect(ssh: HostSsh): Promise<SshSession> {
+  async connect(ssh: HostSsh, timeoutMs?: number): Promise<SshSession> {
     const privateKey = await readFile(ssh.keyFile ?? this.deps.privateKeyFile);
-    return SshSession.connect({ target: ssh, privateKey, ...(ssh.hostKey === undefined ? {} : { hostKey: ssh.hostKey }) });
+    return SshSession.connect({
+      target: ssh, privateKey, ...(ssh.hostKey === undefined ? {} : { hostKey: ssh.hostKey }), ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
   }
 
   deploy(host: ActorRef<HostMsg>, options: { frontend?: string; rekey?: boolean } = {}): Promise<HostView> {
@@ -127,10 +129,7 @@ export class HostDeployer {
   async fence(record: HostRecord): Promise<string> {
     const ssh = record.ssh;
     if (ssh === undefined) throw new NepheleError('HOST_UNREACHABLE', `host ${record.name} was not deployed over SSH: nothing can reach it but its agent`);
-    const session = await SshSession.connect({
-      target: ssh, privateKey: await readFile(ssh.keyFile ?? this.deps.privateKeyFile), timeoutMs: 5_000,
-      ...(ssh.hostKey === undefined ? {} : { hostKey: ssh.hostKey }),
-    });
+    const session = await this.connect(ssh, 5_000);
     try {
       const out = await session.check(['node', `${ssh.dir}/onenode.mjs`, '--config', `${ssh.dir}/onenode.json`, '--fence'], { timeoutMs: 30_000 });
       const found = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { agent?: number | null; vms?: number[] };

@@ -39,27 +39,30 @@ export class SshTransfers {
     });
   }
 
-  /** Copies files of a host to the front-end; a remote file that is gone is skipped when the local one is there. */
-  async get(ssh: HostSsh, files: readonly { remote: string; local: string }[]): Promise<void> {
-    if (files.length === 0) return;
+  /** Removes files or directories of a host, in one command. */
+  async remove(ssh: HostSsh, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.with(ssh, (s) => s.check(['rm', '-rf', '--', ...paths]).then(() => undefined));
+  }
+
+  /**
+   * The end of a VM's stay (terminate): its files to keep come to the
+   * front-end, then they and the VM's directory go from the host. A repeat
+   * after a crash finds the directory gone: it was all done. A remote file
+   * that is gone is skipped when the local one is there.
+   */
+  async bringBack(ssh: HostSsh, dir: string, files: readonly { remote: string; local: string }[]): Promise<void> {
     await this.with(ssh, async (s) => {
+      if ((await s.exec(['test', '-d', dir])).code !== 0) return;
       for (const f of files) {
         const there = (await s.exec(['test', '-e', f.remote])).code === 0;
         if (!there && (await exists(f.local))) continue;
         await mkdir(dirname(f.local), { recursive: true, mode: 0o700 });
         await s.get(f.remote, f.local);
       }
+      // Files saved outside the directory (the host's images datastore) go with it.
+      await s.check(['rm', '-rf', '--', ...files.map((f) => f.remote).filter((r) => !r.startsWith(`${dir}/`)), dir]);
     });
-  }
-
-  /** Removes a directory of a host (the VM's, after EPILOG). */
-  async remove(ssh: HostSsh, path: string): Promise<void> {
-    await this.with(ssh, (s) => s.check(['rm', '-rf', '--', path]).then(() => undefined));
-  }
-
-  /** Whether a path exists on a host. */
-  async exists(ssh: HostSsh, path: string): Promise<boolean> {
-    return this.with(ssh, async (s) => (await s.exec(['test', '-e', path])).code === 0);
   }
 
   /**

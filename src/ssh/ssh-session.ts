@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -172,7 +173,6 @@ export class SshSession {
   /** Copies a file of the host to a local path (beside, then renamed). */
   async get(remote: string, local: string, options: { onProgress?: Progress } = {}): Promise<void> {
     const sftp = await this.sftp();
-    const { rename } = await import('node:fs/promises');
     const partial = `${local}.part`;
     await new Promise<void>((resolve, reject) => {
       sftp.fastGet(remote, partial, {

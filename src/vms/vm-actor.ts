@@ -132,8 +132,9 @@ export class VmActor implements Actor<VmMsg> {
     if (record === undefined) throw new NepheleError('VM_NOT_FOUND', `VM ${this.vmId} is not in the store`);
     this.record = record;
     for (const stay of openStays(record)) this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });
-    // Which of its hosts keep files of their own (TM_MAD = ssh), before an operation goes out again.
-    await this.learnHosts(record.history.map((h) => h.hostId));
+    // Which of its hosts keep files of their own (TM_MAD = ssh), before an operation goes out again;
+    // other VMs learn it at their next transition, not all at once at oned's start.
+    if (record.pending !== undefined) await this.learnHosts(record.history.map((h) => h.hostId));
     // Reconcile: whatever was in flight goes out again under its own opId.
     if (record.pending !== undefined) this.send(record.pending);
     this.tellScheduler();
@@ -450,11 +451,9 @@ export class VmActor implements Actor<VmMsg> {
     const here = await this.place(op.hostId);
     if (tm === undefined || here.ssh === undefined) return;
     if (op.effect.kind === 'prolog') {
-      for (const f of this.staged(here.dir)) if (f.remote.endsWith('.src')) await tm.remove(here.ssh, f.remote);
+      await tm.remove(here.ssh, this.staged(here.dir).map((f) => f.remote).filter((r) => r.endsWith('.src')));
       return;
     }
-    // A repeat after a crash finds the directory gone: it was all done.
-    if (!(await tm.exists(here.ssh, here.dir))) return;
     const images = this.deps.datastores?.images ?? '';
     const saves = this.saves(here.dir, op.opId, `${hostDatastores(here.ssh)}/1`);
     const back = saves.map((s) => ({ remote: s.target, local: `${images}/${s.target.split('/').at(-1) ?? ''}` }));
@@ -462,9 +461,7 @@ export class VmActor implements Actor<VmMsg> {
     for (const d of this.record.disks ?? []) {
       if (d.action === 'link' && !d.readonly && d.source !== undefined) back.push({ remote: diskPath(here.dir, d.diskId), local: d.source });
     }
-    await tm.get(here.ssh, back);
-    for (const s of saves) await tm.remove(here.ssh, s.target);
-    await tm.remove(here.ssh, here.dir);
+    await tm.bringBack(here.ssh, here.dir, back);
   }
 
   /** What oned uploads for PROLOG on a TM_MAD = ssh host: each image beside its disk, the kernel, initrd and context files. */

@@ -14,17 +14,13 @@ import { uploadImage } from '../../src/cli/oneimage.js';
 import { startCloud } from '../fixtures/cloud.js';
 import { GUEST_CMDLINE, GUEST_MEMORY_MIB } from '../fixtures/guest.js';
 import { startLab, type Lab, type LabHost } from '../fixtures/lab.js';
-import { labGuest } from '../fixtures/lab-guest.js';
+import { deployLabHost, labGuest, onedPublicKey } from '../fixtures/lab-guest.js';
 import { eventually } from '../fixtures/processes.js';
 import { qemuByVm } from '../fixtures/qemu-procs.js';
 
 const guest = await labGuest();
 
-async function deploy(c: ApiClient, name: string, h: LabHost): Promise<number> {
-  const { id } = await c.call('host.allocate', { name, im: 'qemu', vm: 'qemu', ssh: { target: h.address, dir: join(h.dir, 'agent') } });
-  await c.call('host.deploy', { host: id });
-  return id;
-}
+const deploy = async (c: ApiClient, name: string, h: LabHost): Promise<number> => (await deployLabHost(c, name, h)).id;
 
 const agentPid = async (h: LabHost): Promise<number> => Number((await readFile(join(h.dir, 'agent', 'onenode.pid'), 'utf8')).trim());
 
@@ -39,7 +35,7 @@ if ('skip' in guest) {
       hostFailure: { policy: 'recreate', graceMs: 2_000 },
     });
     const c = cloud.client;
-    const pub = (await readFile(join(cloud.dir, 'ssh', 'id_ed25519.pub'), 'utf8')).trim();
+    const pub = await onedPublicKey(cloud.dir);
     const lab: Lab = await startLab(t, { hosts: 2, authorizedKeys: [pub] });
     const [ha, hb] = lab.hosts as [LabHost, LabHost];
     const running = async (): Promise<Map<number, number[]>> => qemuByVm(lab.dir);
@@ -70,7 +66,7 @@ if ('skip' in guest) {
     const after = (await running()).get(id) ?? [];
     t.equal(after.length, 1, 'exactly one QEMU runs the VM');
     t.not(after[0], first[0], 'a new one, on b');
-    t.ok(moved.nics.length === 0 && moved.history.some((h) => h.reason === 'recreate'), 'its history says it was recreated');
+    t.ok(moved.history.some((h) => h.reason === 'recreate'), 'its history says it was recreated');
 
     // a comes back (its agent redeployed): the fence is lifted.
     await c.call('host.sync', { host: a, force: true });

@@ -14,7 +14,7 @@ import { uploadImage } from '../../src/cli/oneimage.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import { GUEST_CMDLINE } from '../fixtures/guest.js';
 import { startLab, type LabHost } from '../fixtures/lab.js';
-import { labGuest } from '../fixtures/lab-guest.js';
+import { deployLabHost, labGuest, onedPublicKey } from '../fixtures/lab-guest.js';
 import { eventually, freePort, runBin } from '../fixtures/processes.js';
 import { qemuByVm } from '../fixtures/qemu-procs.js';
 
@@ -41,13 +41,11 @@ if ('skip' in guest) {
       return c;
     };
     let c = await connect();
-    const pub = (await readFile(join(dir, 'ssh', 'id_ed25519.pub'), 'utf8')).trim();
+    const pub = await onedPublicKey(dir);
     const lab = await startLab(t, { hosts: 3, authorizedKeys: [pub] });
     const hostIds: number[] = [];
     for (const [i, h] of lab.hosts.entries()) {
-      const { id } = await c.call('host.allocate', { name: `h${i}`, im: 'qemu', vm: 'qemu', ssh: { target: h.address, dir: join(h.dir, 'agent') } });
-      await c.call('host.deploy', { host: id });
-      hostIds.push(id);
+      hostIds.push((await deployLabHost(c, `h${i}`, h)).id);
     }
     await uploadImage(c, { name: 'k', type: 'KERNEL', persistent: false, description: '' }, guest.kernel);
     await uploadImage(c, { name: 'i', type: 'RAMDISK', persistent: false, description: '' }, guest.initrd);

@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
-import ssh2 from 'ssh2';
+import { generateUsableKey } from '../../src/ssh/oned-key.js';
 import t from 'tap';
 import { findOnPath } from '../../scripts/guest/build-guest.js';
 import { labSupport, sshExec, startLab, type Lab, type LabHost } from '../fixtures/lab.js';
@@ -34,7 +34,7 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
 if (skip !== undefined) {
   t.plan(0, `skipped: ${skip}`);
 } else {
-  const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'lab-test' });
+  const key = generateUsableKey('lab-test');
   const lab: Lab = await startLab(t, { hosts: 3, authorizedKeys: [key.public] });
   const [h1, h2, h3] = lab.hosts as [LabHost, LabHost, LabHost];
 
@@ -86,7 +86,7 @@ if (skip !== undefined) {
   });
 
   t.test('sshd refuses a key it does not know', async (t) => {
-    const wrong = ssh2.utils.generateKeyPairSync('ed25519');
+    const wrong = generateUsableKey();
     const err = await sshExec(h1, wrong.private, ['true']).then(() => undefined, (e: unknown) => e);
     t.match(err, { level: 'client-authentication' }, 'an authentication error');
   });

@@ -20,7 +20,7 @@ import type { VmState } from '../../src/vms/vm-states.js';
 import { startCloud } from '../fixtures/cloud.js';
 import { GUEST_CMDLINE, GUEST_MEMORY_MIB } from '../fixtures/guest.js';
 import { startLab, type LabHost } from '../fixtures/lab.js';
-import { labGuest } from '../fixtures/lab-guest.js';
+import { deployLabHost, labGuest, onedPublicKey } from '../fixtures/lab-guest.js';
 import { eventually } from '../fixtures/processes.js';
 
 const run = promisify(execFile);
@@ -39,16 +39,15 @@ if ('skip' in guest) {
   t.test('a VM on TM_MAD = ssh hosts: prolog, stop, resume elsewhere, cold migration, terminate', async (t) => {
     const cloud = await startCloud(t, { host: '0.0.0.0', deployWaitMs: 60_000 });
     const c = cloud.client;
-    const pub = (await readFile(join(cloud.dir, 'ssh', 'id_ed25519.pub'), 'utf8')).trim();
+    const pub = await onedPublicKey(cloud.dir);
     const lab = await startLab(t, { hosts: 2, authorizedKeys: [pub] });
     const [h1, h2] = lab.hosts as [LabHost, LabHost];
     const ids: number[] = [];
     for (const [i, h] of [h1, h2].entries()) {
-      const { id } = await c.call('host.allocate', { name: `ssh${i + 1}`, im: 'qemu', vm: 'qemu', tm: 'ssh', ssh: { target: h.address, dir: join(h.dir, 'agent') } });
-      const view = await c.call('host.deploy', { host: id });
+      const view = await deployLabHost(c, `ssh${i + 1}`, h, 'ssh');
       t.equal(view.state, 'MONITORED', `host ssh${i + 1} deployed over SSH and monitored`);
       t.equal(view.tm, 'ssh', 'with TM_MAD ssh');
-      ids.push(id);
+      ids.push(view.id);
     }
     const [id1, id2] = ids as [number, number];
     const hostDir = (h: LabHost, vmId: number): string => join(h.dir, 'agent', 'datastores', '0', String(vmId));
