@@ -79,6 +79,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   private state: DriverStatus = 'closed';
   private lifetime = new AbortController();
   private closing: Promise<void> | undefined;
+  private readonly aborts = new AbortFanout();
 
   constructor(options: DummyHypervisorOptions = {}) {
     this.ledger = new CapacityLedger({
@@ -272,30 +273,33 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
     return run;
   }
 
-  /** Resolves after `ms` on the clock; no timer at all when `ms` is 0. */
+  /**
+   * Resolves after `ms` on the clock; no timer at all when `ms` is 0. The
+   * wait hears its signals through `aborts`, so a thousand waits under one
+   * signal hold one listener on it, not a thousand.
+   */
   private wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const signals = signal === undefined ? [this.lifetime.signal] : [signal, this.lifetime.signal];
     const aborted = signals.find((s) => s.aborted);
     if (aborted !== undefined) return Promise.reject(aborted.reason);
     if (ms === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
+      const offs: (() => void)[] = [];
       const off = (): void => {
-        for (const s of signals) s.removeEventListener('abort', abort);
-      };
-      const abort = (): void => {
-        timer.cancel();
-        off();
-        reject(signals.find((s) => s.aborted)?.reason);
+        for (const o of offs) o();
       };
       const timer = this.clock.setTimer(() => {
         off();
         resolve();
       }, ms);
-      for (const s of signals) s.addEventListener('abort', abort);
+      const abort = (reason: unknown): void => {
+        timer.cancel();
+        off();
+        reject(reason);
+      };
+      for (const s of signals) offs.push(this.aborts.on(s, abort));
     });
   }
-
-
 
   private held(vmId: number): DummyVm {
     const vm = this.vms.get(vmId);
@@ -316,6 +320,42 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
 
   private assertOpen(): void {
     if (this.state !== 'open') throw notOpen(this.state);
+  }
+}
+
+/**
+ * One 'abort' listener per signal, however many waits share it: a listener
+ * per wait made Node warn (MaxListenersExceededWarning, past 10 on one
+ * signal) as soon as a few VMs deployed at once under the driver's lifetime
+ * signal or one caller's signal. The listener goes when its last wait ends.
+ */
+class AbortFanout {
+  private readonly watched = new Map<AbortSignal, { readonly listener: () => void; readonly waits: Set<(reason: unknown) => void> }>();
+
+  /** Calls `onAbort` once if `signal` aborts; the returned function stops that. */
+  on(signal: AbortSignal, onAbort: (reason: unknown) => void): () => void {
+    let entry = this.watched.get(signal);
+    if (entry === undefined) {
+      const waits = new Set<(reason: unknown) => void>();
+      const listener = (): void => {
+        this.watched.delete(signal);
+        for (const w of [...waits]) w(signal.reason);
+      };
+      entry = { listener, waits };
+      this.watched.set(signal, entry);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    const { waits } = entry;
+    const own = (reason: unknown): void => onAbort(reason);
+    waits.add(own);
+    return () => {
+      waits.delete(own);
+      const current = this.watched.get(signal);
+      if (waits.size === 0 && current?.waits === waits) {
+        this.watched.delete(signal);
+        signal.removeEventListener('abort', current.listener);
+      }
+    };
   }
 }
 

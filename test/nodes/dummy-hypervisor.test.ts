@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { availableParallelism, totalmem } from 'node:os';
 import t, { type Test } from 'tap';
 import { FakeClock, settle } from '../../src/actors/clock.js';
@@ -228,4 +229,33 @@ t.test('simulated failures fail only the operations named', async (t) => {
   t.equal((await d.poll(1)).state, 'running', 'nothing changed');
   await d.shutdown(1, { hard: true });
   t.same(await d.list(), []);
+});
+
+t.test('many simulated waits on one signal add one abort listener, not one each (no MaxListenersExceededWarning)', async (t) => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => { warnings.push(w); };
+  process.on('warning', onWarning);
+  t.teardown(() => { process.off('warning', onWarning); });
+  const clock = new FakeClock();
+  const driver = await open(t, { cpus: 1000, memoryKb: 1000 * GiB, deployMs: 1000, rebootMs: 1000, clock });
+  const ac = new AbortController();
+  const deploys = Array.from({ length: 200 }, (_, id) => driver.deploy(vm(id, 0.1, 64), ac.signal));
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener on the caller\'s signal for 200 waits');
+  await clock.advance(1000);
+  await Promise.all(deploys);
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'none once the waits ended');
+
+  const reboots = Array.from({ length: 200 }, (_, id) => driver.reboot(id, { hard: true, signal: ac.signal }));
+  await settle();
+  ac.abort(new Error('no longer wanted'));
+  const outcomes = await Promise.allSettled(reboots);
+  t.ok(outcomes.every((o) => o.status === 'rejected' && (o.reason as Error).message === 'no longer wanted'), 'an abort still reaches every wait');
+  t.equal(clock.pending, 0, 'and cancels every timer');
+
+  // Waits on the driver's own lifetime (no caller signal), ended by close.
+  const more = Array.from({ length: 200 }, (_, i) => driver.deploy(vm(1000 + i, 0.1, 64)));
+  await driver.close();
+  t.ok((await Promise.allSettled(more)).every((o) => o.status === 'rejected' && isNepheleError(o.reason, 'DRIVER_FAILED')), 'close cancels every wait');
+  await new Promise((r) => setImmediate(r));
+  t.same(warnings.map((w) => w.name), [], 'no process warning');
 });
