@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { supervisor, type ActorContext, type ActorRef, type ActorSystem, type ExitReason } from '../src/actors/index.js';
 import { systemClock } from '../src/actors/clock.js';
-import type { NodeCapabilities } from '../src/protocol/domain.js';
+import type { NodeCapabilities, VmSpec } from '../src/protocol/domain.js';
 import { Link } from '../src/protocol/link.js';
 import type { HypervisorDriver, MonitoringDriver, NetworkDriver, TransferDriver } from './drivers/types.js';
 import { FrontendClient } from './frontend-client.js';
@@ -49,6 +49,7 @@ export interface NodeInstance {
 export async function startNodeInstance(system: ActorSystem, name: string, options: NodeInstanceOptions): Promise<NodeInstance> {
   const incarnation = randomUUID();
   const log = options.log.child({ incarnation });
+  const lost = await reconcileLedger(options, log);
   let nodeRef: ActorRef<NodeMsg> | undefined;
   const link = new Link<'node'>({
     side: 'node',
@@ -61,6 +62,10 @@ export async function startNodeInstance(system: ActorSystem, name: string, optio
     // Monitoring goes out as soon as oned has answered the handshake, at the interval its hello allows.
     onResumed: (peer) => nodeRef?.tell(peer.monitorMs === undefined ? { type: 'connected' } : { type: 'connected', monitorMs: peer.monitorMs }),
   });
+  // Before the link is up: queued, these go out first, once, as monitoring reports a VM that died.
+  for (const spec of lost) {
+    link.tell({ type: 'vm.state', vmId: spec.vmId, state: 'failed', reason: 'the VM was gone when the agent started (it died with the agent, or while the agent was down)' });
+  }
   const root = system.spawn(supervisor({
     maxRestarts: 10,
     periodMs: 10_000,
@@ -102,4 +107,26 @@ export async function startNodeInstance(system: ActorSystem, name: string, optio
       await system.stop(root);
     },
   };
+}
+
+/**
+ * The ledger's VMs that the hypervisor no longer holds, forgotten: a dummy
+ * VM died with the agent that ran it, a qemu VM without its record cannot
+ * be re-adopted. Their taps go too. A qemu VM whose process died is still
+ * held (as `failed`) and left to monitoring, which reports it on connect.
+ */
+async function reconcileLedger(options: NodeInstanceOptions, log: Logger): Promise<VmSpec[]> {
+  const held = new Set((await options.hypervisor.list()).map((vm) => vm.vmId));
+  const lost = await options.ledger.reconcile(held);
+  if (lost.length === 0) return lost;
+  log.warn({ vmIds: lost.map((spec) => spec.vmId) }, 'VMs in the ledger are gone from the hypervisor: reported as failed');
+  const net = options.network;
+  if (net !== undefined) {
+    for (const spec of lost) {
+      for (const nic of spec.nics ?? []) {
+        await net.removeTap(nic.tap).catch((err: unknown) => log.warn({ err, vmId: spec.vmId }, 'tap of a lost VM not removed'));
+      }
+    }
+  }
+  return lost;
 }

@@ -149,6 +149,26 @@ export class VmLedger {
     return this.persist();
   }
 
+  /**
+   * Makes the ledger agree with the hypervisor at agent start: every VM it
+   * lists that is not in `held` (the VMs the driver holds now) is forgotten,
+   * with the operations done on it. A dummy VM lives in the agent's memory
+   * and dies with it; a qemu VM whose record went cannot be re-adopted. A
+   * deploy remembered as done for such a VM would answer a retried deploy
+   * "done" for a VM that no longer exists, so it goes too and the retry runs.
+   * Resolves with the forgotten VMs' specs once that is on disk.
+   */
+  async reconcile(held: ReadonlySet<number>): Promise<VmSpec[]> {
+    const gone = this.vms().filter((spec) => !held.has(spec.vmId));
+    if (gone.length === 0) return gone;
+    if (this.closed) throw closedError(this.file);
+    const ids = new Set(gone.map((spec) => spec.vmId));
+    for (const vmId of ids) this.specs.delete(vmId);
+    for (const [opId, entry] of this.ops) if (ids.has(entry.vmId)) this.ops.delete(opId);
+    await this.persist();
+    return gone;
+  }
+
   /** Waits for pending writes; afterwards changes are `STORE_CLOSED`. */
   async close(): Promise<void> {
     this.closed = true;
