@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { GroupView } from '../users/user-record.js';
 import type { GlobalOptions } from './connect.js';
 import { nameRef } from './oneuser.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { showText } from './terminal-safe.js';
 import { renderTable } from './table.js';
 
 export function renderGroupList(groups: readonly GroupView[]): string {
@@ -13,12 +14,14 @@ export function renderGroupList(groups: readonly GroupView[]): string {
   ], groups);
 }
 
+export function renderGroup(g: GroupView): string {
+  return showText([`GROUP ${g.id} INFORMATION`, `ID              : ${g.id}`, `NAME            : ${g.name}`, '', 'USERS', ...g.users.map(String)]);
+}
+
 /** `onegroup`: OpenNebula's group commands, reading only. */
 export function onegroupProgram(io: CliIo): Command {
   const program = new Command('onegroup').description('Show groups').showHelpAfterError();
-  const print = (value: unknown, json: boolean | undefined, text: () => string): void => {
-    io.out(json === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
   withGlobalOptions(program.command('list')).option('--json', 'print JSON')
     .description('List the groups (all of them for administrators, your own otherwise)')
     .action(async (o: GlobalOptions) => {
@@ -29,7 +32,7 @@ export function onegroupProgram(io: CliIo): Command {
     .description('Show a group and its members')
     .action(async (group: string, o: GlobalOptions) => {
       const g = await withClient(o, (c) => c.call('group.info', { group: nameRef(group) }));
-      print(g, o.json, () => `GROUP ${g.id} INFORMATION\nID              : ${g.id}\nNAME            : ${g.name}\n\nUSERS\n${g.users.join('\n')}${g.users.length > 0 ? '\n' : ''}`);
+      print(g, o.json, () => renderGroup(g));
     });
   return program;
 }

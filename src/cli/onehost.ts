@@ -4,7 +4,8 @@ import { HOST_STAT, type DeployProgress, type HostView, type SyncResult } from '
 import type { ApiClient } from './api-client.js';
 import type { GlobalOptions } from './connect.js';
 import { frontendUrl } from './connect.js';
-import { topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { escapeControls, showText } from './terminal-safe.js';
 import { formatKb, percent, renderTable, type Column } from './table.js';
 
 type HostRef = string | number;
@@ -74,7 +75,7 @@ export function renderHost(h: HostView): string {
       ...Object.entries(m).map(([k, v]) => `${k}="${String(v)}"`),
     );
   }
-  return `${lines.join('\n')}\n`;
+  return showText(lines);
 }
 
 /**
@@ -88,7 +89,7 @@ async function deployWithProgress(c: ApiClient, id: number, io: CliIo, frontend:
       const key = `${p.step}:${p.status}`;
       if (p.status === 'running' || printed.has(key)) continue;
       printed.add(key);
-      io.out(`${p.step.padEnd(10)} ${p.status === 'done' ? 'ok  ' : 'FAIL'} ${p.message}\n`);
+      io.out(`${escapeControls(`${p.step.padEnd(10)} ${p.status === 'done' ? 'ok  ' : 'FAIL'} ${p.message}`)}\n`);
     }
   };
   let over = false;
@@ -103,7 +104,7 @@ async function deployWithProgress(c: ApiClient, id: number, io: CliIo, frontend:
     over = true;
     await poll;
     show(view.deploy);
-    io.out(`host ${view.name} is ${view.state}\n`);
+    io.out(`host ${escapeControls(view.name)} is ${view.state}\n`);
   } catch (err) {
     over = true;
     await poll;
@@ -116,9 +117,7 @@ async function deployWithProgress(c: ApiClient, id: number, io: CliIo, frontend:
 export function onehostProgram(io: CliIo): Command {
   const program = new Command('onehost').description('Manage the hypervisor hosts').showHelpAfterError();
   const json = (cmd: Command): Command => cmd.option('--json', 'print JSON');
-  const print = (value: unknown, asJson: boolean | undefined, text: () => string): void => {
-    io.out(asJson === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
 
   withGlobalOptions(program.command('create').argument('<name>', 'host name'))
     .description('Register a host; with --ssh oned deploys its node agent, else print how to start it')

@@ -8,7 +8,8 @@ import { isPublicImage } from '../auth/authorize.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { showText } from './terminal-safe.js';
 import { formatKb, renderTable, type Column } from './table.js';
 
 const MIB = 1024 * 1024;
@@ -69,7 +70,7 @@ export function renderImage(i: ImageView): string {
     'VIRTUAL MACHINES',
     i.runningVms.length === 0 ? '-' : i.runningVms.join(' '),
   ];
-  return `${lines.join('\n')}\n`;
+  return showText(lines);
 }
 
 /** A one-line progress bar, redrawn in place: percent, MiB done of total, MiB/s. */
@@ -193,9 +194,7 @@ export function oneimageProgram(io: CliIo, options: { progress?: boolean } = {})
   const showProgress = options.progress ?? process.stderr.isTTY === true;
   const program = new Command('oneimage').description('Manage images').showHelpAfterError();
   const json = (cmd: Command): Command => cmd.option('--json', 'print JSON');
-  const print = (value: unknown, asJson: boolean | undefined, text: () => string): void => {
-    io.out(asJson === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
 
   withGlobalOptions(program.command('create'))
     .description('Register an image: upload a file (--path), or make an empty datablock (--size)')

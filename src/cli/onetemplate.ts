@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { NepheleError } from '../errors.js';
 import type { TemplateView } from '../api/api-types.js';
 import type { GlobalOptions } from './connect.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { showText } from './terminal-safe.js';
 import { renderTable } from './table.js';
 
-function templateId(s: string): number {
-  if (!/^\d+$/.test(s)) throw new NepheleError('INVALID_ARGUMENT', `not a template id: ${s}`, { details: { field: 'id' } });
-  return Number(s);
+/** An id (digits), else a name: oned finds the caller's own template of that name first. */
+function templateId(s: string): number | string {
+  return /^\d+$/.test(s) ? Number(s) : s;
 }
 
 export function renderTemplateList(ts: readonly TemplateView[]): string {
@@ -21,12 +21,24 @@ export function renderTemplateList(ts: readonly TemplateView[]): string {
   ], ts);
 }
 
+export function renderTemplateView(r: TemplateView): string {
+  return showText([
+    `TEMPLATE ${r.id} INFORMATION`,
+    `ID             : ${r.id}`,
+    `NAME           : ${r.name}`,
+    `USER           : ${r.user}`,
+    `GROUP          : ${r.group}`,
+    `REGISTER TIME  : ${new Date(r.regtime).toISOString()}`,
+    '',
+    'TEMPLATE CONTENTS',
+    ...r.template.trimEnd().split('\n'),
+  ]);
+}
+
 /** `onetemplate`: OpenNebula's VM template commands. */
 export function onetemplateProgram(io: CliIo): Command {
   const program = new Command('onetemplate').description('Manage VM templates').showHelpAfterError();
-  const print = (value: unknown, json: boolean | undefined, text: () => string): void => {
-    io.out(json === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
 
   withGlobalOptions(program.command('create').argument('<file>', 'an OpenNebula VM template'))
     .description('Register a VM template')
@@ -40,24 +52,24 @@ export function onetemplateProgram(io: CliIo): Command {
       const ts = await withClient(o, (c) => c.call('templatepool.info', {}));
       print(ts, o.json, () => renderTemplateList(ts));
     });
-  withGlobalOptions(program.command('show').argument('<id>', 'template id')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('show').argument('<id>', 'template id or name')).option('--json', 'print JSON')
     .description('Show a VM template')
     .action(async (id: string, o: GlobalOptions) => {
       const r = await withClient(o, (c) => c.call('template.info', { id: templateId(id) }));
-      print(r, o.json, () => `TEMPLATE ${r.id} INFORMATION\nID             : ${r.id}\nNAME           : ${r.name}\nUSER           : ${r.user}\nGROUP          : ${r.group}\nREGISTER TIME  : ${new Date(r.regtime).toISOString()}\n\nTEMPLATE CONTENTS\n${r.template.trimEnd()}\n`);
+      print(r, o.json, () => renderTemplateView(r));
     });
-  withGlobalOptions(program.command('update').argument('<id>', 'template id').argument('<file>', 'the new template'))
+  withGlobalOptions(program.command('update').argument('<id>', 'template id or name').argument('<file>', 'the new template'))
     .description('Replace a VM template')
     .action(async (id: string, file: string, o: GlobalOptions) => {
       const template = await readFile(file, 'utf8');
       await withClient(o, (c) => c.call('template.update', { id: templateId(id), template }));
     });
-  withGlobalOptions(program.command('delete').argument('<id>', 'template id'))
+  withGlobalOptions(program.command('delete').argument('<id>', 'template id or name'))
     .description('Delete a VM template')
     .action(async (id: string, o: GlobalOptions) => {
       await withClient(o, (c) => c.call('template.delete', { id: templateId(id) }));
     });
-  withGlobalOptions(program.command('instantiate').argument('<id>', 'template id'))
+  withGlobalOptions(program.command('instantiate').argument('<id>', 'template id or name'))
     .description('Create a VM from a template')
     .option('--name <name>', 'name of the new VM')
     .option('--hold', 'create it on hold')

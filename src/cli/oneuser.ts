@@ -7,7 +7,8 @@ import { DEFAULT_TOKEN_SECONDS } from '../users/login-token.js';
 import type { UserView } from '../users/user-record.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { escapeControls, showText } from './terminal-safe.js';
 import { renderTable, type Column } from './table.js';
 
 /** Digits only: an id; anything else: a name. */
@@ -29,7 +30,7 @@ export function renderUserList(users: readonly UserView[]): string {
 }
 
 export function renderUser(u: UserView): string {
-  return [
+  return showText([
     `USER ${u.id} INFORMATION`,
     `ID              : ${u.id}`,
     `NAME            : ${u.name}`,
@@ -38,8 +39,7 @@ export function renderUser(u: UserView): string {
     `ENABLED         : ${u.enabled ? 'Yes' : 'No'}`,
     `LOGIN TOKENS    : ${u.tokens}`,
     `VMS             : ${u.vms}`,
-    '',
-  ].join('\n');
+  ]);
 }
 
 /** The password argument, or the first line of --read-file (kept out of `ps`). */
@@ -53,9 +53,7 @@ async function passwordOf(arg: string | undefined, file: string | undefined): Pr
 /** `oneuser`: OpenNebula's user commands. */
 export function oneuserProgram(io: CliIo): Command {
   const program = new Command('oneuser').description('Manage users').showHelpAfterError();
-  const print = (value: unknown, json: boolean | undefined, text: () => string): void => {
-    io.out(json === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
 
   withGlobalOptions(program.command('create').argument('<name>', 'user name').argument('[password]', 'password (or --read-file)'))
     .description('Create a user (administrators only)')
@@ -122,7 +120,7 @@ export function oneuserProgram(io: CliIo): Command {
         name: typeof ref === 'string' || o.write === undefined ? user : (await c.call('user.info', { user: ref })).name,
       }));
       if (expire === 0) {
-        io.out(`Login tokens of ${user} revoked\n`);
+        io.out(`Login tokens of ${escapeControls(user)} revoked\n`);
         return;
       }
       let written: string | undefined;

@@ -6,7 +6,8 @@ import type { VmView } from '../vms/vm-record.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
-import { topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, topCommand, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { showText } from './terminal-safe.js';
 import { formatKb, renderTable, type Column } from './table.js';
 import { LIST_PAGE_SIZE, listPageParams, splitPage } from './vm-list-page.js';
 
@@ -58,25 +59,25 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): str
   if (v.pending !== undefined) lines.push(`IN FLIGHT           : ${v.pending}`);
   if (v.lastError !== undefined) lines.push(`LAST ERROR          : ${v.lastError}`);
   if (v.schedMessage !== undefined) lines.push(`SCHED MESSAGE       : ${v.schedMessage}`);
-  lines.push('', 'VIRTUAL MACHINE HISTORY', renderTable([
+  lines.push('', 'VIRTUAL MACHINE HISTORY', ...renderTable([
     { header: 'SEQ', value: (h: VmView['history'][number]) => String(h.seq), right: true },
     { header: 'HOST', value: (h) => hostNames.get(h.hostId) ?? String(h.hostId) },
     { header: 'ACTION', value: (h) => h.reason ?? (h.etime === undefined ? '-' : 'none') },
     { header: 'START', value: (h) => new Date(h.stime).toISOString() },
     { header: 'END', value: (h) => (h.etime === undefined ? '-' : new Date(h.etime).toISOString()) },
-  ], v.history).trimEnd());
+  ], v.history).trimEnd().split('\n'));
   if (v.nics.length > 0) {
-    lines.push('', 'VM NICS', renderTable([
+    lines.push('', 'VM NICS', ...renderTable([
       { header: 'ID', value: (n: VmView['nics'][number]) => String(n.nicId), right: true },
       { header: 'NETWORK', value: (n) => n.network },
       { header: 'BRIDGE', value: (n) => n.bridge },
       { header: 'IP', value: (n) => n.ip ?? '-' },
       { header: 'MAC', value: (n) => n.mac },
-    ], v.nics).trimEnd());
+    ], v.nics).trimEnd().split('\n'));
   }
   if (v.context !== undefined) lines.push('', 'CONTEXT', ...Object.entries(v.context).map(([k, val]) => `${k}="${val}"`));
-  lines.push('', 'VIRTUAL MACHINE TEMPLATE', v.template.trimEnd());
-  return `${lines.join('\n')}\n`;
+  lines.push('', 'VIRTUAL MACHINE TEMPLATE', ...v.template.trimEnd().split('\n'));
+  return showText(lines);
 }
 
 async function hostNames(c: ApiClient): Promise<Map<number, string>> {
@@ -97,9 +98,7 @@ async function templateOf(file: string | undefined, o: { name?: string; cpu?: st
 /** `onevm`: OpenNebula's VM commands. */
 export function onevmProgram(io: CliIo): Command {
   const program = new Command('onevm').description('Manage virtual machines').showHelpAfterError();
-  const print = (value: unknown, json: boolean | undefined, text: () => string): void => {
-    io.out(json === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
 
   withGlobalOptions(program.command('create').argument('[file]', 'an OpenNebula VM template'))
     .description('Create a VM from a template file, or from --name, --cpu and --memory')

@@ -4,7 +4,8 @@ import { NepheleError } from '../errors.js';
 import type { NetworkView } from '../networks/network-view.js';
 import type { GlobalOptions } from './connect.js';
 import { positiveInt } from './args.js';
-import { withClient, withGlobalOptions, type CliIo } from './run.js';
+import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
+import { showText } from './terminal-safe.js';
 import { renderTable, type Column } from './table.js';
 
 /** A network as the API shows it: with its owner's names. */
@@ -42,33 +43,31 @@ export function renderVnet(n: VnetRow): string {
     ...Object.entries(n.attributes).map(([k, v]) => `${k}="${v}"`),
     '',
     'ADDRESS RANGE POOL',
-    renderTable<VnetRow['ranges'][number]>([
+    ...renderTable<VnetRow['ranges'][number]>([
       { header: 'AR', value: (r) => String(r.arId), right: true },
       { header: 'TYPE', value: (r) => r.type },
       { header: 'SIZE', value: (r) => String(r.size), right: true },
       { header: 'LEASES', value: (r) => String(r.used), right: true },
       { header: 'MAC', value: (r) => r.mac ?? '(random)' },
       { header: 'IP', value: (r) => (r.ip === undefined ? '-' : `${r.ip} - ${r.ipEnd ?? ''}`) },
-    ], n.ranges).trimEnd(),
+    ], n.ranges).trimEnd().split('\n'),
     '',
     'LEASES',
-    renderTable<VnetRow['leases'][number]>([
+    ...renderTable<VnetRow['leases'][number]>([
       { header: 'AR', value: (l) => String(l.arId), right: true },
       { header: 'OWNER', value: (l) => (l.vmId === undefined ? 'V:-1 (hold)' : `V:${l.vmId}`) },
       { header: 'MAC', value: (l) => l.mac },
       { header: 'IP', value: (l) => l.ip ?? '-' },
-    ], n.leases).trimEnd(),
+    ], n.leases).trimEnd().split('\n'),
   ];
-  return `${lines.join('\n')}\n`;
+  return showText(lines);
 }
 
 /** `onevnet`: OpenNebula's virtual network commands. */
 export function onevnetProgram(io: CliIo): Command {
   const program = new Command('onevnet').description('Manage virtual networks').showHelpAfterError();
   const json = (cmd: Command): Command => cmd.option('--json', 'print JSON');
-  const print = (value: unknown, asJson: boolean | undefined, text: () => string): void => {
-    io.out(asJson === true ? `${JSON.stringify(value, null, 2)}\n` : text());
-  };
+  const print = printer(io);
 
   withGlobalOptions(program.command('create').argument('<file>', 'network template'))
     .description('Create a virtual network from a template (TYPE = RANGED | FIXED, or AR = [ … ])')

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isNepheleError } from '../errors.js';
 import { connect, type GlobalOptions } from './connect.js';
 import type { ApiClient } from './api-client.js';
+import { escapeControls, jsonText } from './terminal-safe.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -12,6 +13,15 @@ export const processIo: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };
+
+/**
+ * Prints a command's result: with `--json` as JSON, else `text()`; either
+ * way with no terminal control in it (the renderers escape their values;
+ * this catches what they leave).
+ */
+export function printer(io: CliIo): (value: unknown, json: boolean | undefined, text: () => string) => void {
+  return (value, json, text) => io.out(json === true ? jsonText(value) : escapeControls(text(), { lines: true }));
+}
 
 /** The options every command takes. */
 export function withGlobalOptions(cmd: Command): Command {
@@ -34,17 +44,19 @@ export async function withClient<T>(opts: GlobalOptions, fn: (client: ApiClient)
 /** Parses argv and runs; a coded error prints `[CODE] message` and exits 1. */
 export async function runCli(program: Command, argv: readonly string[], io: CliIo = processIo): Promise<number> {
   program.exitOverride();
-  program.configureOutput({ writeOut: io.out, writeErr: io.err });
+  // Commander echoes arguments in its errors: a script may pass server-supplied names.
+  program.configureOutput({ writeOut: (s) => io.out(escapeControls(s, { lines: true })), writeErr: (s) => io.err(escapeControls(s, { lines: true })) });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (isNepheleError(err)) {
-      io.err(`[${err.code}] ${err.message}\n`);
+      // The server's messages may echo names users chose.
+      io.err(`[${err.code}] ${escapeControls(err.message)}\n`);
       return 1;
     }
-    io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`${escapeControls(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

@@ -1,3 +1,5 @@
+import { escapeControls } from './terminal-safe.js';
+
 export interface Column<T> {
   readonly header: string;
   readonly value: (row: T) => string;
@@ -5,9 +7,13 @@ export interface Column<T> {
   readonly right?: boolean;
 }
 
-/** An OpenNebula-style table: upper-case headers, columns padded to fit. */
+/**
+ * An OpenNebula-style table: upper-case headers, columns padded to fit.
+ * Each cell has its terminal controls shown escaped (newlines and tabs too,
+ * so a value cannot break its row), before the widths are measured.
+ */
 export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
-  const cells = rows.map((row) => columns.map((c) => c.value(row)));
+  const cells = rows.map((row) => columns.map((c) => escapeControls(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (values: readonly string[]): string =>
     values.map((v, i) => (columns[i]?.right === true ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join(' ').trimEnd();
