@@ -28,8 +28,11 @@ export const SHOW_EVERY_MS = 10;
 export const LIST_EVERY_MS = 250;
 export const SCRAPE_EVERY_MS = 1_000;
 export const IDLE_MS = 6_000;
-/** The scheduler spreads the VMs over every host (packing would fill hosts one after another). */
-export const ONED_ARGS: readonly string[] = ['--sched-policy', 'striping'];
+/**
+ * The scheduler spreads the VMs over every host (packing would fill hosts one after another). A thousand
+ * simulated agents dial from one address at once, each unauthenticated until its handshake passes.
+ */
+export const ONED_ARGS: readonly string[] = ['--sched-policy', 'striping', '--max-unauthenticated-per-address', String(2 * HOSTS)];
 
 /** What is running: the suite stops it whatever happens. */
 export interface Cloud {

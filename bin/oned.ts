@@ -5,6 +5,7 @@ import { userAuthPath } from '../src/auth/auth-file.js';
 import { parseListen, positiveInt } from '../src/cli/args.js';
 import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
 import { startOned } from '../src/oned/oned.js';
+import { DEFAULT_API_LIMITS } from '../src/api/api-limits.js';
 import type { HostFailurePolicy } from '../src/hosts/host-failure.js';
 import { defaultHypervisor } from '../src/oned/probe.js';
 import { DEFAULT_PLACEMENT, type PlacementPolicy } from '../src/placement/placement-core.js';
@@ -23,6 +24,11 @@ const program = new Command('oned')
   .option('--no-scheduler', 'do not place VMs: they wait in PENDING for onevm deploy')
   .addOption(new Option('--host-failure <policy>', 'what happens to the VMs of a host lost past the grace period, once it is fenced (OpenNebula\'s host_error hook)').choices(['none', 'recreate', 'migrate', 'delete']).default('none'))
   .option('--host-failure-grace-ms <ms>', 'how long a host stays lost before oned fences it', '60000')
+  .option('--max-calls-per-connection <n>', 'API calls in flight on one connection; more are refused with TOO_BUSY', String(DEFAULT_API_LIMITS.callsPerConnection))
+  .option('--max-calls-per-user <n>', 'API calls in flight for one user, all connections together', String(DEFAULT_API_LIMITS.callsPerUser))
+  .option('--max-calls-total <n>', 'API calls in flight of all non-administrators together', String(DEFAULT_API_LIMITS.callsTotal))
+  .option('--max-logins-per-address <n>', 'logins being checked or waiting from one address', String(DEFAULT_API_LIMITS.loginsPerAddress))
+  .option('--max-unauthenticated-per-address <n>', 'connections of one address that have not logged in yet (agents count until their handshake)', String(DEFAULT_API_LIMITS.unauthenticatedPerAddress))
   .option('--log-level <level>', 'pino log level', 'info')
   .addOption(new Option('--log-format <format>', 'log lines: JSON, pretty, or auto (pretty on a terminal)').choices(['auto', 'json', 'pretty']).default('auto'))
   .parse();
@@ -31,6 +37,7 @@ const o = program.opts<{
   dataDir: string; listen: string; local?: boolean; vm?: 'dummy' | 'qemu'; heartbeatMs: string;
   lostAfterMs?: string; monitorIntervalMs: string; logLevel: string; schedPolicy: PlacementPolicy; scheduler: boolean;
   hostFailure: HostFailurePolicy; hostFailureGraceMs: string; logFormat: LogFormat; monitorBudget: string;
+  maxCallsPerConnection: string; maxCallsPerUser: string; maxCallsTotal: string; maxLoginsPerAddress: string; maxUnauthenticatedPerAddress: string;
 }>();
 const log = createLogger(o.logLevel, o.logFormat);
 
@@ -49,6 +56,13 @@ try {
     userAuthFile: userAuthPath(),
     hostFailure: { policy: o.hostFailure, graceMs: positiveInt(o.hostFailureGraceMs, '--host-failure-grace-ms', 1000) },
     monitorBudget: positiveInt(o.monitorBudget, '--monitor-budget', 1),
+    apiLimits: {
+      callsPerConnection: positiveInt(o.maxCallsPerConnection, '--max-calls-per-connection', 1),
+      callsPerUser: positiveInt(o.maxCallsPerUser, '--max-calls-per-user', 1),
+      callsTotal: positiveInt(o.maxCallsTotal, '--max-calls-total', 1),
+      loginsPerAddress: positiveInt(o.maxLoginsPerAddress, '--max-logins-per-address', 1),
+      unauthenticatedPerAddress: positiveInt(o.maxUnauthenticatedPerAddress, '--max-unauthenticated-per-address', 1),
+    },
   });
   let agent: LocalAgent | undefined;
   if (o.local === true) {

@@ -24,6 +24,7 @@ export const ERROR_CODES = Object.freeze({
   LINK_DOWN: 'The peer is not connected.',
   // front-end API and hosts
   INVALID_ARGUMENT: 'A request argument is missing or has the wrong type or value.',
+  REPLY_TOO_LARGE: 'The answer would be larger than oned sends in one reply; ask for a page (offset, limit).',
   TOO_BUSY: 'Oned sheds load: too many calls or logins in flight for this connection, user or address; retry later.',
   HOST_NOT_FOUND: 'No host has that id or name.',
   HOST_HAS_VMS: 'The host still runs VMs; remove them first or force.',

@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import { Packr } from 'msgpackr';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { NepheleError, isNepheleError } from '../errors.js';
-import { API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf, type ResultOf } from './api-types.js';
+import { API_ENDED_EVENT, API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf, type ResultOf } from './api-types.js';
 import { validateCall } from './api-validate.js';
 import { handshakeRefusal } from './handshake-refusal.js';
+import { Admission, type CallCounter } from './admission.js';
+import { DEFAULT_API_LIMITS, type ApiLimits } from './api-limits.js';
+import { LoginGate } from '../auth/login-gate.js';
 
 /** Who is calling: set once the connection has authenticated, checked again before every call. */
 export interface Session {
@@ -21,6 +24,12 @@ export interface Authenticated {
   readonly session: Session;
   /** With a login token: when it expires (wall-clock ms); undefined with a password. */
   readonly expires: number | undefined;
+  /**
+   * What the login proved, checked again before every call: the password's
+   * salt (a new password has a new one) or the token's hash (revoked tokens
+   * are gone from the record). Never leaves oned.
+   */
+  readonly credential: Uint8Array;
 }
 
 export type ApiHandlers = {
@@ -34,45 +43,62 @@ export interface ApiServerOptions {
   authenticate: (user: string, secret: string) => Promise<Authenticated>;
   /**
    * Runs before every call: the session as it stands now (the user may since
-   * have been disabled, deleted or moved, or the token expired); rejects with
-   * AUTH_FAILED. @default the session of the handshake, unchanged
+   * have been disabled, deleted or moved, their password changed or the token
+   * revoked or expired); rejects with AUTH_FAILED, and the connection ends.
+   * @default the session of the handshake, unchanged
    */
   checkSession?: (auth: Authenticated) => Promise<Session>;
   log: Logger;
   /** Largest call accepted, in bytes. @default 1 MiB */
   maxCallBytes?: number;
+  /** Calls in flight, login checks, reply sizes. @default DEFAULT_API_LIMITS */
+  limits?: Readonly<ApiLimits>;
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** Calls after which the sessions of open connections are checked again: they can end what a login proved. */
+const REVOKING: ReadonlySet<ApiMethod> = new Set(['user.passwd', 'user.delete', 'user.enable', 'user.login', 'user.chgrp']);
+
+interface Connection extends CallCounter {
+  readonly socket: Socket;
+  readonly auth: Authenticated;
+  /** As of the last call: a user moved out of group oneadmin counts against the total from the next call. */
+  admin: boolean;
+}
 
 /**
  * The API for the CLI: socket.io namespace /api, one `call` event per
  * request carrying a msgpack `{ method, params }`, answered through the
  * event's acknowledgement with a msgpack ApiReply. Every connection
- * authenticates in its handshake; every call is validated before a handler
- * sees it; a bad call gets a coded error and the connection lives on.
+ * authenticates in its handshake, through a login gate that bounds the
+ * checks in flight; every call is admitted against the caller's limits and
+ * validated before a handler sees it; a bad call gets a coded error and the
+ * connection lives on. A connection whose login no longer holds is ended.
  */
 export class ApiServer {
   private readonly nsp: Namespace;
   private readonly options: ApiServerOptions;
+  private readonly limits: Readonly<ApiLimits>;
+  private readonly admission: Admission;
+  private readonly gate: LoginGate;
+  private readonly connections = new Set<Connection>();
 
   constructor(options: ApiServerOptions) {
     this.options = options;
+    this.limits = options.limits ?? DEFAULT_API_LIMITS;
+    this.admission = new Admission(this.limits);
+    this.gate = new LoginGate(this.limits);
     this.nsp = options.io.of(API_NAMESPACE);
     this.nsp.use((socket, next) => {
-      const auth = socket.handshake.auth as { user?: unknown; password?: unknown };
-      if (typeof auth.user !== 'string' || typeof auth.password !== 'string') {
-        next(handshakeRefusal(new NepheleError('AUTH_FAILED', 'credentials required: user and password')));
-        return;
-      }
-      const user = auth.user;
-      options.authenticate(user, auth.password).then(
+      this.login(socket).then(
         (authenticated) => {
           (socket.data as { auth?: Authenticated }).auth = authenticated;
           next();
         },
         (err: unknown) => {
-          options.log.warn({ user: user.slice(0, 64), address: socket.handshake.address }, 'API authentication refused');
+          // Never the user name: a password typed into it would land in the log.
+          options.log.warn({ address: socket.handshake.address, code: isNepheleError(err) ? err.code : undefined }, 'API authentication refused');
           next(handshakeRefusal(isNepheleError(err) ? err : new NepheleError('AUTH_FAILED', 'authentication failed')));
         },
       );
@@ -80,20 +106,65 @@ export class ApiServer {
     this.nsp.on('connection', (socket) => this.onConnection(socket));
   }
 
+  /** Calls and logins in flight, for tests and metrics. */
+  get stats(): { calls: number; users: number; connections: number; logins: LoginGate['stats'] } {
+    const { total, users } = this.admission.inFlight;
+    return { calls: total, users, connections: this.connections.size, logins: this.gate.stats };
+  }
+
+  private async login(socket: Socket): Promise<Authenticated> {
+    const auth = socket.handshake.auth as { user?: unknown; password?: unknown };
+    const { user, password } = auth;
+    if (typeof user !== 'string' || typeof password !== 'string') throw new NepheleError('AUTH_FAILED', 'credentials required: user and password');
+    // Refused before anything keeps them: a huge name must cost nothing (the throttle keys on names).
+    if (user.length === 0 || user.length > this.limits.userNameChars || password.length > this.limits.secretChars) {
+      throw new NepheleError('AUTH_FAILED', 'wrong user name or password');
+    }
+    return this.gate.run(socket.handshake.address, () => this.options.authenticate(user, password));
+  }
+
   private onConnection(socket: Socket): void {
     const auth = (socket.data as { auth: Authenticated }).auth;
+    const conn: Connection = { socket, auth, inFlight: 0, admin: auth.session.admin };
+    this.connections.add(conn);
+    socket.on('disconnect', () => this.connections.delete(conn));
     socket.on(API_EVENT, (data: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a call nobody waits for is not run
-      this.handle(data, auth).then(
-        (reply) => (ack as (b: Uint8Array) => void)(packr.pack(reply)),
+      this.handle(data, conn).then(
+        (reply) => this.reply(conn, ack as (b: Uint8Array) => void, reply),
         (err: unknown) => this.options.log.error({ err }, 'API reply failed'),
       );
     });
   }
 
-  private async handle(data: unknown, auth: Authenticated): Promise<ApiReply> {
+  private reply(conn: Connection, ack: (b: Uint8Array) => void, reply: ApiReply): void {
+    if (!conn.socket.connected) return;
+    let bytes = packr.pack(reply);
+    if (bytes.byteLength > this.limits.replyBytes) {
+      bytes = packr.pack({
+        ok: false,
+        error: new NepheleError('REPLY_TOO_LARGE', `the answer would be ${bytes.byteLength} bytes, more than the ${this.limits.replyBytes} oned sends; ask for a page (offset, limit)`, {
+          details: { bytes: bytes.byteLength, limit: this.limits.replyBytes },
+        }).toJSON(),
+      } satisfies ApiReply);
+    }
+    // A client that does not read its answers would have oned hold them all: it is dropped instead.
+    if (queuedBytes(conn.socket) + bytes.byteLength > this.limits.queuedBytesPerConnection) {
+      this.options.log.warn({ address: conn.socket.handshake.address, uid: conn.auth.session.uid }, 'API connection dropped: it leaves its answers unread');
+      conn.socket.disconnect(true);
+      return;
+    }
+    ack(bytes);
+  }
+
+  private async handle(data: unknown, conn: Connection): Promise<ApiReply> {
+    let release: (() => void) | undefined;
+    let releaseListing: (() => void) | undefined;
     try {
-      const session = this.options.checkSession === undefined ? auth.session : await this.options.checkSession(auth);
+      // Admitted before anything is awaited: a flood is refused while it costs nothing but this check.
+      release = this.admission.admit(conn, conn.auth.session.uid, conn.admin);
+      const session = await this.session(conn);
+      conn.admin = session.admin;
       if (!(data instanceof Uint8Array)) throw new NepheleError('BAD_FRAME', 'a call is a msgpack binary frame');
       const max = this.options.maxCallBytes ?? 1 << 20;
       if (data.byteLength > max) throw new NepheleError('FRAME_TOO_LARGE', `a call may be at most ${max} bytes`);
@@ -105,13 +176,60 @@ export class ApiServer {
       }
       if (typeof call !== 'object' || call === null) throw new NepheleError('BAD_FRAME', 'a call is { method, params }');
       const { method, params } = validateCall((call as { method?: unknown }).method, (call as { params?: unknown }).params);
+      if (method.endsWith('pool.info')) releaseListing = this.admission.admitListing(session.uid);
       const handler = this.options.handlers[method] as (p: unknown, s: Session) => unknown;
       const value = await handler(params, session);
+      if (REVOKING.has(method)) void this.recheckAll();
       return { ok: true, value };
     } catch (err) {
       if (isNepheleError(err)) return { ok: false, error: err.toJSON() };
       this.options.log.error({ err }, 'API handler failed');
       return { ok: false, error: { code: 'ACTOR_FAILED', message: 'internal error; see oned log' } };
+    } finally {
+      releaseListing?.();
+      release?.();
     }
   }
+
+  /** The session as it stands now; a login that no longer holds ends its connection after this answer. */
+  private async session(conn: Connection): Promise<Session> {
+    if (this.options.checkSession === undefined) return conn.auth.session;
+    try {
+      return await this.options.checkSession(conn.auth);
+    } catch (err) {
+      if (isNepheleError(err, 'AUTH_FAILED')) setImmediate(() => end(conn, err));
+      throw err;
+    }
+  }
+
+  /** After a change to users: every connection whose login no longer holds is ended now, not at its next call. */
+  private async recheckAll(): Promise<void> {
+    const check = this.options.checkSession;
+    if (check === undefined) return;
+    for (const conn of [...this.connections]) {
+      try {
+        await check(conn.auth);
+      } catch (err) {
+        if (isNepheleError(err, 'AUTH_FAILED')) end(conn, err);
+      }
+    }
+  }
+}
+
+/** Ends a connection, telling the client why first, so that its calls fail with the reason rather than a timeout. */
+function end(conn: Connection, err: NepheleError): void {
+  if (!conn.socket.connected) return;
+  conn.socket.emit(API_ENDED_EVENT, packr.pack(err.toJSON()));
+  conn.socket.disconnect(true);
+}
+
+/** Bytes the connection's transport holds unsent: engine.io's write buffer and the websocket's own. */
+function queuedBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as { writeBuffer?: Array<{ data?: unknown }>; transport?: { socket?: { bufferedAmount?: number } } };
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of conn.writeBuffer ?? []) {
+    const d = packet.data;
+    bytes += typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.byteLength : 0;
+  }
+  return bytes;
 }

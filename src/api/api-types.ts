@@ -227,4 +227,6 @@ export const VMPOOL_MAX_LIMIT = 100_000;
 export const API_NAMESPACE = '/api';
 export const API_EVENT = 'call';
 /** OpenNebula's port. */
+/** Sent by oned just before it ends a connection whose login no longer holds: a msgpack `{ code, message }`. */
+export const API_ENDED_EVENT = 'ended';
 export const DEFAULT_PORT = 2633;

@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr';
 import { io, type Socket } from 'socket.io-client';
 import { ERROR_CODES, NepheleError, type ErrorCode } from '../errors.js';
-import { API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf, type ResultOf } from '../api/api-types.js';
+import { API_ENDED_EVENT, API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf, type ResultOf } from '../api/api-types.js';
 
 export interface ClientOptions {
   url: string;
@@ -18,10 +18,21 @@ export class ApiClient {
   private readonly socket: Socket;
   private readonly timeoutMs: number;
   private readonly url: string;
+  /** Why oned ended the connection, if it said. */
+  private ended: NepheleError | undefined;
+  /** Rejects when the connection goes: calls in flight fail then, not at their timeout. */
+  private readonly gone: Promise<never>;
 
   private constructor(socket: Socket, url: string, timeoutMs: number) {
     this.socket = socket;
     this.url = url;
+    socket.on(API_ENDED_EVENT, (raw: unknown) => {
+      this.ended = raw instanceof Uint8Array ? toError(packr.unpack(raw)) : undefined;
+    });
+    this.gone = new Promise<never>((_resolve, reject) => {
+      socket.once('disconnect', () => reject(this.lost()));
+    });
+    this.gone.catch(() => undefined);
     this.timeoutMs = timeoutMs;
   }
 
@@ -49,10 +60,12 @@ export class ApiClient {
   }
 
   async call<K extends ApiMethod>(method: K, params: ParamsOf<K>): Promise<ResultOf<K>> {
+    if (!this.socket.connected) throw this.lost();
     let raw: unknown;
     try {
-      raw = await this.socket.timeout(this.timeoutMs).emitWithAck(API_EVENT, packr.pack({ method, params }));
-    } catch {
+      raw = await Promise.race([this.socket.timeout(this.timeoutMs).emitWithAck(API_EVENT, packr.pack({ method, params })), this.gone]);
+    } catch (err) {
+      if (err instanceof NepheleError) throw err;
       throw new NepheleError('FRONTEND_UNREACHABLE', `oned at ${this.url} did not answer ${method} in ${this.timeoutMs} ms`);
     }
     const reply = packr.unpack(raw as Uint8Array) as ApiReply;
@@ -62,6 +75,10 @@ export class ApiClient {
 
   close(): void {
     this.socket.close();
+  }
+
+  private lost(): NepheleError {
+    return this.ended ?? new NepheleError('FRONTEND_UNREACHABLE', `oned at ${this.url} closed the connection`, { details: { url: this.url } });
   }
 }
 

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Server } from 'socket.io';
+import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
+import { ConnectionGuard, addressOf } from './connection-guard.js';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -8,6 +10,8 @@ export interface ListenerOptions {
   readonly port: number;
   /** Plain HTTP requests (GET /metrics), once open; socket.io's path is left to socket.io. */
   readonly route: (skipPrefix: string) => (req: IncomingMessage, res: ServerResponse) => void;
+  /** Connections not yet authenticated, and slow HTTP clients. @default DEFAULT_API_LIMITS */
+  readonly limits?: Pick<ApiLimits, 'unauthenticatedPerAddress' | 'unauthenticatedTotal' | 'authenticateWithinMs' | 'headersTimeoutMs'>;
 }
 
 /** oned's one port: the API and the node agents over socket.io, and GET /metrics. */
@@ -17,6 +21,8 @@ export interface Listener {
   readonly url: string;
   /** Handshakes held, waiting for `open()`. */
   readonly held: number;
+  /** Connections that have not (yet) authenticated to a namespace. */
+  readonly unauthenticated: number;
   /** oned is ready: the handshakes held so far, and every one after, go through. */
   open(): void;
   /** Closes every connection, held ones included, and the port. */
@@ -35,16 +41,44 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   let state: 'held' | 'open' | 'closed' = 'held';
   /** Handshakes waiting for `open()`. */
   const held: Array<(err: string | null, ok: boolean) => void> = [];
-  const http: HttpServer = createServer();
+  const limits = options.limits ?? DEFAULT_API_LIMITS;
+  // Slowloris: a client that dribbles its headers, or sends none, is cut off.
+  const http: HttpServer = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(30_000, limits.headersTimeoutMs),
+    // Node checks those timeouts this often (30 s by default): a slow client is cut off near its time, not long after.
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  });
+  // Node's headersTimeout starts with the first byte: a connection that sends none is closed here.
+  http.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => { if (socket.bytesRead === 0) socket.destroy(); }, limits.headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+  const guard = new ConnectionGuard(limits);
   const io = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: 8 * 1024 * 1024,
     transports: ['websocket', 'polling'],
-    allowRequest: (_req, fn) => {
-      if (state === 'held') held.push(fn);
-      else fn(state === 'open' ? null : 'oned is stopping', state === 'open');
+    allowRequest: (req, fn) => {
+      // Only a new engine.io session counts: polling's later requests carry the sid of an admitted one.
+      const fresh = !(req.url ?? '').includes('sid=');
+      if (fresh && !guard.allow(addressOf(req))) {
+        fn('too many connections that have not logged in from this address', false);
+        return;
+      }
+      // A counted request that is refused after all never becomes a connection: uncount it.
+      const done = (err: string | null | undefined, ok: boolean): void => {
+        if (fresh && !ok) guard.release(addressOf(req));
+        fn(err, ok);
+      };
+      if (state === 'held') held.push(done);
+      else done(state === 'open' ? null : 'oned is stopping', state === 'open');
     },
   });
+  guard.watch(io);
+  // Nothing is served in the main namespace: a socket there would be kept for nothing.
+  io.use((_socket, next) => next(Object.assign(new Error('no such namespace'), { data: { code: 'INVALID_ARGUMENT', message: 'connect to /api or /node' } })));
   const skip = `${io.path()}/`;
   const route = options.route(skip);
   // GET /metrics, without a login (docs/observability.md); 404 elsewhere, socket.io's path left to it.
@@ -65,6 +99,9 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
     get held() {
       return held.length;
     },
+    get unauthenticated() {
+      return guard.pending;
+    },
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     open() {
       if (state !== 'held') return;
@@ -76,6 +113,7 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
       state = 'closed';
       if (wasHeld) for (const fn of held.splice(0)) fn('oned is stopping', false);
       io.disconnectSockets(true);
+      guard.close();
       await new Promise<void>((resolve) => { io.close(() => resolve()); });
     },
   };

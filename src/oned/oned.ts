@@ -5,6 +5,7 @@ import {
   ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg, type ExitReason,
 } from '../actors/index.js';
 import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js';
+import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
 import type { HostView, TemplateView, VmActionParams } from '../api/api-types.js';
 import { requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
@@ -79,6 +80,8 @@ export interface OnedConfig {
    * (src/hosts/monitor-budget.ts). @default DEFAULT_MONITOR_BUDGET (100)
    */
   readonly monitorBudget?: number;
+  /** What one caller may hold of oned: calls in flight, logins, unauthenticated connections (docs/security.md). @default DEFAULT_API_LIMITS */
+  readonly apiLimits?: Partial<ApiLimits>;
 }
 
 export interface Oned {
@@ -174,7 +177,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const now = config.now ?? Date.now;
   const userDeps = { store, throttle: new LoginThrottle(system.clock), now };
   // Listening before the actors start: what dials meanwhile is held until they are up, not refused (listener.ts).
-  const listener = await listen({ host: config.host, port: config.port, route: metrics.route });
+  const apiLimits: Readonly<ApiLimits> = Object.freeze({ ...DEFAULT_API_LIMITS, ...config.apiLimits });
+  const listener = await listen({ host: config.host, port: config.port, route: metrics.route, limits: apiLimits });
   listening = { host: config.host, port: listener.port };
   log.info({ url: listener.url, dataDir: config.dataDir }, 'oned listening');
   const root = system.spawn(supervisor({
@@ -295,7 +299,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL), () => lookup<ImagePoolMsg>(IMAGE_POOL), deployer),
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
-    // scrypt: allow for a loaded machine.
+    limits: apiLimits,
+    // scrypt, behind the API's login gate: allow for a loaded machine.
     authenticate: (user, secret) => users().ask({ type: 'authenticate', user, secret }, { timeoutMs: 15_000 }),
     checkSession: (auth) => currentSession(store, auth, now()),
     log: log.child({ component: 'api' }),

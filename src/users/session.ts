@@ -1,4 +1,5 @@
 import type { Authenticated, Session } from '../api/api-server.js';
+import { timingSafeEqual } from 'node:crypto';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { ONEADMIN_GID, upgradeUser, type UserRecord } from './user-record.js';
@@ -19,5 +20,14 @@ export async function currentSession(store: Store, auth: Authenticated, now: num
   if (r === undefined || !r.enabled || r.name !== auth.session.user) {
     throw new NepheleError('AUTH_FAILED', 'the user has been deleted or disabled');
   }
+  // A changed password (a new salt) or a revoked token ends the connections it opened.
+  const proven = auth.expires === undefined
+    ? sameBytes(r.salt, auth.credential)
+    : r.tokens.some((t) => t.expires > now && sameBytes(t.hash, auth.credential));
+  if (!proven) throw new NepheleError('AUTH_FAILED', 'the password has changed or the login token was revoked; log in again');
   return r.gid === auth.session.gid ? auth.session : sessionOf(r);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -80,24 +80,32 @@ export class UserPool implements Actor<UserPoolMsg> {
 
   private async authenticate(name: string, secret: string): Promise<Authenticated> {
     const throttle = this.deps.throttle;
-    if (throttle.isLocked(name)) throw new NepheleError('AUTH_FAILED', 'too many failed logins; try again later');
-    const record = await this.byName(name);
-    let ok: boolean;
-    let expires: number | undefined;
-    if (isLoginToken(secret)) {
-      const token = record === undefined ? undefined : liveToken(record.tokens, secret, this.now());
-      ok = token !== undefined;
-      expires = token?.expires;
-    } else {
-      // Hash even for an unknown user, so that timing does not tell which users exist.
-      ok = await verifyPassword(secret, record ?? DECOY);
+    // Reserved before the check: guesses sent at once cannot all pass the lock before the first fails.
+    if (!throttle.begin(name)) throw new NepheleError('AUTH_FAILED', 'too many failed logins; try again later');
+    let ok = false;
+    try {
+      const record = await this.byName(name);
+      let expires: number | undefined;
+      let credential: Uint8Array | undefined;
+      // A NUL can be in no password (creation refuses it); scrypt would hash "pw\0" like "pw".
+      if (secret.includes('\0')) {
+        ok = false;
+      } else if (isLoginToken(secret)) {
+        const token = record === undefined ? undefined : liveToken(record.tokens, secret, this.now());
+        ok = token !== undefined;
+        expires = token?.expires;
+        credential = token?.hash;
+      } else {
+        // Hash even for an unknown user, so that timing does not tell which users exist.
+        ok = await verifyPassword(secret, record ?? DECOY);
+        credential = record?.salt;
+      }
+      ok = ok && record !== undefined && record.enabled && credential !== undefined;
+      if (!ok || record === undefined || credential === undefined) throw new NepheleError('AUTH_FAILED', 'wrong user name or password');
+      return { session: sessionOf(record), expires, credential };
+    } finally {
+      throttle.end(name, ok);
     }
-    if (!ok || record === undefined || !record.enabled) {
-      throttle.failed(name);
-      throw new NepheleError('AUTH_FAILED', 'wrong user name or password');
-    }
-    throttle.succeeded(name);
-    return { session: sessionOf(record), expires };
   }
 
   private async allocate(name: string, password: string, gid: number): Promise<{ id: number }> {

@@ -35,13 +35,14 @@ t.test('users see and act on their own VMs and templates only; administrators on
 
   t.same(await bob.call('vmpool.info', { all: true }), [], 'bob lists none of alice\'s VMs');
   t.same(await bob.call('templatepool.info', {}), [], 'nor her templates');
-  await t.rejects(bob.call('vm.info', { id: vmId }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('vm.action', { id: vmId, action: 'release' }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('vm.action', { id: vmId, action: 'terminate', hard: true }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('template.info', { id: tmplId }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('template.update', { id: tmplId, template: 'CPU = 1\nMEMORY = 1\n' }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('template.instantiate', { id: tmplId, hold: true }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('template.delete', { id: tmplId }), { code: 'NOT_AUTHORIZED' });
+  // Another user's objects are not found, exactly as ids that do not exist.
+  await t.rejects(bob.call('vm.info', { id: vmId }), { code: 'VM_NOT_FOUND', message: `no VM ${vmId}` });
+  await t.rejects(bob.call('vm.action', { id: vmId, action: 'release' }), { code: 'VM_NOT_FOUND' });
+  await t.rejects(bob.call('vm.action', { id: vmId, action: 'terminate', hard: true }), { code: 'VM_NOT_FOUND' });
+  await t.rejects(bob.call('template.info', { id: tmplId }), { code: 'TEMPLATE_NOT_FOUND', message: `no template ${tmplId}` });
+  await t.rejects(bob.call('template.update', { id: tmplId, template: 'CPU = 1\nMEMORY = 1\n' }), { code: 'TEMPLATE_NOT_FOUND' });
+  await t.rejects(bob.call('template.instantiate', { id: tmplId, hold: true }), { code: 'TEMPLATE_NOT_FOUND' });
+  await t.rejects(bob.call('template.delete', { id: tmplId }), { code: 'TEMPLATE_NOT_FOUND' });
   t.equal((await alice.call('vm.info', { id: vmId })).state, 'HOLD', 'nothing changed');
   t.equal((await alice.call('template.info', { id: tmplId })).template, HOLD_VM, 'nothing changed');
 
@@ -71,10 +72,10 @@ t.test('user management through the API: who may do what', async (t) => {
 
   await t.rejects(alice.call('user.allocate', { name: 'eve', password: 'x' }), { code: 'NOT_AUTHORIZED' });
   await t.rejects(alice.call('user.delete', { user: 'bob' }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(alice.call('user.passwd', { user: 'bob', password: 'mine now' }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(alice.call('user.info', { user: 'bob' }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(alice.call('user.info', { user: 'nosuch' }), { code: 'NOT_AUTHORIZED' }, 'no hint whether a user exists');
-  await t.rejects(alice.call('user.login', { user: 'bob', expire: 60 }), { code: 'NOT_AUTHORIZED' });
+  await t.rejects(alice.call('user.passwd', { user: 'bob', password: 'mine now' }), { code: 'USER_NOT_FOUND' });
+  await t.rejects(alice.call('user.info', { user: 'bob' }), { code: 'USER_NOT_FOUND', message: 'no user bob' });
+  await t.rejects(alice.call('user.info', { user: 'nosuch' }), { code: 'USER_NOT_FOUND', message: 'no user nosuch' }, 'no hint whether a user exists');
+  await t.rejects(alice.call('user.login', { user: 'bob', expire: 60 }), { code: 'USER_NOT_FOUND' });
   await t.rejects(alice.call('user.chgrp', { user: 'alice', group: 'oneadmin' }), { code: 'NOT_AUTHORIZED' }, 'no promoting oneself');
   await t.rejects(admin.call('user.info', { user: 'nosuch' }), { code: 'USER_NOT_FOUND' });
   t.same((await alice.call('userpool.info', {})).map((u) => u.name), ['alice']);
@@ -83,16 +84,19 @@ t.test('user management through the API: who may do what', async (t) => {
   t.same((await alice.call('grouppool.info', {})).map((g) => g.name), ['users']);
 
   await alice.call('user.passwd', { user: 'alice', password: 'alice-pw2' });
+  await t.rejects(alice.call('user.info', {}), { code: 'AUTH_FAILED' }, 'a new password ends the connections the old one opened');
   await t.rejects(ApiClient.connect({ url: cloud.oned.url, user: 'alice', password: 'alice-pw' }), { code: 'AUTH_FAILED' });
-  const { token } = await alice.call('user.login', { user: 'alice', expire: 600 });
+  const again = await ApiClient.connect({ url: cloud.oned.url, user: 'alice', password: 'alice-pw2' });
+  t.teardown(() => again.close());
+  const { token } = await again.call('user.login', { user: 'alice', expire: 600 });
   const byToken = await ApiClient.connect({ url: cloud.oned.url, user: 'alice', password: token });
   t.teardown(() => byToken.close());
   t.equal((await byToken.call('user.info', {})).name, 'alice', 'a token logs in');
 
   await admin.call('user.chgrp', { user: 'alice', group: 'oneadmin' });
-  t.equal((await alice.call('userpool.info', {})).length, 3, 'the open connection follows her into oneadmin');
+  t.equal((await again.call('userpool.info', {})).length, 3, 'the open connection follows her into oneadmin');
   await admin.call('user.enable', { user: aliceId, enable: false });
-  await t.rejects(alice.call('userpool.info', {}), { code: 'AUTH_FAILED' }, 'and stops working once she is disabled');
+  await t.rejects(again.call('userpool.info', {}), { code: 'AUTH_FAILED' }, 'and stops working once she is disabled');
   await t.rejects(admin.call('user.delete', { user: 'oneadmin' }), { code: 'NOT_AUTHORIZED' });
   await admin.call('user.delete', { user: 'alice' });
   t.same((await admin.call('userpool.info', {})).map((u) => u.name), ['oneadmin', 'bob']);

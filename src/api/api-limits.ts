@@ -1,0 +1,57 @@
+/**
+ * What one caller may hold of oned at a time. Every door (today the
+ * socket.io API; tomorrow XML-RPC, HTTP, OneGate, EC2) takes calls through
+ * the same admission, so a flood through one door sheds with TOO_BUSY instead
+ * of timing out every other caller. docs/security.md lists each limit and
+ * its flag.
+ */
+export interface ApiLimits {
+  /** Calls in flight on one connection. @default 128 */
+  readonly callsPerConnection: number;
+  /** Calls in flight for one user, all their connections together. @default 256 */
+  readonly callsPerUser: number;
+  /** Pool listings (`*pool.info`) in flight for one user: each holds a page of views until it is sent. @default 8 */
+  readonly listingsPerUser: number;
+  /** Calls in flight of all non-administrators together; administrators are held only to their own limits. @default 2048 */
+  readonly callsTotal: number;
+  /** Bytes of replies a connection may leave unread before it is dropped (a client that does not read). @default 32 MiB */
+  readonly queuedBytesPerConnection: number;
+  /** Largest reply; a larger one is refused with REPLY_TOO_LARGE (page the listing instead). @default 16 MiB */
+  readonly replyBytes: number;
+  /** Logins being checked at once (scrypt is tens of ms of a core each). @default 2 */
+  readonly loginsRunning: number;
+  /** Logins waiting for a check, all addresses together; more are refused with TOO_BUSY. @default 64 */
+  readonly loginsQueued: number;
+  /** Logins checked or waiting from one address. @default 8 */
+  readonly loginsPerAddress: number;
+  /** Connections of one address that have not yet authenticated to a namespace. @default 128 */
+  readonly unauthenticatedPerAddress: number;
+  /** Unauthenticated connections of all addresses together. @default 4096 */
+  readonly unauthenticatedTotal: number;
+  /** How long a connection may stay without authenticating before it is closed. @default 10000 */
+  readonly authenticateWithinMs: number;
+  /** HTTP: time to receive a request's headers (slow clients are cut off). @default 10000 */
+  readonly headersTimeoutMs: number;
+  /** Longest accepted user name at login, in UTF-16 units (OpenNebula's 128). @default 128 */
+  readonly userNameChars: number;
+  /** Longest accepted password or token at login. @default 1024 */
+  readonly secretChars: number;
+}
+
+export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
+  callsPerConnection: 128,
+  callsPerUser: 256,
+  listingsPerUser: 8,
+  callsTotal: 2048,
+  queuedBytesPerConnection: 32 * 1024 * 1024,
+  replyBytes: 16 * 1024 * 1024,
+  loginsRunning: 2,
+  loginsQueued: 64,
+  loginsPerAddress: 8,
+  unauthenticatedPerAddress: 128,
+  unauthenticatedTotal: 4096,
+  authenticateWithinMs: 10_000,
+  headersTimeoutMs: 10_000,
+  userNameChars: 128,
+  secretChars: 1024,
+});
