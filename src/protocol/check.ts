@@ -5,6 +5,7 @@
  * be large, or secret (a token).
  */
 import { NepheleError, type ErrorCode } from '../errors.js';
+import { type NumberRule, type TextRule, numberProblem, pathProblem, textProblem } from './field-limits.js';
 
 /** Longest message type, frame kind or error code, in UTF-16 code units. */
 export const MAX_TYPE_LENGTH = 64;
@@ -49,6 +50,30 @@ export function int(x: unknown, field: string, min = 0, max = Number.MAX_SAFE_IN
 export function num(x: unknown, field: string, min = 0): number {
   if (typeof x !== 'number' || !Number.isFinite(x)) throw badFrame(field, 'must be a finite number');
   if (x < min) throw badFrame(field, `must be at least ${min}`);
+  return x;
+}
+
+/** A number within a shared field rule (field-limits.ts). */
+export function ranged(x: unknown, field: string, rule: NumberRule): number {
+  if (typeof x !== 'number') throw badFrame(field, rule.integer ? 'must be an integer' : 'must be a finite number');
+  const problem = numberProblem(rule, x);
+  if (problem !== undefined) throw badFrame(field, problem);
+  return x;
+}
+
+/** A string within a shared field rule (field-limits.ts). */
+export function text(x: unknown, field: string, rule: TextRule): string {
+  if (typeof x !== 'string') throw badFrame(field, 'must be a string');
+  const problem = textProblem(rule, x);
+  if (problem !== undefined) throw badFrame(field, problem);
+  return x;
+}
+
+/** An absolute path with no `..` segment and nothing a command line could misread. */
+export function absPath(x: unknown, field: string): string {
+  if (typeof x !== 'string') throw badFrame(field, 'must be a string');
+  const problem = pathProblem(x);
+  if (problem !== undefined) throw badFrame(field, problem);
   return x;
 }
 

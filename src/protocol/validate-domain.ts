@@ -1,6 +1,14 @@
 /** Checks for the domain types of domain.ts as they arrive off the wire. */
+import { isIP } from 'node:net';
 import type { ContextCdSpec, DiskSpec, HostMonitoring, SaveStep, TransferStep, HypervisorName, NicSpec, NodeCapabilities, OsSpec, VmInfo, VmRunState, VmSpec } from './domain.js';
-import { MAX_TYPE_LENGTH, array, badFrame, bool, int, num, oneOf, optional, record, str } from './check.js';
+import { MAX_TYPE_LENGTH, absPath, array, badFrame, bool, int, num, oneOf, optional, ranged, record, str, text } from './check.js';
+import {
+  CD_FILE_NAME, CPU, DISK_FORMATS, DISK_SIZE_MB, DISK_TARGET, IFNAME, KERNEL_CMD, MAC, MAX_CONTEXT_FILES, MAX_CONTEXT_SCRIPT,
+  MAX_VM_DEVICES, MAX_VM_NICS, MEMORY_MB, NIC_MODEL, VCPU, VM_NAME, VOLATILE_FS,
+} from './field-limits.js';
+
+export { absPath } from './check.js';
+export { MAX_VM_DEVICES } from './field-limits.js';
 
 export const HYPERVISORS: readonly HypervisorName[] = ['dummy', 'qemu'];
 export const VM_RUN_STATES: readonly VmRunState[] = ['running', 'paused', 'poweroff', 'failed'];
@@ -8,36 +16,17 @@ export const VM_RUN_STATES: readonly VmRunState[] = ['running', 'paused', 'power
 /** More VMs than any host runs; bounds `vm.list` replies. */
 export const MAX_VMS_PER_HOST = 65_536;
 
-/** Most disks or NICs a VM may have (qemu's own limits are higher). */
-export const MAX_VM_DEVICES = 64;
-
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-/** Linux interface names: 1–15 bytes, no '/', ':' or whitespace. */
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-
-/** An absolute path with no `..` segment and nothing a command line could misread. */
-export function absPath(x: unknown, field: string): string {
-  const p = str(x, field, 1024, 1);
-  if (!p.startsWith('/') || p.split('/').includes('..') || /[\0\n,]/.test(p)) {
-    throw badFrame(field, 'must be an absolute path without .. , commas or control characters');
-  }
-  return p;
-}
-
-function ifName(x: unknown, field: string): string {
-  const n = str(x, field, 15, 1);
-  if (!IFNAME.test(n)) throw badFrame(field, 'must be a Linux interface name');
-  return n;
-}
+/** A device id: 0 … MAX_VM_DEVICES - 1. */
+const deviceId = (x: unknown, field: string): number => int(x, field, 0, MAX_VM_DEVICES - 1);
 
 function diskSpec(x: unknown, at: string): DiskSpec {
   const o = record(x, at);
-  const target = optional(o.target, (v) => str(v, `${at}.target`, 16));
+  const target = optional(o.target, (v) => text(v, `${at}.target`, DISK_TARGET));
   const ro = optional(o.readonly, (v) => bool(v, `${at}.readonly`));
   return {
-    diskId: int(o.diskId, `${at}.diskId`, 0, MAX_VM_DEVICES),
+    diskId: deviceId(o.diskId, `${at}.diskId`),
     path: absPath(o.path, `${at}.path`),
-    format: oneOf(o.format, `${at}.format`, ['qcow2', 'raw'] as const),
+    format: oneOf(o.format, `${at}.format`, DISK_FORMATS),
     type: oneOf(o.type, `${at}.type`, ['disk', 'cdrom'] as const),
     ...(target === undefined ? {} : { target }),
     ...(ro === undefined ? {} : { readonly: ro }),
@@ -46,16 +35,15 @@ function diskSpec(x: unknown, at: string): DiskSpec {
 
 function nicSpec(x: unknown, at: string): NicSpec {
   const o = record(x, at);
-  const mac = str(o.mac, `${at}.mac`, 17);
-  if (!MAC.test(mac)) throw badFrame(`${at}.mac`, 'must be a lower-case MAC address');
+  const mac = text(o.mac, `${at}.mac`, MAC);
   const ip = optional(o.ip, (v) => str(v, `${at}.ip`, 64));
-  const model = optional(o.model, (v) => str(v, `${at}.model`, 32));
-  if (model !== undefined && !/^[a-z0-9-]+$/.test(model)) throw badFrame(`${at}.model`, 'must be a device model name');
+  if (ip !== undefined && isIP(ip) === 0) throw badFrame(`${at}.ip`, 'must be an IP address');
+  const model = optional(o.model, (v) => text(v, `${at}.model`, NIC_MODEL));
   return {
-    nicId: int(o.nicId, `${at}.nicId`, 0, MAX_VM_DEVICES),
+    nicId: deviceId(o.nicId, `${at}.nicId`),
     mac,
-    bridge: ifName(o.bridge, `${at}.bridge`),
-    tap: ifName(o.tap, `${at}.tap`),
+    bridge: text(o.bridge, `${at}.bridge`, IFNAME),
+    tap: text(o.tap, `${at}.tap`, IFNAME),
     ...(ip === undefined ? {} : { ip }),
     ...(model === undefined ? {} : { model }),
   };
@@ -65,7 +53,7 @@ function osSpec(x: unknown, at: string): OsSpec {
   const o = record(x, at);
   const kernel = optional(o.kernel, (v) => absPath(v, `${at}.kernel`));
   const initrd = optional(o.initrd, (v) => absPath(v, `${at}.initrd`));
-  const kernelCmd = optional(o.kernelCmd, (v) => str(v, `${at}.kernelCmd`, 2048));
+  const kernelCmd = optional(o.kernelCmd, (v) => text(v, `${at}.kernelCmd`, KERNEL_CMD));
   return {
     ...(kernel === undefined ? {} : { kernel }),
     ...(initrd === undefined ? {} : { initrd }),
@@ -76,15 +64,15 @@ function osSpec(x: unknown, at: string): OsSpec {
 export function vmSpec(x: unknown, at: string): VmSpec {
   const o = record(x, at);
   const disks = optional(o.disks, (v) => array(v, `${at}.disks`, MAX_VM_DEVICES).map((d, i) => diskSpec(d, `${at}.disks.${i}`)));
-  const nics = optional(o.nics, (v) => array(v, `${at}.nics`, MAX_VM_DEVICES).map((n, i) => nicSpec(n, `${at}.nics.${i}`)));
+  const nics = optional(o.nics, (v) => array(v, `${at}.nics`, MAX_VM_NICS).map((n, i) => nicSpec(n, `${at}.nics.${i}`)));
   const os = optional(o.os, (v) => osSpec(v, `${at}.os`));
   const dir = optional(o.dir, (v) => absPath(v, `${at}.dir`));
   return {
     vmId: int(o.vmId, `${at}.vmId`),
-    name: str(o.name, `${at}.name`),
-    cpu: num(o.cpu, `${at}.cpu`),
-    vcpu: int(o.vcpu, `${at}.vcpu`, 1, 4096),
-    memoryMb: int(o.memoryMb, `${at}.memoryMb`, 1),
+    name: text(o.name, `${at}.name`, VM_NAME),
+    cpu: ranged(o.cpu, `${at}.cpu`, CPU),
+    vcpu: ranged(o.vcpu, `${at}.vcpu`, VCPU),
+    memoryMb: ranged(o.memoryMb, `${at}.memoryMb`, MEMORY_MB),
     ...(disks === undefined ? {} : { disks }),
     ...(nics === undefined ? {} : { nics }),
     ...(os === undefined ? {} : { os }),
@@ -93,18 +81,14 @@ export function vmSpec(x: unknown, at: string): VmSpec {
 }
 
 const TRANSFER_ACTIONS = ['clone', 'copy', 'link', 'swap', 'volatile', 'file'] as const;
-/** The largest context script: OpenNebula's context is a few KiB at most. */
-const MAX_CONTEXT_SCRIPT = 1024 * 1024;
-/** A file name on the context CD. */
-const CD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function transferStep(x: unknown, at: string): TransferStep {
   const o = record(x, at);
   const action = oneOf(o.action, `${at}.action`, TRANSFER_ACTIONS);
   const source = optional(o.source, (v) => absPath(v, `${at}.source`));
-  const sizeMb = optional(o.sizeMb, (v) => int(v, `${at}.sizeMb`, 1, 64 * 1024 * 1024));
-  const fs = optional(o.fs, (v) => oneOf(v, `${at}.fs`, ['ext2', 'ext3', 'ext4'] as const));
-  const format = optional(o.format, (v) => oneOf(v, `${at}.format`, ['qcow2', 'raw'] as const));
+  const sizeMb = optional(o.sizeMb, (v) => ranged(v, `${at}.sizeMb`, DISK_SIZE_MB));
+  const fs = optional(o.fs, (v) => oneOf(v, `${at}.fs`, VOLATILE_FS));
+  const format = optional(o.format, (v) => oneOf(v, `${at}.format`, DISK_FORMATS));
   const needsSource = action === 'clone' || action === 'copy' || action === 'link' || action === 'file';
   if (needsSource && source === undefined) throw badFrame(`${at}.source`, `a ${action} needs a source`);
   if ((action === 'swap' || action === 'volatile') && sizeMb === undefined) throw badFrame(`${at}.sizeMb`, `a ${action} disk needs a size`);
@@ -120,12 +104,9 @@ export function transferStep(x: unknown, at: string): TransferStep {
 
 export function contextCd(x: unknown, at: string): ContextCdSpec {
   const o = record(x, at);
-  const files = array(o.files, `${at}.files`, MAX_VM_DEVICES).map((f, i) => {
+  const files = array(o.files, `${at}.files`, MAX_CONTEXT_FILES).map((f, i) => {
     const e = record(f, `${at}.files.${i}`);
-    const name = str(e.name, `${at}.files.${i}.name`, 64, 1);
-    if (!CD_NAME.test(name) || name === '.' || name === '..' || name === 'context.sh') {
-      throw badFrame(`${at}.files.${i}.name`, 'must be a plain file name (letters, digits, . _ -), not context.sh');
-    }
+    const name = text(e.name, `${at}.files.${i}.name`, CD_FILE_NAME);
     return { name, source: absPath(e.source, `${at}.files.${i}.source`) };
   });
   return { target: absPath(o.target, `${at}.target`), script: str(o.script, `${at}.script`, MAX_CONTEXT_SCRIPT), files };

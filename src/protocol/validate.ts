@@ -10,8 +10,9 @@ import type { Frame, WireError } from './frames.js';
 import type { Message, MessageType, NodeHello, NodeReplies, NodeRequest } from './messages.js';
 import { PROTOCOL_VERSION } from './version.js';
 import {
-  MAX_TYPE_LENGTH, array, badFrame, bool, int, num, oneOf, optional, plainData, record, str, type Fields,
+  MAX_TYPE_LENGTH, array, badFrame, bool, int, num, oneOf, optional, plainData, ranged, record, str, text, type Fields,
 } from './check.js';
+import { HOST_NAME, PORT, numberProblem, textProblem } from './field-limits.js';
 import {
   MAX_VM_DEVICES, VM_RUN_STATES, absPath, contextCd, hostMonitoring, nodeCapabilities, saveStep, transferStep, vmInfo, vmInfoList, vmSpec,
 } from './validate-domain.js';
@@ -62,12 +63,16 @@ const MESSAGE_VALIDATORS: Validators = {
     const l = record(o.listen, `${at}.listen`);
     return {
       type: 'vm.migrate_in', opId: opId(o.opId, `${at}.opId`), spec: vmSpec(o.spec, `${at}.spec`),
-      listen: { host: str(l.host, `${at}.listen.host`, 255, 1), port: int(l.port, `${at}.listen.port`, 1, 65_535) },
+      listen: { host: text(l.host, `${at}.listen.host`, HOST_NAME), port: ranged(l.port, `${at}.listen.port`, PORT) },
     };
   },
   'vm.migrate_out': (o, at) => {
     const uri = str(o.uri, `${at}.uri`, 300, 1);
-    if (!/^tcp:[A-Za-z0-9.:[\]-]+:\d{1,5}$/.test(uri)) throw badFrame(`${at}.uri`, 'must be tcp:<host>:<port>');
+    // The destination as migrate_in's listen names it: the same host and port rules.
+    const m = /^tcp:([^:]+):(\d{1,5})$/.exec(uri);
+    if (m === null || textProblem(HOST_NAME, m[1] as string) !== undefined || numberProblem(PORT, Number(m[2])) !== undefined) {
+      throw badFrame(`${at}.uri`, 'must be tcp:<host>:<port>');
+    }
     return { type: 'vm.migrate_out', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), uri };
   },
   'vm.reboot': (o, at) => ({

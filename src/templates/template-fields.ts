@@ -5,6 +5,7 @@
  * writes `LISTEN = ""` for "unset".
  */
 import { NepheleError } from '../errors.js';
+import { type NumberRule, type TextRule, numberProblem, pathProblem, textProblem } from '../protocol/field-limits.js';
 import { quoted } from './excerpt.js';
 import type { VectorValue } from './template.js';
 
@@ -47,6 +48,27 @@ export function positiveNumber(text: string, where: Where): number {
   if (!Number.isFinite(n)) invalid(where, `expected a number, got ${quoted(text)}`);
   if (n <= 0) invalid(where, `must be greater than 0, got ${quoted(text)}`);
   return n;
+}
+
+/** `n`, checked against the field rule the wire checks it with too (protocol/field-limits.ts). */
+export function inRange(n: number, rule: NumberRule, where: Where): number {
+  const problem = numberProblem(rule, n);
+  if (problem !== undefined) invalid(where, `${problem}, got ${n}`);
+  return n;
+}
+
+/** `s`, checked against the field rule the wire checks it with too. The value is not echoed: it may be huge. */
+export function matching(s: string, rule: TextRule, where: Where): string {
+  const problem = textProblem(rule, s);
+  if (problem !== undefined) invalid(where, problem);
+  return s;
+}
+
+/** An absolute path on a host, as the wire takes it (no `..`, commas or control characters, at most 1024 characters). */
+export function hostPath(s: string, where: Where): string {
+  const problem = pathProblem(s);
+  if (problem !== undefined) invalid(where, problem);
+  return s;
 }
 
 /** `yes` or `no`, any case. */

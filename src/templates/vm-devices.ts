@@ -6,7 +6,11 @@ import { isIPv4 } from 'node:net';
 import { quoted } from './excerpt.js';
 import type { VectorValue } from './template.js';
 import {
-  VectorReader, type Where, integerAtLeast, invalid, oneOf, optional, yesNo,
+  DEV_PREFIX, DISK_FORMATS, DISK_OPTION, DISK_SIZE_MB, DISK_TARGET, IFNAME, KERNEL_CMD, MAC, NIC_MODEL, ROOT_DEVICE,
+  type TextRule, kernelCommandLine,
+} from '../protocol/field-limits.js';
+import {
+  VectorReader, type Where, hostPath, inRange, integerAtLeast, invalid, matching, oneOf, optional, yesNo,
 } from './template-fields.js';
 
 export interface VmOs {
@@ -61,8 +65,6 @@ export interface VmNic {
   readonly extra: VectorValue;
 }
 
-const MAC = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/;
-
 function ipv4(text: string, where: Where): string {
   const s = text.trim();
   if (!isIPv4(s)) invalid(where, `expected an IPv4 address, got ${quoted(text)}`);
@@ -70,21 +72,31 @@ function ipv4(text: string, where: Where): string {
 }
 
 function mac(text: string, where: Where): string {
-  const s = text.trim();
-  if (!MAC.test(s)) invalid(where, `expected a MAC address like 02:00:c0:a8:00:05, got ${quoted(text)}`);
-  return s.toLowerCase();
+  const s = text.trim().toLowerCase();
+  if (!MAC.pattern.test(s)) invalid(where, `expected a MAC address like 02:00:c0:a8:00:05, got ${quoted(text)}`);
+  return s;
 }
 
 const natural = (text: string, where: Where): number => integerAtLeast(text, 0, where);
-const positive = (text: string, where: Where): number => integerAtLeast(text, 1, where);
+const diskSize = (text: string, where: Where): number => inRange(integerAtLeast(text, 1, where), DISK_SIZE_MB, where);
+/** A reader that checks a value against one of the wire's field rules (protocol/field-limits.ts). */
+const rule = (r: TextRule) => (text: string, where: Where): string => matching(text, r, where);
+
+/** Disk keys kept in `extra` that would end up in QEMU's -drive options: one word each. */
+const DISK_OPTION_KEYS = ['CACHE', 'DRIVER', 'IO', 'DISCARD'] as const;
 
 export function readOs(vector: VectorValue, line: number): VmOs {
   const r = new VectorReader('OS', vector, { line });
+  const root = r.read('ROOT', rule(ROOT_DEVICE));
+  const kernelCmd = r.string('KERNEL_CMD');
+  // The command line the node gets is ROOT's root=/dev/… and KERNEL_CMD together: the limit is on both.
+  const cmdline = kernelCommandLine(root, kernelCmd);
+  if (cmdline !== undefined) matching(cmdline, KERNEL_CMD, r.at(kernelCmd === undefined ? 'ROOT' : 'KERNEL_CMD'));
   return Object.freeze({
-    ...optional('kernel', r.string('KERNEL')),
-    ...optional('initrd', r.string('INITRD')),
-    ...optional('root', r.string('ROOT')),
-    ...optional('kernelCmd', r.string('KERNEL_CMD')),
+    ...optional('kernel', r.read('KERNEL', hostPath)),
+    ...optional('initrd', r.read('INITRD', hostPath)),
+    ...optional('root', root),
+    ...optional('kernelCmd', kernelCmd),
     ...optional('boot', r.string('BOOT')),
     ...optional('arch', r.string('ARCH')),
     extra: r.rest(),
@@ -94,10 +106,10 @@ export function readOs(vector: VectorValue, line: number): VmOs {
 export function readDisk(vector: VectorValue, line: number, index: number): VmDisk {
   const r = new VectorReader('DISK', vector, { line, index });
   const type = r.read('TYPE', (s, w) => oneOf(s, DISK_TYPES, w)) ?? 'disk';
-  const source = r.string('SOURCE');
+  const source = r.read('SOURCE', hostPath);
   const image = r.string('IMAGE');
   const imageId = r.read('IMAGE_ID', natural);
-  const size = r.read('SIZE', positive);
+  const size = r.read('SIZE', diskSize);
   const given: string[] = [];
   if (source !== undefined) given.push('SOURCE');
   if (image !== undefined) given.push('IMAGE');
@@ -113,15 +125,22 @@ export function readDisk(vector: VectorValue, line: number, index: number): VmDi
   }
   const readOnly = r.read('READONLY', yesNo) ?? type === 'cdrom';
   if (type === 'cdrom' && !readOnly) invalid(r.at('READONLY'), 'a cdrom is always read-only');
+  // Kept in extra, but checked: they are bound for QEMU's -drive options.
+  const devPrefix = vector['DEV_PREFIX'];
+  if (devPrefix !== undefined && devPrefix.trim() !== '') matching(devPrefix, DEV_PREFIX, r.at('DEV_PREFIX'));
+  for (const key of DISK_OPTION_KEYS) {
+    const value = vector[key];
+    if (value !== undefined && value.trim() !== '') matching(value, DISK_OPTION, r.at(key));
+  }
   return Object.freeze({
     type,
     ...optional('source', source),
     ...optional('image', image),
     ...optional('imageId', imageId),
     ...optional('size', size),
-    ...optional('format', r.string('FORMAT')),
-    ...optional('target', r.string('TARGET')),
-    ...optional('bus', r.string('BUS')),
+    ...optional('format', r.read('FORMAT', (text, w) => oneOf(text, DISK_FORMATS, w))),
+    ...optional('target', r.read('TARGET', rule(DISK_TARGET))),
+    ...optional('bus', r.read('BUS', rule(DISK_OPTION))),
     readonly: readOnly,
     ...optional('clone', r.read('CLONE', yesNo)),
     save: r.read('SAVE', yesNo) ?? false,
@@ -146,9 +165,9 @@ export function readNic(vector: VectorValue, line: number, index: number): VmNic
     ...optional('networkId', networkId),
     ...optional('ip', r.read('IP', ipv4)),
     ...optional('mac', r.read('MAC', mac)),
-    ...optional('bridge', r.string('BRIDGE')),
-    ...optional('model', r.string('MODEL')),
-    ...optional('target', r.string('TARGET')),
+    ...optional('bridge', r.read('BRIDGE', rule(IFNAME))),
+    ...optional('model', r.read('MODEL', rule(NIC_MODEL))),
+    ...optional('target', r.read('TARGET', rule(IFNAME))),
     extra: r.rest(),
   });
 }

@@ -5,7 +5,10 @@
  */
 import type { Attribute, Template, VectorValue } from './template.js';
 import { isVector } from './template.js';
-import { type Where, integerAtLeast, invalid, optional, positiveNumber } from './template-fields.js';
+import {
+  CPU, MAX_CONTEXT_FILES, MAX_VM_DISKS, MAX_VM_NICS, MEMORY_MB, PORT, VCPU, VM_NAME,
+} from '../protocol/field-limits.js';
+import { type Where, inRange, integerAtLeast, invalid, matching, optional, positiveNumber } from './template-fields.js';
 import { type VmDisk, type VmNic, type VmOs, readDisk, readNic, readOs } from './vm-devices.js';
 
 export type { DiskType, VmDisk, VmNic, VmOs } from './vm-devices.js';
@@ -53,8 +56,14 @@ export function vmTemplate(t: Template): VmTemplate {
   const nics: VmNic[] = [];
   const extra: Attribute[] = [];
   for (const attr of t.attributes) {
-    if (attr.name === 'DISK') disks.push(readDisk(vectorOf(attr, disks.length), attr.line, disks.length));
-    else if (attr.name === 'NIC') nics.push(readNic(vectorOf(attr, nics.length), attr.line, nics.length));
+    if (attr.name === 'DISK') {
+      // One more disk id is the context CD's.
+      if (disks.length === MAX_VM_DISKS) invalid(where(attr, disks.length), `a VM may have at most ${MAX_VM_DISKS} DISKs`);
+      disks.push(readDisk(vectorOf(attr, disks.length), attr.line, disks.length));
+    } else if (attr.name === 'NIC') {
+      if (nics.length === MAX_VM_NICS) invalid(where(attr, nics.length), `a VM may have at most ${MAX_VM_NICS} NICs`);
+      nics.push(readNic(vectorOf(attr, nics.length), attr.line, nics.length));
+    }
     else if (KNOWN.has(attr.name)) {
       if (singles.has(attr.name)) invalid(where(attr), 'given more than once');
       singles.set(attr.name, attr);
@@ -85,21 +94,44 @@ export function vmTemplate(t: Template): VmTemplate {
   if (memory === undefined) invalid(at('MEMORY'), 'required: the memory in MiB, e.g. MEMORY = 1024');
   const vcpu = string('VCPU');
   const os = singles.get('OS');
+  const context = vector('CONTEXT');
+  const graphics = vector('GRAPHICS');
+  // The limits below are the wire's (protocol/field-limits.ts): what is accepted here can be deployed.
   return Object.freeze({
-    ...optional('name', name),
-    cpu: positiveNumber(cpu, at('CPU')),
-    vcpu: vcpu === undefined ? 1 : integerAtLeast(vcpu, 1, at('VCPU')),
-    memory: integerAtLeast(memory, 1, at('MEMORY')),
+    ...optional('name', name === undefined ? undefined : matching(name, VM_NAME, at('NAME'))),
+    cpu: inRange(positiveNumber(cpu, at('CPU')), CPU, at('CPU')),
+    vcpu: vcpu === undefined ? 1 : inRange(integerAtLeast(vcpu, 1, at('VCPU')), VCPU, at('VCPU')),
+    memory: inRange(integerAtLeast(memory, 1, at('MEMORY')), MEMORY_MB, at('MEMORY')),
     ...optional('os', os === undefined ? undefined : readOs(vectorOf(os), os.line)),
     disks: Object.freeze(disks),
     nics: Object.freeze(nics),
-    ...optional('context', vector('CONTEXT')),
-    ...optional('graphics', vector('GRAPHICS')),
+    ...optional('context', context === undefined ? undefined : checkContext(context, at('CONTEXT'))),
+    ...optional('graphics', graphics === undefined ? undefined : checkGraphics(graphics, at('GRAPHICS'))),
     ...optional('raw', vector('RAW')),
     ...optional('requirements', either('SCHED_REQUIREMENTS', 'REQUIREMENTS')),
     ...optional('rank', either('SCHED_RANK', 'RANK')),
     extra: Object.freeze(extra),
   });
+}
+
+const FILE_REF = /\$FILE\[/g;
+
+/** CONTEXT stays as written; only FILES_DS is bounded here (its size once resolved is checked at create). */
+function checkContext(context: VectorValue, at: Where): VectorValue {
+  const filesDs = context['FILES_DS'];
+  const files = filesDs === undefined ? 0 : [...filesDs.matchAll(FILE_REF)].length;
+  if (files > MAX_CONTEXT_FILES) invalid({ ...at, attribute: 'CONTEXT/FILES_DS' }, `at most ${MAX_CONTEXT_FILES} files, got ${files}`);
+  return context;
+}
+
+/** GRAPHICS stays as written; a PORT is a TCP port. */
+function checkGraphics(graphics: VectorValue, at: Where): VectorValue {
+  const port = graphics['PORT'];
+  if (port !== undefined && port.trim() !== '') {
+    const w = { ...at, attribute: 'GRAPHICS/PORT' };
+    inRange(integerAtLeast(port, PORT.min, w), PORT, w);
+  }
+  return graphics;
 }
 
 function where(attr: Pick<Attribute, 'name' | 'line'>, index?: number): Where {

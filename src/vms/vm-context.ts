@@ -10,6 +10,8 @@ import type { NicLease } from '../networks/network-actor.js';
 import type { Template, VectorValue } from '../templates/index.js';
 import { isVector } from '../templates/index.js';
 import { invalid } from '../templates/template-fields.js';
+import { MAX_CONTEXT_SCRIPT, MAX_VM_DISKS } from '../protocol/field-limits.js';
+import { contextScript } from './context-script.js';
 
 export interface ContextEnv {
   readonly vmId: number;
@@ -49,6 +51,12 @@ export function resolveContext(context: VectorValue | undefined, env: ContextEnv
       set('NETWORK', a['NETWORK_ADDRESS']);
       set('MTU', a['MTU']);
     });
+  }
+  // Variables can make CONTEXT grow: its context.sh must still fit the wire's bound, or no PROLOG could
+  // ever be sent. The CD's DISK_ID is at most MAX_VM_DISKS, so this is the longest the script can be.
+  const size = contextScript(out, MAX_VM_DISKS).length;
+  if (size > MAX_CONTEXT_SCRIPT) {
+    invalid({ attribute: 'CONTEXT' }, `context.sh would be ${size} characters once its variables are resolved; at most ${MAX_CONTEXT_SCRIPT}`);
   }
   return Object.freeze(out);
 }

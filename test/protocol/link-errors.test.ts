@@ -137,7 +137,7 @@ t.test('what could never be delivered is refused at the sender', async (t) => {
   pair.connect();
   t.throws(() => pair.frontend.tell({ type: 'vm.suspend', opId: '', vmId: 1 }), { code: 'BAD_FRAME', details: { field: 'msg.opId' } });
   t.throws(() => pair.frontend.tell({ type: 'vm.suspend', opId: 'op-1', vmId: Number.NaN }), { code: 'BAD_FRAME', details: { field: 'msg.vmId' } });
-  const big = { type: 'vm.deploy', opId: 'o'.repeat(4096), spec: { vmId: 1, name: 'n'.repeat(4096), cpu: 1, vcpu: 1, memoryMb: 1 } } as const;
+  const big = { type: 'vm.deploy', opId: 'o'.repeat(4096), spec: { vmId: 1, name: 'n'.repeat(128), cpu: 1, vcpu: 1, memoryMb: 1 } } as const;
   const small = linkPair(t, { frontend: { maxFrameBytes: 4096 } });
   t.throws(() => small.frontend.tell(big), { code: 'FRAME_TOO_LARGE' });
   t.equal(small.frontend.stats().outbox, 0, 'nothing kept');

@@ -147,7 +147,7 @@ t.test('a lost host puts its VMs in UNKNOWN; back with the VM alive, they run ag
 
 t.test('a boot the node refuses (no capacity) is BOOT_FAILURE; recover takes it out', async (t) => {
   const { a, b, vm, cloud } = await twoHosts(t);
-  const big = (await cloud.client.call('vm.allocate', { template: 'NAME = big\nCPU = 1\nMEMORY = 100000000\n', hold: false })).id;
+  const big = (await cloud.client.call('vm.allocate', { template: 'NAME = big\nCPU = 1\nMEMORY = 16777216\n', hold: false })).id;
   await t.rejects(vm.act(big, 'deploy', { host: a }), { code: 'NO_CAPACITY' }, 'oned checks the capacity first');
   await vm.act(big, 'deploy', { host: a, enforce: false });
   const failed = await vm.waitState(big, 'BOOT_FAILURE');

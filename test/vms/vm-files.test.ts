@@ -44,7 +44,7 @@ function pool(): { asked: ImageRef[][]; acquire: NonNullable<FilesEnv['acquire']
 
 const admin = { uid: 0, gid: 0, admin: true };
 const user = { uid: 5, gid: 1, admin: false };
-const files = (text: string, owner = admin, p = pool()) =>
+const files = async (text: string, owner = admin, p = pool()) =>
   resolveFiles(vmTemplate(parseTemplate(BASE + text)), { vmId: 12, name: 'v', owner, datastores: DS, acquire: p.acquire });
 
 t.test('each DISK becomes a transfer action', async (t) => {
@@ -84,7 +84,7 @@ t.test('refusals come before any image is taken', async (t) => {
   const cases: Array<[string, string, typeof admin, { code: string; details?: Record<string, string> }]> = [
     ['a SOURCE from a user', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/1/aaa" ]', user, { code: 'NOT_AUTHORIZED' }],
     ['a SOURCE outside the datastores', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/etc/shadow" ]', admin, { code: 'INVALID_ARGUMENT', details: { field: 'DISK/SOURCE' } }],
-    ['a SOURCE climbing out', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/../../../etc/shadow" ]', admin, { code: 'INVALID_ARGUMENT' }],
+    ['a SOURCE climbing out', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/../../../etc/shadow" ]', admin, { code: 'INVALID_TEMPLATE', details: { attribute: 'DISK/SOURCE' } }],
     ['a kernel path from a user', 'DISK = [ IMAGE = ubuntu ]\nOS = [ KERNEL = "/boot/vmlinuz" ]', user, { code: 'NOT_AUTHORIZED' }],
     ['CONTEXT FILES (front-end paths)', 'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES = "/etc/passwd" ]', admin, { code: 'INVALID_TEMPLATE', details: { attribute: 'CONTEXT/FILES' } }],
     ['FILES_DS that is not a $FILE list', 'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES_DS = "/etc/passwd" ]', admin, { code: 'INVALID_TEMPLATE' }],
