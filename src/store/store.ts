@@ -1,3 +1,5 @@
+import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Level, type BatchOperation } from 'level';
 import type { Logger } from 'pino';
 import { NepheleError } from '../errors.js';
@@ -102,11 +104,21 @@ export class Store {
     this.copies = new MemoryCopies(options.memoryKinds ?? []);
   }
 
-  /** Opens (creating if need be) the store in directory `dir`. */
+  /**
+   * Opens (creating if need be) the store in directory `dir`. It holds
+   * password hashes and tokens' hashes: the directory is made mode 0700 and
+   * the files in it 0600, whatever the umask and whatever an older version
+   * left. LevelDB makes its later files (new tables, logs) with the
+   * process's umask; the 0700 directory keeps them from others anyway, and
+   * oned runs with umask 077 (bin/oned.ts).
+   */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
     const store = new Store(new Level<string, Uint8Array>(dir, ENCODINGS), options);
     try {
       await store.db.open();
+      await ownerOnly(dir);
       await store.loadCounters();
       await store.loadCopies();
     } catch (err) {
@@ -357,4 +369,14 @@ export class Store {
 
 function closedError(): NepheleError {
   return new NepheleError('STORE_CLOSED', 'The store is not open.');
+}
+
+/** Makes the store's files readable by their owner alone. A file LevelDB removed meanwhile is skipped. */
+async function ownerOnly(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    await chmod(join(dir, entry.name), 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
 }
