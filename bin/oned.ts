@@ -39,6 +39,9 @@ const o = program.opts<{
   hostFailure: HostFailurePolicy; hostFailureGraceMs: string; logFormat: LogFormat; monitorBudget: string;
   maxCallsPerConnection: string; maxCallsPerUser: string; maxCallsTotal: string; maxLoginsPerAddress: string; maxUnauthenticatedPerAddress: string;
 }>();
+// Before anything is written: the store (password hashes), the secrets and the VMs' files are
+// oned's alone, the files LevelDB makes later included (it creates them with the umask).
+process.umask(0o077);
 const log = createLogger(o.logLevel, o.logFormat);
 
 try {
