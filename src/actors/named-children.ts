@@ -6,7 +6,18 @@ import type { ActorRef } from './types.js';
 export interface NamedChild<M> {
   readonly id: number;
   readonly name: string;
+  /** The owner, when names are unique per owner (`perOwner`). */
+  readonly uid?: number;
+  readonly gid?: number;
   readonly ref: ActorRef<M>;
+}
+
+/** A stored entity as the pool loads it. */
+export interface NamedEntity {
+  readonly id: number;
+  readonly name: string;
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface NamedChildrenOptions {
@@ -18,13 +29,19 @@ export interface NamedChildrenOptions {
   readonly what: string;
   /** The code of a lookup that finds nothing (HOST_NOT_FOUND …). */
   readonly notFound: ErrorCode;
+  /**
+   * Names are unique per owner (`uid`), not across the pool: two users may
+   * each have a network `pub`. Lookups by name are then the pool's, with
+   * `values()` (see src/auth/find-named.ts). @default false
+   */
+  readonly perOwner?: boolean;
 }
 
 /**
  * A pool's children of one kind under a dynamic supervisor, found by id or
- * by unique name: started, adopted after the pool's own restart, stopped.
- * The pool actor that owns it serialises every change, which is what keeps
- * names unique.
+ * by name (unique in the pool, or per owner): started, adopted after the
+ * pool's own restart, stopped. The pool actor that owns it serialises every
+ * change, which is what keeps names unique.
  */
 export class NamedChildren<M> {
   private readonly options: NamedChildrenOptions;
@@ -39,26 +56,27 @@ export class NamedChildren<M> {
    * Takes the stored entities: those whose child still runs (the pool alone
    * crashed) are adopted, the others started. Returns how many were adopted.
    */
-  async load(entities: Iterable<{ readonly id: number; readonly name: string }>): Promise<number> {
+  async load(entities: Iterable<NamedEntity>): Promise<number> {
     const { childName, supervisor } = this.options;
     const running = new Map((await supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => [c.id, c.ref]));
     let adopted = 0;
-    for (const { id, name } of entities) {
-      const ref = running.get(childName(id));
-      if (ref === undefined) await this.start(id, name);
+    for (const entity of entities) {
+      const ref = running.get(childName(entity.id));
+      if (ref === undefined) await this.start(entity.id, entity.name, entity);
       else {
-        this.track(id, name, ref as ActorRef<M>);
+        this.track(entity, ref as ActorRef<M>);
         adopted++;
       }
     }
     return adopted;
   }
 
-  async start(id: number, name: string): Promise<ActorRef<M>> {
+  /** Starts the child of entity `id`; `owner` when names are unique per owner. */
+  async start(id: number, name: string, owner: { readonly uid?: number; readonly gid?: number } = {}): Promise<ActorRef<M>> {
     const ref = await this.options.supervisor().ask<ActorRef<M>>({
       type: 'start_child', args: id, name: this.options.childName(id), register: this.options.childName(id),
     });
-    this.track(id, name, ref);
+    this.track({ id, name, ...owner }, ref);
     return ref;
   }
 
@@ -68,21 +86,24 @@ export class NamedChildren<M> {
     if (child === undefined) return;
     await this.options.supervisor().ask({ type: 'terminate_child', ref: child.ref });
     this.byId.delete(id);
-    this.byName.delete(child.name);
+    this.byName.delete(this.key(child.name, child.uid));
   }
 
-  /** Refuses a name in use with NAME_TAKEN. */
-  requireFreeName(name: string): void {
-    if (this.byName.has(name)) throw new NepheleError('NAME_TAKEN', `a ${this.options.what} named ${name} exists`, { details: { name } });
+  /** Refuses a name in use (by `uid`, when names are unique per owner) with NAME_TAKEN. */
+  requireFreeName(name: string, uid?: number): void {
+    if (this.byName.has(this.key(name, uid))) {
+      const whose = this.options.perOwner === true ? ` of this owner` : '';
+      throw new NepheleError('NAME_TAKEN', `a ${this.options.what}${whose} named ${name} exists`, { details: { name } });
+    }
   }
 
   get(id: number): NamedChild<M> | undefined {
     return this.byId.get(id);
   }
 
-  /** By id or name; the `notFound` code otherwise. */
+  /** By id or name (by id only when names are per owner); the `notFound` code otherwise. */
   find(ref: string | number): NamedChild<M> {
-    const id = typeof ref === 'number' ? ref : this.byName.get(ref);
+    const id = typeof ref === 'number' ? ref : this.options.perOwner === true ? undefined : this.byName.get(ref);
     const child = id === undefined ? undefined : this.byId.get(id);
     if (child === undefined) {
       throw new NepheleError(this.options.notFound, `no ${this.options.what} ${ref}`, { details: { [this.options.what]: ref } });
@@ -94,8 +115,14 @@ export class NamedChildren<M> {
     return this.byId.values();
   }
 
-  private track(id: number, name: string, ref: ActorRef<M>): void {
-    this.byId.set(id, { id, name, ref });
-    this.byName.set(name, id);
+  private track(entity: NamedEntity, ref: ActorRef<M>): void {
+    const { id, name, uid, gid } = entity;
+    this.byId.set(id, { id, name, ref, ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) });
+    this.byName.set(this.key(name, uid), id);
+  }
+
+  /** A name's key: itself, or with its owner when names are per owner (a uid holds no `/`). */
+  private key(name: string, uid: number | undefined): string {
+    return this.options.perOwner === true ? `${uid ?? ''}/${name}` : name;
   }
 }

@@ -152,10 +152,11 @@ export interface ApiMethods {
   'vm.info': { params: { id: number }; result: VmView };
   'template.allocate': { params: { template: string }; result: { id: number } };
   'templatepool.info': { params: Record<string, never>; result: TemplateView[] };
-  'template.info': { params: { id: number }; result: TemplateView };
-  'template.update': { params: { id: number; template: string }; result: { id: number } };
-  'template.delete': { params: { id: number }; result: { id: number } };
-  'template.instantiate': { params: { id: number; name?: string; hold: boolean }; result: { id: number } };
+  /** A template by `id`, or by name (a string): the caller's own first, see docs/templates.md. */
+  'template.info': { params: { id: NameRef }; result: TemplateView };
+  'template.update': { params: { id: NameRef; template: string }; result: { id: number } };
+  'template.delete': { params: { id: NameRef }; result: { id: number } };
+  'template.instantiate': { params: { id: NameRef; name?: string; hold: boolean }; result: { id: number } };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
   /** Users: who may call which is in docs/users.md. */

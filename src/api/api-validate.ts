@@ -66,6 +66,13 @@ function networkRef(x: unknown): string | number {
   throw bad('network', 'must be a network id or name');
 }
 
+/** A template id, or its name (free text, as a network's). */
+function templateRef(x: unknown): string | number {
+  if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
+  if (typeof x === 'string' && x.length > 0 && x.length <= 128 && !/[\0-\x1f]/.test(x)) return x;
+  throw bad('id', 'must be a template id or name');
+}
+
 function ipv4(x: unknown): string {
   if (typeof x !== 'string' || !isIPv4(x)) throw bad('ip', 'must be an IPv4 address');
   return x;
@@ -208,13 +215,13 @@ const validators: Validators = {
   'vm.info': (p) => ({ id: vmId(p.id) }),
   'template.allocate': (p) => ({ template: templateText(p.template) }),
   'templatepool.info': () => ({}),
-  'template.info': (p) => ({ id: vmId(p.id) }),
-  'template.update': (p) => ({ id: vmId(p.id), template: templateText(p.template) }),
-  'template.delete': (p) => ({ id: vmId(p.id) }),
+  'template.info': (p) => ({ id: templateRef(p.id) }),
+  'template.update': (p) => ({ id: templateRef(p.id), template: templateText(p.template) }),
+  'template.delete': (p) => ({ id: templateRef(p.id) }),
   'template.instantiate': (p) => {
     if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
     if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128)) throw bad('name', 'must be 1-128 characters');
-    const out: { id: number; hold: boolean; name?: string } = { id: vmId(p.id), hold: p.hold === true };
+    const out: { id: number | string; hold: boolean; name?: string } = { id: templateRef(p.id), hold: p.hold === true };
     if (typeof p.name === 'string') out.name = p.name;
     return out;
   },

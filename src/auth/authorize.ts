@@ -1,14 +1,39 @@
+import type { HostView } from '../api/api-types.js';
 import type { Session } from '../api/api-server.js';
-import { NepheleError } from '../errors.js';
+import { NepheleError, type ErrorCode } from '../errors.js';
 import { ONEADMIN_GID, ONEADMIN_ID } from '../users/user-record.js';
 
 /**
  * The authorization rules, OpenNebula's default ACL cut down to what
  * Nephele has: administrators (members of group oneadmin) may do anything;
- * everyone else sees and acts on what they own; a network owned by an
- * administrator is public. A refusal is NOT_AUTHORIZED and is raised before
- * anything changes.
+ * everyone else sees and acts on what they own; a network or image owned by
+ * an administrator is public. What a caller may not see is reported exactly
+ * as what does not exist (`notFound`), so that a refusal never tells that an
+ * object is there, nor its name; NOT_AUTHORIZED is for what they may see but
+ * not do. Refusals are raised before anything changes.
  */
+
+/** The kinds of objects a refusal hides, and the detail key their pools' not-found errors carry. */
+const HIDDEN = {
+  VM: { code: 'VM_NOT_FOUND', key: 'id' },
+  template: { code: 'TEMPLATE_NOT_FOUND', key: 'id' },
+  network: { code: 'NETWORK_NOT_FOUND', key: 'network' },
+  image: { code: 'IMAGE_NOT_FOUND', key: 'image' },
+  user: { code: 'USER_NOT_FOUND', key: 'user' },
+  group: { code: 'GROUP_NOT_FOUND', key: 'group' },
+} as const satisfies Record<string, { code: ErrorCode; key: string }>;
+
+export type HiddenKind = keyof typeof HIDDEN;
+
+/**
+ * The error a lookup of `ref` gives when there is no such object: `no VM 7`,
+ * `no network pub`, with the ref as the caller gave it (never the name of
+ * what they may not see). The pools' own not-found errors have this shape.
+ */
+export function notFound(kind: HiddenKind, ref: string | number, extra: Readonly<Record<string, unknown>> = {}): NepheleError {
+  const { code, key } = HIDDEN[kind];
+  return new NepheleError(code, `no ${kind} ${ref}`, { details: { [key]: ref, ...extra } });
+}
 
 /** Refuses anyone but an administrator; `what` completes "only administrators may …". */
 export function requireAdmin(session: Session, what: string): void {
@@ -16,21 +41,37 @@ export function requireAdmin(session: Session, what: string): void {
 }
 
 /** The owner, or an administrator. */
-export function canAccess(session: Session, ownerUid: number): boolean {
+export function canAccess(session: Pick<Session, 'uid' | 'admin'>, ownerUid: number): boolean {
   return session.admin || session.uid === ownerUid;
 }
 
-/** Refuses anyone but the owner or an administrator; `what` names the thing, e.g. `VM 7`. */
-export function requireOwner(session: Session, ownerUid: number, what: string): void {
+/** An object as the caller named it: `VM 7`, `template 3`. */
+export type HiddenRef = `${HiddenKind} ${number}`;
+
+/**
+ * Refuses anyone but the owner or an administrator, for an object only they
+ * may see (a VM, a template): as not found, the error a missing id gives.
+ */
+export function requireOwner(session: Pick<Session, 'uid' | 'admin'>, ownerUid: number, what: HiddenRef): void {
+  if (canAccess(session, ownerUid)) return;
+  const at = what.indexOf(' ');
+  throw notFound(what.slice(0, at) as HiddenKind, Number(what.slice(at + 1)));
+}
+
+/**
+ * Refuses anyone but the owner or an administrator the change of an object
+ * the caller may see (a public network or image): NOT_AUTHORIZED, naming it.
+ */
+export function requireOwnerToChange(session: Session, ownerUid: number, what: string): void {
   if (!canAccess(session, ownerUid)) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not use ${what}: it belongs to another user`, {
+    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change ${what}: it belongs to another user`, {
       details: { uid: session.uid },
     });
   }
 }
 
 /** What of a list the caller may see: all of it for an administrator, their own records otherwise. */
-export function visibleTo<T extends { readonly uid: number }>(session: Session, records: readonly T[]): T[] {
+export function visibleTo<T extends { readonly uid: number }>(session: Pick<Session, 'uid' | 'admin'>, records: readonly T[]): T[] {
   return session.admin ? [...records] : records.filter((r) => r.uid === session.uid);
 }
 
@@ -45,7 +86,7 @@ export interface NetworkOwner {
 }
 
 /** Use (lease from, list, show) a network: its owner, an administrator, or anyone when it is public. */
-export function canUseNetwork(session: Session, network: NetworkOwner): boolean {
+export function canUseNetwork(session: Pick<Session, 'uid' | 'admin'>, network: NetworkOwner): boolean {
   return canAccess(session, network.uid) || isPublicNetwork(network);
 }
 
@@ -54,12 +95,9 @@ export function isPublicNetwork(network: NetworkOwner): boolean {
   return network.uid === ONEADMIN_ID || network.gid === ONEADMIN_GID;
 }
 
-export function requireNetworkUse(session: Session, network: NetworkOwner, what: string): void {
-  if (!canUseNetwork(session, network)) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not use ${what}: it is another user's private network`, {
-      details: { uid: session.uid },
-    });
-  }
+/** Refuses a network the caller may not use as not found; `ref` is the id or name they gave. */
+export function requireNetworkUse(session: Pick<Session, 'uid' | 'admin'>, network: NetworkOwner, ref: string | number): void {
+  if (!canUseNetwork(session, network)) throw notFound('network', ref);
 }
 
 /**
@@ -76,10 +114,17 @@ export function isPublicImage(image: NetworkOwner): boolean {
   return isPublicNetwork(image);
 }
 
-export function requireImageUse(session: Session, image: NetworkOwner, what: string): void {
-  if (!canUseImage(session, image)) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not use ${what}: it is another user's private image`, {
-      details: { uid: session.uid },
-    });
-  }
+/** Refuses an image the caller may not use as not found; `ref` is the id or name they gave. */
+export function requireImageUse(session: Pick<Session, 'uid' | 'admin'>, image: NetworkOwner, ref: string | number): void {
+  if (!canUseImage(session, image)) throw notFound('image', ref);
+}
+
+/**
+ * A host as a user who is not an administrator sees it: its capacity and
+ * state (OpenNebula shows them to users), but of its VMs only their own
+ * (`own`), and nothing of how oned reaches it or deploys its agent.
+ */
+export function hostSeenBy(session: Pick<Session, 'admin'>, host: HostView, own: ReadonlySet<number>): HostView {
+  if (session.admin) return host;
+  return { ...host, vms: host.vms.filter((id) => own.has(id)), ssh: undefined, deploy: undefined };
 }

@@ -1,7 +1,7 @@
 import type { ActorRef } from '../actors/index.js';
 import type { ApiHandlers, Session } from '../api/api-server.js';
 import type { ImageView } from '../api/api-types.js';
-import { canUseImage, requireImageUse, requireOwner } from '../auth/authorize.js';
+import { canUseImage, requireOwnerToChange } from '../auth/authorize.js';
 import { IMAGES_DATASTORE } from './datastores.js';
 import type { ImagePoolMsg } from './image-pool.js';
 import type { ImageRecord } from './image-record.js';
@@ -12,7 +12,8 @@ type ImageMethod =
 
 /**
  * The image API: anyone may create an image (an administrator's is public,
- * anyone else's private); seeing one needs it to be public or one's own;
+ * anyone else's private); seeing one needs it to be public or one's own,
+ * and one the caller may not see is not found, as a missing one;
  * changing or deleting it needs its owner or an administrator; uploading
  * into it, its owner alone (checked by the pool). Views carry the owner's
  * names and the datastore.
@@ -26,16 +27,12 @@ export function imageHandlers(
     return records.map((r) => ({ ...r, ...owner(r.uid), datastore: IMAGES_DATASTORE.name, datastoreId: IMAGES_DATASTORE.id }));
   };
   const view = async (record: ImageRecord): Promise<ImageView> => (await views([record]))[0] as ImageView;
-  /** The image, once the caller may see it. */
-  const use = async (ref: string | number, session: Session): Promise<ImageRecord> => {
-    const image = await images().ask<ImageRecord>({ type: 'get', image: ref, session });
-    requireImageUse(session, image, `image ${image.name}`);
-    return image;
-  };
+  /** The image, if the caller may see it (the pool checks: one they may not is not found). */
+  const use = (ref: string | number, session: Session): Promise<ImageRecord> => images().ask<ImageRecord>({ type: 'get', image: ref, session });
   /** …and once the caller may change it. */
   const manage = async (ref: string | number, session: Session): Promise<ImageRecord> => {
     const image = await use(ref, session);
-    requireOwner(session, image.uid, `image ${image.name}`);
+    requireOwnerToChange(session, image.uid, `image ${image.name}`);
     return image;
   };
   return {
@@ -45,8 +42,8 @@ export function imageHandlers(
     }, { timeoutMs: 60_000 }),
     'imagepool.info': async (_p, session) => views((await images().ask<ImageRecord[]>({ type: 'list' })).filter((i) => canUseImage(session, i))),
     'image.info': async (p, session) => view(await use(p.image, session)),
-    'image.upload': (p, session) => images().ask({ type: 'upload', id: p.id, uid: session.uid, offset: p.offset, data: p.data }, { timeoutMs: 60_000 }),
-    'image.commit': async (p, session) => view(await images().ask<ImageRecord>({ type: 'commit', id: p.id, uid: session.uid, size: p.size }, { timeoutMs: 120_000 })),
+    'image.upload': (p, session) => images().ask({ type: 'upload', id: p.id, uid: session.uid, admin: session.admin, offset: p.offset, data: p.data }, { timeoutMs: 60_000 }),
+    'image.commit': async (p, session) => view(await images().ask<ImageRecord>({ type: 'commit', id: p.id, uid: session.uid, admin: session.admin, size: p.size }, { timeoutMs: 120_000 })),
     'image.delete': async (p, session) => images().ask({ type: 'delete', id: (await manage(p.image, session)).id }),
     'image.persistent': async (p, session) => view(await images().ask<ImageRecord>({ type: 'persistent', id: (await manage(p.image, session)).id, persistent: p.persistent })),
     'image.enable': async (p, session) => view(await images().ask<ImageRecord>({ type: 'enable', id: (await manage(p.image, session)).id, enable: p.enable })),

@@ -1,6 +1,8 @@
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import type { Actor, ActorContext } from '../actors/index.js';
-import { NepheleError, isNepheleError } from '../errors.js';
+import { isPublicImage } from '../auth/authorize.js';
+import { findById, findNamed, type Finder } from '../auth/find-named.js';
+import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { imagesDatastore, newImageSource, requireInDatastore } from './datastores.js';
 import { inspectImage, type Inspected } from './image-format.js';
@@ -9,7 +11,7 @@ import { checkImageName } from './image-name.js';
 import {
   bytesToMb, isDiskType, type ImageFormat, type ImageRecord, type ImageRef, type ImageSession, type ImageType,
 } from './image-record.js';
-import { acquire, findImage, inUse, releaseWhere, type ImageOwner } from './image-uses.js';
+import { acquire, inUse, releaseWhere, type ImageOwner } from './image-uses.js';
 
 export type { ImageFormat, ImageRecord, ImageRef, ImageSession, ImageState, ImageType, ImageUse, ImageUseKind } from './image-record.js';
 
@@ -24,10 +26,11 @@ export type ImagePoolMsg =
     /** An empty DATABLOCK, READY at once; without it the image is LOCKED until `commit`. */
     readonly blank?: { readonly sizeMb: number; readonly format: ImageFormat };
   }
-  | { readonly type: 'upload'; readonly id: number; readonly uid: number; readonly offset: number; readonly data: Uint8Array }
-  | { readonly type: 'commit'; readonly id: number; readonly uid: number; readonly size: number }
+  /** `admin`: the uploader is an administrator, who may see (not write) another's image. @default false */
+  | { readonly type: 'upload'; readonly id: number; readonly uid: number; readonly admin?: boolean; readonly offset: number; readonly data: Uint8Array }
+  | { readonly type: 'commit'; readonly id: number; readonly uid: number; readonly admin?: boolean; readonly size: number }
   | { readonly type: 'list' }
-  /** By id, or by name as a VM would find it (an administrator also any unique name); IMAGE_NOT_FOUND otherwise. */
+  /** By id, or by name as a VM would find it (an administrator also any unique name), if `session` may see it; IMAGE_NOT_FOUND otherwise. */
   | { readonly type: 'get'; readonly image: string | number; readonly session: ImageSession }
   | { readonly type: 'delete'; readonly id: number }
   | { readonly type: 'persistent'; readonly id: number; readonly persistent: boolean }
@@ -85,8 +88,8 @@ export class ImagePool implements Actor<ImagePoolMsg> {
   async receive(msg: ImagePoolMsg): Promise<unknown> {
     switch (msg.type) {
       case 'allocate': return this.allocate(msg);
-      case 'upload': return this.upload(msg.id, msg.uid, msg.offset, msg.data);
-      case 'commit': return this.commit(msg.id, msg.uid, msg.size);
+      case 'upload': return this.upload(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.offset, msg.data);
+      case 'commit': return this.commit(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.size);
       case 'list': return [...this.images.values()].sort((a, b) => a.id - b.id);
       case 'get': return this.get(msg.image, msg.session);
       case 'info': return this.record(msg.id);
@@ -142,18 +145,9 @@ export class ImagePool implements Actor<ImagePoolMsg> {
   }
 
   private get(ref: string | number, session: ImageSession): ImageRecord {
-    if (typeof ref === 'number') return this.record(ref);
-    try {
-      return findImage(this.images, { name: ref }, session, []);
-    } catch (err) {
-      if (!session.admin || !isNepheleError(err, 'IMAGE_NOT_FOUND')) throw err;
-      const named = [...this.images.values()].filter((i) => i.name === ref);
-      if (named.length > 1) {
-        throw new NepheleError('INVALID_ARGUMENT', `${named.length} users have an image named ${ref}: give its id`, { details: { field: 'image' } });
-      }
-      if (named[0] === undefined) throw err;
-      return named[0];
-    }
+    return typeof ref === 'number'
+      ? findById(this.images.get(ref), ref, session, 'image', isPublicImage)
+      : findNamed(this.images.values(), ref, session, 'image', isPublicImage);
   }
 
   private requireFreeName(uid: number, name: string): void {
@@ -186,22 +180,25 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     return { id };
   }
 
-  /** An upload call's image: the caller's own (not even an administrator writes into another's), still LOCKED. */
-  private uploading(id: number, uid: number): ImageRecord {
-    const image = this.record(id);
-    if (image.uid !== uid) throw new NepheleError('NOT_AUTHORIZED', `only the owner uploads image ${id}`, { details: { uid } });
+  /**
+   * An upload call's image: the caller's own (not even an administrator
+   * writes into another's), still LOCKED. One they may not see is not found.
+   */
+  private uploading(id: number, who: Finder): ImageRecord {
+    const image = findById(this.images.get(id), id, who, 'image', isPublicImage);
+    if (image.uid !== who.uid) throw new NepheleError('NOT_AUTHORIZED', `only the owner uploads image ${id}`, { details: { uid: who.uid } });
     if (image.state !== 'LOCKED') {
       throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}, not LOCKED for an upload`, { details: { state: image.state, action: 'upload' } });
     }
     return image;
   }
 
-  private async upload(id: number, uid: number, offset: number, data: Uint8Array): Promise<{ id: number; received: number }> {
-    return { id, received: await appendChunk(this.uploading(id, uid).source, offset, data) };
+  private async upload(id: number, who: Finder, offset: number, data: Uint8Array): Promise<{ id: number; received: number }> {
+    return { id, received: await appendChunk(this.uploading(id, who).source, offset, data) };
   }
 
-  private async commit(id: number, uid: number, size: number): Promise<ImageRecord> {
-    const image = this.uploading(id, uid);
+  private async commit(id: number, who: Finder, size: number): Promise<ImageRecord> {
+    const image = this.uploading(id, who);
     const actual = await fileSize(image.source);
     if (actual !== size) {
       throw new NepheleError('INVALID_ARGUMENT', `image ${id} has ${actual} bytes, not ${size}: upload the rest first`, { details: { field: 'size', received: actual } });

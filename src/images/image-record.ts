@@ -60,13 +60,15 @@ export interface ImageRecord {
 export type ImageUseKind = 'disk' | 'kernel' | 'ramdisk' | 'context';
 
 /**
- * An image a VM asks for: by id, or by name among the images of `uname`
- * (default: the VM owner's, then an administrator's).
+ * An image a VM asks for: by id, or by name among the images of `uid` or
+ * `uname` (default: the VM owner's, then an administrator's).
  */
 export interface ImageRef {
   readonly imageId?: number;
   readonly name?: string;
   readonly uname?: string;
+  /** IMAGE_UID: the owner by id; wins over `uname`. */
+  readonly uid?: number;
   readonly use: ImageUseKind;
 }
 

@@ -3,9 +3,9 @@
  * them. The ImagePool applies them and writes the changed records before it
  * answers.
  */
-import { canUseImage, isPublicImage } from '../auth/authorize.js';
+import { isPublicImage, notFound } from '../auth/authorize.js';
+import { findById, findForUse } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
-import { ONEADMIN_ID } from '../users/user-record.js';
 import { fitsUse, imageUse, usageState, type ImageRecord, type ImageRef, type ImageSession, type ImageUse } from './image-record.js';
 
 /** A user as the name lookup needs them. */
@@ -14,44 +14,25 @@ export interface ImageOwner {
   readonly name: string;
 }
 
-function notFound(image: string | number, extra: Record<string, unknown> = {}): NepheleError {
-  return new NepheleError('IMAGE_NOT_FOUND', `no image ${image}`, { details: { image, ...extra } });
-}
-
-/** Public images (an administrator's) with this name: oneadmin's first, then by id. */
-function publicNamed(images: Iterable<ImageRecord>, name: string): ImageRecord | undefined {
-  const found = [...images].filter((i) => i.name === name && isPublicImage(i));
-  found.sort((a, b) => Number(b.uid === ONEADMIN_ID) - Number(a.uid === ONEADMIN_ID) || a.id - b.id);
-  return found[0];
-}
-
 /**
  * The image a ref names, if `session` may use it: by id; or by name among
- * the images of `uname`, or without `uname` the caller's own, then an
- * administrator's (public) one. IMAGE_NOT_FOUND when there is none or the
- * caller may not use it, so that a refusal does not tell that it exists.
+ * the images of `uid` or `uname` (IMAGE_UID, IMAGE_UNAME), or without them
+ * the caller's own, then an administrator's (public) one (see findForUse).
+ * IMAGE_NOT_FOUND when there is none or the caller may not use it, the same
+ * error either way, so that a refusal does not tell that it exists.
  */
 export function findImage(
-  images: ReadonlyMap<number, ImageRecord>, ref: Pick<ImageRef, 'imageId' | 'name' | 'uname'>, session: ImageSession, owners: readonly ImageOwner[],
+  images: ReadonlyMap<number, ImageRecord>, ref: Pick<ImageRef, 'imageId' | 'name' | 'uname' | 'uid'>, session: ImageSession, owners: readonly ImageOwner[],
 ): ImageRecord {
-  if (ref.imageId !== undefined) {
-    const image = images.get(ref.imageId);
-    if (image === undefined || !canUseImage(session, image)) throw notFound(ref.imageId);
-    return image;
-  }
+  if (ref.imageId !== undefined) return findById(images.get(ref.imageId), ref.imageId, session, 'image', isPublicImage);
   if (ref.name === undefined) {
-    throw new NepheleError('INVALID_ARGUMENT', 'an image is named by IMAGE_ID, or by IMAGE (and IMAGE_UNAME)', { details: { field: 'IMAGE' } });
+    throw new NepheleError('INVALID_ARGUMENT', 'an image is named by IMAGE_ID, or by IMAGE (and IMAGE_UNAME or IMAGE_UID)', { details: { field: 'IMAGE' } });
   }
-  const { name, uname } = ref;
-  if (uname !== undefined) {
-    const owner = owners.find((u) => u.name === uname);
-    const image = owner === undefined ? undefined : [...images.values()].find((i) => i.uid === owner.id && i.name === name);
-    if (image === undefined || !canUseImage(session, image)) throw notFound(name, { uname });
-    return image;
-  }
-  const own = [...images.values()].find((i) => i.uid === session.uid && i.name === name);
-  const image = own ?? publicNamed(images.values(), name);
-  if (image === undefined) throw notFound(name);
+  const { name, uname, uid } = ref;
+  // A user nobody has (-1) owns no image: not found, as an image one may not see.
+  const owner = uid ?? (uname === undefined ? undefined : owners.find((u) => u.name === uname)?.id ?? -1);
+  const image = findForUse(images.values(), name, session, { isPublic: isPublicImage, ...(owner === undefined ? {} : { owner }) });
+  if (image === undefined) throw notFound('image', name, uname === undefined ? {} : { uname });
   return image;
 }
 

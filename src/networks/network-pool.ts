@@ -1,4 +1,6 @@
-import { NamedChildren, type Actor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
+import { NamedChildren, type NamedChild, type Actor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
+import { isPublicNetwork, notFound } from '../auth/authorize.js';
+import { findById, findForUse, findNamed, type Finder, type OwnedObject } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { parseTemplate } from '../templates/index.js';
@@ -10,9 +12,20 @@ import { vnetDefinition } from './vnet-template.js';
 export type NetworkPoolMsg =
   | { readonly type: 'allocate'; readonly template: string; readonly uid: number; readonly gid: number }
   | { readonly type: 'list' }
-  | { readonly type: 'get'; readonly network: string | number }
-  | { readonly type: 'delete'; readonly network: string | number }
+  /** An API call's network (id or name, see findNamed), if `who` may use it; NETWORK_NOT_FOUND otherwise. Reply: its actor. */
+  | { readonly type: 'get'; readonly network: string | number; readonly who: Finder }
+  /**
+   * A NIC's network: by id; or by name among the networks of `owner`
+   * (NETWORK_UNAME / NETWORK_UID) or else `who`'s own, then the public ones
+   * (see findForUse). NETWORK_NOT_FOUND unless `who` may use it. Reply: its actor.
+   */
+  | { readonly type: 'nic'; readonly network: string | number; readonly who: Finder; readonly owner?: number }
+  | { readonly type: 'delete'; readonly network: number }
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
+
+interface OwnedNetwork extends OwnedObject {
+  readonly ref: ActorRef<NetworkMsg>;
+}
 
 export interface NetworkPoolDeps {
   readonly store: Store;
@@ -22,8 +35,9 @@ export interface NetworkPoolDeps {
 }
 
 /**
- * The registry of virtual networks: allocates ids, keeps names unique,
- * starts and stops the NetworkActors and finds them by id or name.
+ * The registry of virtual networks: allocates ids, keeps names unique per
+ * owner, starts and stops the NetworkActors and finds them by id or name
+ * for whoever may use them.
  */
 export class NetworkPool implements Actor<NetworkPoolMsg> {
   private readonly ctx: ActorContext<NetworkPoolMsg>;
@@ -33,7 +47,9 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
   constructor(ctx: ActorContext<NetworkPoolMsg>, deps: NetworkPoolDeps) {
     this.ctx = ctx;
     this.deps = deps;
-    this.networks = new NamedChildren({ supervisor: deps.supervisor, childName: networkActorName, what: 'network', notFound: 'NETWORK_NOT_FOUND' });
+    this.networks = new NamedChildren({
+      supervisor: deps.supervisor, childName: networkActorName, what: 'network', notFound: 'NETWORK_NOT_FOUND', perOwner: true,
+    });
   }
 
   async preStart(): Promise<void> {
@@ -49,7 +65,16 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
       case 'list':
         return Promise.all([...this.networks.values()].map((n) => n.ref.ask<NetworkView>({ type: 'info' })));
       case 'get':
-        return this.networks.find(msg.network).ref;
+        return typeof msg.network === 'number'
+          ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork).ref
+          : findNamed(this.owned(), msg.network, msg.who, 'network', isPublicNetwork).ref;
+      case 'nic': {
+        const found = typeof msg.network === 'number'
+          ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork)
+          : findForUse(this.owned(), msg.network, msg.who, { isPublic: isPublicNetwork, ...(msg.owner === undefined ? {} : { owner: msg.owner }) });
+        if (found === undefined) throw notFound('network', msg.network);
+        return found.ref;
+      }
       case 'delete':
         return this.delete(msg.network);
       case 'reconcile': {
@@ -59,9 +84,19 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     }
   }
 
+  /** The networks as name lookups see them (each was started with its owner); or the one with this id. */
+  private owned(): OwnedNetwork[];
+  private owned(id: number): OwnedNetwork | undefined;
+  private owned(id?: number): OwnedNetwork[] | OwnedNetwork | undefined {
+    const of = (c: NamedChild<NetworkMsg>): OwnedNetwork => ({ id: c.id, name: c.name, uid: c.uid ?? -1, ...(c.gid === undefined ? {} : { gid: c.gid }), ref: c.ref });
+    if (id === undefined) return [...this.networks.values()].map(of);
+    const child = this.networks.get(id);
+    return child === undefined ? undefined : of(child);
+  }
+
   private async allocate(text: string, uid: number, gid: number): Promise<{ id: number }> {
     const def = vnetDefinition(parseTemplate(text));
-    this.networks.requireFreeName(def.name);
+    this.networks.requireFreeName(def.name, uid);
     const id = this.deps.store.reserveId('networks');
     let record: NetworkRecord = {
       id, name: def.name, uid, gid, template: text, bridge: def.bridge ?? `onebr${id}`,
@@ -71,12 +106,12 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     // Ranges one by one, so overlapping ones are refused as `onevnet addar` refuses them.
     for (const range of def.ranges) record = addRange(record, range);
     await this.deps.store.batch([{ type: 'put', kind: 'networks', id, value: record }]);
-    await this.networks.start(id, def.name);
+    await this.networks.start(id, def.name, { uid, gid });
     this.ctx.log.info({ networkId: id }, 'network allocated');
     return { id };
   }
 
-  private async delete(ref: string | number): Promise<{ id: number }> {
+  private async delete(ref: number): Promise<{ id: number }> {
     const net = this.networks.find(ref);
     const record = await net.ref.ask<NetworkRecord>({ type: 'record' });
     const vms = [...new Set(record.leases.flatMap((l) => (l.vmId === undefined ? [] : [l.vmId])))];

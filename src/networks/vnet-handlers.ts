@@ -1,6 +1,6 @@
 import type { ActorRef } from '../actors/index.js';
 import type { ApiHandlers, Session } from '../api/api-server.js';
-import { requireNetworkUse, requireOwner, canUseNetwork } from '../auth/authorize.js';
+import { requireOwnerToChange, canUseNetwork } from '../auth/authorize.js';
 import { parseTemplate } from '../templates/index.js';
 import { NepheleError } from '../errors.js';
 import type { NetworkMsg } from './network-actor.js';
@@ -14,8 +14,10 @@ type VnetMethod = 'vn.allocate' | 'vnpool.info' | 'vn.info' | 'vn.delete' | 'vn.
 /**
  * The virtual network API: anyone may create a network (an administrator's
  * is public, anyone else's private); using one (show, lease) needs it to be
- * public or one's own; changing or deleting it needs its owner or an
- * administrator. Views carry the owner's names.
+ * public or one's own, and one the caller may not use is not found (a name
+ * finds the caller's own first: src/auth/find-named.ts); changing or
+ * deleting it needs its owner or an administrator. Views carry the owner's
+ * names.
  */
 export function networkHandlers(
   networks: () => ActorRef<NetworkPoolMsg>,
@@ -27,15 +29,13 @@ export function networkHandlers(
   };
   /** The network's actor and view, once the caller may use it. */
   const use = async (ref: string | number, session: Session) => {
-    const actor = await networks().ask<ActorRef<NetworkMsg>>({ type: 'get', network: ref });
-    const view = await actor.ask<NetworkView>({ type: 'info' });
-    requireNetworkUse(session, view, `network ${view.name}`);
-    return { actor, view };
+    const actor = await networks().ask<ActorRef<NetworkMsg>>({ type: 'get', network: ref, who: session });
+    return { actor, view: await actor.ask<NetworkView>({ type: 'info' }) };
   };
   /** …and once the caller may change it. */
   const manage = async (ref: string | number, session: Session) => {
     const found = await use(ref, session);
-    requireOwner(session, found.view.uid, `network ${found.view.name}`);
+    requireOwnerToChange(session, found.view.uid, `network ${found.view.name}`);
     return found;
   };
   const one = async (view: NetworkView) => (await named([view]))[0] as NetworkView & { user: string; group: string };

@@ -7,7 +7,7 @@ import {
 import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js';
 import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
 import type { HostView, TemplateView, VmActionParams } from '../api/api-types.js';
-import { requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
+import { hostSeenBy, requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { NepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
@@ -401,9 +401,15 @@ function handlers(
     return records.map((r) => ({ ...r, ...owner(r.uid) }));
   };
   const vmViews = async (views: VmView[]): Promise<VmView[]> => withOwners(await withHostNames(views));
-  const template = async (id: number, session: Session): Promise<TemplateRecord> => {
-    const r = await templates().ask<TemplateRecord>({ type: 'info', id });
-    requireOwner(session, r.uid, `template ${id}`);
+  /** The ids of the caller's VMs, which alone a user sees of a host's (none asked for an administrator, who sees all). */
+  const ownVms = async (session: Session): Promise<ReadonlySet<number>> => (session.admin
+    ? new Set()
+    : new Set((await vms().ask<VmView[]>({ type: 'list', all: false, uid: session.uid })).map((v) => v.id)));
+  /** By id (another user's is not found, as a missing one), or by name: the caller's own first. */
+  const template = async (ref: number | string, session: Session): Promise<TemplateRecord> => {
+    if (typeof ref === 'string') return templates().ask<TemplateRecord>({ type: 'find', name: ref, who: session });
+    const r = await templates().ask<TemplateRecord>({ type: 'info', id: ref });
+    requireOwner(session, r.uid, `template ${ref}`);
     return r;
   };
 
@@ -412,17 +418,17 @@ function handlers(
     'templatepool.info': async (_p, session) => withOwners(visibleTo(session, await templates().ask<TemplateRecord[]>({ type: 'list' }))),
     'template.info': async (p, session) => (await withOwners([await template(p.id, session)]))[0] as TemplateView,
     'template.update': async (p, session) => {
-      await template(p.id, session);
-      return templates().ask({ type: 'update', id: p.id, template: p.template });
+      const { id } = await template(p.id, session);
+      return templates().ask({ type: 'update', id, template: p.template });
     },
     'template.delete': async (p, session) => {
-      await template(p.id, session);
-      return templates().ask({ type: 'delete', id: p.id });
+      const { id } = await template(p.id, session);
+      return templates().ask({ type: 'delete', id });
     },
     'template.instantiate': async (p, session) => {
-      await template(p.id, session);
+      const { id } = await template(p.id, session);
       return templates().ask({
-        type: 'instantiate', id: p.id, name: p.name, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
+        type: 'instantiate', id, name: p.name, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
       });
     },
     'vm.allocate': (p, session) => vms().ask({
@@ -460,8 +466,12 @@ function handlers(
       requireAdmin(session, 'create hosts');
       return pool().ask({ type: 'allocate', ...p });
     },
-    'hostpool.info': async () => (await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id),
-    'host.info': async (p) => (await host(p.host)).ask<HostView>({ type: 'info' }),
+    'hostpool.info': async (_p, session) => {
+      const hosts = (await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id);
+      const own = await ownVms(session);
+      return hosts.map((h) => hostSeenBy(session, h, own));
+    },
+    'host.info': async (p, session) => hostSeenBy(session, await (await host(p.host)).ask<HostView>({ type: 'info' }), await ownVms(session)),
     'host.update': async (p, session) => {
       requireAdmin(session, 'update hosts');
       return (await host(p.host)).ask<HostView>({ type: 'update', template: p.template, append: p.append });

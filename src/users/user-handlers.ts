@@ -1,8 +1,7 @@
 import type { ActorRef } from '../actors/index.js';
 import type { ApiHandlers, Session } from '../api/api-server.js';
 import type { NameRef } from '../api/api-types.js';
-import { requireAdmin } from '../auth/authorize.js';
-import { NepheleError } from '../errors.js';
+import { notFound, requireAdmin } from '../auth/authorize.js';
 import type { UserPoolMsg } from './user-pool.js';
 import { USERS_GID, type GroupView, type UserView } from './user-record.js';
 
@@ -17,13 +16,11 @@ function isSelf(session: Session, ref: NameRef): boolean {
 /**
  * Anyone may read and change what is theirs (their user, password and
  * tokens, their group); an administrator may do anything else. The check
- * comes before the lookup, so that a refusal does not tell whether another
- * user exists.
+ * comes before the lookup, and another user is not found whether they exist
+ * or not, so that a refusal does not tell.
  */
-function requireSelf(session: Session, ref: NameRef, what: string): void {
-  if (!isSelf(session, ref) && !session.admin) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not ${what} another user`, { details: { uid: session.uid } });
-  }
+function requireSelf(session: Session, ref: NameRef): void {
+  if (!isSelf(session, ref) && !session.admin) throw notFound('user', ref);
 }
 
 /** The API's user and group methods. `vms` lists the owners of the VMs that are not DONE, for the VMS column. */
@@ -48,12 +45,12 @@ export function userHandlers(users: () => ActorRef<UserPoolMsg>, vms: () => Prom
       return pool().ask({ type: 'delete', id: (await info(p.user)).id });
     },
     'user.passwd': async (p, session) => {
-      requireSelf(session, p.user, 'change the password of');
+      requireSelf(session, p.user);
       return pool().ask({ type: 'passwd', id: (await info(p.user)).id, password: p.password }, slow);
     },
     'user.info': async (p, session) => {
       const ref = p.user ?? session.uid;
-      requireSelf(session, ref, 'see');
+      requireSelf(session, ref);
       return (await withVms([await info(ref)]))[0] as UserView;
     },
     'userpool.info': async (_p, session) => {
@@ -69,7 +66,7 @@ export function userHandlers(users: () => ActorRef<UserPoolMsg>, vms: () => Prom
       return pool().ask({ type: 'chgrp', id: (await info(p.user)).id, gid: await gid(p.group) });
     },
     'user.login': async (p, session) => {
-      requireSelf(session, p.user, 'log in as');
+      requireSelf(session, p.user);
       return pool().ask({ type: 'login', id: (await info(p.user)).id, seconds: p.expire });
     },
     'grouppool.info': async (_p, session) => {
@@ -78,9 +75,8 @@ export function userHandlers(users: () => ActorRef<UserPoolMsg>, vms: () => Prom
     },
     'group.info': async (p, session) => {
       const g = await pool().ask<GroupView>({ type: 'group', group: p.group });
-      if (!session.admin && g.id !== session.gid) {
-        throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not see another group`, { details: { uid: session.uid } });
-      }
+      // As a group that does not exist: a refusal does not tell that it does.
+      if (!session.admin && g.id !== session.gid) throw notFound('group', p.group);
       return g;
     },
   };

@@ -1,4 +1,6 @@
 import type { Actor, ActorRef } from '../actors/index.js';
+import { notFound } from '../auth/authorize.js';
+import { findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { parseTemplate, renderTemplate, vmTemplate, createTemplate } from '../templates/index.js';
@@ -18,6 +20,8 @@ export type TemplatePoolMsg =
   | { readonly type: 'allocate'; readonly template: string; readonly uid: number }
   | { readonly type: 'list' }
   | { readonly type: 'info'; readonly id: number }
+  /** By name, for `who`: their own first (see findNamed); TEMPLATE_NOT_FOUND for a name they have none of. Reply: the record. */
+  | { readonly type: 'find'; readonly name: string; readonly who: Finder }
   | { readonly type: 'update'; readonly id: number; readonly template: string }
   | { readonly type: 'delete'; readonly id: number }
   | {
@@ -27,42 +31,54 @@ export type TemplatePoolMsg =
 
 /**
  * VM templates: checked when stored (a template that could never make a VM
- * is refused at once), instantiated into VMs through the VM pool.
+ * is refused at once), instantiated into VMs through the VM pool. A name is
+ * unique among its owner's templates (checked when one is stored or renamed:
+ * records stored before this rule load as they are), and held in memory.
  */
 export class TemplatePool implements Actor<TemplatePoolMsg> {
   private readonly store: Store;
   private readonly vms: () => ActorRef<VmPoolMsg>;
+  private readonly records = new Map<number, TemplateRecord>();
 
   constructor(store: Store, vms: () => ActorRef<VmPoolMsg>) {
     this.store = store;
     this.vms = vms;
   }
 
+  async preStart(): Promise<void> {
+    for (const { value } of await this.store.list<TemplateRecord>('templates')) this.records.set(value.id, value);
+  }
+
   async receive(msg: TemplatePoolMsg): Promise<unknown> {
     switch (msg.type) {
       case 'allocate': {
         const name = check(msg.template);
+        if (name !== undefined) this.requireFreeName(msg.uid, name);
         const id = this.store.reserveId('templates');
         const record: TemplateRecord = { id, name: name ?? `template-${id}`, uid: msg.uid, template: msg.template, regtime: Date.now() };
-        await this.store.batch([{ type: 'put', kind: 'templates', id, value: record }]);
+        await this.save(record);
         return { id };
       }
       case 'list':
-        return (await this.store.list<TemplateRecord>('templates')).map((e) => e.value);
+        return [...this.records.values()].sort((a, b) => a.id - b.id);
       case 'info':
         return this.get(msg.id);
+      case 'find':
+        return findNamed(this.records.values(), msg.name, msg.who, 'template');
       case 'update': {
-        const record = await this.get(msg.id);
-        const name = check(msg.template);
-        await this.store.put('templates', msg.id, { ...record, template: msg.template, name: name ?? record.name });
+        const record = this.get(msg.id);
+        const name = check(msg.template) ?? record.name;
+        if (name !== record.name) this.requireFreeName(record.uid, name);
+        await this.save({ ...record, template: msg.template, name });
         return { id: msg.id };
       }
       case 'delete':
-        await this.get(msg.id);
+        this.get(msg.id);
         await this.store.del('templates', msg.id);
+        this.records.delete(msg.id);
         return { id: msg.id };
       case 'instantiate': {
-        const record = await this.get(msg.id);
+        const record = this.get(msg.id);
         let text = record.template;
         if (msg.name !== undefined) {
           // The new name replaces NAME, as onetemplate instantiate --name does.
@@ -78,10 +94,21 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
     }
   }
 
-  private async get(id: number): Promise<TemplateRecord> {
-    const record = await this.store.get<TemplateRecord>('templates', id);
-    if (record === undefined) throw new NepheleError('TEMPLATE_NOT_FOUND', `no template ${id}`, { details: { id } });
+  private get(id: number): TemplateRecord {
+    const record = this.records.get(id);
+    if (record === undefined) throw notFound('template', id);
     return record;
+  }
+
+  private requireFreeName(uid: number, name: string): void {
+    const taken = [...this.records.values()].find((r) => r.uid === uid && r.name === name);
+    if (taken !== undefined) throw new NepheleError('NAME_TAKEN', `the user already has a template named ${name} (${taken.id})`, { details: { name } });
+  }
+
+  /** Written, then kept: memory never runs ahead of the store. */
+  private async save(record: TemplateRecord): Promise<void> {
+    await this.store.batch([{ type: 'put', kind: 'templates', id: record.id, value: record }]);
+    this.records.set(record.id, record);
   }
 }
 

@@ -9,7 +9,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { NepheleError } from '../errors.js';
 import type { TransferStep } from '../protocol/domain.js';
 import type { VectorValue, VmDisk, VmOs, VmTemplate } from '../templates/index.js';
-import { invalid } from '../templates/template-fields.js';
+import { integerAtLeast, invalid } from '../templates/template-fields.js';
 import { checkImageName } from '../images/image-name.js';
 import { requireInDatastore } from '../images/datastores.js';
 import type { ImageRef, ImageUse } from '../images/image-record.js';
@@ -73,7 +73,7 @@ export interface FilesEnv {
   readonly acquire?: (refs: readonly ImageRef[]) => Promise<readonly ImageUse[]>;
 }
 
-// `$FILE[IMAGE = "name", IMAGE_UNAME = "user"]` or `$FILE[IMAGE_ID = 3]`
+// `$FILE[IMAGE = "name", IMAGE_UNAME = "user"]` (or IMAGE_UID = 2) or `$FILE[IMAGE_ID = 3]`
 const FILE_REF = /\$FILE\[([^\]]*)\]/g;
 const FILTER = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"([^"]*)"|([^,\s"]*))/g;
 const IMAGE_FILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -89,13 +89,16 @@ export function fileRefs(text: string, attribute: string, use: ImageRef['use']):
     const id = filters.get('IMAGE_ID');
     const name = filters.get('IMAGE');
     const uname = filters.get('IMAGE_UNAME');
+    const uid = filters.get('IMAGE_UID');
     if ((id === undefined) === (name === undefined)) invalid({ attribute }, '$FILE[…] names one image: IMAGE = "name" or IMAGE_ID = n');
     if (id !== undefined && !/^\d+$/.test(id)) invalid({ attribute }, `IMAGE_ID must be a number, got ${JSON.stringify(id)}`);
+    if (uid !== undefined && !/^\d+$/.test(uid)) invalid({ attribute }, `IMAGE_UID must be a number, got ${JSON.stringify(uid)}`);
     refs.push({
       use,
       ...(id === undefined ? {} : { imageId: Number(id) }),
       ...(name === undefined ? {} : { name }),
       ...(uname === undefined ? {} : { uname }),
+      ...(uid === undefined ? {} : { uid: Number(uid) }),
     });
   }
   return refs;
@@ -114,7 +117,7 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
   for (const [i, d] of t.disks.entries()) {
     if (d.image === undefined && d.imageId === undefined) continue;
     diskRef.set(i, refs.length);
-    refs.push({ use: 'disk', ...(d.imageId === undefined ? {} : { imageId: d.imageId }), ...(d.image === undefined ? {} : { name: d.image }), ...uname(d.extra) });
+    refs.push({ use: 'disk', ...(d.imageId === undefined ? {} : { imageId: d.imageId }), ...(d.image === undefined ? {} : { name: d.image }), ...imageOwner(d.extra, i) });
   }
   const os = t.os;
   const kernelDs = os?.extra['KERNEL_DS'];
@@ -174,9 +177,14 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
   return { disks, ...(osRecord === undefined ? {} : { os: osRecord }), contextFiles };
 }
 
-function uname(extra: VectorValue): { uname?: string } {
-  const u = extra['IMAGE_UNAME'];
-  return u === undefined ? {} : { uname: u };
+/** A DISK's IMAGE_UNAME / IMAGE_UID: whose image its IMAGE names (without them, the VM owner's, then a public one). */
+function imageOwner(extra: VectorValue, index: number): { uname?: string; uid?: number } {
+  const uname = extra['IMAGE_UNAME']?.trim();
+  const uid = extra['IMAGE_UID']?.trim();
+  return {
+    ...(uname === undefined || uname === '' ? {} : { uname }),
+    ...(uid === undefined || uid === '' ? {} : { uid: integerAtLeast(uid, 0, { attribute: 'DISK/IMAGE_UID', index }) }),
+  };
 }
 
 /** KERNEL_CMD, with OpenNebula's ROOT turned into `root=/dev/<ROOT>`. */

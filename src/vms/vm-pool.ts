@@ -11,7 +11,8 @@ import { resolveContext } from './vm-context.js';
 import { resolveFiles, type VmFiles } from './vm-disks.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
 import type { ImageRef, ImageUse } from '../images/image-record.js';
-import { requireNetworkUse } from '../auth/authorize.js';
+import { integerAtLeast } from '../templates/template-fields.js';
+import type { UserRecord } from '../users/user-record.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { created } from './vm-lifecycle.js';
 import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
@@ -206,22 +207,32 @@ export class VmPool implements Actor<VmPoolMsg> {
     const pool = this.deps.networks?.();
     if (pool === undefined) throw new NepheleError('NETWORK_NOT_FOUND', 'this oned runs without virtual networks');
     // NICs grouped by network, so each network is asked once and leases all of them or none.
-    const groups = new Map<string | number, { ref: ActorRef<NetworkMsg>; nics: Array<{ nic: VmNic; nicId: number }> }>();
+    const groups = new Map<number, { ref: ActorRef<NetworkMsg>; nics: Array<{ nic: VmNic; nicId: number }> }>();
+    const found = new Map<string, { ref: ActorRef<NetworkMsg>; id: number }>();
+    const users = new Lazy(async () => (await this.deps.store.list<UserRecord>('users')).map((u) => u.value));
     for (const [nicId, nic] of nics.entries()) {
-      const key = nic.networkId ?? nic.network;
-      if (key === undefined) {
+      const network = nic.networkId ?? nic.network;
+      if (network === undefined) {
         throw new NepheleError('INVALID_TEMPLATE', `NIC #${nicId + 1}: NETWORK_MODE = auto is not supported; name a NETWORK or NETWORK_ID`, {
           details: { attribute: 'NIC', index: nicId },
         });
       }
-      let group = groups.get(key);
+      // A name is the VM owner's network unless NETWORK_UNAME / NETWORK_UID names another owner; an id needs neither.
+      const networkOwner = typeof network === 'number' ? undefined : await nicOwner(nic, nicId, users);
+      const key = typeof network === 'number' ? `#${network}` : `${networkOwner === undefined ? '' : networkOwner}/${network}`;
+      let net = found.get(key);
+      if (net === undefined) {
+        // Not found unless the owner may use it: what an administrator creates is public, the rest its owner's.
+        const ref = await pool.ask<ActorRef<NetworkMsg>>({
+          type: 'nic', network, who: owner, ...(networkOwner === undefined ? {} : { owner: networkOwner }),
+        });
+        net = { ref, id: (await ref.ask<NetworkView>({ type: 'info' })).id };
+        found.set(key, net);
+      }
+      let group = groups.get(net.id);
       if (group === undefined) {
-        const ref = await pool.ask<ActorRef<NetworkMsg>>({ type: 'get', network: key });
-        const view = await ref.ask<NetworkView>({ type: 'info' });
-        // OpenNebula's default: what an administrator creates is public; the rest is its owner's.
-        requireNetworkUse({ user: owner.uname, uid: owner.uid, gid: owner.gid, admin: owner.admin }, view, `network ${view.name}`);
-        group = { ref, nics: [] };
-        groups.set(key, group);
+        group = { ref: net.ref, nics: [] };
+        groups.set(net.id, group);
       }
       group.nics.push({ nic, nicId });
     }
@@ -275,6 +286,34 @@ export class VmPool implements Actor<VmPoolMsg> {
     if (record === undefined) throw notFound(id);
     throw new NepheleError('ACTION_NOT_ALLOWED', `VM ${id} is ${record.state}`, { details: { state: record.state } });
   }
+}
+
+/** Computes once, when first asked. */
+class Lazy<T> {
+  private value: Promise<T> | undefined;
+  private readonly make: () => Promise<T>;
+
+  constructor(make: () => Promise<T>) {
+    this.make = make;
+  }
+
+  get(): Promise<T> {
+    this.value ??= this.make();
+    return this.value;
+  }
+}
+
+/**
+ * The owner a NIC names for its NETWORK: NETWORK_UID, or the user called
+ * NETWORK_UNAME (-1 for a name nobody has: then no network is found, as for
+ * a user one may not see), or undefined for the VM owner's own.
+ */
+async function nicOwner(nic: VmNic, index: number, users: Lazy<readonly UserRecord[]>): Promise<number | undefined> {
+  const uid = nic.extra['NETWORK_UID']?.trim();
+  if (uid !== undefined && uid !== '') return integerAtLeast(uid, 0, { attribute: 'NIC/NETWORK_UID', index });
+  const uname = nic.extra['NETWORK_UNAME']?.trim();
+  if (uname === undefined || uname === '') return undefined;
+  return (await users.get()).find((u) => u.name === uname)?.id ?? -1;
 }
 
 function checkExpression(compile: () => unknown, attribute: string): void {

@@ -121,8 +121,8 @@ t.test('a private image is its owner\'s: others can neither see, delete nor use 
 
   const bobDelete = await runCliBin(t, 'oneimage', ['delete', '0'], as('bob'));
   t.equal(bobDelete.code, 1);
-  t.match(bobDelete.out, /\[NOT_AUTHORIZED\]/);
-  t.match((await runCliBin(t, 'oneimage', ['show', '0'], as('bob'))).out, /\[NOT_AUTHORIZED\]/);
+  t.match(bobDelete.out, /\[IMAGE_NOT_FOUND\]/, 'another user\'s private image is not found');
+  t.match((await runCliBin(t, 'oneimage', ['show', '0'], as('bob'))).out, /\[IMAGE_NOT_FOUND\]/);
   t.match((await runCliBin(t, 'oneimage', ['show', 'mine'], as('bob'))).out, /\[IMAGE_NOT_FOUND\]/, 'by name: not even found');
   const bobList = JSON.parse((await runCliBin(t, 'oneimage', ['list', '--json'], as('bob'))).out) as ImageView[];
   t.same(bobList.map((i) => i.name), ['shared'], 'bob sees the public image only');

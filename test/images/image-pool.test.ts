@@ -53,8 +53,8 @@ t.test('an upload: LOCKED, contiguous chunks from the owner only, then READY wit
   const data = randomBytes(3 * 1024 * 1024 + 5);
   const a = data.subarray(0, 2 * 1024 * 1024);
   const b = data.subarray(2 * 1024 * 1024);
-  await t.rejects(r.ask({ type: 'upload', id, uid: 2, offset: 0, data: a }), { code: 'NOT_AUTHORIZED' }, 'another user');
-  await t.rejects(r.ask({ type: 'upload', id, uid: 0, offset: 0, data: a }), { code: 'NOT_AUTHORIZED' }, 'not even an administrator');
+  await t.rejects(r.ask({ type: 'upload', id, uid: 2, offset: 0, data: a }), { code: 'IMAGE_NOT_FOUND', message: `no image ${id}` }, 'another user: not found');
+  await t.rejects(r.ask({ type: 'upload', id, uid: 0, admin: true, offset: 0, data: a }), { code: 'NOT_AUTHORIZED' }, 'not even an administrator');
   t.same(await r.ask({ type: 'upload', id, uid: 1, offset: 0, data: a }), { id, received: a.length });
   await t.rejects(r.ask({ type: 'upload', id, uid: 1, offset: 0, data: b }), { code: 'INVALID_ARGUMENT', details: { field: 'offset', expected: a.length } }, 'a chunk again');
   await t.rejects(r.ask({ type: 'upload', id, uid: 1, offset: a.length + 1, data: b }), { code: 'INVALID_ARGUMENT' }, 'a gap');

@@ -192,10 +192,10 @@ t.test('networks of oneadmin are public, others private to their owner', async (
   t.same((await bob.call('vnpool.info', {})).map((n) => n.name), ['public'], 'bob sees the public network only');
   t.same((await alice.call('vnpool.info', {})).map((n) => n.name), ['public', 'alices']);
   t.same((await admin.call('vnpool.info', {})).map((n) => [n.name, n.user]), [['public', 'oneadmin'], ['alices', 'alice']]);
-  await t.rejects(bob.call('vn.info', { network: mine }), { code: 'NOT_AUTHORIZED' });
-  await t.rejects(bob.call('vm.allocate', { template: vm('alices'), hold: false }), { code: 'NOT_AUTHORIZED' }, 'no lease from another user\'s network');
+  await t.rejects(bob.call('vn.info', { network: mine }), { code: 'NETWORK_NOT_FOUND', message: `no network ${mine}` }, 'another user\'s network is not found');
+  await t.rejects(bob.call('vm.allocate', { template: vm('alices'), hold: false }), { code: 'NETWORK_NOT_FOUND' }, 'no lease from another user\'s network');
   await t.rejects(bob.call('vn.hold', { network: 'public', ip: '10.1.0.5' }), { code: 'NOT_AUTHORIZED' }, 'public to use, not to change');
-  await t.rejects(bob.call('vn.delete', { network: 'alices' }), { code: 'NOT_AUTHORIZED' });
+  await t.rejects(bob.call('vn.delete', { network: 'alices' }), { code: 'NETWORK_NOT_FOUND', message: 'no network alices' });
   t.equal((await admin.call('vn.info', { network: 'alices' })).used, 0, 'nothing changed on a refusal');
 
   const { id: bobVm } = await bob.call('vm.allocate', { template: vm('public'), hold: false });
