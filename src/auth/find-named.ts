@@ -68,7 +68,8 @@ export function findNamed<T extends OwnedObject>(objects: Iterable<T>, name: str
   if (who.admin) {
     const named = all.filter((o) => o.name === name);
     if (named.length > 1) {
-      throw new NepheleError('INVALID_ARGUMENT', `${named.length} users have a ${kind} named ${name}: give its id`, { details: { field: kind } });
+      const article = /^[aeiou]/i.test(kind) ? 'an' : 'a';
+      throw new NepheleError('INVALID_ARGUMENT', `${named.length} users have ${article} ${kind} named ${name}: give its id`, { details: { field: kind } });
     }
     if (named[0] !== undefined) return named[0];
   }

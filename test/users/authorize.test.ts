@@ -26,3 +26,32 @@ t.test('networks: the owner\'s, an administrator\'s (public), or none', async (t
   t.ok(canUseNetwork(admin, { uid: 1, gid: 1 }), 'administrators use any');
   t.throws(() => requireNetworkUse(bob, { uid: 1, gid: 1 }, 3), { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } });
 });
+
+t.test('names: a template\'s name finds the caller\'s own, then a public one, never another\'s private one', async (t) => {
+  const { findById, findForUse, findNamed } = await import('../../src/auth/find-named.js');
+  const { isPublicNetwork } = await import('../../src/auth/authorize.js');
+  const nets = [
+    { id: 0, name: 'pub', uid: 1, gid: 1 }, // alice's, made first
+    { id: 1, name: 'pub', uid: 0, gid: 0 }, // oneadmin's
+    { id: 2, name: 'pub', uid: 5, gid: 0 }, // another administrator's, also public
+    { id: 3, name: 'solo', uid: 2, gid: 1 }, // bob's
+    { id: 4, name: 'twice', uid: 1, gid: 1 },
+    { id: 5, name: 'twice', uid: 2, gid: 1 },
+  ];
+  const use = (who: Session, name: string, owner?: number) => findForUse(nets, name, who, { isPublic: isPublicNetwork, ...(owner === undefined ? {} : { owner }) })?.id;
+  t.equal(use(admin, 'pub'), 1, 'the administrator\'s own');
+  t.equal(use(alice, 'pub'), 0, 'alice\'s own');
+  t.equal(use(bob, 'pub'), 1, 'bob has none: the public one, oneadmin\'s first');
+  t.equal(use(alice, 'solo'), undefined, 'never another user\'s private one');
+  t.equal(use(admin, 'solo'), undefined, 'not even for an administrator, by name alone');
+  t.equal(use(admin, 'solo', 2), 3, 'with its owner named');
+  t.equal(use(alice, 'solo', 2), undefined, 'which the caller must still be allowed to use');
+  t.equal(use(alice, 'pub', 5), 2, 'a public one of a named owner');
+  t.equal(findNamed(nets, 'solo', admin, 'network', isPublicNetwork).id, 3, 'the API: an administrator finds the only other one');
+  t.throws(() => findNamed(nets, 'twice', admin, 'network', isPublicNetwork), { code: 'INVALID_ARGUMENT' }, 'two users have one');
+  t.throws(() => findNamed(nets, 'solo', alice, 'network', isPublicNetwork), { code: 'NETWORK_NOT_FOUND', message: 'no network solo' });
+  t.throws(() => findById(nets[3], 3, alice, 'network', isPublicNetwork), { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } });
+  t.throws(() => findById(undefined, 3, alice, 'network', isPublicNetwork), { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } }, 'as a missing one');
+  t.equal(findById(nets[1], 1, bob, 'network', isPublicNetwork).id, 1);
+  t.throws(() => findNamed(nets, 'twice', admin, 'image'), { message: /an image named twice/ });
+});
