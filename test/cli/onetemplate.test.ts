@@ -21,6 +21,11 @@ t.test('onetemplate create, list, show, update, instantiate, delete', async (t) 
   t.same([vm.name, vm.cpu, vm.memory, vm.state], ['vm-from-tmpl', 1, 512, 'PENDING']);
   t.match((await runCliBin(t, 'onetemplate', ['instantiate', '0', '--hold'], env)).out, /^VM ID: 1$/m);
   t.equal((await cloud.client.call('vm.info', { id: 1 })).state, 'HOLD');
+  // By name: the caller's own template of that name.
+  t.match((await runCliBin(t, 'onetemplate', ['show', 'bigger'], env)).out, /^ID\s+: 0$/m);
+  t.match((await runCliBin(t, 'onetemplate', ['instantiate', 'bigger', '--hold'], env)).out, /^VM ID: 2$/m);
+  t.equal((await cloud.client.call('vm.info', { id: 2 })).memory, 512);
+  t.match((await runCliBin(t, 'onetemplate', ['show', 'nosuch'], env)).out, /\[TEMPLATE_NOT_FOUND\] no template nosuch/);
 
   await writeFile(file, 'CPU = 1\nMEMORY = lots\n');
   const bad = await runCliBin(t, 'onetemplate', ['update', '0', file], env);
