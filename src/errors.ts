@@ -34,6 +34,7 @@ export const ERROR_CODES = Object.freeze({
   HOST_KEY_MISMATCH: 'The host\'s SSH key is not the one oned pinned at its first connection.',
   HOST_NOT_FAILED: 'The host\'s agent is connected: only a lost host can be fenced.',
   HOST_FENCED: 'The host was fenced (declared down): it takes no VM work until its agent connects again.',
+  HOST_ALREADY_CONNECTED: 'Another agent connection of this host is live: the newcomer is refused, the connected agent kept.',
   DEPLOY_FAILED: 'A step of deploying the node agent to a host failed; details.step names it.',
   // node agent and drivers
   NO_CAPACITY: 'The host lacks the CPU or memory the VM asks for.',

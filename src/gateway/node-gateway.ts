@@ -55,6 +55,8 @@ export class NodeGateway {
     const host = await this.options.pool().ask<ActorRef<HostMsg>>({
       type: 'resolve_agent', hostId: hello.hostId, token: hello.token, hypervisor: hello.capabilities.hypervisor,
     });
+    // A host with a live agent refuses a second one here, where the refusal reaches the newcomer with its code.
+    await host.ask({ type: 'admit', incarnation: hello.incarnation });
     (socket.data as { admitted?: { host: ActorRef<HostMsg>; hello: NodeHello } }).admitted = { host, hello };
   }
 
@@ -67,6 +69,7 @@ export class NodeGateway {
       id: socket.id,
       send: (data) => { socket.emit(FRAME_EVENT, data); },
       close: () => { socket.disconnect(true); },
+      isOpen: () => socket.connected,
       setReceiver: (fn) => {
         receiver = fn;
         const queued = pending ?? [];

@@ -19,6 +19,8 @@ export interface NodeConnection {
   readonly id: string;
   send(data: Uint8Array): void;
   close(reason: string): void;
+  /** Whether the transport is still up, as far as this side knows. */
+  isOpen(): boolean;
   /** Where inbound transport messages go from now on. */
   setReceiver(fn: (data: Uint8Array) => void): void;
 }
@@ -30,6 +32,8 @@ export type HostMsg =
   | { readonly type: 'monitor' }
   | { readonly type: 'update'; readonly template: string; readonly append: boolean }
   | { readonly type: 'verify'; readonly token: string }
+  /** Before a connection is taken: refused (HOST_ALREADY_CONNECTED) while a live agent holds the host. */
+  | { readonly type: 'admit'; readonly incarnation: string }
   | { readonly type: 'connect'; readonly conn: NodeConnection; readonly hello: NodeHello }
   | { readonly type: 'disconnect'; readonly conn: NodeConnection; readonly reason: string }
   | { readonly type: 'lost'; readonly linkId: string }
@@ -145,6 +149,9 @@ export class HostActor implements Actor<HostMsg> {
         return this.monitorNow();
       case 'update':
         return this.update(msg.template, msg.append);
+      case 'admit':
+        this.admit(msg.incarnation);
+        return undefined;
       case 'connect':
         this.attach(msg.conn, msg.hello);
         return undefined;
@@ -208,8 +215,42 @@ export class HostActor implements Actor<HostMsg> {
     }
   }
 
+  /**
+   * One agent speaks for a host at a time. A second connection with the
+   * host's token while the first is live is refused: it is a copy of the
+   * agent, or someone holding its token, and taking it would drop the
+   * agent that runs the VMs. A connection already known dead (closed, not
+   * past its handshake) or the same agent process dialling again (its old
+   * socket half-open) is replaced.
+   */
+  private admit(incarnation: string): void {
+    if (this.replaceable(incarnation)) return;
+    throw new NepheleError('HOST_ALREADY_CONNECTED', `an agent of host ${this.record.name} is connected already`, {
+      details: { hostId: this.hostId },
+    });
+  }
+
+  private replaceable(incarnation: string): boolean {
+    const current = this.conn;
+    if (current === undefined || !current.isOpen()) return true;
+    if (this.link === undefined || !this.link.ready) return true;
+    return this.link.peerIncarnation === incarnation;
+  }
+
   private attach(conn: NodeConnection, hello: NodeHello): void {
-    if (this.conn !== undefined && this.conn !== conn) this.conn.close('replaced by a newer connection of the same host');
+    if (this.conn === conn) return;
+    if (this.conn !== undefined) {
+      // Admitted while the other was live (two handshakes at once): the one first in keeps the host.
+      if (!this.replaceable(hello.incarnation)) {
+        this.ctx.log.warn({ incarnation: hello.incarnation }, 'a second agent connection refused: the host has a live one');
+        conn.close('another connection of this host is live');
+        return;
+      }
+      this.ctx.log.info('an agent connection replaces one known dead');
+      const old = this.conn;
+      this.link?.detach();
+      old.close('replaced by a newer connection of the same host');
+    }
     this.conn = conn;
     const link = (this.link ??= this.newLink());
     conn.setReceiver((data) => link.receive(data));
