@@ -172,25 +172,53 @@ export class PlacementActor implements Actor<PlacementMsg> {
     await this.resched(waiting.filter((q) => q.vm.state === 'RUNNING'), hosts);
   }
 
-  /** Flagged RUNNING VMs move (live) to a host that ranks better than theirs. */
+  /**
+   * Flagged RUNNING VMs move (live) to a host that ranks better than theirs.
+   * A resched is one request: the migration it starts clears the flag (the
+   * life cycle's `migrate`), and so does finding the VM's own host as good
+   * as any, so no VM moves twice for it — under striping, VMs flagged
+   * together would otherwise chase each other between hosts for ever. The
+   * hosts' figures follow the moves of this pass: a VM leaving a host makes
+   * it less busy for the next one.
+   */
   private async resched(flagged: Queued[], hosts: HostCandidate[]): Promise<void> {
     for (const q of flagged) {
       const current = hosts.find((h) => h.id === q.vm.hostId);
       const others = hosts.filter((h) => h.id !== q.vm.hostId);
-      const { dispatched } = place([pending(q)], others, { ...this.deps.options, maxVmsPerPass: 1 });
+      // place() takes the capacity on the target: on a copy, until the VM does move.
+      const trial = others.map((h) => ({ ...h, vars: { ...h.vars } }));
+      const { dispatched } = place([pending(q)], trial, { ...this.deps.options, maxVmsPerPass: 1 });
       const target = dispatched[0];
-      if (target === undefined) continue;
       const rank = q.rank ?? POLICY_RANK[this.deps.options.policy];
-      const better = current === undefined || !q.requirements(current.vars)
-        || rank((others.find((h) => h.id === target.hostId) as HostCandidate).vars) > rank(current.vars);
-      if (!better) continue;
+      const chosen = target === undefined ? undefined : trial.find((h) => h.id === target.hostId);
+      const fine = current !== undefined && q.requirements(current.vars);
+      if (chosen === undefined || (fine && rank(chosen.vars) <= rank(current.vars))) {
+        // Nowhere better, from a host that is up and still suits it: the request is answered.
+        if (fine) await this.answerResched(q.vm.id);
+        continue;
+      }
       this.queue.delete(q.vm.id);
       try {
-        await this.deps.vm(q.vm.id)?.ask({ type: 'action', event: { type: 'migrate', hostId: target.hostId, live: true } });
+        await this.deps.vm(q.vm.id)?.ask({ type: 'action', event: { type: 'migrate', hostId: chosen.id, live: true } });
         this.rescheduled++;
+        const into = others.find((h) => h.id === chosen.id) as HostCandidate;
+        Object.assign(into, { allocatedCpu: chosen.allocatedCpu, allocatedMemory: chosen.allocatedMemory });
+        Object.assign(into.vars, chosen.vars);
+        if (current !== undefined && typeof current.vars.RUNNING_VMS === 'number') current.vars.RUNNING_VMS -= 1;
       } catch (err) {
         this.ctx.log.warn({ vmId: q.vm.id, err }, 'resched refused');
       }
+    }
+  }
+
+  /** The VM stays where it is: its resched flag goes (as `onevm unresched`), and it waits no more. */
+  private async answerResched(vmId: number): Promise<void> {
+    this.queue.delete(vmId);
+    try {
+      await this.deps.vm(vmId)?.ask({ type: 'action', event: { type: 'unresched' } });
+    } catch (err) {
+      // It left RUNNING meanwhile: whatever it does now is not a resched.
+      this.ctx.log.debug({ vmId, err }, 'resched flag not cleared');
     }
   }
 }

@@ -264,8 +264,9 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     reboot: go('RUNNING', REBOOT),
     stop: go('SAVE_STOP', SAVE),
     suspend: go('SAVE_SUSPEND', SAVE),
-    migrate: go('SAVE_MIGRATE', OPEN_HISTORY, SAVE),
-    migrate_live: go('MIGRATE', OPEN_HISTORY, MIGRATE_LIVE),
+    // A migration answers a resched: it moves the VM once per request, never back and forth.
+    migrate: go('SAVE_MIGRATE', UNSCHEDULE, OPEN_HISTORY, SAVE),
+    migrate_live: go('MIGRATE', UNSCHEDULE, OPEN_HISTORY, MIGRATE_LIVE),
     resched: go('RUNNING', SCHEDULE),
     unresched: go('RUNNING', UNSCHEDULE),
     host_lost: go('UNKNOWN'),

@@ -379,7 +379,7 @@ t.test('cold migration: save, copy, restore', async (t) => {
   ]);
   t.same(states, ['RUNNING', 'SAVE_MIGRATE', 'PROLOG_MIGRATE', 'BOOT_MIGRATE', 'RUNNING']);
   t.same(effects, [
-    [{ kind: 'open_history', hostId: 4 }, { kind: 'save' }],
+    [{ kind: 'unschedule' }, { kind: 'open_history', hostId: 4 }, { kind: 'save' }],
     [{ kind: 'prolog', from: 'previous_host' }],
     [{ kind: 'close_history', which: 'previous', reason: 'migrate' }, { kind: 'restore' }],
     [],
@@ -394,7 +394,7 @@ t.test('live migration, and its failure', async (t) => {
   const ok = run('RUNNING', [live, { type: 'migrate_done' }]);
   t.same(ok.states, ['RUNNING', 'MIGRATE', 'RUNNING']);
   t.same(ok.effects, [
-    [{ kind: 'open_history', hostId: 4 }, { kind: 'migrate_live', to: 4 }],
+    [{ kind: 'unschedule' }, { kind: 'open_history', hostId: 4 }, { kind: 'migrate_live', to: 4 }],
     [{ kind: 'close_history', which: 'previous', reason: 'migrate' }],
   ]);
   const failed = run('RUNNING', [live, { type: 'migrate_failed' }]);
