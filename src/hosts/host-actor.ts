@@ -47,7 +47,8 @@ export type HostMsg =
   /** A VM has (or no longer has) a stay on this host: for RVM, ALLOCATED_* and host losses. */
   | { readonly type: 'vm_here'; readonly vmId: number; readonly cpu: number; readonly memory: number }
   | { readonly type: 'vm_left'; readonly vmId: number }
-  | { readonly type: 'resumed'; readonly linkId: string }
+  /** The handshake is done; `newPeer`: the agent is another process than the link knew (or the link is new). */
+  | { readonly type: 'resumed'; readonly linkId: string; readonly newPeer: boolean }
   /** A deployment put a new token on the host (oned keeps its hash). */
   | { readonly type: 'set_token'; readonly token: string }
   /** A deployment pinned (or, asked to, replaced) the host's SSH key. */
@@ -198,7 +199,7 @@ export class HostActor implements Actor<HostMsg> {
         this.deps.kickPlacement();
         return undefined;
       case 'resumed':
-        if (this.link?.incarnation === msg.linkId) return this.ctx.detach(this.reportBack());
+        if (this.link?.incarnation === msg.linkId) return this.ctx.detach(this.reportBack(msg.newPeer));
         return undefined;
       case 'set_token':
         await this.persist({ ...this.record, tokenHash: hashToken(msg.token) });
@@ -352,8 +353,12 @@ export class HostActor implements Actor<HostMsg> {
     reply(true);
   }
 
-  /** The agent is back: tell each VM here whether the node still runs it. */
-  private async reportBack(): Promise<void> {
+  /**
+   * The agent is back: tell each VM here whether the node still runs it.
+   * After a new agent process (`newPeer`) the commands it had acknowledged
+   * died with the old one: the VMs send theirs again.
+   */
+  private async reportBack(newPeer: boolean): Promise<void> {
     if (this.vms.size === 0 || this.link === undefined) return;
     let running: Set<number>;
     try {
@@ -362,7 +367,7 @@ export class HostActor implements Actor<HostMsg> {
       this.ctx.log.warn({ err }, 'could not list the VMs of a returning agent');
       return;
     }
-    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_back', hostId: this.hostId, running: running.has(vmId) });
+    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_back', hostId: this.hostId, running: running.has(vmId), newPeer });
   }
 
   private dropLink(reason: string): void {
@@ -387,7 +392,7 @@ export class HostActor implements Actor<HostMsg> {
       onEvent: (msg) => self.tell({ type: 'node_event', msg }),
       onRequest: () => { throw new NepheleError('UNKNOWN_MESSAGE', 'oned answers no requests from nodes'); },
       onLost: () => self.tell({ type: 'lost', linkId }),
-      onResumed: () => self.tell({ type: 'resumed', linkId }),
+      onResumed: (peer) => self.tell({ type: 'resumed', linkId, newPeer: peer.newPeer }),
       onRtt: (ms) => this.deps.linkRtt?.(ms),
     });
   }

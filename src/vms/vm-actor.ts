@@ -30,7 +30,8 @@ export type VmMsg =
     readonly after?: boolean;
   }
   | { readonly type: 'host_lost'; readonly hostId: number }
-  | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean }
+  /** The host's agent is back; `newPeer`: another process than before (what it had acknowledged is lost). */
+  | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean; readonly newPeer?: boolean }
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
   | { readonly type: 'announce'; readonly hostId: number }
   /** The scheduler started afresh: a VM that waits tells it again. */
@@ -81,6 +82,9 @@ export function migrationPort(vmId: number): number {
   return 49_152 + (vmId % 16_384);
 }
 
+/** Operations that neither start nor move the guest: when the node lost it meanwhile, it stays lost after them. */
+const KEEPS_GUEST_WHERE_IT_IS = new Set<OpKind>(['shutdown', 'save', 'reboot']);
+
 /** States from which the scheduler deploys a VM that waits (RUNNING ones wait for a resched). */
 const SCHEDULABLE = new Set<VmState>(['PENDING', 'STOPPED', 'UNDEPLOYED', 'RUNNING']);
 
@@ -118,6 +122,14 @@ export class VmActor implements Actor<VmMsg> {
   private toldWaiting = false;
   /** Hosts' TM_MAD = ssh access (null: shared), learnt once per host: it does not change. */
   private readonly sshHosts = new Map<number, HostSsh | null>();
+  /** Operations whose transfer before the node's part (TM_MAD = ssh) is under way: the node's part follows it. */
+  private readonly transferring = new Set<string>();
+  /**
+   * The host whose restarted agent no longer had the VM while an operation
+   * that keeps the guest where it is (shutdown, save, reboot) was resent:
+   * if that operation fails back into RUNNING, the VM is not running there.
+   */
+  private goneFrom: { readonly opId: string; readonly hostId: number } | undefined;
 
   constructor(ctx: ActorContext<VmMsg>, vmId: number, deps: VmActorDeps) {
     this.ctx = ctx;
@@ -192,6 +204,7 @@ export class VmActor implements Actor<VmMsg> {
         }
         return undefined;
       case 'host_back':
+        if (msg.newPeer === true) this.resendTo(msg.hostId, msg.running);
         if (currentHostId(this.record) !== msg.hostId) return undefined;
         if (this.record.state === 'UNKNOWN') {
           await this.apply(transition(this.record.state, { type: msg.running ? 'host_back_running' : 'host_back_gone' }), undefined);
@@ -201,6 +214,22 @@ export class VmActor implements Actor<VmMsg> {
         }
         return undefined;
     }
+  }
+
+  /**
+   * The host's agent is another process than the one the operation went to:
+   * what it had acknowledged died with the old one. The operation goes again
+   * under its own opId (the agent's ledger runs it once, or says again how
+   * it ended).
+   */
+  private resendTo(hostId: number, running: boolean): void {
+    const pending = this.record.pending;
+    if (pending === undefined || pending.hostId !== hostId) return;
+    if (!running && KEEPS_GUEST_WHERE_IT_IS.has(pending.effect.kind)) this.goneFrom = { opId: pending.opId, hostId };
+    // Oned's own transfer is still under way: the node's part follows it, to the new agent.
+    if (this.transferring.has(pending.opId)) return;
+    this.ctx.log.info({ opId: pending.opId, op: pending.effect.kind, hostId }, 'operation sent again to a restarted agent');
+    this.sendCommand(pending);
   }
 
   /**
@@ -251,12 +280,19 @@ export class VmActor implements Actor<VmMsg> {
     const outcome = ok ? done : failed;
     const error = ok ? undefined : (msg.error?.message ?? 'failed');
     const t = outcome === undefined ? undefined : transition(this.record.state, { type: outcome, ...(error === undefined ? {} : { reason: error }) });
+    const gone = this.goneFrom?.opId === pending.opId ? this.goneFrom.hostId : undefined;
+    this.goneFrom = undefined;
     if (t === undefined) {
       // Nothing in the table moves on this outcome (a reboot, a late one): it just ends the operation.
       await this.persist({ ...this.record, pending: undefined, lastError: error ?? this.record.lastError });
-      return undefined;
+    } else {
+      await this.apply(t, error);
     }
-    await this.apply(t, error);
+    // The operation failed back into RUNNING on a host whose restarted agent no longer has the VM.
+    const r = this.record;
+    if (gone !== undefined && r.state === 'RUNNING' && r.pending === undefined && currentHostId(r) === gone) {
+      await this.apply(transition(r.state, { type: 'vm_gone' }), 'the node no longer runs the VM: its agent restarted during the operation');
+    }
     return undefined;
   }
 
@@ -339,7 +375,8 @@ export class VmActor implements Actor<VmMsg> {
       return;
     }
     // Oned's part of the transfer first (TM_MAD = ssh), then the node's.
-    void this.transferBefore(op).then(
+    this.transferring.add(op.opId);
+    void this.transferBefore(op).finally(() => this.transferring.delete(op.opId)).then(
       () => this.sendCommand(op),
       (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: errorOf(err) }),
     );
