@@ -41,6 +41,7 @@ export const ERROR_CODES = Object.freeze({
   VM_NOT_FOUND: 'No VM has that id.',
   VM_WRONG_STATE: 'The VM is not in a state that allows the operation.',
   DRIVER_FAILED: 'A hypervisor, transfer or network driver operation failed.',
+  OPERATION_TIMEOUT: 'A VM operation got no outcome from its host within its deadline: the VM went on as if it had failed.',
   // templates and VMs
   TEMPLATE_SYNTAX: 'A template does not parse; the error names the line and column.',
   INVALID_TEMPLATE: 'A template parses but an attribute is missing or has a wrong value.',

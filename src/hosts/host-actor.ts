@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
 import type { HostStatusAction, HostView, HostState } from '../api/api-types.js';
-import { NepheleError } from '../errors.js';
+import { NepheleError, isNepheleError } from '../errors.js';
 import type { HostMonitoring, NodeCapabilities } from '../protocol/domain.js';
 import { Link } from '../protocol/link.js';
 import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../protocol/messages.js';
@@ -170,7 +170,7 @@ export class HostActor implements Actor<HostMsg> {
           await this.answerFenced(msg.cmd);
           return undefined;
         }
-        (this.link ??= this.newLink()).tell(msg.cmd);
+        this.sendCommand(msg.cmd);
         return undefined;
       case 'failure_check':
         this.failureCheck();
@@ -338,9 +338,10 @@ export class HostActor implements Actor<HostMsg> {
    * Anything else is refused.
    */
   private async answerFenced(cmd: NodeCommand): Promise<void> {
-    if (!('vmId' in cmd)) return;
+    // A deploy, restore or incoming migration is refused too: its VM must hear it.
+    const vmId = vmIdOf(cmd);
     const reply = (ok: boolean, error?: { code: string; message: string }): void => {
-      this.deps.vm(cmd.vmId)?.tell(error === undefined ? { type: 'op_result', opId: cmd.opId, ok } : { type: 'op_result', opId: cmd.opId, ok, error });
+      this.deps.vm(vmId)?.tell(error === undefined ? { type: 'op_result', opId: cmd.opId, ok } : { type: 'op_result', opId: cmd.opId, ok, error });
     };
     if (cmd.type !== 'vm.shutdown' || !cmd.hard) {
       reply(false, { code: 'HOST_FENCED', message: `host ${this.record.name} is fenced` });
@@ -351,6 +352,21 @@ export class HostActor implements Actor<HostMsg> {
       await rm(cmd.purge, { recursive: true, force: true });
     }
     reply(true);
+  }
+
+  /**
+   * A command the link refuses to send (it fails the protocol's own
+   * validation, or could never fit a frame) would otherwise vanish with the
+   * VM waiting on it: its VM hears the refusal as the operation's outcome.
+   */
+  private sendCommand(cmd: NodeCommand): void {
+    try {
+      (this.link ??= this.newLink()).tell(cmd);
+    } catch (err) {
+      if (!isNepheleError(err)) throw err;
+      this.ctx.log.error({ code: err.code, type: cmd.type, opId: cmd.opId }, 'command refused by the link');
+      this.deps.vm(vmIdOf(cmd))?.tell({ type: 'op_result', opId: cmd.opId, ok: false, error: { code: err.code, message: err.message } });
+    }
   }
 
   /**
@@ -496,4 +512,8 @@ export class HostActor implements Actor<HostMsg> {
       fenced: this.record.fencedAt === undefined ? undefined : { at: this.record.fencedAt, how: this.record.fencedHow ?? '' },
     };
   }
+}
+
+function vmIdOf(cmd: NodeCommand): number {
+  return 'spec' in cmd ? cmd.spec.vmId : cmd.vmId;
 }

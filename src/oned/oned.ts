@@ -13,7 +13,7 @@ import { NepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
 import { HostActor, type HostMsg } from '../hosts/host-actor.js';
 import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js';
-import { VmActor, vmActorName, type VmMsg } from '../vms/vm-actor.js';
+import { VmActor, vmActorName, type VmActorDeps, type VmMsg } from '../vms/vm-actor.js';
 import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
 import { VmIndex } from '../vms/vm-index.js';
@@ -80,6 +80,8 @@ export interface OnedConfig {
    * (src/hosts/monitor-budget.ts). @default DEFAULT_MONITOR_BUDGET (100)
    */
   readonly monitorBudget?: number;
+  /** How long each kind of VM operation may go without an outcome (ms). @default DEFAULT_OPERATION_DEADLINES (src/vms/vm-actor.ts) */
+  readonly operationDeadlines?: VmActorDeps['operationDeadlines'];
   /** What one caller may hold of oned: calls in flight, logins, unauthenticated connections (docs/security.md). @default DEFAULT_API_LIMITS */
   readonly apiLimits?: Partial<ApiLimits>;
 }
@@ -171,6 +173,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       return record?.tm === 'ssh' ? record.ssh : undefined;
     },
     transfers: new SshTransfers({ connect: (ssh) => deployer.connect(ssh), log: log.child({ component: 'tm-ssh' }) }),
+    ...(config.operationDeadlines === undefined ? {} : { operationDeadlines: config.operationDeadlines }),
   };
   // Checked before anything starts: a bad prefix is a configuration error, not a runtime one.
   const prefix = macPrefix(config.macPrefix ?? '02:00');

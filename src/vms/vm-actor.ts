@@ -32,6 +32,8 @@ export type VmMsg =
   | { readonly type: 'host_lost'; readonly hostId: number }
   /** The host's agent is back; `newPeer`: another process than before (what it had acknowledged is lost). */
   | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean; readonly newPeer?: boolean }
+  /** The operation's deadline passed (timer). */
+  | { readonly type: 'op_deadline'; readonly opId: string }
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
   | { readonly type: 'announce'; readonly hostId: number }
   /** The scheduler started afresh: a VM that waits tells it again. */
@@ -75,7 +77,38 @@ export interface VmActorDeps {
   readonly hostSsh?: (hostId: number) => Promise<HostSsh | undefined>;
   /** Oned's side of TM_MAD = ssh. */
   readonly transfers?: SshTransfers;
+  /** How long each kind of operation may take before the VM gives up on it. @default DEFAULT_OPERATION_DEADLINES */
+  readonly operationDeadlines?: Partial<Readonly<Record<OpKind, number>>>;
 }
+
+/**
+ * How long an operation may go without an outcome (ms), by kind: then the
+ * VM takes its step's failure (OPERATION_TIMEOUT) instead of waiting for
+ * ever on an agent that will never answer. Generous: an image transfer or a
+ * migration of a large VM takes long on a real host; a driver that fails
+ * says so long before.
+ */
+export const DEFAULT_OPERATION_DEADLINES: Readonly<Record<OpKind, number>> = Object.freeze({
+  prolog: 3_600_000,
+  epilog: 3_600_000,
+  migrate_live: 3_600_000,
+  save: 1_800_000,
+  restore: 1_800_000,
+  deploy: 900_000,
+  shutdown: 900_000,
+  reboot: 900_000,
+  cleanup: 900_000,
+});
+
+/**
+ * After oned starts, an operation whose deadline passed while it was down
+ * still gets this long (or its whole deadline, if shorter): its agent may
+ * have finished it and only waits to say so.
+ */
+const RESTART_GRACE_MS = 60_000;
+
+/** A timer cannot wait longer (setTimeout's limit); a longer deadline re-arms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The host a live migration's destination listens on, and the port for this VM. */
 export function migrationPort(vmId: number): number {
@@ -148,7 +181,10 @@ export class VmActor implements Actor<VmMsg> {
     // other VMs learn it at their next transition, not all at once at oned's start.
     if (record.pending !== undefined) await this.learnHosts(record.history.map((h) => h.hostId));
     // Reconcile: whatever was in flight goes out again under its own opId.
-    if (record.pending !== undefined) this.send(record.pending);
+    if (record.pending !== undefined) {
+      this.armDeadline(record.pending, Date.now() + Math.min(this.deadlineMs(record.pending.effect.kind), RESTART_GRACE_MS));
+      this.send(record.pending);
+    }
     this.tellScheduler();
   }
 
@@ -203,6 +239,8 @@ export class VmActor implements Actor<VmMsg> {
           this.tellHost(msg.hostId, { type: 'vm_here', vmId: this.vmId, cpu: this.record.cpu, memory: this.record.memory });
         }
         return undefined;
+      case 'op_deadline':
+        return this.onDeadline(msg.opId);
       case 'host_back':
         if (msg.newPeer === true) this.resendTo(msg.hostId, msg.running);
         if (currentHostId(this.record) !== msg.hostId) return undefined;
@@ -230,6 +268,34 @@ export class VmActor implements Actor<VmMsg> {
     if (this.transferring.has(pending.opId)) return;
     this.ctx.log.info({ opId: pending.opId, op: pending.effect.kind, hostId }, 'operation sent again to a restarted agent');
     this.sendCommand(pending);
+  }
+
+  /** No outcome in time: the operation ends as failed, its reason in lastError and the log. */
+  private async onDeadline(opId: string): Promise<undefined> {
+    const pending = this.record.pending;
+    if (pending?.opId !== opId) return undefined;
+    const deadline = pending.deadline ?? 0;
+    if (deadline > Date.now()) {
+      // A deadline farther than a timer can wait, or one moved by a restart: wait on.
+      this.armDeadline(pending, deadline);
+      return undefined;
+    }
+    const seconds = Math.round(this.deadlineMs(pending.effect.kind) / 1000);
+    const message = `no outcome for ${pending.effect.kind} (operation ${opId}) from host ${pending.hostId ?? '-'} within its deadline of ${seconds} s`;
+    this.ctx.log.warn({ opId, op: pending.effect.kind, hostId: pending.hostId }, 'operation timed out');
+    // A live migration's destination may hold a copy waiting for the state: it goes, the VM stays where it ran.
+    if (pending.effect.kind === 'migrate_live' && pending.hostId !== undefined) this.hardStop(pending.hostId, `${opId}.abort`);
+    return this.onResult({ type: 'op_result', opId, ok: false, error: { code: 'OPERATION_TIMEOUT', message } });
+  }
+
+  private deadlineMs(kind: OpKind): number {
+    return this.deps.operationDeadlines?.[kind] ?? DEFAULT_OPERATION_DEADLINES[kind];
+  }
+
+  /** The timer for the operation's deadline (or `atLeast`, if later: after a restart). */
+  private armDeadline(op: PendingOp, atLeast = 0): void {
+    const at = Math.max(op.deadline ?? Date.now() + this.deadlineMs(op.effect.kind), atLeast);
+    this.ctx.startTimer('op_deadline', { type: 'op_deadline', opId: op.opId }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
   }
 
   /**
@@ -305,7 +371,8 @@ export class VmActor implements Actor<VmMsg> {
     if (t === undefined) return;
     const now = Date.now();
     const before = this.record;
-    let { next, stays, release } = step(before, t, error, now);
+    const deadlines = (kind: OpKind): number => this.deadlineMs(kind);
+    let { next, stays, release } = step(before, t, error, now, deadlines);
     await this.learnHosts(next.history.map((h) => h.hostId));
     // A step with nothing to do on a node (the prolog and epilog of a VM
     // without files, or of one whose files stay where they are) finishes at
@@ -317,16 +384,21 @@ export class VmActor implements Actor<VmMsg> {
         next = { ...next, pending: undefined };
         break;
       }
-      const after = step(next, then, undefined, now);
+      const after = step(next, then, undefined, now, deadlines);
       ({ next, stays } = after);
       release ||= after.release;
     }
-    await this.persist(next.scheduled ? next : { ...next, schedMessage: undefined });
-    this.tellScheduler();
     const pending = next.pending;
+    // A DONE VM waits for nothing: its cleanup goes once, best effort, and no actor hears how it ended.
+    const done = next.state === 'DONE';
+    await this.persist({ ...next, ...(next.scheduled ? {} : { schedMessage: undefined }), ...(done ? { pending: undefined } : {}) });
+    this.tellScheduler();
     this.ctx.log.info({ from: before.state, to: next.state, op: pending?.effect.kind }, 'transition');
     this.announceStays(before.history, next.history);
-    if (pending !== undefined) this.send(pending);
+    if (pending !== undefined) {
+      if (!done) this.armDeadline(pending);
+      this.send(pending);
+    }
     // After the write: a crash before it leaves the leases held by a VM that is not
     // yet DONE; one after it is caught by oned's reconciliation at start.
     if (release) {
@@ -357,6 +429,7 @@ export class VmActor implements Actor<VmMsg> {
     await this.deps.store.put('vms', next.id, next);
     this.record = next;
     this.deps.index?.put(next);
+    if (next.pending === undefined) this.ctx.cancelTimer('op_deadline');
   }
 
   /** Tells hosts which VMs they hold, for RVM and ALLOCATED_CPU/MEM and for routing host losses. */
@@ -670,7 +743,9 @@ function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'a
  * `pending`, and the stays open when that operation came up (a cleanup is
  * listed before the close_history that ends them).
  */
-function step(before: VmRecord, t: Transition, error: string | undefined, now: number): { next: VmRecord; stays: HistoryRecord[]; release: boolean } {
+function step(
+  before: VmRecord, t: Transition, error: string | undefined, now: number, deadlineMs: (kind: OpKind) => number,
+): { next: VmRecord; stays: HistoryRecord[]; release: boolean } {
   let history = [...before.history];
   let scheduled = before.scheduled;
   let op: Extract<Effect, { kind: OpKind }> | undefined;
@@ -702,6 +777,7 @@ function step(before: VmRecord, t: Transition, error: string | undefined, now: n
     effect: op,
     // A save runs where the VM is (the source of a migration); the rest where it is going.
     hostId: op.kind === 'save' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
+    deadline: now + deadlineMs(op.kind),
   };
   const next: VmRecord = {
     ...before,

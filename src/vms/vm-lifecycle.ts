@@ -55,7 +55,11 @@ const ACTIONS = {
   deploy: { label: 'deploy', summary: 'Start the VM on the given host; the scheduler does it after `create`, `release`, `resume`.' },
   hold: { label: 'hold', summary: 'Keep a PENDING VM from being scheduled.' },
   release: { label: 'release', summary: 'Let the scheduler place a VM on hold.' },
-  terminate: { label: 'terminate', summary: 'End the VM: shut the guest down (`--hard`: destroy it), clean up, free its leases.' },
+  terminate: { label: 'terminate', summary: 'End the VM: shut the guest down, clean up, free its leases.' },
+  terminate_hard: {
+    label: 'terminate --hard',
+    summary: 'End the VM: destroy the guest, clean up, free its leases; from a step in flight or a failure, abandon it and clean up wherever the VM is.',
+  },
   poweroff: { label: 'poweroff', summary: 'Shut the guest down (`--hard`: destroy it); the VM keeps its host.' },
   resume: { label: 'resume', summary: 'Start the VM again on its host, or on one the scheduler picks when it has none.' },
   reboot: { label: 'reboot', summary: 'Reboot the guest (`--hard`: reset it).' },
@@ -73,7 +77,7 @@ const ACTIONS = {
   recover_recreate: { label: 'recover --recreate', summary: 'Clean up, then PENDING again with the same id and leases.' },
 } as const satisfies Record<string, UserActionInfo>;
 
-/** A user event as the table names it: `migrate` splits on `live`, `recover` on its op. */
+/** A user event as the table names it: `terminate` splits on `hard`, `migrate` on `live`, `recover` on its op. */
 export type UserAction = keyof typeof ACTIONS;
 
 /** Each user action's CLI form (`migrate --live`, `recover --retry`) and what it does. */
@@ -214,6 +218,8 @@ const RESTORE = { kind: 'restore' } as const;
 const SAVE = { kind: 'save' } as const;
 const SHUTDOWN = { kind: 'shutdown', hard: '$hard' } as const;
 const DESTROY = { kind: 'shutdown', hard: true } as const;
+// `terminate --hard` is an action of its own (terminate_hard), so a plain terminate always asks the guest.
+const SHUTDOWN_SOFT = { kind: 'shutdown', hard: false } as const;
 const REBOOT = { kind: 'reboot', hard: '$hard' } as const;
 const MIGRATE_LIVE = { kind: 'migrate_live', to: '$hostId' } as const;
 const EPILOG_DELETE = { kind: 'epilog', keepDisks: false } as const;
@@ -226,6 +232,19 @@ const ESCAPES = {
   recover_delete: go('DONE', UNSCHEDULE, CLEANUP, close('all', 'delete'), RELEASE_LEASES),
   recover_recreate: go('CLEANUP_RESUBMIT', UNSCHEDULE, CLEANUP),
 };
+
+/**
+ * The owner's way out of a step in flight or a failure: the step is
+ * abandoned (its late outcome is ignored), the guest destroyed and its
+ * files removed wherever it is, and capacity, leases and images given back.
+ */
+const ABANDON = go('DONE', UNSCHEDULE, CLEANUP, close('all', 'terminate'), RELEASE_LEASES);
+
+/** The rows every transient state shares: `terminate --hard` and the escapes. */
+const TRANSIENT_ENDS = { terminate_hard: ABANDON, ...ESCAPES };
+
+/** The rows every failure state shares: nothing runs there, so `terminate` with or without `--hard` cleans up. */
+const FAILURE_ENDS = { terminate: ABANDON, terminate_hard: ABANDON, ...ESCAPES };
 
 type Step = 'prolog' | 'boot' | 'shutdown' | 'save' | 'epilog' | 'migrate';
 
@@ -247,18 +266,21 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     deploy: go('PROLOG', UNSCHEDULE, OPEN_HISTORY, prolog('images')),
     hold: go('HOLD', UNSCHEDULE),
     terminate: go('DONE', UNSCHEDULE, RELEASE_LEASES),
+    terminate_hard: go('DONE', UNSCHEDULE, RELEASE_LEASES),
     ...ESCAPES,
   },
   HOLD: {
     release: go('PENDING', SCHEDULE),
     deploy: go('PROLOG', OPEN_HISTORY, prolog('images')),
     terminate: go('DONE', RELEASE_LEASES),
+    terminate_hard: go('DONE', RELEASE_LEASES),
     ...ESCAPES,
   },
-  PROLOG: { ...awaiting('prolog', go('BOOT', DEPLOY), go('PROLOG_FAILURE')), ...ESCAPES },
-  BOOT: { ...awaiting('boot', go('RUNNING'), go('BOOT_FAILURE')), ...ESCAPES },
+  PROLOG: { ...awaiting('prolog', go('BOOT', DEPLOY), go('PROLOG_FAILURE')), ...TRANSIENT_ENDS },
+  BOOT: { ...awaiting('boot', go('RUNNING'), go('BOOT_FAILURE')), ...TRANSIENT_ENDS },
   RUNNING: {
-    terminate: go('SHUTDOWN', SHUTDOWN),
+    terminate: go('SHUTDOWN', SHUTDOWN_SOFT),
+    terminate_hard: go('SHUTDOWN', DESTROY),
     poweroff: go('SHUTDOWN_POWEROFF', SHUTDOWN),
     undeploy: go('SHUTDOWN_UNDEPLOY', SHUTDOWN),
     reboot: go('RUNNING', REBOOT),
@@ -278,42 +300,43 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
   },
   MIGRATE: {
     ...awaiting('migrate', go('RUNNING', close('previous', 'migrate')), go('RUNNING', close('current', 'migrate_failed'))),
-    ...ESCAPES,
+    ...TRANSIENT_ENDS,
   },
-  SAVE_STOP: { ...awaiting('save', go('EPILOG_STOP', EPILOG_KEEP), go('RUNNING')), ...ESCAPES },
-  SAVE_SUSPEND: { ...awaiting('save', go('SUSPENDED'), go('RUNNING')), ...ESCAPES },
+  SAVE_STOP: { ...awaiting('save', go('EPILOG_STOP', EPILOG_KEEP), go('RUNNING')), ...TRANSIENT_ENDS },
+  SAVE_SUSPEND: { ...awaiting('save', go('SUSPENDED'), go('RUNNING')), ...TRANSIENT_ENDS },
   SAVE_MIGRATE: {
     ...awaiting('save', go('PROLOG_MIGRATE', prolog('previous_host')), go('RUNNING', close('current', 'migrate_failed'))),
-    ...ESCAPES,
+    ...TRANSIENT_ENDS,
   },
   PROLOG_MIGRATE: {
     ...awaiting('prolog', go('BOOT_MIGRATE', close('previous', 'migrate'), RESTORE), go('PROLOG_MIGRATE_FAILURE')),
-    ...ESCAPES,
+    ...TRANSIENT_ENDS,
   },
-  PROLOG_RESUME: { ...awaiting('prolog', go('BOOT_STOPPED', RESTORE), go('PROLOG_RESUME_FAILURE')), ...ESCAPES },
-  PROLOG_UNDEPLOY: { ...awaiting('prolog', go('BOOT_UNDEPLOY', DEPLOY), go('PROLOG_UNDEPLOY_FAILURE')), ...ESCAPES },
+  PROLOG_RESUME: { ...awaiting('prolog', go('BOOT_STOPPED', RESTORE), go('PROLOG_RESUME_FAILURE')), ...TRANSIENT_ENDS },
+  PROLOG_UNDEPLOY: { ...awaiting('prolog', go('BOOT_UNDEPLOY', DEPLOY), go('PROLOG_UNDEPLOY_FAILURE')), ...TRANSIENT_ENDS },
   // A boot from a stable state that fails goes back to it, as in OpenNebula.
-  BOOT_POWEROFF: { ...awaiting('boot', go('RUNNING'), go('POWEROFF')), ...ESCAPES },
-  BOOT_SUSPENDED: { ...awaiting('boot', go('RUNNING'), go('SUSPENDED')), ...ESCAPES },
-  BOOT_STOPPED: { ...awaiting('boot', go('RUNNING'), go('BOOT_STOPPED_FAILURE')), ...ESCAPES },
-  BOOT_UNDEPLOY: { ...awaiting('boot', go('RUNNING'), go('BOOT_UNDEPLOY_FAILURE')), ...ESCAPES },
-  BOOT_MIGRATE: { ...awaiting('boot', go('RUNNING'), go('BOOT_MIGRATE_FAILURE')), ...ESCAPES },
-  BOOT_UNKNOWN: { ...awaiting('boot', go('RUNNING'), go('UNKNOWN')), ...ESCAPES },
-  EPILOG_STOP: { ...awaiting('epilog', go('STOPPED', close('current', 'stop')), go('EPILOG_STOP_FAILURE')), ...ESCAPES },
+  BOOT_POWEROFF: { ...awaiting('boot', go('RUNNING'), go('POWEROFF')), ...TRANSIENT_ENDS },
+  BOOT_SUSPENDED: { ...awaiting('boot', go('RUNNING'), go('SUSPENDED')), ...TRANSIENT_ENDS },
+  BOOT_STOPPED: { ...awaiting('boot', go('RUNNING'), go('BOOT_STOPPED_FAILURE')), ...TRANSIENT_ENDS },
+  BOOT_UNDEPLOY: { ...awaiting('boot', go('RUNNING'), go('BOOT_UNDEPLOY_FAILURE')), ...TRANSIENT_ENDS },
+  BOOT_MIGRATE: { ...awaiting('boot', go('RUNNING'), go('BOOT_MIGRATE_FAILURE')), ...TRANSIENT_ENDS },
+  BOOT_UNKNOWN: { ...awaiting('boot', go('RUNNING'), go('UNKNOWN')), ...TRANSIENT_ENDS },
+  EPILOG_STOP: { ...awaiting('epilog', go('STOPPED', close('current', 'stop')), go('EPILOG_STOP_FAILURE')), ...TRANSIENT_ENDS },
   EPILOG: {
     ...awaiting('epilog', go('DONE', close('all', 'terminate'), RELEASE_LEASES), go('EPILOG_FAILURE')),
-    ...ESCAPES,
+    ...TRANSIENT_ENDS,
   },
-  SHUTDOWN: { ...awaiting('shutdown', go('EPILOG', EPILOG_DELETE), go('RUNNING')), ...ESCAPES },
-  SHUTDOWN_POWEROFF: { ...awaiting('shutdown', go('POWEROFF'), go('RUNNING')), ...ESCAPES },
-  SHUTDOWN_UNDEPLOY: { ...awaiting('shutdown', go('EPILOG_UNDEPLOY', EPILOG_KEEP), go('RUNNING')), ...ESCAPES },
+  SHUTDOWN: { ...awaiting('shutdown', go('EPILOG', EPILOG_DELETE), go('RUNNING')), ...TRANSIENT_ENDS },
+  SHUTDOWN_POWEROFF: { ...awaiting('shutdown', go('POWEROFF'), go('RUNNING')), ...TRANSIENT_ENDS },
+  SHUTDOWN_UNDEPLOY: { ...awaiting('shutdown', go('EPILOG_UNDEPLOY', EPILOG_KEEP), go('RUNNING')), ...TRANSIENT_ENDS },
   EPILOG_UNDEPLOY: {
     ...awaiting('epilog', go('UNDEPLOYED', close('current', 'undeploy')), go('EPILOG_UNDEPLOY_FAILURE')),
-    ...ESCAPES,
+    ...TRANSIENT_ENDS,
   },
   POWEROFF: {
     resume: go('BOOT_POWEROFF', DEPLOY),
     terminate: go('EPILOG', EPILOG_DELETE),
+    terminate_hard: go('EPILOG', EPILOG_DELETE),
     undeploy: go('EPILOG_UNDEPLOY', EPILOG_KEEP),
     ...ESCAPES,
   },
@@ -323,17 +346,20 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     resume: go('STOPPED', SCHEDULE),
     deploy: go('PROLOG_RESUME', UNSCHEDULE, OPEN_HISTORY, prolog('system_ds')),
     terminate: go('EPILOG', UNSCHEDULE, EPILOG_DELETE),
+    terminate_hard: go('EPILOG', UNSCHEDULE, EPILOG_DELETE),
     ...ESCAPES,
   },
   SUSPENDED: {
     resume: go('BOOT_SUSPENDED', RESTORE),
     terminate: go('EPILOG', EPILOG_DELETE),
+    terminate_hard: go('EPILOG', EPILOG_DELETE),
     ...ESCAPES,
   },
   UNDEPLOYED: {
     resume: go('UNDEPLOYED', SCHEDULE),
     deploy: go('PROLOG_UNDEPLOY', UNSCHEDULE, OPEN_HISTORY, prolog('system_ds')),
     terminate: go('EPILOG', UNSCHEDULE, EPILOG_DELETE),
+    terminate_hard: go('EPILOG', UNSCHEDULE, EPILOG_DELETE),
     ...ESCAPES,
   },
   UNKNOWN: {
@@ -343,7 +369,8 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     host_back_gone: go('POWEROFF'),
     vm_gone: go('POWEROFF', DESTROY),
     resume: go('BOOT_UNKNOWN', DEPLOY),
-    terminate: go('SHUTDOWN', SHUTDOWN),
+    terminate: go('SHUTDOWN', SHUTDOWN_SOFT),
+    terminate_hard: go('SHUTDOWN', DESTROY),
     poweroff: go('SHUTDOWN_POWEROFF', SHUTDOWN),
     undeploy: go('SHUTDOWN_UNDEPLOY', SHUTDOWN),
     // The operator checked the host by hand: as if it had come back.
@@ -351,46 +378,46 @@ export const LIFECYCLE: LifecycleTable = Object.freeze({
     recover_failure: go('POWEROFF'),
     ...ESCAPES,
   },
-  PROLOG_FAILURE: { recover_retry: go('PROLOG', prolog('images')), recover_success: go('BOOT', DEPLOY), ...ESCAPES },
+  PROLOG_FAILURE: { recover_retry: go('PROLOG', prolog('images')), recover_success: go('BOOT', DEPLOY), ...FAILURE_ENDS },
   PROLOG_MIGRATE_FAILURE: {
     recover_retry: go('PROLOG_MIGRATE', prolog('previous_host')),
     recover_success: go('BOOT_MIGRATE', close('previous', 'migrate'), RESTORE),
-    ...ESCAPES,
+    ...FAILURE_ENDS,
   },
   PROLOG_RESUME_FAILURE: {
     recover_retry: go('PROLOG_RESUME', prolog('system_ds')),
     recover_success: go('BOOT_STOPPED', RESTORE),
-    ...ESCAPES,
+    ...FAILURE_ENDS,
   },
   PROLOG_UNDEPLOY_FAILURE: {
     recover_retry: go('PROLOG_UNDEPLOY', prolog('system_ds')),
     recover_success: go('BOOT_UNDEPLOY', DEPLOY),
-    ...ESCAPES,
+    ...FAILURE_ENDS,
   },
-  BOOT_FAILURE: { recover_retry: go('BOOT', DEPLOY), recover_success: go('RUNNING'), ...ESCAPES },
-  BOOT_MIGRATE_FAILURE: { recover_retry: go('BOOT_MIGRATE', RESTORE), recover_success: go('RUNNING'), ...ESCAPES },
-  BOOT_STOPPED_FAILURE: { recover_retry: go('BOOT_STOPPED', RESTORE), recover_success: go('RUNNING'), ...ESCAPES },
-  BOOT_UNDEPLOY_FAILURE: { recover_retry: go('BOOT_UNDEPLOY', DEPLOY), recover_success: go('RUNNING'), ...ESCAPES },
+  BOOT_FAILURE: { recover_retry: go('BOOT', DEPLOY), recover_success: go('RUNNING'), ...FAILURE_ENDS },
+  BOOT_MIGRATE_FAILURE: { recover_retry: go('BOOT_MIGRATE', RESTORE), recover_success: go('RUNNING'), ...FAILURE_ENDS },
+  BOOT_STOPPED_FAILURE: { recover_retry: go('BOOT_STOPPED', RESTORE), recover_success: go('RUNNING'), ...FAILURE_ENDS },
+  BOOT_UNDEPLOY_FAILURE: { recover_retry: go('BOOT_UNDEPLOY', DEPLOY), recover_success: go('RUNNING'), ...FAILURE_ENDS },
   EPILOG_FAILURE: {
     recover_retry: go('EPILOG', EPILOG_DELETE),
     recover_success: go('DONE', close('all', 'terminate'), RELEASE_LEASES),
-    ...ESCAPES,
+    ...FAILURE_ENDS,
   },
   EPILOG_STOP_FAILURE: {
     recover_retry: go('EPILOG_STOP', EPILOG_KEEP),
     recover_success: go('STOPPED', close('current', 'stop')),
-    ...ESCAPES,
+    ...FAILURE_ENDS,
   },
   EPILOG_UNDEPLOY_FAILURE: {
     recover_retry: go('EPILOG_UNDEPLOY', EPILOG_KEEP),
     recover_success: go('UNDEPLOYED', close('current', 'undeploy')),
-    ...ESCAPES,
+    ...FAILURE_ENDS,
   },
   CLEANUP_RESUBMIT: {
     cleanup_done: go('PENDING', close('all', 'recreate'), SCHEDULE),
     recover_success: go('PENDING', close('all', 'recreate'), SCHEDULE),
     // ESCAPES' recover_recreate sends the cleanup again.
-    ...ESCAPES,
+    ...TRANSIENT_ENDS,
   },
   DONE: {},
 } satisfies Record<VmState, Partial<Record<EventKey, TableEntry>>>);
@@ -416,6 +443,7 @@ export function isOutcome(key: string): key is Outcome {
 /** The table's key for `event`. An event of no known type is a `TypeError`. */
 export function keyOf(event: VmEvent): EventKey {
   const key = event.type === 'migrate' ? (event.live === true ? 'migrate_live' : 'migrate')
+    : event.type === 'terminate' ? (event.hard === true ? 'terminate_hard' : 'terminate')
     : event.type === 'recover' ? `recover_${event.op}`
     : event.type;
   if (!isUserAction(key) && !isOutcome(key)) throw new TypeError(`not a VM event: ${JSON.stringify(event)}`);

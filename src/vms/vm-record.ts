@@ -26,6 +26,12 @@ export interface PendingOp {
   readonly effect: Extract<Effect, { kind: OpKind }>;
   /** Where it runs; undefined for a step with nothing to do on a node. */
   readonly hostId: number | undefined;
+  /**
+   * Ms since the epoch: without an outcome by then the VM takes its step's
+   * failure (OPERATION_TIMEOUT). Stored, so a restarted oned keeps it.
+   * Absent in records from before deadlines: the VM actor gives one at start.
+   */
+  readonly deadline?: number;
 }
 
 /** A VM as persisted (sublevel `vms`): the state and everything needed to act on it after a restart. */

@@ -152,7 +152,7 @@ t.test('a boot the node refuses (no capacity) is BOOT_FAILURE; recover takes it 
   await vm.act(big, 'deploy', { host: a, enforce: false });
   const failed = await vm.waitState(big, 'BOOT_FAILURE');
   t.match(failed.lastError, /memory|capacity/i, 'the node said why');
-  await t.rejects(vm.act(big, 'terminate'), { code: 'ACTION_NOT_ALLOWED', message: /BOOT_FAILURE/ });
+  await t.rejects(vm.act(big, 'resume'), { code: 'ACTION_NOT_ALLOWED', message: /BOOT_FAILURE/ });
   await vm.act(big, 'recover', { op: 'retry' });
   await vm.waitState(big, 'BOOT_FAILURE');
   await vm.act(big, 'recover', { op: 'recreate' });

@@ -88,6 +88,7 @@ t.test('every user action in every reachable state, through oned and real agents
     if (action === 'deploy') return { action, host: h2.id };
     if (action === 'migrate') return { action, host: other };
     if (action === 'migrate_live') return { action: 'migrate', host: other, live: true };
+    if (action === 'terminate_hard') return { action: 'terminate', hard: true };
     if (action.startsWith('recover_')) return { action: 'recover', op: action.slice('recover_'.length) as VmActionParams['op'] & string };
     return { action: action as VmActionParams['action'] };
   };
@@ -96,6 +97,7 @@ t.test('every user action in every reachable state, through oned and real agents
       case 'deploy': return { type: 'deploy', hostId: p.host as number };
       case 'migrate': return { type: 'migrate', hostId: p.host as number, live: p.live === true };
       case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
+      case 'terminate': return { type: 'terminate', hard: p.hard === true };
       default: return { type: p.action } as UserEvent;
     }
   };

@@ -32,7 +32,10 @@ function sample(key: EventKey, hard = false): VmEvent {
       return { type: 'migrate', hostId: HOST };
     case 'migrate_live':
       return { type: 'migrate', hostId: HOST, live: true };
+    case 'terminate_hard':
+      return { type: 'terminate', hard: true };
     case 'terminate':
+      return { type: key, hard: false };
     case 'poweroff':
     case 'reboot':
     case 'undeploy':
@@ -197,9 +200,9 @@ t.test('allowedActions lists the user actions of the state\'s row, in a stable o
     t.same(actions, USER_ACTION_NAMES.filter((a) => Object.hasOwn(LIFECYCLE[state], a)), state);
     if (state !== 'DONE') t.ok(actions.includes('recover_delete') && actions.includes('recover_recreate'), `${state} has a way out`);
   }
-  t.same(allowedActions('PENDING'), ['deploy', 'hold', 'terminate', 'recover_delete', 'recover_recreate']);
+  t.same(allowedActions('PENDING'), ['deploy', 'hold', 'terminate', 'terminate_hard', 'recover_delete', 'recover_recreate']);
   t.same(allowedActions('RUNNING'), [
-    'terminate', 'poweroff', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate', 'migrate_live', 'resched', 'unresched',
+    'terminate', 'terminate_hard', 'poweroff', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate', 'migrate_live', 'resched', 'unresched',
     'recover_delete', 'recover_recreate',
   ]);
 });
@@ -220,7 +223,9 @@ t.test('state kinds agree with the table', async (t) => {
       t.same(row.recover_failure, failed.length === 0 ? undefined : row[failed[0]!], `${state}: --failure`);
     }
     if (kind === 'failure') {
-      t.same(rows(state).map(([k]) => k).sort(), ['recover_delete', 'recover_recreate', 'recover_retry', 'recover_success'], state);
+      t.same(rows(state).map(([k]) => k).sort(), [
+        'recover_delete', 'recover_recreate', 'recover_retry', 'recover_success', 'terminate', 'terminate_hard',
+      ], state);
       // --retry runs again the step that failed into this state, --success goes on as it would have.
       const retry = row.recover_retry!;
       t.ok(isTransient(retry.next), `${state} retries a step`);
@@ -438,5 +443,22 @@ t.test('failures and recover', async (t) => {
   ]);
   t.throws(() => transition('PROLOG', { type: 'recover', op: 'retry' }), { code: 'ACTION_NOT_ALLOWED' }, 'retry is for failures');
   t.throws(() => transition('BOOT_FAILURE', { type: 'recover', op: 'failure' }), { code: 'ACTION_NOT_ALLOWED' });
-  t.throws(() => transition('BOOT_FAILURE', { type: 'terminate' }), { code: 'ACTION_NOT_ALLOWED' });
+  // Nothing runs in a failure state: terminate cleans up, with or without --hard.
+  const abandon = { next: 'DONE', effects: [
+    { kind: 'unschedule' }, { kind: 'cleanup' }, { kind: 'close_history', which: 'all', reason: 'terminate' }, { kind: 'release_leases' },
+  ] };
+  t.same(transition('BOOT_FAILURE', { type: 'terminate' }), abandon);
+  t.same(transition('BOOT_FAILURE', { type: 'terminate', hard: true }), abandon);
+});
+
+t.test('a step in flight ends only with terminate --hard, which abandons it', async (t) => {
+  const abandon = { next: 'DONE', effects: [
+    { kind: 'unschedule' }, { kind: 'cleanup' }, { kind: 'close_history', which: 'all', reason: 'terminate' }, { kind: 'release_leases' },
+  ] };
+  for (const state of VM_STATE_NAMES.filter(isTransient)) {
+    t.same(transition(state, { type: 'terminate', hard: true }), abandon, `${state} --terminate --hard--> DONE`);
+    t.throws(() => transition(state, { type: 'terminate' }), { code: 'ACTION_NOT_ALLOWED' }, `${state}: a plain terminate waits for the step`);
+  }
+  t.same(transition('RUNNING', { type: 'terminate' }).effects, [{ kind: 'shutdown', hard: false }]);
+  t.same(transition('RUNNING', { type: 'terminate', hard: true }).effects, [{ kind: 'shutdown', hard: true }]);
 });
