@@ -62,6 +62,11 @@ t.test(`kill -9 of oned and agents under random actions of three clients ${tag}`
   const byId = new Map(f.vms.map((v) => [v.id, v]));
   t.same([...c.created.keys()].filter((id) => !byId.has(id)), [], `every VM created is still listed (DONE counts) ${tag}`);
 
+  // A resched moves a VM once at most (under striping, VMs flagged together once chased each other), and so does a migrate.
+  const moved = f.vms.map((v) => ({ id: v.id, n: v.history.filter((h) => h.reason === 'migrate').length, asked: c.moves.get(v.id) ?? 0 }));
+  t.same(moved.filter((m) => m.n > m.asked).map((m) => `VM ${m.id} moved ${m.n} times for ${m.asked} resched/migrate calls`), [],
+    `no VM migrated more often than it was asked to ${tag}`);
+
   // (b) each agent runs exactly the VMs oned has running there, and no VM is on two hosts.
   for (const h of f.hosts) {
     const running = f.vms.filter((v) => v.state === 'RUNNING' && v.hostId === h.id).map((v) => v.id);
