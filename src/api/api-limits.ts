@@ -18,12 +18,22 @@ export interface ApiLimits {
   readonly queuedBytesPerConnection: number;
   /** Largest reply; a larger one is refused with REPLY_TOO_LARGE (page the listing instead). @default 16 MiB */
   readonly replyBytes: number;
-  /** Logins being checked at once (scrypt is tens of ms of a core each). @default 2 */
+  /**
+   * Calls refused with TOO_BUSY on one connection within 10 s after which it
+   * is dropped: a client that answers TOO_BUSY by sending again at once is
+   * flooding, and each refusal still costs oned a decode and a reply. @default 1000
+   */
+  readonly refusalsBeforeDrop: number;
+  /** Logins being checked at once (scrypt is tens of ms of a core and 16 MiB each). @default 1 */
   readonly loginsRunning: number;
   /** Logins waiting for a check, all addresses together; more are refused with TOO_BUSY. @default 64 */
   readonly loginsQueued: number;
   /** Logins checked or waiting from one address. @default 8 */
   readonly loginsPerAddress: number;
+  /** Failed logins from one address within `failureWindowMs` (refusals for too many at once count too), past which its logins and new connections are refused until the window passes. @default 50 */
+  readonly failuresPerAddress: number;
+  /** The window of `failuresPerAddress`, ms. @default 10000 */
+  readonly failureWindowMs: number;
   /** Connections of one address that have not yet authenticated to a namespace. @default 128 */
   readonly unauthenticatedPerAddress: number;
   /** Unauthenticated connections of all addresses together. @default 4096 */
@@ -45,9 +55,12 @@ export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
   callsTotal: 2048,
   queuedBytesPerConnection: 32 * 1024 * 1024,
   replyBytes: 16 * 1024 * 1024,
-  loginsRunning: 2,
+  refusalsBeforeDrop: 1000,
+  loginsRunning: 1,
   loginsQueued: 64,
   loginsPerAddress: 8,
+  failuresPerAddress: 50,
+  failureWindowMs: 10_000,
   unauthenticatedPerAddress: 128,
   unauthenticatedTotal: 4096,
   authenticateWithinMs: 10_000,

@@ -53,6 +53,8 @@ export interface ApiServerOptions {
   maxCallBytes?: number;
   /** Calls in flight, login checks, reply sizes. @default DEFAULT_API_LIMITS */
   limits?: Readonly<ApiLimits>;
+  /** The gate logins pass, shared with the listener, which refuses blocked addresses' connections early. @default a gate of its own */
+  gate?: LoginGate;
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -65,7 +67,17 @@ interface Connection extends CallCounter {
   readonly auth: Authenticated;
   /** As of the last call: a user moved out of group oneadmin counts against the total from the next call. */
   admin: boolean;
+  /** TOO_BUSY answers in the current window, and when the window began. */
+  refused: number;
+  refusedSince: number;
+  /** Reading is paused while the connection is over its limits (see `hold`). */
+  held: boolean;
 }
+
+/** How long refusals are counted before the count starts again. */
+const REFUSAL_WINDOW_MS = 10_000;
+/** Longest a connection's reading stays paused when none of its own calls is in flight to resume it. */
+const HOLD_MS = 100;
 
 /**
  * The API for the CLI: socket.io namespace /api, one `call` event per
@@ -88,7 +100,7 @@ export class ApiServer {
     this.options = options;
     this.limits = options.limits ?? DEFAULT_API_LIMITS;
     this.admission = new Admission(this.limits);
-    this.gate = new LoginGate(this.limits);
+    this.gate = options.gate ?? new LoginGate(this.limits);
     this.nsp = options.io.of(API_NAMESPACE);
     this.nsp.use((socket, next) => {
       this.login(socket).then(
@@ -125,7 +137,7 @@ export class ApiServer {
 
   private onConnection(socket: Socket): void {
     const auth = (socket.data as { auth: Authenticated }).auth;
-    const conn: Connection = { socket, auth, inFlight: 0, admin: auth.session.admin };
+    const conn: Connection = { socket, auth, inFlight: 0, admin: auth.session.admin, refused: 0, refusedSince: Date.now(), held: false };
     this.connections.add(conn);
     socket.on('disconnect', () => this.connections.delete(conn));
     socket.on(API_EVENT, (data: unknown, ack: unknown) => {
@@ -182,13 +194,36 @@ export class ApiServer {
       if (REVOKING.has(method)) void this.recheckAll();
       return { ok: true, value };
     } catch (err) {
+      if (isNepheleError(err, 'TOO_BUSY')) this.refuse(conn, err);
       if (isNepheleError(err)) return { ok: false, error: err.toJSON() };
       this.options.log.error({ err }, 'API handler failed');
       return { ok: false, error: { code: 'ACTOR_FAILED', message: 'internal error; see oned log' } };
     } finally {
       releaseListing?.();
-      release?.();
+      if (release !== undefined) {
+        release();
+        if (conn.held && conn.inFlight < this.limits.callsPerConnection) unhold(conn);
+      }
     }
+  }
+
+  /**
+   * A call refused for load: the connection stops being read until it has
+   * room again (TCP holds the rest of a flood, at no cost to oned), and a
+   * connection that keeps being refused is dropped.
+   */
+  private refuse(conn: Connection, err: NepheleError): void {
+    const now = Date.now();
+    if (now - conn.refusedSince > REFUSAL_WINDOW_MS) {
+      conn.refused = 0;
+      conn.refusedSince = now;
+    }
+    if (++conn.refused > this.limits.refusalsBeforeDrop) {
+      this.options.log.warn({ address: conn.socket.handshake.address, uid: conn.auth.session.uid }, 'API connection dropped: it keeps sending calls refused with TOO_BUSY');
+      end(conn, new NepheleError('TOO_BUSY', `this connection was refused ${conn.refused} calls in ${REFUSAL_WINDOW_MS / 1000} s and is closed; wait for answers before sending more`, { details: err.details ?? {} }));
+      return;
+    }
+    hold(conn);
   }
 
   /** The session as it stands now; a login that no longer holds ends its connection after this answer. */
@@ -221,6 +256,34 @@ function end(conn: Connection, err: NepheleError): void {
   if (!conn.socket.connected) return;
   conn.socket.emit(API_ENDED_EVENT, packr.pack(err.toJSON()));
   conn.socket.disconnect(true);
+}
+
+interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+/** The websocket under a socket.io connection, when it is one (polling has nothing to pause). */
+function websocketOf(socket: Socket): Pausable | undefined {
+  const ws = (socket.conn as unknown as { transport?: { name?: string; socket?: Partial<Pausable> } }).transport;
+  const raw = ws?.name === 'websocket' ? ws.socket : undefined;
+  return typeof raw?.pause === 'function' && typeof raw.resume === 'function' ? (raw as Pausable) : undefined;
+}
+
+function hold(conn: Connection): void {
+  if (conn.held) return;
+  const ws = websocketOf(conn.socket);
+  if (ws === undefined) return;
+  conn.held = true;
+  ws.pause();
+  // Its own calls resume it as they end; with none in flight (refused for the user's or oned's total), a short wait does.
+  setTimeout(() => unhold(conn), HOLD_MS).unref();
+}
+
+function unhold(conn: Connection): void {
+  if (!conn.held) return;
+  conn.held = false;
+  websocketOf(conn.socket)?.resume();
 }
 
 /** Bytes the connection's transport holds unsent: engine.io's write buffer and the websocket's own. */

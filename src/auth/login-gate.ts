@@ -1,4 +1,4 @@
-import { NepheleError } from '../errors.js';
+import { NepheleError, isNepheleError } from '../errors.js';
 
 export interface LoginGateLimits {
   /** Checks running at once. */
@@ -7,7 +7,14 @@ export interface LoginGateLimits {
   readonly loginsQueued: number;
   /** Checks running or waiting from one address. */
   readonly loginsPerAddress: number;
+  /** Failed or refused logins from one address within 10 s after which its logins are refused unchecked until the window passes. */
+  readonly failuresPerAddress: number;
+  /** The window an address's failures are counted in, ms. */
+  readonly failureWindowMs: number;
 }
+
+/** Addresses whose failures are kept at most: the oldest is forgotten first. */
+const MAX_ADDRESSES = 10_000;
 
 /**
  * Logins pass one at a time per slot: a password check is scrypt, tens of
@@ -22,15 +29,51 @@ export class LoginGate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly perAddress = new Map<string, number>();
+  /** Per address: failures in the current window, and when it began. */
+  private readonly failures = new Map<string, { count: number; since: number }>();
+  private readonly now: () => number;
 
-  constructor(limits: LoginGateLimits) {
+  constructor(limits: LoginGateLimits, now: () => number = Date.now) {
     this.limits = limits;
+    this.now = now;
+  }
+
+  /**
+   * An address that failed too many logins lately: its logins are refused
+   * before anything is checked, and its new connections before they are
+   * even set up (src/oned/listener.ts), so a storm costs oned next to nothing.
+   */
+  blocked(address: string): boolean {
+    const f = this.failures.get(address);
+    if (f === undefined) return false;
+    if (this.now() - f.since >= this.limits.failureWindowMs) {
+      this.failures.delete(address);
+      return false;
+    }
+    return f.count >= this.limits.failuresPerAddress;
+  }
+
+  private failed(address: string): void {
+    const now = this.now();
+    const f = this.failures.get(address);
+    if (f !== undefined && now - f.since < this.limits.failureWindowMs) {
+      f.count++;
+      return;
+    }
+    this.failures.delete(address);
+    if (this.failures.size >= MAX_ADDRESSES) this.failures.delete(this.failures.keys().next().value as string);
+    this.failures.set(address, { count: 1, since: now });
   }
 
   /** Runs `check` when a slot is free; refuses with TOO_BUSY when the queue or the address's share is full. */
   async run<T>(address: string, check: () => Promise<T>): Promise<T> {
+    if (this.blocked(address)) {
+      throw new NepheleError('TOO_BUSY', 'too many failed logins from this address; retry later', { details: { scope: 'address-failures', limit: this.limits.failuresPerAddress } });
+    }
     const mine = this.perAddress.get(address) ?? 0;
     if (mine >= this.limits.loginsPerAddress) {
+      // A refusal counts as a failure: an address that storms is blocked as one that guesses.
+      this.failed(address);
       throw new NepheleError('TOO_BUSY', 'too many logins from this address at once; retry shortly', { details: { scope: 'address', limit: this.limits.loginsPerAddress } });
     }
     if (this.running >= this.limits.loginsRunning && this.waiting.length >= this.limits.loginsQueued) {
@@ -42,6 +85,9 @@ export class LoginGate {
       else this.running++;
       try {
         return await check();
+      } catch (err) {
+        if (isNepheleError(err, 'AUTH_FAILED')) this.failed(address);
+        throw err;
       } finally {
         // The slot passes straight to the next waiter, so `running` never dips below what is queued.
         const next = this.waiting.shift();

@@ -12,6 +12,8 @@ export interface ListenerOptions {
   readonly route: (skipPrefix: string) => (req: IncomingMessage, res: ServerResponse) => void;
   /** Connections not yet authenticated, and slow HTTP clients. @default DEFAULT_API_LIMITS */
   readonly limits?: Pick<ApiLimits, 'unauthenticatedPerAddress' | 'unauthenticatedTotal' | 'authenticateWithinMs' | 'headersTimeoutMs'>;
+  /** Addresses whose new connections are refused before they are set up (too many failed logins lately). @default none */
+  readonly blocked?: (address: string) => boolean;
 }
 
 /** oned's one port: the API and the node agents over socket.io, and GET /metrics. */
@@ -63,6 +65,10 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
     allowRequest: (req, fn) => {
       // Only a new engine.io session counts: polling's later requests carry the sid of an admitted one.
       const fresh = !(req.url ?? '').includes('sid=');
+      if (fresh && options.blocked?.(addressOf(req)) === true) {
+        fn('too many failed logins from this address; retry later', false);
+        return;
+      }
       if (fresh && !guard.allow(addressOf(req))) {
         fn('too many connections that have not logged in from this address', false);
         return;

@@ -8,6 +8,7 @@ import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js'
 import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
 import type { HostView, TemplateView, VmActionParams } from '../api/api-types.js';
 import { hostSeenBy, requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
+import { LoginGate } from '../auth/login-gate.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { NepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
@@ -181,7 +182,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const userDeps = { store, throttle: new LoginThrottle(system.clock), now };
   // Listening before the actors start: what dials meanwhile is held until they are up, not refused (listener.ts).
   const apiLimits: Readonly<ApiLimits> = Object.freeze({ ...DEFAULT_API_LIMITS, ...config.apiLimits });
-  const listener = await listen({ host: config.host, port: config.port, route: metrics.route, limits: apiLimits });
+  // Shared by the API (it gates logins) and the listener (it refuses an address that failed too many).
+  const loginGate = new LoginGate(apiLimits);
+  const listener = await listen({ host: config.host, port: config.port, route: metrics.route, limits: apiLimits, blocked: (a) => loginGate.blocked(a) });
   listening = { host: config.host, port: listener.port };
   log.info({ url: listener.url, dataDir: config.dataDir }, 'oned listening');
   const root = system.spawn(supervisor({
@@ -303,6 +306,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
     limits: apiLimits,
+    gate: loginGate,
     // scrypt, behind the API's login gate: allow for a loaded machine.
     authenticate: (user, secret) => users().ask({ type: 'authenticate', user, secret }, { timeoutMs: 15_000 }),
     checkSession: (auth) => currentSession(store, auth, now()),
