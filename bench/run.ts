@@ -11,6 +11,7 @@ import type { Result, Suite, SuiteOptions, SuiteResult } from './suite.js';
 
 /** Suites by name, loaded only when asked for. */
 const suites: Readonly<Record<string, () => Promise<Suite>>> = {
+  abuse: () => import('./abuse.js'),
   boot: () => import('./boot.js'),
   kernel: () => import('./kernel.js'),
   link: () => import('./link.js'),
