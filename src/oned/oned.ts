@@ -10,7 +10,7 @@ import type { HostView, TemplateView, VmActionParams } from '../api/api-types.js
 import { hostSeenBy, requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
 import { LoginGate } from '../auth/login-gate.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
-import { NepheleError } from '../errors.js';
+import { NepheleError, isNepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
 import { HostActor, type HostMsg } from '../hosts/host-actor.js';
 import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js';
@@ -408,6 +408,21 @@ function handlers(
     return records.map((r) => ({ ...r, ...owner(r.uid) }));
   };
   const vmViews = async (views: VmView[]): Promise<VmView[]> => withOwners(await withHostNames(views));
+  /**
+   * Asks a VM's actor, the registry first. An actor that stops between the
+   * lookup and the ask (its VM reached DONE) is asked of the pool once more,
+   * which answers why there is none (VM_NOT_FOUND, ACTION_NOT_ALLOWED for a
+   * DONE VM) rather than the internal ACTOR_STOPPED.
+   */
+  const askVm = async <T>(id: number, msg: VmMsg): Promise<T> => {
+    const ref = vmRef(id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id }));
+    try {
+      return await ref.ask<T>(msg);
+    } catch (err) {
+      if (!isNepheleError(err, 'ACTOR_STOPPED')) throw err;
+      return (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id })).ask<T>(msg);
+    }
+  };
   /** The ids of the caller's VMs, which alone a user sees of a host's (none asked for an administrator, who sees all). */
   const ownVms = async (session: Session): Promise<ReadonlySet<number>> => (session.admin
     ? new Set()
@@ -458,14 +473,12 @@ function handlers(
       if (!session.admin) {
         // Before anything else: a refusal must not depend on, or tell, the VM's state.
         const own = vmRef(p.id);
-        const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await own.ask<VmView>({ type: 'info' });
+        const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
         requireOwner(session, current.uid, `VM ${p.id}`);
       }
-      // The registry first: the pool is asked only to explain a VM without an actor.
-      const vm = vmRef(p.id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id: p.id }));
       const event = await userEvent(p, hostId);
-      if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await vm.ask<VmView>({ type: 'info' }), await host(event.hostId));
-      return (await withOwners([await vm.ask<VmView>({ type: 'action', event })]))[0] as VmView;
+      if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
+      return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
     },
     ...userHandlers(users, async () => (await vms().ask<number[]>({ type: 'owners' })).map((uid) => ({ uid }))),
     'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),
