@@ -4,37 +4,32 @@ import type { Logger } from 'pino';
 import {
   ActorSystem, dynamicSupervisor, supervisor, type ActorContext, type ActorRef, type DynamicSupervisorMsg, type ExitReason,
 } from '../actors/index.js';
-import { ApiServer, type ApiHandlers, type Session } from '../api/api-server.js';
+import { ApiServer } from '../api/api-server.js';
+import { apiHandlers } from '../api/handlers/index.js';
 import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
-import type { HostView, TemplateView, VmActionParams } from '../api/api-types.js';
-import { hostSeenBy, requireAdmin, requireOwner, visibleTo } from '../auth/authorize.js';
+import type { HostView } from '../api/api-types.js';
 import { LoginGate } from '../auth/login-gate.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
-import { NepheleError, isNepheleError } from '../errors.js';
+import { NepheleError } from '../errors.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
 import { HostActor, type HostMsg } from '../hosts/host-actor.js';
 import { HostPool, hostChildName, type HostPoolMsg } from '../hosts/host-pool.js';
 import { VmActor, vmActorName, type VmActorDeps, type VmMsg } from '../vms/vm-actor.js';
-import type { UserEvent } from '../vms/vm-lifecycle.js';
 import { VmPool, type VmPoolMsg } from '../vms/vm-pool.js';
 import { VmIndex } from '../vms/vm-index.js';
-import { TemplatePool, type TemplatePoolMsg, type TemplateRecord } from '../vms/template-pool.js';
-import { PlacementActor, candidate, type PlacementMsg } from '../placement/placement-actor.js';
-import { DEFAULT_PLACEMENT, demand, fits, type PlacementOptions } from '../placement/placement-core.js';
-import type { VmRecord, VmView } from '../vms/vm-record.js';
-import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { TemplatePool, type TemplatePoolMsg } from '../vms/template-pool.js';
+import { PlacementActor, type PlacementMsg } from '../placement/placement-actor.js';
+import { DEFAULT_PLACEMENT, type PlacementOptions } from '../placement/placement-core.js';
+import type { VmRecord } from '../vms/vm-record.js';
 import { Store } from '../store/index.js';
 import { createOnedMetrics } from '../metrics/oned-metrics.js';
 import { ensureOneadmin } from '../users/bootstrap.js';
 import { currentSession } from '../users/session.js';
-import { ownerNames, userHandlers } from '../users/user-handlers.js';
 import { UserPool, type UserPoolMsg } from '../users/user-pool.js';
 import { NetworkActor, networkActorName, type NetworkMsg } from '../networks/network-actor.js';
 import { NetworkPool, type NetworkPoolMsg } from '../networks/network-pool.js';
-import { networkHandlers } from '../networks/vnet-handlers.js';
 import { macPrefix } from '../networks/address.js';
 import { IMAGE_POOL, ImagePool, type ImagePoolMsg } from '../images/image-pool.js';
-import { imageHandlers } from '../images/image-handlers.js';
 import { UPLOAD_CHUNK_BYTES } from '../images/image-record.js';
 import type { UserRecord } from '../users/user-record.js';
 import { HostDeployer } from '../hosts/host-deployer.js';
@@ -302,7 +297,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const users = (): ActorRef<UserPoolMsg> => lookup<UserPoolMsg>(USER_POOL);
   new ApiServer({
     io: listener.io,
-    handlers: handlers(pool, vms, templates, vmRef, users, () => lookup<NetworkPoolMsg>(NETWORK_POOL), () => lookup<ImagePoolMsg>(IMAGE_POOL), deployer),
+    handlers: apiHandlers({
+      hostPool: pool, vmPool: vms, vm: vmRef, templates, users, networks: () => lookup<NetworkPoolMsg>(NETWORK_POOL),
+      images: () => lookup<ImagePoolMsg>(IMAGE_POOL), deployer, version: VERSION,
+    }),
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
     limits: apiLimits,
@@ -353,188 +351,4 @@ async function reconcileImages(live: readonly number[], images: ActorRef<ImagePo
   const { released } = await images.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
   const { failed } = await images.ask<{ failed: number }>({ type: 'abandon_uploads' });
   if (released > 0 || failed > 0) log.warn({ released, failed }, 'images reconciled: uses of VMs that are gone released, unfinished uploads in ERROR');
-}
-
-/** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
-async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<void> {
-  const h = await hostRef.ask<HostView>({ type: 'info' });
-  // The scheduler's own rule, so a hand deploy is held to what a placement would be.
-  const host = candidate(h);
-  const need = demand(vm);
-  if (!fits(host, need)) {
-    throw new NepheleError('NO_CAPACITY', `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${host.allocatedCpu}+${need.cpu}/${host.totalCpu}, memory ${host.allocatedMemory}+${need.memory}/${host.totalMemory} KiB); use --no-enforce to deploy anyway`, {
-      details: { hostId: h.id, vmId: vm.id },
-    });
-  }
-}
-
-/** The API's flat action into the life cycle's event, with the host resolved to its id. */
-async function userEvent(p: VmActionParams, hostId: (ref: string | number) => Promise<number>): Promise<UserEvent> {
-  const hard = p.hard === true;
-  switch (p.action) {
-    case 'deploy': return { type: 'deploy', hostId: await hostId(p.host as string | number) };
-    case 'migrate': return { type: 'migrate', hostId: await hostId(p.host as string | number), live: p.live === true };
-    case 'terminate': case 'poweroff': case 'reboot': case 'undeploy': return { type: p.action, hard };
-    case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
-    case 'hold': case 'release': case 'resume': case 'stop': case 'suspend': case 'resched': case 'unresched':
-      return { type: p.action };
-  }
-}
-
-/** As OpenNebula's default ACL: placing, moving and recovering VMs is the administrators' business. */
-const ADMIN_ACTIONS: ReadonlySet<VmActionParams['action']> = new Set(['deploy', 'migrate', 'recover']);
-
-function handlers(
-  pool: () => ActorRef<HostPoolMsg>,
-  vms: () => ActorRef<VmPoolMsg>,
-  templates: () => ActorRef<TemplatePoolMsg>,
-  vmRef: (id: number) => ActorRef<VmMsg> | undefined,
-  users: () => ActorRef<UserPoolMsg>,
-  networks: () => ActorRef<NetworkPoolMsg>,
-  images: () => ActorRef<ImagePoolMsg>,
-  deployer: HostDeployer,
-): ApiHandlers {
-  const host = (ref: string | number): Promise<ActorRef<HostMsg>> => pool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
-  const hostId = async (ref: string | number): Promise<number> => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
-  const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
-    if (!views.some((v) => v.hostId !== undefined)) return views;
-    // The pool's own list of names (of these hosts only, for a few VMs): no host actor is asked.
-    const ids = [...new Set(views.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))];
-    const names = new Map(await pool().ask<[number, string][]>(ids.length <= 16 ? { type: 'names', ids } : { type: 'names' }));
-    return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
-  };
-  const withOwners = async <T extends { readonly uid: number }>(records: readonly T[]): Promise<(T & { user: string; group: string })[]> => {
-    const owner = await ownerNames(users);
-    return records.map((r) => ({ ...r, ...owner(r.uid) }));
-  };
-  const vmViews = async (views: VmView[]): Promise<VmView[]> => withOwners(await withHostNames(views));
-  /**
-   * Asks a VM's actor, the registry first. An actor that stops between the
-   * lookup and the ask (its VM reached DONE) is asked of the pool once more,
-   * which answers why there is none (VM_NOT_FOUND, ACTION_NOT_ALLOWED for a
-   * DONE VM) rather than the internal ACTOR_STOPPED.
-   */
-  const askVm = async <T>(id: number, msg: VmMsg): Promise<T> => {
-    const ref = vmRef(id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id }));
-    try {
-      return await ref.ask<T>(msg);
-    } catch (err) {
-      if (!isNepheleError(err, 'ACTOR_STOPPED')) throw err;
-      return (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id })).ask<T>(msg);
-    }
-  };
-  /** The ids of the caller's VMs, which alone a user sees of a host's (none asked for an administrator, who sees all). */
-  const ownVms = async (session: Session): Promise<ReadonlySet<number>> => (session.admin
-    ? new Set()
-    : new Set((await vms().ask<VmView[]>({ type: 'list', all: false, uid: session.uid })).map((v) => v.id)));
-  /** By id (another user's is not found, as a missing one), or by name: the caller's own first. */
-  const template = async (ref: number | string, session: Session): Promise<TemplateRecord> => {
-    if (typeof ref === 'string') return templates().ask<TemplateRecord>({ type: 'find', name: ref, who: session });
-    const r = await templates().ask<TemplateRecord>({ type: 'info', id: ref });
-    requireOwner(session, r.uid, `template ${ref}`);
-    return r;
-  };
-
-  return {
-    'template.allocate': (p, session) => templates().ask({ type: 'allocate', template: p.template, uid: session.uid }),
-    'templatepool.info': async (_p, session) => withOwners(visibleTo(session, await templates().ask<TemplateRecord[]>({ type: 'list' }))),
-    'template.info': async (p, session) => (await withOwners([await template(p.id, session)]))[0] as TemplateView,
-    'template.update': async (p, session) => {
-      const { id } = await template(p.id, session);
-      return templates().ask({ type: 'update', id, template: p.template });
-    },
-    'template.delete': async (p, session) => {
-      const { id } = await template(p.id, session);
-      return templates().ask({ type: 'delete', id });
-    },
-    'template.instantiate': async (p, session) => {
-      const { id } = await template(p.id, session);
-      return templates().ask({
-        type: 'instantiate', id, name: p.name, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
-      });
-    },
-    'vm.allocate': (p, session) => vms().ask({
-      type: 'allocate', template: p.template, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
-    }),
-    ...networkHandlers(networks, () => ownerNames(users)),
-    ...imageHandlers(images, () => ownerNames(users)),
-    // The pool pages what the caller may see (everything for an administrator).
-    'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vms().ask<VmView[]>({
-      type: 'list', all: p.all, ...(session.admin ? {} : { uid: session.uid }),
-      ...(p.offset === undefined ? {} : { offset: p.offset }), ...(p.limit === undefined ? {} : { limit: p.limit }),
-    }))),
-    'vm.info': async (p, session) => {
-      const vm = await vms().ask<VmView>({ type: 'info', id: p.id });
-      requireOwner(session, vm.uid, `VM ${p.id}`);
-      return (await vmViews([vm]))[0] as VmView;
-    },
-    'vm.action': async (p, session) => {
-      if (ADMIN_ACTIONS.has(p.action)) requireAdmin(session, `${p.action} VMs`);
-      if (!session.admin) {
-        // Before anything else: a refusal must not depend on, or tell, the VM's state.
-        const own = vmRef(p.id);
-        const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
-        requireOwner(session, current.uid, `VM ${p.id}`);
-      }
-      const event = await userEvent(p, hostId);
-      if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
-      return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
-    },
-    ...userHandlers(users, async () => (await vms().ask<number[]>({ type: 'owners' })).map((uid) => ({ uid }))),
-    'system.version': () => ({ version: VERSION, protocol: PROTOCOL_VERSION }),
-    'host.allocate': (p, session) => {
-      requireAdmin(session, 'create hosts');
-      return pool().ask({ type: 'allocate', ...p });
-    },
-    'hostpool.info': async (_p, session) => {
-      const hosts = (await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id);
-      const own = await ownVms(session);
-      return hosts.map((h) => hostSeenBy(session, h, own));
-    },
-    'host.info': async (p, session) => hostSeenBy(session, await (await host(p.host)).ask<HostView>({ type: 'info' }), await ownVms(session)),
-    'host.update': async (p, session) => {
-      requireAdmin(session, 'update hosts');
-      return (await host(p.host)).ask<HostView>({ type: 'update', template: p.template, append: p.append });
-    },
-    'host.monitor': async (p, session) => {
-      requireAdmin(session, 'ask hosts for fresh monitoring');
-      return (await host(p.host)).ask<HostView>({ type: 'monitor' }, { timeoutMs: 15_000 });
-    },
-    'host.status': async (p, session) => {
-      requireAdmin(session, 'change host status');
-      return (await host(p.host)).ask<HostView>({ type: 'status', action: p.action });
-    },
-    'host.delete': async (p, session) => {
-      requireAdmin(session, 'delete hosts');
-      const ref = await host(p.host);
-      const view = await ref.ask<HostView>({ type: 'info' });
-      if (view.rvm > 0 && !p.force) {
-        throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, { details: { rvm: view.rvm } });
-      }
-      if (view.ssh !== undefined) {
-        // A deployed agent is stopped and removed; an unreachable host is deleted only with --force.
-        try {
-          await deployer.remove(await ref.ask<HostRecord>({ type: 'record' }));
-        } catch (err) {
-          if (!p.force) throw err;
-        }
-      }
-      return pool().ask({ type: 'delete', host: p.host, force: p.force });
-    },
-    'host.deploy': async (p, session) => {
-      requireAdmin(session, 'deploy node agents');
-      return deployer.deploy(await host(p.host), { ...(p.frontend === undefined ? {} : { frontend: p.frontend }), rekey: p.rekey === true });
-    },
-    'host.fence': async (p, session) => {
-      requireAdmin(session, 'fence hosts');
-      return (await host(p.host)).ask<HostView>({ type: 'fence' });
-    },
-    'host.sync': async (p, session) => {
-      requireAdmin(session, 'upgrade node agents');
-      const refs = p.host === undefined
-        ? await Promise.all((await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id).map((h) => host(h.id)))
-        : [await host(p.host)];
-      return deployer.sync(refs, { force: p.force, rekey: p.rekey === true });
-    },
-  };
 }

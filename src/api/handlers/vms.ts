@@ -1,0 +1,101 @@
+import type { ActorRef } from '../../actors/index.js';
+import { requireAdmin, requireOwner, visibleTo } from '../../auth/authorize.js';
+import { NepheleError, isNepheleError } from '../../errors.js';
+import type { HostMsg } from '../../hosts/host-actor.js';
+import { candidate } from '../../placement/placement-actor.js';
+import { demand, fits } from '../../placement/placement-core.js';
+import type { VmMsg } from '../../vms/vm-actor.js';
+import type { UserEvent } from '../../vms/vm-lifecycle.js';
+import type { VmView } from '../../vms/vm-record.js';
+import type { ApiHandlers } from '../api-server.js';
+import type { HostView, VmActionParams } from '../api-types.js';
+import { hostIdOf, hostOf, withOwnersOf, type ApiDeps } from './deps.js';
+
+type VmMethod = Extract<keyof ApiHandlers, `vm.${string}` | `vmpool.${string}`>;
+
+/** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
+async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<void> {
+  const h = await hostRef.ask<HostView>({ type: 'info' });
+  // The scheduler's own rule, so a hand deploy is held to what a placement would be.
+  const host = candidate(h);
+  const need = demand(vm);
+  if (!fits(host, need)) {
+    throw new NepheleError('NO_CAPACITY', `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${host.allocatedCpu}+${need.cpu}/${host.totalCpu}, memory ${host.allocatedMemory}+${need.memory}/${host.totalMemory} KiB); use --no-enforce to deploy anyway`, {
+      details: { hostId: h.id, vmId: vm.id },
+    });
+  }
+}
+
+/** The API's flat action into the life cycle's event, with the host resolved to its id. */
+async function userEvent(p: VmActionParams, hostId: (ref: string | number) => Promise<number>): Promise<UserEvent> {
+  const hard = p.hard === true;
+  switch (p.action) {
+    case 'deploy': return { type: 'deploy', hostId: await hostId(p.host as string | number) };
+    case 'migrate': return { type: 'migrate', hostId: await hostId(p.host as string | number), live: p.live === true };
+    case 'terminate': case 'poweroff': case 'reboot': case 'undeploy': return { type: p.action, hard };
+    case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
+    case 'hold': case 'release': case 'resume': case 'stop': case 'suspend': case 'resched': case 'unresched':
+      return { type: p.action };
+  }
+}
+
+/** As OpenNebula's default ACL: placing, moving and recovering VMs is the administrators' business. */
+const ADMIN_ACTIONS: ReadonlySet<VmActionParams['action']> = new Set(['deploy', 'migrate', 'recover']);
+
+/** VMs: a user sees and acts on their own; placing, moving and recovering is for administrators. */
+export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
+  const { vmPool: vms, vm: vmRef, hostPool: pool } = deps;
+  const host = hostOf(deps);
+  const hostId = hostIdOf(deps);
+  const withOwners = withOwnersOf(deps);
+  const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
+    if (!views.some((v) => v.hostId !== undefined)) return views;
+    // The pool's own list of names (of these hosts only, for a few VMs): no host actor is asked.
+    const ids = [...new Set(views.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))];
+    const names = new Map(await pool().ask<[number, string][]>(ids.length <= 16 ? { type: 'names', ids } : { type: 'names' }));
+    return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
+  };
+  const vmViews = async (views: VmView[]): Promise<VmView[]> => withOwners(await withHostNames(views));
+  /**
+   * Asks a VM's actor, the registry first. An actor that stops between the
+   * lookup and the ask (its VM reached DONE) is asked of the pool once more,
+   * which answers why there is none (VM_NOT_FOUND, ACTION_NOT_ALLOWED for a
+   * DONE VM) rather than the internal ACTOR_STOPPED.
+   */
+  const askVm = async <T>(id: number, msg: VmMsg): Promise<T> => {
+    const ref = vmRef(id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id }));
+    try {
+      return await ref.ask<T>(msg);
+    } catch (err) {
+      if (!isNepheleError(err, 'ACTOR_STOPPED')) throw err;
+      return (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id })).ask<T>(msg);
+    }
+  };
+  return {
+    'vm.allocate': (p, session) => vms().ask({
+      type: 'allocate', template: p.template, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
+    }),
+    // The pool pages what the caller may see (everything for an administrator).
+    'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vms().ask<VmView[]>({
+      type: 'list', all: p.all, ...(session.admin ? {} : { uid: session.uid }),
+      ...(p.offset === undefined ? {} : { offset: p.offset }), ...(p.limit === undefined ? {} : { limit: p.limit }),
+    }))),
+    'vm.info': async (p, session) => {
+      const vm = await vms().ask<VmView>({ type: 'info', id: p.id });
+      requireOwner(session, vm.uid, `VM ${p.id}`);
+      return (await vmViews([vm]))[0] as VmView;
+    },
+    'vm.action': async (p, session) => {
+      if (ADMIN_ACTIONS.has(p.action)) requireAdmin(session, `${p.action} VMs`);
+      if (!session.admin) {
+        // Before anything else: a refusal must not depend on, or tell, the VM's state.
+        const own = vmRef(p.id);
+        const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
+        requireOwner(session, current.uid, `VM ${p.id}`);
+      }
+      const event = await userEvent(p, hostId);
+      if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
+      return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
+    },
+  };
+}
