@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { NepheleError, isNepheleError } from '../errors.js';
-import { PendingAsk } from './ask.js';
+import { PendingAsk, type AskTimeouts } from './ask.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { Runnable } from './dispatcher.js';
-import type { Kernel } from './kernel.js';
+import type { DeadLetters } from './dead-letters.js';
+import type { Dispatcher, Runnable } from './dispatcher.js';
+import type { Mailbox } from './mailbox.js';
+import type { Registry } from './registry.js';
 import {
   Detached, NORMAL, SHUTDOWN,
   type Actor, type ActorContext, type ActorFactory, type ActorRef, type AnyRef, type AskOptions,
@@ -28,6 +30,26 @@ export type SystemMessage =
   | { readonly kind: 'down'; readonly child: AnyCell; readonly reason: ExitReason }
   | { readonly kind: 'terminated'; readonly ref: AnyCell; readonly reason: ExitReason }
   | { readonly kind: 'call'; readonly fn: () => unknown };
+
+// Declared beside the cell, which needs it, rather than beside the system that implements
+// it: the interface speaks of cells, so a file of its own would import the cell back.
+/** What an actor cell needs of its system; the ActorSystem implements it. */
+export interface Kernel {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly dispatcher: Dispatcher;
+  readonly deadLetters: DeadLetters;
+  readonly registry: Registry;
+  readonly asks: AskTimeouts;
+  readonly askTimeoutMs: number;
+  readonly stashLimit: number;
+  readonly stopTimeoutMs: number;
+  nextId(): number;
+  newMailbox<M>(): Mailbox<M, SystemMessage, PendingAsk>;
+  spawned(cell: AnyCell): void;
+  stopped(cell: AnyCell): void;
+  restarted(): void;
+}
 
 /** Implemented by supervisors: decides what happens to a child that went down. */
 export const SUPERVISE: unique symbol = Symbol('nephele.supervise');

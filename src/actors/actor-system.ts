@@ -1,11 +1,10 @@
 import { pino, type Logger } from 'pino';
 import { NepheleError } from '../errors.js';
 import { AskTimeouts, type PendingAsk } from './ask.js';
-import { ActorCell, SUPERVISE, type ActorStatus, type AnyCell, type SystemMessage } from './actor-cell.js';
+import { ActorCell, SUPERVISE, type ActorStatus, type AnyCell, type Kernel, type SystemMessage } from './actor-cell.js';
 import { systemClock, type Clock } from './clock.js';
 import { DeadLetters } from './dead-letters.js';
 import { Dispatcher } from './dispatcher.js';
-import type { Kernel } from './kernel.js';
 import { Mailbox } from './mailbox.js';
 import { Registry } from './registry.js';
 import { SHUTDOWN, type Actor, type ActorFactory, type ActorRef, type AnyRef, type ExitReason, type SpawnOptions } from './types.js';
