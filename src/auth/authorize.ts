@@ -1,5 +1,5 @@
 import type { HostView } from '../api/api-types.js';
-import type { Session } from '../api/api-server.js';
+import type { Session } from './session.js';
 import { NepheleError, type ErrorCode } from '../errors.js';
 import { ONEADMIN_GID, ONEADMIN_ID } from '../users/user-record.js';
 

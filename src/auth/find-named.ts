@@ -4,7 +4,7 @@
  * object. These are the rules by which a name finds an object, shared by
  * networks, images and templates.
  */
-import type { Session } from '../api/api-server.js';
+import type { Session } from './session.js';
 import { NepheleError } from '../errors.js';
 import { ONEADMIN_ID } from '../users/user-record.js';
 import { canAccess, notFound, type HiddenKind } from './authorize.js';

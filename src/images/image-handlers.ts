@@ -1,5 +1,6 @@
 import type { ActorRef } from '../actors/index.js';
-import type { ApiHandlers, Session } from '../api/api-server.js';
+import type { ApiHandlers } from '../api/registry.js';
+import type { Session } from '../auth/session.js';
 import type { ImageView } from '../api/api-types.js';
 import { canUseImage, requireOwnerToChange } from '../auth/authorize.js';
 import { IMAGES_DATASTORE } from './datastores.js';

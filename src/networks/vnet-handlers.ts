@@ -1,5 +1,6 @@
 import type { ActorRef } from '../actors/index.js';
-import type { ApiHandlers, Session } from '../api/api-server.js';
+import type { ApiHandlers } from '../api/registry.js';
+import type { Session } from '../auth/session.js';
 import { requireOwnerToChange, canUseNetwork } from '../auth/authorize.js';
 import { parseTemplate } from '../templates/index.js';
 import { NepheleError } from '../errors.js';

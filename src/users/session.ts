@@ -1,4 +1,4 @@
-import type { Authenticated, Session } from '../api/api-server.js';
+import type { Authenticated, Session } from '../auth/session.js';
 import { timingSafeEqual } from 'node:crypto';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';

@@ -1,5 +1,5 @@
 import type { Actor, ActorContext } from '../actors/index.js';
-import type { Authenticated } from '../api/api-server.js';
+import type { Authenticated } from '../auth/session.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, verifyPassword, type PasswordHash } from '../auth/password.js';
 import { NepheleError } from '../errors.js';

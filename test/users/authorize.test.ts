@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Session } from '../../src/api/api-server.js';
+import type { Session } from '../../src/auth/session.js';
 import { canAccess, canUseNetwork, requireAdmin, requireNetworkUse, requireOwner, visibleTo } from '../../src/auth/authorize.js';
 
 const admin: Session = { user: 'oneadmin', uid: 0, gid: 0, admin: true };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { ActorRef } from '../../src/actors/index.js';
-import type { Authenticated } from '../../src/api/api-server.js';
+import type { Authenticated } from '../../src/auth/session.js';
 import { readAuthFile } from '../../src/auth/auth-file.js';
 import { LoginThrottle } from '../../src/auth/login-throttle.js';
 import { Store } from '../../src/store/index.js';

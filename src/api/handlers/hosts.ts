@@ -2,7 +2,8 @@ import { hostSeenBy, requireAdmin } from '../../auth/authorize.js';
 import { NepheleError } from '../../errors.js';
 import type { HostRecord } from '../../hosts/host-record.js';
 import type { VmView } from '../../vms/vm-record.js';
-import type { ApiHandlers, Session } from '../api-server.js';
+import type { Session } from '../../auth/session.js';
+import type { ApiHandlers } from '../registry.js';
 import type { HostView } from '../api-types.js';
 import { hostOf, type ApiDeps } from './deps.js';
 

@@ -1,4 +1,4 @@
-import type { ApiHandlers } from '../api-server.js';
+import type { ApiHandlers } from '../registry.js';
 import { imageHandlers } from '../../images/image-handlers.js';
 import { networkHandlers } from '../../networks/vnet-handlers.js';
 import { ownerNames, userHandlers } from '../../users/user-handlers.js';

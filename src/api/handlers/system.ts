@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
-import type { ApiHandlers } from '../api-server.js';
+import type { ApiHandlers } from '../registry.js';
 import type { ApiDeps } from './deps.js';
 
 /** `system.*`: what oned is. */

@@ -1,6 +1,7 @@
 import { requireOwner, visibleTo } from '../../auth/authorize.js';
 import type { TemplateRecord } from '../../vms/template-pool.js';
-import type { ApiHandlers, Session } from '../api-server.js';
+import type { Session } from '../../auth/session.js';
+import type { ApiHandlers } from '../registry.js';
 import type { TemplateView } from '../api-types.js';
 import { withOwnersOf, type ApiDeps } from './deps.js';
 

@@ -5,9 +5,9 @@ import type { HostMsg } from '../../hosts/host-actor.js';
 import { candidate } from '../../placement/placement-actor.js';
 import { demand, fits } from '../../placement/placement-core.js';
 import type { VmMsg } from '../../vms/vm-actor.js';
-import type { UserEvent } from '../../vms/vm-lifecycle.js';
+import type { UserEvent } from '../../vms/vm-actions.js';
 import type { VmView } from '../../vms/vm-record.js';
-import type { ApiHandlers } from '../api-server.js';
+import type { ApiHandlers } from '../registry.js';
 import type { HostView, VmActionParams } from '../api-types.js';
 import { hostIdOf, hostOf, withOwnersOf, type ApiDeps } from './deps.js';
 
