@@ -3,7 +3,8 @@
  * per CONTEXT attribute, single-quoted, so the guest can source it without
  * anything in a value being run.
  */
-import type { Context } from './vm-context.js';
+/** The resolved CONTEXT: what goes into context.sh, keys upper-case. */
+export type Context = Readonly<Record<string, string>>;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

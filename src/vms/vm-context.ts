@@ -11,7 +11,7 @@ import type { Template, VectorValue } from '../templates/index.js';
 import { isVector } from '../templates/index.js';
 import { invalid } from '../templates/template-fields.js';
 import { MAX_CONTEXT_SCRIPT, MAX_VM_DISKS } from '../protocol/field-limits.js';
-import { contextScript } from './context-script.js';
+import { contextScript, type Context } from './context-script.js';
 
 export interface ContextEnv {
   readonly vmId: number;
@@ -21,9 +21,6 @@ export interface ContextEnv {
   /** The VM's leases, in NIC order. */
   readonly nics: readonly NicLease[];
 }
-
-/** The resolved CONTEXT: what goes into context.sh, keys upper-case. */
-export type Context = Readonly<Record<string, string>>;
 
 // `$NAME` or `$NAME[ATTR, KEY = "value", KEY = value]`; a `\$` stays a `$`.
 const VARIABLE = /\$([A-Za-z_][A-Za-z0-9_]*)(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)((?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:"[^"]*"|[^,\]\s"]*))*)\s*\])?/g;

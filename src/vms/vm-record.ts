@@ -1,6 +1,6 @@
 import type { NicLease } from '../networks/network-actor.js';
 import type { DiskSpec, NicSpec, OsSpec, VmSpec } from '../protocol/domain.js';
-import type { Context } from './vm-context.js';
+import type { Context } from './context-script.js';
 import type { ContextFileRecord, VmDiskRecord, VmOsRecord } from './vm-disks.js';
 import type { Effect, HistoryReason } from './vm-lifecycle.js';
 import { shortState, type ShortState, type VmState } from './vm-states.js';
