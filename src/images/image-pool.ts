@@ -19,7 +19,7 @@ export type { ImageFormat, ImageRecord, ImageRef, ImageSession, ImageState, Imag
 export const IMAGE_POOL = 'image-pool';
 
 export type ImagePoolMsg =
-  // The API's (authorization is the caller's, in image-handlers.ts)
+  // The API's (authorization is the caller's, in src/api/handlers/images.ts)
   | {
     readonly type: 'allocate'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: ImageType;
     readonly persistent: boolean; readonly description: string;

@@ -16,7 +16,7 @@ export type Ref = string | number;
 
 /**
  * Requests to the user pool. It trusts them: who may ask for what is the
- * API's business (src/users/user-handlers.ts), checked before it asks.
+ * API's business (src/api/handlers/users.ts), checked before it asks.
  */
 export type UserPoolMsg =
   | { readonly type: 'authenticate'; readonly user: string; readonly secret: string }

@@ -1,11 +1,12 @@
 import type { ApiHandlers } from '../registry.js';
-import { imageHandlers } from '../../images/image-handlers.js';
-import { networkHandlers } from '../../networks/vnet-handlers.js';
-import { ownerNames, userHandlers } from '../../users/user-handlers.js';
 import type { ApiDeps } from './deps.js';
+import { groupHandlers } from './groups.js';
 import { hostHandlers } from './hosts.js';
+import { imageHandlers } from './images.js';
+import { networkHandlers } from './networks.js';
 import { systemHandlers } from './system.js';
 import { templateHandlers } from './templates.js';
+import { userHandlers } from './users.js';
 import { vmHandlers } from './vms.js';
 
 export type { ApiDeps } from './deps.js';
@@ -16,14 +17,14 @@ export type { ApiDeps } from './deps.js';
  * these. The type checks that every method has its handler.
  */
 export function apiHandlers(deps: ApiDeps): ApiHandlers {
-  const { users, vmPool } = deps;
   return {
     ...systemHandlers(deps),
     ...hostHandlers(deps),
     ...vmHandlers(deps),
     ...templateHandlers(deps),
-    ...userHandlers(users, async () => (await vmPool().ask<number[]>({ type: 'owners' })).map((uid) => ({ uid }))),
-    ...networkHandlers(deps.networks, () => ownerNames(users)),
-    ...imageHandlers(deps.images, () => ownerNames(users)),
+    ...userHandlers(deps),
+    ...groupHandlers(deps),
+    ...networkHandlers(deps),
+    ...imageHandlers(deps),
   };
 }

@@ -5,7 +5,7 @@ import type { HostMsg } from '../../hosts/host-actor.js';
 import { candidate } from '../../placement/placement-actor.js';
 import { demand, fits } from '../../placement/placement-core.js';
 import type { VmMsg } from '../../vms/vm-actor.js';
-import type { UserEvent } from '../../vms/vm-actions.js';
+import { VM_ACTIONS, isAdminAction, userEvent } from '../../vms/vm-actions.js';
 import type { VmView } from '../../vms/vm-record.js';
 import type { ApiHandlers } from '../registry.js';
 import type { HostView, VmActionParams } from '../api-types.js';
@@ -25,22 +25,6 @@ async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<vo
     });
   }
 }
-
-/** The API's flat action into the life cycle's event, with the host resolved to its id. */
-async function userEvent(p: VmActionParams, hostId: (ref: string | number) => Promise<number>): Promise<UserEvent> {
-  const hard = p.hard === true;
-  switch (p.action) {
-    case 'deploy': return { type: 'deploy', hostId: await hostId(p.host as string | number) };
-    case 'migrate': return { type: 'migrate', hostId: await hostId(p.host as string | number), live: p.live === true };
-    case 'terminate': case 'poweroff': case 'reboot': case 'undeploy': return { type: p.action, hard };
-    case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
-    case 'hold': case 'release': case 'resume': case 'stop': case 'suspend': case 'resched': case 'unresched':
-      return { type: p.action };
-  }
-}
-
-/** As OpenNebula's default ACL: placing, moving and recovering VMs is the administrators' business. */
-const ADMIN_ACTIONS: ReadonlySet<VmActionParams['action']> = new Set(['deploy', 'migrate', 'recover']);
 
 /** VMs: a user sees and acts on their own; placing, moving and recovering is for administrators. */
 export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
@@ -86,14 +70,14 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       return (await vmViews([vm]))[0] as VmView;
     },
     'vm.action': async (p, session) => {
-      if (ADMIN_ACTIONS.has(p.action)) requireAdmin(session, `${p.action} VMs`);
+      if (isAdminAction(p.action)) requireAdmin(session, `${p.action} VMs`);
       if (!session.admin) {
         // Before anything else: a refusal must not depend on, or tell, the VM's state.
         const own = vmRef(p.id);
         const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
         requireOwner(session, current.uid, `VM ${p.id}`);
       }
-      const event = await userEvent(p, hostId);
+      const event = userEvent(p, VM_ACTIONS[p.action].host === true ? await hostId(p.host as string | number) : undefined);
       if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
       return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
     },

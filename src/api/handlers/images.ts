@@ -1,15 +1,12 @@
-import type { ActorRef } from '../actors/index.js';
-import type { ApiHandlers } from '../api/registry.js';
-import type { Session } from '../auth/session.js';
-import type { ImageView } from '../api/api-types.js';
-import { canUseImage, requireOwnerToChange } from '../auth/authorize.js';
-import { IMAGES_DATASTORE } from './datastores.js';
-import type { ImagePoolMsg } from './image-pool.js';
-import type { ImageRecord } from './image-record.js';
+import { canUseImage, requireOwnerToChange } from '../../auth/authorize.js';
+import type { Session } from '../../auth/session.js';
+import { IMAGES_DATASTORE } from '../../images/datastores.js';
+import type { ImageRecord } from '../../images/image-record.js';
+import type { ImageView } from '../api-types.js';
+import type { ApiHandlers } from '../registry.js';
+import { ownerNames, type ApiDeps } from './deps.js';
 
-type ImageMethod =
-  | 'image.allocate' | 'imagepool.info' | 'image.info' | 'image.upload' | 'image.commit' | 'image.delete'
-  | 'image.persistent' | 'image.enable' | 'image.rename';
+type ImageMethod = Extract<keyof ApiHandlers, `image.${string}` | `imagepool.${string}`>;
 
 /**
  * The image API: anyone may create an image (an administrator's is public,
@@ -19,12 +16,10 @@ type ImageMethod =
  * into it, its owner alone (checked by the pool). Views carry the owner's
  * names and the datastore.
  */
-export function imageHandlers(
-  images: () => ActorRef<ImagePoolMsg>,
-  owners: () => Promise<(uid: number) => { user: string; group: string }>,
-): Pick<ApiHandlers, ImageMethod> {
+export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
+  const { images } = deps;
   const views = async (records: readonly ImageRecord[]): Promise<ImageView[]> => {
-    const owner = await owners();
+    const owner = await ownerNames(deps.users);
     return records.map((r) => ({ ...r, ...owner(r.uid), datastore: IMAGES_DATASTORE.name, datastoreId: IMAGES_DATASTORE.id }));
   };
   const view = async (record: ImageRecord): Promise<ImageView> => (await views([record]))[0] as ImageView;

@@ -1,14 +1,11 @@
-import type { ActorRef } from '../actors/index.js';
-import type { ApiHandlers } from '../api/registry.js';
-import type { Session } from '../auth/session.js';
-import type { NameRef } from '../api/api-types.js';
-import { notFound, requireAdmin } from '../auth/authorize.js';
-import type { UserPoolMsg } from './user-pool.js';
-import { USERS_GID, type GroupView, type UserView } from './user-record.js';
+import { notFound, requireAdmin } from '../../auth/authorize.js';
+import type { Session } from '../../auth/session.js';
+import { USERS_GID, type GroupView, type UserView } from '../../users/user-record.js';
+import type { NameRef } from '../api-types.js';
+import type { ApiHandlers } from '../registry.js';
+import type { ApiDeps } from './deps.js';
 
-type UserMethod =
-  | 'user.allocate' | 'user.delete' | 'user.passwd' | 'user.info' | 'userpool.info' | 'user.enable' | 'user.chgrp' | 'user.login'
-  | 'grouppool.info' | 'group.info';
+type UserMethod = Extract<keyof ApiHandlers, `user.${string}` | `userpool.${string}`>;
 
 function isSelf(session: Session, ref: NameRef): boolean {
   return ref === session.uid || ref === session.user;
@@ -24,12 +21,13 @@ function requireSelf(session: Session, ref: NameRef): void {
   if (!isSelf(session, ref) && !session.admin) throw notFound('user', ref);
 }
 
-/** The API's user and group methods. `vms` lists the owners of the VMs that are not DONE, for the VMS column. */
-export function userHandlers(users: () => ActorRef<UserPoolMsg>, vms: () => Promise<readonly { readonly uid: number }[]>): Pick<ApiHandlers, UserMethod> {
-  const pool = users;
+/** The API's user methods. */
+export function userHandlers(deps: ApiDeps): Pick<ApiHandlers, UserMethod> {
+  const pool = deps.users;
+  /** With the count of each user's VMs that are not DONE, for the VMS column. */
   const withVms = async (views: UserView[]): Promise<UserView[]> => {
     const counts = new Map<number, number>();
-    for (const v of await vms()) counts.set(v.uid, (counts.get(v.uid) ?? 0) + 1);
+    for (const uid of await deps.vmPool().ask<number[]>({ type: 'owners' })) counts.set(uid, (counts.get(uid) ?? 0) + 1);
     return views.map((u) => ({ ...u, vms: counts.get(u.id) ?? 0 }));
   };
   const info = (ref: NameRef): Promise<UserView> => pool().ask<UserView>({ type: 'info', user: ref });
@@ -70,24 +68,5 @@ export function userHandlers(users: () => ActorRef<UserPoolMsg>, vms: () => Prom
       requireSelf(session, p.user);
       return pool().ask({ type: 'login', id: (await info(p.user)).id, seconds: p.expire });
     },
-    'grouppool.info': async (_p, session) => {
-      const all = await pool().ask<GroupView[]>({ type: 'groups' });
-      return session.admin ? all : all.filter((g) => g.id === session.gid);
-    },
-    'group.info': async (p, session) => {
-      const g = await pool().ask<GroupView>({ type: 'group', group: p.group });
-      // As a group that does not exist: a refusal does not tell that it does.
-      if (!session.admin && g.id !== session.gid) throw notFound('group', p.group);
-      return g;
-    },
-  };
-}
-
-/** Owner names for views: uid → user name and group name; a deleted user shows as its uid. */
-export async function ownerNames(users: () => ActorRef<UserPoolMsg>): Promise<(uid: number) => { user: string; group: string }> {
-  const byId = new Map((await users().ask<UserView[]>({ type: 'list' })).map((u) => [u.id, u]));
-  return (uid) => {
-    const u = byId.get(uid);
-    return { user: u?.name ?? String(uid), group: u?.group ?? '-' };
   };
 }

@@ -1,16 +1,16 @@
-import type { ActorRef } from '../actors/index.js';
-import type { ApiHandlers } from '../api/registry.js';
-import type { Session } from '../auth/session.js';
-import { requireOwnerToChange, canUseNetwork } from '../auth/authorize.js';
-import { parseTemplate } from '../templates/index.js';
-import { NepheleError } from '../errors.js';
-import type { NetworkMsg } from './network-actor.js';
-import type { NetworkPoolMsg } from './network-pool.js';
-import type { NetworkView } from './network-view.js';
-import { addressRange } from './vnet-template.js';
-import { isVector } from '../templates/index.js';
+import type { ActorRef } from '../../actors/index.js';
+import { requireOwnerToChange, canUseNetwork } from '../../auth/authorize.js';
+import type { Session } from '../../auth/session.js';
+import { parseTemplate } from '../../templates/index.js';
+import { NepheleError } from '../../errors.js';
+import type { NetworkMsg } from '../../networks/network-actor.js';
+import type { NetworkView } from '../../networks/network-view.js';
+import { addressRange } from '../../networks/vnet-template.js';
+import { isVector } from '../../templates/index.js';
+import type { ApiHandlers } from '../registry.js';
+import { ownerNames, type ApiDeps } from './deps.js';
 
-type VnetMethod = 'vn.allocate' | 'vnpool.info' | 'vn.info' | 'vn.delete' | 'vn.hold' | 'vn.release' | 'vn.add_ar' | 'vn.rm_ar';
+type VnetMethod = Extract<keyof ApiHandlers, `vn.${string}` | `vnpool.${string}`>;
 
 /**
  * The virtual network API: anyone may create a network (an administrator's
@@ -20,12 +20,10 @@ type VnetMethod = 'vn.allocate' | 'vnpool.info' | 'vn.info' | 'vn.delete' | 'vn.
  * deleting it needs its owner or an administrator. Views carry the owner's
  * names.
  */
-export function networkHandlers(
-  networks: () => ActorRef<NetworkPoolMsg>,
-  owners: () => Promise<(uid: number) => { user: string; group: string }>,
-): Pick<ApiHandlers, VnetMethod> {
+export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
+  const { networks } = deps;
   const named = async (views: readonly NetworkView[]) => {
-    const owner = await owners();
+    const owner = await ownerNames(deps.users);
     return views.map((v) => ({ ...v, ...owner(v.uid) }));
   };
   /** The network's actor and view, once the caller may use it. */
