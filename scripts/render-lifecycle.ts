@@ -12,14 +12,13 @@ import {
   LIFECYCLE,
   OUTCOMES,
   OUTCOME_NAMES,
-  USER_ACTIONS,
-  USER_ACTION_NAMES,
   allowedActions,
   type EffectKind,
   type EffectTemplate,
   type EventKey,
   type TableEntry,
 } from '../src/vms/vm-lifecycle.js';
+import { USER_ACTIONS, USER_ACTION_NAMES } from '../src/vms/vm-actions.js';
 import { VM_STATES, VM_STATE_NAMES, type VmState } from '../src/vms/vm-states.js';
 
 export const LIFECYCLE_DOC = new URL('../docs/vm-lifecycle.md', import.meta.url);

@@ -1,16 +1,15 @@
 import { isIPv4 } from 'node:net';
 import { NepheleError } from '../errors.js';
-import { VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type HostSshParams, type ParamsOf, type VmActionParams } from './api-types.js';
+import { VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type ParamsOf, type VmActionParams } from './api-types.js';
+import type { HostSshParams } from '../hosts/host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
-import type { RecoverOp } from '../vms/vm-lifecycle.js';
+import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_NAMES, isRecoverOp, isVmAction } from '../vms/vm-actions.js';
 import { MAX_TOKEN_SECONDS } from '../users/login-token.js';
 import { imageNameProblem } from '../images/image-name.js';
 import { IMAGE_TYPES, MAX_BLANK_MB, UPLOAD_CHUNK_BYTES, type ImageFormat, type ImageType } from '../images/image-record.js';
 
 const HYPERVISORS = new Set(['dummy', 'qemu']);
 const STATUS_ACTIONS = new Set(['enable', 'disable', 'offline']);
-const VM_ACTIONS = new Set(['deploy', 'hold', 'release', 'terminate', 'poweroff', 'resume', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate', 'resched', 'unresched', 'recover']);
-const RECOVER_OPS = new Set(['success', 'failure', 'retry', 'delete', 'recreate']);
 
 function templateText(x: unknown): string {
   if (typeof x !== 'string' || x.length === 0) throw bad('template', 'must be a non-empty string');
@@ -226,8 +225,8 @@ const validators: Validators = {
     return out;
   },
   'vm.action': (p) => {
-    if (typeof p.action !== 'string' || !VM_ACTIONS.has(p.action)) throw bad('action', `must be one of ${[...VM_ACTIONS].join(', ')}`);
-    const out: { -readonly [K in keyof VmActionParams]: VmActionParams[K] } = { id: vmId(p.id), action: p.action as VmActionParams['action'] };
+    if (typeof p.action !== 'string' || !isVmAction(p.action)) throw bad('action', `must be one of ${VM_ACTION_NAMES.join(', ')}`);
+    const out: { -readonly [K in keyof VmActionParams]: VmActionParams[K] } = { id: vmId(p.id), action: p.action };
     if (p.hard !== undefined) {
       if (typeof p.hard !== 'boolean') throw bad('hard', 'must be a boolean');
       out.hard = p.hard;
@@ -241,10 +240,10 @@ const validators: Validators = {
       out.enforce = p.enforce;
     }
     if (p.host !== undefined) out.host = hostRef(p.host);
-    if ((p.action === 'deploy' || p.action === 'migrate') && out.host === undefined) throw bad('host', `is required to ${p.action}`);
-    if (p.action === 'recover') {
-      if (typeof p.op !== 'string' || !RECOVER_OPS.has(p.op)) throw bad('op', 'must be success, failure, retry, delete or recreate');
-      out.op = p.op as RecoverOp;
+    if (VM_ACTIONS[p.action].host === true && out.host === undefined) throw bad('host', `is required to ${p.action}`);
+    if (VM_ACTIONS[p.action].ops !== undefined) {
+      if (typeof p.op !== 'string' || !isRecoverOp(p.op)) throw bad('op', `must be ${RECOVER_OPS.slice(0, -1).join(', ')} or ${RECOVER_OPS.at(-1) ?? ''}`);
+      out.op = p.op;
     }
     return out;
   },

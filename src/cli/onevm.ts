@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VMPOOL_MAX_LIMIT, type VmActionParams } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
 import type { VmView } from '../vms/vm-record.js';
+import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_FLAGS, VM_ACTION_NAMES, type RecoverOp } from '../vms/vm-actions.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
@@ -158,37 +159,29 @@ export function onevmProgram(io: CliIo): Command {
         await withClient(o, (c) => c.call('vm.action', params(vmId(positional[0] ?? ''), positional.slice(1), o)));
       });
   };
-  const hard = (cmd: Command): Command => cmd.option('--hard', 'destroy or reset instead of asking the guest');
-  const plain = (cmd: Command): Command => cmd;
-  for (const [name, description] of [
-    ['hold', 'Keep a PENDING VM from being scheduled'],
-    ['release', 'Release a VM on hold'],
-    ['resume', 'Resume a stopped, suspended, powered-off or undeployed VM'],
-    ['stop', 'Save the VM and free its host'],
-    ['suspend', 'Save the VM on its host'],
-    ['resched', 'Ask the scheduler to move the VM'],
-    ['unresched', 'Withdraw a resched'],
-  ] as const) action(name, description, plain, (id) => ({ id, action: name }));
-  for (const [name, description] of [
-    ['terminate', 'End the VM'],
-    ['poweroff', 'Power the VM off; it keeps its host'],
-    ['reboot', 'Reboot the VM'],
-    ['undeploy', 'Power the VM off and free its host'],
-  ] as const) action(name, description, hard, (id, _a, o) => ({ id, action: name, hard: o.hard === true }));
-  action('deploy', 'Start a VM on the given host (bypasses the scheduler, not the capacity check)',
-    (c) => c.argument('<host>', 'host id or name').option('--no-enforce', 'deploy even past the host\'s capacity'),
-    (id, a, o) => ({ id, action: 'deploy', host: hostRef(a[0] ?? ''), enforce: o.enforce !== false }));
-  action('migrate', 'Move a VM to the given host', (c) => c.argument('<host>', 'host id or name').option('--live', 'live migration'),
-    (id, a, o) => ({ id, action: 'migrate', host: hostRef(a[0] ?? ''), live: o.live === true }));
-  action('recover', 'Get a VM out of a failure or a stuck step', (c) => c
-    .option('--success', 'as if the step had worked').option('--failure', 'as if the step had failed')
-    .option('--retry', 'run the step again').option('--delete', 'end the VM at once')
-    .option('--recreate', 'clean up and go back to PENDING'),
-  (id, _a, o) => {
-    const ops = (['success', 'failure', 'retry', 'delete', 'recreate'] as const).filter((k) => o[k] === true);
-    if (ops.length !== 1) throw new NepheleError('INVALID_ARGUMENT', 'give exactly one of --success, --failure, --retry, --delete, --recreate', { details: { field: 'op' } });
-    return { id, action: 'recover', op: ops[0] as NonNullable<VmActionParams['op']> };
-  });
+  // Every action of src/vms/vm-actions.ts, each with the host argument, flags and ops it declares.
+  for (const name of VM_ACTION_NAMES) {
+    const info = VM_ACTIONS[name];
+    const extra = (cmd: Command): Command => {
+      if (info.host === true) cmd.argument('<host>', 'host id or name');
+      for (const flag of info.flags ?? []) cmd.option(VM_ACTION_FLAGS[flag].option, VM_ACTION_FLAGS[flag].help);
+      for (const [op, help] of Object.entries(info.ops ?? {})) cmd.option(`--${op}`, help);
+      return cmd;
+    };
+    action(name, info.help, extra, (id, a, o) => {
+      const params: { -readonly [K in keyof VmActionParams]: VmActionParams[K] } = { id, action: name };
+      if (info.host === true) params.host = hostRef(a[0] ?? '');
+      for (const flag of info.flags ?? []) params[flag] = flag === 'enforce' ? o[flag] !== false : o[flag] === true;
+      if (info.ops !== undefined) {
+        const ops = RECOVER_OPS.filter((k) => o[k] === true);
+        if (ops.length !== 1) {
+          throw new NepheleError('INVALID_ARGUMENT', `give exactly one of ${RECOVER_OPS.map((k) => `--${k}`).join(', ')}`, { details: { field: 'op' } });
+        }
+        params.op = ops[0] as RecoverOp;
+      }
+      return params;
+    });
+  }
 
   return program;
 }

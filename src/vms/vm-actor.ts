@@ -8,7 +8,8 @@ import type { PlacementMsg } from '../placement/placement-actor.js';
 import type { VmState } from './vm-states.js';
 import type { Store } from '../store/index.js';
 import type { VmIndex } from './vm-index.js';
-import { transition, type Effect, type Outcome, type Transition, type UserEvent } from './vm-lifecycle.js';
+import { transition, type Effect, type Outcome, type Transition } from './vm-lifecycle.js';
+import type { UserEvent } from './vm-actions.js';
 import {
   contextDiskId, currentHostId, diskPath, hasFiles, openStays, vmSpec, vmView,
   type HistoryRecord, type OpKind, type PendingOp, type VmRecord, type VmView,

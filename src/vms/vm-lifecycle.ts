@@ -11,78 +11,13 @@
  * order, each command with an operation id.
  */
 import { NepheleError } from '../errors.js';
+import { USER_ACTIONS, USER_ACTION_NAMES, actionKey, isUserAction, type UserAction, type UserEvent } from './vm-actions.js';
 import type { VmState } from './vm-states.js';
 
+// Until src/api/api-types.ts imports them from vm-actions.ts, where they are declared.
+export type { RecoverOp, UserEvent } from './vm-actions.js';
+
 // ---- events
-
-export type RecoverOp = 'success' | 'failure' | 'retry' | 'delete' | 'recreate';
-
-/** OpenNebula's `--hard`. */
-export interface HardOption {
-  /** Destroy or reset the guest instead of asking it. @default false */
-  readonly hard?: boolean;
-}
-
-/** What a user (or the scheduler, acting as one) asks of a VM. */
-export type UserEvent =
-  | { readonly type: 'deploy'; readonly hostId: number }
-  | { readonly type: 'hold' }
-  | { readonly type: 'release' }
-  | ({ readonly type: 'terminate' } & HardOption)
-  | ({ readonly type: 'poweroff' } & HardOption)
-  | { readonly type: 'resume' }
-  | ({ readonly type: 'reboot' } & HardOption)
-  | { readonly type: 'stop' }
-  | { readonly type: 'suspend' }
-  | ({ readonly type: 'undeploy' } & HardOption)
-  | {
-    readonly type: 'migrate';
-    readonly hostId: number;
-    /** Move the running VM instead of saving, copying and restoring it. @default false */
-    readonly live?: boolean;
-  }
-  | { readonly type: 'resched' }
-  | { readonly type: 'unresched' }
-  | { readonly type: 'recover'; readonly op: RecoverOp };
-
-export interface UserActionInfo {
-  /** How `onevm` spells it, flags that change the way taken included. */
-  readonly label: string;
-  readonly summary: string;
-}
-
-const ACTIONS = {
-  deploy: { label: 'deploy', summary: 'Start the VM on the given host; the scheduler does it after `create`, `release`, `resume`.' },
-  hold: { label: 'hold', summary: 'Keep a PENDING VM from being scheduled.' },
-  release: { label: 'release', summary: 'Let the scheduler place a VM on hold.' },
-  terminate: { label: 'terminate', summary: 'End the VM: shut the guest down, clean up, free its leases.' },
-  terminate_hard: {
-    label: 'terminate --hard',
-    summary: 'End the VM: destroy the guest, clean up, free its leases; from a step in flight or a failure, abandon it and clean up wherever the VM is.',
-  },
-  poweroff: { label: 'poweroff', summary: 'Shut the guest down (`--hard`: destroy it); the VM keeps its host.' },
-  resume: { label: 'resume', summary: 'Start the VM again on its host, or on one the scheduler picks when it has none.' },
-  reboot: { label: 'reboot', summary: 'Reboot the guest (`--hard`: reset it).' },
-  stop: { label: 'stop', summary: 'Save the VM and move it to the system datastore; the host is freed.' },
-  suspend: { label: 'suspend', summary: 'Save the VM to a checkpoint on its host, which keeps its capacity.' },
-  undeploy: { label: 'undeploy', summary: 'Shut the guest down (`--hard`: destroy it), move its disks to the system datastore.' },
-  migrate: { label: 'migrate', summary: 'Cold migration to the given host: save, copy, restore.' },
-  migrate_live: { label: 'migrate --live', summary: 'Live migration to the given host.' },
-  resched: { label: 'resched', summary: 'Ask the scheduler to move the VM to a better host.' },
-  unresched: { label: 'unresched', summary: 'Withdraw a `resched`.' },
-  recover_success: { label: 'recover --success', summary: 'Go on as if the step in flight, or the failed one, had worked.' },
-  recover_failure: { label: 'recover --failure', summary: 'Go on as if the step in flight had failed.' },
-  recover_retry: { label: 'recover --retry', summary: 'Run the failed step again.' },
-  recover_delete: { label: 'recover --delete', summary: 'End the VM at once, cleaning up whatever it left.' },
-  recover_recreate: { label: 'recover --recreate', summary: 'Clean up, then PENDING again with the same id and leases.' },
-} as const satisfies Record<string, UserActionInfo>;
-
-/** A user event as the table names it: `terminate` splits on `hard`, `migrate` on `live`, `recover` on its op. */
-export type UserAction = keyof typeof ACTIONS;
-
-/** Each user action's CLI form (`migrate --live`, `recover --retry`) and what it does. */
-export const USER_ACTIONS: Readonly<Record<UserAction, UserActionInfo>> = ACTIONS;
-export const USER_ACTION_NAMES: readonly UserAction[] = Object.freeze(Object.keys(ACTIONS) as UserAction[]);
 
 export interface OutcomeInfo {
   /** A driver reporting on an effect, or monitoring reporting on a host or guest. */
@@ -432,20 +367,13 @@ export const INITIAL: Readonly<Record<'create' | 'create_hold', TableEntry>> = O
 
 // ---- applying it
 
-export function isUserAction(key: string): key is UserAction {
-  return Object.hasOwn(ACTIONS, key);
-}
-
 export function isOutcome(key: string): key is Outcome {
   return Object.hasOwn(OUTCOME_INFO, key);
 }
 
 /** The table's key for `event`. An event of no known type is a `TypeError`. */
 export function keyOf(event: VmEvent): EventKey {
-  const key = event.type === 'migrate' ? (event.live === true ? 'migrate_live' : 'migrate')
-    : event.type === 'terminate' ? (event.hard === true ? 'terminate_hard' : 'terminate')
-    : event.type === 'recover' ? `recover_${event.op}`
-    : event.type;
+  const key: string = isOutcome(event.type) ? event.type : actionKey(event as UserEvent);
   if (!isUserAction(key) && !isOutcome(key)) throw new TypeError(`not a VM event: ${JSON.stringify(event)}`);
   return key;
 }
@@ -472,7 +400,7 @@ export function transition(state: VmState, event: VmEvent): Transition | undefin
   const entry = Object.hasOwn(row, key) ? row[key] : undefined;
   if (entry !== undefined) return take(entry, event);
   if (isOutcome(key)) return undefined;
-  throw new NepheleError('ACTION_NOT_ALLOWED', `cannot ${ACTIONS[key].label} a VM in state ${state}`, {
+  throw new NepheleError('ACTION_NOT_ALLOWED', `cannot ${USER_ACTIONS[key].label} a VM in state ${state}`, {
     details: { state, action: key },
   });
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { VmActionParams } from '../../src/api/api-types.js';
-import { LIFECYCLE, USER_ACTION_NAMES, transition, type UserAction, type UserEvent } from '../../src/vms/vm-lifecycle.js';
+import { LIFECYCLE, transition } from '../../src/vms/vm-lifecycle.js';
+import { USER_ACTION_NAMES, type UserAction, type UserEvent } from '../../src/vms/vm-actions.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import type { VmState } from '../../src/vms/vm-states.js';
 import { startCloud } from '../fixtures/cloud.js';

@@ -5,20 +5,18 @@ import {
   LIFECYCLE,
   OUTCOMES,
   OUTCOME_NAMES,
-  USER_ACTION_NAMES,
   allowedActions,
   created,
   isOutcome,
-  isUserAction,
   keyOf,
   transition,
   type Effect,
   type EventKey,
   type Outcome,
   type TableEntry,
-  type UserAction,
   type VmEvent,
 } from '../../src/vms/vm-lifecycle.js';
+import { USER_ACTION_NAMES, isUserAction, type UserAction } from '../../src/vms/vm-actions.js';
 import { VM_STATES, VM_STATE_NAMES, isTransient, isVmState, shortState, type VmState } from '../../src/vms/vm-states.js';
 
 const HOST = 7;
