@@ -60,6 +60,7 @@ export const ERROR_CODES = Object.freeze({
   IMAGE_IN_USE: 'VMs use the image, or it is persistent and another VM uses it.',
   // store
   STORE_CLOSED: 'The store is not open.',
+  STORE_TOO_NEW: 'The store was written by a newer Nephele: its schema version is higher than this oned knows.',
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,3 +3,5 @@ export type { Entry, ListOptions, StoreOp, StoreOptions, StoreStatus } from './s
 export { ENTITY_KINDS, isEntityKind } from './entity-kind.js';
 export type { EntityKind } from './entity-kind.js';
 export { MAX_ID } from './codec.js';
+export { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+export type { Migration, MigrationReader } from './migrations.js';

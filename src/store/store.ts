@@ -8,12 +8,12 @@ import { ENTITY_KINDS, isEntityKind, type EntityKind } from './entity-kind.js';
 import { GroupCommit } from './group-commit.js';
 import { IdCounters } from './id-counters.js';
 import { MemoryCopies, type CopiedWrite } from './memory-copies.js';
+import { migrate, type SchemaTarget } from './migrate.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import type { StoreOp } from './store-op.js';
 
+export type { StoreOp } from './store-op.js';
 export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
-
-export type StoreOp =
-  | { readonly type: 'put'; readonly kind: EntityKind; readonly id: number; readonly value: unknown }
-  | { readonly type: 'del'; readonly kind: EntityKind; readonly id: number };
 
 export interface StoreOptions {
   log?: Logger;
@@ -37,6 +37,11 @@ export interface StoreOptions {
    * Their values come out frozen. @default none
    */
   memoryKinds?: readonly EntityKind[];
+  /**
+   * The schema's steps, run at open on an older store (see migrations.ts).
+   * For tests of the runner. @default MIGRATIONS
+   */
+  migrations?: readonly Migration[];
 }
 
 export interface ListOptions {
@@ -68,6 +73,8 @@ const openSublevel = (db: Db, kind: EntityKind) => db.sublevel<string, Uint8Arra
 type Sublevel = ReturnType<typeof openSublevel>;
 /** The counter of `kind` lives in `meta` under this key, outside the numeric key range. */
 const counterKey = (kind: EntityKind): string => `next-id/${kind}`;
+/** The schema version lives in `meta` too; a store without it is version 0. */
+const VERSION_KEY = 'schema-version';
 
 /**
  * The embedded store: one LevelDB sublevel per entity kind, numeric ids,
@@ -93,6 +100,7 @@ export class Store {
   private reads = 0;
   private readsIdle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
+  private version = 0;
 
   private constructor(db: Db, options: StoreOptions) {
     this.db = db;
@@ -111,6 +119,9 @@ export class Store {
    * left. LevelDB makes its later files (new tables, logs) with the
    * process's umask; the 0700 directory keeps them from others anyway, and
    * oned runs with umask 077 (bin/oned.ts).
+   *
+   * An older store is migrated to the current schema version before
+   * anything reads it; a newer one is refused with STORE_TOO_NEW, untouched.
    */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -119,6 +130,7 @@ export class Store {
     try {
       await store.db.open();
       await ownerOnly(dir);
+      store.version = await migrate(store.schemaTarget(), options.migrations ?? MIGRATIONS, store.log);
       await store.loadCounters();
       await store.loadCopies();
     } catch (err) {
@@ -127,12 +139,17 @@ export class Store {
       throw err;
     }
     store.state = 'open';
-    store.log?.info({ dir, nextIds: store.ids.toJSON() }, 'store open');
+    store.log?.info({ dir, schemaVersion: store.version, nextIds: store.ids.toJSON() }, 'store open');
     return store;
   }
 
   get status(): StoreStatus {
     return this.state;
+  }
+
+  /** The schema version of the records on disk, once open: always the latest this code knows. */
+  get schemaVersion(): number {
+    return this.version;
   }
 
   get<T>(kind: EntityKind, id: number): Promise<T | undefined> {
@@ -334,6 +351,30 @@ export class Store {
       const fromKeys = last[0] === undefined ? 0 : decodeId(last[0]) + 1;
       this.ids.init(kind, Math.max(fromCounter, fromKeys));
     }
+  }
+
+  /** The store as migrations see it: straight from LevelDB, before the copies and counters load. */
+  private schemaTarget(): SchemaTarget {
+    const meta = this.sub('meta');
+    return {
+      readVersion: async () => {
+        const bytes = await meta.get(VERSION_KEY);
+        return bytes === undefined ? undefined : decodeValue<unknown>(bytes);
+      },
+      get: async (kind, id) => {
+        const bytes = await this.sub(kind).get(encodeId(id));
+        return bytes === undefined ? undefined : decodeValue<unknown>(bytes);
+      },
+      list: async (kind) => {
+        const entries = await this.sub(kind).iterator(idRange()).all();
+        return entries.map(([key, bytes]) => ({ id: decodeId(key), value: decodeValue<unknown>(bytes) }));
+      },
+      commit: async (ops, version) => {
+        const levelOps = ops.map((op) => this.toQueuedOp(op).level);
+        levelOps.push({ type: 'put', sublevel: meta, key: VERSION_KEY, value: encodeValue(version) });
+        await this.db.batch(levelOps, { sync: this.sync });
+      },
+    };
   }
 
   /** Reads the kinds kept in memory, once, at open. */

@@ -1,6 +1,7 @@
 /**
  * A store written by main before the schema version (test/fixtures/store-v0)
- * opens with today's oned: every object is there and usable.
+ * opens with today's oned, which migrates it to the current schema version:
+ * every object is there and usable.
  */
 import { chmod, cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import t from 'tap';
 import { readAuthFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import { startOned } from '../../src/oned/oned.js';
+import { SCHEMA_VERSION } from '../../src/store/index.js';
 import { eventually, runBin } from '../fixtures/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/store-v0/', import.meta.url));
@@ -32,6 +34,7 @@ t.test('a store written by main before the schema version opens, whole and usabl
     dataDir: dir, host: '127.0.0.1', port: 0, heartbeatMs: 200, lostAfterMs: 1000, log: pino({ level: 'silent' }), scheduler: false,
   });
   t.teardown(() => oned.close());
+  t.equal(oned.store.schemaVersion, SCHEMA_VERSION, 'migrated from version 0 to the current one');
   const admin = await ApiClient.connect({ url: oned.url, ...(await readAuthFile(join(dir, 'one_auth'))) });
   t.teardown(() => admin.close());
   const alice = await ApiClient.connect({ url: oned.url, user: 'alice', password: 'alice-fixture-password' });
