@@ -40,7 +40,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { NodeCommand } from '../src/protocol/messages.js';
 import { startLinkRig, startWsRig, type LinkRig, type WsRig } from './link-rig.js';
 import {
-  RUNS, compareRates, deferred, latencies, median, nextTurn, now, perSecond, result,
+  compareRates, deferred, latencies, median, nextTurn, now, perSecond, result,
   type Progress, type Result, type SuiteOptions, type SuiteResult,
 } from './suite.js';
 

@@ -67,7 +67,7 @@ const SETTLE_MS = 3_000;
 const ALL_RUNNING_S = 30;
 const SHOW_P99_MS = 50;
 const LAG_P99_MS = 50;
-const RESTART_TARGET_S: Readonly<Record<number, number>> = { 20_000: 5, 100_000: 15 };
+const RESTART_TARGET_S: Readonly<Record<number, number>> = { 20000: 5, 100000: 15 };
 
 export const notes: readonly string[] = [
   `ratio = value / baseline. oned and one onenode --simulate ${HOSTS} in their own processes, API clients here; burst figures: median of ${RUNS} runs, each on a fresh cloud.`,

@@ -11,7 +11,6 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 /** A layer: files of one name may import each other; across names only to a lower rank. */
 export interface Layer {

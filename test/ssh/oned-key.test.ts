@@ -1,5 +1,4 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import t from 'tap';
 import { ensureOnedKey, generateUsableKey, isUsablePrivateKey } from '../../src/ssh/oned-key.js';
 import { shellCommand } from '../../src/ssh/shell-quote.js';
