@@ -60,7 +60,7 @@ import { candidate } from '../src/placement/placement-actor.js';
 import {
   place, type PendingVm, type PlacementOptions, type PlacementResult,
 } from '../src/placement/placement-core.js';
-import type { HostView } from '../src/api/api-types.js';
+import type { HostView } from '../src/hosts/host-view.js';
 import type { HostMonitoring } from '../src/protocol/domain.js';
 import {
   RUNS, fmt, gc, median, now, perSecond, result,

@@ -1,89 +1,13 @@
-import type { HostMonitoring, HypervisorName, NodeCapabilities } from '../protocol/domain.js';
+import type { HypervisorName } from '../protocol/domain.js';
 import type { TransferMode } from '../hosts/host-record.js';
-import type { RecoverOp, UserEvent } from '../vms/vm-lifecycle.js';
+import type { HostSshParams, HostStatusAction, HostView, SyncResult } from '../hosts/host-view.js';
+import type { VmActionRequest } from '../vms/vm-actions.js';
 import type { VmView } from '../vms/vm-record.js';
-import type { TemplateRecord } from '../vms/template-pool.js';
+import type { TemplateView } from '../vms/template-view.js';
 import type { GroupView, UserView } from '../users/user-record.js';
-import type { NetworkView } from '../networks/network-view.js';
-import type { ImageFormat, ImageRecord, ImageType } from '../images/image-record.js';
-
-/** OpenNebula's host states that Nephele uses. */
-export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
-
-/** The short form `onehost list` prints in its STAT column, as OpenNebula does. */
-export const HOST_STAT: Readonly<Record<HostState, string>> = Object.freeze({
-  INIT: 'init', MONITORED: 'on', ERROR: 'err', DISABLED: 'dsbl', OFFLINE: 'off',
-});
-
-/** A host as the API returns it. */
-export interface HostView {
-  readonly id: number;
-  readonly name: string;
-  readonly state: HostState;
-  readonly im: HypervisorName;
-  readonly vm: HypervisorName;
-  readonly cluster: string;
-  /** Running VMs. */
-  readonly rvm: number;
-  /** The ids of the VMs with a stay on the host (OpenNebula's VMS). */
-  readonly vms: readonly number[];
-  /** CPU and memory promised to the VMs placed on the host (percent of a core, KiB). */
-  readonly allocatedCpu: number;
-  readonly allocatedMem: number;
-  /** The latest monitoring figures, if any arrived. */
-  readonly monitoring: HostMonitoring | undefined;
-  readonly capabilities: NodeCapabilities | undefined;
-  /** Milliseconds since the epoch of the last monitoring, 0 if never. */
-  readonly lastMonitored: number;
-  /** Why the host is in ERROR, when it is. */
-  readonly error: string | undefined;
-  /** The agent's incarnation while connected. */
-  readonly agentIncarnation: string | undefined;
-  /** The host's own template attributes (`onehost update`). */
-  readonly attributes: Readonly<Record<string, string>>;
-  /** TM_MAD: how VM files reach the host. */
-  readonly tm: TransferMode;
-  /** How oned reaches the host over SSH, for hosts it deployed the agent to. */
-  readonly ssh: { readonly target: string; readonly dir: string; readonly hostKey: string | undefined; readonly ownKey: boolean } | undefined;
-  /** When the host was fenced (declared down) and how; undefined when it is not. */
-  readonly fenced: { readonly at: number; readonly how: string } | undefined;
-  /** The steps of the latest agent deployment (`onehost create --ssh`, `onehost sync`), while it runs and after; oldest first. */
-  readonly deploy: readonly DeployProgress[] | undefined;
-}
-
-/** The steps of deploying a node agent over SSH, in order. */
-export const DEPLOY_STEPS = ['connect', 'check', 'upload', 'configure', 'start', 'wait'] as const;
-export type DeployStep = (typeof DEPLOY_STEPS)[number];
-
-export interface DeployProgress {
-  readonly step: DeployStep;
-  readonly status: 'running' | 'done' | 'failed';
-  /** What the step found or did, or why it failed. */
-  readonly message: string;
-  readonly at: number;
-}
-
-export type HostStatusAction = 'enable' | 'disable' | 'offline';
-
-/** A VM template as the API returns it: the record with its owner's names. */
-export interface TemplateView extends TemplateRecord {
-  readonly user: string;
-  readonly group: string;
-}
-
-/** A virtual network as the API returns it: with its owner's names. */
-export interface VnetView extends NetworkView {
-  readonly user: string;
-  readonly group: string;
-}
-
-/** An image as the API returns it: with its owner's names and its datastore. */
-export interface ImageView extends ImageRecord {
-  readonly user: string;
-  readonly group: string;
-  readonly datastore: string;
-  readonly datastoreId: number;
-}
+import type { VnetView } from '../networks/network-view.js';
+import type { ImageFormat, ImageType } from '../images/image-record.js';
+import type { ImageView } from '../images/image-view.js';
 
 /** `image.allocate`: an image to upload (LOCKED until `image.commit`), or with `size` an empty DATABLOCK, READY at once. */
 export interface ImageAllocateParams {
@@ -95,26 +19,6 @@ export interface ImageAllocateParams {
   readonly size?: number;
   /** With `size`. @default 'raw' */
   readonly format?: ImageFormat;
-}
-
-/** `onehost create --ssh`. */
-export interface HostSshParams {
-  /** `[user@]address[:port]`. */
-  readonly target: string;
-  /** The agent's directory on the host. @default '/var/lib/nephele/node' */
-  readonly dir?: string;
-  /** A private key (OpenSSH text) for this host instead of oned's own. */
-  readonly key?: string;
-}
-
-export interface SyncResult {
-  readonly id: number;
-  readonly name: string;
-  /** The build the agent ran, and the one it runs now. */
-  readonly from: string | undefined;
-  readonly to: string | undefined;
-  readonly status: 'upgraded' | 'current' | 'failed';
-  readonly error?: string;
 }
 
 /** A user or group by id or name (digits only: an id). */
@@ -196,13 +100,10 @@ export interface ApiMethods {
   'group.info': { params: { group: NameRef }; result: GroupView };
 }
 
-export interface VmActionParams {
+/** One VM action (its names and what each takes: src/vms/vm-actions.ts), on VM `id`. */
+export interface VmActionParams extends VmActionRequest {
   readonly id: number;
-  readonly action: UserEvent['type'];
-  readonly hard?: boolean;
   readonly host?: string | number;
-  readonly live?: boolean;
-  readonly op?: RecoverOp;
   /** With deploy: refuse a host without the capacity. @default true */
   readonly enforce?: boolean;
 }

@@ -1,4 +1,3 @@
-import type { HostView } from '../api/api-types.js';
 import type { Session } from './session.js';
 import { NepheleError, type ErrorCode } from '../errors.js';
 import { ONEADMIN_GID, ONEADMIN_ID } from '../users/user-record.js';
@@ -119,12 +118,19 @@ export function requireImageUse(session: Pick<Session, 'uid' | 'admin'>, image: 
   if (!canUseImage(session, image)) throw notFound('image', ref);
 }
 
+/** What `hostSeenBy` hides of a host's view (the view's own type is the hosts domain's, above auth). */
+export interface HostSeen {
+  readonly vms: readonly number[];
+  readonly ssh: object | undefined;
+  readonly deploy: readonly object[] | undefined;
+}
+
 /**
  * A host as a user who is not an administrator sees it: its capacity and
  * state (OpenNebula shows them to users), but of its VMs only their own
  * (`own`), and nothing of how oned reaches it or deploys its agent.
  */
-export function hostSeenBy(session: Pick<Session, 'admin'>, host: HostView, own: ReadonlySet<number>): HostView {
+export function hostSeenBy<H extends HostSeen>(session: Pick<Session, 'admin'>, host: H, own: ReadonlySet<number>): H {
   if (session.admin) return host;
   return { ...host, vms: host.vms.filter((id) => own.has(id)), ssh: undefined, deploy: undefined };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { HOST_STAT, type DeployProgress, type HostView, type SyncResult } from '../api/api-types.js';
+import { HOST_STAT, type DeployProgress, type HostView, type SyncResult } from '../hosts/host-view.js';
 import type { ApiClient } from './api-client.js';
 import type { GlobalOptions } from './connect.js';
 import { frontendUrl } from './connect.js';

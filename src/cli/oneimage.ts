@@ -1,10 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { ImageAllocateParams, ImageView } from '../api/api-types.js';
+import type { ImageAllocateParams } from '../api/api-types.js';
+import type { ImageView } from '../images/image-view.js';
 import { NepheleError } from '../errors.js';
 import { IMAGES_DATASTORE } from '../images/datastores.js';
 import { IMAGE_STATE_SHORT, IMAGE_TYPES, IMAGE_TYPE_SHORT, UPLOAD_CHUNK_BYTES, type ImageType } from '../images/image-record.js';
-import { isPublicImage } from '../auth/authorize.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
@@ -60,9 +60,9 @@ export function renderImage(i: ImageView): string {
     `RUNNING_VMS    : ${i.runningVms.length}`,
     '',
     'PERMISSIONS',
-    'OWNER          : um-',
-    'GROUP          : ---',
-    `OTHER          : ${isPublicImage(i) ? 'u--' : '---'}`,
+    `OWNER          : ${i.permissions.owner}`,
+    `GROUP          : ${i.permissions.group}`,
+    `OTHER          : ${i.permissions.other}`,
     '',
     'IMAGE TEMPLATE',
     ...template,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { TemplateView } from '../api/api-types.js';
+import type { TemplateView } from '../vms/template-view.js';
 import type { GlobalOptions } from './connect.js';
 import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { showText } from './terminal-safe.js';

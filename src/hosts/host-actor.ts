@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
-import type { HostStatusAction, HostView, HostState } from '../api/api-types.js';
+import type { HostStatusAction, HostView, HostState } from './host-view.js';
 import { NepheleError, isNepheleError } from '../errors.js';
 import type { HostMonitoring, NodeCapabilities } from '../protocol/domain.js';
 import { Link } from '../protocol/link.js';
@@ -10,7 +10,7 @@ import type { VmMsg } from '../vms/vm-actor.js';
 import { hashToken, tokenMatches, type HostRecord, type HostSsh } from './host-record.js';
 import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from './host-failure.js';
 import { rm } from 'node:fs/promises';
-import type { DeployProgress } from '../api/api-types.js';
+import type { DeployProgress } from './host-view.js';
 import { formatSshTarget } from '../ssh/ssh-target.js';
 import { parseTemplate } from '../templates/index.js';
 

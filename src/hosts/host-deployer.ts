@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ActorRef } from '../actors/index.js';
-import type { DeployProgress, DeployStep, HostView, SyncResult } from '../api/api-types.js';
+import type { DeployProgress, DeployStep, HostView, SyncResult } from './host-view.js';
 import { randomSecret } from '../auth/password.js';
 import { NepheleError, isNepheleError } from '../errors.js';
 import { shellQuote } from '../ssh/shell-quote.js';

@@ -1,12 +1,12 @@
 import { NamedChildren, type Actor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
-import type { HostView } from '../api/api-types.js';
+import type { HostView } from './host-view.js';
 import { randomSecret } from '../auth/password.js';
 import { NepheleError } from '../errors.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Store } from '../store/index.js';
 import type { HostMsg } from './host-actor.js';
 import { hashToken, type HostRecord, type HostSsh, type TransferMode } from './host-record.js';
-import type { HostSshParams } from '../api/api-types.js';
+import type { HostSshParams } from './host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
 import { isUsablePrivateKey } from '../ssh/oned-key.js';
 import { chmod, rm, writeFile } from 'node:fs/promises';

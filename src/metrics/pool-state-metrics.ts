@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ActorRef } from '../actors/index.js';
-import { HOST_STAT, type HostState, type HostView } from '../api/api-types.js';
+import { HOST_STAT, type HostState, type HostView } from '../hosts/host-view.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { VmPoolMsg, VmStateCounts } from '../vms/vm-pool.js';
 import { VM_STATES, type VmState } from '../vms/vm-states.js';

@@ -59,3 +59,9 @@ export function networkView(n: NetworkRecord): NetworkView {
     size: totalSize(n), used: n.leases.length, template: n.template, regtime: n.regtime,
   };
 }
+
+/** A virtual network as the API returns it: with its owner's names. */
+export interface VnetView extends NetworkView {
+  readonly user: string;
+  readonly group: string;
+}

@@ -1,5 +1,5 @@
 import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
-import type { HostView } from '../api/api-types.js';
+import type { HostView } from '../hosts/host-view.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import type { VmState } from '../vms/vm-states.js';

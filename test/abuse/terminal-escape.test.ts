@@ -6,7 +6,8 @@
  */
 import { once } from 'node:events';
 import t, { type Test } from 'tap';
-import type { ImageView, TemplateView } from '../../src/api/api-types.js';
+import type { ImageView } from '../../src/images/image-view.js';
+import type { TemplateView } from '../../src/vms/template-view.js';
 import { renderGroup, renderGroupList } from '../../src/cli/onegroup.js';
 import { renderHost, renderHostList } from '../../src/cli/onehost.js';
 import { renderImage, renderImageList } from '../../src/cli/oneimage.js';
@@ -107,6 +108,7 @@ t.test('every table and show renderer escapes what it is given', async (t) => {
   const image = {
     id: 0, name: EVIL, user: EVIL, group: EVIL, datastore: EVIL, sizeMb: 1, type: 'OS', persistent: false, state: 'READY',
     runningVms: [], regtime: 0, source: EVIL, format: 'raw', description: EVIL, uid: 0, gid: 0,
+    permissions: { owner: EVIL, group: EVIL, other: EVIL },
   } as unknown as ImageView;
   const vnet = {
     id: 0, uid: 0, gid: 0, user: EVIL, group: EVIL, name: EVIL, bridge: EVIL, used: 1, attributes: { NOTE: EVIL },

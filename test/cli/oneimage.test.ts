@@ -11,7 +11,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import type { ImageView } from '../../src/api/api-types.js';
+import type { ImageView } from '../../src/images/image-view.js';
 import { writeAuthFile } from '../../src/auth/auth-file.js';
 import { progressBar } from '../../src/cli/oneimage.js';
 import { imagesDatastore } from '../../src/images/datastores.js';
@@ -126,6 +126,10 @@ t.test('a private image is its owner\'s: others can neither see, delete nor use 
   t.match((await runCliBin(t, 'oneimage', ['show', 'mine'], as('bob'))).out, /\[IMAGE_NOT_FOUND\]/, 'by name: not even found');
   const bobList = JSON.parse((await runCliBin(t, 'oneimage', ['list', '--json'], as('bob'))).out) as ImageView[];
   t.same(bobList.map((i) => i.name), ['shared'], 'bob sees the public image only');
+  t.same(bobList[0]?.permissions, { owner: 'um-', group: '---', other: 'u--' }, 'oned tells the rights: a public image is everyone\'s to use');
+  const aliceShow = (await runCliBin(t, 'oneimage', ['show', 'mine'], as('alice'))).out;
+  t.match(aliceShow, /^PERMISSIONS\nOWNER\s+: um-\nGROUP\s+: ---\nOTHER\s+: ---$/m, 'a private image: its owner\'s alone, as oned computes it');
+  t.match((await runCliBin(t, 'oneimage', ['show', 'shared'], as('bob'))).out, /^OTHER\s+: u--$/m);
   t.match((await runCliBin(t, 'oneimage', ['delete', '1'], as('alice'))).out, /\[NOT_AUTHORIZED\]/, 'a public image is not everyone\'s to delete');
 
   const pool = cloud.oned.system.lookup<ImagePoolMsg>('image-pool');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import type { HostView } from '../../src/api/api-types.js';
+import type { HostView } from '../../src/hosts/host-view.js';
 import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import { isAlive, readPid } from '../../nodes/pidfile.js';

@@ -9,7 +9,7 @@ import type { VmMsg } from '../../vms/vm-actor.js';
 import type { VmPoolMsg } from '../../vms/vm-pool.js';
 import type { TemplatePoolMsg } from '../../vms/template-pool.js';
 import type { UserView } from '../../users/user-record.js';
-import type { HostView } from '../api-types.js';
+import type { HostView } from '../../hosts/host-view.js';
 
 /**
  * What the handlers reach: the actors by lookup (each call finds the one

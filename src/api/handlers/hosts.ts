@@ -4,7 +4,7 @@ import type { HostRecord } from '../../hosts/host-record.js';
 import type { VmView } from '../../vms/vm-record.js';
 import type { Session } from '../../auth/session.js';
 import type { ApiHandlers } from '../registry.js';
-import type { HostView } from '../api-types.js';
+import type { HostView } from '../../hosts/host-view.js';
 import { hostOf, type ApiDeps } from './deps.js';
 
 type HostMethod = Extract<keyof ApiHandlers, `host.${string}` | `hostpool.${string}`>;

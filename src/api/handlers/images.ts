@@ -1,10 +1,19 @@
-import { canUseImage, requireOwnerToChange } from '../../auth/authorize.js';
+import { canUseImage, isPublicImage, requireOwnerToChange } from '../../auth/authorize.js';
 import type { Session } from '../../auth/session.js';
 import { IMAGES_DATASTORE } from '../../images/datastores.js';
 import type { ImageRecord } from '../../images/image-record.js';
-import type { ImageView } from '../api-types.js';
+import type { ImagePermissions, ImageView } from '../../images/image-view.js';
 import type { ApiHandlers } from '../registry.js';
 import { ownerNames, type ApiDeps } from './deps.js';
+
+/**
+ * OpenNebula's rights as these rules give them: the owner uses and manages
+ * the image, the group gets nothing of its own, and everyone uses a public
+ * one (an administrator's).
+ */
+function permissions(image: ImageRecord): ImagePermissions {
+  return { owner: 'um-', group: '---', other: isPublicImage(image) ? 'u--' : '---' };
+}
 
 type ImageMethod = Extract<keyof ApiHandlers, `image.${string}` | `imagepool.${string}`>;
 
@@ -20,7 +29,7 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
   const { images } = deps;
   const views = async (records: readonly ImageRecord[]): Promise<ImageView[]> => {
     const owner = await ownerNames(deps.users);
-    return records.map((r) => ({ ...r, ...owner(r.uid), datastore: IMAGES_DATASTORE.name, datastoreId: IMAGES_DATASTORE.id }));
+    return records.map((r) => ({ ...r, ...owner(r.uid), datastore: IMAGES_DATASTORE.name, datastoreId: IMAGES_DATASTORE.id, permissions: permissions(r) }));
   };
   const view = async (record: ImageRecord): Promise<ImageView> => (await views([record]))[0] as ImageView;
   /** The image, if the caller may see it (the pool checks: one they may not is not found). */

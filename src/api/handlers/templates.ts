@@ -2,7 +2,7 @@ import { requireOwner, visibleTo } from '../../auth/authorize.js';
 import type { TemplateRecord } from '../../vms/template-pool.js';
 import type { Session } from '../../auth/session.js';
 import type { ApiHandlers } from '../registry.js';
-import type { TemplateView } from '../api-types.js';
+import type { TemplateView } from '../../vms/template-view.js';
 import { withOwnersOf, type ApiDeps } from './deps.js';
 
 type TemplateMethod = Extract<keyof ApiHandlers, `template.${string}` | `templatepool.${string}`>;

@@ -8,7 +8,8 @@ import type { VmMsg } from '../../vms/vm-actor.js';
 import { VM_ACTIONS, isAdminAction, userEvent } from '../../vms/vm-actions.js';
 import type { VmView } from '../../vms/vm-record.js';
 import type { ApiHandlers } from '../registry.js';
-import type { HostView, VmActionParams } from '../api-types.js';
+import type { HostView } from '../../hosts/host-view.js';
+import type { VmActionParams } from '../api-types.js';
 import { hostIdOf, hostOf, withOwnersOf, type ApiDeps } from './deps.js';
 
 type VmMethod = Extract<keyof ApiHandlers, `vm.${string}` | `vmpool.${string}`>;
