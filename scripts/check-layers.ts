@@ -84,6 +84,11 @@ export interface Edge {
 
 const IMPORTED_VIA = /^\s+Imported via .+ from file '([^']+)'/;
 
+/** Whether tsc's path names a file of the repository, not a library or a file outside it. */
+function own(path: string): boolean {
+  return !path.includes('node_modules/') && !path.startsWith('/') && !path.startsWith('..');
+}
+
 /** Parses `tsc --explainFiles`: a line per file, then indented lines saying why it is in. */
 export function parseExplainFiles(text: string): Edge[] {
   const edges = new Map<string, Edge>();
@@ -93,11 +98,11 @@ export function parseExplainFiles(text: string): Edge[] {
       const via = file === undefined ? null : IMPORTED_VIA.exec(line);
       if (via !== null && file !== undefined) {
         const from = via[1]!;
-        if (!from.startsWith('node_modules/')) edges.set(`${from}\0${file}`, { from, to: file });
+        if (own(from)) edges.set(`${from}\0${file}`, { from, to: file });
       }
       continue;
     }
-    file = line.startsWith('node_modules/') || line.startsWith('/') ? undefined : line.trim();
+    file = own(line) ? line.trim() : undefined;
   }
   return [...edges.values()];
 }
