@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { Server } from 'socket.io';
 import { io } from 'socket.io-client';
 import { WebSocket, WebSocketServer } from 'ws';
-import { systemClock } from '../src/actors/clock.js';
+import { systemClock } from '../src/base/clock.js';
 import { FRAME_EVENT, NODE_NAMESPACE } from '../src/gateway/node-gateway.js';
 import { Link } from '../src/protocol/link.js';
 import type { NodeCommand, NodeRequest } from '../src/protocol/messages.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { io, type Socket } from 'socket.io-client';
-import type { Clock, TimerHandle } from '../src/actors/clock.js';
-import { backoffDelay } from '../src/actors/backoff.js';
+import type { Clock, TimerHandle } from '../src/base/clock.js';
+import { backoffDelay } from '../src/base/backoff.js';
 import type { NodeCapabilities } from '../src/protocol/domain.js';
 import type { Link } from '../src/protocol/link.js';
 import type { NodeHello } from '../src/protocol/messages.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { supervisor, type ActorContext, type ActorRef, type ActorSystem, type ExitReason } from '../src/actors/index.js';
-import { systemClock } from '../src/actors/clock.js';
+import { systemClock } from '../src/base/clock.js';
 import type { NodeCapabilities, VmSpec } from '../src/protocol/domain.js';
 import { Link } from '../src/protocol/link.js';
 import type { HypervisorDriver, MonitoringDriver, NetworkDriver, TransferDriver } from './drivers/types.js';

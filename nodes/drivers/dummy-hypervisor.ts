@@ -1,5 +1,5 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
-import type { Clock } from '../../src/actors/clock.js';
+import type { Clock } from '../../src/base/clock.js';
 import { NepheleError } from '../../src/errors.js';
 import type { HostMonitoring, VmInfo, VmRunState, VmSpec } from '../../src/protocol/domain.js';
 import { openNebulaArch } from './host-arch.js';

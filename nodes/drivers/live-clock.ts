@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/actors/clock.js';
+import type { Clock, TimerHandle } from '../../src/base/clock.js';
 
 /**
  * The real clock with timers that keep the process alive, unlike the kernel's

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, cpus, hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src/actors/clock.js';
+import type { Clock } from '../../src/base/clock.js';
 import { NepheleError } from '../../src/errors.js';
 import type { HostMonitoring, HypervisorName } from '../../src/protocol/domain.js';
 import { openNebulaArch } from './host-arch.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { NepheleError, isNepheleError } from '../errors.js';
-import { PendingAsk, type AskTimeouts } from './ask.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { PendingAsk, type AskTimeouts } from '../base/ask-timeouts.js';
+import type { Clock, TimerHandle } from '../base/clock.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { Dispatcher, Runnable } from './dispatcher.js';
 import type { Mailbox } from './mailbox.js';

@@ -1,8 +1,8 @@
 import { pino, type Logger } from 'pino';
 import { NepheleError } from '../errors.js';
-import { AskTimeouts, type PendingAsk } from './ask.js';
+import { AskTimeouts, type PendingAsk } from '../base/ask-timeouts.js';
 import { ActorCell, SUPERVISE, type ActorStatus, type AnyCell, type Kernel, type SystemMessage } from './actor-cell.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../base/clock.js';
 import { DeadLetters } from './dead-letters.js';
 import { Dispatcher } from './dispatcher.js';
 import { Mailbox } from './mailbox.js';

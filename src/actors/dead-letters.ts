@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { NepheleError, type ErrorCode } from '../errors.js';
-import type { Clock } from './clock.js';
-import type { PendingAsk } from './ask.js';
+import type { Clock } from '../base/clock.js';
+import type { PendingAsk } from '../base/ask-timeouts.js';
 
 export interface DeadLetter {
   /** Path of the actor the message was for. */

@@ -1,7 +1,7 @@
 export { ActorSystem, type ActorSystemOptions, type ActorStats, type SystemStats, type SystemStatus } from './actor-system.js';
 export type { ActorStatus } from './actor-cell.js';
-export { FakeClock, systemClock, settle, type Clock, type TimerHandle } from './clock.js';
-export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
+export { FakeClock, systemClock, settle, type Clock, type TimerHandle } from '../base/clock.js';
+export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from '../base/backoff.js';
 export type { DeadLetter } from './dead-letters.js';
 export { supervisor, type SupervisorMsg, type SupervisorOptions } from './supervisor.js';
 export { dynamicSupervisor, type DynamicSupervisorMsg, type DynamicSupervisorOptions } from './dynamic-supervisor.js';

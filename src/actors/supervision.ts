@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { NepheleError } from '../errors.js';
 import type { AnyCell } from './actor-cell.js';
-import { DEFAULT_BACKOFF, RestartIntensity, backoffDelay, type BackoffOptions } from './backoff.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { DEFAULT_BACKOFF, RestartIntensity, backoffDelay, type BackoffOptions } from '../base/backoff.js';
+import type { Clock, TimerHandle } from '../base/clock.js';
 import { SHUTDOWN, type ActorFactory, type AnyRef, type ExitReason, type SpawnOptions } from './types.js';
 
 /**

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { AskOptions } from '../base/ask-timeouts.js';
+import type { Clock } from '../base/clock.js';
+
+export type { AskOptions } from '../base/ask-timeouts.js';
 
 /** Why an actor stopped. */
 export type ExitReason =
@@ -9,12 +12,6 @@ export type ExitReason =
 
 export const NORMAL: ExitReason = Object.freeze({ type: 'normal' });
 export const SHUTDOWN: ExitReason = Object.freeze({ type: 'shutdown' });
-
-export interface AskOptions {
-  /** @default the system's askTimeoutMs (5000) */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
 
 /**
  * The address of an actor. It stays the same across restarts of the actor,

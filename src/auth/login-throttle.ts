@@ -1,4 +1,4 @@
-import type { Clock } from '../actors/clock.js';
+import type { Clock } from '../base/clock.js';
 
 /** Names the throttle keeps at most, per map: guessed names must not grow it without bound. */
 const MAX_NAMES = 10_000;

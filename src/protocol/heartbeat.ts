@@ -4,7 +4,7 @@
  * Hearing is cheap (a timestamp); the liveness timer re-arms itself for the
  * remaining silence instead of being reset on every inbound message.
  */
-import type { Clock, TimerHandle } from '../actors/clock.js';
+import type { Clock, TimerHandle } from '../base/clock.js';
 
 export interface HeartbeatOptions {
   intervalMs: number;

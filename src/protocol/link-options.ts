@@ -1,6 +1,6 @@
 /** The types around a Link: its options, status, stats, and the transport it needs. */
 import type { Logger } from 'pino';
-import type { Clock } from '../actors/clock.js';
+import type { Clock } from '../base/clock.js';
 import type { NepheleError } from '../errors.js';
 import type { Inbound, Side } from './messages.js';
 

@@ -5,8 +5,8 @@
  * off. See docs/protocol.md for the protocol it speaks.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../actors/clock.js';
-import type { AskOptions } from '../actors/types.js';
+import type { Clock } from '../base/clock.js';
+import type { AskOptions } from '../base/ask-timeouts.js';
 import { NepheleError, isNepheleError } from '../errors.js';
 import { Batcher } from './batcher.js';
 import { MAX_STRING_LENGTH } from './check.js';

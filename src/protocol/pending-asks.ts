@@ -4,8 +4,8 @@
  * cannot settle a newer ask. Timeouts run on the kernel's AskTimeouts: one
  * clock timer for all.
  */
-import { AskTimeouts, PendingAsk } from '../actors/ask.js';
-import type { Clock } from '../actors/clock.js';
+import { AskTimeouts, PendingAsk } from '../base/ask-timeouts.js';
+import type { Clock } from '../base/clock.js';
 import { NepheleError } from '../errors.js';
 import type { ResFrame } from './frames.js';
 import { validateReply } from './validate.js';

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import t from 'tap';
-import { systemClock } from '../../src/actors/clock.js';
+import { systemClock } from '../../src/base/clock.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import { NepheleError } from '../../src/errors.js';
 import type { HostMonitoring, NodeCapabilities } from '../../src/protocol/domain.js';

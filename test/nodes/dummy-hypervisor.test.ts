@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { availableParallelism, totalmem } from 'node:os';
 import t, { type Test } from 'tap';
-import { FakeClock, settle } from '../../src/actors/clock.js';
+import { FakeClock, settle } from '../../src/base/clock.js';
 import { isNepheleError } from '../../src/errors.js';
 import type { VmInfo, VmSpec } from '../../src/protocol/domain.js';
 import { DummyHypervisor, type DummyHypervisorOptions } from '../../nodes/drivers/dummy-hypervisor.js';

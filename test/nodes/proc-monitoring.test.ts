@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { FakeClock } from '../../src/actors/clock.js';
+import { FakeClock } from '../../src/base/clock.js';
 import { openNebulaArch } from '../../nodes/drivers/host-arch.js';
 import {
   ProcMonitoring, cpuUsage, parseCpuModel, parseMeminfo, parseProcStat,

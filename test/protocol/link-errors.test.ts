@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
-import { FakeClock } from '../../src/actors/clock.js';
+import { FakeClock } from '../../src/base/clock.js';
 import { NepheleError } from '../../src/errors.js';
 import { encodeFrames } from '../../src/protocol/codec.js';
 import type { Frame } from '../../src/protocol/frames.js';

@@ -1,6 +1,13 @@
 import { NepheleError } from '../errors.js';
 import type { Clock, TimerHandle } from './clock.js';
 
+/** How long an ask may wait for its reply, and what may cancel it: an actor's and a link's alike. */
+export interface AskOptions {
+  /** @default the asker's own (the actor system's askTimeoutMs, 5000; a link's askTimeoutMs) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /**
  * An ask waiting for its reply. It sits in a doubly linked list of asks with
  * the same timeout, so deadlines along the list never decrease, one clock
