@@ -1,4 +1,5 @@
 import type { Actor, ActorContext } from '../src/actors/index.js';
+import { SerialQueue } from '../src/base/serial-queue.js';
 import { NepheleError, isNepheleError } from '../src/errors.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { HostMonitoring, TransferStep, VmInfo, VmSpec } from '../src/protocol/domain.js';
@@ -54,7 +55,8 @@ const MAX_CONTEXT_BYTES = 16 * 1024 * 1024;
 export class NodeActor implements Actor<NodeMsg> {
   private readonly ctx: ActorContext<NodeMsg>;
   private readonly deps: NodeActorDeps;
-  private readonly tails = new Map<number, Promise<void>>();
+  /** Commands on one VM run one after the other, in the order they came. */
+  private readonly queue = new SerialQueue<number>();
   private readonly inFlight = new Set<string>();
   /** What the last look found each VM doing, to report a VM that stopped by itself once. */
   private readonly seen = new Map<number, VmInfo['state']>();
@@ -133,11 +135,7 @@ export class NodeActor implements Actor<NodeMsg> {
       this.inFlight.delete(cmd.opId);
       this.deps.frontend.tell({ type: 'vm.op_result', opId: cmd.opId, vmId, ...outcome });
     };
-    const tail = (this.tails.get(vmId) ?? Promise.resolve()).then(run);
-    this.tails.set(vmId, tail);
-    void tail.finally(() => {
-      if (this.tails.get(vmId) === tail) this.tails.delete(vmId);
-    });
+    void this.queue.run(vmId, [], run);
   }
 
   private async execute(cmd: NodeCommand): Promise<void> {
@@ -369,7 +367,7 @@ export class NodeActor implements Actor<NodeMsg> {
       now.add(vm.vmId);
       const before = this.seen.get(vm.vmId);
       this.seen.set(vm.vmId, vm.state);
-      if (this.tails.has(vm.vmId) || before === vm.state) continue;
+      if (this.queue.busy(vm.vmId) || before === vm.state) continue;
       if (vm.state === 'poweroff' || vm.state === 'failed') {
         this.ctx.log.warn({ vmId: vm.vmId, state: vm.state }, 'VM stopped by itself');
         this.deps.frontend.tell({

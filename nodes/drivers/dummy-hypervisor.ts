@@ -1,5 +1,6 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import type { Clock } from '../../src/base/clock.js';
+import { SerialQueue } from '../../src/base/serial-queue.js';
 import { NepheleError } from '../../src/errors.js';
 import type { HostMonitoring, VmInfo, VmRunState, VmSpec } from '../../src/protocol/domain.js';
 import { openNebulaArch } from './host-arch.js';
@@ -42,8 +43,6 @@ interface DummyVm {
   state: VmRunState;
 }
 
-const noop = (): void => {};
-
 /**
  * The `dummy` hypervisor: a simulated host for scale and failure tests. Its
  * VMs are records in a map, so thousands cost next to nothing; with the
@@ -74,8 +73,8 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
   private readonly now: () => number;
   private readonly failOps: ReadonlySet<SimulatedFailure>;
   private readonly vms = new Map<number, DummyVm>();
-  /** The last operation queued on each VM; operations on one VM run one after the other. */
-  private readonly tails = new Map<number, Promise<void>>();
+  /** Operations on one VM run one after the other. */
+  private readonly queue = new SerialQueue<number>();
   private state: DriverStatus = 'closed';
   private lifetime = new AbortController();
   private closing: Promise<void> | undefined;
@@ -109,7 +108,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
     if (this.state !== 'closing') {
       this.state = 'closing';
       this.lifetime.abort(notOpen('closing'));
-      this.closing = Promise.all(this.tails.values()).then(() => {
+      this.closing = this.queue.idle().then(() => {
         this.state = 'closed';
         this.lifetime = new AbortController();
         this.closing = undefined;
@@ -257,20 +256,7 @@ export class DummyHypervisor implements HypervisorDriver, MonitoringDriver {
    */
   private serial<T>(vmId: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     if (this.state !== 'open') return Promise.reject(notOpen(this.state));
-    const lifetime = this.lifetime.signal;
-    const turn = (): Promise<T> => {
-      if (signal?.aborted === true) return Promise.reject(signal.reason);
-      if (lifetime.aborted) return Promise.reject(lifetime.reason);
-      return fn();
-    };
-    const prev = this.tails.get(vmId);
-    const run = prev === undefined ? turn() : prev.then(turn);
-    const tail = run.then(noop, noop);
-    this.tails.set(vmId, tail);
-    void tail.then(() => {
-      if (this.tails.get(vmId) === tail) this.tails.delete(vmId);
-    });
-    return run;
+    return this.queue.run(vmId, [signal, this.lifetime.signal], fn);
   }
 
   /**

@@ -6,7 +6,7 @@ import { CapacityLedger, type Allocation } from './capacity-ledger.js';
 import type { VmInfo, VmRunState, VmSpec } from '../../src/protocol/domain.js';
 import { readPid } from '../pidfile.js';
 import { probeKvm, type Accelerator } from './kvm-probe.js';
-import { OpQueue } from './op-queue.js';
+import { SerialQueue } from '../../src/base/serial-queue.js';
 import { qemuArgs, VM_FILES } from './qemu-args.js';
 import { hasCheckpoint, loadCheckpoint, migrateTo, saveCheckpoint, sleep, waitMigration } from './qemu-migration.js';
 import {
@@ -107,7 +107,7 @@ export class QemuHypervisor implements HypervisorDriver {
   private readonly qmpTimeoutMs: number;
   private readonly migrateTimeoutMs: number;
   private readonly vms = new Map<number, QemuVm>();
-  private readonly queue = new OpQueue<number>();
+  private readonly queue = new SerialQueue<number>();
   private state: DriverStatus = 'closed';
   private accel: Accelerator | undefined;
   private accelReason = '';
