@@ -1,24 +1,19 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import type { Logger } from 'pino';
-import type { ExitReason } from '../src/actors/index.js';
-import { createLogger, type LogFormat } from '../src/log/logger.js';
-import { startAgent } from '../nodes/agent.js';
-import { readSimulatedHosts } from '../nodes/simulated-hosts.js';
-import { startSimulation } from '../nodes/simulation.js';
-import { readAgentConfig } from '../nodes/agent-config.js';
-import { fenceNode, stopAgent } from '../nodes/agent-stop.js';
-import { bundleBuild } from '../src/hosts/agent-bundle.js';
+import type { LogFormat } from '../src/log/logger.js';
 import { positiveInt } from '../src/cli/args.js';
 import { SIMULATED_FAILURES, type SimulatedFailure } from '../nodes/drivers/dummy-hypervisor.js';
+import { runOnenode } from '../nodes/onenode.js';
 
 function simulatedFailures(list: string): Set<SimulatedFailure> {
   const ops = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const op of ops) if (!(SIMULATED_FAILURES as readonly string[]).includes(op)) program.error(`--dummy-fail: unknown operation ${op}`);
   return new Set(ops as SimulatedFailure[]);
+}
+
+/** A number option, undefined when not given (the config file may give it). */
+function int(value: string | undefined, name: string, min: number): number | undefined {
+  return value === undefined ? undefined : positiveInt(value, name, min);
 }
 
 const program = new Command('onenode')
@@ -54,120 +49,32 @@ const cli = program.opts<{
   network?: 'linux' | 'none'; netns?: string; accel?: 'auto' | 'kvm' | 'tcg'; probeKernel?: string; datastores?: string;
   logFormat?: LogFormat; simulate?: string; simulateHosts?: string; simulateCpus?: string; simulateMemoryMb?: string;
 }>();
-let file: Awaited<ReturnType<typeof readAgentConfig>> = {};
-if (cli.config !== undefined) {
-  try {
-    file = await readAgentConfig(cli.config);
-  } catch (err) {
-    program.error(err instanceof Error ? err.message : String(err));
-  }
-}
-const o = {
-  ...cli,
-  frontend: cli.frontend ?? file.frontend,
-  hostId: cli.hostId ?? (file.hostId === undefined ? undefined : String(file.hostId)),
-  tokenFile: cli.tokenFile ?? file.tokenFile,
-  dataDir: cli.dataDir ?? file.dataDir ?? '/var/lib/nephele/node',
-  vm: cli.vm ?? file.vm ?? 'dummy',
-  monitorIntervalMs: cli.monitorIntervalMs ?? String(file.monitorIntervalMs ?? 10_000),
-  network: cli.network ?? file.network,
-  accel: cli.accel ?? file.accel ?? 'auto',
-  datastores: cli.datastores ?? file.datastores,
-  logLevel: cli.logLevel ?? file.logLevel ?? 'info',
-};
-if (cli.fence === true) {
-  process.stdout.write(`${JSON.stringify(await fenceNode(resolve(o.dataDir)))}\n`);
-  process.exit(0);
-}
-if (cli.stop === true) {
-  const pid = await stopAgent(resolve(o.dataDir));
-  process.stdout.write(pid === undefined ? 'no agent was running\n' : `stopped onenode (pid ${pid})\n`);
-  process.exit(0);
-}
-if (cli.simulate !== undefined) {
-  await simulate();
-} else {
-  await agent();
-}
-
-/** Stops on SIGINT or SIGTERM (status 0); exits with status 1 if its actors keep crashing, so that it is restarted. */
-function runUntilStopped(running: { readonly failed: Promise<ExitReason>; stop(): Promise<void> }, log: Logger, failedMessage: string): void {
-  const stop = (): void => { running.stop().then(() => process.exit(0), () => process.exit(1)); };
-  void running.failed.then((reason) => {
-    log.fatal({ err: reason.type === 'failure' ? reason.error : undefined }, failedMessage);
-    process.exit(1);
+try {
+  await runOnenode({
+    config: cli.config,
+    stop: cli.stop === true,
+    fence: cli.fence === true,
+    frontend: cli.frontend,
+    hostId: int(cli.hostId, '--host-id', 0),
+    token: cli.token,
+    tokenFile: cli.tokenFile,
+    dataDir: cli.dataDir,
+    vm: cli.vm,
+    monitorIntervalMs: int(cli.monitorIntervalMs, '--monitor-interval-ms', 100),
+    dummyLatencyMs: positiveInt(cli.dummyLatencyMs, '--dummy-latency-ms', 0),
+    dummyFail: simulatedFailures(cli.dummyFail),
+    network: cli.network,
+    netns: cli.netns,
+    accel: cli.accel,
+    probeKernel: cli.probeKernel,
+    datastores: cli.datastores,
+    logLevel: cli.logLevel,
+    logFormat: cli.logFormat,
+    simulate: int(cli.simulate, '--simulate', 1),
+    simulateHosts: cli.simulateHosts,
+    simulateCpus: int(cli.simulateCpus, '--simulate-cpus', 1),
+    simulateMemoryMb: int(cli.simulateMemoryMb, '--simulate-memory-mb', 1),
   });
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-/** `--simulate n`: n simulated hosts in this process. */
-async function simulate(): Promise<void> {
-  if (o.frontend === undefined) program.error('--frontend is required');
-  if (o.vm !== 'dummy') program.error('--simulate runs the dummy driver only');
-  if (o.hostId !== undefined) program.error('--simulate takes its host ids from --simulate-hosts, not --host-id');
-  if (cli.simulateHosts === undefined) program.error('--simulate needs --simulate-hosts <file>');
-  const n = positiveInt(cli.simulate as string, '--simulate', 1);
-  const hosts = await readSimulatedHosts(cli.simulateHosts as string).catch((err: unknown) =>
-    program.error(err instanceof Error ? err.message : String(err)));
-  if (hosts.length < n) program.error(`--simulate ${n}: ${cli.simulateHosts} lists ${hosts.length} hosts`);
-  const log = createLogger(o.logLevel, o.logFormat ?? 'auto');
-  try {
-    const sim = await startSimulation({
-      frontend: o.frontend as string,
-      hosts: hosts.slice(0, n),
-      dataDir: o.dataDir,
-      monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
-      dummyLatencyMs: positiveInt(o.dummyLatencyMs, '--dummy-latency-ms', 0),
-      dummyFail: simulatedFailures(o.dummyFail),
-      ...(cli.simulateCpus === undefined ? {} : { cpus: positiveInt(cli.simulateCpus, '--simulate-cpus', 1) }),
-      ...(cli.simulateMemoryMb === undefined ? {} : { memoryMb: positiveInt(cli.simulateMemoryMb, '--simulate-memory-mb', 1) }),
-      log,
-    });
-    runUntilStopped(sim, log, 'a simulated node actor keeps crashing; onenode exits so that it is restarted');
-  } catch (err) {
-    log.fatal({ err }, 'onenode could not start the simulation');
-    process.exitCode = 1;
-  }
-}
-
-/** One agent for this host. */
-async function agent(): Promise<void> {
-  if (o.frontend === undefined || o.hostId === undefined) program.error('--frontend and --host-id are required (or a --config that gives them)');
-  /** A bundle (onehost create --ssh) says which build it is, so onehost sync can tell an old agent. */
-  async function ownBuild(): Promise<string | undefined> {
-    if (process.env.NEPHELE_AGENT_BUNDLE !== '1') return undefined;
-    return bundleBuild(await readFile(fileURLToPath(import.meta.url)));
-  }
-  // The most explicit source wins: --token, then --token-file, then the environment.
-  const token = o.token ?? (o.tokenFile === undefined ? process.env.NEPHELE_TOKEN : (await readFile(o.tokenFile, 'utf8')).trim());
-  if (token === undefined || token === '') {
-    program.error('a token is required: --token-file, $NEPHELE_TOKEN or --token');
-  }
-
-  const log = createLogger(o.logLevel, o.logFormat ?? 'auto');
-  try {
-    const agent = await startAgent({
-      frontend: o.frontend as string,
-      hostId: positiveInt(o.hostId as string, '--host-id', 0),
-      token: token as string,
-      dataDir: o.dataDir,
-      hypervisor: o.vm,
-      monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
-      dummyLatencyMs: positiveInt(o.dummyLatencyMs, '--dummy-latency-ms', 0),
-      dummyFail: simulatedFailures(o.dummyFail),
-      // Real VMs get real NICs; simulated ones only when asked (--network linux).
-      network: o.network ?? (o.vm === 'qemu' ? 'linux' : 'none'),
-      ...(o.netns === undefined ? {} : { netns: o.netns }),
-      ...(o.datastores === undefined ? {} : { datastores: resolve(o.datastores) }),
-      accelerator: o.accel,
-      ...(o.probeKernel === undefined ? {} : { probeKernel: o.probeKernel }),
-      log,
-      ...await ownBuild().then((build) => (build === undefined ? {} : { build })),
-    });
-    runUntilStopped(agent, log, 'the node actor keeps crashing; onenode exits so that it is restarted');
-  } catch (err) {
-    log.fatal({ err }, 'onenode could not start');
-    process.exitCode = 1;
-  }
+} catch (err) {
+  program.error(err instanceof Error ? err.message : String(err));
 }

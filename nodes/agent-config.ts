@@ -24,6 +24,9 @@ const KEYS: Readonly<Record<keyof AgentConfigFile, 'string' | 'number'>> = {
   monitorIntervalMs: 'number', network: 'string', accel: 'string', logLevel: 'string',
 };
 
+// The least each number may be, as on the command line (--host-id, --monitor-interval-ms).
+const MIN: Readonly<Partial<Record<keyof AgentConfigFile, number>>> = { hostId: 0, monitorIntervalMs: 100 };
+
 /** Reads and checks a config file: an unknown key or a wrong type is an error, not ignored. */
 export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
   let parsed: unknown;
@@ -39,6 +42,10 @@ export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
     const type = (KEYS as Record<string, string>)[key];
     if (type === undefined) throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: unknown key ${key}`, { details: { field: key } });
     if (typeof value !== type) throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${key} must be a ${type}`, { details: { field: key } });
+    const min = (MIN as Record<string, number | undefined>)[key];
+    if (min !== undefined && (!Number.isSafeInteger(value) || (value as number) < min)) {
+      throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${key} must be an integer ≥ ${min}`, { details: { field: key } });
+    }
   }
   return parsed as AgentConfigFile;
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleBuild } from '../protocol/agent-build.js';
 
 /** The agent as one file that `onehost create --ssh` uploads: Node.js is all a host needs. */
 export interface AgentBundle {
@@ -52,14 +52,4 @@ export async function buildAgentBundle(dir: string): Promise<AgentBundle> {
   await writeFile(partial, code, { mode: 0o644 });
   await rename(partial, path);
   return { path, build: bundleBuild(await readFile(path)) };
-}
-
-export function bundleBuild(code: Uint8Array): string {
-  return createHash('sha256').update(code).digest('hex').slice(0, 12);
-}
-
-/** The build an agent reports, from its version (`0.1.0+<build>`); undefined for an agent not run from a bundle. */
-export function reportedBuild(version: string | undefined): string | undefined {
-  const plus = version?.indexOf('+') ?? -1;
-  return plus < 0 ? undefined : version?.slice(plus + 1);
 }

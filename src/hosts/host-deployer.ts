@@ -9,7 +9,8 @@ import { NepheleError, isNepheleError } from '../errors.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { SshSession } from '../ssh/ssh-session.js';
 import { formatSshTarget } from '../ssh/ssh-target.js';
-import { buildAgentBundle, reportedBuild, type AgentBundle } from './agent-bundle.js';
+import { reportedBuild } from '../protocol/agent-build.js';
+import { buildAgentBundle, type AgentBundle } from './agent-bundle.js';
 import type { HostMsg } from './host-actor.js';
 import { hostDatastores, type HostRecord, type HostSsh } from './host-record.js';
 
