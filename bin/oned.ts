@@ -7,7 +7,6 @@ import { ensureLocalAgent, type LocalAgent } from '../src/oned/local-agent.js';
 import { startOned } from '../src/oned/oned.js';
 import { DEFAULT_API_LIMITS } from '../src/api/api-limits.js';
 import type { HostFailurePolicy } from '../src/hosts/host-failure.js';
-import { defaultHypervisor } from '../src/oned/probe.js';
 import { DEFAULT_PLACEMENT, type PlacementPolicy } from '../src/placement/placement-core.js';
 
 const program = new Command('oned')
@@ -69,7 +68,9 @@ try {
   });
   let agent: LocalAgent | undefined;
   if (o.local === true) {
-    const hypervisor = o.vm ?? (await defaultHypervisor(log));
+    // Not told: the simulated dummy, which runs anywhere and needs no privileges; real VMs are asked for.
+    const hypervisor = o.vm ?? 'dummy';
+    if (o.vm === undefined) log.info('the local host runs the simulated dummy driver (HYPERVISOR=dummy); oned --local --vm qemu runs real VMs');
     agent = await ensureLocalAgent(oned, {
       dataDir: o.dataDir, hypervisor, log, monitorIntervalMs: positiveInt(o.monitorIntervalMs, '--monitor-interval-ms', 100),
     });

@@ -18,7 +18,6 @@ const KNOWN: readonly string[] = [
   'src/oned/local-agent.ts -> nodes/pidfile.ts (layer 7 oned -> nodes)',
   'src/placement/placement-actor.ts -> src/hosts/host-pool.ts (layer 5 placement -> layer 5 hosts, cycle)',
   'src/placement/placement-actor.ts -> src/vms/vm-actor.ts (layer 5 placement -> layer 5 vms, cycle)',
-  'src/protocol/remote-ref.ts -> src/actors/types.ts (layer 2 wire -> layer 2 kernel)',
   'src/vms/vm-actor.ts -> src/hosts/host-actor.ts (layer 5 vms -> layer 5 hosts, cycle)',
   'src/vms/vm-actor.ts -> src/placement/placement-actor.ts (layer 5 vms -> layer 5 placement, cycle)',
 ];

@@ -15,8 +15,7 @@ export const SHUTDOWN: ExitReason = Object.freeze({ type: 'shutdown' });
 
 /**
  * The address of an actor. It stays the same across restarts of the actor,
- * so holders never need to look it up again. A remote actor's ref offers the
- * same API.
+ * so holders never need to look it up again.
  */
 export interface ActorRef<M> {
   readonly id: number;
