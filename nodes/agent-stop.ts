@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isQemuOf, killHard, waitExit } from './drivers/qemu-process.js';
-import { commandLine, isAlive, readPid } from './pidfile.js';
+import { commandLine, isAlive, readPid } from '../src/base/pidfile.js';
 
 /**
  * Stops the agent that runs on `dataDir` (its pidfile names it), as

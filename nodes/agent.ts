@@ -14,7 +14,7 @@ import { ProcMonitoring } from './drivers/proc-monitoring.js';
 import type { HypervisorDriver, MonitoringDriver } from './drivers/types.js';
 import type { NodeMsg } from './node-actor.js';
 import { startNodeInstance } from './node-instance.js';
-import { acquirePidfile } from './pidfile.js';
+import { acquirePidfile } from '../src/base/pidfile.js';
 import { VmLedger } from './vm-ledger.js';
 
 export const AGENT_VERSION = '0.1.0';

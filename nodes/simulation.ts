@@ -8,7 +8,7 @@ import { AGENT_VERSION } from './agent.js';
 import { DummyHypervisor, type SimulatedFailure } from './drivers/dummy-hypervisor.js';
 import { openNebulaArch } from './drivers/host-arch.js';
 import { startNodeInstance, type NodeInstance } from './node-instance.js';
-import { acquirePidfile } from './pidfile.js';
+import { acquirePidfile } from '../src/base/pidfile.js';
 import type { SimulatedHost } from './simulated-hosts.js';
 import { VmLedger } from './vm-ledger.js';
 

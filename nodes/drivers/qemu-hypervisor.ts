@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NepheleError } from '../../src/errors.js';
 import { CapacityLedger, type Allocation } from './capacity-ledger.js';
 import type { VmInfo, VmRunState, VmSpec } from '../../src/protocol/domain.js';
-import { readPid } from '../pidfile.js';
+import { readPid } from '../../src/base/pidfile.js';
 import { probeKvm, type Accelerator } from './kvm-probe.js';
 import { SerialQueue } from '../../src/base/serial-queue.js';
 import { qemuArgs, VM_FILES } from './qemu-args.js';

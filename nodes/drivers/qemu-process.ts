@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NepheleError } from '../../src/errors.js';
-import { commandLine, isAlive } from '../pidfile.js';
+import { commandLine, isAlive } from '../../src/base/pidfile.js';
 import { VM_FILES } from './qemu-args.js';
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, on every architecture we run on. */

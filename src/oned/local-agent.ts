@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { isNepheleError } from '../errors.js';
-import { isAgentProcess, readPid } from '../../nodes/pidfile.js';
+import { isAgentProcess, readPid } from '../base/pidfile.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Oned } from './oned.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';

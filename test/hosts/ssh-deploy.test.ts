@@ -14,7 +14,7 @@ import { startCloud } from '../fixtures/cloud.js';
 import { labSupport, startLab } from '../fixtures/lab.js';
 import { eventually, runCliBin } from '../fixtures/processes.js';
 import { onedPublicKey } from '../fixtures/lab-guest.js';
-import { isAlive } from '../../nodes/pidfile.js';
+import { isAlive } from '../../src/base/pidfile.js';
 
 const why = await labSupport();
 if (why !== undefined) {

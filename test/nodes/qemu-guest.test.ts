@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { QemuHypervisor, type QemuHypervisorOptions } from '../../nodes/drivers/qemu-hypervisor.js';
-import { isAlive } from '../../nodes/pidfile.js';
+import { isAlive } from '../../src/base/pidfile.js';
 import { waitExit } from '../../nodes/drivers/qemu-process.js';
 import type { VmSpec } from '../../src/protocol/domain.js';
 import { GUEST_CMDLINE, GUEST_MEMORY_MIB, parseReady, testGuest } from '../fixtures/guest.js';

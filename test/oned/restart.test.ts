@@ -3,7 +3,7 @@ import t from 'tap';
 import type { HostView } from '../../src/hosts/host-view.js';
 import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
-import { isAlive, readPid } from '../../nodes/pidfile.js';
+import { isAlive, readPid } from '../../src/base/pidfile.js';
 import { eventually, freePort, runBin } from '../fixtures/processes.js';
 
 

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
-import { NepheleError } from '../src/errors.js';
+import { NepheleError } from '../errors.js';
+
+// In the base layer because both sides read pidfiles: the agent (its own, its QEMUs') and
+// oned, which finds the local agent it started (`oned --local`) by its pidfile.
 
 /**
  * True when a process with this pid exists and has not exited (signal 0
