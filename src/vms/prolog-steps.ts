@@ -2,8 +2,9 @@
  * What a `vm.prolog` command carries, from the VM's record alone: the
  * transfer step of each DISK, of the kernel and initrd images, and the
  * context CD. A pure function, so that what oned sends can be checked
- * against the wire's rules without an actor (test/abuse/field-limits.test.ts).
- * It is VmActor's prologSteps, step for step; the actor is to call this one.
+ * against the wire's rules without an actor (test/abuse/field-limits.test.ts);
+ * the transfer plans (transfer-plan-shared.ts, transfer-plan-ssh.ts) put it
+ * in the `vm.prolog` they send.
  */
 import type { NodeCommand } from '../protocol/messages.js';
 import type { TransferStep } from '../protocol/domain.js';

@@ -1,24 +1,23 @@
-import { createHash } from 'node:crypto';
 import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
 import { releaseLeases, type NetworkMsg } from '../networks/network-actor.js';
 import type { NodeCommand } from '../protocol/messages.js';
 import type { PlacementMsg } from '../placement/placement-actor.js';
-import type { VmState } from './vm-states.js';
 import type { Store } from '../store/index.js';
 import type { VmIndex } from './vm-index.js';
-import { transition, type Effect, type Outcome, type Transition } from './vm-lifecycle.js';
-import type { UserEvent } from './vm-actions.js';
 import {
-  contextDiskId, currentHostId, diskPath, hasFiles, openStays, vmSpec, vmView,
-  type HistoryRecord, type OpKind, type PendingOp, type VmRecord, type VmView,
-} from './vm-record.js';
-import type { SaveStep, TransferStep } from '../protocol/domain.js';
-import { contextScript } from './context-script.js';
+  OPERATIONS, checkGuards, fencedEvent, hostBackEvent, isOperation, outcomeOf, takesGuestReport, transition, waitsForScheduler,
+  type OpKind, type Operation, type Transition,
+} from './vm-lifecycle.js';
+import type { UserEvent } from './vm-actions.js';
+import { currentHostId, hasFiles, openStays, vmView, type HistoryRecord, type PendingOp, type VmRecord, type VmView } from './vm-record.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
-import { hostDatastores, type HostSsh } from '../hosts/host-record.js';
+import type { HostSsh } from '../hosts/host-record.js';
 import type { Place, SshTransfers } from '../hosts/ssh-transfers.js';
+import { migrationPort, nodeCommand } from './node-command.js';
+import { saves, type OnedTransfer, type Spot, type TransferFacts } from './transfer-facts.js';
+import { isLocal, isTransferOp, planTransfer } from './transfer-plan.js';
 import { isNepheleError } from '../errors.js';
 import type { HostFailurePolicy } from '../hosts/host-failure.js';
 
@@ -111,34 +110,10 @@ const RESTART_GRACE_MS = 60_000;
 /** A timer cannot wait longer (setTimeout's limit); a longer deadline re-arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The host a live migration's destination listens on, and the port for this VM. */
-export function migrationPort(vmId: number): number {
-  return 49_152 + (vmId % 16_384);
-}
-
-/** Operations that neither start nor move the guest: when the node lost it meanwhile, it stays lost after them. */
-const KEEPS_GUEST_WHERE_IT_IS = new Set<OpKind>(['shutdown', 'save', 'reboot']);
-
-/** States from which the scheduler deploys a VM that waits (RUNNING ones wait for a resched). */
-const SCHEDULABLE = new Set<VmState>(['PENDING', 'STOPPED', 'UNDEPLOYED', 'RUNNING']);
-
 /** VM actors are registered under this name, so that host actors can route node outcomes to them. */
 export function vmActorName(vmId: number): string {
   return `vm-${vmId}`;
 }
-
-const OUTCOME_OF: Readonly<Record<OpKind, readonly [ok: Outcome | undefined, failed: Outcome | undefined]>> = {
-  prolog: ['prolog_done', 'prolog_failed'],
-  deploy: ['boot_done', 'boot_failed'],
-  restore: ['boot_done', 'boot_failed'],
-  save: ['save_done', 'save_failed'],
-  shutdown: ['shutdown_done', 'shutdown_failed'],
-  reboot: [undefined, undefined],
-  migrate_live: ['migrate_done', 'migrate_failed'],
-  epilog: ['epilog_done', 'epilog_failed'],
-  // Cleanup is best effort: whatever the node says, it is over.
-  cleanup: ['cleanup_done', 'cleanup_done'],
-};
 
 /**
  * One per VM: owns its state and walks it through the life cycle table.
@@ -193,21 +168,14 @@ export class VmActor implements Actor<VmMsg> {
     switch (msg.type) {
       case 'info':
         return vmView(this.record);
-      case 'action':
-        if (msg.event.type === 'migrate' && msg.event.hostId === currentHostId(this.record)) {
-          throw new NepheleError('INVALID_ARGUMENT', `VM ${this.vmId} already runs on host ${msg.event.hostId}`, { details: { field: 'host' } });
-        }
-        if (msg.event.type === 'migrate' && msg.event.live === true && this.dir() !== undefined) {
-          const ends = [currentHostId(this.record), msg.event.hostId].filter((h): h is number => h !== undefined);
-          await this.learnHosts(ends);
-          if (ends.some((h) => this.sshOf(h) !== undefined)) {
-            throw new NepheleError('ACTION_NOT_ALLOWED', `VM ${this.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`, {
-              details: { vmId: this.vmId, action: 'migrate_live' },
-            });
-          }
-        }
+      case 'action': {
+        const hostId = currentHostId(this.record);
+        // The guards may ask which of the hosts the event names keep files of their own.
+        if ('hostId' in msg.event && this.dir() !== undefined) await this.learnHosts([hostId, msg.event.hostId].filter((h): h is number => h !== undefined));
+        checkGuards(msg.event, { vmId: this.vmId, hostId, hasFiles: this.dir() !== undefined, ownFiles: (h) => this.sshOf(h) !== undefined });
         await this.apply(transition(this.record.state, msg.event), undefined);
         return vmView(this.record);
+      }
       case 'op_result':
         return this.onResult(msg);
       case 'host_lost':
@@ -218,7 +186,7 @@ export class VmActor implements Actor<VmMsg> {
         // one whose process died to UNKNOWN; both say why.
         // Only the host the VM is on speaks for it: a host it left may still report its old copy.
         const here = msg.hostId === undefined || msg.hostId === currentHostId(this.record);
-        if (here && this.record.state === 'RUNNING' && this.record.pending === undefined) {
+        if (here && takesGuestReport(this.record.state, this.record.pending !== undefined)) {
           await this.apply(transition(this.record.state, { type: msg.failed === true ? 'vm_failed' : 'vm_gone' }), msg.reason);
         }
         return undefined;
@@ -245,12 +213,8 @@ export class VmActor implements Actor<VmMsg> {
       case 'host_back':
         if (msg.newPeer === true) this.resendTo(msg.hostId, msg.running);
         if (currentHostId(this.record) !== msg.hostId) return undefined;
-        if (this.record.state === 'UNKNOWN') {
-          await this.apply(transition(this.record.state, { type: msg.running ? 'host_back_running' : 'host_back_gone' }), undefined);
-        } else if (this.record.state === 'RUNNING' && !msg.running && this.record.pending === undefined) {
-          // Reconciliation: the node says it no longer runs a VM we think runs.
-          await this.apply(transition(this.record.state, { type: 'vm_gone' }), 'the node no longer runs the VM');
-        }
+        const back = hostBackEvent(this.record.state, this.record.pending !== undefined, msg.running);
+        if (back !== undefined) await this.apply(transition(this.record.state, back), back.reason);
         return undefined;
     }
   }
@@ -264,7 +228,7 @@ export class VmActor implements Actor<VmMsg> {
   private resendTo(hostId: number, running: boolean): void {
     const pending = this.record.pending;
     if (pending === undefined || pending.hostId !== hostId) return;
-    if (!running && KEEPS_GUEST_WHERE_IT_IS.has(pending.effect.kind)) this.goneFrom = { opId: pending.opId, hostId };
+    if (!running && OPERATIONS[pending.effect.kind].keepsGuest) this.goneFrom = { opId: pending.opId, hostId };
     // Oned's own transfer is still under way: the node's part follows it, to the new agent.
     if (this.transferring.has(pending.opId)) return;
     this.ctx.log.info({ opId: pending.opId, op: pending.effect.kind, hostId }, 'operation sent again to a restarted agent');
@@ -299,22 +263,13 @@ export class VmActor implements Actor<VmMsg> {
     this.ctx.startTimer('op_deadline', { type: 'op_deadline', opId: op.opId }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
   }
 
-  /**
-   * OpenNebula's host_error hook: the host is down for sure, so the VM may
-   * run elsewhere. `migrate` boots its own disks on another host when they
-   * are in the shared datastores (else it is recreated); `recreate` starts
-   * it again from its template; `delete` ends it.
-   */
+  /** The host is down for sure, so the VM may run elsewhere: the host-failure policy's event (fencedEvent). */
   private async onHostFenced(msg: Extract<VmMsg, { type: 'host_fenced' }>): Promise<void> {
-    if (currentHostId(this.record) !== msg.hostId || msg.policy === 'none') return;
-    const why = `host ${msg.hostId} failed and was fenced; policy ${msg.policy}`;
-    if (msg.policy === 'migrate' && msg.sharedFiles && this.record.state === 'UNKNOWN') {
-      await this.apply(transition(this.record.state, { type: 'host_fenced' }), why);
-      return;
-    }
-    const op = msg.policy === 'delete' ? 'delete' : 'recreate';
-    this.ctx.log.warn({ hostId: msg.hostId, op }, 'host failure policy');
-    await this.apply(transition(this.record.state, { type: 'recover', op }), why);
+    if (currentHostId(this.record) !== msg.hostId) return;
+    const event = fencedEvent(this.record.state, msg.policy, msg.sharedFiles);
+    if (event === undefined) return;
+    if (event.type === 'recover') this.ctx.log.warn({ hostId: msg.hostId, op: event.op }, 'host failure policy');
+    await this.apply(transition(this.record.state, event), `host ${msg.hostId} failed and was fenced; policy ${msg.policy}`);
   }
 
   private async onResult(msg: Extract<VmMsg, { type: 'op_result' }>): Promise<undefined> {
@@ -331,20 +286,18 @@ export class VmActor implements Actor<VmMsg> {
       this.ctx.log.debug({ opId: msg.opId }, 'late outcome ignored');
       return undefined;
     }
-    if (msg.ok && msg.after !== true && this.hasAfter(pending)) {
+    const after = msg.ok && msg.after !== true && isTransferOp(pending) ? planTransfer(pending, this.facts()).after : undefined;
+    if (after !== undefined) {
       // The node did its part; oned's transfer (TM_MAD = ssh) ends the operation.
-      void this.transferAfter(pending).then(
+      void this.transfer(after, false).then(
         () => this.ctx.self.tell({ type: 'op_result', opId: pending.opId, ok: true, after: true }),
         (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: pending.opId, ok: false, after: true, error: errorOf(err) }),
       );
       return undefined;
     }
-    // A shutdown of a VM the node no longer has did what it was for.
-    const ok = msg.ok || (pending.effect.kind === 'shutdown' && msg.error?.code === 'VM_NOT_FOUND');
+    const { ok, outcome } = outcomeOf(pending.effect.kind, msg.ok, msg.error?.code);
     if (ok && pending.effect.kind === 'migrate_live') this.finishLiveMigration();
     if (ok && pending.effect.kind === 'epilog') await this.registerSaved(pending.opId);
-    const [done, failed] = OUTCOME_OF[pending.effect.kind];
-    const outcome = ok ? done : failed;
     const error = ok ? undefined : (msg.error?.message ?? 'failed');
     const t = outcome === undefined ? undefined : transition(this.record.state, { type: outcome, ...(error === undefined ? {} : { reason: error }) });
     const gone = this.goneFrom?.opId === pending.opId ? this.goneFrom.hostId : undefined;
@@ -378,8 +331,8 @@ export class VmActor implements Actor<VmMsg> {
     // A step with nothing to do on a node (the prolog and epilog of a VM
     // without files, or of one whose files stay where they are) finishes at
     // once: its outcome goes into the same write.
-    while (next.pending !== undefined && this.isLocal(next.pending)) {
-      const outcome = OUTCOME_OF[next.pending.effect.kind][0];
+    while (next.pending !== undefined && isLocal(next.pending, this.facts(next))) {
+      const outcome = OPERATIONS[next.pending.effect.kind].done;
       const then = outcome === undefined ? undefined : transition(next.state, { type: outcome });
       if (then === undefined) {
         next = { ...next, pending: undefined };
@@ -413,7 +366,7 @@ export class VmActor implements Actor<VmMsg> {
 
   private tellScheduler(): void {
     const r = this.record;
-    const waits = r.scheduled && r.pending === undefined && SCHEDULABLE.has(r.state);
+    const waits = waitsForScheduler({ state: r.state, scheduled: r.scheduled, inFlight: r.pending !== undefined });
     if (!waits && !this.toldWaiting) return;
     this.toldWaiting = waits;
     this.deps.placement()?.tell({
@@ -444,20 +397,21 @@ export class VmActor implements Actor<VmMsg> {
 
   /** Sends the operation to its node, or — with nothing to do on a node yet — completes it at once. */
   private send(op: PendingOp): void {
-    if (!this.hasBefore(op)) {
+    const before = isTransferOp(op) ? planTransfer(op, this.facts()).before : undefined;
+    if (before === undefined) {
       this.sendCommand(op);
       return;
     }
     // Oned's part of the transfer first (TM_MAD = ssh), then the node's.
     this.transferring.add(op.opId);
-    void this.transferBefore(op).finally(() => this.transferring.delete(op.opId)).then(
+    void this.transfer(before, true).finally(() => this.transferring.delete(op.opId)).then(
       () => this.sendCommand(op),
       (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: errorOf(err) }),
     );
   }
 
   private sendCommand(op: PendingOp): void {
-    const command = this.command(op);
+    const command = nodeCommand(op, this.facts());
     if (command === undefined || op.hostId === undefined) {
       this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: true });
       return;
@@ -479,13 +433,6 @@ export class VmActor implements Actor<VmMsg> {
     return this.deps.datastores !== undefined && hasFiles(this.record) ? this.deps.datastores.vmDir(this.vmId) : undefined;
   }
 
-  /** The VM's directory on a host: its own datastores' with TM_MAD = ssh, else the shared one. */
-  private dirOn(hostId: number | undefined): string | undefined {
-    const shared = this.dir();
-    const ssh = hostId === undefined ? undefined : this.sshOf(hostId);
-    return shared === undefined || ssh === undefined ? shared : `${hostDatastores(ssh)}/0/${this.vmId}`;
-  }
-
   private sshOf(hostId: number): HostSsh | undefined {
     return this.sshHosts.get(hostId) ?? undefined;
   }
@@ -499,180 +446,54 @@ export class VmActor implements Actor<VmMsg> {
     }
   }
 
-  /**
-   * Where the VM's files are on a host, as a transfer sees it. The SSH
-   * access is read afresh: `onehost sync --rekey` may have pinned a new key.
-   */
-  private async place(hostId: number | undefined): Promise<Place> {
-    const dir = this.dirOn(hostId) ?? '';
-    if (hostId === undefined || this.sshOf(hostId) === undefined) return { dir };
-    const ssh = (await this.deps.hostSsh?.(hostId)) ?? this.sshOf(hostId);
-    return ssh === undefined ? { dir } : { ssh, dir };
-  }
-
-  /** The host a cold migration's files come from: the stay before the newest. */
-  private previousHost(): number | undefined {
-    const open = openStays(this.record);
-    return open.length > 1 ? open[0]?.hostId : undefined;
-  }
-
-  /** Whether oned moves files before the node's part (TM_MAD = ssh on either end). */
-  private hasBefore(op: PendingOp): boolean {
-    const e = op.effect;
-    if (this.dir() === undefined || op.hostId === undefined) return false;
-    const here = this.sshOf(op.hostId) !== undefined;
-    if (e.kind === 'prolog') {
-      if (e.from === 'previous_host') {
-        const prev = this.previousHost();
-        return here || (prev !== undefined && this.sshOf(prev) !== undefined);
-      }
-      return here;
-    }
-    return e.kind === 'epilog' && e.keepDisks && here;
-  }
-
-  /** Whether oned has work after the node's part (TM_MAD = ssh): staged images to remove, disks to bring back. */
-  private hasAfter(op: PendingOp): boolean {
-    const e = op.effect;
-    if (this.dir() === undefined || op.hostId === undefined || this.sshOf(op.hostId) === undefined) return false;
-    return (e.kind === 'prolog' && e.from === 'images') || (e.kind === 'epilog' && !e.keepDisks);
-  }
-
-  /** Oned's transfers before the node's part: images up to the host, or the VM's directory between places. */
-  private async transferBefore(op: PendingOp): Promise<void> {
-    const tm = this.deps.transfers;
-    const e = op.effect;
-    if (tm === undefined) throw new NepheleError('DRIVER_FAILED', 'TM_MAD = ssh is not available in this oned');
-    const front: Place = { dir: this.dir() ?? '' };
-    const here = await this.place(op.hostId);
-    if (e.kind === 'prolog' && e.from === 'images' && here.ssh !== undefined) {
-      await tm.put(here.ssh, this.staged(here.dir));
-    } else if (e.kind === 'prolog' && e.from === 'system_ds') {
-      await tm.move(front, here);
-    } else if (e.kind === 'prolog' && e.from === 'previous_host') {
-      await tm.move(await this.place(this.previousHost()), here);
-    } else if (e.kind === 'epilog' && e.keepDisks) {
-      await tm.move(here, front);
-    }
-  }
-
-  /** Oned's transfers after the node's part: staged images go; at terminate, saved and persistent disks come back and the directory goes. */
-  private async transferAfter(op: PendingOp): Promise<void> {
-    const tm = this.deps.transfers;
-    const here = await this.place(op.hostId);
-    if (tm === undefined || here.ssh === undefined) return;
-    if (op.effect.kind === 'prolog') {
-      await tm.remove(here.ssh, this.staged(here.dir).map((f) => f.remote).filter((r) => r.endsWith('.src')));
-      return;
-    }
-    const images = this.deps.datastores?.images ?? '';
-    const saves = this.saves(here.dir, op.opId, `${hostDatastores(here.ssh)}/1`);
-    const back = saves.map((s) => ({ remote: s.target, local: `${images}/${s.target.split('/').at(-1) ?? ''}` }));
-    // A disk used in place (persistent, CLONE = NO) was a copy on the host: it goes back over the image.
-    for (const d of this.record.disks ?? []) {
-      if (d.action === 'link' && !d.readonly && d.source !== undefined) back.push({ remote: diskPath(here.dir, d.diskId), local: d.source });
-    }
-    await tm.bringBack(here.ssh, here.dir, back);
-  }
-
-  /** What oned uploads for PROLOG on a TM_MAD = ssh host: each image beside its disk, the kernel, initrd and context files. */
-  private staged(dir: string): { local: string; remote: string }[] {
-    const r = this.record;
-    const files: { local: string; remote: string }[] = [];
-    for (const d of r.disks ?? []) {
-      if (d.source !== undefined && d.source !== '' && (d.action === 'clone' || d.action === 'copy' || d.action === 'link')) {
-        files.push({ local: d.source, remote: `${diskPath(dir, d.diskId)}.src` });
-      }
-    }
-    if (r.os?.kernelImage !== undefined) files.push({ local: r.os.kernelImage, remote: `${dir}/kernel` });
-    if (r.os?.initrdImage !== undefined) files.push({ local: r.os.initrdImage, remote: `${dir}/initrd` });
-    for (const [i, f] of (r.contextFiles ?? []).entries()) files.push({ local: f.source, remote: `${dir}/context.${i}.src` });
-    return files;
-  }
-
-  /**
-   * Whether the operation has nothing to do on a node. With the hosts
-   * sharing the datastores (TM_MAD = shared) a VM's files stay in its
-   * directory across stop, undeploy and cold migration: only the first
-   * PROLOG makes them and only a terminating EPILOG removes them.
-   */
-  private isLocal(op: PendingOp): boolean {
-    const e = op.effect;
-    if (this.dir() === undefined) return e.kind === 'prolog' || e.kind === 'epilog';
-    if (e.kind === 'prolog') return e.from !== 'images' && !this.hasBefore(op);
-    if (e.kind === 'epilog') return e.keepDisks && !this.hasBefore(op);
-    return false;
-  }
-
-  private command(op: PendingOp): NodeCommand | undefined {
-    const { opId } = op;
-    const vmId = this.vmId;
-    const dir = this.dirOn(op.hostId);
-    const ssh = op.hostId === undefined ? undefined : this.sshOf(op.hostId);
-    const spec = (): ReturnType<typeof vmSpec> => vmSpec(this.record, dir);
-    if (this.isLocal(op)) return undefined;
-    switch (op.effect.kind) {
-      case 'prolog':
-        // Moves of the directory are oned's alone (TM_MAD = ssh): nothing for the node.
-        if (dir === undefined || op.effect.from !== 'images') return undefined;
-        return { type: 'vm.prolog', opId, vmId, dir, ...this.prologSteps(dir, ssh !== undefined) };
-      case 'epilog':
-        if (dir === undefined || op.effect.keepDisks) return undefined;
-        // With TM_MAD = ssh the saves land in the host's images datastore, and oned fetches them before the directory goes.
-        return ssh === undefined
-          ? { type: 'vm.epilog', opId, vmId, dir, saves: this.saves(dir, opId), purge: true }
-          : { type: 'vm.epilog', opId, vmId, dir, saves: this.saves(dir, opId, `${hostDatastores(ssh)}/1`), purge: false };
-      case 'deploy': return { type: 'vm.deploy', opId, spec: spec() };
-      case 'restore': return { type: 'vm.restore', opId, spec: spec() };
-      // The address is the destination's name, filled in by send().
-      case 'migrate_live': return { type: 'vm.migrate_in', opId, spec: spec(), listen: { host: '', port: migrationPort(vmId) } };
-      case 'save': return { type: 'vm.save', opId, vmId };
-      case 'shutdown': return { type: 'vm.shutdown', opId, vmId, hard: op.effect.hard };
-      case 'reboot': return { type: 'vm.reboot', opId, vmId, hard: op.effect.hard };
-      case 'cleanup': return { type: 'vm.shutdown', opId, vmId, hard: true, ...(dir === undefined ? {} : { purge: dir }) };
-    }
-  }
-
-  /** PROLOG's transfer steps: each DISK, the kernel and initrd images, and the context CD. */
-  private prologSteps(dir: string, staged: boolean): Pick<Extract<NodeCommand, { type: 'vm.prolog' }>, 'steps' | 'context'> {
-    const r = this.record;
-    const steps: TransferStep[] = (r.disks ?? []).map((d) => {
-      const target = diskPath(dir, d.diskId);
-      const image = d.source !== undefined && d.source !== '';
-      // Staged (TM_MAD = ssh): the image was uploaded beside the disk, which is a whole copy of it in the disk's format.
-      if (staged && image && (d.action === 'clone' || d.action === 'copy' || d.action === 'link')) {
-        return { action: 'copy', source: `${target}.src`, target, format: d.format, ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }) };
-      }
-      return {
-        action: d.action, target,
-        ...(image ? { source: d.source } : {}),
-        ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }),
-        ...(d.fs === undefined ? {} : { fs: d.fs }),
-      };
-    });
-    // Staged, the kernel and initrd are in place already: the node finds them made.
-    if (r.os?.kernelImage !== undefined) steps.push({ action: 'file', source: staged ? `${dir}/kernel` : r.os.kernelImage, target: `${dir}/kernel` });
-    if (r.os?.initrdImage !== undefined) steps.push({ action: 'file', source: staged ? `${dir}/initrd` : r.os.initrdImage, target: `${dir}/initrd` });
-    if (r.context === undefined) return { steps };
-    const diskId = contextDiskId(r);
+  /** What a transfer plan reads: `record` (the one being written, in apply) and where its files are. */
+  private facts(record: VmRecord = this.record): TransferFacts {
+    const ds = this.deps.datastores;
     return {
-      steps,
-      context: {
-        target: diskPath(dir, diskId),
-        script: contextScript(r.context, diskId),
-        files: (r.contextFiles ?? []).map((f, i) => ({ name: f.name, source: staged ? `${dir}/context.${i}.src` : f.source })),
-      },
+      vm: record,
+      dir: ds !== undefined && hasFiles(record) ? ds.vmDir(this.vmId) : undefined,
+      images: ds?.images,
+      sshOf: (h) => this.sshOf(h),
     };
   }
 
-  /** SAVE = yes disks, each to a file of the images datastore named after the operation (the same on a resend). */
-  private saves(dir: string, opId: string, into?: string): SaveStep[] {
-    const images = into ?? this.deps.datastores?.images;
-    if (images === undefined) return [];
-    return (this.record.disks ?? []).filter((d) => d.saveAs !== undefined).map((d) => ({
-      source: diskPath(dir, d.diskId),
-      target: `${images}/${createHash('sha256').update(`${this.vmId}:${d.diskId}:${opId}`).digest('hex').slice(0, 32)}`,
-    }));
+  /**
+   * Runs one of oned's own transfers (TM_MAD = ssh). A host's SSH access is
+   * read afresh: `onehost sync --rekey` may have pinned a new key. Without
+   * transfers in this oned, a part before the node's fails; one after it is
+   * skipped.
+   */
+  private async transfer(t: OnedTransfer, required: boolean): Promise<void> {
+    const tm = this.deps.transfers;
+    if (tm === undefined) {
+      if (required) throw new NepheleError('DRIVER_FAILED', 'TM_MAD = ssh is not available in this oned');
+      return;
+    }
+    const ssh = async (hostId: number): Promise<HostSsh | undefined> => (await this.deps.hostSsh?.(hostId)) ?? this.sshOf(hostId);
+    const place = async (spot: Spot): Promise<Place> => {
+      const access = spot.host === undefined ? undefined : await ssh(spot.host);
+      return access === undefined ? { dir: spot.dir } : { ssh: access, dir: spot.dir };
+    };
+    switch (t.kind) {
+      case 'move':
+        await tm.move(await place(t.from), await place(t.to));
+        return;
+      case 'put': {
+        const access = await ssh(t.host);
+        if (access !== undefined) await tm.put(access, t.files);
+        return;
+      }
+      case 'remove': {
+        const access = await ssh(t.host);
+        if (access !== undefined) await tm.remove(access, t.paths);
+        return;
+      }
+      case 'bring_back': {
+        const access = await ssh(t.host);
+        if (access !== undefined) await tm.bringBack(access, t.dir, t.files);
+        return;
+      }
+    }
   }
 
   /** The disks EPILOG saved become images of the VM's owner; a refusal (a name taken) is logged and kept in lastError. */
@@ -680,9 +501,9 @@ export class VmActor implements Actor<VmMsg> {
     const dir = this.dir();
     const pool = this.deps.images?.();
     if (dir === undefined || pool === undefined) return;
-    const saves = this.saves(dir, opId);
+    const saved = saves(this.record, dir, opId, this.deps.datastores?.images);
     const disks = (this.record.disks ?? []).filter((d) => d.saveAs !== undefined);
-    for (const [i, save] of saves.entries()) {
+    for (const [i, save] of saved.entries()) {
       const name = disks[i]?.saveAs ?? `${this.record.name}-${this.vmId}`;
       try {
         await pool.ask({ type: 'register', name, uid: this.record.uid, gid: this.record.gid ?? 0, imageType: 'OS', path: save.target }, { timeoutMs: 30_000 });
@@ -749,7 +570,7 @@ function step(
 ): { next: VmRecord; stays: HistoryRecord[]; release: boolean } {
   let history = [...before.history];
   let scheduled = before.scheduled;
-  let op: Extract<Effect, { kind: OpKind }> | undefined;
+  let op: Operation | undefined;
   let stays: HistoryRecord[] = [];
   let release = false;
   for (const e of t.effects) {
@@ -762,6 +583,7 @@ function step(
         break;
       case 'close_history': history = closeStays(history, e.which, e.reason, now); break;
       default:
+        if (!isOperation(e)) throw new TypeError(`not an effect: ${JSON.stringify(e)}`);
         if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
         op = e;
         stays = history.filter((h) => h.etime === undefined);
@@ -776,8 +598,7 @@ function step(
   const pending: PendingOp | undefined = op === undefined ? undefined : {
     opId: `${before.id}.${opSeq}`,
     effect: op,
-    // A save runs where the VM is (the source of a migration); the rest where it is going.
-    hostId: op.kind === 'save' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
+    hostId: OPERATIONS[op.kind].runsOn === 'source' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
     deadline: now + deadlineMs(op.kind),
   };
   const next: VmRecord = {

@@ -13,6 +13,7 @@
 import { NepheleError } from '../errors.js';
 import { USER_ACTIONS, USER_ACTION_NAMES, actionKey, isUserAction, type UserAction, type UserEvent } from './vm-actions.js';
 import type { VmState } from './vm-states.js';
+import type { HostFailurePolicy } from '../hosts/host-failure.js';
 
 // Until src/api/api-types.ts imports them from vm-actions.ts, where they are declared.
 export type { RecoverOp, UserEvent } from './vm-actions.js';
@@ -364,6 +365,147 @@ export const INITIAL: Readonly<Record<'create' | 'create_hold', TableEntry>> = O
   create: go('PENDING', SCHEDULE),
   create_hold: go('HOLD'),
 });
+
+/** What a new VM's record starts with: its state, and whether it waits for the scheduler (a `schedule` effect). */
+export function createdRecord(options: { readonly hold?: boolean } = {}): { readonly state: VmState; readonly scheduled: boolean } {
+  const t = created(options);
+  return { state: t.next, scheduled: t.effects.some((e) => e.kind === 'schedule') };
+}
+
+// ---- operations: the effects that run on a node
+
+/** The kinds of effect that run on a node (or, with nothing to move yet, at once): at most one per transition. */
+export type OpKind = Extract<EffectKind, 'prolog' | 'deploy' | 'restore' | 'save' | 'shutdown' | 'reboot' | 'migrate_live' | 'epilog' | 'cleanup'>;
+
+export type Operation = Extract<Effect, { readonly kind: OpKind }>;
+
+export interface OperationInfo {
+  /** The outcome its success reports; none: it moves nothing (a reboot), it just ends. */
+  readonly done: Outcome | undefined;
+  /** The outcome its failure reports. */
+  readonly failed: Outcome | undefined;
+  /** An error code that means it did what it was for. @default none */
+  readonly doneOnError?: string;
+  /** During a migration, the host it runs on: the one the VM leaves (`source`) or the one it goes to. */
+  readonly runsOn: 'source' | 'destination';
+  /** It neither starts nor moves the guest: one the node lost meanwhile stays lost after it. */
+  readonly keepsGuest: boolean;
+}
+
+export const OPERATIONS: Readonly<Record<OpKind, OperationInfo>> = Object.freeze({
+  prolog: { done: 'prolog_done', failed: 'prolog_failed', runsOn: 'destination', keepsGuest: false },
+  deploy: { done: 'boot_done', failed: 'boot_failed', runsOn: 'destination', keepsGuest: false },
+  restore: { done: 'boot_done', failed: 'boot_failed', runsOn: 'destination', keepsGuest: false },
+  // A save runs where the VM is: the source of a cold migration.
+  save: { done: 'save_done', failed: 'save_failed', runsOn: 'source', keepsGuest: true },
+  // A shutdown of a VM the node no longer has did what it was for.
+  shutdown: { done: 'shutdown_done', failed: 'shutdown_failed', doneOnError: 'VM_NOT_FOUND', runsOn: 'destination', keepsGuest: true },
+  reboot: { done: undefined, failed: undefined, runsOn: 'destination', keepsGuest: true },
+  migrate_live: { done: 'migrate_done', failed: 'migrate_failed', runsOn: 'destination', keepsGuest: false },
+  epilog: { done: 'epilog_done', failed: 'epilog_failed', runsOn: 'destination', keepsGuest: false },
+  // Cleanup is best effort: whatever the node says, it is over.
+  cleanup: { done: 'cleanup_done', failed: 'cleanup_done', runsOn: 'destination', keepsGuest: false },
+});
+
+export function isOpKind(kind: string): kind is OpKind {
+  return Object.hasOwn(OPERATIONS, kind);
+}
+
+export function isOperation(effect: Effect): effect is Operation {
+  return isOpKind(effect.kind);
+}
+
+/** The outcome an operation's result reports: a failure with its `doneOnError` code counts as done. */
+export function outcomeOf(kind: OpKind, ok: boolean, errorCode?: string): { readonly ok: boolean; readonly outcome: Outcome | undefined } {
+  const info = OPERATIONS[kind];
+  const done = ok || (info.doneOnError !== undefined && errorCode === info.doneOnError);
+  return { ok: done, outcome: done ? info.done : info.failed };
+}
+
+// ---- the scheduler
+
+/** States from which the scheduler deploys a VM that waits (RUNNING ones wait for a resched). */
+export const SCHEDULABLE_STATES: ReadonlySet<VmState> = new Set<VmState>(['PENDING', 'STOPPED', 'UNDEPLOYED', 'RUNNING']);
+
+/** Whether the scheduler should hold the VM as waiting: asked to (`schedule`), nothing in flight, in a state it deploys from. */
+export function waitsForScheduler(r: { readonly state: VmState; readonly scheduled: boolean; readonly inFlight: boolean }): boolean {
+  return r.scheduled && !r.inFlight && SCHEDULABLE_STATES.has(r.state);
+}
+
+// ---- guards: what the table allows but the VM's facts do not, and which reports apply
+
+/** What the guards read of a VM besides its state. */
+export interface VmFacts {
+  readonly vmId: number;
+  /** The host the VM is on. */
+  readonly hostId: number | undefined;
+  /** Whether the VM has files in the datastores. */
+  readonly hasFiles: boolean;
+  /** Whether a host keeps the VM's files on its own (TM_MAD = ssh) rather than sharing the datastores. */
+  readonly ownFiles: (hostId: number) => boolean;
+}
+
+/** A refusal of a user event the table allows, or undefined. */
+export type Guard = (event: UserEvent, facts: VmFacts) => NepheleError | undefined;
+
+const elsewhere: Guard = (event, facts) => {
+  if (event.type !== 'migrate' || event.hostId !== facts.hostId) return undefined;
+  return new NepheleError('INVALID_ARGUMENT', `VM ${facts.vmId} already runs on host ${event.hostId}`, { details: { field: 'host' } });
+};
+
+// A live migration copies memory, not disks: both ends must see the same files.
+const sharedFiles: Guard = (event, facts) => {
+  if (event.type !== 'migrate' || !facts.hasFiles) return undefined;
+  const ends = [facts.hostId, event.hostId].filter((h): h is number => h !== undefined);
+  if (!ends.some((h) => facts.ownFiles(h))) return undefined;
+  return new NepheleError('ACTION_NOT_ALLOWED', `VM ${facts.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`, {
+    details: { vmId: facts.vmId, action: 'migrate_live' },
+  });
+};
+
+/** The guards of each user action, checked in order before the table. */
+export const GUARDS: Readonly<Partial<Record<UserAction, readonly Guard[]>>> = Object.freeze({
+  migrate: [elsewhere],
+  migrate_live: [elsewhere, sharedFiles],
+});
+
+/** Throws the first refusal of `event`'s guards, if any. */
+export function checkGuards(event: UserEvent, facts: VmFacts): void {
+  for (const guard of GUARDS[actionKey(event)] ?? []) {
+    const refusal = guard(event, facts);
+    if (refusal !== undefined) throw refusal;
+  }
+}
+
+/**
+ * Monitoring's word that the guest stopped by itself (`vm_gone`, or
+ * `vm_failed` when its process died), or is no longer on its returning host,
+ * moves only a RUNNING VM with nothing in flight: otherwise the step in
+ * flight accounts for it.
+ */
+export function takesGuestReport(state: VmState, inFlight: boolean): boolean {
+  return state === 'RUNNING' && !inFlight;
+}
+
+/** The event a VM takes when its lost host's agent is back, and says whether it still runs the VM. */
+export function hostBackEvent(state: VmState, inFlight: boolean, running: boolean): OutcomeEvent | undefined {
+  if (state === 'UNKNOWN') return { type: running ? 'host_back_running' : 'host_back_gone' };
+  // Reconciliation: the node says it no longer runs a VM we think runs.
+  if (!running && takesGuestReport(state, inFlight)) return { type: 'vm_gone', reason: 'the node no longer runs the VM' };
+  return undefined;
+}
+
+/**
+ * OpenNebula's host_error hook: the event a VM on a fenced host takes under
+ * the host-failure policy. `migrate` boots its own disks on another host
+ * when they are in the shared datastores (else it is recreated); `recreate`
+ * starts it again from its template; `delete` ends it.
+ */
+export function fencedEvent(state: VmState, policy: HostFailurePolicy, sharedFiles: boolean): VmEvent | undefined {
+  if (policy === 'none') return undefined;
+  if (policy === 'migrate' && sharedFiles && state === 'UNKNOWN') return { type: 'host_fenced' };
+  return { type: 'recover', op: policy === 'delete' ? 'delete' : 'recreate' };
+}
 
 // ---- applying it
 

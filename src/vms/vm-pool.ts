@@ -14,7 +14,7 @@ import type { ImageRef, ImageUse } from '../images/image-record.js';
 import { integerAtLeast } from '../templates/template-fields.js';
 import type { UserRecord } from '../users/user-record.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
-import { created } from './vm-lifecycle.js';
+import { createdRecord } from './vm-lifecycle.js';
 import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
 import type { VmIndex } from './vm-index.js';
 
@@ -172,11 +172,11 @@ export class VmPool implements Actor<VmPoolMsg> {
         cpu: t.cpu,
         vcpu: t.vcpu,
         memory: t.memory,
-        state: created({ hold }).next,
+        // The table's way in (INITIAL): the state, and whether it waits for the scheduler.
+        ...createdRecord({ hold }),
         history: [],
         pending: undefined,
         opSeq: 0,
-        scheduled: !hold,
         stime: now,
         etime: undefined,
         lastError: undefined,

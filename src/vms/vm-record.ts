@@ -2,7 +2,7 @@ import type { NicLease } from '../networks/network-actor.js';
 import type { DiskSpec, NicSpec, OsSpec, VmSpec } from '../protocol/domain.js';
 import type { Context } from './context-script.js';
 import type { ContextFileRecord, VmDiskRecord, VmOsRecord } from './vm-disks.js';
-import type { Effect, HistoryReason } from './vm-lifecycle.js';
+import type { HistoryReason, Operation } from './vm-lifecycle.js';
 import { shortState, type ShortState, type VmState } from './vm-states.js';
 
 /** One stay of a VM on a host, as OpenNebula's history records. */
@@ -17,13 +17,10 @@ export interface HistoryRecord {
   readonly reason: HistoryReason | undefined;
 }
 
-/** The kinds of effect that run on a node (or, with nothing to move yet, at once). */
-export type OpKind = Extract<Effect['kind'], 'prolog' | 'deploy' | 'restore' | 'save' | 'shutdown' | 'reboot' | 'migrate_live' | 'epilog' | 'cleanup'>;
-
 /** The one operation in flight, by the id the node dedups it by. */
 export interface PendingOp {
   readonly opId: string;
-  readonly effect: Extract<Effect, { kind: OpKind }>;
+  readonly effect: Operation;
   /** Where it runs; undefined for a step with nothing to do on a node. */
   readonly hostId: number | undefined;
   /**
