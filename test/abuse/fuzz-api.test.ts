@@ -340,6 +340,9 @@ t.test('oned\'s API refuses whatever a user sends with a coded error, and nothin
       const outcome = await dial(url, '/api', auth);
       if (outcome.kind === 'connected') {
         outcome.socket.close();
+        // The generator can draw the fuzzer's own name and password: those are right to be admitted.
+        const { user, password } = (auth ?? {}) as { user?: unknown; password?: unknown };
+        if (user === 'fuzzer' && password === 'fuzz-pw') return;
         throw new Error('random credentials were admitted');
       }
       if (outcome.kind === 'closed') {
