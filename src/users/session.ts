@@ -2,7 +2,8 @@ import type { Authenticated, Session } from '../auth/session.js';
 import { timingSafeEqual } from 'node:crypto';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { ONEADMIN_GID, upgradeUser, type UserRecord } from './user-record.js';
+import { UserDirectory } from './user-directory.js';
+import { ONEADMIN_GID, type UserRecord } from './user-record.js';
 
 export function sessionOf(r: Pick<UserRecord, 'id' | 'name' | 'gid'>): Session {
   return { user: r.name, uid: r.id, gid: r.gid, admin: r.gid === ONEADMIN_GID };
@@ -11,12 +12,12 @@ export function sessionOf(r: Pick<UserRecord, 'id' | 'name' | 'gid'>): Session {
 /**
  * The session as it stands now, checked before every API call: a connection
  * outlives neither its login token, nor its user, nor the user's enabled
- * flag, and follows the user into another group. One store read.
+ * flag, and follows the user into another group. One read of the user,
+ * through the UserDirectory (in memory in oned).
  */
 export async function currentSession(store: Store, auth: Authenticated, now: number): Promise<Session> {
   if (auth.expires !== undefined && now >= auth.expires) throw new NepheleError('AUTH_FAILED', 'the login token has expired; log in again');
-  const raw = await store.get<UserRecord>('users', auth.session.uid);
-  const r = raw === undefined ? undefined : upgradeUser(raw);
+  const r = await new UserDirectory(store).get(auth.session.uid);
   if (r === undefined || !r.enabled || r.name !== auth.session.user) {
     throw new NepheleError('AUTH_FAILED', 'the user has been deleted or disabled');
   }
