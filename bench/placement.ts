@@ -52,7 +52,7 @@
  *    Baseline: the 10k×1k median time × the growth in pairs (the linear
  *    expectation), so a ratio below 1 means it scaled better than linearly.
  */
-import { prng } from '../test/fixtures/prng.js';
+import { prng } from '../src/base/prng.js';
 import {
   ExpressionCache, compileRank, compileRequirements, evaluateRank, evaluateRequirements,
 } from '../src/placement/expr/index.js';

@@ -9,7 +9,7 @@ import t from 'tap';
 import type { VmView } from '../../src/vms/vm-record.js';
 import { startCloud } from '../fixtures/cloud.js';
 import { eventually } from '../fixtures/processes.js';
-import { prng } from '../fixtures/prng.js';
+import { prng } from '../../src/base/prng.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261124);
 

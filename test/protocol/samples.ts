@@ -69,4 +69,4 @@ export const hello: NodeHello = {
   protocol: PROTOCOL_VERSION, hostId: 3, token: 's3cr3t-token', incarnation: 'node-1', recvSeq: 0, capabilities,
 };
 
-export { prng } from '../fixtures/prng.js';
+export { prng } from '../../src/base/prng.js';

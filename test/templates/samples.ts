@@ -152,7 +152,7 @@ VMID="0"
 
 export const allSamples = { sunstoneKvm, handWritten, kernelBoot, onevmShow } as const;
 
-export { prng } from '../fixtures/prng.js';
+export { prng } from '../../src/base/prng.js';
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;

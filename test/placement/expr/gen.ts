@@ -6,7 +6,7 @@ import type { HostVars } from '../../../src/placement/expr/index.js';
 
 export type Random = () => number;
 
-export { prng } from '../../fixtures/prng.js';
+export { prng } from '../../../src/base/prng.js';
 
 export function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
