@@ -12,7 +12,7 @@ import { resolveFiles, type VmFiles } from './vm-disks.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
 import type { ImageRef, ImageUse } from '../images/image-record.js';
 import { integerAtLeast } from '../templates/template-fields.js';
-import type { UserRecord } from '../users/user-record.js';
+import { UserDirectory, type UserName } from '../users/user-directory.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { createdRecord } from './vm-lifecycle.js';
 import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
@@ -209,7 +209,7 @@ export class VmPool implements Actor<VmPoolMsg> {
     // NICs grouped by network, so each network is asked once and leases all of them or none.
     const groups = new Map<number, { ref: ActorRef<NetworkMsg>; nics: Array<{ nic: VmNic; nicId: number }> }>();
     const found = new Map<string, { ref: ActorRef<NetworkMsg>; id: number }>();
-    const users = new Lazy(async () => (await this.deps.store.list<UserRecord>('users')).map((u) => u.value));
+    const users = new Lazy(() => new UserDirectory(this.deps.store).names());
     for (const [nicId, nic] of nics.entries()) {
       const network = nic.networkId ?? nic.network;
       if (network === undefined) {
@@ -308,7 +308,7 @@ class Lazy<T> {
  * NETWORK_UNAME (-1 for a name nobody has: then no network is found, as for
  * a user one may not see), or undefined for the VM owner's own.
  */
-async function nicOwner(nic: VmNic, index: number, users: Lazy<readonly UserRecord[]>): Promise<number | undefined> {
+async function nicOwner(nic: VmNic, index: number, users: Lazy<readonly UserName[]>): Promise<number | undefined> {
   const uid = nic.extra['NETWORK_UID']?.trim();
   if (uid !== undefined && uid !== '') return integerAtLeast(uid, 0, { attribute: 'NIC/NETWORK_UID', index });
   const uname = nic.extra['NETWORK_UNAME']?.trim();
