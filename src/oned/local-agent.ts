@@ -7,8 +7,9 @@ import { isNepheleError } from '../errors.js';
 import { isAgentProcess, readPid } from '../base/pidfile.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Oned } from './oned.js';
-import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { ActorRef } from '../actors/index.js';
+import { HOST_POOL } from '../hosts/host-subtree.js';
+import { actorDirectory } from './registry-names.js';
 import { writeSecretFile } from '../auth/auth-file.js';
 
 export interface LocalAgentOptions {
@@ -38,7 +39,7 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
   const dir = join(options.dataDir, 'local-agent');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tokenFile = join(dir, 'token');
-  const pool = oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
+  const pool = actorDirectory(oned.system).lookup(HOST_POOL);
 
   let hostId: number;
   try {
