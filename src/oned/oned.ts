@@ -18,6 +18,7 @@ import { Store } from '../store/index.js';
 import { createOnedMetrics } from '../metrics/oned-metrics.js';
 import { ensureOneadmin } from '../users/bootstrap.js';
 import { currentSession } from '../users/session.js';
+import { UserDirectory } from '../users/user-directory.js';
 import { UPLOAD_CHUNK_BYTES } from '../images/image-record.js';
 import { HostDeployer } from '../hosts/host-deployer.js';
 import { ensureOnedKey } from '../ssh/oned-key.js';
@@ -96,6 +97,8 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   new NodeGateway({ io: listener.io, pool: () => actors.lookup(HOST_POOL), log: log.child({ component: 'gateway' }) });
   const users = () => actors.lookup(USER_POOL);
   const now = config.now ?? Date.now;
+  // The session check reads users, never writes them: the user pool does.
+  const userDirectory = new UserDirectory(store);
   new ApiServer({
     io: listener.io,
     handlers: apiHandlers({
@@ -108,7 +111,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     gate: loginGate,
     // scrypt, behind the API's login gate: allow for a loaded machine.
     authenticate: (user, secret) => users().ask({ type: 'authenticate', user, secret }, { timeoutMs: 15_000 }),
-    checkSession: (auth) => currentSession(store, auth, now()),
+    checkSession: (auth) => currentSession(userDirectory, auth, now()),
     log: log.child({ component: 'api' }),
   });
   listener.open();

@@ -15,7 +15,7 @@ import { DEFAULT_PLACEMENT } from '../placement/placement-core.js';
 import { placementSubtree, PLACEMENT } from '../placement/placement-subtree.js';
 import type { Store } from '../store/index.js';
 import { userSubtree } from '../users/user-subtree.js';
-import type { UserRecord } from '../users/user-record.js';
+import { UserDirectory } from '../users/user-directory.js';
 import { vmSubtree, VM_POOL } from '../vms/vm-subtree.js';
 import type { OnedConfig } from './oned-config.js';
 import type { ActorDirectory } from './registry-names.js';
@@ -53,7 +53,7 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
   const networks = networkSubtree({ actor: { store }, pool: { store, macPrefix: macPrefix(config.macPrefix ?? '02:00') } });
   const images = imageSubtree({
     store, dataDir: config.dataDir, now,
-    owners: async () => (await store.list<UserRecord>('users')).map(({ value }) => ({ id: value.id, name: value.name })),
+    owners: () => new UserDirectory(store).names(),
   });
   const hosts = hostSubtree({
     actor: {

@@ -1,8 +1,7 @@
 import type { Authenticated, Session } from '../auth/session.js';
 import { timingSafeEqual } from 'node:crypto';
 import { NepheleError } from '../errors.js';
-import type { Store } from '../store/index.js';
-import { UserDirectory } from './user-directory.js';
+import type { UserDirectory } from './user-directory.js';
 import { ONEADMIN_GID, type UserRecord } from './user-record.js';
 
 export function sessionOf(r: Pick<UserRecord, 'id' | 'name' | 'gid'>): Session {
@@ -12,12 +11,12 @@ export function sessionOf(r: Pick<UserRecord, 'id' | 'name' | 'gid'>): Session {
 /**
  * The session as it stands now, checked before every API call: a connection
  * outlives neither its login token, nor its user, nor the user's enabled
- * flag, and follows the user into another group. One read of the user,
- * through the UserDirectory (in memory in oned).
+ * flag, and follows the user into another group. One read of the user
+ * (in memory in oned).
  */
-export async function currentSession(store: Store, auth: Authenticated, now: number): Promise<Session> {
+export async function currentSession(users: UserDirectory, auth: Authenticated, now: number): Promise<Session> {
   if (auth.expires !== undefined && now >= auth.expires) throw new NepheleError('AUTH_FAILED', 'the login token has expired; log in again');
-  const r = await new UserDirectory(store).get(auth.session.uid);
+  const r = await users.get(auth.session.uid);
   if (r === undefined || !r.enabled || r.name !== auth.session.user) {
     throw new NepheleError('AUTH_FAILED', 'the user has been deleted or disabled');
   }

@@ -8,6 +8,7 @@ import { LoginThrottle } from '../../src/auth/login-throttle.js';
 import { Store } from '../../src/store/index.js';
 import { ensureOneadmin } from '../../src/users/bootstrap.js';
 import { currentSession } from '../../src/users/session.js';
+import { UserDirectory } from '../../src/users/user-directory.js';
 import { UserPool, type UserPoolMsg } from '../../src/users/user-pool.js';
 import type { UserRecord, UserView } from '../../src/users/user-record.js';
 import { fakeTimeSystem } from '../fixtures/system.js';
@@ -84,13 +85,13 @@ t.test('a login token works until it expires, is stored only as a hash, and is r
 
   const byToken = await r.auth('carol', token);
   t.equal(byToken.expires, expires);
-  t.equal((await currentSession(r.store, byToken, r.wall())).uid, id, 'a live token session passes the per-call check');
+  t.equal((await currentSession(new UserDirectory(r.store), byToken, r.wall())).uid, id, 'a live token session passes the per-call check');
   await t.rejects(r.auth('carol', `${token}x`), { code: 'AUTH_FAILED' });
   await t.rejects(r.auth('oneadmin', token), { code: 'AUTH_FAILED' }, 'a token is only good for its user');
 
   r.setWall(expires);
   await t.rejects(r.auth('carol', token), { code: 'AUTH_FAILED' }, 'an expired token is refused');
-  await t.rejects(currentSession(r.store, byToken, r.wall()), { code: 'AUTH_FAILED' }, 'and so are calls on a connection made with it');
+  await t.rejects(currentSession(new UserDirectory(r.store), byToken, r.wall()), { code: 'AUTH_FAILED' }, 'and so are calls on a connection made with it');
   t.equal((await r.pool.ask<UserView>({ type: 'info', user: id })).tokens, 0);
 
   const second = await r.pool.ask<{ token: string }>({ type: 'login', id, seconds: 60 });
@@ -118,9 +119,9 @@ t.test('the per-call check follows the user: deleted or disabled ends the sessio
   const { id } = await r.pool.ask<{ id: number }>({ type: 'allocate', name: 'frank', password: 'pw', gid: 1 }, { timeoutMs: 30_000 });
   const a = await r.auth('frank', 'pw');
   await r.pool.ask({ type: 'chgrp', id, gid: 0 });
-  t.same(await currentSession(r.store, a, r.wall()), { user: 'frank', uid: id, gid: 0, admin: true });
+  t.same(await currentSession(new UserDirectory(r.store), a, r.wall()), { user: 'frank', uid: id, gid: 0, admin: true });
   await r.pool.ask({ type: 'enable', id, enabled: false });
-  await t.rejects(currentSession(r.store, a, r.wall()), { code: 'AUTH_FAILED' });
+  await t.rejects(currentSession(new UserDirectory(r.store), a, r.wall()), { code: 'AUTH_FAILED' });
   await r.pool.ask({ type: 'delete', id });
-  await t.rejects(currentSession(r.store, a, r.wall()), { code: 'AUTH_FAILED' });
+  await t.rejects(currentSession(new UserDirectory(r.store), a, r.wall()), { code: 'AUTH_FAILED' });
 });
