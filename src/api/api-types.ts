@@ -123,6 +123,11 @@ export type ApiReply =
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly details?: unknown } };
 
 /** The socket.io namespace and event of the API. */
+/** Longest a login token may live (`user.login`'s `expire`): a year. */
+export const MAX_TOKEN_SECONDS = 366 * 24 * 3600;
+/** As OpenNebula's `oneuser login` without --time: ten hours. */
+export const DEFAULT_TOKEN_SECONDS = 36_000;
+
 /** The most VMs one `vmpool.info` page may ask for. */
 export const VMPOOL_MAX_LIMIT = 100_000;
 

@@ -1,10 +1,9 @@
 import { isIPv4 } from 'node:net';
 import { NepheleError } from '../errors.js';
-import { VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type ParamsOf, type VmActionParams } from './api-types.js';
+import { MAX_TOKEN_SECONDS, VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type ParamsOf, type VmActionParams } from './api-types.js';
 import type { HostSshParams } from '../hosts/host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
 import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_NAMES, isRecoverOp, isVmAction } from '../vms/vm-actions.js';
-import { MAX_TOKEN_SECONDS } from '../users/login-token.js';
 import { imageNameProblem } from '../images/image-name.js';
 import { IMAGE_TYPES, MAX_BLANK_MB, UPLOAD_CHUNK_BYTES, type ImageFormat, type ImageType } from '../images/image-record.js';
 

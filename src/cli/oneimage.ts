@@ -1,9 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { ImageAllocateParams } from '../api/api-types.js';
-import type { ImageView } from '../images/image-view.js';
+import { IMAGES_DATASTORE, type ImageView } from '../images/image-view.js';
 import { NepheleError } from '../errors.js';
-import { IMAGES_DATASTORE } from '../images/datastores.js';
 import { IMAGE_STATE_SHORT, IMAGE_TYPES, IMAGE_TYPE_SHORT, UPLOAD_CHUNK_BYTES, type ImageType } from '../images/image-record.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';

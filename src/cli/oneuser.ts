@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { NameRef } from '../api/api-types.js';
+import { DEFAULT_TOKEN_SECONDS, type NameRef } from '../api/api-types.js';
 import { userAuthPath, writeAuthFile } from '../auth/auth-file.js';
 import { NepheleError } from '../errors.js';
-import { DEFAULT_TOKEN_SECONDS } from '../users/login-token.js';
 import type { UserView } from '../users/user-record.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';

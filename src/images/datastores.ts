@@ -8,10 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { NepheleError } from '../errors.js';
-
-/** The ids and names OpenNebula gives its default datastores. */
-export const SYSTEM_DATASTORE = Object.freeze({ id: 0, name: 'system' });
-export const IMAGES_DATASTORE = Object.freeze({ id: 1, name: 'default' });
+import { IMAGES_DATASTORE, SYSTEM_DATASTORE } from './image-view.js';
 
 /** `<dataDir>/datastores/1`: the images. */
 export function imagesDatastore(dataDir: string): string {

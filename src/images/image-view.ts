@@ -1,5 +1,9 @@
 import type { ImageRecord } from './image-record.js';
 
+/** The ids and names OpenNebula gives its default datastores, as views and the CLI name them. */
+export const SYSTEM_DATASTORE = Object.freeze({ id: 0, name: 'system' });
+export const IMAGES_DATASTORE = Object.freeze({ id: 1, name: 'default' });
+
 /**
  * Who may do what with an image, as OpenNebula prints it: for the owner,
  * the owner's group and everyone else, `u` (use), `m` (manage), `a`

@@ -8,10 +8,6 @@ import type { LoginTokenRecord } from './user-record.js';
  */
 export const TOKEN_PREFIX = 'ntk.';
 
-/** Longest a login token may live: a year. */
-export const MAX_TOKEN_SECONDS = 366 * 24 * 3600;
-/** As OpenNebula's `oneuser login` without --time: ten hours. */
-export const DEFAULT_TOKEN_SECONDS = 36_000;
 
 export function newLoginToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

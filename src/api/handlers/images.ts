@@ -1,8 +1,7 @@
 import { canUseImage, isPublicImage, requireOwnerToChange } from '../../auth/authorize.js';
 import type { Session } from '../../auth/session.js';
-import { IMAGES_DATASTORE } from '../../images/datastores.js';
 import type { ImageRecord } from '../../images/image-record.js';
-import type { ImagePermissions, ImageView } from '../../images/image-view.js';
+import { IMAGES_DATASTORE, type ImagePermissions, type ImageView } from '../../images/image-view.js';
 import type { ApiHandlers } from '../registry.js';
 import { ownerNames, type ApiDeps } from './deps.js';
 
