@@ -24,7 +24,7 @@ import { HostDeployer } from '../hosts/host-deployer.js';
 import { ensureOnedKey } from '../ssh/oned-key.js';
 import { listen } from './listener.js';
 import type { OnedConfig } from './oned-config.js';
-import { actorDirectory } from './registry-names.js';
+import { actorDirectory, type ActorDirectory } from './registry-names.js';
 import { rootSupervisor } from './root-supervisor.js';
 import { onedSubtrees } from './subtrees.js';
 
@@ -79,18 +79,19 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const listener = await listen({ host: config.host, port: config.port, route: metrics.route, limits: apiLimits, blocked: (a) => loginGate.blocked(a) });
   listening = { host: config.host, port: listener.port };
   log.info({ url: listener.url, dataDir: config.dataDir }, 'oned listening');
-  const root = system.spawn(rootSupervisor(subtrees), { name: 'root' });
-  try {
-    await root.ask({ type: 'which_children' });
-    // The VM pool has read every VM into its index: the reconciliations take the live ones from it.
-    const liveVms = await actors.lookup(VM_POOL).ask<number[]>({ type: 'live_ids' });
-    await reconcileLeases(liveVms, actors.lookup(NETWORK_POOL), log);
-    await reconcileImages(liveVms, actors.lookup(IMAGE_POOL), log);
-  } catch (err) {
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= (async () => {
     await listener.close();
     await system.shutdown();
     await store.close();
     metrics.close();
+  })());
+  const root = system.spawn(rootSupervisor(subtrees), { name: 'root' });
+  try {
+    await root.ask({ type: 'which_children' });
+    await reconcile(actors, log);
+  } catch (err) {
+    await close();
     throw err;
   }
 
@@ -118,20 +119,15 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const { url, port } = listener;
   log.info({ url }, 'oned ready');
 
-  let closing: Promise<void> | undefined;
   const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
-  return {
-    url, port, authFile, system, store, failed,
-    close() {
-      closing ??= (async () => {
-        await listener.close();
-        await system.shutdown();
-        await store.close();
-        metrics.close();
-      })();
-      return closing;
-    },
-  };
+  return { url, port, authFile, system, store, failed, close };
+}
+
+/** What a crash of oned leaves behind, put right before the API serves. The VM pool has read every VM into its index by now. */
+async function reconcile(actors: ActorDirectory, log: Logger): Promise<void> {
+  const liveVms = await actors.lookup(VM_POOL).ask<number[]>({ type: 'live_ids' });
+  await reconcileLeases(liveVms, actors.lookup(NETWORK_POOL), log);
+  await reconcileImages(liveVms, actors.lookup(IMAGE_POOL), log);
 }
 
 /**
