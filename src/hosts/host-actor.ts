@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import { hashToken, tokenMatches, type HostRecord, type HostSsh } from './host-record.js';
 import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from './host-failure.js';
+import { hostState } from './host-states.js';
 import { rm } from 'node:fs/promises';
 import type { DeployProgress } from './host-view.js';
 import { formatSshTarget } from '../ssh/ssh-target.js';
@@ -476,14 +477,17 @@ export class HostActor implements Actor<HostMsg> {
     return this.view();
   }
 
+  /** The state the table's rules give (host-states.ts). */
   private state(): HostState {
-    if (this.record.admin === 'offline') return 'OFFLINE';
-    if (this.record.admin === 'disabled') return 'DISABLED';
-    if (this.link?.ready === true && this.monitoring !== undefined) return 'MONITORED';
-    if (this.everConnected && this.conn === undefined) return 'ERROR';
-    if (this.deploy?.at(-1)?.status === 'failed' && this.conn === undefined) return 'ERROR';
-    if (this.conn === undefined && this.ctx.clock.now() - this.startedAt > this.deps.initGraceMs) return 'ERROR';
-    return 'INIT';
+    return hostState({
+      admin: this.record.admin,
+      connected: this.conn !== undefined,
+      linked: this.link?.ready === true,
+      monitored: this.monitoring !== undefined,
+      everConnected: this.everConnected,
+      deployFailed: this.deploy?.at(-1)?.status === 'failed',
+      overdue: this.ctx.clock.now() - this.startedAt > this.deps.initGraceMs,
+    });
   }
 
   private view(): HostView {
