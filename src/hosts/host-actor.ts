@@ -7,7 +7,7 @@ import { Link } from '../protocol/link.js';
 import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../protocol/messages.js';
 import type { Store } from '../store/index.js';
 import type { VmMsg } from '../vms/vm-actor.js';
-import { hashToken, tokenMatches, type HostRecord, type HostSsh } from './host-record.js';
+import { hashToken, hostAccess, tokenMatches, type HostAccess, type HostRecord, type HostSsh } from './host-record.js';
 import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from './host-failure.js';
 import { hostState } from './host-states.js';
 import { rm } from 'node:fs/promises';
@@ -28,7 +28,8 @@ export interface NodeConnection {
 
 export type HostMsg =
   | { readonly type: 'info' }
-  | { readonly type: 'record' }
+  /** The host's record less its token's hash: what the deployer, the transfers and the pool need. */
+  | { readonly type: 'access' }
   | { readonly type: 'status'; readonly action: HostStatusAction }
   | { readonly type: 'monitor' }
   | { readonly type: 'update'; readonly template: string; readonly append: boolean }
@@ -82,7 +83,7 @@ export interface HostActorDeps {
    * Makes sure a lost host runs none of its VMs (over SSH: stops the agent,
    * kills its QEMUs) and says what it found; rejects when it cannot be sure.
    */
-  readonly fence?: (record: HostRecord) => Promise<string>;
+  readonly fence?: (host: HostAccess) => Promise<string>;
   /** The front-end's datastores: a fenced shared host's VM directories are oned's own to remove. */
   readonly datastores?: string;
   /** The least monitoring interval to ask of an agent in the hello (see monitor-budget.ts). @default none */
@@ -141,8 +142,8 @@ export class HostActor implements Actor<HostMsg> {
     switch (msg.type) {
       case 'info':
         return this.view();
-      case 'record':
-        return this.record;
+      case 'access':
+        return hostAccess(this.record);
       case 'verify':
         return tokenMatches(msg.token, this.record);
       case 'status':
@@ -304,7 +305,7 @@ export class HostActor implements Actor<HostMsg> {
     }
     const self = this.ctx.self;
     this.ctx.log.warn({ policy: this.failurePolicy().policy }, 'host lost past its grace period: fencing it');
-    fence(this.record).then(
+    fence(hostAccess(this.record)).then(
       (how) => self.tell({ type: 'fence_result', ok: true, how }),
       (err: unknown) => self.tell({ type: 'fence_result', ok: false, how: err instanceof Error ? err.message : String(err) }),
     );

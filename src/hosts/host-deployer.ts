@@ -12,7 +12,7 @@ import { formatSshTarget } from '../ssh/ssh-target.js';
 import { reportedBuild } from '../protocol/agent-build.js';
 import { buildAgentBundle, type AgentBundle } from './agent-bundle.js';
 import type { HostMsg } from './host-actor.js';
-import { hostDatastores, type HostRecord, type HostSsh } from './host-record.js';
+import { hostDatastores, type HostAccess, type HostSsh } from './host-record.js';
 
 export interface HostDeployerDeps {
   /** Oned's data dir: the bundle is built into `agent/`. */
@@ -69,7 +69,7 @@ export class HostDeployer {
 
   deploy(host: ActorRef<HostMsg>, options: { frontend?: string; rekey?: boolean } = {}): Promise<HostView> {
     return (async () => {
-      const record = await host.ask<HostRecord>({ type: 'record' });
+      const record = await host.ask<HostAccess>({ type: 'access' });
       const busy = this.running.get(record.id);
       if (busy !== undefined) return busy;
       const run = this.run(host, record, options).finally(() => this.running.delete(record.id));
@@ -104,7 +104,7 @@ export class HostDeployer {
    * Stops the agent and removes its files (bundle, config, token, log,
    * ledger). The datastores stay: a forced delete may leave VM disks there.
    */
-  async remove(record: HostRecord): Promise<void> {
+  async remove(record: HostAccess): Promise<void> {
     const ssh = record.ssh;
     if (ssh === undefined) return;
     const session = await this.connect(ssh);
@@ -127,7 +127,7 @@ export class HostDeployer {
    * (`onenode --fence`). Rejects when the host cannot be reached: then
    * nothing proves it is down.
    */
-  async fence(record: HostRecord): Promise<string> {
+  async fence(record: HostAccess): Promise<string> {
     const ssh = record.ssh;
     if (ssh === undefined) throw new NepheleError('HOST_UNREACHABLE', `host ${record.name} was not deployed over SSH: nothing can reach it but its agent`);
     const session = await this.connect(ssh, 5_000);
@@ -140,7 +140,7 @@ export class HostDeployer {
     }
   }
 
-  private async run(host: ActorRef<HostMsg>, record: HostRecord, options: { frontend?: string; rekey?: boolean }): Promise<HostView> {
+  private async run(host: ActorRef<HostMsg>, record: HostAccess, options: { frontend?: string; rekey?: boolean }): Promise<HostView> {
     const ssh = record.ssh;
     if (ssh === undefined) {
       throw new NepheleError('INVALID_ARGUMENT', `host ${record.name} was not created with --ssh: start its agent by hand`, { details: { field: 'host' } });
@@ -212,7 +212,7 @@ export class HostDeployer {
     }
   }
 
-  private async check(session: SshSession, record: HostRecord, dir: string): Promise<string> {
+  private async check(session: SshSession, record: HostAccess, dir: string): Promise<string> {
     const fail = (message: string): never => { throw new NepheleError('DEPLOY_FAILED', message, { details: { step: 'check' } }); };
     const node = await session.exec(['node', '-p', 'process.versions.node']);
     if (node.code !== 0) fail('Node.js is not installed on the host (no node in PATH); the agent needs Node.js 20 or later');
@@ -238,7 +238,7 @@ export class HostDeployer {
   }
 
   /** The URL the agent dials: oned's port at the address the host sees oned from. */
-  private frontendUrl(session: SshSession, record: HostRecord): string {
+  private frontendUrl(session: SshSession, record: HostAccess): string {
     const { host, port } = this.deps.listen();
     const wildcard = host === '0.0.0.0' || host === '::';
     const loopback = host === 'localhost' || host.startsWith('127.') || host === '::1';
@@ -254,7 +254,7 @@ export class HostDeployer {
   }
 
   /** A systemd unit where systemd runs (and we are root), a detached process otherwise. */
-  private async start(session: SshSession, record: HostRecord, dir: string): Promise<string> {
+  private async start(session: SshSession, record: HostAccess, dir: string): Promise<string> {
     const config = `${dir}/onenode.json`;
     const bundle = `${dir}/onenode.mjs`;
     const systemd = record.ssh?.user === 'root' && (await session.run('test -d /run/systemd/system')).code === 0;

@@ -5,7 +5,7 @@ import { NepheleError } from '../errors.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Store } from '../store/index.js';
 import type { HostMsg } from './host-actor.js';
-import { hashToken, type HostRecord, type HostSsh, type TransferMode } from './host-record.js';
+import { hashToken, type HostAccess, type HostRecord, type HostSsh, type TransferMode } from './host-record.js';
 import type { HostSshParams } from './host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
 import { isUsablePrivateKey } from '../ssh/oned-key.js';
@@ -93,7 +93,7 @@ export class HostPool implements Actor<HostPoolMsg> {
         const host = this.hosts.get(msg.hostId);
         const ok = host !== undefined && (await host.ref.ask<boolean>({ type: 'verify', token: msg.token }));
         if (!ok || host === undefined) throw new NepheleError('AUTH_FAILED', `wrong host id or token for host ${msg.hostId}`);
-        const record = await host.ref.ask<HostRecord>({ type: 'record' });
+        const record = await host.ref.ask<HostAccess>({ type: 'access' });
         if (record.vm !== msg.hypervisor) {
           throw new NepheleError('INVALID_ARGUMENT', `host ${record.name} is registered with VM_MAD ${record.vm}, the agent runs ${msg.hypervisor}`, {
             details: { field: 'hypervisor' },
@@ -144,7 +144,7 @@ export class HostPool implements Actor<HostPoolMsg> {
         details: { rvm: view.rvm },
       });
     }
-    const record = await host.ref.ask<HostRecord>({ type: 'record' });
+    const record = await host.ref.ask<HostAccess>({ type: 'access' });
     await this.hosts.stop(view.id);
     this.counted();
     await this.deps.store.del('hosts', view.id);
@@ -159,15 +159,17 @@ export class HostPool implements Actor<HostPoolMsg> {
     this.deps.onCount?.(n);
   }
 
-  /** A new token for a host whose token was lost (the local agent's, say). */
+  /**
+   * A new token for a host whose token was lost (the local agent's, say).
+   * The host actor writes it (it is the one writer of its record), then
+   * restarts, so an agent that still holds the old token loses its link.
+   */
   private async rotateToken(ref: string | number): Promise<{ id: number; token: string }> {
     const host = this.hosts.find(ref);
-    const record = await host.ref.ask<HostRecord>({ type: 'record' });
     const token = randomSecret();
-    await this.deps.store.put('hosts', record.id, { ...record, tokenHash: hashToken(token) });
-    // The actor reloads its record on restart; a stop and start is the simplest way to get there.
-    await this.hosts.stop(record.id);
-    await this.hosts.start(record.id, record.name);
-    return { id: record.id, token };
+    await host.ref.ask({ type: 'set_token', token });
+    await this.hosts.stop(host.id);
+    await this.hosts.start(host.id, host.name);
+    return { id: host.id, token };
   }
 }

@@ -46,6 +46,17 @@ export interface HostRecord {
   readonly fencedHow?: string;
 }
 
+/**
+ * A host as others see it: the record without its token's hash, which
+ * stays with the host actor (it checks tokens itself: `verify`).
+ */
+export type HostAccess = Omit<HostRecord, 'tokenHash'>;
+
+export function hostAccess(record: HostRecord): HostAccess {
+  const { tokenHash: _secret, ...access } = record;
+  return access;
+}
+
 /** The host's datastores as its agent sees them, for TM_MAD = ssh. */
 export function hostDatastores(ssh: HostSsh): string {
   return `${ssh.dir}/datastores`;

@@ -44,7 +44,7 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
   let hostId: number;
   try {
     const ref = await pool.ask<ActorRef<unknown>>({ type: 'get', host: LOCAL_HOST });
-    hostId = ((await ref.ask({ type: 'record' })) as { id: number }).id;
+    hostId = ((await ref.ask({ type: 'access' })) as { id: number }).id;
     const haveToken = await readFile(tokenFile, 'utf8').then(() => true, () => false);
     if (!haveToken) {
       const { token } = await pool.ask<{ id: number; token: string }>({ type: 'rotate_token', host: hostId });

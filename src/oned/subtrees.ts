@@ -3,7 +3,7 @@ import type { Clock } from '../actors/index.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { HostDeployer } from '../hosts/host-deployer.js';
 import { DEFAULT_HOST_FAILURE } from '../hosts/host-failure.js';
-import type { HostRecord } from '../hosts/host-record.js';
+import type { HostAccess } from '../hosts/host-record.js';
 import { hostSubtree, HOST_POOL } from '../hosts/host-subtree.js';
 import { DEFAULT_MONITOR_BUDGET, monitorFloorMs } from '../hosts/monitor-budget.js';
 import { SshTransfers } from '../hosts/ssh-transfers.js';
@@ -83,7 +83,7 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
       hostName: async (id) => (await actors.host(id)?.ask<{ name: string }>({ type: 'info' }))?.name,
       // TM_MAD = ssh: the host's own datastores, reached over SSH with the key its agent was deployed with.
       hostSsh: async (id) => {
-        const record = await actors.host(id)?.ask<HostRecord>({ type: 'record' });
+        const record = await actors.host(id)?.ask<HostAccess>({ type: 'access' });
         return record?.tm === 'ssh' ? record.ssh : undefined;
       },
       transfers: new SshTransfers({ connect: (ssh) => deployer.connect(ssh), log: log.child({ component: 'tm-ssh' }) }),

@@ -1,6 +1,6 @@
 import { hostSeenBy, requireAdmin } from '../../auth/authorize.js';
 import { NepheleError } from '../../errors.js';
-import type { HostRecord } from '../../hosts/host-record.js';
+import type { HostAccess } from '../../hosts/host-record.js';
 import type { VmView } from '../../vms/vm-record.js';
 import type { Session } from '../../auth/session.js';
 import type { ApiHandlers } from '../registry.js';
@@ -50,7 +50,7 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
       if (view.ssh !== undefined) {
         // A deployed agent is stopped and removed; an unreachable host is deleted only with --force.
         try {
-          await deployer.remove(await ref.ask<HostRecord>({ type: 'record' }));
+          await deployer.remove(await ref.ask<HostAccess>({ type: 'access' }));
         } catch (err) {
           if (!p.force) throw err;
         }
