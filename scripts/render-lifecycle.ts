@@ -8,17 +8,21 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   EFFECTS,
+  GUARDS,
   INITIAL,
   LIFECYCLE,
   OUTCOMES,
   OUTCOME_NAMES,
+  OPERATIONS,
+  SCHEDULABLE_STATES,
   allowedActions,
   type EffectKind,
   type EffectTemplate,
   type EventKey,
+  type OpKind,
   type TableEntry,
 } from '../src/vms/vm-lifecycle.js';
-import { USER_ACTIONS, USER_ACTION_NAMES } from '../src/vms/vm-actions.js';
+import { USER_ACTIONS, USER_ACTION_NAMES, VM_ACTIONS, isVmAction, type UserAction } from '../src/vms/vm-actions.js';
 import { VM_STATES, VM_STATE_NAMES, type VmState } from '../src/vms/vm-states.js';
 
 export const LIFECYCLE_DOC = new URL('../docs/vm-lifecycle.md', import.meta.url);
@@ -33,6 +37,13 @@ export function formatEffect(effect: EffectTemplate): string {
 
 function formatEffects(entry: TableEntry): string {
   return entry.effects.length === 0 ? '—' : entry.effects.map((e) => `\`${formatEffect(e)}\``).join(', ');
+}
+
+/** Who may ask for a table key: the action its label starts with says (vm-actions.ts). */
+function whoMay(key: UserAction): string {
+  const action = USER_ACTIONS[key].label.split(' ')[0] ?? '';
+  if (!isVmAction(action)) throw new TypeError(`${key}: its label names no action`);
+  return VM_ACTIONS[action].admin === true ? 'administrators only' : 'its owner, administrators';
 }
 
 function rowsOf(state: VmState): [EventKey, TableEntry][] {
@@ -128,9 +139,16 @@ export function renderLifecycle(): string {
     '',
     '## Events',
     '',
-    '| User action | CLI | What it does |',
-    '|---|---|---|',
-    ...USER_ACTION_NAMES.map((a) => `| ${a} | \`onevm ${USER_ACTIONS[a].label}\` | ${USER_ACTIONS[a].summary} |`),
+    '| User action | CLI | Who may | What it does |',
+    '|---|---|---|---|',
+    ...USER_ACTION_NAMES.map((a) => `| ${a} | \`onevm ${USER_ACTIONS[a].label}\` | ${whoMay(a)} | ${USER_ACTIONS[a].summary} |`),
+    '',
+    'Before the table, a user action passes its guards (`GUARDS`), which read the VM\'s facts rather',
+    'than its state:',
+    '',
+    '| User action | Refused when |',
+    '|---|---|',
+    ...USER_ACTION_NAMES.flatMap((a) => (GUARDS[a] ?? []).map((g) => `| ${a} | ${g.refuses} |`)),
     '',
     '| Outcome | Reported by | Meaning |',
     '|---|---|---|',
@@ -141,6 +159,23 @@ export function renderLifecycle(): string {
     '| Effect | What it does |',
     '|---|---|',
     ...(Object.keys(EFFECTS) as EffectKind[]).map((k) => `| ${k} | ${EFFECTS[k]} |`),
+    '',
+    '## Operations',
+    '',
+    'The effects that run on a node (at most one per transition), the outcome each reports, and the',
+    'host it runs on while a VM has two (a migration). A transfer with nothing to move (TM_MAD =',
+    'shared: a prolog from the system datastore or the previous host, an epilog that keeps the disks;',
+    'any transfer of a VM without files) takes its success at once, in the same write.',
+    '',
+    '| Operation | Success | Failure | Runs on | Keeps the guest where it is |',
+    '|---|---|---|---|---|',
+    ...(Object.keys(OPERATIONS) as OpKind[]).map((k) => {
+      const o = OPERATIONS[k];
+      const failed = `${o.failed ?? '—'}${o.doneOnError === undefined ? '' : ` (\`${o.doneOnError}\` counts as success)`}`;
+      return `| ${k} | ${o.done ?? '— (moves nothing)'} | ${failed} | ${o.runsOn} | ${o.keepsGuest ? 'yes' : 'no'} |`;
+    }),
+    '',
+    `The scheduler deploys (or, after a resched, migrates) a VM that asked (\`schedule\`), has nothing in flight and is in ${[...SCHEDULABLE_STATES].join(', ')}.`,
     '',
   );
   return out.join('\n');

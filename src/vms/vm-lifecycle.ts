@@ -15,9 +15,6 @@ import { USER_ACTIONS, USER_ACTION_NAMES, actionKey, isUserAction, type UserActi
 import type { VmState } from './vm-states.js';
 import type { HostFailurePolicy } from '../hosts/host-failure.js';
 
-// Until src/api/api-types.ts imports them from vm-actions.ts, where they are declared.
-export type { RecoverOp, UserEvent } from './vm-actions.js';
-
 // ---- events
 
 export interface OutcomeInfo {
@@ -445,22 +442,32 @@ export interface VmFacts {
   readonly ownFiles: (hostId: number) => boolean;
 }
 
-/** A refusal of a user event the table allows, or undefined. */
-export type Guard = (event: UserEvent, facts: VmFacts) => NepheleError | undefined;
+export interface Guard {
+  /** What it refuses, for people (docs/vm-lifecycle.md). */
+  readonly refuses: string;
+  /** The refusal of a user event the table allows, or undefined. */
+  readonly check: (event: UserEvent, facts: VmFacts) => NepheleError | undefined;
+}
 
-const elsewhere: Guard = (event, facts) => {
-  if (event.type !== 'migrate' || event.hostId !== facts.hostId) return undefined;
-  return new NepheleError('INVALID_ARGUMENT', `VM ${facts.vmId} already runs on host ${event.hostId}`, { details: { field: 'host' } });
+const elsewhere: Guard = {
+  refuses: 'a migration to the host the VM is on (`INVALID_ARGUMENT`)',
+  check: (event, facts) => {
+    if (event.type !== 'migrate' || event.hostId !== facts.hostId) return undefined;
+    return new NepheleError('INVALID_ARGUMENT', `VM ${facts.vmId} already runs on host ${event.hostId}`, { details: { field: 'host' } });
+  },
 };
 
 // A live migration copies memory, not disks: both ends must see the same files.
-const sharedFiles: Guard = (event, facts) => {
-  if (event.type !== 'migrate' || !facts.hasFiles) return undefined;
-  const ends = [facts.hostId, event.hostId].filter((h): h is number => h !== undefined);
-  if (!ends.some((h) => facts.ownFiles(h))) return undefined;
-  return new NepheleError('ACTION_NOT_ALLOWED', `VM ${facts.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`, {
-    details: { vmId: facts.vmId, action: 'migrate_live' },
-  });
+const sharedFiles: Guard = {
+  refuses: 'a VM with files on a TM_MAD = ssh host, at either end (`ACTION_NOT_ALLOWED`): a live migration needs shared datastores',
+  check: (event, facts) => {
+    if (event.type !== 'migrate' || !facts.hasFiles) return undefined;
+    const ends = [facts.hostId, event.hostId].filter((h): h is number => h !== undefined);
+    if (!ends.some((h) => facts.ownFiles(h))) return undefined;
+    return new NepheleError('ACTION_NOT_ALLOWED', `VM ${facts.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`, {
+      details: { vmId: facts.vmId, action: 'migrate_live' },
+    });
+  },
 };
 
 /** The guards of each user action, checked in order before the table. */
@@ -472,7 +479,7 @@ export const GUARDS: Readonly<Partial<Record<UserAction, readonly Guard[]>>> = O
 /** Throws the first refusal of `event`'s guards, if any. */
 export function checkGuards(event: UserEvent, facts: VmFacts): void {
   for (const guard of GUARDS[actionKey(event)] ?? []) {
-    const refusal = guard(event, facts);
+    const refusal = guard.check(event, facts);
     if (refusal !== undefined) throw refusal;
   }
 }
