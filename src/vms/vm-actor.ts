@@ -2,14 +2,14 @@ import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
 import { releaseLeases, type NetworkMsg } from '../networks/network-actor.js';
-import type { NodeCommand } from '../protocol/messages.js';
 import type { PlacementMsg } from '../placement/placement-actor.js';
 import type { Store } from '../store/index.js';
 import type { VmIndex } from './vm-index.js';
 import {
-  OPERATIONS, checkGuards, fencedEvent, hostBackEvent, isOperation, outcomeOf, takesGuestReport, transition, waitsForScheduler,
-  type OpKind, type Operation, type Transition,
+  OPERATIONS, checkGuards, fencedEvent, hostBackEvent, outcomeOf, takesGuestReport, transition, waitsForScheduler,
+  type OpKind, type Transition,
 } from './vm-lifecycle.js';
+import { step } from './vm-step.js';
 import type { UserEvent } from './vm-actions.js';
 import { currentHostId, hasFiles, openStays, vmView, type HistoryRecord, type PendingOp, type VmRecord, type VmView } from './vm-record.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
@@ -553,64 +553,3 @@ export class VmActor implements Actor<VmMsg> {
 function errorOf(err: unknown): { code: string; message: string } {
   return { code: isNepheleError(err) ? err.code : 'DRIVER_FAILED', message: err instanceof Error ? err.message : String(err) };
 }
-
-function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'all', reason: HistoryRecord['reason'], now: number): HistoryRecord[] {
-  const open = history.filter((h) => h.etime === undefined);
-  const closing = new Set(which === 'all' ? open : which === 'current' ? open.slice(-1) : open.slice(0, -1));
-  return history.map((h) => (closing.has(h) ? { ...h, etime: now, reason } : h));
-}
-
-/**
- * The record after a transition, with the operation it starts (if any) as
- * `pending`, and the stays open when that operation came up (a cleanup is
- * listed before the close_history that ends them).
- */
-function step(
-  before: VmRecord, t: Transition, error: string | undefined, now: number, deadlineMs: (kind: OpKind) => number,
-): { next: VmRecord; stays: HistoryRecord[]; release: boolean } {
-  let history = [...before.history];
-  let scheduled = before.scheduled;
-  let op: Operation | undefined;
-  let stays: HistoryRecord[] = [];
-  let release = false;
-  for (const e of t.effects) {
-    switch (e.kind) {
-      case 'schedule': scheduled = true; break;
-      case 'unschedule': scheduled = false; break;
-      case 'release_leases': release = true; break;
-      case 'open_history':
-        history.push({ seq: history.length, hostId: e.hostId, stime: now, etime: undefined, reason: undefined });
-        break;
-      case 'close_history': history = closeStays(history, e.which, e.reason, now); break;
-      default:
-        if (!isOperation(e)) throw new TypeError(`not an effect: ${JSON.stringify(e)}`);
-        if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
-        op = e;
-        stays = history.filter((h) => h.etime === undefined);
-    }
-  }
-  if (t.next === 'RUNNING' && before.state !== 'RUNNING') {
-    const current = history.findLastIndex((h) => h.etime === undefined);
-    const stay = history[current];
-    if (stay !== undefined && stay.rstime === undefined) history[current] = { ...stay, rstime: now };
-  }
-  const opSeq = op === undefined ? before.opSeq : before.opSeq + 1;
-  const pending: PendingOp | undefined = op === undefined ? undefined : {
-    opId: `${before.id}.${opSeq}`,
-    effect: op,
-    hostId: OPERATIONS[op.kind].runsOn === 'source' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
-    deadline: now + deadlineMs(op.kind),
-  };
-  const next: VmRecord = {
-    ...before,
-    state: t.next,
-    history,
-    scheduled,
-    opSeq,
-    pending,
-    etime: t.next === 'DONE' ? now : before.etime,
-    lastError: error ?? (op === undefined ? before.lastError : undefined),
-  };
-  return { next, stays, release };
-}
-
