@@ -59,14 +59,16 @@ export class ApiClient {
     });
   }
 
-  async call<K extends ApiMethod>(method: K, params: ParamsOf<K>): Promise<ResultOf<K>> {
+  /** Calls `method`; `options.timeoutMs` overrides the client's timeout for calls that take long by design (a deployment). */
+  async call<K extends ApiMethod>(method: K, params: ParamsOf<K>, options: { timeoutMs?: number } = {}): Promise<ResultOf<K>> {
     if (!this.socket.connected) throw this.lost();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     let raw: unknown;
     try {
-      raw = await Promise.race([this.socket.timeout(this.timeoutMs).emitWithAck(API_EVENT, packr.pack({ method, params })), this.gone]);
+      raw = await Promise.race([this.socket.timeout(timeoutMs).emitWithAck(API_EVENT, packr.pack({ method, params })), this.gone]);
     } catch (err) {
       if (err instanceof NepheleError) throw err;
-      throw new NepheleError('FRONTEND_UNREACHABLE', `oned at ${this.url} did not answer ${method} in ${this.timeoutMs} ms`);
+      throw new NepheleError('FRONTEND_UNREACHABLE', `oned at ${this.url} did not answer ${method} in ${timeoutMs} ms`);
     }
     const reply = packr.unpack(raw as Uint8Array) as ApiReply;
     if (reply.ok) return reply.value as ResultOf<K>;

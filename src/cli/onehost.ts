@@ -79,6 +79,13 @@ export function renderHost(h: HostView): string {
 }
 
 /**
+ * How long the CLI waits for a deployment: its steps (an upload over SSH, oned's wait of up to 30 s
+ * for the agent to dial back) take longer than an ordinary call's 10 s, and oned reports a failed
+ * step itself.
+ */
+const DEPLOY_TIMEOUT_MS = 10 * 60_000;
+
+/**
  * Runs `host.deploy` and prints each step as oned reports it (polling
  * `host.info`), then the outcome; a failure names its step.
  */
@@ -100,7 +107,7 @@ async function deployWithProgress(c: ApiClient, id: number, io: CliIo, frontend:
     }
   })();
   try {
-    const view = await c.call('host.deploy', { host: id, ...(frontend === undefined ? {} : { frontend }) });
+    const view = await c.call('host.deploy', { host: id, ...(frontend === undefined ? {} : { frontend }) }, { timeoutMs: DEPLOY_TIMEOUT_MS });
     over = true;
     await poll;
     show(view.deploy);
@@ -197,7 +204,7 @@ export function onehostProgram(io: CliIo): Command {
     .action(async (host: string | undefined, opts: GlobalOptions & { force?: boolean; rekey?: boolean }) => {
       const results = await withClient(opts, (c) => c.call('host.sync', {
         ...(host === undefined ? {} : { host: hostRef(host) }), force: opts.force === true, rekey: opts.rekey === true,
-      }));
+      }, { timeoutMs: DEPLOY_TIMEOUT_MS }));
       print(results, opts.json, () => renderTable<SyncResult>([
         { header: 'ID', value: (r) => String(r.id), right: true },
         { header: 'NAME', value: (r) => r.name },
