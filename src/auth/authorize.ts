@@ -1,6 +1,6 @@
 import type { Session } from './session.js';
 import { NepheleError, type ErrorCode } from '../errors.js';
-import { ONEADMIN_GID, ONEADMIN_ID } from '../users/user-record.js';
+import { ONEADMIN_GID, ONEADMIN_ID } from './builtin-ids.js';
 
 /**
  * The authorization rules, OpenNebula's default ACL cut down to what

@@ -6,7 +6,7 @@
  */
 import type { Session } from './session.js';
 import { NepheleError } from '../errors.js';
-import { ONEADMIN_ID } from '../users/user-record.js';
+import { ONEADMIN_ID } from './builtin-ids.js';
 import { canAccess, notFound, type HiddenKind } from './authorize.js';
 
 /** What a name lookup needs of an object. */

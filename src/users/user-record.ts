@@ -1,11 +1,8 @@
 import type { PasswordHash } from '../auth/password.js';
 
-/** oneadmin, created on the first start; it can be neither deleted, disabled nor moved out of its group. */
-export const ONEADMIN_ID = 0;
-/** Group `oneadmin`: its members are administrators, as in OpenNebula. */
-export const ONEADMIN_GID = 0;
-/** Group `users`: where new users go unless told otherwise. */
-export const USERS_GID = 1;
+import { ONEADMIN_GID, ONEADMIN_ID, USERS_GID } from '../auth/builtin-ids.js';
+
+export { ONEADMIN_GID, ONEADMIN_ID, USERS_GID };
 
 /** A login token as stored: its SHA-256 and when it stops working, never the token itself. */
 export interface LoginTokenRecord {
