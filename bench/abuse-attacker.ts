@@ -13,7 +13,9 @@ import { io } from 'socket.io-client';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 const counts: Record<string, number> = {};
-const count = (k: string): void => { counts[k] = (counts[k] ?? 0) + 1; };
+const count = (k: string): void => {
+  counts[k] = (counts[k] ?? 0) + 1;
+};
 let stopping = false;
 
 function logins(url: string, rate: number): void {
@@ -23,10 +25,16 @@ function logins(url: string, rate: number): void {
     for (let i = 0; i < (rate * tick) / 1000; i++) {
       const socket = io(`${url}/api`, {
         auth: { user: `guess-${process.pid}-${n++}`, password: 'wrong' },
-        transports: ['websocket'], reconnection: false, forceNew: true, timeout: 20_000,
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        timeout: 20_000,
       });
       count('sent');
-      socket.once('connect', () => { count('connected'); socket.close(); });
+      socket.once('connect', () => {
+        count('connected');
+        socket.close();
+      });
       socket.once('connect_error', (err: Error & { data?: { code?: string } }) => {
         count(err.data?.code ?? 'transport');
         socket.close();
@@ -45,14 +53,22 @@ function flood(url: string, user: string, password: string, inFlight: number): v
     const one = (): void => {
       if (stopping || !socket.connected) return;
       count('sent');
-      socket.timeout(60_000).emitWithAck('call', frame).then((raw: Uint8Array) => {
-        const reply = packr.unpack(raw) as { ok: boolean; error?: { code: string } };
-        count(reply.ok ? 'ok' : (reply.error?.code ?? '?'));
-        // A refused call is sent again at once: the attacker keeps its calls in flight.
-        one();
-      }, () => count('unanswered'));
+      socket
+        .timeout(60_000)
+        .emitWithAck('call', frame)
+        .then(
+          (raw: Uint8Array) => {
+            const reply = packr.unpack(raw) as { ok: boolean; error?: { code: string } };
+            count(reply.ok ? 'ok' : (reply.error?.code ?? '?'));
+            // A refused call is sent again at once: the attacker keeps its calls in flight.
+            one();
+          },
+          () => count('unanswered'),
+        );
     };
-    socket.once('connect', () => { for (let i = 0; i < inFlight; i++) one(); });
+    socket.once('connect', () => {
+      for (let i = 0; i < inFlight; i++) one();
+    });
     socket.once('connect_error', (err: Error & { data?: { code?: string } }) => {
       count(`login ${err.data?.code ?? 'transport'}`);
       socket.close();

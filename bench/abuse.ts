@@ -36,7 +36,7 @@ const MB = 1024 * 1024;
 export const notes: readonly string[] = [
   `An administrator's vm.info, ${CALLS} sequential calls a run, p99 (median of ${RUNS} runs) on oned as its own process,`,
   `idle (baseline: ${RUNS} runs before the attacks and ${RUNS} after), under ${LOGINS_PER_SECOND.toLocaleString('en-US')} failed logins/s, and while one user keeps ${FLOOD_IN_FLIGHT.toLocaleString('en-US')} calls in flight;`,
-  'attackers in a separate process. RSS: oned\'s peak during the attacks against its idle RSS. Errors: the administrator\'s failed calls of all made.',
+  "attackers in a separate process. RSS: oned's peak during the attacks against its idle RSS. Errors: the administrator's failed calls of all made.",
 ];
 
 interface Phase {
@@ -54,7 +54,9 @@ function attacker(args: readonly string[]): ChildProcess {
 
 async function stopAttacker(child: ChildProcess): Promise<Record<string, number>> {
   let out = '';
-  child.stdout?.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -70,7 +72,10 @@ async function stopAttacker(child: ChildProcess): Promise<Record<string, number>
 /** Times the administrator's calls; a failed call is counted and timed like any other. */
 async function timeAdmin(admin: ApiClient, vmId: number): Promise<Phase> {
   let errors = 0;
-  const call = (): Promise<unknown> => admin.call('vm.info', { id: vmId }).catch(() => { errors++; });
+  const call = (): Promise<unknown> =>
+    admin.call('vm.info', { id: vmId }).catch(() => {
+      errors++;
+    });
   await timeSequential(WARMUP, call);
   const p50: number[] = [];
   const p99: number[] = [];
@@ -82,17 +87,32 @@ async function timeAdmin(admin: ApiClient, vmId: number): Promise<Phase> {
   return { p50, p99, errors, calls: WARMUP + RUNS * CALLS };
 }
 
-async function phase(progress: Progress, name: string, admin: ApiClient, vmId: number, pid: number, peak: { rss: number }, args?: readonly string[]): Promise<Phase> {
+async function phase(
+  progress: Progress,
+  name: string,
+  admin: ApiClient,
+  vmId: number,
+  pid: number,
+  peak: { rss: number },
+  args?: readonly string[],
+): Promise<Phase> {
   const child = args === undefined ? undefined : attacker(args);
   const watch = setInterval(() => {
-    memoryOf(pid).then((m) => { peak.rss = Math.max(peak.rss, m.rss); }, () => undefined);
+    memoryOf(pid).then(
+      (m) => {
+        peak.rss = Math.max(peak.rss, m.rss);
+      },
+      () => undefined,
+    );
   }, 200);
   try {
     if (child !== undefined) await new Promise((resolve) => setTimeout(resolve, RAMP_MS));
     const timed = await timeAdmin(admin, vmId);
     if (child !== undefined) timed.attacker = await stopAttacker(child);
-    progress(`${name}: vm.info p50 ${timed.p50.map((x) => x.toFixed(2)).join(', ')} ms, p99 ${timed.p99.map((x) => x.toFixed(2)).join(', ')} ms;`
-      + ` ${timed.errors} errors of ${timed.calls}${timed.attacker === undefined ? '' : `; attacker: ${JSON.stringify(timed.attacker)}`}`);
+    progress(
+      `${name}: vm.info p50 ${timed.p50.map((x) => x.toFixed(2)).join(', ')} ms, p99 ${timed.p99.map((x) => x.toFixed(2)).join(', ')} ms;` +
+        ` ${timed.errors} errors of ${timed.calls}${timed.attacker === undefined ? '' : `; attacker: ${JSON.stringify(timed.attacker)}`}`,
+    );
     return timed;
   } finally {
     clearInterval(watch);
@@ -101,7 +121,9 @@ async function phase(progress: Progress, name: string, admin: ApiClient, vmId: n
 }
 
 export async function run(opts: SuiteOptions): Promise<SuiteResult> {
-  const progress: Progress = (line) => { if (!opts.json) process.stderr.write(`${line}\n`); };
+  const progress: Progress = (line) => {
+    if (!opts.json) process.stderr.write(`${line}\n`);
+  };
   const dir = await mkdtemp(join(tmpdir(), 'nephele-bench-abuse-'));
   const port = await freePort();
   const oned = spawnOned(join(dir, 'oned'), port, dir);
@@ -115,7 +137,13 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     const peak = { rss: idleRss };
     const idle = await phase(progress, 'idle', admin, vmId, oned.pid, { rss: 0 });
     // The flood first: the login storm blocks its address (this one) for a while, the flooder's logins included.
-    const flood = await phase(progress, 'flood', admin, vmId, oned.pid, peak, ['flood', oned.url, 'flooder', 'flooder-pw', String(FLOOD_IN_FLIGHT)]);
+    const flood = await phase(progress, 'flood', admin, vmId, oned.pid, peak, [
+      'flood',
+      oned.url,
+      'flooder',
+      'flooder-pw',
+      String(FLOOD_IN_FLIGHT),
+    ]);
     if ((flood.attacker?.sent ?? 0) < FLOOD_IN_FLIGHT) throw new Error(`the flooder did not flood: ${JSON.stringify(flood.attacker)}`);
     const logins = await phase(progress, 'logins', admin, vmId, oned.pid, peak, ['logins', oned.url, String(LOGINS_PER_SECOND)]);
     // Idle again: the first idle runs are the coldest, so the baseline takes both.
@@ -130,10 +158,24 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     return {
       suite: 'abuse',
       results: {
-        'vm.info p99 under 1,000 failed logins/s': result(median(logins.p99), 'ms', base, 'lower', { target: 5 * base, runs: logins.p99, baselineRuns: idle.p99 }),
-        'vm.info p99 under a 10,000-call flood': result(median(flood.p99), 'ms', base, 'lower', { target: 5 * base, runs: flood.p99, baselineRuns: idle.p99 }),
-        'vm.info p50 under 1,000 failed logins/s': result(median(logins.p50), 'ms', median(idle.p50), 'lower', { runs: logins.p50, baselineRuns: idle.p50 }),
-        'vm.info p50 under a 10,000-call flood': result(median(flood.p50), 'ms', median(idle.p50), 'lower', { runs: flood.p50, baselineRuns: idle.p50 }),
+        'vm.info p99 under 1,000 failed logins/s': result(median(logins.p99), 'ms', base, 'lower', {
+          target: 5 * base,
+          runs: logins.p99,
+          baselineRuns: idle.p99,
+        }),
+        'vm.info p99 under a 10,000-call flood': result(median(flood.p99), 'ms', base, 'lower', {
+          target: 5 * base,
+          runs: flood.p99,
+          baselineRuns: idle.p99,
+        }),
+        'vm.info p50 under 1,000 failed logins/s': result(median(logins.p50), 'ms', median(idle.p50), 'lower', {
+          runs: logins.p50,
+          baselineRuns: idle.p50,
+        }),
+        'vm.info p50 under a 10,000-call flood': result(median(flood.p50), 'ms', median(idle.p50), 'lower', {
+          runs: flood.p50,
+          baselineRuns: idle.p50,
+        }),
         'oned RSS peak during the attacks': result(peak.rss / MB, 'MB', idleRss / MB, 'lower', { target: idleRss / MB + 100 }),
         // The baseline is every call the administrator made under attack: the ratio is the share that failed.
         'administrator errors under attack': result(errors, 'calls', logins.calls + flood.calls, 'lower', { target: 1 }),

@@ -70,11 +70,11 @@ const RATIO_TARGET = 1.2;
 
 export const notes: readonly string[] = [
   `ratio = value / baseline; target: stack < ${RATIO_TARGET} × baseline. One TCG guest at a time, ${MEMORY_MIB} MiB, 1 vCPU, no NIC.`,
-  'stack: vm.allocate + deploy → NEPHELE-READY in the agent\'s console.log (oned in process, one onenode --vm qemu --accel tcg);'
-    + ' baseline: qemu-img overlay + genisoimage context ISO + qemu-system-x86_64 → the same line in its -serial file.',
+  "stack: vm.allocate + deploy → NEPHELE-READY in the agent's console.log (oned in process, one onenode --vm qemu --accel tcg);" +
+    ' baseline: qemu-img overlay + genisoimage context ISO + qemu-system-x86_64 → the same line in its -serial file.',
   `Console files polled every ${POLL_MS} ms. 1 warm-up run of each side, then median of ${RUNS} runs, alternating.`,
-  'boot_until_qemu_s: stack create → RUNNING (oned\'s STIME → RSTIME: PROLOG, QEMU spawned, QMP answering);'
-    + ' baseline: overlay + ISO made. boot_qemu_to_ready_s: the rest.',
+  "boot_until_qemu_s: stack create → RUNNING (oned's STIME → RSTIME: PROLOG, QEMU spawned, QMP answering);" +
+    ' baseline: overlay + ISO made. boot_qemu_to_ready_s: the rest.',
 ];
 
 // ---- tools and the guest ------------------------------------------------------------
@@ -263,7 +263,9 @@ interface StackRun {
 function stackTemplate(name: string, cmdline: string): string {
   const file = (image: string): string => `"$FILE[IMAGE=\\"${image}\\"]"`;
   return [
-    `NAME = ${name}`, 'CPU = 0.5', `MEMORY = ${MEMORY_MIB}`,
+    `NAME = ${name}`,
+    'CPU = 0.5',
+    `MEMORY = ${MEMORY_MIB}`,
     `OS = [ KERNEL_DS = ${file('guest-kernel')}, INITRD_DS = ${file('guest-initrd')}, KERNEL_CMD = "${cmdline}" ]`,
     'DISK = [ IMAGE = "guest-disk" ]',
     'CONTEXT = [ SET_HOSTNAME = "$NAME-$VMID" ]',
@@ -292,8 +294,15 @@ async function stackBoot(rig: Rig, guest: Guest, name: string, qemus: QemuPids):
   if (rstime === undefined) throw new Error(`VM ${id} is READY without an RSTIME (${vm.state})`);
   // Untimed: gone before the next run, so runs do not overlap.
   await client.call('vm.action', { id, action: 'terminate', hard: true });
-  await until(() => client.call('vm.info', { id }), (v: VmView) => v.state === 'DONE' || /FAILURE/.test(v.state), `VM ${id} DONE`, 60_000, 50)
-    .then((v) => { if (v.state !== 'DONE') throw new Error(`VM ${id} went ${v.state} on terminate: ${v.lastError ?? ''}`); });
+  await until(
+    () => client.call('vm.info', { id }),
+    (v: VmView) => v.state === 'DONE' || /FAILURE/.test(v.state),
+    `VM ${id} DONE`,
+    60_000,
+    50,
+  ).then((v) => {
+    if (v.state !== 'DONE') throw new Error(`VM ${id} went ${v.state} on terminate: ${v.lastError ?? ''}`);
+  });
   qemus.killAll();
   return { totalMs, runningMs: rstime - vm.stime };
 }
@@ -311,11 +320,18 @@ async function startRig(dir: string, guest: Guest, started: Live): Promise<Rig> 
   started.client = await connectClient(started.oned);
   const client = started.client;
   started.agent = await addAgent(client, started.oned, dir, HOST, {
-    vm: 'qemu', args: ['--accel', 'tcg', '--network', 'none', '--datastores', join(dataDir, 'datastores')],
+    vm: 'qemu',
+    args: ['--accel', 'tcg', '--network', 'none', '--datastores', join(dataDir, 'datastores')],
   });
   const agent = started.agent;
-  await until(() => client.call('host.info', { host: agent.hostId }), (h) => h.state === 'MONITORED', `host ${HOST} MONITORED`, 60_000)
-    .catch((err: unknown) => { throw new Error(`${String(err)}\nlast agent output:\n${agent.output()}`); });
+  await until(
+    () => client.call('host.info', { host: agent.hostId }),
+    (h) => h.state === 'MONITORED',
+    `host ${HOST} MONITORED`,
+    60_000,
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}\nlast agent output:\n${agent.output()}`);
+  });
   const images = {
     kernel: await upload(client, 'guest-kernel', 'KERNEL', guest.kernel),
     initrd: await upload(client, 'guest-initrd', 'RAMDISK', guest.initrd),
@@ -342,16 +358,40 @@ async function plainBoot(rig: Rig, guest: Guest, dir: string, hostname: string, 
   await writeFile(join(dir, 'context', 'context.sh'), contextScript({ SET_HOSTNAME: hostname }, CONTEXT_DISK_ID), { mode: 0o600 });
   await exec('genisoimage', ['-quiet', '-o', iso, '-V', 'CONTEXT', '-J', '-R', join(dir, 'context')]);
   const prepMs = now() - t0;
-  const child: ChildProcess = spawn('qemu-system-x86_64', [
-    '-no-user-config', '-nodefaults', '-display', 'none',
-    '-machine', 'pc', '-accel', 'tcg', '-smp', '1', '-m', String(MEMORY_MIB),
-    '-drive', `file=${overlay},format=qcow2,if=virtio`,
-    '-drive', `file=${iso},format=raw,if=ide,media=cdrom,readonly=on`,
-    '-kernel', rig.images.kernel, '-initrd', rig.images.initrd, '-append', guest.cmdline,
-    '-serial', `file:${serial}`,
-  ], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'qemu-system-x86_64',
+    [
+      '-no-user-config',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-machine',
+      'pc',
+      '-accel',
+      'tcg',
+      '-smp',
+      '1',
+      '-m',
+      String(MEMORY_MIB),
+      '-drive',
+      `file=${overlay},format=qcow2,if=virtio`,
+      '-drive',
+      `file=${iso},format=raw,if=ide,media=cdrom,readonly=on`,
+      '-kernel',
+      rig.images.kernel,
+      '-initrd',
+      rig.images.initrd,
+      '-append',
+      guest.cmdline,
+      '-serial',
+      `file:${serial}`,
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4096); });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-4096);
+  });
   const exited = once(child, 'exit');
   if (child.pid !== undefined) qemus.add(child.pid);
   try {
@@ -398,8 +438,10 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
       const tag = r < 0 ? 'warm-up' : `run ${r + 1}`;
       const a = await stackBoot(rig, guest, `boot-${r + 1}`, qemus);
       const b = await plainBoot(rig, guest, join(root, `plain-${r + 1}`), `plain-${r + 1}`, qemus);
-      progress(`${tag}: stack ${(a.totalMs / 1000).toFixed(2)} s (RUNNING at ${(a.runningMs / 1000).toFixed(2)} s),`
-        + ` plain QEMU ${(b.totalMs / 1000).toFixed(2)} s (overlay + ISO ${(b.prepMs / 1000).toFixed(2)} s)`);
+      progress(
+        `${tag}: stack ${(a.totalMs / 1000).toFixed(2)} s (RUNNING at ${(a.runningMs / 1000).toFixed(2)} s),` +
+          ` plain QEMU ${(b.totalMs / 1000).toFixed(2)} s (overlay + ISO ${(b.prepMs / 1000).toFixed(2)} s)`,
+      );
       if (r < 0) continue;
       stack.push(a);
       plain.push(b);
@@ -412,7 +454,9 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     const baseline = median(base);
     const results: Record<string, Result> = {};
     results['boot_create_to_ready_s'] = result(value, 's', baseline, 'lower', {
-      target: RATIO_TARGET * baseline, runs: total, baselineRuns: base,
+      target: RATIO_TARGET * baseline,
+      runs: total,
+      baselineRuns: base,
     });
     const upTo = s2(stack.map((a) => a.runningMs));
     const prep = s2(plain.map((b) => b.prepMs));
@@ -420,8 +464,10 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     const rest = s2(stack.map((a) => a.totalMs - a.runningMs));
     const restBase = s2(plain.map((b) => b.totalMs - b.prepMs));
     results['boot_qemu_to_ready_s'] = result(median(rest), 's', median(restBase), 'lower', { runs: rest, baselineRuns: restBase });
-    progress(`stack runs ${spread(stack.map((a) => a.totalMs))}, plain runs ${spread(plain.map((b) => b.totalMs))};`
-      + ` ratio ${(value / baseline).toFixed(3)} (target ≤ ${RATIO_TARGET})`);
+    progress(
+      `stack runs ${spread(stack.map((a) => a.totalMs))}, plain runs ${spread(plain.map((b) => b.totalMs))};` +
+        ` ratio ${(value / baseline).toFixed(3)} (target ≤ ${RATIO_TARGET})`,
+    );
     progress(`suite took ${((now() - started) / 1000).toFixed(1)} s`);
     return { suite: 'boot', results };
   } finally {

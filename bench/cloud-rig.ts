@@ -35,7 +35,11 @@ export const HEARTBEAT_MS = 2_000;
 /** Starts oned in this process on `dataDir`; port 0 picks a free port. */
 export function startBenchOned(dataDir: string, port = 0): Promise<Oned> {
   return startOned({
-    dataDir, host: '127.0.0.1', port, heartbeatMs: HEARTBEAT_MS, lostAfterMs: 3 * HEARTBEAT_MS,
+    dataDir,
+    host: '127.0.0.1',
+    port,
+    heartbeatMs: HEARTBEAT_MS,
+    lostAfterMs: 3 * HEARTBEAT_MS,
     log: pino({ level: 'silent' }),
     // The lifecycle suite deploys by hand: it measures the life cycle, not placement.
     scheduler: false,
@@ -96,8 +100,19 @@ export async function addAgent(client: ApiClient, oned: Oned, dir: string, name:
   const tokenFile = join(dir, `${name}.token`);
   await writeSecretFile(tokenFile, `${token}\n`);
   const agent = spawnBin('onenode', [
-    '--frontend', oned.url, '--host-id', String(id), '--token-file', tokenFile,
-    '--data-dir', join(dir, name), '--vm', vm, '--log-level', 'warn', ...(options.args ?? []),
+    '--frontend',
+    oned.url,
+    '--host-id',
+    String(id),
+    '--token-file',
+    tokenFile,
+    '--data-dir',
+    join(dir, name),
+    '--vm',
+    vm,
+    '--log-level',
+    'warn',
+    ...(options.args ?? []),
   ]);
   return { ...agent, hostId: id };
 }
@@ -108,16 +123,25 @@ export async function addAgent(client: ApiClient, oned: Oned, dir: string, name:
  * `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
  */
 export function spawnBin(
-  name: 'oned' | 'onenode', args: readonly string[], env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = [],
+  name: 'oned' | 'onenode',
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  nodeArgs: readonly string[] = [],
 ): BinProc {
   if (!exitHook) {
     exitHook = true;
     process.on('exit', killLeftovers);
   }
-  const child = spawn(process.execPath, [...nodeArgs, ...binArgs(name), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...nodeArgs, ...binArgs(name), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   if (child.pid === undefined) throw new Error(`${name} did not start`);
   live.add(child);
-  const gone = once(child, 'exit').then(() => { live.delete(child); });
+  const gone = once(child, 'exit').then(() => {
+    live.delete(child);
+  });
   let out = '';
   const keep = (buf: Buffer): void => {
     out = (out + buf.toString('utf8')).slice(-8192);
@@ -136,7 +160,9 @@ export function spawnBin(
       if (exited(child)) return gone;
       process.kill(pid, 'SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), graceMs); });
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), graceMs);
+      });
       const how = await Promise.race([gone.then(() => 'exited' as const), late]);
       clearTimeout(timer);
       if (how === 'late' && !exited(child)) process.kill(pid, 'SIGKILL');
@@ -164,10 +190,14 @@ export async function startCloud(dir: string, hosts: number): Promise<Cloud> {
     client = await connectClient(oned);
     for (let h = 0; h < hosts; h++) agents.push(await addAgent(client, oned, dir, `bench-node-${h}`));
     const c = client;
-    await until(() => c.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'), 'every host MONITORED', 30_000)
-      .catch((err: unknown) => {
-        throw new Error(`${String(err)}\nlast agent output:\n${agents.map((a) => a.output()).join('\n')}`);
-      });
+    await until(
+      () => c.call('hostpool.info', {}),
+      (hs) => hs.every((h) => h.state === 'MONITORED'),
+      'every host MONITORED',
+      30_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\nlast agent output:\n${agents.map((a) => a.output()).join('\n')}`);
+    });
     return { oned, client, agents, hostIds: agents.map((a) => a.hostId) };
   } catch (err) {
     client?.close();
@@ -178,9 +208,7 @@ export async function startCloud(dir: string, hosts: number): Promise<Cloud> {
 }
 
 /** Calls `fn` every `intervalMs` until `ok` accepts its value; throws after `timeoutMs`. */
-export async function until<T>(
-  fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000, intervalMs = 20,
-): Promise<T> {
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000, intervalMs = 20): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {

@@ -22,8 +22,20 @@ import { pino } from 'pino';
 import { ActorSystem, type Actor, type ActorFactory, type ActorRef } from '../src/actors/index.js';
 import { RingQueue } from '../src/actors/ring-queue.js';
 import {
-  WARMUP_FRACTION, compareRates, deferred, latencies, median, nextTurn, now, perSecond, result, settledHeapUsed,
-  type Progress, type Result, type SuiteOptions, type SuiteResult,
+  WARMUP_FRACTION,
+  compareRates,
+  deferred,
+  latencies,
+  median,
+  nextTurn,
+  now,
+  perSecond,
+  result,
+  settledHeapUsed,
+  type Progress,
+  type Result,
+  type SuiteOptions,
+  type SuiteResult,
 } from './suite.js';
 
 // ---- sizes ---------------------------------------------------------------------
@@ -46,9 +58,7 @@ const ASK_PIPELINED_TARGET = 500_000;
 const ASK_P50_TARGET_US = 5;
 const IDLE_ACTOR_TARGET_BYTES = 2048;
 
-export const notes: readonly string[] = [
-  'ratio = value / baseline (baseline: a bare RingQueue mailbox, measured in the same run).',
-];
+export const notes: readonly string[] = ['ratio = value / baseline (baseline: a bare RingQueue mailbox, measured in the same run).'];
 
 // ---- the baseline: a bare mailbox ---------------------------------------------------
 
@@ -130,11 +140,6 @@ async function withSystem<T>(fn: (system: ActorSystem) => Promise<T>): Promise<T
     await system.shutdown();
   }
 }
-
-
-
-
-
 
 // ---- 1. tell throughput -------------------------------------------------------------
 
@@ -290,8 +295,6 @@ async function baselineAskPipelined(n: number): Promise<number> {
 
 // ---- 5. sequential ask latency -----------------------------------------------------------
 
-
-
 async function kernelAskSequential(): Promise<{ p50: number[]; p99: number[] }> {
   return withSystem(async (system) => {
     const ref = system.spawn<number>(() => ({ receive: increment }), { name: 'echo' });
@@ -356,44 +359,63 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   await kernelMemory(Math.floor(IDLE_ACTORS * WARMUP_FRACTION)); // warm-up: compiles spawn and shutdown
   const mem = await kernelMemory(IDLE_ACTORS);
   const memBase = await baselineMemory(IDLE_ACTORS);
-  progress(`memory_per_idle_actor: ${mem.bytes.toFixed(0)} B (baseline ${memBase.toFixed(0)} B); `
-    + `spawn ${IDLE_ACTORS} took ${mem.spawnMs.toFixed(0)} ms, shutdown ${mem.shutdownMs.toFixed(0)} ms`);
+  progress(
+    `memory_per_idle_actor: ${mem.bytes.toFixed(0)} B (baseline ${memBase.toFixed(0)} B); ` +
+      `spawn ${IDLE_ACTORS} took ${mem.spawnMs.toFixed(0)} ms, shutdown ${mem.shutdownMs.toFixed(0)} ms`,
+  );
 
   const tell = await compareRates(progress, 'tell_throughput', TELL_N, kernelTell, baselineTell);
   results['tell_throughput'] = result(tell.value, 'msgs/s', tell.baseline, 'higher', {
-    target: TELL_TARGET, runs: tell.runs, baselineRuns: tell.baselineRuns,
+    target: TELL_TARGET,
+    runs: tell.runs,
+    baselineRuns: tell.baselineRuns,
   });
 
   const pp = await compareRates(
-    progress, 'ping_pong', PING_PONG_M,
-    (m) => kernelPingPong(1, m), (m) => baselinePingPong(1, m),
+    progress,
+    'ping_pong',
+    PING_PONG_M,
+    (m) => kernelPingPong(1, m),
+    (m) => baselinePingPong(1, m),
   );
   results['ping_pong'] = result(pp.value, 'round trips/s', pp.baseline, 'higher', {
-    runs: pp.runs, baselineRuns: pp.baselineRuns,
+    runs: pp.runs,
+    baselineRuns: pp.baselineRuns,
   });
 
   const pp100 = await compareRates(
-    progress, 'ping_pong_100_pairs', PAIR_M,
-    (m) => kernelPingPong(PAIRS, m), (m) => baselinePingPong(PAIRS, m),
+    progress,
+    'ping_pong_100_pairs',
+    PAIR_M,
+    (m) => kernelPingPong(PAIRS, m),
+    (m) => baselinePingPong(PAIRS, m),
   );
   results['ping_pong_100_pairs'] = result(pp100.value, 'round trips/s', pp100.baseline, 'higher', {
-    runs: pp100.runs, baselineRuns: pp100.baselineRuns,
+    runs: pp100.runs,
+    baselineRuns: pp100.baselineRuns,
   });
 
   const ap = await compareRates(progress, 'ask_pipelined', ASK_PIPELINED_N, kernelAskPipelined, baselineAskPipelined);
   results['ask_pipelined'] = result(ap.value, 'asks/s', ap.baseline, 'higher', {
-    target: ASK_PIPELINED_TARGET, runs: ap.runs, baselineRuns: ap.baselineRuns,
+    target: ASK_PIPELINED_TARGET,
+    runs: ap.runs,
+    baselineRuns: ap.baselineRuns,
   });
 
   const seq = await kernelAskSequential();
   const seqBase = await baselineAskSequential();
-  progress(`ask_sequential: p50 ${median(seq.p50).toFixed(2)} µs, p99 ${median(seq.p99).toFixed(2)} µs `
-    + `(baseline p50 ${median(seqBase.p50).toFixed(2)} µs, p99 ${median(seqBase.p99).toFixed(2)} µs)`);
+  progress(
+    `ask_sequential: p50 ${median(seq.p50).toFixed(2)} µs, p99 ${median(seq.p99).toFixed(2)} µs ` +
+      `(baseline p50 ${median(seqBase.p50).toFixed(2)} µs, p99 ${median(seqBase.p99).toFixed(2)} µs)`,
+  );
   results['ask_sequential_p50'] = result(median(seq.p50), 'µs', median(seqBase.p50), 'lower', {
-    target: ASK_P50_TARGET_US, runs: seq.p50, baselineRuns: seqBase.p50,
+    target: ASK_P50_TARGET_US,
+    runs: seq.p50,
+    baselineRuns: seqBase.p50,
   });
   results['ask_sequential_p99'] = result(median(seq.p99), 'µs', median(seqBase.p99), 'lower', {
-    runs: seq.p99, baselineRuns: seqBase.p99,
+    runs: seq.p99,
+    baselineRuns: seqBase.p99,
   });
 
   results['memory_per_idle_actor'] = result(mem.bytes, 'bytes', memBase, 'lower', { target: IDLE_ACTOR_TARGET_BYTES });

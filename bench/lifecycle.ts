@@ -51,8 +51,17 @@ import { ONEADMIN_ID } from '../src/users/user-record.js';
 import { fillStore, readState } from './store-fill.js';
 import { connectClient, startBenchOned, startCloud, until, type AgentProc, type Cloud } from './cloud-rig.js';
 import {
-  RUNS, median, now, percentile, pool, result, settledHeapUsed,
-  type Progress, type Result, type SuiteOptions, type SuiteResult,
+  RUNS,
+  median,
+  now,
+  percentile,
+  pool,
+  result,
+  settledHeapUsed,
+  type Progress,
+  type Result,
+  type SuiteOptions,
+  type SuiteResult,
 } from './suite.js';
 
 // ---- sizes ---------------------------------------------------------------------
@@ -64,7 +73,7 @@ const CONCURRENCY = 100;
 const RESTART_VMS = 20_000;
 const VM_CPU = 0.001;
 /** MiB; less if HOSTS hosts of this machine's memory could not hold every VM. */
-const VM_MEMORY = Math.max(1, Math.min(64, Math.floor((totalmem() / 2 ** 20) * 0.9 / Math.ceil((CREATE_VMS + WARMUP_VMS) / HOSTS))));
+const VM_MEMORY = Math.max(1, Math.min(64, Math.floor(((totalmem() / 2 ** 20) * 0.9) / Math.ceil((CREATE_VMS + WARMUP_VMS) / HOSTS))));
 const TEMPLATE = `CPU = ${VM_CPU}\nMEMORY = ${VM_MEMORY}\n`;
 
 // ---- targets -------------------------------------------------------------------
@@ -74,8 +83,8 @@ const RESTART_TARGET_S = 5;
 
 export const notes: readonly string[] = [
   `ratio = value / baseline. oned in this process, ${HOSTS} real onenode --vm dummy agents, ApiClient over loopback.`,
-  `create→RUNNING: ${CREATE_VMS} VMs (CPU ${VM_CPU}, MEMORY ${VM_MEMORY}), ${CONCURRENCY} in flight, create→RUNNING from oned's STIME and RSTIME;`
-    + ` baseline: ${CREATE_VMS} system.version calls, ${CONCURRENCY} in flight. Median of ${RUNS} runs, each on a fresh cloud.`,
+  `create→RUNNING: ${CREATE_VMS} VMs (CPU ${VM_CPU}, MEMORY ${VM_MEMORY}), ${CONCURRENCY} in flight, create→RUNNING from oned's STIME and RSTIME;` +
+    ` baseline: ${CREATE_VMS} system.version calls, ${CONCURRENCY} in flight. Median of ${RUNS} runs, each on a fresh cloud.`,
   `restart: oned closed, store filled to ${RESTART_VMS} VMs placed on the hosts, started again; baseline: Store.open + list('vms') (median of ${RUNS}).`,
   'restart_20k_heap_mb: heap growth over the restart (after gc); its baseline is the heap before the start.',
 ];
@@ -195,8 +204,11 @@ async function burstRun(cloud: Cloud): Promise<BurstRun> {
   const base = await versionCalls(cloud.client, CREATE_VMS);
   const b = await createBurst(cloud.client, cloud.hostIds, CREATE_VMS);
   return {
-    p50: percentile(b.latencies, 50), p99: percentile(b.latencies, 99),
-    totalS: b.totalMs / 1000, polls: b.polls, base,
+    p50: percentile(b.latencies, 50),
+    p99: percentile(b.latencies, 99),
+    totalS: b.totalMs / 1000,
+    polls: b.polls,
+    base,
   };
 }
 
@@ -212,7 +224,11 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const started = now();
   const root = await mkdtemp(join(tmpdir(), 'nephele-bench-lifecycle-'));
   // What is running now, for the finally block.
-  const live: { client: ApiClient | undefined; oned: Oned | undefined; agents: readonly AgentProc[] } = { client: undefined, oned: undefined, agents: [] };
+  const live: { client: ApiClient | undefined; oned: Oned | undefined; agents: readonly AgentProc[] } = {
+    client: undefined,
+    oned: undefined,
+    agents: [],
+  };
   try {
     // ---- 1. create → RUNNING: RUNS runs, each on a fresh cloud, so that each starts from the same state
     const runs: BurstRun[] = [];
@@ -230,9 +246,11 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
       live.agents = cloud.agents;
       const b = await burstRun(cloud);
       runs.push(b);
-      progress(`run ${r + 1}: create→RUNNING p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms`
-        + ` (oned's STIME → RSTIME), all ${CREATE_VMS} in ${b.totalS.toFixed(2)} s (${b.polls} end checks);`
-        + ` system.version p50 ${b.base.p50.toFixed(2)} ms, p99 ${b.base.p99.toFixed(2)} ms, all in ${(b.base.totalMs / 1000).toFixed(3)} s`);
+      progress(
+        `run ${r + 1}: create→RUNNING p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms` +
+          ` (oned's STIME → RSTIME), all ${CREATE_VMS} in ${b.totalS.toFixed(2)} s (${b.polls} end checks);` +
+          ` system.version p50 ${b.base.p50.toFixed(2)} ms, p99 ${b.base.p99.toFixed(2)} ms, all in ${(b.base.totalMs / 1000).toFixed(3)} s`,
+      );
     }
     if (cloud === undefined) throw new Error('no run');
     const pick = (f: (b: BurstRun) => number): { value: number; runs: number[] } => ({ value: median(runs.map(f)), runs: runs.map(f) });
@@ -243,7 +261,9 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     const b99 = pick((b) => b.base.p99);
     const bTotal = pick((b) => b.base.totalMs / 1000);
     results['vm_create_to_running_p50_ms'] = result(p50.value, 'ms', b50.value, 'lower', {
-      target: CREATE_P50_TARGET_MS, runs: p50.runs, baselineRuns: b50.runs,
+      target: CREATE_P50_TARGET_MS,
+      runs: p50.runs,
+      baselineRuns: b50.runs,
     });
     results['vm_create_to_running_p99_ms'] = result(p99.value, 'ms', b99.value, 'lower', { runs: p99.runs, baselineRuns: b99.runs });
     results['vms_all_running_s'] = result(total.value, 's', bTotal.value, 'lower', { runs: total.runs, baselineRuns: bTotal.runs });
@@ -272,16 +292,25 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     let all = await client.call('vmpool.info', { all: false });
     if (all.length !== RESTART_VMS) throw new Error(`vmpool.info lists ${all.length} VMs after the restart, expected ${RESTART_VMS}`);
     const tApi = now();
-    await until(() => client.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'), 'every host MONITORED after the restart', 30_000);
+    await until(
+      () => client.call('hostpool.info', {}),
+      (hs) => hs.every((h) => h.state === 'MONITORED'),
+      'every host MONITORED after the restart',
+      30_000,
+    );
     const tHosts = now();
-    progress(`restart: startOned ${((tListening - t0) / 1000).toFixed(2)} s, vmpool.info with ${RESTART_VMS} VMs at ${((tApi - t0) / 1000).toFixed(2)} s,`
-      + ` every host MONITORED at ${((tHosts - t0) / 1000).toFixed(2)} s`);
+    progress(
+      `restart: startOned ${((tListening - t0) / 1000).toFixed(2)} s, vmpool.info with ${RESTART_VMS} VMs at ${((tApi - t0) / 1000).toFixed(2)} s,` +
+        ` every host MONITORED at ${((tHosts - t0) / 1000).toFixed(2)} s`,
+    );
     all = await client.call('vmpool.info', { all: false });
     progress(`after the restart: ${countStates(all)}`);
     all = [];
     const heapAfter = await settledHeapUsed();
     const mb = (b: number): number => b / 2 ** 20;
-    progress(`heap: ${mb(heapBefore).toFixed(1)} MB before the start, ${mb(heapAfter).toFixed(1)} MB after (${((heapAfter - heapBefore) / RESTART_VMS).toFixed(0)} B per VM)`);
+    progress(
+      `heap: ${mb(heapBefore).toFixed(1)} MB before the start, ${mb(heapAfter).toFixed(1)} MB after (${((heapAfter - heapBefore) / RESTART_VMS).toFixed(0)} B per VM)`,
+    );
 
     client.close();
     live.client = undefined;

@@ -44,7 +44,9 @@ export interface LinkRig {
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -95,7 +97,14 @@ export async function startLinkRig(): Promise<LinkRig> {
       else socket.disconnect(true);
     });
     socket.on('disconnect', () => front.detach());
-    front.attach({ send: (data) => { socket.emit(FRAME_EVENT, data); }, close: () => { socket.disconnect(true); } });
+    front.attach({
+      send: (data) => {
+        socket.emit(FRAME_EVENT, data);
+      },
+      close: () => {
+        socket.disconnect(true);
+      },
+    });
     front.resume(nodeIncarnation, 0);
   });
 
@@ -120,7 +129,14 @@ export async function startLinkRig(): Promise<LinkRig> {
     auth: { incarnation: nodeIncarnation, recvSeq: 0 },
   });
   socket.on('connect', () => {
-    node.attach({ send: (data) => { socket.emit(FRAME_EVENT, data); }, close: () => { socket.disconnect(); } });
+    node.attach({
+      send: (data) => {
+        socket.emit(FRAME_EVENT, data);
+      },
+      close: () => {
+        socket.disconnect();
+      },
+    });
   });
   socket.on(FRAME_EVENT, (data: unknown) => {
     if (data instanceof Uint8Array) node.receive(data);

@@ -40,8 +40,18 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { NodeCommand } from '../src/protocol/messages.js';
 import { startLinkRig, startWsRig, type LinkRig, type WsRig } from './link-rig.js';
 import {
-  compareRates, deferred, latencies, median, nextTurn, now, perSecond, result,
-  type Progress, type Result, type SuiteOptions, type SuiteResult,
+  compareRates,
+  deferred,
+  latencies,
+  median,
+  nextTurn,
+  now,
+  perSecond,
+  result,
+  type Progress,
+  type Result,
+  type SuiteOptions,
+  type SuiteResult,
 } from './suite.js';
 
 // ---- sizes ---------------------------------------------------------------------
@@ -70,11 +80,6 @@ export const notes: readonly string[] = [
 const packr = new Packr({ useRecords: false, moreTypes: false });
 const unpackr = new Unpackr({ useRecords: false, moreTypes: false });
 
-
-
-
-
-
 /** Each run's commands get opIds of their own, as retried commands would not. */
 let runId = 0;
 
@@ -84,7 +89,7 @@ function shutdown(run: number, i: number): NodeCommand {
 
 /** Calls `send(i)` for i in [0, n), `perTurn` per event-loop turn. */
 async function paced(n: number, perTurn: number, send: (i: number) => void): Promise<void> {
-  for (let i = 0; i < n;) {
+  for (let i = 0; i < n; ) {
     const end = Math.min(n, i + perTurn);
     for (; i < end; i++) send(i);
     if (i < n) await nextTurn();
@@ -144,14 +149,16 @@ async function wsOneway(rig: WsRig, n: number): Promise<number> {
 
 // ---- 2. sequential ask latency ------------------------------------------------------
 
-
-
 async function linkAskSequential(rig: LinkRig): Promise<{ p50: number[]; p99: number[] }> {
   const expected = rig.nodeIncarnation;
-  return latencies(async () => {
-    const reply = await rig.front.ask({ type: 'node.ping' });
-    if (reply.incarnation !== expected) throw new Error('wrong reply');
-  }, ASK_SEQ_N, ASK_SEQ_WARMUP);
+  return latencies(
+    async () => {
+      const reply = await rig.front.ask({ type: 'node.ping' });
+      if (reply.incarnation !== expected) throw new Error('wrong reply');
+    },
+    ASK_SEQ_N,
+    ASK_SEQ_WARMUP,
+  );
 }
 
 interface WsRequest {
@@ -206,10 +213,14 @@ class WsAsker {
 async function wsAskSequential(rig: WsRig, incarnation: string): Promise<{ p50: number[]; p99: number[] }> {
   const asker = new WsAsker(rig, { incarnation });
   try {
-    return await latencies(async () => {
-      const reply = await asker.ask({ type: 'node.ping' }) as { incarnation?: unknown };
-      if (reply.incarnation !== incarnation) throw new Error('wrong reply');
-    }, ASK_SEQ_N, ASK_SEQ_WARMUP);
+    return await latencies(
+      async () => {
+        const reply = (await asker.ask({ type: 'node.ping' })) as { incarnation?: unknown };
+        if (reply.incarnation !== incarnation) throw new Error('wrong reply');
+      },
+      ASK_SEQ_N,
+      ASK_SEQ_WARMUP,
+    );
   } finally {
     asker.release();
   }
@@ -256,31 +267,45 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
     ws = raw;
     const detail: OnewayDetail = { framesPerMessage: NaN };
     const oneway = await compareRates(
-      progress, 'link_oneway', ONEWAY_N,
-      (n) => linkOneway(rig, n, detail), (n) => wsOneway(raw, n),
+      progress,
+      'link_oneway',
+      ONEWAY_N,
+      (n) => linkOneway(rig, n, detail),
+      (n) => wsOneway(raw, n),
     );
     progress(`  (${detail.framesPerMessage.toFixed(0)} frames per transport message in the last link run)`);
     results['link_oneway'] = result(oneway.value, 'msgs/s', oneway.baseline, 'higher', {
-      target: ONEWAY_TARGET, runs: oneway.runs, baselineRuns: oneway.baselineRuns,
+      target: ONEWAY_TARGET,
+      runs: oneway.runs,
+      baselineRuns: oneway.baselineRuns,
     });
 
     const seq = await linkAskSequential(rig);
     const seqBase = await wsAskSequential(raw, rig.nodeIncarnation);
-    progress(`link_ask: p50 ${median(seq.p50).toFixed(2)} µs, p99 ${median(seq.p99).toFixed(2)} µs `
-      + `(baseline p50 ${median(seqBase.p50).toFixed(2)} µs, p99 ${median(seqBase.p99).toFixed(2)} µs)`);
+    progress(
+      `link_ask: p50 ${median(seq.p50).toFixed(2)} µs, p99 ${median(seq.p99).toFixed(2)} µs ` +
+        `(baseline p50 ${median(seqBase.p50).toFixed(2)} µs, p99 ${median(seqBase.p99).toFixed(2)} µs)`,
+    );
     results['link_ask_p50_us'] = result(median(seq.p50), 'µs', median(seqBase.p50), 'lower', {
-      target: ASK_P50_TARGET_US, runs: seq.p50, baselineRuns: seqBase.p50,
+      target: ASK_P50_TARGET_US,
+      runs: seq.p50,
+      baselineRuns: seqBase.p50,
     });
     results['link_ask_p99_us'] = result(median(seq.p99), 'µs', median(seqBase.p99), 'lower', {
-      runs: seq.p99, baselineRuns: seqBase.p99,
+      runs: seq.p99,
+      baselineRuns: seqBase.p99,
     });
 
     const ap = await compareRates(
-      progress, 'link_ask_pipelined', ASK_PIPELINED_N,
-      (n) => linkAskPipelined(rig, n), (n) => wsAskPipelined(raw, rig.nodeIncarnation, n),
+      progress,
+      'link_ask_pipelined',
+      ASK_PIPELINED_N,
+      (n) => linkAskPipelined(rig, n),
+      (n) => wsAskPipelined(raw, rig.nodeIncarnation, n),
     );
     results['link_ask_pipelined'] = result(ap.value, 'asks/s', ap.baseline, 'higher', {
-      runs: ap.runs, baselineRuns: ap.baselineRuns,
+      runs: ap.runs,
+      baselineRuns: ap.baselineRuns,
     });
 
     const frontStats = rig.front.stats();

@@ -53,19 +53,12 @@
  *    expectation), so a ratio below 1 means it scaled better than linearly.
  */
 import { prng } from '../src/base/prng.js';
-import {
-  ExpressionCache, compileRank, compileRequirements, evaluateRank, evaluateRequirements,
-} from '../src/placement/expr/index.js';
+import { ExpressionCache, compileRank, compileRequirements, evaluateRank, evaluateRequirements } from '../src/placement/expr/index.js';
 import { candidate } from '../src/placement/placement-actor.js';
-import {
-  place, type PendingVm, type PlacementOptions, type PlacementResult,
-} from '../src/placement/placement-core.js';
+import { place, type PendingVm, type PlacementOptions, type PlacementResult } from '../src/placement/placement-core.js';
 import type { HostView } from '../src/hosts/host-view.js';
 import type { HostMonitoring } from '../src/protocol/domain.js';
-import {
-  RUNS, fmt, gc, median, now, perSecond, result,
-  type Progress, type Result, type SuiteOptions, type SuiteResult,
-} from './suite.js';
+import { RUNS, fmt, gc, median, now, perSecond, result, type Progress, type Result, type SuiteOptions, type SuiteResult } from './suite.js';
 
 // ---- sizes ---------------------------------------------------------------------
 
@@ -93,20 +86,19 @@ const OVERCOMMIT_TARGET = 1;
 const INFEASIBLE_AIM_PCT = 20;
 
 export const notes: readonly string[] = [
-  `ratio = value / baseline. Baseline: the same place() given closures that re-parse each expression per (VM, host)`
-    + ` pair (evaluateRequirements / evaluateRank), as OpenNebula's scheduler does; run on the first ${BASELINE_SAMPLE} VMs`
-    + ` and extrapolated linearly to ${VMS.toLocaleString('en-US')} (median of ${RUNS} runs each, alternating).`,
-  `Timed: compiling every VM's SCHED_REQUIREMENTS and SCHED_RANK (through one ExpressionCache, new each run, as the`
-    + ` scheduler does) + one place() over the batch; hosts are built by candidate(HostView), untimed. Deterministic inputs`
-    + ` (seeded PRNG).`,
-  `overcommits: hosts over capacity when recomputed from the result (must be 0; target "< 1").`
-    + ` infeasible_hosts_pct: share of (VM, host) pairs failing requirements, against the ${INFEASIBLE_AIM_PCT} % aimed at.`,
-  `placement_${BIG_X}_s: one compiled run; its baseline is the 10k×1k time`
-    + ` × ${(BIG_VMS * BIG_HOSTS) / (VMS * HOSTS)} (linear in VM×host pairs).`,
+  `ratio = value / baseline. Baseline: the same place() given closures that re-parse each expression per (VM, host)` +
+    ` pair (evaluateRequirements / evaluateRank), as OpenNebula's scheduler does; run on the first ${BASELINE_SAMPLE} VMs` +
+    ` and extrapolated linearly to ${VMS.toLocaleString('en-US')} (median of ${RUNS} runs each, alternating).`,
+  `Timed: compiling every VM's SCHED_REQUIREMENTS and SCHED_RANK (through one ExpressionCache, new each run, as the` +
+    ` scheduler does) + one place() over the batch; hosts are built by candidate(HostView), untimed. Deterministic inputs` +
+    ` (seeded PRNG).`,
+  `overcommits: hosts over capacity when recomputed from the result (must be 0; target "< 1").` +
+    ` infeasible_hosts_pct: share of (VM, host) pairs failing requirements, against the ${INFEASIBLE_AIM_PCT} % aimed at.`,
+  `placement_${BIG_X}_s: one compiled run; its baseline is the 10k×1k time` +
+    ` × ${(BIG_VMS * BIG_HOSTS) / (VMS * HOSTS)} (linear in VM×host pairs).`,
 ];
 
 // ---- deterministic inputs ---------------------------------------------------------
-
 
 type Rng = () => number;
 
@@ -132,7 +124,11 @@ const GiB_KB = 1024 * 1024;
 const PREEXISTING_VM_IDS = 10_000_000;
 const CORES = [16, 24, 32, 48, 64] as const;
 const MEMORY_GIB = [64, 128, 192, 256, 384, 512] as const;
-const X86_MODELS = ['AMD EPYC 7763 64-Core Processor', 'Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz', 'AMD EPYC 9654 96-Core Processor'] as const;
+const X86_MODELS = [
+  'AMD EPYC 7763 64-Core Processor',
+  'Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz',
+  'AMD EPYC 9654 96-Core Processor',
+] as const;
 const ARM_MODEL = 'Ampere(R) Altra(R) Q80-30';
 
 /** A MONITORED host as the host pool lists it. */
@@ -382,16 +378,20 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const w = workload(VMS, HOSTS, SEED);
   const sample = w.specs.slice(0, BASELINE_SAMPLE);
   const infeasible = infeasiblePct(w, INFEASIBLE_SAMPLE);
-  progress(`workload: ${VMS} VMs × ${HOSTS} hosts; ${infeasible.toFixed(1)} % of (VM, host) pairs fail requirements`
-    + ` (first ${INFEASIBLE_SAMPLE} VMs, fresh hosts)`);
+  progress(
+    `workload: ${VMS} VMs × ${HOSTS} hosts; ${infeasible.toFixed(1)} % of (VM, host) pairs fail requirements` +
+      ` (first ${INFEASIBLE_SAMPLE} VMs, fresh hosts)`,
+  );
 
   // Same decisions on the sample, both ways: the baseline is the same algorithm.
   const checkC = compiledRun(sample, w.views);
   const checkB = reparseRun(sample, w.views);
   if (!sameDecisions(checkC.result, checkB.result)) throw new Error('compiled and re-parsing placements differ on the sample');
   const baseOver = overcommits(w, sample, checkB.result);
-  progress(`sample of ${BASELINE_SAMPLE}: compiled ${checkC.ms.toFixed(1)} ms, re-parse ${checkB.ms.toFixed(1)} ms`
-    + ` (×${(checkB.ms / checkC.ms).toFixed(1)} on the same VMs), same decisions`);
+  progress(
+    `sample of ${BASELINE_SAMPLE}: compiled ${checkC.ms.toFixed(1)} ms, re-parse ${checkB.ms.toFixed(1)} ms` +
+      ` (×${(checkB.ms / checkC.ms).toFixed(1)} on the same VMs), same decisions`,
+  );
 
   // Warm-up (the sample runs above warmed both sides), then RUNS alternating.
   const runs: number[] = [];
@@ -410,13 +410,17 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const base = median(baseRuns);
   const placed = done.result.dispatched.length;
   const over = overcommits(w, w.specs, done.result);
-  progress(`placement_10k_x_1k: ${s.toFixed(3)} s (runs ${runs.map((x) => x.toFixed(3)).join(', ')}); `
-    + `re-parse baseline ${base.toFixed(2)} s extrapolated ×${scale} (runs ${baseRuns.map((x) => x.toFixed(2)).join(', ')})`);
+  progress(
+    `placement_10k_x_1k: ${s.toFixed(3)} s (runs ${runs.map((x) => x.toFixed(3)).join(', ')}); ` +
+      `re-parse baseline ${base.toFixed(2)} s extrapolated ×${scale} (runs ${baseRuns.map((x) => x.toFixed(2)).join(', ')})`,
+  );
   progress(`  placed ${placed}, left pending ${done.result.unplaced.length}, over-committed hosts ${over}`);
 
   results['placement_10k_x_1k_s'] = result(s, 's', base, 'lower', { target: BATCH_TARGET_S, runs, baselineRuns: baseRuns });
   results['placements_per_s'] = result(placed / s, 'VMs/s', placed / base, 'higher', {
-    target: RATE_TARGET, runs: runs.map((x) => placed / x), baselineRuns: baseRuns.map((x) => placed / x),
+    target: RATE_TARGET,
+    runs: runs.map((x) => placed / x),
+    baselineRuns: baseRuns.map((x) => placed / x),
   });
   results['speedup_vs_reparse'] = result(base / s, 'x', 1, 'higher', { target: SPEEDUP_TARGET });
   results['overcommits_10k'] = countResult(over, 'hosts', baseOver, OVERCOMMIT_TARGET);
@@ -432,9 +436,11 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
   const bigPlaced = bigRun.result.dispatched.length;
   const bigOver = overcommits(big, big.specs, bigRun.result);
   const growth = (BIG_VMS * BIG_HOSTS) / (VMS * HOSTS);
-  progress(`placement_${BIG_X}: ${bigS.toFixed(2)} s, ${fmt(perSecond(bigPlaced, bigRun.ms))} placements/s; `
-    + `placed ${bigPlaced}, pending ${bigRun.result.unplaced.length}, over-committed hosts ${bigOver}; `
-    + `heap ${heapBefore.toFixed(0)} → ${heapAfter.toFixed(0)} MB (before gc)`);
+  progress(
+    `placement_${BIG_X}: ${bigS.toFixed(2)} s, ${fmt(perSecond(bigPlaced, bigRun.ms))} placements/s; ` +
+      `placed ${bigPlaced}, pending ${bigRun.result.unplaced.length}, over-committed hosts ${bigOver}; ` +
+      `heap ${heapBefore.toFixed(0)} → ${heapAfter.toFixed(0)} MB (before gc)`,
+  );
   results[`placement_${BIG_X}_s`] = result(bigS, 's', s * growth, 'lower');
   // Linear expectation: BIG_VMS / VMS times the placements in growth times the time.
   results[`placements_${BIG}_per_s`] = result(bigPlaced / bigS, 'VMs/s', (placed * (BIG_VMS / VMS)) / (s * growth), 'higher');

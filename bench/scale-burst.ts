@@ -10,8 +10,19 @@ import type { ApiClient } from '../src/cli/api-client.js';
 import { LIST_PAGE_SIZE, listPageParams } from '../src/cli/vm-list-page.js';
 import type { BinProc } from './cloud-rig.js';
 import {
-  allMonitored, clients, cpuSecondsOf, listAll, memoryOf, sample, scrape, spawnOned, spawnSimulation, watchMetrics,
-  whenServing, writeHostsFile, type OnedProc,
+  allMonitored,
+  clients,
+  cpuSecondsOf,
+  listAll,
+  memoryOf,
+  sample,
+  scrape,
+  spawnOned,
+  spawnSimulation,
+  watchMetrics,
+  whenServing,
+  writeHostsFile,
+  type OnedProc,
 } from './scale-rig.js';
 import { now, percentile, pool, type Progress } from './suite.js';
 
@@ -81,7 +92,12 @@ async function startCloud(cloud: Cloud, dir: string, port: number, progress: Pro
   await writeHostsFile(hostsFile, hosts);
   const t0 = now();
   cloud.sim = spawnSimulation(oned.url, hostsFile, HOSTS, join(dir, 'node'), [
-    '--simulate-cpus', String(HOST_CPUS), '--simulate-memory-mb', String(HOST_MEMORY_MB), '--monitor-interval-ms', String(AGENT_MONITOR_MS),
+    '--simulate-cpus',
+    String(HOST_CPUS),
+    '--simulate-memory-mb',
+    String(HOST_MEMORY_MB),
+    '--monitor-interval-ms',
+    String(AGENT_MONITOR_MS),
   ]);
   await allMonitored(client, HOSTS, 120_000).catch((err: unknown) => {
     throw new Error(`${String(err)}\nsimulation output:\n${cloud.sim?.output() ?? ''}`);
@@ -108,7 +124,11 @@ export async function burstRun(cloud: Cloud, dir: string, port: number, progress
   const oned = cloud.oned as OnedProc;
   const sim = cloud.sim as BinProc;
   const pushes = async (): Promise<number> => (await scrape(oned.url)).get('nephele_host_monitoring_pushes_total') ?? NaN;
-  const cpu = async (): Promise<{ oned: number; sim: number; at: number }> => ({ oned: await cpuSecondsOf(oned.pid), sim: await cpuSecondsOf(sim.pid), at: now() });
+  const cpu = async (): Promise<{ oned: number; sim: number; at: number }> => ({
+    oned: await cpuSecondsOf(oned.pid),
+    sim: await cpuSecondsOf(sim.pid),
+    at: now(),
+  });
 
   // ---- idle, every host connected: the lag baseline and the memory before the burst
   const pushes0 = await pushes();
@@ -117,9 +137,11 @@ export async function burstRun(cloud: Cloud, dir: string, port: number, progress
   const idle1 = await cpu();
   const idleS = (idle1.at - idle0.at) / 1000;
   const rssBefore = (await memoryOf(oned.pid)).rss;
-  progress(`idle: event-loop lag p99 per 1 s window ${lagIdle.map((w) => w.toFixed(1)).join(', ')} ms; RSS ${mb(rssBefore)} MB;`
-    + ` CPU: oned ${cores(idle1.oned - idle0.oned, idleS)} of a core, the simulation ${cores(idle1.sim - idle0.sim, idleS)}`
-    + ` (RSS ${mb((await memoryOf(sim.pid)).rss)} MB)`);
+  progress(
+    `idle: event-loop lag p99 per 1 s window ${lagIdle.map((w) => w.toFixed(1)).join(', ')} ms; RSS ${mb(rssBefore)} MB;` +
+      ` CPU: oned ${cores(idle1.oned - idle0.oned, idleS)} of a core, the simulation ${cores(idle1.sim - idle0.sim, idleS)}` +
+      ` (RSS ${mb((await memoryOf(sim.pid)).rss)} MB)`,
+  );
 
   // ---- the baseline, then the burst with reads sampled during it
   const workers = [cloud.clients[0] as ApiClient, ...(await clients(oned, CLIENTS - 1))];
@@ -131,7 +153,7 @@ export async function burstRun(cloud: Cloud, dir: string, port: number, progress
 
   const made: number[] = [];
   const show = (): Promise<unknown> | undefined =>
-    (made.length === 0 ? undefined : reader.call('vm.info', { id: made[Math.floor(Math.random() * made.length)] as number }));
+    made.length === 0 ? undefined : reader.call('vm.info', { id: made[Math.floor(Math.random() * made.length)] as number });
   const list = (): Promise<unknown> => reader.call('vmpool.info', listPageParams({ all: false }));
   const shows = sample(show, SHOW_EVERY_MS);
   const lists = sample(list, LIST_EVERY_MS);
@@ -158,12 +180,16 @@ export async function burstRun(cloud: Cloud, dir: string, port: number, progress
   const allRunningS = (lastRun - wall0) / 1000;
   const rssAfter = (await memoryOf(oned.pid)).rss;
   const burstS = (burst1.at - burst0.at) / 1000;
-  progress(`all ${VMS} RUNNING ${allRunningS.toFixed(2)} s after the first create (${(VMS / allRunningS).toFixed(0)}/s;`
-    + ` ${VMS} system.version took ${baseS.toFixed(2)} s); CPU: oned ${cores(burst1.oned - burst0.oned, burstS)} of a core,`
-    + ` the simulation ${cores(burst1.sim - burst0.sim, burstS)}`);
-  progress(`during it: vm.info p50 ${ms(showSamples, 50)} / p99 ${ms(showSamples, 99)} ms (${showSamples.length} calls),`
-    + ` vmpool.info page of ${LIST_PAGE_SIZE} p50 ${ms(listSamples, 50)} / p99 ${ms(listSamples, 99)} ms (${listSamples.length} calls);`
-    + ` event-loop lag p99 per 1 s window ${metrics.windows.map((w) => w.toFixed(1)).join(', ')} ms; RSS ${mb(rssAfter)} MB`);
+  progress(
+    `all ${VMS} RUNNING ${allRunningS.toFixed(2)} s after the first create (${(VMS / allRunningS).toFixed(0)}/s;` +
+      ` ${VMS} system.version took ${baseS.toFixed(2)} s); CPU: oned ${cores(burst1.oned - burst0.oned, burstS)} of a core,` +
+      ` the simulation ${cores(burst1.sim - burst0.sim, burstS)}`,
+  );
+  progress(
+    `during it: vm.info p50 ${ms(showSamples, 50)} / p99 ${ms(showSamples, 99)} ms (${showSamples.length} calls),` +
+      ` vmpool.info page of ${LIST_PAGE_SIZE} p50 ${ms(listSamples, 50)} / p99 ${ms(listSamples, 99)} ms (${listSamples.length} calls);` +
+      ` event-loop lag p99 per 1 s window ${metrics.windows.map((w) => w.toFixed(1)).join(', ')} ms; RSS ${mb(rssAfter)} MB`,
+  );
 
   // ---- the same reads on the idle oned: their baselines
   const idleShows = sample(show, SHOW_EVERY_MS);
@@ -172,10 +198,22 @@ export async function burstRun(cloud: Cloud, dir: string, port: number, progress
   const idleShow = await idleShows.stop();
   const idleList = await idleLists.stop();
   const pushRate = ((await pushes()) - pushes0) / ((now() - idle0.at) / 1000);
-  progress(`idle after it: vm.info p50 ${ms(idleShow, 50)} / p99 ${ms(idleShow, 99)} ms, vmpool.info page p50 ${ms(idleList, 50)} / p99 ${ms(idleList, 99)} ms;`
-    + ` ${pushRate.toFixed(0)} monitoring pushes/s since the hosts came up (agents' own interval ${AGENT_MONITOR_MS / 1000} s)`);
+  progress(
+    `idle after it: vm.info p50 ${ms(idleShow, 50)} / p99 ${ms(idleShow, 99)} ms, vmpool.info page p50 ${ms(idleList, 50)} / p99 ${ms(idleList, 99)} ms;` +
+      ` ${pushRate.toFixed(0)} monitoring pushes/s since the hosts came up (agents' own interval ${AGENT_MONITOR_MS / 1000} s)`,
+  );
   return {
-    connectS, allRunningS, baseS, show: showSamples, list: listSamples, idleShow, idleList, lag: metrics.windows, idleLag: lagIdle,
-    rssBefore, rssAfter, sampleVm: made[0] as number,
+    connectS,
+    allRunningS,
+    baseS,
+    show: showSamples,
+    list: listSamples,
+    idleShow,
+    idleList,
+    lag: metrics.windows,
+    idleLag: lagIdle,
+    rssBefore,
+    rssAfter,
+    sampleVm: made[0] as number,
   };
 }

@@ -36,10 +36,19 @@ export interface OnedProc extends BinProc {
  * oned's first start writes oneadmin's ~/.nephele/auth there, not in the
  * user's home.
  */
-export function spawnOned(dataDir: string, port: number, home: string, args: readonly string[] = [], nodeArgs: readonly string[] = []): OnedProc {
-  const proc = spawnBin('oned', [
-    '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--log-format', 'json', ...args,
-  ], { HOME: home }, nodeArgs);
+export function spawnOned(
+  dataDir: string,
+  port: number,
+  home: string,
+  args: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
+): OnedProc {
+  const proc = spawnBin(
+    'oned',
+    ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--log-format', 'json', ...args],
+    { HOME: home },
+    nodeArgs,
+  );
   return { ...proc, url: `http://127.0.0.1:${port}`, authFile: join(dataDir, 'one_auth') };
 }
 
@@ -73,8 +82,19 @@ export async function writeHostsFile(path: string, hosts: readonly { hostId: num
 /** `onenode --simulate` for every host in `hostsFile`. */
 export function spawnSimulation(url: string, hostsFile: string, hosts: number, dataDir: string, args: readonly string[] = []): BinProc {
   return spawnBin('onenode', [
-    '--simulate', String(hosts), '--simulate-hosts', hostsFile, '--frontend', url, '--data-dir', dataDir,
-    '--log-level', 'warn', '--log-format', 'json', ...args,
+    '--simulate',
+    String(hosts),
+    '--simulate-hosts',
+    hostsFile,
+    '--frontend',
+    url,
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
+    '--log-format',
+    'json',
+    ...args,
   ]);
 }
 
@@ -193,6 +213,11 @@ export async function clients(oned: OnedProc, n: number): Promise<ApiClient[]> {
 
 /** Resolves once oned lists `hosts` hosts, all MONITORED. */
 export async function allMonitored(client: ApiClient, hosts: number, timeoutMs: number): Promise<void> {
-  await until(() => client.call('hostpool.info', {}), (hs) => hs.length === hosts && hs.every((h) => h.state === 'MONITORED'),
-    `all ${hosts} hosts MONITORED`, timeoutMs, 100);
+  await until(
+    () => client.call('hostpool.info', {}),
+    (hs) => hs.length === hosts && hs.every((h) => h.state === 'MONITORED'),
+    `all ${hosts} hosts MONITORED`,
+    timeoutMs,
+    100,
+  );
 }

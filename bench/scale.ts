@@ -55,7 +55,17 @@ import type { ApiClient } from '../src/cli/api-client.js';
 import { LIST_PAGE_SIZE, listPageParams } from '../src/cli/vm-list-page.js';
 import type { VmState } from '../src/vms/vm-states.js';
 import {
-  CLIENTS, CONCURRENCY, HOSTS, IDLE_MS, LIST_EVERY_MS, ONED_ARGS, SHOW_EVERY_MS, VMS, burstRun, type BurstRun, type Cloud,
+  CLIENTS,
+  CONCURRENCY,
+  HOSTS,
+  IDLE_MS,
+  LIST_EVERY_MS,
+  ONED_ARGS,
+  SHOW_EVERY_MS,
+  VMS,
+  burstRun,
+  type BurstRun,
+  type Cloud,
 } from './scale-burst.js';
 import { allMonitored, freePort, listAll, memoryOf, spawnOned, whenServing, type OnedProc } from './scale-rig.js';
 import { fillStore, poweredOffLike, readState, sampleRecord } from './store-fill.js';
@@ -98,8 +108,14 @@ interface Restart {
  * many VMs are not in the state `expected` says (VMs it lacks count too).
  */
 async function restart(
-  cloud: Cloud, dataDir: string, port: number, size: number, sampleVm: number, expected: Map<number, VmState>,
-  rawReads: Map<number, number[]>, progress: Progress,
+  cloud: Cloud,
+  dataDir: string,
+  port: number,
+  size: number,
+  sampleVm: number,
+  expected: Map<number, VmState>,
+  rawReads: Map<number, number[]>,
+  progress: Progress,
 ): Promise<Restart> {
   const oned = cloud.oned as OnedProc;
   for (const c of cloud.clients.splice(0)) c.close();
@@ -126,9 +142,11 @@ async function restart(
   const after = await listAll(client);
   const changed = after.filter((v) => expected.get(v.id) !== v.state);
   const rss = (await memoryOf(again.pid)).rss;
-  progress(`restart with ${size} VMs (${written} written while oned was down, in ${(ms / 1000).toFixed(2)} s; down ${((tStart - tKilled) / 1000).toFixed(2)} s in all):`
-    + ` API serving ${apiS.toFixed(2)} s after the spawn, every host MONITORED at ${hostsS.toFixed(2)} s;`
-    + ` ${changed.length} VMs changed state, ${size - after.length} missing; RSS ${mb(rss).toFixed(0)} MB`);
+  progress(
+    `restart with ${size} VMs (${written} written while oned was down, in ${(ms / 1000).toFixed(2)} s; down ${((tStart - tKilled) / 1000).toFixed(2)} s in all):` +
+      ` API serving ${apiS.toFixed(2)} s after the spawn, every host MONITORED at ${hostsS.toFixed(2)} s;` +
+      ` ${changed.length} VMs changed state, ${size - after.length} missing; RSS ${mb(rss).toFixed(0)} MB`,
+  );
   for (const v of changed.slice(0, 5)) progress(`  VM ${v.id}: ${expected.get(v.id) ?? '?'} → ${v.state} (${v.lastError ?? ''})`);
   for (const v of after) expected.set(v.id, v.state);
   return { apiS, hostsS, changed: changed.length + size - after.length, rss };
@@ -164,19 +182,66 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
       runs.push(await burstRun(cloud, dir, port, progress));
     }
     const p = (f: (r: BurstRun) => Float64Array, q: number) => pick(runs, (r) => percentile(f(r), q));
-    const opt = (v: { value: number; runs: number[] }, b: { value: number; runs: number[] }, target?: number) =>
-      ({ runs: v.runs, baselineRuns: b.runs, ...(target === undefined ? {} : { target }) });
-    const res = (name: string, unit: string, v: { value: number; runs: number[] }, b: { value: number; runs: number[] }, target?: number): void => {
+    const opt = (v: { value: number; runs: number[] }, b: { value: number; runs: number[] }, target?: number) => ({
+      runs: v.runs,
+      baselineRuns: b.runs,
+      ...(target === undefined ? {} : { target }),
+    });
+    const res = (
+      name: string,
+      unit: string,
+      v: { value: number; runs: number[] },
+      b: { value: number; runs: number[] },
+      target?: number,
+    ): void => {
       results[name] = result(v.value, unit, b.value, 'lower', opt(v, b, target));
     };
-    res('vms_all_running_s', 's', pick(runs, (r) => r.allRunningS), pick(runs, (r) => r.baseS), ALL_RUNNING_S);
-    res('show_p50_ms', 'ms', p((r) => r.show, 50), p((r) => r.idleShow, 50));
-    res('show_p99_ms', 'ms', p((r) => r.show, 99), p((r) => r.idleShow, 99), SHOW_P99_MS);
-    res('list_p50_ms', 'ms', p((r) => r.list, 50), p((r) => r.idleList, 50));
-    res('list_p99_ms', 'ms', p((r) => r.list, 99), p((r) => r.idleList, 99));
-    res('eventloop_lag_p99_ms', 'ms', pick(runs, (r) => Math.max(...r.lag)), pick(runs, (r) => Math.max(...r.idleLag)), LAG_P99_MS);
+    res(
+      'vms_all_running_s',
+      's',
+      pick(runs, (r) => r.allRunningS),
+      pick(runs, (r) => r.baseS),
+      ALL_RUNNING_S,
+    );
+    res(
+      'show_p50_ms',
+      'ms',
+      p((r) => r.show, 50),
+      p((r) => r.idleShow, 50),
+    );
+    res(
+      'show_p99_ms',
+      'ms',
+      p((r) => r.show, 99),
+      p((r) => r.idleShow, 99),
+      SHOW_P99_MS,
+    );
+    res(
+      'list_p50_ms',
+      'ms',
+      p((r) => r.list, 50),
+      p((r) => r.idleList, 50),
+    );
+    res(
+      'list_p99_ms',
+      'ms',
+      p((r) => r.list, 99),
+      p((r) => r.idleList, 99),
+    );
+    res(
+      'eventloop_lag_p99_ms',
+      'ms',
+      pick(runs, (r) => Math.max(...r.lag)),
+      pick(runs, (r) => Math.max(...r.idleLag)),
+      LAG_P99_MS,
+    );
     const rssBefore = pick(runs, (r) => mb(r.rssBefore));
-    res('oned_rss_mb', 'MB', pick(runs, (r) => mb(r.rssAfter)), rssBefore);
+    res(
+      'oned_rss_mb',
+      'MB',
+      pick(runs, (r) => mb(r.rssAfter)),
+      rssBefore,
+    );
     const connect = pick(runs, (r) => r.connectS);
 
     // ---- 2. kill -9 and restart with more VMs, on the last run's cloud
@@ -201,7 +266,9 @@ export async function run(opts: SuiteOptions): Promise<SuiteResult> {
       results[`restart_${k}_hosts_s`] = result(r.hostsS, 's', connect.value, 'lower', { target, baselineRuns: connect.runs });
       results[`restart_${k}_changed`] = result(r.changed, 'VMs', size, 'lower', { target: 1 });
     }
-    results['oned_rss_100k_mb'] = result(mb((restarts.get(top) as Restart).rss), 'MB', rssBefore.value, 'lower', { baselineRuns: rssBefore.runs });
+    results['oned_rss_100k_mb'] = result(mb((restarts.get(top) as Restart).rss), 'MB', rssBefore.value, 'lower', {
+      baselineRuns: rssBefore.runs,
+    });
   } finally {
     await stopCloud(cloud);
     await rm(root, { recursive: true, force: true });

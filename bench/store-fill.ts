@@ -42,7 +42,11 @@ export function poweredOffLike(like: VmRecord, id: number, hostId: number, at: n
  * returns how many it wrote and how long it took (ms). The store must not be
  * open elsewhere (LevelDB's lock says so if it is).
  */
-export async function fillStore(dbDir: string, total: number, make: (id: number, at: number) => VmRecord): Promise<{ written: number; ms: number }> {
+export async function fillStore(
+  dbDir: string,
+  total: number,
+  make: (id: number, at: number) => VmRecord,
+): Promise<{ written: number; ms: number }> {
   const t0 = now();
   const store = await Store.open(dbDir);
   try {

@@ -16,7 +16,10 @@ if (!Number.isInteger(vms) || vms < 1) program.error(`--vms must be a positive i
 const system = await runKernelDemo({ logger: pino({ level: opts.logLevel }), vms });
 const stop = (): void => {
   process.stdout.write('shutting down: children stop in reverse start order\n');
-  system.shutdown().then(() => process.exit(0), () => process.exit(1));
+  system.shutdown().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -20,8 +20,16 @@ export interface AgentConfigFile {
 }
 
 const KEYS: Readonly<Record<keyof AgentConfigFile, 'string' | 'number'>> = {
-  frontend: 'string', hostId: 'number', tokenFile: 'string', dataDir: 'string', vm: 'string', datastores: 'string',
-  monitorIntervalMs: 'number', network: 'string', accel: 'string', logLevel: 'string',
+  frontend: 'string',
+  hostId: 'number',
+  tokenFile: 'string',
+  dataDir: 'string',
+  vm: 'string',
+  datastores: 'string',
+  monitorIntervalMs: 'number',
+  network: 'string',
+  accel: 'string',
+  logLevel: 'string',
 };
 
 // The least each number may be, as on the command line (--host-id, --monitor-interval-ms).
@@ -33,7 +41,9 @@ export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${err instanceof Error ? err.message : String(err)}`, { details: { field: 'config' } });
+    throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+      details: { field: 'config' },
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: not a JSON object`, { details: { field: 'config' } });
@@ -41,7 +51,8 @@ export async function readAgentConfig(path: string): Promise<AgentConfigFile> {
   for (const [key, value] of Object.entries(parsed)) {
     const type = (KEYS as Record<string, string>)[key];
     if (type === undefined) throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: unknown key ${key}`, { details: { field: key } });
-    if (typeof value !== type) throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${key} must be a ${type}`, { details: { field: key } });
+    if (typeof value !== type)
+      throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${key} must be a ${type}`, { details: { field: key } });
     const min = (MIN as Record<string, number | undefined>)[key];
     if (min !== undefined && (!Number.isSafeInteger(value) || (value as number) < min)) {
       throw new NepheleError('INVALID_ARGUMENT', `--config ${path}: ${key} must be an integer ≥ ${min}`, { details: { field: key } });

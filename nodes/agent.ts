@@ -61,7 +61,11 @@ function hypervisorDriver(config: AgentConfig): HypervisorDriver {
   if (config.hypervisor === 'dummy') {
     const ms = config.dummyLatencyMs ?? 0;
     return new DummyHypervisor({
-      hostname: hostname(), deployMs: ms, shutdownMs: ms, rebootMs: ms, failOps: config.dummyFail ?? new Set(),
+      hostname: hostname(),
+      deployMs: ms,
+      shutdownMs: ms,
+      rebootMs: ms,
+      failOps: config.dummyFail ?? new Set(),
     });
   }
   return new QemuHypervisor({ stateDir: join(config.dataDir, 'vms'), ...qemuAccel(config) });
@@ -81,7 +85,10 @@ function qemuAccel(config: AgentConfig): { accelerator: 'kvm' | 'tcg' | 'auto'; 
 
 function hostKernel(): string | undefined {
   try {
-    const found = readdirSync('/boot').filter((f) => f.startsWith('vmlinuz-')).sort().at(-1);
+    const found = readdirSync('/boot')
+      .filter((f) => f.startsWith('vmlinuz-'))
+      .sort()
+      .at(-1);
     return found === undefined ? undefined : join('/boot', found);
   } catch {
     return undefined;
@@ -99,7 +106,8 @@ export async function startAgent(config: AgentConfig): Promise<Agent> {
   const ledger = await VmLedger.open(join(config.dataDir, 'ledger.json'));
   const hypervisor = hypervisorDriver(config);
   await hypervisor.open();
-  if (hypervisor instanceof QemuHypervisor) log.info({ accelerator: hypervisor.accelerator, why: hypervisor.acceleratorReason }, 'qemu driver open');
+  if (hypervisor instanceof QemuHypervisor)
+    log.info({ accelerator: hypervisor.accelerator, why: hypervisor.acceleratorReason }, 'qemu driver open');
   // Real VMs have real files; simulated ones have none to make.
   const datastores = config.datastores ?? join(config.dataDir, 'datastores');
   const transfer = config.hypervisor === 'qemu' ? new LocalTransfer({ root: datastores }) : undefined;

@@ -53,8 +53,13 @@ export class FrontendClient {
       this.attempt = 0;
       options.log.info({ url: options.url }, 'connected to oned');
       link.attach({
-        send: (data) => { this.socket.emit('f', data); },
-        close: () => { this.socket.disconnect(); this.redial(RETRY.minMs); },
+        send: (data) => {
+          this.socket.emit('f', data);
+        },
+        close: () => {
+          this.socket.disconnect();
+          this.redial(RETRY.minMs);
+        },
       });
       options.onConnected?.();
     });

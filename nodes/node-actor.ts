@@ -113,9 +113,11 @@ export class NodeActor implements Actor<NodeMsg> {
       this.ctx.log.info({ opId: cmd.opId, vmId }, 'duplicate command dropped');
       // The front-end may have missed the outcome (it restarted): say it again.
       if (done !== undefined) {
-        this.deps.frontend.tell(done.error === undefined
-          ? { type: 'vm.op_result', opId: cmd.opId, vmId, ok: done.ok !== false }
-          : { type: 'vm.op_result', opId: cmd.opId, vmId, ok: false, error: done.error });
+        this.deps.frontend.tell(
+          done.error === undefined
+            ? { type: 'vm.op_result', opId: cmd.opId, vmId, ok: done.ok !== false }
+            : { type: 'vm.op_result', opId: cmd.opId, vmId, ok: false, error: done.error },
+        );
       }
       return;
     }
@@ -151,7 +153,9 @@ export class NodeActor implements Actor<NodeMsg> {
           info = cmd.type === 'vm.deploy' ? await hv.deploy(cmd.spec) : await hv.restore(cmd.spec);
         } catch (err) {
           // A VM that never started leaves no taps behind.
-          await this.removeTaps(cmd.spec).catch((e: unknown) => this.ctx.log.warn({ err: e, vmId: cmd.spec.vmId }, 'taps of a failed deploy not removed'));
+          await this.removeTaps(cmd.spec).catch((e: unknown) =>
+            this.ctx.log.warn({ err: e, vmId: cmd.spec.vmId }, 'taps of a failed deploy not removed'),
+          );
           throw err;
         }
         await ledger.setVm(cmd.spec.vmId, cmd.spec);
@@ -215,14 +219,28 @@ export class NodeActor implements Actor<NodeMsg> {
       const source = step.source ?? '';
       const size = step.sizeMb ?? 0;
       switch (step.action) {
-        case 'clone': await tm.clone(source, step.target, { mode: 'linked', ...(step.sizeMb === undefined ? {} : { sizeMb: size }) }); break;
-        case 'copy': await tm.clone(source, step.target, {
-          mode: 'copy', ...(step.sizeMb === undefined ? {} : { sizeMb: size }), ...(step.format === undefined ? {} : { format: step.format }),
-        }); break;
-        case 'link': await tm.link(source, step.target); break;
-        case 'swap': await tm.mkswap(step.target, size); break;
-        case 'volatile': await tm.volatile(step.target, size, step.fs === undefined ? {} : { fs: step.fs }); break;
-        case 'file': await tm.copyFile(source, step.target); break;
+        case 'clone':
+          await tm.clone(source, step.target, { mode: 'linked', ...(step.sizeMb === undefined ? {} : { sizeMb: size }) });
+          break;
+        case 'copy':
+          await tm.clone(source, step.target, {
+            mode: 'copy',
+            ...(step.sizeMb === undefined ? {} : { sizeMb: size }),
+            ...(step.format === undefined ? {} : { format: step.format }),
+          });
+          break;
+        case 'link':
+          await tm.link(source, step.target);
+          break;
+        case 'swap':
+          await tm.mkswap(step.target, size);
+          break;
+        case 'volatile':
+          await tm.volatile(step.target, size, step.fs === undefined ? {} : { fs: step.fs });
+          break;
+        case 'file':
+          await tm.copyFile(source, step.target);
+          break;
       }
     }
     const cd = cmd.context;
@@ -233,7 +251,9 @@ export class NodeActor implements Actor<NodeMsg> {
       const bytes = await readFile(f.source);
       total += bytes.length;
       if (total > MAX_CONTEXT_BYTES) {
-        throw new NepheleError('INVALID_ARGUMENT', `the context files exceed ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB`, { details: { file: f.name } });
+        throw new NepheleError('INVALID_ARGUMENT', `the context files exceed ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB`, {
+          details: { file: f.name },
+        });
       }
       files[f.name] = bytes;
     }
@@ -282,7 +302,9 @@ export class NodeActor implements Actor<NodeMsg> {
         }
       }
     } catch (err) {
-      await this.removeTaps(spec).catch((e: unknown) => this.ctx.log.warn({ err: e, vmId: spec.vmId }, 'taps of a failed migration not removed'));
+      await this.removeTaps(spec).catch((e: unknown) =>
+        this.ctx.log.warn({ err: e, vmId: spec.vmId }, 'taps of a failed migration not removed'),
+      );
       throw err;
     }
     await this.deps.ledger.setVm(spec.vmId, spec);
@@ -295,7 +317,9 @@ export class NodeActor implements Actor<NodeMsg> {
     if (root === undefined) return;
     const base = root.replace(/\/+$/, '');
     if (!path.startsWith(`${base}/`) || path.split('/').includes('..')) {
-      throw new NepheleError('INVALID_ARGUMENT', `${path} is outside the host's datastores (${base})`, { details: { path, datastores: base } });
+      throw new NepheleError('INVALID_ARGUMENT', `${path} is outside the host's datastores (${base})`, {
+        details: { path, datastores: base },
+      });
     }
   }
 
@@ -371,7 +395,10 @@ export class NodeActor implements Actor<NodeMsg> {
       if (vm.state === 'poweroff' || vm.state === 'failed') {
         this.ctx.log.warn({ vmId: vm.vmId, state: vm.state }, 'VM stopped by itself');
         this.deps.frontend.tell({
-          type: 'vm.state', vmId: vm.vmId, state: vm.state, info: vm,
+          type: 'vm.state',
+          vmId: vm.vmId,
+          state: vm.state,
+          info: vm,
           reason: vm.state === 'poweroff' ? 'the guest powered itself off' : 'the hypervisor lost the VM (its process died)',
         });
       }

@@ -60,32 +60,46 @@ export async function startNodeInstance(system: ActorSystem, name: string, optio
     onCommand: (cmd) => nodeRef?.tell({ type: 'command', cmd }),
     onRequest: (req) => (nodeRef as ActorRef<NodeMsg>).ask({ type: 'request', req }, { timeoutMs: 60_000 }),
     // Monitoring goes out as soon as oned has answered the handshake, at the interval its hello allows.
-    onResumed: (peer) => nodeRef?.tell(peer.monitorMs === undefined ? { type: 'connected' } : { type: 'connected', monitorMs: peer.monitorMs }),
+    onResumed: (peer) =>
+      nodeRef?.tell(peer.monitorMs === undefined ? { type: 'connected' } : { type: 'connected', monitorMs: peer.monitorMs }),
   });
   // Before the link is up: queued, these go out first, once, as monitoring reports a VM that died.
   for (const spec of lost) {
-    link.tell({ type: 'vm.state', vmId: spec.vmId, state: 'failed', reason: 'the VM was gone when the agent started (it died with the agent, or while the agent was down)' });
+    link.tell({
+      type: 'vm.state',
+      vmId: spec.vmId,
+      state: 'failed',
+      reason: 'the VM was gone when the agent started (it died with the agent, or while the agent was down)',
+    });
   }
-  const root = system.spawn(supervisor({
-    maxRestarts: 10,
-    periodMs: 10_000,
-    children: [{
-      id: 'node',
-      start: (ctx: ActorContext<NodeMsg>) => new NodeActor(ctx, {
-        incarnation,
-        hypervisor: options.hypervisor,
-        monitoring: options.monitoring,
-        ledger: options.ledger,
-        frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
-        monitorIntervalMs: options.monitorIntervalMs,
-        ...(options.network === undefined ? {} : { network: options.network }),
-        ...(options.transfer === undefined ? {} : { transfer: options.transfer }),
-        ...(options.datastores === undefined ? {} : { datastores: options.datastores }),
-      }),
-    }],
-  }), { name });
+  const root = system.spawn(
+    supervisor({
+      maxRestarts: 10,
+      periodMs: 10_000,
+      children: [
+        {
+          id: 'node',
+          start: (ctx: ActorContext<NodeMsg>) =>
+            new NodeActor(ctx, {
+              incarnation,
+              hypervisor: options.hypervisor,
+              monitoring: options.monitoring,
+              ledger: options.ledger,
+              frontend: { tell: (m) => link.tell(m), emit: (m) => link.emit(m) },
+              monitorIntervalMs: options.monitorIntervalMs,
+              ...(options.network === undefined ? {} : { network: options.network }),
+              ...(options.transfer === undefined ? {} : { transfer: options.transfer }),
+              ...(options.datastores === undefined ? {} : { datastores: options.datastores }),
+            }),
+        },
+      ],
+    }),
+    { name },
+  );
   nodeRef = await root.ask<ActorRef<NodeMsg>>({ type: 'get_child', id: 'node' });
-  const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
+  const failed = system
+    .whenTerminated(root)
+    .then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
   const client = new FrontendClient({
     url: options.frontend,
     hostId: options.hostId,

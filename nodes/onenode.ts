@@ -38,8 +38,17 @@ export async function runOnenode(args: OnenodeArgs): Promise<void> {
 }
 
 /** Stops on SIGINT or SIGTERM (status 0); exits with status 1 if its actors keep crashing, so that it is restarted. */
-function runUntilStopped(running: { readonly failed: Promise<ExitReason>; stop(): Promise<void> }, log: Logger, failedMessage: string): void {
-  const stop = (): void => { running.stop().then(() => process.exit(0), () => process.exit(1)); };
+function runUntilStopped(
+  running: { readonly failed: Promise<ExitReason>; stop(): Promise<void> },
+  log: Logger,
+  failedMessage: string,
+): void {
+  const stop = (): void => {
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
   void running.failed.then((reason) => {
     log.fatal({ err: reason.type === 'failure' ? reason.error : undefined }, failedMessage);
     process.exit(1);
@@ -86,7 +95,8 @@ async function ownBuild(): Promise<string | undefined> {
 
 /** One agent for this host. */
 async function agent(o: AgentOptions): Promise<void> {
-  if (o.frontend === undefined || o.hostId === undefined) throw usage('--frontend and --host-id are required (or a --config that gives them)');
+  if (o.frontend === undefined || o.hostId === undefined)
+    throw usage('--frontend and --host-id are required (or a --config that gives them)');
   // The most explicit source wins: --token, then --token-file, then the environment.
   const token = o.token ?? (o.tokenFile === undefined ? process.env['NEPHELE_TOKEN'] : (await readFile(o.tokenFile, 'utf8')).trim());
   if (token === undefined || token === '') throw usage('a token is required: --token-file, $NEPHELE_TOKEN or --token');

@@ -35,7 +35,8 @@ export async function readSimulatedHosts(path: string): Promise<SimulatedHost[]>
     const e = entry as Partial<Record<string, unknown>> | null;
     if (typeof e !== 'object' || e === null || Array.isArray(e)) throw refuse(path, `entry ${i} is not an object`);
     const { hostId, token } = e;
-    if (typeof hostId !== 'number' || !Number.isSafeInteger(hostId) || hostId < 0) throw refuse(path, `entry ${i}: hostId must be a host id`);
+    if (typeof hostId !== 'number' || !Number.isSafeInteger(hostId) || hostId < 0)
+      throw refuse(path, `entry ${i}: hostId must be a host id`);
     // The token is never echoed: only which entry is wrong.
     if (typeof token !== 'string' || token === '') throw refuse(path, `entry ${i}: token must be a non-empty string`);
     if (seen.has(hostId)) throw refuse(path, `host ${hostId} is listed twice`);

@@ -68,7 +68,11 @@ export async function startSimulation(config: SimulationConfig): Promise<Simulat
     for (const host of config.hosts) {
       const name = `${hostname()}-sim-${host.hostId}`;
       const hypervisor = new DummyHypervisor({
-        hostname: name, deployMs: ms, shutdownMs: ms, rebootMs: ms, failOps: config.dummyFail ?? new Set(),
+        hostname: name,
+        deployMs: ms,
+        shutdownMs: ms,
+        rebootMs: ms,
+        failOps: config.dummyFail ?? new Set(),
         ...(config.cpus === undefined ? {} : { cpus: config.cpus }),
         ...(config.memoryMb === undefined ? {} : { memoryKb: config.memoryMb * 1024 }),
       });
@@ -76,19 +80,28 @@ export async function startSimulation(config: SimulationConfig): Promise<Simulat
       drivers.push(hypervisor);
       const capacity = hypervisor.capacity();
       const capabilities: NodeCapabilities = {
-        hypervisors: ['dummy'], hypervisor: 'dummy', arch: openNebulaArch(),
-        cpus: capacity.cpus, memoryKb: capacity.memoryKb, hostname: name, version: AGENT_VERSION,
+        hypervisors: ['dummy'],
+        hypervisor: 'dummy',
+        arch: openNebulaArch(),
+        cpus: capacity.cpus,
+        memoryKb: capacity.memoryKb,
+        hostname: name,
+        version: AGENT_VERSION,
       };
-      nodes.push(await startNodeInstance(system, `node-${host.hostId}`, {
-        frontend: config.frontend,
-        hostId: host.hostId,
-        token: host.token,
-        capabilities,
-        monitorIntervalMs: config.monitorIntervalMs,
-        // The dummy's own figures: the hosts are simulated, /proc is this one machine's.
-        hypervisor, monitoring: hypervisor, ledger: VmLedger.memory(),
-        log: log.child({ hostId: host.hostId }),
-      }));
+      nodes.push(
+        await startNodeInstance(system, `node-${host.hostId}`, {
+          frontend: config.frontend,
+          hostId: host.hostId,
+          token: host.token,
+          capabilities,
+          monitorIntervalMs: config.monitorIntervalMs,
+          // The dummy's own figures: the hosts are simulated, /proc is this one machine's.
+          hypervisor,
+          monitoring: hypervisor,
+          ledger: VmLedger.memory(),
+          log: log.child({ hostId: host.hostId }),
+        }),
+      );
     }
   } catch (err) {
     await stopAll();

@@ -192,13 +192,16 @@ export class VmLedger {
   private persist(): Promise<void> {
     if (this.file === undefined) return Promise.resolve();
     if (this.queued !== undefined) return this.queued;
-    const write: Promise<void> = (this.writing ?? Promise.resolve()).catch(noop).then(() => {
-      this.queued = undefined;
-      this.writing = write;
-      return this.write();
-    }).finally(() => {
-      if (this.writing === write) this.writing = undefined;
-    });
+    const write: Promise<void> = (this.writing ?? Promise.resolve())
+      .catch(noop)
+      .then(() => {
+        this.queued = undefined;
+        this.writing = write;
+        return this.write();
+      })
+      .finally(() => {
+        if (this.writing === write) this.writing = undefined;
+      });
     this.queued = write;
     return write;
   }
@@ -239,25 +242,38 @@ function parse(text: string, file: string): LedgerFile {
   }
   const content = value as Partial<LedgerFile> | null;
   if (
-    content === null || typeof content !== 'object' || content.version !== 1
-    || !Array.isArray(content.ops) || !Array.isArray(content.vms)
-    || !content.ops.every(isOp)
-    || !content.vms.every((s) => typeof s?.vmId === 'number')
-  ) throw corrupt(file);
+    content === null ||
+    typeof content !== 'object' ||
+    content.version !== 1 ||
+    !Array.isArray(content.ops) ||
+    !Array.isArray(content.vms) ||
+    !content.ops.every(isOp) ||
+    !content.vms.every((s) => typeof s?.vmId === 'number')
+  )
+    throw corrupt(file);
   return content as LedgerFile;
 }
 
 function isOp(o: Partial<LedgerOp & { opId: string }> | null): boolean {
-  return o !== null && typeof o === 'object' && typeof o.opId === 'string' && typeof o.vmId === 'number'
-    && typeof o.op === 'string' && typeof o.at === 'number' && (o.ok === undefined || typeof o.ok === 'boolean')
-    && (o.error === undefined || (typeof o.error?.code === 'string' && typeof o.error.message === 'string'));
+  return (
+    o !== null &&
+    typeof o === 'object' &&
+    typeof o.opId === 'string' &&
+    typeof o.vmId === 'number' &&
+    typeof o.op === 'string' &&
+    typeof o.at === 'number' &&
+    (o.ok === undefined || typeof o.ok === 'boolean') &&
+    (o.error === undefined || (typeof o.error?.code === 'string' && typeof o.error.message === 'string'))
+  );
 }
 
 /** The ledger's fields only: nothing else the caller's object carries reaches the file. */
 function copy(entry: LedgerOp): LedgerOp {
   const { vmId, op, at, ok, error } = entry;
   return {
-    vmId, op, at,
+    vmId,
+    op,
+    at,
     ...(ok === undefined ? {} : { ok }),
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
   };

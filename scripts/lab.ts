@@ -27,7 +27,12 @@ async function main(): Promise<void> {
     const hosts = Number(count);
     const keys: string[] = [];
     for (const file of values.key ?? []) {
-      keys.push(...(await readFile(file, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')));
+      keys.push(
+        ...(await readFile(file, 'utf8'))
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== '' && !l.startsWith('#')),
+      );
     }
     // claimed before the lab is built, so a second `up` fails at once
     const file = await open(stateFile, 'wx').catch((err: NodeJS.ErrnoException) => {
@@ -47,10 +52,21 @@ async function main(): Promise<void> {
     } finally {
       await file.close();
     }
-    process.stdout.write(`${JSON.stringify({
-      stateFile, sshUser: lab.sshUser, privateKeyFile: lab.privateKeyFile, frontendAddress: lab.frontendAddress, prefixLen: lab.prefixLen, bridge: lab.bridge,
-      hosts: lab.hosts.map(({ name, address, sshPort, netns, dir }) => ({ name, address, sshPort, netns, dir })),
-    }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          stateFile,
+          sshUser: lab.sshUser,
+          privateKeyFile: lab.privateKeyFile,
+          frontendAddress: lab.frontendAddress,
+          prefixLen: lab.prefixLen,
+          bridge: lab.bridge,
+          hosts: lab.hosts.map(({ name, address, sshPort, netns, dir }) => ({ name, address, sshPort, netns, dir })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } else if (command === 'down' && positionals.length === 1) {
     const state = await readLabState(stateFile).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'ENOENT' ? new Error(`no lab state at ${stateFile}: nothing to take down`) : err;

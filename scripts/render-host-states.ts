@@ -7,7 +7,13 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  HOST_EVENTS, HOST_EVENT_NAMES, HOST_INITIAL, HOST_STATES, HOST_STATE_NAMES, HOST_STATE_RULES, HOST_TRANSITIONS,
+  HOST_EVENTS,
+  HOST_EVENT_NAMES,
+  HOST_INITIAL,
+  HOST_STATES,
+  HOST_STATE_NAMES,
+  HOST_STATE_RULES,
+  HOST_TRANSITIONS,
 } from '../src/hosts/host-states.js';
 import { HOST_STAT } from '../src/hosts/host-view.js';
 import type { HostAdminState } from '../src/hosts/host-record.js';
@@ -39,14 +45,14 @@ export function renderHostStates(): string {
     '',
     '# Host states',
     '',
-    'A host\'s state is OpenNebula\'s, with the short name `onehost list` prints. It is not stored: the',
-    'host actor derives it from what it knows (the operator\'s choice, its agent\'s link, monitoring, the',
+    "A host's state is OpenNebula's, with the short name `onehost list` prints. It is not stored: the",
+    "host actor derives it from what it knows (the operator's choice, its agent's link, monitoring, the",
     'latest deployment, how long it has waited) by the rules below, the first that holds. The',
     'transitions are every way an event moves a host to another state; a test walks every combination',
     'of those facts and every event and keeps the table and the rules in agreement. This page is',
     'rendered from `src/hosts/host-states.ts`.',
     '',
-    'Only the operator\'s choice (enabled, disabled, offline) is kept in the store: a restarted oned',
+    "Only the operator's choice (enabled, disabled, offline) is kept in the store: a restarted oned",
     '(or host actor) starts from it, and the rest comes back as its agent redials. Figures are kept',
     'while the agent is lost, so an agent that comes back makes its host MONITORED at once.',
     '',
@@ -71,7 +77,9 @@ export function renderHostStates(): string {
     '| State | Event | Next | When |',
     '|---|---|---|---|',
     ...(Object.keys(HOST_INITIAL) as HostAdminState[]).map((admin) => `| (start) | ${admin} | ${HOST_INITIAL[admin]} | — |`),
-    ...HOST_STATE_NAMES.flatMap((s) => HOST_TRANSITIONS.filter((t) => t.from === s).map((t) => `| ${t.from} | ${t.event} | ${t.to} | ${t.when ?? '—'} |`)),
+    ...HOST_STATE_NAMES.flatMap((s) =>
+      HOST_TRANSITIONS.filter((t) => t.from === s).map((t) => `| ${t.from} | ${t.event} | ${t.to} | ${t.when ?? '—'} |`),
+    ),
     '',
     '## Events',
     '',

@@ -63,7 +63,8 @@ t.test('the check sees import type, export from and import(), and reports cycles
     'src/hosts/host.ts': "export { vm } from '../vms/vm.js';\nexport const host = 1;\n",
     'src/vms/vm.ts': "import { host } from '../hosts/host.js';\nexport const vm = host + 1;\n",
     'src/vms/fine.ts': "import { host } from '../hosts/host.js';\nexport const fine = host;\n",
-    'nodes/agent.ts': "import type { Frame } from '../src/protocol/frame.js';\nimport { vm } from '../src/vms/vm.js';\nexport const f: Frame | number = vm;\n",
+    'nodes/agent.ts':
+      "import type { Frame } from '../src/protocol/frame.js';\nimport { vm } from '../src/vms/vm.js';\nexport const f: Frame | number = vm;\n",
     'test/a.test.ts': "import { vm } from '../src/vms/vm.js';\nexport const a = vm;\n",
   };
   for (const [path, text] of Object.entries(files)) {

@@ -6,9 +6,7 @@ import type { HostMonitoring, VmInfo, VmRunState, VmSpec } from '../../src/proto
 import { openNebulaArch } from './host-arch.js';
 import { liveClock } from './live-clock.js';
 import { CapacityLedger, type Allocation } from './capacity-ledger.js';
-import type {
-  DriverStatus, HostCapacity, HypervisorDriver, MonitoringDriver, RebootOptions, ShutdownOptions,
-} from './types.js';
+import type { DriverStatus, HostCapacity, HypervisorDriver, MonitoringDriver, RebootOptions, ShutdownOptions } from './types.js';
 
 export interface DummyHypervisorOptions {
   /** @default os.availableParallelism() */

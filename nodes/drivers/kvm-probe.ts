@@ -36,13 +36,13 @@ export interface KvmProbeResult {
 /** kvm-probe.S assembled. */
 const BOOT_SECTOR = Buffer.alloc(512);
 Buffer.from(
-  '+jHAjtiOwI7QvAB8sFK6AgTuvwAQuQAYMcDzq2bHBgAQAyAAAGbHBgAgAzAAAL8AMGa4gwAAAGaJ'
-  + 'BWYFAAAgAIPHCIH/ADF17g8BFop9DyDgZoPIIA8i4Ga4ABAAAA8i2Ga5gAAAwA8yZg0AAQAADzAP'
-  + 'IMBmDQEAAIAPIsDqgnwIAGa4EACO2I7QZroCBLBM7kjHxwAAEABIiT9IgccAEAAASIH/AAAABHXt'
-  + 'sE3uuEV9AABmiQQl4FAAAGbHBCXiUAAACABmxwQl5FAAAACOSMHoEGaJBCXmUAAAuGB9AAAPARhI'
-  + 'iwQlAAAACLBQ7moYuPh8AABQSMsPIMAl////fw8iwLBD7g8gwA0AAACADyLA6hh9AAAIALBC7kjH'
-  + 'wQAAEABIwekDSI00Jfj/HwBIjTwl+P8nAP3zSKX8sEtmugIE7vTr/ccEJQAyAACDAAAIDyDYDyLY'
-  + 'SIPECEjPjXQmAP8PAFAAAAAAAAAAAAAAAAAAAAAAAAAAmiAA//8AAACSzwD//wAAAJrPAB8Aan0=',
+  '+jHAjtiOwI7QvAB8sFK6AgTuvwAQuQAYMcDzq2bHBgAQAyAAAGbHBgAgAzAAAL8AMGa4gwAAAGaJ' +
+    'BWYFAAAgAIPHCIH/ADF17g8BFop9DyDgZoPIIA8i4Ga4ABAAAA8i2Ga5gAAAwA8yZg0AAQAADzAP' +
+    'IMBmDQEAAIAPIsDqgnwIAGa4EACO2I7QZroCBLBM7kjHxwAAEABIiT9IgccAEAAASIH/AAAABHXt' +
+    'sE3uuEV9AABmiQQl4FAAAGbHBCXiUAAACABmxwQl5FAAAACOSMHoEGaJBCXmUAAAuGB9AAAPARhI' +
+    'iwQlAAAACLBQ7moYuPh8AABQSMsPIMAl////fw8iwLBD7g8gwA0AAACADyLA6hh9AAAIALBC7kjH' +
+    'wQAAEABIwekDSI00Jfj/HwBIjTwl+P8nAP3zSKX8sEtmugIE7vTr/ccEJQAyAACDAAAIDyDYDyLY' +
+    'SIPECEjPjXQmAP8PAFAAAAAAAAAAAAAAAAAAAAAAAAAAmiAA//8AAACSzwD//wAAAJrPAB8Aan0=',
   'base64',
 ).copy(BOOT_SECTOR);
 BOOT_SECTOR.writeUInt16LE(0xaa55, 510);
@@ -84,12 +84,24 @@ export async function probeKvmNow(options: KvmProbeOptions = {}): Promise<KvmPro
     } else {
       const boot = join(dir, 'boot.bin');
       await writeFile(boot, BOOT_SECTOR);
-      args = ['-drive', `file=${boot.replaceAll(',', ',,')},format=raw,if=ide`, '-debugcon', 'stdio', '-global', 'isa-debugcon.iobase=0x402', '-m', '256'];
+      args = [
+        '-drive',
+        `file=${boot.replaceAll(',', ',,')},format=raw,if=ide`,
+        '-debugcon',
+        'stdio',
+        '-global',
+        'isa-debugcon.iobase=0x402',
+        '-m',
+        '256',
+      ];
       progress = /RLMPCBK/;
     }
-    const seen = await runUntil(options.qemu ?? 'qemu-system-x86_64', [
-      '-accel', 'kvm', '-machine', 'pc', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', ...args,
-    ], progress, timeoutMs);
+    const seen = await runUntil(
+      options.qemu ?? 'qemu-system-x86_64',
+      ['-accel', 'kvm', '-machine', 'pc', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', ...args],
+      progress,
+      timeoutMs,
+    );
     return seen === true
       ? { accelerator: 'kvm', reason: options.kernel === undefined ? 'KVM ran the test sector' : 'KVM booted the kernel' }
       : { accelerator: 'tcg', reason: `KVM ${seen}` };
@@ -109,7 +121,9 @@ function runUntil(qemu: string, args: string[], progress: RegExp, timeoutMs: num
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
         try {
           process.kill(child.pid, 'SIGKILL');
-        } catch { /* gone already */ }
+        } catch {
+          /* gone already */
+        }
       }
       resolve(answer);
     };

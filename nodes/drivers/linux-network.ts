@@ -38,7 +38,8 @@ export class LinuxNetwork implements NetworkDriver {
 
   constructor(options: LinuxNetworkOptions = {}) {
     this.ip = options.ip ?? 'ip';
-    if (options.netns !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.netns)) throw new TypeError(`bad netns name ${options.netns}`);
+    if (options.netns !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.netns))
+      throw new TypeError(`bad netns name ${options.netns}`);
     this.prefix = options.netns === undefined ? [] : ['-n', options.netns];
   }
 
@@ -50,9 +51,18 @@ export class LinuxNetwork implements NetworkDriver {
       await this.run(['link', 'add', 'name', bridge, 'type', 'bridge']);
       link = await this.link(bridge);
     } else if (link.linkinfo?.info_kind !== 'bridge') {
-      throw new NepheleError('DRIVER_FAILED', `${bridge} exists and is not a bridge`, { details: { bridge, kind: link.linkinfo?.info_kind ?? null } });
+      throw new NepheleError('DRIVER_FAILED', `${bridge} exists and is not a bridge`, {
+        details: { bridge, kind: link.linkinfo?.info_kind ?? null },
+      });
     }
-    await this.run(['link', 'set', 'dev', bridge, ...(options.mtu !== undefined && link?.mtu !== options.mtu ? ['mtu', String(options.mtu)] : []), 'up']);
+    await this.run([
+      'link',
+      'set',
+      'dev',
+      bridge,
+      ...(options.mtu !== undefined && link?.mtu !== options.mtu ? ['mtu', String(options.mtu)] : []),
+      'up',
+    ]);
   }
 
   async removeBridge(bridge: string): Promise<void> {
@@ -79,13 +89,18 @@ export class LinuxNetwork implements NetworkDriver {
       await this.run(['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
       link = await this.link(tap);
     } else if (link.linkinfo?.info_kind !== 'tun') {
-      throw new NepheleError('DRIVER_FAILED', `${tap} exists and is not a tap`, { details: { tap, kind: link.linkinfo?.info_kind ?? null } });
+      throw new NepheleError('DRIVER_FAILED', `${tap} exists and is not a tap`, {
+        details: { tap, kind: link.linkinfo?.info_kind ?? null },
+      });
     }
     const want = options.mtu ?? br.mtu;
     // the guest's MAC with the first byte fe (libvirt's rule): the bridge must not take the guest's address for its own
     const address = options.mac === undefined ? undefined : `fe${options.mac.slice(2)}`;
     await this.run([
-      'link', 'set', 'dev', tap,
+      'link',
+      'set',
+      'dev',
+      tap,
       ...(link?.master === bridge ? [] : ['master', bridge]),
       ...(link?.mtu === want ? [] : ['mtu', String(want)]),
       ...(address === undefined || link?.address === address ? [] : ['address', address]),

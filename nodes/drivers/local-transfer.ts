@@ -148,7 +148,9 @@ export class LocalTransfer implements TransferDriver {
     const from = await this.info(source, signal);
     // A host's own images datastore (TM_MAD = ssh) may not exist yet.
     await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    await this.make(target, signal, (partial) => runTool(this.qemuImg, ['convert', '-q', '-f', from.format, '-O', 'qcow2', source, partial], signal).then(() => undefined));
+    await this.make(target, signal, (partial) =>
+      runTool(this.qemuImg, ['convert', '-q', '-f', from.format, '-O', 'qcow2', source, partial], signal).then(() => undefined),
+    );
   }
 
   async delete(path: string): Promise<void> {
@@ -161,7 +163,9 @@ export class LocalTransfer implements TransferDriver {
     checkPath(path);
     const clean = path.replace(/\/+$/, '');
     if (clean === '' || (this.root !== undefined && !clean.startsWith(`${this.root}/`))) {
-      throw new NepheleError('INVALID_ARGUMENT', `${path} is outside ${this.root ?? 'any directory'}`, { details: { path, root: this.root ?? null } });
+      throw new NepheleError('INVALID_ARGUMENT', `${path} is outside ${this.root ?? 'any directory'}`, {
+        details: { path, root: this.root ?? null },
+      });
     }
   }
 

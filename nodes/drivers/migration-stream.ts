@@ -57,7 +57,12 @@ const PEER_CLOSED = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ECONNRESET'
  * here: the caller learns from the reader itself (QEMU's query-migrate)
  * whether it got everything.
  */
-export async function sendFile(socket: string, file: string, signal?: AbortSignal, options: { peerMayClose?: boolean } = {}): Promise<void> {
+export async function sendFile(
+  socket: string,
+  file: string,
+  signal?: AbortSignal,
+  options: { peerMayClose?: boolean } = {},
+): Promise<void> {
   const conn = connect(socket);
   try {
     await pipeline(createReadStream(file), conn, ...(signal === undefined ? [] : [{ signal }]));
@@ -72,6 +77,7 @@ export async function sendFile(socket: string, file: string, signal?: AbortSigna
 function streamError(message: string, cause: unknown): unknown {
   if (cause instanceof Error && cause.name === 'AbortError') return cause;
   return new NepheleError('DRIVER_FAILED', `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-    details: { driver: 'qemu' }, cause,
+    details: { driver: 'qemu' },
+    cause,
   });
 }

@@ -34,8 +34,8 @@ export function parseMeminfo(text: string): Meminfo {
   if (totalKb === undefined) {
     throw new NepheleError('DRIVER_FAILED', 'meminfo has no MemTotal', { details: { file: 'meminfo' } });
   }
-  const availableKb = fields.get('MemAvailable')
-    ?? (fields.get('MemFree') ?? 0) + (fields.get('Buffers') ?? 0) + (fields.get('Cached') ?? 0);
+  const availableKb =
+    fields.get('MemAvailable') ?? (fields.get('MemFree') ?? 0) + (fields.get('Buffers') ?? 0) + (fields.get('Cached') ?? 0);
   return { totalKb, availableKb: Math.min(availableKb, totalKb) };
 }
 
@@ -46,8 +46,7 @@ export function parseMeminfo(text: string): Meminfo {
 export function parseProcStat(text: string): CpuSample {
   const line = /^cpu +([ \d]+)$/m.exec(text)?.[1];
   if (line === undefined) throw new NepheleError('DRIVER_FAILED', 'stat has no cpu line', { details: { file: 'stat' } });
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] =
-    line.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
   return {
     total: user + nice + system + idle + iowait + irq + softirq + steal,
     idle: idle + iowait,
@@ -118,9 +117,7 @@ export class ProcMonitoring implements MonitoringDriver {
       prev = await this.sample();
       if (this.firstSampleMs > 0) await new Promise<void>((resolve) => this.clock.setTimer(resolve, this.firstSampleMs));
     }
-    const [next, mem, model, runningVms] = await Promise.all([
-      this.sample(), this.meminfo(), this.model(), this.options.runningVms(),
-    ]);
+    const [next, mem, model, runningVms] = await Promise.all([this.sample(), this.meminfo(), this.model(), this.options.runningVms()]);
     this.previous = next;
     const totalCpu = 100 * (next.cpus > 0 ? next.cpus : availableParallelism());
     const usedCpu = Math.round(cpuUsage(prev, next) * totalCpu);

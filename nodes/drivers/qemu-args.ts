@@ -42,31 +42,50 @@ export function qemuArgs(spec: VmSpec, options: QemuArgsOptions): string[] {
   const { dir } = options;
   const file = (name: string): string => optionValue(`${dir}/${name}`);
   const args = [
-    '-name', `guest=${optionValue(spec.name)}`,
-    '-no-user-config', '-nodefaults', '-display', 'none',
-    '-machine', 'pc', '-accel', options.accelerator,
+    '-name',
+    `guest=${optionValue(spec.name)}`,
+    '-no-user-config',
+    '-nodefaults',
+    '-display',
+    'none',
+    '-machine',
+    'pc',
+    '-accel',
+    options.accelerator,
     ...(options.accelerator === 'kvm' ? ['-cpu', 'host'] : []),
-    '-smp', String(spec.vcpu),
-    '-m', String(spec.memoryMb),
+    '-smp',
+    String(spec.vcpu),
+    '-m',
+    String(spec.memoryMb),
     // a guest that powers off leaves QEMU alive in 'shutdown' status: the VM's poweroff state
     '-no-shutdown',
-    '-pidfile', `${dir}/${VM_FILES.pidfile}`,
-    '-chardev', `socket,id=qmp,path=${VM_FILES.qmp},server=on,wait=off`,
-    '-mon', 'chardev=qmp,mode=control',
+    '-pidfile',
+    `${dir}/${VM_FILES.pidfile}`,
+    '-chardev',
+    `socket,id=qmp,path=${VM_FILES.qmp},server=on,wait=off`,
+    '-mon',
+    'chardev=qmp,mode=control',
     // append: a restored or migrated VM's console goes on where it left off
-    '-chardev', `file,id=console,path=${file(VM_FILES.console)},append=on`,
-    '-serial', 'chardev:console',
+    '-chardev',
+    `file,id=console,path=${file(VM_FILES.console)},append=on`,
+    '-serial',
+    'chardev:console',
   ];
   for (const disk of [...(spec.disks ?? [])].sort((a, b) => a.diskId - b.diskId)) {
     const common = `file=${optionValue(disk.path)},format=${disk.format},id=disk${disk.diskId}`;
-    args.push('-drive', disk.type === 'cdrom'
-      ? `${common},if=ide,media=cdrom,readonly=on`
-      : `${common},if=virtio${disk.readonly === true ? ',readonly=on' : ''}`);
+    args.push(
+      '-drive',
+      disk.type === 'cdrom'
+        ? `${common},if=ide,media=cdrom,readonly=on`
+        : `${common},if=virtio${disk.readonly === true ? ',readonly=on' : ''}`,
+    );
   }
   for (const nic of [...(spec.nics ?? [])].sort((a, b) => a.nicId - b.nicId)) {
     args.push(
-      '-netdev', `tap,id=net${nic.nicId},ifname=${nic.tap},script=no,downscript=no`,
-      '-device', `${nic.model ?? 'virtio-net-pci'},netdev=net${nic.nicId},mac=${nic.mac}`,
+      '-netdev',
+      `tap,id=net${nic.nicId},ifname=${nic.tap},script=no,downscript=no`,
+      '-device',
+      `${nic.model ?? 'virtio-net-pci'},netdev=net${nic.nicId},mac=${nic.mac}`,
     );
   }
   const os = spec.os ?? {};

@@ -10,7 +10,15 @@ import { SerialQueue } from '../../src/base/serial-queue.js';
 import { qemuArgs, VM_FILES } from './qemu-args.js';
 import { hasCheckpoint, loadCheckpoint, migrateTo, saveCheckpoint, sleep, waitMigration } from './qemu-migration.js';
 import {
-  cpuPercent, isQemuOf, killHard, qemuLogTail, sampleProcess, socketPath, spawnQemu, waitExit, type ProcSample,
+  cpuPercent,
+  isQemuOf,
+  killHard,
+  qemuLogTail,
+  sampleProcess,
+  socketPath,
+  spawnQemu,
+  waitExit,
+  type ProcSample,
 } from './qemu-process.js';
 import { QmpClient } from './qmp-client.js';
 import type { DriverStatus, HostCapacity, HypervisorDriver, RebootOptions, ShutdownOptions } from './types.js';
@@ -69,10 +77,15 @@ type StartMode = 'boot' | 'restore' | 'incoming';
 /** QEMU run states (QMP query-status) as Nephele's. */
 function runState(status: string): VmRunState {
   switch (status) {
-    case 'running': return 'running';
-    case 'shutdown': return 'poweroff';
-    case 'internal-error': case 'guest-panicked': return 'failed';
-    default: return 'paused'; // paused, prelaunch, inmigrate, postmigrate, suspended, io-error, watchdog…
+    case 'running':
+      return 'running';
+    case 'shutdown':
+      return 'poweroff';
+    case 'internal-error':
+    case 'guest-panicked':
+      return 'failed';
+    default:
+      return 'paused'; // paused, prelaunch, inmigrate, postmigrate, suspended, io-error, watchdog…
   }
 }
 
@@ -154,10 +167,19 @@ export class QemuHypervisor implements HypervisorDriver {
     if (this.state === 'opening') return this.transition;
     if (this.state === 'open') return;
     this.state = 'opening';
-    this.transition = this.adoptAll().then(
-      () => { this.state = 'open'; },
-      (err: unknown) => { this.state = 'closed'; throw err; },
-    ).finally(() => { this.transition = undefined; });
+    this.transition = this.adoptAll()
+      .then(
+        () => {
+          this.state = 'open';
+        },
+        (err: unknown) => {
+          this.state = 'closed';
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.transition = undefined;
+      });
     return this.transition;
   }
 
@@ -275,13 +297,17 @@ export class QemuHypervisor implements HypervisorDriver {
    */
   prepareIncoming(spec: VmSpec, address: { readonly host: string; readonly port: number }, signal?: AbortSignal): Promise<VmInfo> {
     if (!/^[A-Za-z0-9.:[\]-]+$/.test(address.host) || !Number.isInteger(address.port) || address.port < 1 || address.port > 65535) {
-      return Promise.reject(new NepheleError('INVALID_ARGUMENT', 'a migration address is a host name or address and a port', {
-        details: { vmId: spec.vmId, host: address.host, port: address.port },
-      }));
+      return Promise.reject(
+        new NepheleError('INVALID_ARGUMENT', 'a migration address is a host name or address and a port', {
+          details: { vmId: spec.vmId, host: address.host, port: address.port },
+        }),
+      );
     }
     return this.op(spec.vmId, signal, async (s) => {
       if (this.vms.has(spec.vmId)) {
-        throw new NepheleError('VM_WRONG_STATE', `VM ${spec.vmId} already runs here`, { details: { vmId: spec.vmId, op: 'prepareIncoming' } });
+        throw new NepheleError('VM_WRONG_STATE', `VM ${spec.vmId} already runs here`, {
+          details: { vmId: spec.vmId, op: 'prepareIncoming' },
+        });
       }
       return this.start(spec, 'incoming', s, `tcp:${address.host}:${address.port}`);
     });
@@ -462,7 +488,9 @@ export class QemuHypervisor implements HypervisorDriver {
     if (this.accel === undefined) {
       if (this.accelOption === 'auto') {
         const probe = await probeKvm({
-          qemu: this.binary, timeoutMs: this.probeTimeoutMs, ...(this.probeKernel === undefined ? {} : { kernel: this.probeKernel }),
+          qemu: this.binary,
+          timeoutMs: this.probeTimeoutMs,
+          ...(this.probeKernel === undefined ? {} : { kernel: this.probeKernel }),
         });
         this.accel = probe.accelerator;
         this.accelReason = probe.reason;
@@ -491,7 +519,11 @@ export class QemuHypervisor implements HypervisorDriver {
       this.ledger.add(need);
       const status = await qmp?.execute<{ status: string }>('query-status').catch(() => undefined);
       this.vms.set(spec.vmId, {
-        spec, dir, need, pid, qmp,
+        spec,
+        dir,
+        need,
+        pid,
+        qmp,
         failed: qmp === undefined,
         incoming: status?.status === 'inmigrate',
         sample: pid === undefined ? undefined : await sampleProcess(pid),
@@ -535,7 +567,8 @@ export class QemuHypervisor implements HypervisorDriver {
   }
 
   private qmp(vm: QemuVm): QmpClient {
-    if (vm.qmp === undefined) throw new NepheleError('VM_WRONG_STATE', `VM ${vm.spec.vmId} has failed`, { details: { vmId: vm.spec.vmId, state: 'failed' } });
+    if (vm.qmp === undefined)
+      throw new NepheleError('VM_WRONG_STATE', `VM ${vm.spec.vmId} has failed`, { details: { vmId: vm.spec.vmId, state: 'failed' } });
     return vm.qmp;
   }
 
@@ -555,8 +588,6 @@ export class QemuHypervisor implements HypervisorDriver {
     if (vm === undefined) throw new NepheleError('VM_NOT_FOUND', `no VM ${vmId} on this host`, { details: { vmId } });
     return vm;
   }
-
-
 
   private assertOpen(): void {
     if (this.state !== 'open') throw notOpen(this.state);

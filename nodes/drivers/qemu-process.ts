@@ -23,9 +23,14 @@ export async function spawnQemu(binary: string, args: readonly string[], dir: st
     const child = spawn(binary, args, { cwd: dir, detached: true, stdio: ['ignore', 'ignore', log.fd] });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid ?? 0));
-      child.once('error', (err) => reject(new NepheleError('DRIVER_FAILED', `cannot start ${binary}: ${err.message}`, {
-        details: { driver: 'qemu', binary }, cause: err,
-      })));
+      child.once('error', (err) =>
+        reject(
+          new NepheleError('DRIVER_FAILED', `cannot start ${binary}: ${err.message}`, {
+            details: { driver: 'qemu', binary },
+            cause: err,
+          }),
+        ),
+      );
     });
     child.unref();
     return pid;
@@ -97,10 +102,7 @@ export interface ProcSample {
 
 export async function sampleProcess(pid: number): Promise<ProcSample | undefined> {
   try {
-    const [stat, status] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, 'utf8'),
-      readFile(`/proc/${pid}/status`, 'utf8'),
-    ]);
+    const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
     const fields = statFields(stat);
     // utime and stime are fields 14 and 15 of stat; fields[0] is field 3
     const ticks = Number(fields[11]) + Number(fields[12]);

@@ -166,9 +166,13 @@ export class QmpClient {
     this.pending.delete(msg.id as number);
     if ('error' in msg) {
       const error = (msg.error ?? {}) as { class?: string; desc?: string };
-      pending.reject(qmpError(`QMP ${pending.command} failed: ${error.desc ?? 'unknown error'}`, {
-        command: pending.command, class: error.class, desc: error.desc,
-      }));
+      pending.reject(
+        qmpError(`QMP ${pending.command} failed: ${error.desc ?? 'unknown error'}`, {
+          command: pending.command,
+          class: error.class,
+          desc: error.desc,
+        }),
+      );
     } else {
       pending.resolve(msg.return);
     }
@@ -228,8 +232,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal | 
     };
     signal?.addEventListener('abort', abort);
     p.then(
-      (v) => { off(); resolve(v); },
-      (err: unknown) => { off(); reject(err); },
+      (v) => {
+        off();
+        resolve(v);
+      },
+      (err: unknown) => {
+        off();
+        reject(err);
+      },
     );
   });
 }

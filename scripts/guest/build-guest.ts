@@ -62,7 +62,12 @@ export interface GuestManifest {
   readonly kernel: { readonly package: string; readonly version: string; readonly release: string };
   readonly cmdline: string;
   readonly modules: readonly string[];
-  readonly disk: { readonly format: 'qcow2'; readonly virtualSize: string; readonly filesystem: 'ext4' | 'none'; readonly marker: string | null };
+  readonly disk: {
+    readonly format: 'qcow2';
+    readonly virtualSize: string;
+    readonly filesystem: 'ext4' | 'none';
+    readonly marker: string | null;
+  };
   readonly builtAt: string;
 }
 
@@ -119,7 +124,10 @@ export async function findOnPath(program: string): Promise<string | undefined> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** True when an ELF executable names a program interpreter, i.e. needs a dynamic loader. */
@@ -134,7 +142,10 @@ function isDynamicElf(elf: Buffer): boolean {
 async function localInputsHash(busybox: Buffer): Promise<string> {
   const hash = createHash('sha256');
   for (const name of (await readdir(HERE)).sort()) {
-    hash.update(`${name}\0`).update(await readFile(join(HERE, name))).update('\0');
+    hash
+      .update(`${name}\0`)
+      .update(await readFile(join(HERE, name)))
+      .update('\0');
   }
   return hash.update(busybox).digest('hex');
 }
@@ -229,11 +240,36 @@ async function kernelDeb(dir: string, pkg: string, version: string, log: (line: 
 
 async function initramfs(modulesDir: string, busybox: Buffer): Promise<{ data: Buffer; modules: string[] }> {
   const builtin = parseBuiltin(await readFile(join(modulesDir, 'modules.builtin'), 'utf8'));
-  const modules = await resolveModules(modulesDir, MODULES.map(([name]) => name), builtin);
+  const modules = await resolveModules(
+    modulesDir,
+    MODULES.map(([name]) => name),
+    builtin,
+  );
   const params = new Map(MODULES.map(([name, p]) => [name, p ?? '']));
   const loadOrder = modules.map((m) => `${m.name} ${params.get(m.name) ?? ''}`.trimEnd()).join('\n');
-  const dirs = ['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'run', 'tmp', 'root', 'var', 'var/log',
-    'etc', 'etc/acpi', 'etc/acpi/PWRF', 'lib', 'lib/modules', 'mnt', 'mnt/context', 'mnt/disk'];
+  const dirs = [
+    'bin',
+    'sbin',
+    'usr',
+    'usr/bin',
+    'usr/sbin',
+    'dev',
+    'proc',
+    'sys',
+    'run',
+    'tmp',
+    'root',
+    'var',
+    'var/log',
+    'etc',
+    'etc/acpi',
+    'etc/acpi/PWRF',
+    'lib',
+    'lib/modules',
+    'mnt',
+    'mnt/context',
+    'mnt/disk',
+  ];
   const entries: CpioEntry[] = [
     ...dirs.map((path): CpioEntry => ({ kind: 'dir', path })),
     // The kernel opens /dev/console before init runs, ahead of any devtmpfs mount.
@@ -267,8 +303,14 @@ async function disk(staging: string): Promise<GuestManifest['disk']> {
   return { format: 'qcow2', virtualSize: DISK_SIZE, filesystem: 'ext4', marker: DISK_MARKER };
 }
 
-async function build(dir: string, kernel: { package: string; version: string }, localHash: string, inputsHash: string,
-  busybox: Buffer, log: (line: string) => void): Promise<GuestManifest> {
+async function build(
+  dir: string,
+  kernel: { package: string; version: string },
+  localHash: string,
+  inputsHash: string,
+  busybox: Buffer,
+  log: (line: string) => void,
+): Promise<GuestManifest> {
   const deb = await kernelDeb(dir, kernel.package, kernel.version, log);
   const staging = await mkdtemp(join(dir, '.staging-'));
   try {
@@ -277,7 +319,8 @@ async function build(dir: string, kernel: { package: string; version: string }, 
     await run('dpkg-deb', ['-x', deb, tree]);
     const releases = await readdir(join(tree, 'lib/modules'));
     const release = releases[0];
-    if (release === undefined || releases.length !== 1) throw new GuestBuildError('build', `${deb}: expected one lib/modules/<release>, found ${releases.join(', ')}`);
+    if (release === undefined || releases.length !== 1)
+      throw new GuestBuildError('build', `${deb}: expected one lib/modules/<release>, found ${releases.join(', ')}`);
     await rename(join(tree, 'boot', `vmlinuz-${release}`), join(staging, 'vmlinuz'));
     log('writing initrd.img');
     const initrd = await initramfs(join(tree, 'lib/modules', release), busybox);
@@ -285,7 +328,9 @@ async function build(dir: string, kernel: { package: string; version: string }, 
     await rm(tree, { recursive: true });
     log('writing disk.qcow2');
     const manifest: GuestManifest = {
-      format: 1, inputsHash, localHash,
+      format: 1,
+      inputsHash,
+      localHash,
       kernel: { package: kernel.package, version: kernel.version, release },
       cmdline: GUEST_CMDLINE,
       modules: initrd.modules,
@@ -350,8 +395,21 @@ async function main(): Promise<void> {
   const started = Date.now();
   const guest = await buildGuest({ force, log: (line) => process.stderr.write(`guest: ${line}\n`) });
   const { kernel, initrd, disk: diskPath, manifest } = guest;
-  process.stdout.write(`${JSON.stringify({ built: guest.built, seconds: (Date.now() - started) / 1000, kernel, initrd, disk: diskPath,
-    kernelVersion: `${manifest.kernel.package} ${manifest.kernel.version}`, cmdline: manifest.cmdline }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        built: guest.built,
+        seconds: (Date.now() - started) / 1000,
+        kernel,
+        initrd,
+        disk: diskPath,
+        kernelVersion: `${manifest.kernel.package} ${manifest.kernel.version}`,
+        cmdline: manifest.cmdline,
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

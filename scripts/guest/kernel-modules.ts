@@ -79,7 +79,10 @@ export async function resolveModules(modulesDir: string, wanted: readonly string
     const path = index.get(name);
     if (path === undefined) throw new Error(`kernel module ${name} not found (needed by ${chain.join(' -> ') || 'the guest'})`);
     visiting.add(name);
-    const depends = (modinfo(await readFile(path)).get('depends')?.[0] ?? '').split(',').filter((d) => d !== '').map(moduleName);
+    const depends = (modinfo(await readFile(path)).get('depends')?.[0] ?? '')
+      .split(',')
+      .filter((d) => d !== '')
+      .map(moduleName);
     for (const dep of depends) await visit(dep, [...chain, name]);
     visiting.delete(name);
     placed.add(name);

@@ -26,7 +26,9 @@ const PREFIX_LEN = 24;
 const MAX_HOSTS = 99;
 const SSH_PORT = 22;
 /** What a command run on a host finds on PATH: this Node.js first, so `node` is the front end's. */
-export const HOST_PATH = [...new Set([dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'])].join(':');
+export const HOST_PATH = [
+  ...new Set([dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']),
+].join(':');
 
 export interface LabHost {
   /** `host1`, `host2`… */
@@ -108,13 +110,22 @@ export async function labSupport(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces, veth pairs, a bridge)';
   if ((await findOnPath('ip')) === undefined) return 'ip (iproute2) not found';
   if ((await findOnPath('ssh-keygen')) === undefined) return 'ssh-keygen (openssh-client) not found';
-  if (!(await access(SSHD, constants.X_OK).then(() => true, () => false))) return `${SSHD} (openssh-server) not found`;
+  if (
+    !(await access(SSHD, constants.X_OK).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return `${SSHD} (openssh-server) not found`;
   // What the kernel allows, tried in a throwaway namespace so the root namespace is not touched.
   const probe = `nephele-probe-${randomBytes(4).toString('hex')}`;
   const added = await run('ip', ['netns', 'add', probe]);
   if (added.code !== 0) return `ip netns add failed: ${lastLine(added.stderr)}`;
   try {
-    for (const args of [['link', 'add', 'p0', 'type', 'bridge'], ['link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'p2']]) {
+    for (const args of [
+      ['link', 'add', 'p0', 'type', 'bridge'],
+      ['link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'p2'],
+    ]) {
       const r = await run('ip', ['-n', probe, ...args]);
       if (r.code !== 0) return `ip ${args.join(' ')} failed: ${lastLine(r.stderr)}`;
     }
@@ -131,7 +142,8 @@ export async function buildLab(options: LabOptions): Promise<Lab> {
   }
   const keys = options.authorizedKeys ?? [];
   for (const key of keys) {
-    if (!/^\S+ \S+/.test(key) || /[\r\n]/.test(key)) throw new TypeError(`authorizedKeys: one OpenSSH public key line each, not ${JSON.stringify(key)}`);
+    if (!/^\S+ \S+/.test(key) || /[\r\n]/.test(key))
+      throw new TypeError(`authorizedKeys: one OpenSSH public key line each, not ${JSON.stringify(key)}`);
   }
   const state = await claimTag();
   const stateFile = join(state.dir, 'lab.json');
@@ -206,19 +218,35 @@ export async function readLabState(file: string): Promise<LabState> {
 }
 
 /** Runs a command on a host over SSH as root (ssh2; the argument vector quoted for the remote shell). */
-export function sshExec(host: Pick<LabHost, 'address' | 'sshPort'>, privateKey: string, argv: readonly string[], timeoutMs = 10_000): Promise<ExecResult> {
+export function sshExec(
+  host: Pick<LabHost, 'address' | 'sshPort'>,
+  privateKey: string,
+  argv: readonly string[],
+  timeoutMs = 10_000,
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const client = new Client();
-    const timer = setTimeout(() => { client.end(); reject(new Error(`ssh ${host.address}: no answer in ${timeoutMs} ms`)); }, timeoutMs);
-    const fail = (err: Error): void => { clearTimeout(timer); client.end(); reject(err); };
+    const timer = setTimeout(() => {
+      client.end();
+      reject(new Error(`ssh ${host.address}: no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      client.end();
+      reject(err);
+    };
     client.on('error', fail);
     client.once('ready', () => {
       client.exec(shellCommand(argv), (err, stream) => {
         if (err !== undefined && err !== null) return fail(err);
         let stdout = '';
         let stderr = '';
-        stream.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
-        stream.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+        stream.on('data', (d: Buffer) => {
+          stdout += d.toString('utf8');
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString('utf8');
+        });
         stream.on('close', (code: number | null) => {
           clearTimeout(timer);
           client.end();
@@ -238,9 +266,19 @@ function makeLab(state: LabState, parts: Pick<Lab, 'hosts' | 'frontendAddress' |
   };
   let torndown: Promise<void> | undefined;
   const lab: Lab = {
-    ...parts, tag: state.tag, bridge: state.bridge ?? '', subnet: state.subnet ?? '', prefixLen: PREFIX_LEN, sshUser: 'root', dir: state.dir,
-    async linkDown(h) { await ip(['link', 'set', 'dev', own(h).veth, 'down']); },
-    async linkUp(h) { await ip(['link', 'set', 'dev', own(h).veth, 'up']); },
+    ...parts,
+    tag: state.tag,
+    bridge: state.bridge ?? '',
+    subnet: state.subnet ?? '',
+    prefixLen: PREFIX_LEN,
+    sshUser: 'root',
+    dir: state.dir,
+    async linkDown(h) {
+      await ip(['link', 'set', 'dev', own(h).veth, 'down']);
+    },
+    async linkUp(h) {
+      await ip(['link', 'set', 'dev', own(h).veth, 'up']);
+    },
     async exec(h, argv) {
       if (argv.length === 0) throw new TypeError('exec: an empty command');
       return run('ip', ['netns', 'exec', own(h).netns, ...argv], { PATH: HOST_PATH });
@@ -301,12 +339,17 @@ async function usedPrefixes(): Promise<[number, number][]> {
 
 /** Namespace, veth pair and sshd of host i; each recorded in the state as soon as it exists. */
 async function startHost(
-  state: LabState, i: number, o: { bridge: string; third: number; authorizedKeys: string; detach: boolean; save: () => Promise<void> },
+  state: LabState,
+  i: number,
+  o: { bridge: string; third: number; authorizedKeys: string; detach: boolean; save: () => Promise<void> },
 ): Promise<{ host: LabHost; exited: Promise<string> }> {
   const { tag } = state;
   const name = `host${i}`;
   const host: HostState = {
-    name, address: `${POOL}.${o.third}.${10 + i}`, dir: join(state.dir, 'hosts', name), sshdConfig: join(state.dir, 'sshd', name, 'sshd_config'),
+    name,
+    address: `${POOL}.${o.third}.${10 + i}`,
+    dir: join(state.dir, 'hosts', name),
+    sshdConfig: join(state.dir, 'sshd', name, 'sshd_config'),
   };
   state.hosts.push(host);
   const netns = `nephele-${tag}-${name}`;
@@ -327,50 +370,63 @@ async function startHost(
 
   const hostKey = join(sshdDir, 'ssh_host_ed25519_key');
   await check('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}.${tag}`, '-f', hostKey]);
-  await writeFile(host.sshdConfig, [
-    `# nephele lab ${tag}, ${name}`,
-    `Port ${SSH_PORT}`,
-    `ListenAddress ${host.address}`,
-    `HostKey ${configPath(hostKey)}`,
-    // its own, or it would overwrite the system sshd's /run/sshd.pid
-    `PidFile ${configPath(join(sshdDir, 'sshd.pid'))}`,
-    `AuthorizedKeysFile ${configPath(o.authorizedKeys)}`,
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin prohibit-password',
-    'UsePAM no',
-    // the lab's files live under /tmp, which StrictModes would refuse
-    'StrictModes no',
-    'PrintMotd no',
-    'PrintLastLog no',
-    // onehost copies the agent over SFTP
-    'Subsystem sftp internal-sftp',
-    // sshd would set its own default PATH, without the directory of this Node.js
-    `SetEnv ${configPath(`PATH=${HOST_PATH}`)}`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    host.sshdConfig,
+    [
+      `# nephele lab ${tag}, ${name}`,
+      `Port ${SSH_PORT}`,
+      `ListenAddress ${host.address}`,
+      `HostKey ${configPath(hostKey)}`,
+      // its own, or it would overwrite the system sshd's /run/sshd.pid
+      `PidFile ${configPath(join(sshdDir, 'sshd.pid'))}`,
+      `AuthorizedKeysFile ${configPath(o.authorizedKeys)}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      // the lab's files live under /tmp, which StrictModes would refuse
+      'StrictModes no',
+      'PrintMotd no',
+      'PrintLastLog no',
+      // onehost copies the agent over SFTP
+      'Subsystem sftp internal-sftp',
+      // sshd would set its own default PATH, without the directory of this Node.js
+      `SetEnv ${configPath(`PATH=${HOST_PATH}`)}`,
+      '',
+    ].join('\n'),
+  );
   const logFile = join(sshdDir, 'sshd.log');
   const log = await open(logFile, 'a', 0o600);
   // `ip netns exec` execs sshd in place, so the child's pid is sshd's
-  const child = spawn('ip', ['netns', 'exec', netns, SSHD, '-D', '-e', '-f', host.sshdConfig], { detached: o.detach, stdio: ['ignore', log.fd, log.fd] });
+  const child = spawn('ip', ['netns', 'exec', netns, SSHD, '-D', '-e', '-f', host.sshdConfig], {
+    detached: o.detach,
+    stdio: ['ignore', log.fd, log.fd],
+  });
   await log.close();
   const exited = new Promise<string>((resolve) => {
     child.once('error', (err) => resolve(`sshd did not start: ${err.message}`));
     child.once('exit', (code, signal) => {
-      void readFile(logFile, 'utf8').catch(() => '').then((text) => resolve(`sshd exited (${signal ?? code}): ${lastLine(text)}`));
+      void readFile(logFile, 'utf8')
+        .catch(() => '')
+        .then((text) => resolve(`sshd exited (${signal ?? code}): ${lastLine(text)}`));
     });
   });
   child.unref();
   if (child.pid === undefined) throw new Error(await exited);
   host.sshdPid = child.pid;
   await o.save();
-  return { host: Object.freeze({ name, netns, address: host.address, sshPort: SSH_PORT, dir: host.dir, veth, sshdPid: child.pid }), exited };
+  return {
+    host: Object.freeze({ name, netns, address: host.address, sshPort: SSH_PORT, dir: host.dir, veth, sshdPid: child.pid }),
+    exited,
+  };
 }
 
 /** Waits (bounded) for the host's sshd to accept connections, then runs a command there over SSH. */
 async function checkHost(host: LabHost, privateKey: string, exited: Promise<string>): Promise<void> {
   let gone: string | undefined;
-  void exited.then((why) => { gone = why; });
+  void exited.then((why) => {
+    gone = why;
+  });
   const deadline = Date.now() + 10_000;
   while (!(await tcpOpen(host.address, host.sshPort, 1000))) {
     if (gone !== undefined) throw new Error(`${host.name}: ${gone}`);
@@ -410,7 +466,10 @@ async function netnsPids(netns: string): Promise<number[]> {
     if (/No such file/.test(r.stderr)) return [];
     throw new Error(`ip netns pids ${netns}: ${lastLine(r.stderr)}`);
   }
-  return r.stdout.split(/\s+/).filter((s) => s !== '').map(Number);
+  return r.stdout
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .map(Number);
 }
 
 /** A pid may have been reused since the state file was written: it is ours only while its command line names our config. */
@@ -438,7 +497,10 @@ async function deleteNetns(name: string): Promise<void> {
 function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean): void => { sock.destroy(); resolve(ok); };
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
     sock.once('connect', () => done(true));
     sock.once('timeout', () => done(false));
     sock.once('error', () => done(false));

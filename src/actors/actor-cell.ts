@@ -7,9 +7,17 @@ import type { Dispatcher, Runnable } from './dispatcher.js';
 import type { Mailbox } from './mailbox.js';
 import type { Registry } from './registry.js';
 import {
-  Detached, NORMAL, SHUTDOWN,
-  type Actor, type ActorContext, type ActorFactory, type ActorRef, type AnyRef, type AskOptions,
-  type ExitReason, type SpawnOptions,
+  Detached,
+  NORMAL,
+  SHUTDOWN,
+  type Actor,
+  type ActorContext,
+  type ActorFactory,
+  type ActorRef,
+  type AnyRef,
+  type AskOptions,
+  type ExitReason,
+  type SpawnOptions,
 } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -299,7 +307,8 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     this.restarting = true;
     this.cancelTimers();
     await this.takeDown((instance) =>
-      error !== undefined && instance.preRestart !== undefined ? instance.preRestart(error) : instance.postStop?.());
+      error !== undefined && instance.preRestart !== undefined ? instance.preRestart(error) : instance.postStop?.(),
+    );
   }
 
   /** Replaces a suspended instance with a fresh one. */
@@ -433,10 +442,13 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   }
 
   private settleDetached(detached: Detached<unknown>, ask: PendingAsk | undefined): void {
-    detached.promise.then((v) => ask?.resolve(v), (err: unknown) => {
-      if (ask !== undefined) ask.reject(err);
-      else if (!isNepheleError(err)) this.log.error({ err }, 'detached work failed');
-    });
+    detached.promise.then(
+      (v) => ask?.resolve(v),
+      (err: unknown) => {
+        if (ask !== undefined) ask.reject(err);
+        else if (!isNepheleError(err)) this.log.error({ err }, 'detached work failed');
+      },
+    );
   }
 
   private handleSystem(msg: SystemMessage): void {
@@ -516,7 +528,12 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     const instance = this.instance;
     this.instance = undefined;
     if (instance === undefined) return;
-    if (!(await this.within(Promise.resolve().then(() => hook(instance)), timeoutMs))) {
+    if (
+      !(await this.within(
+        Promise.resolve().then(() => hook(instance)),
+        timeoutMs,
+      ))
+    ) {
       this.log.warn({ timeoutMs }, 'lifecycle hook did not finish in time; the actor was killed');
     }
   }
@@ -524,11 +541,16 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   /** True when `work` settled within `ms`; a rejection is logged, not thrown. */
   private within(work: Promise<unknown>, ms: number): Promise<boolean> {
     let timer: TimerHandle | undefined;
-    const timeout = new Promise<boolean>((resolve) => { timer = this.kernel.clock.setTimer(() => resolve(false), ms); });
-    const done = work.then(() => true, (err: unknown) => {
-      this.log.error({ err }, 'lifecycle hook failed');
-      return true;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = this.kernel.clock.setTimer(() => resolve(false), ms);
     });
+    const done = work.then(
+      () => true,
+      (err: unknown) => {
+        this.log.error({ err }, 'lifecycle hook failed');
+        return true;
+      },
+    );
     return Promise.race([done, timeout]).finally(() => timer?.cancel());
   }
 

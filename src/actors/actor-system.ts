@@ -112,7 +112,9 @@ export class ActorSystem implements Kernel {
 
   stats(): SystemStats {
     let mailboxDepth = 0;
-    walk(this.root, (cell) => { mailboxDepth += cell.mailboxDepth; });
+    walk(this.root, (cell) => {
+      mailboxDepth += cell.mailboxDepth;
+    });
     return {
       status: this.state,
       actors: this.live,

@@ -43,9 +43,11 @@ export class DeadLetters {
     this.total++;
     const messageType = typeOf(msg);
     if (ask !== undefined) {
-      ask.reject(new NepheleError(code, `message ${messageType} to ${recipient} was not delivered (${code})`, {
-        details: { recipient, messageType },
-      }));
+      ask.reject(
+        new NepheleError(code, `message ${messageType} to ${recipient} was not delivered (${code})`, {
+          details: { recipient, messageType },
+        }),
+      );
     }
     const now = this.clock.now();
     if (now - this.lastLogAt >= 1000) {

@@ -7,8 +7,17 @@ export { supervisor, type SupervisorMsg, type SupervisorOptions } from './superv
 export { dynamicSupervisor, type DynamicSupervisorMsg, type DynamicSupervisorOptions } from './dynamic-supervisor.js';
 export type { ChildInfo, ChildSpec, RestartType, Strategy, SupervisionOptions } from './supervision.js';
 export {
-  Detached, NORMAL, SHUTDOWN,
-  type Actor, type ActorContext, type ActorFactory, type ActorRef, type AnyRef, type AskOptions,
-  type ExitReason, type SpawnOptions, type Terminated,
+  Detached,
+  NORMAL,
+  SHUTDOWN,
+  type Actor,
+  type ActorContext,
+  type ActorFactory,
+  type ActorRef,
+  type AnyRef,
+  type AskOptions,
+  type ExitReason,
+  type SpawnOptions,
+  type Terminated,
 } from './types.js';
 export { NamedChildren, type NamedChild, type NamedChildrenOptions } from './named-children.js';

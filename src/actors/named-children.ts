@@ -74,7 +74,10 @@ export class NamedChildren<M> {
   /** Starts the child of entity `id`; `owner` when names are unique per owner. */
   async start(id: number, name: string, owner: { readonly uid?: number; readonly gid?: number } = {}): Promise<ActorRef<M>> {
     const ref = await this.options.supervisor().ask<ActorRef<M>>({
-      type: 'start_child', args: id, name: this.options.childName(id), register: this.options.childName(id),
+      type: 'start_child',
+      args: id,
+      name: this.options.childName(id),
+      register: this.options.childName(id),
     });
     this.track({ id, name, ...owner }, ref);
     return ref;

@@ -99,7 +99,8 @@ export class SupervisorCore {
       this.remove(record);
       await record.cell.terminate({ type: 'failure', error }, true);
       throw new NepheleError('CHILD_START_FAILED', `child ${spec.id} failed to start: ${error.message}`, {
-        cause: error, details: { id: spec.id },
+        cause: error,
+        details: { id: spec.id },
       });
     }
     return record.cell;
@@ -111,14 +112,18 @@ export class SupervisorCore {
 
   async terminateChild(idOrRef: string | AnyRef): Promise<void> {
     const record = typeof idOrRef === 'string' ? this.byId.get(idOrRef) : this.byCell.get(idOrRef as AnyCell);
-    if (record === undefined) throw new NepheleError('CHILD_NOT_FOUND', `no such child: ${typeof idOrRef === 'string' ? idOrRef : idOrRef.path}`);
+    if (record === undefined)
+      throw new NepheleError('CHILD_NOT_FOUND', `no such child: ${typeof idOrRef === 'string' ? idOrRef : idOrRef.path}`);
     this.remove(record);
     await record.cell.terminate(SHUTDOWN, true);
   }
 
   whichChildren(): ChildInfo[] {
     return [...this.byId.values()].map((r) => ({
-      id: r.id, ref: r.cell, restart: r.spec.restart ?? 'permanent', status: r.cell.status,
+      id: r.id,
+      ref: r.cell,
+      restart: r.spec.restart ?? 'permanent',
+      status: r.cell.status,
     }));
   }
 

@@ -5,10 +5,7 @@ import type { Clock } from '../base/clock.js';
 export type { AskOptions } from '../base/ask-timeouts.js';
 
 /** Why an actor stopped. */
-export type ExitReason =
-  | { readonly type: 'normal' }
-  | { readonly type: 'shutdown' }
-  | { readonly type: 'failure'; readonly error: Error };
+export type ExitReason = { readonly type: 'normal' } | { readonly type: 'shutdown' } | { readonly type: 'failure'; readonly error: Error };
 
 export const NORMAL: ExitReason = Object.freeze({ type: 'normal' });
 export const SHUTDOWN: ExitReason = Object.freeze({ type: 'shutdown' });

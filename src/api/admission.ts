@@ -32,10 +32,16 @@ export class Admission {
   admit(conn: CallCounter, uid: number, admin: boolean): () => void {
     const user = this.perUser.get(uid) ?? 0;
     if (conn.inFlight >= this.limits.callsPerConnection) {
-      throw busy(`this connection has ${conn.inFlight} calls in flight, the most oned takes; wait for their answers`, 'connection', this.limits.callsPerConnection);
+      throw busy(
+        `this connection has ${conn.inFlight} calls in flight, the most oned takes; wait for their answers`,
+        'connection',
+        this.limits.callsPerConnection,
+      );
     }
-    if (user >= this.limits.callsPerUser) throw busy(`you have ${user} calls in flight, the most oned takes`, 'user', this.limits.callsPerUser);
-    if (!admin && this.total >= this.limits.callsTotal) throw busy('oned has as many calls in flight as it takes; retry shortly', 'total', this.limits.callsTotal);
+    if (user >= this.limits.callsPerUser)
+      throw busy(`you have ${user} calls in flight, the most oned takes`, 'user', this.limits.callsPerUser);
+    if (!admin && this.total >= this.limits.callsTotal)
+      throw busy('oned has as many calls in flight as it takes; retry shortly', 'total', this.limits.callsTotal);
     conn.inFlight++;
     this.perUser.set(uid, user + 1);
     if (!admin) this.total++;
@@ -58,7 +64,11 @@ export class Admission {
   admitListing(uid: number): () => void {
     const mine = this.listings.get(uid) ?? 0;
     if (mine >= this.limits.listingsPerUser) {
-      throw busy(`you have ${mine} listings in flight, the most oned takes; wait for their answers`, 'listings', this.limits.listingsPerUser);
+      throw busy(
+        `you have ${mine} listings in flight, the most oned takes; wait for their answers`,
+        'listings',
+        this.limits.listingsPerUser,
+      );
     }
     this.listings.set(uid, mine + 1);
     let released = false;

@@ -100,22 +100,27 @@ function flag(x: unknown, field: string): boolean {
 }
 
 function imageAllocate(p: Record<string, unknown>): ParamsOf<'image.allocate'> {
-  if (typeof p.type !== 'string' || !(IMAGE_TYPES as readonly string[]).includes(p.type)) throw bad('type', `must be one of ${IMAGE_TYPES.join(', ')}`);
+  if (typeof p.type !== 'string' || !(IMAGE_TYPES as readonly string[]).includes(p.type))
+    throw bad('type', `must be one of ${IMAGE_TYPES.join(', ')}`);
   if (p.persistent !== undefined) flag(p.persistent, 'persistent');
   const description = p.description ?? '';
   if (typeof description !== 'string' || description.length > 4096 || /[\0-\x08\x0b-\x1f\x7f]/.test(description)) {
     throw bad('description', 'must be at most 4096 characters, without control characters but tab and newline');
   }
   const out: { -readonly [K in keyof ParamsOf<'image.allocate'>]: ParamsOf<'image.allocate'>[K] } = {
-    name: imageName(p.name), type: p.type as ImageType, persistent: p.persistent === true, description,
+    name: imageName(p.name),
+    type: p.type as ImageType,
+    persistent: p.persistent === true,
+    description,
   };
   if (p.size !== undefined) {
-    if (typeof p.size !== 'number' || !Number.isSafeInteger(p.size) || p.size < 1 || p.size > MAX_BLANK_MB) throw bad('size', `must be 1 to ${MAX_BLANK_MB} MiB`);
+    if (typeof p.size !== 'number' || !Number.isSafeInteger(p.size) || p.size < 1 || p.size > MAX_BLANK_MB)
+      throw bad('size', `must be 1 to ${MAX_BLANK_MB} MiB`);
     out.size = p.size;
   }
   if (p.format !== undefined) {
     if (p.format !== 'raw' && p.format !== 'qcow2') throw bad('format', 'must be raw or qcow2');
-    if (out.size === undefined) throw bad('format', 'is chosen only for an empty DATABLOCK (with size); an upload\'s is detected');
+    if (out.size === undefined) throw bad('format', "is chosen only for an empty DATABLOCK (with size); an upload's is detected");
     out.format = p.format as ImageFormat;
   }
   return out;
@@ -139,7 +144,8 @@ function sshParams(v: unknown): HostSshParams {
   if (o.dir !== undefined && (typeof o.dir !== 'string' || !HOST_DIR.test(o.dir) || o.dir.split('/').includes('..'))) {
     throw bad('dir', 'must be an absolute path of letters, digits, dots, dashes, underscores and slashes, without ..');
   }
-  if (o.key !== undefined && (typeof o.key !== 'string' || o.key.length > 16_384 || o.key.length === 0)) throw bad('key', 'must be a private key file\'s text');
+  if (o.key !== undefined && (typeof o.key !== 'string' || o.key.length > 16_384 || o.key.length === 0))
+    throw bad('key', "must be a private key file's text");
   return {
     target: o.target,
     ...(typeof o.dir === 'string' ? { dir: o.dir.replace(/\/+$/, '') || '/' } : {}),
@@ -148,7 +154,7 @@ function sshParams(v: unknown): HostSshParams {
 }
 
 function frontendUrl(v: unknown): string {
-  if (typeof v !== 'string' || v.length > 300) throw bad('frontend', 'must be oned\'s URL as the host reaches it');
+  if (typeof v !== 'string' || v.length > 300) throw bad('frontend', "must be oned's URL as the host reaches it");
   let url: URL;
   try {
     url = new URL(v);
@@ -170,7 +176,7 @@ const validators: Validators = {
     const out = { name: p.name, im: hypervisor(p.im, 'im'), vm: hypervisor(p.vm, 'vm') };
     if (p.tm !== undefined && p.tm !== 'ssh' && p.tm !== 'shared') throw bad('tm', 'must be ssh or shared');
     const ssh = p.ssh === undefined ? undefined : sshParams(p.ssh);
-    if (p.tm === 'ssh' && ssh === undefined) throw bad('tm', 'ssh needs the host\'s SSH address (--ssh): oned copies the files over it');
+    if (p.tm === 'ssh' && ssh === undefined) throw bad('tm', "ssh needs the host's SSH address (--ssh): oned copies the files over it");
     return { ...out, ...(p.tm === undefined ? {} : { tm: p.tm }), ...(ssh === undefined ? {} : { ssh }) };
   },
   'host.deploy': (p) => {
@@ -218,7 +224,8 @@ const validators: Validators = {
   'template.delete': (p) => ({ id: templateRef(p.id) }),
   'template.instantiate': (p) => {
     if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
-    if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128)) throw bad('name', 'must be 1-128 characters');
+    if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128))
+      throw bad('name', 'must be 1-128 characters');
     const out: { id: number | string; hold: boolean; name?: string } = { id: templateRef(p.id), hold: p.hold === true };
     if (typeof p.name === 'string') out.name = p.name;
     return out;
@@ -241,13 +248,15 @@ const validators: Validators = {
     if (p.host !== undefined) out.host = hostRef(p.host);
     if (VM_ACTIONS[p.action].host === true && out.host === undefined) throw bad('host', `is required to ${p.action}`);
     if (VM_ACTIONS[p.action].ops !== undefined) {
-      if (typeof p.op !== 'string' || !isRecoverOp(p.op)) throw bad('op', `must be ${RECOVER_OPS.slice(0, -1).join(', ')} or ${RECOVER_OPS.at(-1) ?? ''}`);
+      if (typeof p.op !== 'string' || !isRecoverOp(p.op))
+        throw bad('op', `must be ${RECOVER_OPS.slice(0, -1).join(', ')} or ${RECOVER_OPS.at(-1) ?? ''}`);
       out.op = p.op;
     }
     return out;
   },
   'user.allocate': (p) => {
-    if (typeof p.name !== 'string' || !NAME_RE.test(p.name)) throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
+    if (typeof p.name !== 'string' || !NAME_RE.test(p.name))
+      throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
     const out: { name: string; password: string; group?: string | number } = { name: p.name, password: password(p.password) };
     if (p.group !== undefined) out.group = nameRef(p.group, 'group');
     return out;

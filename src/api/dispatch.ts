@@ -87,7 +87,8 @@ export class ApiCore {
    * gate; rejects with AUTH_FAILED (or TOO_BUSY from the gate).
    */
   async login(address: string, user: unknown, secret: unknown): Promise<Authenticated> {
-    if (typeof user !== 'string' || typeof secret !== 'string') throw new NepheleError('AUTH_FAILED', 'credentials required: user and password');
+    if (typeof user !== 'string' || typeof secret !== 'string')
+      throw new NepheleError('AUTH_FAILED', 'credentials required: user and password');
     // Refused before anything keeps them: a huge name must cost nothing (the throttle keys on names).
     if (user.length === 0 || user.length > this.limits.userNameChars || secret.length > this.limits.secretChars) {
       throw new NepheleError('AUTH_FAILED', 'wrong user name or password');
@@ -163,8 +164,17 @@ export class ApiCore {
       caller.refusedSince = now;
     }
     if (++caller.refused > this.limits.refusalsBeforeDrop) {
-      this.options.log.warn({ address: caller.address, uid: caller.auth.session.uid }, 'API connection dropped: it keeps sending calls refused with TOO_BUSY');
-      caller.end(new NepheleError('TOO_BUSY', `this connection was refused ${caller.refused} calls in ${REFUSAL_WINDOW_MS / 1000} s and is closed; wait for answers before sending more`, { details: err.details ?? {} }));
+      this.options.log.warn(
+        { address: caller.address, uid: caller.auth.session.uid },
+        'API connection dropped: it keeps sending calls refused with TOO_BUSY',
+      );
+      caller.end(
+        new NepheleError(
+          'TOO_BUSY',
+          `this connection was refused ${caller.refused} calls in ${REFUSAL_WINDOW_MS / 1000} s and is closed; wait for answers before sending more`,
+          { details: err.details ?? {} },
+        ),
+      );
       return;
     }
     caller.pause();

@@ -44,7 +44,10 @@ function publicChoice<T extends OwnedObject>(named: readonly T[], isPublic: IsPu
  * has that name.
  */
 export function findForUse<T extends OwnedObject>(
-  objects: Iterable<T>, name: string, who: Finder, options: { readonly owner?: number; readonly isPublic?: IsPublic } = {},
+  objects: Iterable<T>,
+  name: string,
+  who: Finder,
+  options: { readonly owner?: number; readonly isPublic?: IsPublic } = {},
 ): T | undefined {
   const isPublic = options.isPublic ?? nothingPublic;
   const named = [...objects].filter((o) => o.name === name);
@@ -61,7 +64,13 @@ export function findForUse<T extends OwnedObject>(
  * (INVALID_ARGUMENT when several users have one: give its id). The
  * kind's not-found error otherwise, the same as for a name nobody has.
  */
-export function findNamed<T extends OwnedObject>(objects: Iterable<T>, name: string, who: Finder, kind: HiddenKind, isPublic?: IsPublic): T {
+export function findNamed<T extends OwnedObject>(
+  objects: Iterable<T>,
+  name: string,
+  who: Finder,
+  kind: HiddenKind,
+  isPublic?: IsPublic,
+): T {
   const all = [...objects];
   const found = findForUse(all, name, who, isPublic === undefined ? {} : { isPublic });
   if (found !== undefined) return found;
@@ -69,7 +78,9 @@ export function findNamed<T extends OwnedObject>(objects: Iterable<T>, name: str
     const named = all.filter((o) => o.name === name);
     if (named.length > 1) {
       const article = /^[aeiou]/i.test(kind) ? 'an' : 'a';
-      throw new NepheleError('INVALID_ARGUMENT', `${named.length} users have ${article} ${kind} named ${name}: give its id`, { details: { field: kind } });
+      throw new NepheleError('INVALID_ARGUMENT', `${named.length} users have ${article} ${kind} named ${name}: give its id`, {
+        details: { field: kind },
+      });
     }
     if (named[0] !== undefined) return named[0];
   }

@@ -68,16 +68,22 @@ export class LoginGate {
   /** Runs `check` when a slot is free; refuses with TOO_BUSY when the queue or the address's share is full. */
   async run<T>(address: string, check: () => Promise<T>): Promise<T> {
     if (this.blocked(address)) {
-      throw new NepheleError('TOO_BUSY', 'too many failed logins from this address; retry later', { details: { scope: 'address-failures', limit: this.limits.failuresPerAddress } });
+      throw new NepheleError('TOO_BUSY', 'too many failed logins from this address; retry later', {
+        details: { scope: 'address-failures', limit: this.limits.failuresPerAddress },
+      });
     }
     const mine = this.perAddress.get(address) ?? 0;
     if (mine >= this.limits.loginsPerAddress) {
       // A refusal counts as a failure: an address that storms is blocked as one that guesses.
       this.failed(address);
-      throw new NepheleError('TOO_BUSY', 'too many logins from this address at once; retry shortly', { details: { scope: 'address', limit: this.limits.loginsPerAddress } });
+      throw new NepheleError('TOO_BUSY', 'too many logins from this address at once; retry shortly', {
+        details: { scope: 'address', limit: this.limits.loginsPerAddress },
+      });
     }
     if (this.running >= this.limits.loginsRunning && this.waiting.length >= this.limits.loginsQueued) {
-      throw new NepheleError('TOO_BUSY', 'oned is checking as many logins as it takes; retry shortly', { details: { scope: 'logins', limit: this.limits.loginsQueued } });
+      throw new NepheleError('TOO_BUSY', 'oned is checking as many logins as it takes; retry shortly', {
+        details: { scope: 'logins', limit: this.limits.loginsQueued },
+      });
     }
     this.perAddress.set(address, mine + 1);
     try {

@@ -50,9 +50,11 @@ export class PendingAsk {
 
   timeout(timeoutMs: number): void {
     const target = this.target.path;
-    this.reject(new NepheleError('ASK_TIMEOUT', `ask to ${target} timed out after ${timeoutMs} ms`, {
-      details: { target, timeoutMs },
-    }));
+    this.reject(
+      new NepheleError('ASK_TIMEOUT', `ask to ${target} timed out after ${timeoutMs} ms`, {
+        details: { target, timeoutMs },
+      }),
+    );
   }
 
   onAbort(signal: AbortSignal): void {

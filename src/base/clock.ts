@@ -48,7 +48,11 @@ export class FakeClock implements Clock {
   setTimer(fn: () => void, ms: number): TimerHandle {
     const timer: FakeTimer = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 
   /** Timers not yet fired nor cancelled. */

@@ -1,7 +1,15 @@
 import { Packr } from 'msgpackr';
 import { io, type Socket } from 'socket.io-client';
 import { ERROR_CODES, NepheleError, type ErrorCode } from '../errors.js';
-import { API_ENDED_EVENT, API_EVENT, API_NAMESPACE, type ApiMethod, type ApiReply, type ParamsOf, type ResultOf } from '../api/api-types.js';
+import {
+  API_ENDED_EVENT,
+  API_EVENT,
+  API_NAMESPACE,
+  type ApiMethod,
+  type ApiReply,
+  type ParamsOf,
+  type ResultOf,
+} from '../api/api-types.js';
 
 export interface ClientOptions {
   url: string;
@@ -52,9 +60,12 @@ export class ApiClient {
       socket.once('connect', () => resolve(new ApiClient(socket, base, timeoutMs)));
       socket.once('connect_error', (err: Error & { data?: unknown }) => {
         socket.close();
-        reject(toError(err.data) ?? new NepheleError('FRONTEND_UNREACHABLE', `oned is not reachable at ${base} (${err.message})`, {
-          details: { url: base },
-        }));
+        reject(
+          toError(err.data) ??
+            new NepheleError('FRONTEND_UNREACHABLE', `oned is not reachable at ${base} (${err.message})`, {
+              details: { url: base },
+            }),
+        );
       });
     });
   }
@@ -80,7 +91,9 @@ export class ApiClient {
   }
 
   private lost(): NepheleError {
-    return this.ended ?? new NepheleError('FRONTEND_UNREACHABLE', `oned at ${this.url} closed the connection`, { details: { url: this.url } });
+    return (
+      this.ended ?? new NepheleError('FRONTEND_UNREACHABLE', `oned at ${this.url} closed the connection`, { details: { url: this.url } })
+    );
   }
 }
 
@@ -88,6 +101,9 @@ function toError(e: unknown): NepheleError | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const { code, message, details } = e as { code?: unknown; message?: unknown; details?: unknown };
   if (typeof code !== 'string' || typeof message !== 'string' || !Object.hasOwn(ERROR_CODES, code)) return undefined;
-  return new NepheleError(code as ErrorCode, message, typeof details === 'object' && details !== null ? { details: details as Record<string, unknown> } : {});
+  return new NepheleError(
+    code as ErrorCode,
+    message,
+    typeof details === 'object' && details !== null ? { details: details as Record<string, unknown> } : {},
+  );
 }
-

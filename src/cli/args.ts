@@ -12,7 +12,8 @@ export function positiveInt(value: string, name: string, min = 1): number {
 /** HOST:PORT, [v6]:PORT or PORT. */
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
-  if (m === null) throw new NepheleError('INVALID_ARGUMENT', `--listen must be HOST:PORT, got ${value}`, { details: { field: '--listen' } });
+  if (m === null)
+    throw new NepheleError('INVALID_ARGUMENT', `--listen must be HOST:PORT, got ${value}`, { details: { field: '--listen' } });
   const port = Number(m[3]);
   if (port > 65_535) throw new NepheleError('INVALID_ARGUMENT', `port out of range: ${port}`, { details: { field: '--listen' } });
   return { host: m[1] || m[2] || '127.0.0.1', port };

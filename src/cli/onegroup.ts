@@ -7,28 +7,40 @@ import { showText } from './terminal-safe.js';
 import { renderTable } from './table.js';
 
 export function renderGroupList(groups: readonly GroupView[]): string {
-  return renderTable([
-    { header: 'ID', value: (g: GroupView) => String(g.id), right: true },
-    { header: 'NAME', value: (g) => g.name },
-    { header: 'USERS', value: (g) => String(g.users.length), right: true },
-  ], groups);
+  return renderTable(
+    [
+      { header: 'ID', value: (g: GroupView) => String(g.id), right: true },
+      { header: 'NAME', value: (g) => g.name },
+      { header: 'USERS', value: (g) => String(g.users.length), right: true },
+    ],
+    groups,
+  );
 }
 
 export function renderGroup(g: GroupView): string {
-  return showText([`GROUP ${g.id} INFORMATION`, `ID              : ${g.id}`, `NAME            : ${g.name}`, '', 'USERS', ...g.users.map(String)]);
+  return showText([
+    `GROUP ${g.id} INFORMATION`,
+    `ID              : ${g.id}`,
+    `NAME            : ${g.name}`,
+    '',
+    'USERS',
+    ...g.users.map(String),
+  ]);
 }
 
 /** `onegroup`: OpenNebula's group commands, reading only. */
 export function onegroupProgram(io: CliIo): Command {
   const program = new Command('onegroup').description('Show groups').showHelpAfterError();
   const print = printer(io);
-  withGlobalOptions(program.command('list')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('list'))
+    .option('--json', 'print JSON')
     .description('List the groups (all of them for administrators, your own otherwise)')
     .action(async (o: GlobalOptions) => {
       const groups = await withClient(o, (c) => c.call('grouppool.info', {}));
       print(groups, o.json, () => renderGroupList(groups));
     });
-  withGlobalOptions(program.command('show').argument('<group>', 'group id or name')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('show').argument('<group>', 'group id or name'))
+    .option('--json', 'print JSON')
     .description('Show a group and its members')
     .action(async (group: string, o: GlobalOptions) => {
       const g = await withClient(o, (c) => c.call('group.info', { group: nameRef(group) }));

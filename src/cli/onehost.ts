@@ -19,14 +19,22 @@ const COLUMNS: readonly Column<HostView>[] = [
   { header: 'NAME', value: (h) => h.name },
   { header: 'CLUSTER', value: (h) => h.cluster },
   { header: 'RVM', value: (h) => String(h.rvm), right: true },
-  { header: 'ALLOCATED_CPU', right: true, value: (h) => {
-    const total = h.monitoring?.TOTALCPU ?? 0;
-    return `${h.allocatedCpu} / ${total} (${percent(h.allocatedCpu, total)})`;
-  } },
-  { header: 'ALLOCATED_MEM', right: true, value: (h) => {
-    const total = h.monitoring?.TOTALMEMORY ?? 0;
-    return `${formatKb(h.allocatedMem)} / ${formatKb(total)} (${percent(h.allocatedMem, total)})`;
-  } },
+  {
+    header: 'ALLOCATED_CPU',
+    right: true,
+    value: (h) => {
+      const total = h.monitoring?.TOTALCPU ?? 0;
+      return `${h.allocatedCpu} / ${total} (${percent(h.allocatedCpu, total)})`;
+    },
+  },
+  {
+    header: 'ALLOCATED_MEM',
+    right: true,
+    value: (h) => {
+      const total = h.monitoring?.TOTALMEMORY ?? 0;
+      return `${formatKb(h.allocatedMem)} / ${formatKb(total)} (${percent(h.allocatedMem, total)})`;
+    },
+  },
   { header: 'STAT', value: (h) => HOST_STAT[h.state] },
 ];
 
@@ -107,7 +115,11 @@ async function deployWithProgress(c: ApiClient, id: number, io: CliIo, frontend:
     }
   })();
   try {
-    const view = await c.call('host.deploy', { host: id, ...(frontend === undefined ? {} : { frontend }) }, { timeoutMs: DEPLOY_TIMEOUT_MS });
+    const view = await c.call(
+      'host.deploy',
+      { host: id, ...(frontend === undefined ? {} : { frontend }) },
+      { timeoutMs: DEPLOY_TIMEOUT_MS },
+    );
     over = true;
     await poll;
     show(view.deploy);
@@ -130,36 +142,54 @@ export function onehostProgram(io: CliIo): Command {
     .description('Register a host; with --ssh oned deploys its node agent, else print how to start it')
     .requiredOption('-i, --im <driver>', 'information (monitoring) driver: dummy or qemu')
     .requiredOption('-v, --vm <driver>', 'virtualization driver: dummy or qemu')
-    .option('--ssh <[user@]addr[:port]>', 'deploy the agent over SSH with oned\'s key (its public half: <oned data dir>/ssh/id_ed25519.pub)')
-    .option('--key <file>', 'with --ssh: a private key for this host instead of oned\'s (sent to oned, kept there with mode 0600)')
-    .option('--dir <dir>', 'with --ssh: the agent\'s directory on the host (default /var/lib/nephele/node)')
-    .option('--tm <mad>', 'TM_MAD, how VM files reach the host: shared (the front-end\'s datastores, mounted at the same path) or ssh')
-    .option('--frontend <url>', 'with --ssh: oned\'s URL as the host reaches it (default: the address the host sees oned from)')
-    .action(async (name: string, opts: GlobalOptions & { im: string; vm: string; ssh?: string; key?: string; dir?: string; tm?: string; frontend?: string }) => {
-      if (opts.ssh !== undefined) {
-        const key = opts.key === undefined ? undefined : await readFile(opts.key, 'utf8');
-        await withClient(opts, async (c) => {
-          // oned validates the names; the casts only satisfy the compiler.
-          const { id } = await c.call('host.allocate', {
-            name, im: opts.im as 'qemu', vm: opts.vm as 'qemu', ...(opts.tm === undefined ? {} : { tm: opts.tm as 'ssh' }),
-            ssh: { target: opts.ssh as string, ...(opts.dir === undefined ? {} : { dir: opts.dir }), ...(key === undefined ? {} : { key }) },
+    .option('--ssh <[user@]addr[:port]>', "deploy the agent over SSH with oned's key (its public half: <oned data dir>/ssh/id_ed25519.pub)")
+    .option('--key <file>', "with --ssh: a private key for this host instead of oned's (sent to oned, kept there with mode 0600)")
+    .option('--dir <dir>', "with --ssh: the agent's directory on the host (default /var/lib/nephele/node)")
+    .option('--tm <mad>', "TM_MAD, how VM files reach the host: shared (the front-end's datastores, mounted at the same path) or ssh")
+    .option('--frontend <url>', "with --ssh: oned's URL as the host reaches it (default: the address the host sees oned from)")
+    .action(
+      async (
+        name: string,
+        opts: GlobalOptions & { im: string; vm: string; ssh?: string; key?: string; dir?: string; tm?: string; frontend?: string },
+      ) => {
+        if (opts.ssh !== undefined) {
+          const key = opts.key === undefined ? undefined : await readFile(opts.key, 'utf8');
+          await withClient(opts, async (c) => {
+            // oned validates the names; the casts only satisfy the compiler.
+            const { id } = await c.call('host.allocate', {
+              name,
+              im: opts.im as 'qemu',
+              vm: opts.vm as 'qemu',
+              ...(opts.tm === undefined ? {} : { tm: opts.tm as 'ssh' }),
+              ssh: {
+                target: opts.ssh as string,
+                ...(opts.dir === undefined ? {} : { dir: opts.dir }),
+                ...(key === undefined ? {} : { key }),
+              },
+            });
+            io.out(`ID: ${id}\n`);
+            await deployWithProgress(c, id, io, opts.frontend);
           });
-          io.out(`ID: ${id}\n`);
-          await deployWithProgress(c, id, io, opts.frontend);
-        });
-        return;
-      }
-      if (opts.key !== undefined || opts.dir !== undefined || opts.frontend !== undefined) throw new Error('--key, --dir and --frontend go with --ssh');
-      // oned validates the driver names; the casts only satisfy the compiler.
-      const res = await withClient(opts, (c) => c.call('host.allocate', {
-        name, im: opts.im as 'qemu', vm: opts.vm as 'qemu', ...(opts.tm === undefined ? {} : { tm: opts.tm as 'ssh' }),
-      }));
-      io.out(`ID: ${res.id}\n`);
-      io.out(`TOKEN: ${res.token}\n`);
-      io.out(`The token is shown only now. On ${name}, keep it in a file of mode 0600 and start the agent with\n`);
-      io.out(`oned's address as the host reaches it:\n`);
-      io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --vm ${opts.vm} --token-file /var/lib/nephele/node/token\n`);
-    });
+          return;
+        }
+        if (opts.key !== undefined || opts.dir !== undefined || opts.frontend !== undefined)
+          throw new Error('--key, --dir and --frontend go with --ssh');
+        // oned validates the driver names; the casts only satisfy the compiler.
+        const res = await withClient(opts, (c) =>
+          c.call('host.allocate', {
+            name,
+            im: opts.im as 'qemu',
+            vm: opts.vm as 'qemu',
+            ...(opts.tm === undefined ? {} : { tm: opts.tm as 'ssh' }),
+          }),
+        );
+        io.out(`ID: ${res.id}\n`);
+        io.out(`TOKEN: ${res.token}\n`);
+        io.out(`The token is shown only now. On ${name}, keep it in a file of mode 0600 and start the agent with\n`);
+        io.out(`oned's address as the host reaches it:\n`);
+        io.out(`  onenode --frontend ${frontendUrl(opts)} --host-id ${res.id} --vm ${opts.vm} --token-file /var/lib/nephele/node/token\n`);
+      },
+    );
 
   json(withGlobalOptions(program.command('list')))
     .description('List the hosts')
@@ -183,7 +213,7 @@ export function onehostProgram(io: CliIo): Command {
     });
 
   withGlobalOptions(program.command('update').argument('<host>', 'host id or name').argument('<file>', 'attributes, in template syntax'))
-    .description('Set the host\'s own attributes (for SCHED_REQUIREMENTS and SCHED_RANK)')
+    .description("Set the host's own attributes (for SCHED_REQUIREMENTS and SCHED_RANK)")
     .option('--append', 'merge into the attributes instead of replacing them')
     .action(async (host: string, file: string, opts: GlobalOptions & { append?: boolean }) => {
       const template = await readFile(file, 'utf8');
@@ -198,20 +228,33 @@ export function onehostProgram(io: CliIo): Command {
     });
 
   json(withGlobalOptions(program.command('sync').argument('[host]', 'host id or name (default: every host deployed over SSH)')))
-    .description('Upgrade the agents deployed over SSH whose build differs from oned\'s')
+    .description("Upgrade the agents deployed over SSH whose build differs from oned's")
     .option('--force', 'redeploy even agents that are current (also retries a failed deployment)')
     .option('--rekey', 'accept a host key that changed (a reinstalled host)')
     .action(async (host: string | undefined, opts: GlobalOptions & { force?: boolean; rekey?: boolean }) => {
-      const results = await withClient(opts, (c) => c.call('host.sync', {
-        ...(host === undefined ? {} : { host: hostRef(host) }), force: opts.force === true, rekey: opts.rekey === true,
-      }, { timeoutMs: DEPLOY_TIMEOUT_MS }));
-      print(results, opts.json, () => renderTable<SyncResult>([
-        { header: 'ID', value: (r) => String(r.id), right: true },
-        { header: 'NAME', value: (r) => r.name },
-        { header: 'FROM', value: (r) => r.from ?? '-' },
-        { header: 'TO', value: (r) => r.to ?? '-' },
-        { header: 'STATUS', value: (r) => (r.error === undefined ? r.status : `${r.status}: ${r.error}`) },
-      ], results));
+      const results = await withClient(opts, (c) =>
+        c.call(
+          'host.sync',
+          {
+            ...(host === undefined ? {} : { host: hostRef(host) }),
+            force: opts.force === true,
+            rekey: opts.rekey === true,
+          },
+          { timeoutMs: DEPLOY_TIMEOUT_MS },
+        ),
+      );
+      print(results, opts.json, () =>
+        renderTable<SyncResult>(
+          [
+            { header: 'ID', value: (r) => String(r.id), right: true },
+            { header: 'NAME', value: (r) => r.name },
+            { header: 'FROM', value: (r) => r.from ?? '-' },
+            { header: 'TO', value: (r) => r.to ?? '-' },
+            { header: 'STATUS', value: (r) => (r.error === undefined ? r.status : `${r.status}: ${r.error}`) },
+          ],
+          results,
+        ),
+      );
       if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
     });
 

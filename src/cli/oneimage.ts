@@ -81,8 +81,10 @@ export function progressBar(total: number, write: (s: string) => void, now: () =
     const width = 30;
     const full = Math.round(frac * width);
     const rate = done / MIB / Math.max((now() - start) / 1000, 0.001);
-    write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(frac * 100)).padStart(3)}% `
-      + `${(done / MIB).toFixed(1)}/${(total / MIB).toFixed(1)} MiB ${rate.toFixed(1)} MiB/s\x1b[K`);
+    write(
+      `\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(frac * 100)).padStart(3)}% ` +
+        `${(done / MIB).toFixed(1)}/${(total / MIB).toFixed(1)} MiB ${rate.toFixed(1)} MiB/s\x1b[K`,
+    );
   };
   return {
     /** At most ten redraws a second. */
@@ -101,7 +103,9 @@ export function progressBar(total: number, write: (s: string) => void, now: () =
 function parseType(s: string): ImageType {
   const t = s.toUpperCase();
   if (!(IMAGE_TYPES as readonly string[]).includes(t)) {
-    throw new NepheleError('INVALID_ARGUMENT', `--type must be one of ${IMAGE_TYPES.map((x) => x.toLowerCase()).join(', ')}, got ${s}`, { details: { field: '--type' } });
+    throw new NepheleError('INVALID_ARGUMENT', `--type must be one of ${IMAGE_TYPES.map((x) => x.toLowerCase()).join(', ')}, got ${s}`, {
+      details: { field: '--type' },
+    });
   }
   return t as ImageType;
 }
@@ -109,7 +113,9 @@ function parseType(s: string): ImageType {
 /** A regular file the user may read, checked before anything is created on the server. */
 async function sourceFile(path: string): Promise<number> {
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new NepheleError('INVALID_ARGUMENT', `--path ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { details: { field: '--path' } });
+    throw new NepheleError('INVALID_ARGUMENT', `--path ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, {
+      details: { field: '--path' },
+    });
   });
   if (!st.isFile()) throw new NepheleError('INVALID_ARGUMENT', `--path ${path} is not a regular file`, { details: { field: '--path' } });
   return st.size;
@@ -121,7 +127,9 @@ async function sourceFile(path: string): Promise<number> {
  * `stop`, asked before each, ends the upload with an error.
  */
 export async function streamImage(
-  c: ApiClient, id: number, path: string,
+  c: ApiClient,
+  id: number,
+  path: string,
   options: { readonly onChunk?: (offset: number) => void; readonly stop?: () => boolean } = {},
 ): Promise<number> {
   const fh = await open(path, 'r');
@@ -157,14 +165,25 @@ export async function uploadImage(c: ApiClient, params: ImageAllocateParams, pat
  * Streams `path` into a LOCKED image and commits it, with progress. On any
  * failure, an interrupt included, the image is deleted: nothing is left.
  */
-async function upload(c: ApiClient, id: number, path: string, total: number, progress: ReturnType<typeof progressBar> | undefined): Promise<void> {
+async function upload(
+  c: ApiClient,
+  id: number,
+  path: string,
+  total: number,
+  progress: ReturnType<typeof progressBar> | undefined,
+): Promise<void> {
   let interrupted = false;
-  const onInterrupt = (): void => { interrupted = true; };
+  const onInterrupt = (): void => {
+    interrupted = true;
+  };
   process.once('SIGINT', onInterrupt);
   try {
     const sent = await streamImage(c, id, path, { onChunk: (offset) => progress?.update(offset), stop: () => interrupted });
     progress?.done(sent);
-    if (sent !== total) throw new NepheleError('INVALID_ARGUMENT', `--path ${path} changed during the upload (${total} bytes, then ${sent})`, { details: { field: '--path' } });
+    if (sent !== total)
+      throw new NepheleError('INVALID_ARGUMENT', `--path ${path} changed during the upload (${total} bytes, then ${sent})`, {
+        details: { field: '--path' },
+      });
     await c.call('image.commit', { id, size: sent });
   } catch (err) {
     await c.call('image.delete', { image: id }).catch(() => undefined);
@@ -207,21 +226,33 @@ export function oneimageProgram(io: CliIo, options: { progress?: boolean } = {})
     .option('-d, --datastore <ds>', `the datastore: ${IMAGES_DATASTORE.id} or ${IMAGES_DATASTORE.name}, the only one for images`)
     .action(async (o: CreateOptions) => {
       if (o.datastore !== undefined && o.datastore !== String(IMAGES_DATASTORE.id) && o.datastore !== IMAGES_DATASTORE.name) {
-        throw new NepheleError('INVALID_ARGUMENT', `images live in datastore ${IMAGES_DATASTORE.id} (${IMAGES_DATASTORE.name}), not ${o.datastore}`, { details: { field: '--datastore' } });
+        throw new NepheleError(
+          'INVALID_ARGUMENT',
+          `images live in datastore ${IMAGES_DATASTORE.id} (${IMAGES_DATASTORE.name}), not ${o.datastore}`,
+          { details: { field: '--datastore' } },
+        );
       }
       if ((o.path === undefined) === (o.size === undefined)) {
-        throw new NepheleError('INVALID_ARGUMENT', 'give --path FILE to upload, or --size MiB for an empty datablock', { details: { field: '--path' } });
+        throw new NepheleError('INVALID_ARGUMENT', 'give --path FILE to upload, or --size MiB for an empty datablock', {
+          details: { field: '--path' },
+        });
       }
       const type = parseType(o.type ?? (o.size === undefined ? 'os' : 'datablock'));
       const base = { name: o.name, type, persistent: o.persistent === true, description: o.description ?? '' };
       if (o.size !== undefined) {
         const format = o.format ?? 'raw';
-        if (format !== 'raw' && format !== 'qcow2') throw new NepheleError('INVALID_ARGUMENT', `--format must be raw or qcow2, got ${format}`, { details: { field: '--format' } });
-        const { id } = await withClient(o, (c) => c.call('image.allocate', { ...base, size: positiveInt(o.size as string, '--size'), format }));
+        if (format !== 'raw' && format !== 'qcow2')
+          throw new NepheleError('INVALID_ARGUMENT', `--format must be raw or qcow2, got ${format}`, { details: { field: '--format' } });
+        const { id } = await withClient(o, (c) =>
+          c.call('image.allocate', { ...base, size: positiveInt(o.size as string, '--size'), format }),
+        );
         io.out(`ID: ${id}\n`);
         return;
       }
-      if (o.format !== undefined) throw new NepheleError('INVALID_ARGUMENT', '--format is for an empty datablock: an upload\'s format is detected', { details: { field: '--format' } });
+      if (o.format !== undefined)
+        throw new NepheleError('INVALID_ARGUMENT', "--format is for an empty datablock: an upload's format is detected", {
+          details: { field: '--format' },
+        });
       const path = o.path as string;
       const total = await sourceFile(path);
       const id = await withClient(o, async (c) => {
@@ -259,10 +290,16 @@ export function oneimageProgram(io: CliIo, options: { progress?: boolean } = {})
         await withClient(opts, (c) => call(c, imageRef(image)));
       });
   };
-  change('persistent', 'Make an image persistent (no VM may use it)', (c, image) => c.call('image.persistent', { image, persistent: true }));
-  change('nonpersistent', 'Make an image non-persistent (no VM may use it)', (c, image) => c.call('image.persistent', { image, persistent: false }));
+  change('persistent', 'Make an image persistent (no VM may use it)', (c, image) =>
+    c.call('image.persistent', { image, persistent: true }),
+  );
+  change('nonpersistent', 'Make an image non-persistent (no VM may use it)', (c, image) =>
+    c.call('image.persistent', { image, persistent: false }),
+  );
   change('enable', 'Enable a disabled image', (c, image) => c.call('image.enable', { image, enable: true }));
-  change('disable', 'Disable an image: VMs may not use it (no VM may use it now)', (c, image) => c.call('image.enable', { image, enable: false }));
+  change('disable', 'Disable an image: VMs may not use it (no VM may use it now)', (c, image) =>
+    c.call('image.enable', { image, enable: false }),
+  );
 
   withGlobalOptions(program.command('rename').argument('<image>', 'image id or name').argument('<name>', 'the new name'))
     .description('Rename an image')

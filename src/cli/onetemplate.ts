@@ -12,13 +12,16 @@ function templateId(s: string): number | string {
 }
 
 export function renderTemplateList(ts: readonly TemplateView[]): string {
-  return renderTable([
-    { header: 'ID', value: (r: TemplateView) => String(r.id), right: true },
-    { header: 'USER', value: (r) => r.user },
-    { header: 'GROUP', value: (r) => r.group },
-    { header: 'NAME', value: (r) => r.name },
-    { header: 'REGTIME', value: (r) => new Date(r.regtime).toISOString().slice(0, 19).replace('T', ' ') },
-  ], ts);
+  return renderTable(
+    [
+      { header: 'ID', value: (r: TemplateView) => String(r.id), right: true },
+      { header: 'USER', value: (r) => r.user },
+      { header: 'GROUP', value: (r) => r.group },
+      { header: 'NAME', value: (r) => r.name },
+      { header: 'REGTIME', value: (r) => new Date(r.regtime).toISOString().slice(0, 19).replace('T', ' ') },
+    ],
+    ts,
+  );
 }
 
 export function renderTemplateView(r: TemplateView): string {
@@ -46,13 +49,15 @@ export function onetemplateProgram(io: CliIo): Command {
       const template = await readFile(file, 'utf8');
       io.out(`ID: ${(await withClient(o, (c) => c.call('template.allocate', { template }))).id}\n`);
     });
-  withGlobalOptions(program.command('list')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('list'))
+    .option('--json', 'print JSON')
     .description('List the VM templates')
     .action(async (o: GlobalOptions) => {
       const ts = await withClient(o, (c) => c.call('templatepool.info', {}));
       print(ts, o.json, () => renderTemplateList(ts));
     });
-  withGlobalOptions(program.command('show').argument('<id>', 'template id or name')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('show').argument('<id>', 'template id or name'))
+    .option('--json', 'print JSON')
     .description('Show a VM template')
     .action(async (id: string, o: GlobalOptions) => {
       const r = await withClient(o, (c) => c.call('template.info', { id: templateId(id) }));
@@ -74,9 +79,8 @@ export function onetemplateProgram(io: CliIo): Command {
     .option('--name <name>', 'name of the new VM')
     .option('--hold', 'create it on hold')
     .action(async (id: string, o: GlobalOptions & { name?: string; hold?: boolean }) => {
-      const params = o.name === undefined
-        ? { id: templateId(id), hold: o.hold === true }
-        : { id: templateId(id), hold: o.hold === true, name: o.name };
+      const params =
+        o.name === undefined ? { id: templateId(id), hold: o.hold === true } : { id: templateId(id), hold: o.hold === true, name: o.name };
       io.out(`VM ID: ${(await withClient(o, (c) => c.call('template.instantiate', params))).id}\n`);
     });
   return program;

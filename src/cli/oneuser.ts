@@ -59,7 +59,11 @@ export function oneuserProgram(io: CliIo): Command {
     .option('--read-file <file>', 'read the password from the first line of a file')
     .option('--group <group>', 'primary group, id or name (default: users)')
     .action(async (name: string, password: string | undefined, o: GlobalOptions & { readFile?: string; group?: string }) => {
-      const params = { name, password: await passwordOf(password, o.readFile), ...(o.group === undefined ? {} : { group: nameRef(o.group) }) };
+      const params = {
+        name,
+        password: await passwordOf(password, o.readFile),
+        ...(o.group === undefined ? {} : { group: nameRef(o.group) }),
+      };
       io.out(`ID: ${(await withClient(o, (c) => c.call('user.allocate', params))).id}\n`);
     });
 
@@ -70,21 +74,23 @@ export function oneuserProgram(io: CliIo): Command {
     });
 
   withGlobalOptions(program.command('passwd').argument('<user>', 'user id or name').argument('[password]', 'new password (or --read-file)'))
-    .description('Change a password (your own; administrators: anyone\'s); ends the user\'s login tokens')
+    .description("Change a password (your own; administrators: anyone's); ends the user's login tokens")
     .option('--read-file <file>', 'read the password from the first line of a file')
     .action(async (user: string, password: string | undefined, o: GlobalOptions & { readFile?: string }) => {
       const params = { user: nameRef(user), password: await passwordOf(password, o.readFile) };
       await withClient(o, (c) => c.call('user.passwd', params));
     });
 
-  withGlobalOptions(program.command('list')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('list'))
+    .option('--json', 'print JSON')
     .description('List the users (all of them for administrators, yourself otherwise)')
     .action(async (o: GlobalOptions) => {
       const users = await withClient(o, (c) => c.call('userpool.info', {}));
       print(users, o.json, () => renderUserList(users));
     });
 
-  withGlobalOptions(program.command('show').argument('[user]', 'user id or name (default: yourself)')).option('--json', 'print JSON')
+  withGlobalOptions(program.command('show').argument('[user]', 'user id or name (default: yourself)'))
+    .option('--json', 'print JSON')
     .description('Show a user')
     .action(async (user: string | undefined, o: GlobalOptions) => {
       const u = await withClient(o, (c) => c.call('user.info', user === undefined ? {} : { user: nameRef(user) }));
@@ -127,7 +133,12 @@ export function oneuserProgram(io: CliIo): Command {
         written = o.write === true ? (process.env.NEPHELE_AUTH ?? userAuthPath()) : o.write;
         await writeAuthFile(written, { user: name, password: res.token });
       }
-      print(res, o.json, () => `TOKEN: ${res.token}\nEXPIRES: ${new Date(res.expires).toISOString()}\n${written === undefined ? '' : `Written to ${written}\n`}`);
+      print(
+        res,
+        o.json,
+        () =>
+          `TOKEN: ${res.token}\nEXPIRES: ${new Date(res.expires).toISOString()}\n${written === undefined ? '' : `Written to ${written}\n`}`,
+      );
     });
 
   return program;

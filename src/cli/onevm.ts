@@ -60,21 +60,39 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): str
   if (v.pending !== undefined) lines.push(`IN FLIGHT           : ${v.pending}`);
   if (v.lastError !== undefined) lines.push(`LAST ERROR          : ${v.lastError}`);
   if (v.schedMessage !== undefined) lines.push(`SCHED MESSAGE       : ${v.schedMessage}`);
-  lines.push('', 'VIRTUAL MACHINE HISTORY', ...renderTable([
-    { header: 'SEQ', value: (h: VmView['history'][number]) => String(h.seq), right: true },
-    { header: 'HOST', value: (h) => hostNames.get(h.hostId) ?? String(h.hostId) },
-    { header: 'ACTION', value: (h) => h.reason ?? (h.etime === undefined ? '-' : 'none') },
-    { header: 'START', value: (h) => new Date(h.stime).toISOString() },
-    { header: 'END', value: (h) => (h.etime === undefined ? '-' : new Date(h.etime).toISOString()) },
-  ], v.history).trimEnd().split('\n'));
+  lines.push(
+    '',
+    'VIRTUAL MACHINE HISTORY',
+    ...renderTable(
+      [
+        { header: 'SEQ', value: (h: VmView['history'][number]) => String(h.seq), right: true },
+        { header: 'HOST', value: (h) => hostNames.get(h.hostId) ?? String(h.hostId) },
+        { header: 'ACTION', value: (h) => h.reason ?? (h.etime === undefined ? '-' : 'none') },
+        { header: 'START', value: (h) => new Date(h.stime).toISOString() },
+        { header: 'END', value: (h) => (h.etime === undefined ? '-' : new Date(h.etime).toISOString()) },
+      ],
+      v.history,
+    )
+      .trimEnd()
+      .split('\n'),
+  );
   if (v.nics.length > 0) {
-    lines.push('', 'VM NICS', ...renderTable([
-      { header: 'ID', value: (n: VmView['nics'][number]) => String(n.nicId), right: true },
-      { header: 'NETWORK', value: (n) => n.network },
-      { header: 'BRIDGE', value: (n) => n.bridge },
-      { header: 'IP', value: (n) => n.ip ?? '-' },
-      { header: 'MAC', value: (n) => n.mac },
-    ], v.nics).trimEnd().split('\n'));
+    lines.push(
+      '',
+      'VM NICS',
+      ...renderTable(
+        [
+          { header: 'ID', value: (n: VmView['nics'][number]) => String(n.nicId), right: true },
+          { header: 'NETWORK', value: (n) => n.network },
+          { header: 'BRIDGE', value: (n) => n.bridge },
+          { header: 'IP', value: (n) => n.ip ?? '-' },
+          { header: 'MAC', value: (n) => n.mac },
+        ],
+        v.nics,
+      )
+        .trimEnd()
+        .split('\n'),
+    );
   }
   if (v.context !== undefined) lines.push('', 'CONTEXT', ...Object.entries(v.context).map(([k, val]) => `${k}="${val}"`));
   lines.push('', 'VIRTUAL MACHINE TEMPLATE', ...v.template.trimEnd().split('\n'));
@@ -130,7 +148,9 @@ export function onevmProgram(io: CliIo): Command {
         print(shown, o.json, () => renderVmList(shown));
         if (more) {
           const first = (page - 1) * pageSize + 1;
-          io.err(`VMs ${first}-${first + shown.length - 1} shown; more follow: onevm list --page ${page + 1}${pageSize === LIST_PAGE_SIZE ? '' : ` --page-size ${pageSize}`}\n`);
+          io.err(
+            `VMs ${first}-${first + shown.length - 1} shown; more follow: onevm list --page ${page + 1}${pageSize === LIST_PAGE_SIZE ? '' : ` --page-size ${pageSize}`}\n`,
+          );
         }
       });
     });
@@ -149,7 +169,12 @@ export function onevmProgram(io: CliIo): Command {
   // The first page: a screen shows no more.
   topCommand(program, 'VMs', io, async (c) => renderVmList(splitPage(await c.call('vmpool.info', listPageParams({ all: false }))).shown));
 
-  const action = (name: string, description: string, extra: (cmd: Command) => Command, params: (id: number, args: string[], o: Record<string, unknown>) => VmActionParams): void => {
+  const action = (
+    name: string,
+    description: string,
+    extra: (cmd: Command) => Command,
+    params: (id: number, args: string[], o: Record<string, unknown>) => VmActionParams,
+  ): void => {
     extra(withGlobalOptions(program.command(name).argument('<id>', 'VM id')))
       .description(description)
       .action(async (...args: unknown[]) => {
@@ -175,7 +200,9 @@ export function onevmProgram(io: CliIo): Command {
       if (info.ops !== undefined) {
         const ops = RECOVER_OPS.filter((k) => o[k] === true);
         if (ops.length !== 1) {
-          throw new NepheleError('INVALID_ARGUMENT', `give exactly one of ${RECOVER_OPS.map((k) => `--${k}`).join(', ')}`, { details: { field: 'op' } });
+          throw new NepheleError('INVALID_ARGUMENT', `give exactly one of ${RECOVER_OPS.map((k) => `--${k}`).join(', ')}`, {
+            details: { field: 'op' },
+          });
         }
         params.op = ops[0] as RecoverOp;
       }

@@ -43,22 +43,32 @@ export function renderVnet(n: VnetRow): string {
     ...Object.entries(n.attributes).map(([k, v]) => `${k}="${v}"`),
     '',
     'ADDRESS RANGE POOL',
-    ...renderTable<VnetRow['ranges'][number]>([
-      { header: 'AR', value: (r) => String(r.arId), right: true },
-      { header: 'TYPE', value: (r) => r.type },
-      { header: 'SIZE', value: (r) => String(r.size), right: true },
-      { header: 'LEASES', value: (r) => String(r.used), right: true },
-      { header: 'MAC', value: (r) => r.mac ?? '(random)' },
-      { header: 'IP', value: (r) => (r.ip === undefined ? '-' : `${r.ip} - ${r.ipEnd ?? ''}`) },
-    ], n.ranges).trimEnd().split('\n'),
+    ...renderTable<VnetRow['ranges'][number]>(
+      [
+        { header: 'AR', value: (r) => String(r.arId), right: true },
+        { header: 'TYPE', value: (r) => r.type },
+        { header: 'SIZE', value: (r) => String(r.size), right: true },
+        { header: 'LEASES', value: (r) => String(r.used), right: true },
+        { header: 'MAC', value: (r) => r.mac ?? '(random)' },
+        { header: 'IP', value: (r) => (r.ip === undefined ? '-' : `${r.ip} - ${r.ipEnd ?? ''}`) },
+      ],
+      n.ranges,
+    )
+      .trimEnd()
+      .split('\n'),
     '',
     'LEASES',
-    ...renderTable<VnetRow['leases'][number]>([
-      { header: 'AR', value: (l) => String(l.arId), right: true },
-      { header: 'OWNER', value: (l) => (l.vmId === undefined ? 'V:-1 (hold)' : `V:${l.vmId}`) },
-      { header: 'MAC', value: (l) => l.mac },
-      { header: 'IP', value: (l) => l.ip ?? '-' },
-    ], n.leases).trimEnd().split('\n'),
+    ...renderTable<VnetRow['leases'][number]>(
+      [
+        { header: 'AR', value: (l) => String(l.arId), right: true },
+        { header: 'OWNER', value: (l) => (l.vmId === undefined ? 'V:-1 (hold)' : `V:${l.vmId}`) },
+        { header: 'MAC', value: (l) => l.mac },
+        { header: 'IP', value: (l) => l.ip ?? '-' },
+      ],
+      n.leases,
+    )
+      .trimEnd()
+      .split('\n'),
   ];
   return showText(lines);
 }
@@ -115,18 +125,25 @@ export function onevnetProgram(io: CliIo): Command {
     .option('--ip <ip>', 'first address (IP4)')
     .option('-s, --size <n>', 'number of addresses')
     .option('-m, --mac <mac>', 'first MAC')
-    .action(async (network: string, file: string | undefined, opts: GlobalOptions & { type: string; ip?: string; size?: string; mac?: string }) => {
-      let template: string;
-      if (file !== undefined) template = await readFile(file, 'utf8');
-      else {
-        if (opts.size === undefined) throw new NepheleError('INVALID_ARGUMENT', 'give a file with AR = [ … ], or --size (and --ip for IP4)');
-        const pairs = [`TYPE = ${JSON.stringify(opts.type)}`, `SIZE = ${positiveInt(opts.size, '--size')}`];
-        if (opts.ip !== undefined) pairs.push(`IP = ${JSON.stringify(opts.ip)}`);
-        if (opts.mac !== undefined) pairs.push(`MAC = ${JSON.stringify(opts.mac)}`);
-        template = `AR = [ ${pairs.join(', ')} ]`;
-      }
-      await withClient(opts, (c) => c.call('vn.add_ar', { network: netRef(network), template }));
-    });
+    .action(
+      async (
+        network: string,
+        file: string | undefined,
+        opts: GlobalOptions & { type: string; ip?: string; size?: string; mac?: string },
+      ) => {
+        let template: string;
+        if (file !== undefined) template = await readFile(file, 'utf8');
+        else {
+          if (opts.size === undefined)
+            throw new NepheleError('INVALID_ARGUMENT', 'give a file with AR = [ … ], or --size (and --ip for IP4)');
+          const pairs = [`TYPE = ${JSON.stringify(opts.type)}`, `SIZE = ${positiveInt(opts.size, '--size')}`];
+          if (opts.ip !== undefined) pairs.push(`IP = ${JSON.stringify(opts.ip)}`);
+          if (opts.mac !== undefined) pairs.push(`MAC = ${JSON.stringify(opts.mac)}`);
+          template = `AR = [ ${pairs.join(', ')} ]`;
+        }
+        await withClient(opts, (c) => c.call('vn.add_ar', { network: netRef(network), template }));
+      },
+    );
 
   withGlobalOptions(program.command('rmar').argument('<network>', 'network id or name').argument('<ar_id>', 'address range id'))
     .description('Remove an address range (none of its leases may be in use)')

@@ -45,7 +45,10 @@ export async function withClient<T>(opts: GlobalOptions, fn: (client: ApiClient)
 export async function runCli(program: Command, argv: readonly string[], io: CliIo = processIo): Promise<number> {
   program.exitOverride();
   // Commander echoes arguments in its errors: a script may pass server-supplied names.
-  program.configureOutput({ writeOut: (s) => io.out(escapeControls(s, { lines: true })), writeErr: (s) => io.err(escapeControls(s, { lines: true })) });
+  program.configureOutput({
+    writeOut: (s) => io.out(escapeControls(s, { lines: true })),
+    writeErr: (s) => io.err(escapeControls(s, { lines: true })),
+  });
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return 0;
@@ -81,4 +84,3 @@ export function topCommand(program: Command, what: string, io: CliIo, fetch: (cl
       });
     });
 }
-

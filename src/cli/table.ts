@@ -16,7 +16,10 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
   const cells = rows.map((row) => columns.map((c) => escapeControls(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (values: readonly string[]): string =>
-    values.map((v, i) => (columns[i]?.right === true ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join(' ').trimEnd();
+    values
+      .map((v, i) => (columns[i]?.right === true ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
+      .join(' ')
+      .trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
 }
 

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import {
-  ActorSystem, dynamicSupervisor, supervisor,
-  type ActorContext, type ActorRef, type DynamicSupervisorMsg, type SupervisorMsg,
+  ActorSystem,
+  dynamicSupervisor,
+  supervisor,
+  type ActorContext,
+  type ActorRef,
+  type DynamicSupervisorMsg,
+  type SupervisorMsg,
 } from '../actors/index.js';
 
 export interface KernelDemoOptions {
@@ -41,28 +46,39 @@ export async function runKernelDemo(options: Readonly<KernelDemoOptions>): Promi
     };
   };
 
-  const root = system.spawn(supervisor({
-    strategy: 'one_for_one',
-    children: [{
-      id: 'vms',
-      start: dynamicSupervisor<number>({ start: vmActor, maxRestarts: 100, periodMs: 10_000 }),
-    }],
-  }), { name: 'oned' });
+  const root = system.spawn(
+    supervisor({
+      strategy: 'one_for_one',
+      children: [
+        {
+          id: 'vms',
+          start: dynamicSupervisor<number>({ start: vmActor, maxRestarts: 100, periodMs: 10_000 }),
+        },
+      ],
+    }),
+    { name: 'oned' },
+  );
   const vmSup = await root.ask<ActorRef<DynamicSupervisorMsg<number>>>({ type: 'get_child', id: 'vms' } satisfies SupervisorMsg);
   const refs: ActorRef<VmMsg>[] = [];
   for (let id = 0; id < vms; id++) refs.push(await vmSup.ask<ActorRef<VmMsg>>({ type: 'start_child', args: id, name: `vm-${id}` }));
 
-  system.spawn<ChaosMsg>((ctx) => ({
-    preStart: () => ctx.startTimer('strike', { type: 'strike' }, options.chaosEveryMs ?? 1000, { repeat: true }),
-    receive: () => refs[Math.floor(Math.random() * refs.length)]?.tell({ type: 'crash' }),
-  }), { name: 'chaos' });
+  system.spawn<ChaosMsg>(
+    (ctx) => ({
+      preStart: () => ctx.startTimer('strike', { type: 'strike' }, options.chaosEveryMs ?? 1000, { repeat: true }),
+      receive: () => refs[Math.floor(Math.random() * refs.length)]?.tell({ type: 'crash' }),
+    }),
+    { name: 'chaos' },
+  );
 
   const report = (): void => {
     const s = system.stats();
     print(`actors=${s.actors} restarts=${s.restarts} dead_letters=${s.deadLetters} mailbox_depth=${s.mailboxDepth}`);
   };
   const timer = setInterval(report, options.reportEveryMs ?? 2000);
-  system.whenTerminated(root).finally(() => clearInterval(timer)).catch(() => undefined);
+  system
+    .whenTerminated(root)
+    .finally(() => clearInterval(timer))
+    .catch(() => undefined);
   print(`kernel demo: ${vms} VM actors under ${root.path}; a chaos actor crashes one every ${options.chaosEveryMs ?? 1000} ms`);
   report();
   return system;

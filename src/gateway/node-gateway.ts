@@ -33,13 +33,19 @@ export class NodeGateway {
     this.options = options;
     this.nsp = options.io.of(NODE_NAMESPACE);
     this.nsp.use((socket, next) => {
-      this.admit(socket).then(() => next(), (err: unknown) => {
-        const code = (err as Partial<NepheleError>).code ?? 'AUTH_FAILED';
-        // The host id only: the handshake's token never reaches a log.
-        const hostId = (socket.handshake.auth as { hostId?: unknown }).hostId;
-        options.log.warn({ address: socket.handshake.address, hostId: typeof hostId === 'number' ? hostId : undefined, code }, 'agent refused');
-        next(handshakeRefusal(err));
-      });
+      this.admit(socket).then(
+        () => next(),
+        (err: unknown) => {
+          const code = (err as Partial<NepheleError>).code ?? 'AUTH_FAILED';
+          // The host id only: the handshake's token never reaches a log.
+          const hostId = (socket.handshake.auth as { hostId?: unknown }).hostId;
+          options.log.warn(
+            { address: socket.handshake.address, hostId: typeof hostId === 'number' ? hostId : undefined, code },
+            'agent refused',
+          );
+          next(handshakeRefusal(err));
+        },
+      );
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
   }
@@ -53,7 +59,10 @@ export class NodeGateway {
     }
     const hello = validateHello(socket.handshake.auth);
     const host = await this.options.pool().ask<ActorRef<HostMsg>>({
-      type: 'resolve_agent', hostId: hello.hostId, token: hello.token, hypervisor: hello.capabilities.hypervisor,
+      type: 'resolve_agent',
+      hostId: hello.hostId,
+      token: hello.token,
+      hypervisor: hello.capabilities.hypervisor,
     });
     // A host with a live agent refuses a second one here, where the refusal reaches the newcomer with its code.
     await host.ask({ type: 'admit', incarnation: hello.incarnation });
@@ -67,8 +76,12 @@ export class NodeGateway {
     let receiver: (data: Uint8Array) => void = (data) => pending?.push(data);
     const conn: NodeConnection = {
       id: socket.id,
-      send: (data) => { socket.emit(FRAME_EVENT, data); },
-      close: () => { socket.disconnect(true); },
+      send: (data) => {
+        socket.emit(FRAME_EVENT, data);
+      },
+      close: () => {
+        socket.disconnect(true);
+      },
       isOpen: () => socket.connected,
       setReceiver: (fn) => {
         receiver = fn;

@@ -181,7 +181,9 @@ export class HostActor implements Actor<HostMsg> {
         return this.fenceResult(msg.ok, msg.how);
       case 'fence':
         if (this.conn !== undefined || this.link?.ready === true) {
-          throw new NepheleError('HOST_NOT_FAILED', `the agent of host ${this.record.name} is connected: it is not down`, { details: { hostId: this.hostId } });
+          throw new NepheleError('HOST_NOT_FAILED', `the agent of host ${this.record.name} is connected: it is not down`, {
+            details: { hostId: this.hostId },
+          });
         }
         await this.fenced('the operator declared the host down (onehost fence)');
         return this.view();
@@ -331,7 +333,8 @@ export class HostActor implements Actor<HostMsg> {
     this.error = `fenced: ${how}`;
     const { policy } = this.failurePolicy();
     this.ctx.log.warn({ how, policy, vms: this.vms.size }, 'host fenced');
-    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_fenced', hostId: this.hostId, policy, sharedFiles: this.record.tm !== 'ssh' });
+    for (const vmId of this.vms.keys())
+      this.deps.vm(vmId)?.tell({ type: 'host_fenced', hostId: this.hostId, policy, sharedFiles: this.record.tm !== 'ssh' });
   }
 
   /**
@@ -343,14 +346,22 @@ export class HostActor implements Actor<HostMsg> {
     // A deploy, restore or incoming migration is refused too: its VM must hear it.
     const vmId = vmIdOf(cmd);
     const reply = (ok: boolean, error?: { code: string; message: string }): void => {
-      this.deps.vm(vmId)?.tell(error === undefined ? { type: 'op_result', opId: cmd.opId, ok } : { type: 'op_result', opId: cmd.opId, ok, error });
+      this.deps
+        .vm(vmId)
+        ?.tell(error === undefined ? { type: 'op_result', opId: cmd.opId, ok } : { type: 'op_result', opId: cmd.opId, ok, error });
     };
     if (cmd.type !== 'vm.shutdown' || !cmd.hard) {
       reply(false, { code: 'HOST_FENCED', message: `host ${this.record.name} is fenced` });
       return;
     }
     const root = this.deps.datastores;
-    if (cmd.purge !== undefined && this.record.tm !== 'ssh' && root !== undefined && cmd.purge.startsWith(`${root}/0/`) && !cmd.purge.includes('..')) {
+    if (
+      cmd.purge !== undefined &&
+      this.record.tm !== 'ssh' &&
+      root !== undefined &&
+      cmd.purge.startsWith(`${root}/0/`) &&
+      !cmd.purge.includes('..')
+    ) {
       await rm(cmd.purge, { recursive: true, force: true });
     }
     reply(true);
@@ -380,12 +391,15 @@ export class HostActor implements Actor<HostMsg> {
     if (this.vms.size === 0 || this.link === undefined) return;
     let running: Set<number>;
     try {
-      running = new Set((await this.link.ask({ type: 'vm.list' }, { timeoutMs: 10_000 })).filter((v) => v.state !== 'failed').map((v) => v.vmId));
+      running = new Set(
+        (await this.link.ask({ type: 'vm.list' }, { timeoutMs: 10_000 })).filter((v) => v.state !== 'failed').map((v) => v.vmId),
+      );
     } catch (err) {
       this.ctx.log.warn({ err }, 'could not list the VMs of a returning agent');
       return;
     }
-    for (const vmId of this.vms.keys()) this.deps.vm(vmId)?.tell({ type: 'host_back', hostId: this.hostId, running: running.has(vmId), newPeer });
+    for (const vmId of this.vms.keys())
+      this.deps.vm(vmId)?.tell({ type: 'host_back', hostId: this.hostId, running: running.has(vmId), newPeer });
   }
 
   private dropLink(reason: string): void {
@@ -408,7 +422,9 @@ export class HostActor implements Actor<HostMsg> {
       lostAfterMs: this.deps.lostAfterMs,
       onCommand: (msg) => self.tell({ type: 'node_event', msg }),
       onEvent: (msg) => self.tell({ type: 'node_event', msg }),
-      onRequest: () => { throw new NepheleError('UNKNOWN_MESSAGE', 'oned answers no requests from nodes'); },
+      onRequest: () => {
+        throw new NepheleError('UNKNOWN_MESSAGE', 'oned answers no requests from nodes');
+      },
       onLost: () => self.tell({ type: 'lost', linkId }),
       onResumed: (peer) => self.tell({ type: 'resumed', linkId, newPeer: peer.newPeer }),
       onRtt: (ms) => this.deps.linkRtt?.(ms),
@@ -425,16 +441,19 @@ export class HostActor implements Actor<HostMsg> {
     }
     if (msg.type === 'vm.state' && msg.opId === undefined && (msg.state === 'poweroff' || msg.state === 'failed')) {
       // Monitoring: the VM stopped without being asked.
-      this.deps.vm(msg.vmId)?.tell({ type: 'stopped_by_itself', hostId: this.hostId, failed: msg.state === 'failed', reason: msg.reason ?? msg.state });
+      this.deps
+        .vm(msg.vmId)
+        ?.tell({ type: 'stopped_by_itself', hostId: this.hostId, failed: msg.state === 'failed', reason: msg.reason ?? msg.state });
     }
     if (msg.type === 'vm.state' && msg.reason === 'incoming' && msg.opId !== undefined) {
       // A live migration's destination is ready: its VM actor has the source send.
       this.deps.vm(msg.vmId)?.tell({ type: 'migrate_ready', opId: msg.opId });
     }
     if (msg.type === 'vm.op_result') {
-      const result = msg.error === undefined
-        ? { type: 'op_result' as const, opId: msg.opId, ok: msg.ok }
-        : { type: 'op_result' as const, opId: msg.opId, ok: msg.ok, error: msg.error };
+      const result =
+        msg.error === undefined
+          ? { type: 'op_result' as const, opId: msg.opId, ok: msg.ok }
+          : { type: 'op_result' as const, opId: msg.opId, ok: msg.ok, error: msg.error };
       this.deps.vm(msg.vmId)?.tell(result);
     }
   }
@@ -510,9 +529,15 @@ export class HostActor implements Actor<HostMsg> {
       agentIncarnation: this.conn === undefined ? undefined : this.link?.peerIncarnation,
       attributes: this.record.attributes ?? {},
       tm: this.record.tm ?? 'shared',
-      ssh: this.record.ssh === undefined ? undefined : {
-        target: formatSshTarget(this.record.ssh), dir: this.record.ssh.dir, hostKey: this.record.ssh.hostKey, ownKey: this.record.ssh.keyFile !== undefined,
-      },
+      ssh:
+        this.record.ssh === undefined
+          ? undefined
+          : {
+              target: formatSshTarget(this.record.ssh),
+              dir: this.record.ssh.dir,
+              hostKey: this.record.ssh.hostKey,
+              ownKey: this.record.ssh.keyFile !== undefined,
+            },
       deploy: this.deploy === undefined ? undefined : [...this.deploy],
       fenced: this.record.fencedAt === undefined ? undefined : { at: this.record.fencedAt, how: this.record.fencedHow ?? '' },
     };

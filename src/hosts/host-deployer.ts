@@ -63,7 +63,10 @@ export class HostDeployer {
   async connect(ssh: HostSsh, timeoutMs?: number): Promise<SshSession> {
     const privateKey = await readFile(ssh.keyFile ?? this.deps.privateKeyFile);
     return SshSession.connect({
-      target: ssh, privateKey, ...(ssh.hostKey === undefined ? {} : { hostKey: ssh.hostKey }), ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      target: ssh,
+      privateKey,
+      ...(ssh.hostKey === undefined ? {} : { hostKey: ssh.hostKey }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
   }
 
@@ -94,7 +97,14 @@ export class HostDeployer {
         const after = await this.deploy(host, { rekey: options.rekey === true });
         results.push({ id: view.id, name: view.name, from, to: reportedBuild(after.capabilities?.version) ?? build, status: 'upgraded' });
       } catch (err) {
-        results.push({ id: view.id, name: view.name, from, to: from, status: 'failed', error: err instanceof Error ? err.message : String(err) });
+        results.push({
+          id: view.id,
+          name: view.name,
+          from,
+          to: from,
+          status: 'failed',
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
     return results;
@@ -116,7 +126,12 @@ export class HostDeployer {
         await session.exec(['systemctl', 'disable', '--now', unit]);
         await session.exec(['rm', '-f', '--', `/etc/systemd/system/${unit}`]);
       }
-      await session.exec(['rm', '-rf', '--', ...['onenode.mjs', 'onenode.json', 'token', 'onenode.log', 'ledger.json', 'vms'].map((f) => `${ssh.dir}/${f}`)]);
+      await session.exec([
+        'rm',
+        '-rf',
+        '--',
+        ...['onenode.mjs', 'onenode.json', 'token', 'onenode.log', 'ledger.json', 'vms'].map((f) => `${ssh.dir}/${f}`),
+      ]);
     } finally {
       session.close();
     }
@@ -129,10 +144,13 @@ export class HostDeployer {
    */
   async fence(record: HostAccess): Promise<string> {
     const ssh = record.ssh;
-    if (ssh === undefined) throw new NepheleError('HOST_UNREACHABLE', `host ${record.name} was not deployed over SSH: nothing can reach it but its agent`);
+    if (ssh === undefined)
+      throw new NepheleError('HOST_UNREACHABLE', `host ${record.name} was not deployed over SSH: nothing can reach it but its agent`);
     const session = await this.connect(ssh, 5_000);
     try {
-      const out = await session.check(['node', `${ssh.dir}/onenode.mjs`, '--config', `${ssh.dir}/onenode.json`, '--fence'], { timeoutMs: 30_000 });
+      const out = await session.check(['node', `${ssh.dir}/onenode.mjs`, '--config', `${ssh.dir}/onenode.json`, '--fence'], {
+        timeoutMs: 30_000,
+      });
       const found = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { agent?: number | null; vms?: number[] };
       return `over SSH: agent ${found.agent === undefined || found.agent === null ? 'not running' : `${found.agent} stopped`}, ${found.vms?.length ?? 0} QEMU killed`;
     } finally {
@@ -143,7 +161,9 @@ export class HostDeployer {
   private async run(host: ActorRef<HostMsg>, record: HostAccess, options: { frontend?: string; rekey?: boolean }): Promise<HostView> {
     const ssh = record.ssh;
     if (ssh === undefined) {
-      throw new NepheleError('INVALID_ARGUMENT', `host ${record.name} was not created with --ssh: start its agent by hand`, { details: { field: 'host' } });
+      throw new NepheleError('INVALID_ARGUMENT', `host ${record.name} was not created with --ssh: start its agent by hand`, {
+        details: { field: 'host' },
+      });
     }
     let step: DeployStep = 'connect';
     const report = (status: DeployProgress['status'], message: string): void => {
@@ -174,7 +194,11 @@ export class HostDeployer {
       const token = randomSecret();
       await session.writeFile(`${dir}/token`, `${token}\n`, 0o600);
       const config = {
-        frontend, hostId: record.id, tokenFile: `${dir}/token`, dataDir: dir, vm: record.vm,
+        frontend,
+        hostId: record.id,
+        tokenFile: `${dir}/token`,
+        dataDir: dir,
+        vm: record.vm,
         datastores: record.tm === 'ssh' ? hostDatastores(ssh) : this.deps.datastores,
       };
       await session.writeFile(`${dir}/onenode.json`, `${JSON.stringify(config, null, 2)}\n`, 0o600);
@@ -193,17 +217,27 @@ export class HostDeployer {
       const view = await this.waitConnected(host, bundle.build);
       if (view === undefined) {
         const log = await session.exec(['tail', '-n', '5', '--', `${dir}/onenode.log`]).catch(() => undefined);
-        throw new NepheleError('DEPLOY_FAILED', `the agent started but did not dial back to ${frontend} within ${(this.deps.waitMs ?? 30_000) / 1000} s: can the host reach it?${log === undefined || log.stdout.trim() === '' ? '' : ` Its log ends: ${log.stdout.trim().split('\n').at(-1) ?? ''}`}`, {
-          details: { step },
-        });
+        throw new NepheleError(
+          'DEPLOY_FAILED',
+          `the agent started but did not dial back to ${frontend} within ${(this.deps.waitMs ?? 30_000) / 1000} s: can the host reach it?${log === undefined || log.stdout.trim() === '' ? '' : ` Its log ends: ${log.stdout.trim().split('\n').at(-1) ?? ''}`}`,
+          {
+            details: { step },
+          },
+        );
       }
       report('done', `agent ${view.capabilities?.version ?? ''} connected, host ${view.state}`);
       this.deps.log.info({ hostId: record.id, build: bundle.build }, 'agent deployed');
       return await host.ask<HostView>({ type: 'info' });
     } catch (err) {
-      const error = isNepheleError(err) && (err.code !== 'DRIVER_FAILED' || step === 'connect')
-        ? (err.details?.step === undefined ? new NepheleError(err.code, err.message, { cause: err, details: { ...err.details, step } }) : err)
-        : new NepheleError('DEPLOY_FAILED', `${step}: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { step } });
+      const error =
+        isNepheleError(err) && (err.code !== 'DRIVER_FAILED' || step === 'connect')
+          ? err.details?.step === undefined
+            ? new NepheleError(err.code, err.message, { cause: err, details: { ...err.details, step } })
+            : err
+          : new NepheleError('DEPLOY_FAILED', `${step}: ${err instanceof Error ? err.message : String(err)}`, {
+              cause: err,
+              details: { step },
+            });
       report('failed', error.message);
       this.deps.log.warn({ hostId: record.id, step, code: error.code }, 'agent deployment failed');
       throw error;
@@ -213,7 +247,9 @@ export class HostDeployer {
   }
 
   private async check(session: SshSession, record: HostAccess, dir: string): Promise<string> {
-    const fail = (message: string): never => { throw new NepheleError('DEPLOY_FAILED', message, { details: { step: 'check' } }); };
+    const fail = (message: string): never => {
+      throw new NepheleError('DEPLOY_FAILED', message, { details: { step: 'check' } });
+    };
     const node = await session.exec(['node', '-p', 'process.versions.node']);
     if (node.code !== 0) fail('Node.js is not installed on the host (no node in PATH); the agent needs Node.js 20 or later');
     const version = node.stdout.trim();
@@ -245,9 +281,13 @@ export class HostDeployer {
     const seen = session.localAddress.replace(/^::ffff:/, '');
     const seenLoopback = seen.startsWith('127.') || seen === '::1';
     if (loopback && !seenLoopback) {
-      throw new NepheleError('DEPLOY_FAILED', `oned listens on ${host}, which host ${record.name} cannot reach: start oned with --listen 0.0.0.0:${port}, or give --frontend`, {
-        details: { step: 'configure' },
-      });
+      throw new NepheleError(
+        'DEPLOY_FAILED',
+        `oned listens on ${host}, which host ${record.name} cannot reach: start oned with --listen 0.0.0.0:${port}, or give --frontend`,
+        {
+          details: { step: 'configure' },
+        },
+      );
     }
     const address = wildcard || loopback ? seen : host;
     return `http://${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
@@ -259,25 +299,43 @@ export class HostDeployer {
     const bundle = `${dir}/onenode.mjs`;
     const systemd = record.ssh?.user === 'root' && (await session.run('test -d /run/systemd/system')).code === 0;
     const stopped = await session.exec(['node', bundle, '--config', config, '--stop'], { timeoutMs: 30_000 });
-    if (stopped.code !== 0) throw new NepheleError('DEPLOY_FAILED', `stopping the earlier agent: ${stopped.stderr.trim()}`, { details: { step: 'start' } });
+    if (stopped.code !== 0)
+      throw new NepheleError('DEPLOY_FAILED', `stopping the earlier agent: ${stopped.stderr.trim()}`, { details: { step: 'start' } });
     if (systemd) {
       const nodePath = (await session.check(['sh', '-c', 'command -v node'])).trim();
       const unit = unitName(record.id);
-      await session.writeFile(`/etc/systemd/system/${unit}`, [
-        '[Unit]', `Description=Nephele node agent (host ${record.id})`, 'After=network-online.target', 'Wants=network-online.target', '',
-        '[Service]', `ExecStart=${nodePath} ${bundle} --config ${config}`, 'Restart=on-failure', 'RestartSec=2',
-        // The VMs' QEMU processes must outlive a restart of the agent.
-        'KillMode=process', '',
-        '[Install]', 'WantedBy=multi-user.target', '',
-      ].join('\n'), 0o644);
+      await session.writeFile(
+        `/etc/systemd/system/${unit}`,
+        [
+          '[Unit]',
+          `Description=Nephele node agent (host ${record.id})`,
+          'After=network-online.target',
+          'Wants=network-online.target',
+          '',
+          '[Service]',
+          `ExecStart=${nodePath} ${bundle} --config ${config}`,
+          'Restart=on-failure',
+          'RestartSec=2',
+          // The VMs' QEMU processes must outlive a restart of the agent.
+          'KillMode=process',
+          '',
+          '[Install]',
+          'WantedBy=multi-user.target',
+          '',
+        ].join('\n'),
+        0o644,
+      );
       await session.check(['systemctl', 'daemon-reload']);
       await session.check(['systemctl', 'enable', unit]);
       await session.check(['systemctl', 'restart', unit]);
       return `systemd unit ${unit}`;
     }
     // setsid: a session of its own, so the end of this SSH session does not end it.
-    const r = await session.run(`cd ${shellQuote(dir)} && setsid -f node ${shellQuote(bundle)} --config ${shellQuote(config)} >>onenode.log 2>&1 </dev/null`);
-    if (r.code !== 0) throw new NepheleError('DEPLOY_FAILED', `could not start the agent: ${r.stderr.trim()}`, { details: { step: 'start' } });
+    const r = await session.run(
+      `cd ${shellQuote(dir)} && setsid -f node ${shellQuote(bundle)} --config ${shellQuote(config)} >>onenode.log 2>&1 </dev/null`,
+    );
+    if (r.code !== 0)
+      throw new NepheleError('DEPLOY_FAILED', `could not start the agent: ${r.stderr.trim()}`, { details: { step: 'start' } });
     return `detached process (no systemd), log in ${dir}/onenode.log`;
   }
 
@@ -286,7 +344,8 @@ export class HostDeployer {
     const deadline = Date.now() + (this.deps.waitMs ?? 30_000);
     while (Date.now() < deadline) {
       const view = await host.ask<HostView>({ type: 'info' });
-      if (view.agentIncarnation !== undefined && view.state === 'MONITORED' && reportedBuild(view.capabilities?.version) === build) return view;
+      if (view.agentIncarnation !== undefined && view.state === 'MONITORED' && reportedBuild(view.capabilities?.version) === build)
+        return view;
       await new Promise((r) => setTimeout(r, 200));
     }
     return undefined;

@@ -17,9 +17,13 @@ export const DEFAULT_AGENT_DIR = '/var/lib/nephele/node';
 
 export type HostPoolMsg =
   | {
-    readonly type: 'allocate'; readonly name: string; readonly im: HypervisorName; readonly vm: HypervisorName;
-    readonly tm?: TransferMode; readonly ssh?: HostSshParams;
-  }
+      readonly type: 'allocate';
+      readonly name: string;
+      readonly im: HypervisorName;
+      readonly vm: HypervisorName;
+      readonly tm?: TransferMode;
+      readonly ssh?: HostSshParams;
+    }
   | { readonly type: 'list' }
   /** Each host's id and name (of `ids` only, when given), from the pool alone: `[id, name][]`. */
   | { readonly type: 'names'; readonly ids?: readonly number[] }
@@ -95,9 +99,13 @@ export class HostPool implements Actor<HostPoolMsg> {
         if (!ok || host === undefined) throw new NepheleError('AUTH_FAILED', `wrong host id or token for host ${msg.hostId}`);
         const record = await host.ref.ask<HostAccess>({ type: 'access' });
         if (record.vm !== msg.hypervisor) {
-          throw new NepheleError('INVALID_ARGUMENT', `host ${record.name} is registered with VM_MAD ${record.vm}, the agent runs ${msg.hypervisor}`, {
-            details: { field: 'hypervisor' },
-          });
+          throw new NepheleError(
+            'INVALID_ARGUMENT',
+            `host ${record.name} is registered with VM_MAD ${record.vm}, the agent runs ${msg.hypervisor}`,
+            {
+              details: { field: 'hypervisor' },
+            },
+          );
         }
         return host.ref;
       }
@@ -108,7 +116,9 @@ export class HostPool implements Actor<HostPoolMsg> {
     const { name, im, vm } = msg;
     this.hosts.requireFreeName(name);
     if (msg.ssh?.key !== undefined && !isUsablePrivateKey(msg.ssh.key)) {
-      throw new NepheleError('INVALID_ARGUMENT', '--key: not a private key oned can use (OpenSSH or PEM, without a passphrase)', { details: { field: 'key' } });
+      throw new NepheleError('INVALID_ARGUMENT', '--key: not a private key oned can use (OpenSSH or PEM, without a passphrase)', {
+        details: { field: 'key' },
+      });
     }
     const token = randomSecret();
     const id = this.deps.store.reserveId('hosts');
@@ -124,7 +134,14 @@ export class HostPool implements Actor<HostPoolMsg> {
       }
     }
     const record: HostRecord = {
-      id, name, im, vm, cluster: 'default', admin: 'enabled', tokenHash: hashToken(token), createdAt: Date.now(),
+      id,
+      name,
+      im,
+      vm,
+      cluster: 'default',
+      admin: 'enabled',
+      tokenHash: hashToken(token),
+      createdAt: Date.now(),
       ...(msg.tm === undefined ? {} : { tm: msg.tm }),
       ...(ssh === undefined ? {} : { ssh }),
     };

@@ -58,7 +58,7 @@ export interface HostStateRule {
 export const HOST_STATE_RULES: readonly HostStateRule[] = Object.freeze([
   { state: 'OFFLINE', when: 'the operator set it offline', holds: (f) => f.admin === 'offline' },
   { state: 'DISABLED', when: 'the operator disabled it', holds: (f) => f.admin === 'disabled' },
-  { state: 'MONITORED', when: 'its agent\'s link is up and figures have arrived', holds: (f) => f.linked && f.monitored },
+  { state: 'MONITORED', when: "its agent's link is up and figures have arrived", holds: (f) => f.linked && f.monitored },
   { state: 'ERROR', when: 'an agent was connected and is no longer', holds: (f) => f.everConnected && !f.connected },
   { state: 'ERROR', when: 'the latest deployment failed and no agent is connected', holds: (f) => f.deployFailed && !f.connected },
   { state: 'ERROR', when: 'no agent is connected past the initial grace period', holds: (f) => !f.connected && f.overdue },
@@ -79,12 +79,24 @@ export interface HostEventInfo {
 
 const EVENTS = {
   // The accepting side resumes the link as soon as the agent's handshake passes.
-  connect: { summary: 'An agent connects with the host\'s token and its handshake passes.', apply: (f) => ({ ...f, connected: true, linked: true, everConnected: true }) },
-  monitoring: { summary: 'The agent sends monitoring figures (pushed, or asked by `onehost monitor`).', apply: (f) => ({ ...f, monitored: true }) },
+  connect: {
+    summary: "An agent connects with the host's token and its handshake passes.",
+    apply: (f) => ({ ...f, connected: true, linked: true, everConnected: true }),
+  },
+  monitoring: {
+    summary: 'The agent sends monitoring figures (pushed, or asked by `onehost monitor`).',
+    apply: (f) => ({ ...f, monitored: true }),
+  },
   lost: { summary: 'The agent disconnects, or misses its heartbeats.', apply: (f) => ({ ...f, connected: false, linked: false }) },
-  deploy_started: { summary: 'A deployment of the agent over SSH starts (`onehost create --ssh`, `onehost sync`).', apply: (f) => ({ ...f, deployFailed: false }) },
+  deploy_started: {
+    summary: 'A deployment of the agent over SSH starts (`onehost create --ssh`, `onehost sync`).',
+    apply: (f) => ({ ...f, deployFailed: false }),
+  },
   deploy_failed: { summary: 'That deployment fails.', apply: (f) => ({ ...f, deployFailed: true }) },
-  grace_passed: { summary: 'The initial grace period passes (oned\'s `initGraceMs` after the host actor started).', apply: (f) => ({ ...f, overdue: true }) },
+  grace_passed: {
+    summary: "The initial grace period passes (oned's `initGraceMs` after the host actor started).",
+    apply: (f) => ({ ...f, overdue: true }),
+  },
   enable: { summary: '`onehost enable`.', apply: (f) => ({ ...f, admin: 'enabled' }) },
   disable: { summary: '`onehost disable`.', apply: (f) => ({ ...f, admin: 'disabled' }) },
   offline: { summary: '`onehost offline`.', apply: (f) => ({ ...f, admin: 'offline' }) },

@@ -6,7 +6,11 @@ export type HostState = 'INIT' | 'MONITORED' | 'ERROR' | 'DISABLED' | 'OFFLINE';
 
 /** The short form `onehost list` prints in its STAT column, as OpenNebula does. */
 export const HOST_STAT: Readonly<Record<HostState, string>> = Object.freeze({
-  INIT: 'init', MONITORED: 'on', ERROR: 'err', DISABLED: 'dsbl', OFFLINE: 'off',
+  INIT: 'init',
+  MONITORED: 'on',
+  ERROR: 'err',
+  DISABLED: 'dsbl',
+  OFFLINE: 'off',
 });
 
 /** A host as the API returns it. */
@@ -38,7 +42,9 @@ export interface HostView {
   /** TM_MAD: how VM files reach the host. */
   readonly tm: TransferMode;
   /** How oned reaches the host over SSH, for hosts it deployed the agent to. */
-  readonly ssh: { readonly target: string; readonly dir: string; readonly hostKey: string | undefined; readonly ownKey: boolean } | undefined;
+  readonly ssh:
+    | { readonly target: string; readonly dir: string; readonly hostKey: string | undefined; readonly ownKey: boolean }
+    | undefined;
   /** When the host was fenced (declared down) and how; undefined when it is not. */
   readonly fenced: { readonly at: number; readonly how: string } | undefined;
   /** The steps of the latest agent deployment (`onehost create --ssh`, `onehost sync`), while it runs and after; oldest first. */

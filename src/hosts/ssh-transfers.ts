@@ -73,7 +73,8 @@ export class SshTransfers {
   async move(from: Place, to: Place): Promise<void> {
     if (from.ssh === undefined && to.ssh === undefined) return;
     const src = from.ssh === undefined ? undefined : await this.deps.connect(from.ssh);
-    const dst = to.ssh === undefined ? undefined : (from.ssh !== undefined && sameHost(from.ssh, to.ssh) ? src : await this.deps.connect(to.ssh));
+    const dst =
+      to.ssh === undefined ? undefined : from.ssh !== undefined && sameHost(from.ssh, to.ssh) ? src : await this.deps.connect(to.ssh);
     try {
       const files = src === undefined ? await localFiles(from.dir) : await src.listFiles(from.dir);
       if (files === undefined) {
@@ -129,7 +130,10 @@ async function localFiles(dir: string): Promise<{ name: string; size: number }[]
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function sameHost(a: HostSsh, b: HostSsh): boolean {

@@ -40,7 +40,13 @@ async function resolveExisting(p: string): Promise<string> {
       const parent = dirname(probe);
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === probe) throw err;
       // A dangling symbolic link: a write through it would land wherever it points.
-      if (await lstat(probe).then(() => true, () => false)) throw err;
+      if (
+        await lstat(probe).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw err;
       probe = parent;
     }
   }

@@ -14,7 +14,11 @@ export function datastoreError(err: unknown, what: string): NepheleError {
 }
 
 /** A new image file at `source`: empty, for an upload, or a blank disk of `sizeMb`. Nothing is left on failure. */
-export async function createImageFile(source: string, blank: { readonly sizeMb: number; readonly format: ImageFormat } | undefined, options: QemuImgOptions): Promise<void> {
+export async function createImageFile(
+  source: string,
+  blank: { readonly sizeMb: number; readonly format: ImageFormat } | undefined,
+  options: QemuImgOptions,
+): Promise<void> {
   try {
     if (blank === undefined) await (await open(source, 'wx', 0o600)).close();
     else await createBlank(source, blank.format, blank.sizeMb, options);
@@ -35,7 +39,9 @@ export async function appendChunk(source: string, offset: number, data: Uint8Arr
     try {
       const { size } = await fh.stat();
       if (offset !== size) {
-        throw new NepheleError('INVALID_ARGUMENT', `the image has ${size} bytes: the next chunk starts there, not at ${offset}`, { details: { field: 'offset', expected: size } });
+        throw new NepheleError('INVALID_ARGUMENT', `the image has ${size} bytes: the next chunk starts there, not at ${offset}`, {
+          details: { field: 'offset', expected: size },
+        });
       }
       await fh.write(data, 0, data.byteLength, offset);
       return offset + data.byteLength;

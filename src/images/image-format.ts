@@ -41,18 +41,27 @@ function isMissing(err: unknown): boolean {
  * format other than qcow2 and raw. With `anyFormat` (kernels, ramdisks,
  * context files, which QEMU reads as plain files) anything but qcow2 is raw.
  */
-export async function inspectImage(path: string, options: QemuImgOptions & { field?: string; anyFormat?: boolean } = {}): Promise<Inspected> {
+export async function inspectImage(
+  path: string,
+  options: QemuImgOptions & { field?: string; anyFormat?: boolean } = {},
+): Promise<Inspected> {
   const field = options.field ?? 'IMAGE';
   let out: string;
   try {
     ({ stdout: out } = await run(options.qemuImg ?? 'qemu-img', ['info', '--output=json', path], { timeout: 60_000, maxBuffer: 1 << 20 }));
   } catch (err) {
     if (isMissing(err)) return inspectByMagic(path, field);
-    const why = String((err as { stderr?: unknown }).stderr ?? (err as Error).message).trim().split('\n')[0] ?? '';
+    const why =
+      String((err as { stderr?: unknown }).stderr ?? (err as Error).message)
+        .trim()
+        .split('\n')[0] ?? '';
     throw new NepheleError('INVALID_ARGUMENT', `qemu-img cannot read the image: ${why}`, { details: { field }, cause: err });
   }
   const info = JSON.parse(out) as {
-    format?: string; 'virtual-size'?: number; 'backing-filename'?: string; 'full-backing-filename'?: string;
+    format?: string;
+    'virtual-size'?: number;
+    'backing-filename'?: string;
+    'full-backing-filename'?: string;
     'format-specific'?: { data?: { 'data-file'?: string } };
   };
   if (info['backing-filename'] !== undefined || info['full-backing-filename'] !== undefined) throw refused(field, 'has a backing file');
@@ -93,8 +102,12 @@ export async function createBlank(path: string, format: ImageFormat, sizeMb: num
   try {
     await run(options.qemuImg ?? 'qemu-img', ['create', '-q', '-f', format, path, `${sizeMb}M`], { timeout: 60_000 });
   } catch (err) {
-    if (!isMissing(err)) throw new NepheleError('DRIVER_FAILED', `qemu-img create failed: ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`, { cause: err });
-    if (format === 'qcow2') throw new NepheleError('DRIVER_FAILED', 'qemu-img is not installed: it is needed to create a qcow2 image', { cause: err });
+    if (!isMissing(err))
+      throw new NepheleError('DRIVER_FAILED', `qemu-img create failed: ${String((err as { stderr?: unknown }).stderr ?? err).trim()}`, {
+        cause: err,
+      });
+    if (format === 'qcow2')
+      throw new NepheleError('DRIVER_FAILED', 'qemu-img is not installed: it is needed to create a qcow2 image', { cause: err });
     const fh = await open(path, 'r+');
     try {
       await fh.truncate(sizeMb * 1024 * 1024);

@@ -18,7 +18,8 @@ export function imageNameProblem(name: unknown): string | undefined {
   if (name.startsWith('-')) return 'must not start with -';
   if (name.includes('..')) return 'must not contain ..';
   if (name.endsWith(' ')) return 'must not end with a space';
-  if (!NAME_RE.test(name)) return 'may hold letters, digits, spaces and . _ + - : @ , = only (no /, shell metacharacters or control characters)';
+  if (!NAME_RE.test(name))
+    return 'may hold letters, digits, spaces and . _ + - : @ , = only (no /, shell metacharacters or control characters)';
   return undefined;
 }
 
@@ -27,7 +28,11 @@ export function imageNameProblem(name: unknown): string | undefined {
  * INVALID_TEMPLATE for a name taken from a template (`code`), naming the
  * field (details `{ field }` or `{ attribute }`).
  */
-export function checkImageName(name: unknown, field = 'name', code: Extract<ErrorCode, 'INVALID_ARGUMENT' | 'INVALID_TEMPLATE'> = 'INVALID_ARGUMENT'): string {
+export function checkImageName(
+  name: unknown,
+  field = 'name',
+  code: Extract<ErrorCode, 'INVALID_ARGUMENT' | 'INVALID_TEMPLATE'> = 'INVALID_ARGUMENT',
+): string {
   const problem = imageNameProblem(name);
   if (problem === undefined) return name as string;
   throw new NepheleError(code, `${field} ${problem}`, { details: code === 'INVALID_TEMPLATE' ? { attribute: field } : { field } });

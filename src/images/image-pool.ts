@@ -9,7 +9,13 @@ import { inspectImage, type Inspected } from './image-format.js';
 import { appendChunk, createImageFile, datastoreError, fileSize } from './image-files.js';
 import { checkImageName } from './image-name.js';
 import {
-  bytesToMb, isDiskType, type ImageFormat, type ImageRecord, type ImageRef, type ImageSession, type ImageType,
+  bytesToMb,
+  isDiskType,
+  type ImageFormat,
+  type ImageRecord,
+  type ImageRef,
+  type ImageSession,
+  type ImageType,
 } from './image-record.js';
 import { acquire, inUse, releaseWhere, type ImageOwner } from './image-uses.js';
 
@@ -21,13 +27,25 @@ export const IMAGE_POOL = 'image-pool';
 export type ImagePoolMsg =
   // The API's (authorization is the caller's, in src/api/handlers/images.ts)
   | {
-    readonly type: 'allocate'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: ImageType;
-    readonly persistent: boolean; readonly description: string;
-    /** An empty DATABLOCK, READY at once; without it the image is LOCKED until `commit`. */
-    readonly blank?: { readonly sizeMb: number; readonly format: ImageFormat };
-  }
+      readonly type: 'allocate';
+      readonly name: string;
+      readonly uid: number;
+      readonly gid: number;
+      readonly imageType: ImageType;
+      readonly persistent: boolean;
+      readonly description: string;
+      /** An empty DATABLOCK, READY at once; without it the image is LOCKED until `commit`. */
+      readonly blank?: { readonly sizeMb: number; readonly format: ImageFormat };
+    }
   /** `admin`: the uploader is an administrator, who may see (not write) another's image. @default false */
-  | { readonly type: 'upload'; readonly id: number; readonly uid: number; readonly admin?: boolean; readonly offset: number; readonly data: Uint8Array }
+  | {
+      readonly type: 'upload';
+      readonly id: number;
+      readonly uid: number;
+      readonly admin?: boolean;
+      readonly offset: number;
+      readonly data: Uint8Array;
+    }
   | { readonly type: 'commit'; readonly id: number; readonly uid: number; readonly admin?: boolean; readonly size: number }
   | { readonly type: 'list' }
   /** By id, or by name as a VM would find it (an administrator also any unique name), if `session` may see it; IMAGE_NOT_FOUND otherwise. */
@@ -46,7 +64,14 @@ export type ImagePoolMsg =
   /** Releases the uses of every VM not in `live`. Reply `{ released }` (uses ended). */
   | { readonly type: 'reconcile'; readonly live: readonly number[] }
   /** Adopts a file already written inside the images datastore (a disk saved with SAVE=yes). Reply: the new image id (a number). */
-  | { readonly type: 'register'; readonly name: string; readonly uid: number; readonly gid: number; readonly imageType: ImageType; readonly path: string }
+  | {
+      readonly type: 'register';
+      readonly name: string;
+      readonly uid: number;
+      readonly gid: number;
+      readonly imageType: ImageType;
+      readonly path: string;
+    }
   /** Reply: the ImageRecord. */
   | { readonly type: 'info'; readonly id: number };
 
@@ -87,20 +112,28 @@ export class ImagePool implements Actor<ImagePoolMsg> {
 
   async receive(msg: ImagePoolMsg): Promise<unknown> {
     switch (msg.type) {
-      case 'allocate': return this.allocate(msg);
-      case 'upload': return this.upload(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.offset, msg.data);
-      case 'commit': return this.commit(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.size);
-      case 'list': return [...this.images.values()].sort((a, b) => a.id - b.id);
-      case 'get': return this.get(msg.image, msg.session);
-      case 'info': return this.record(msg.id);
-      case 'delete': return this.delete(msg.id);
+      case 'allocate':
+        return this.allocate(msg);
+      case 'upload':
+        return this.upload(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.offset, msg.data);
+      case 'commit':
+        return this.commit(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.size);
+      case 'list':
+        return [...this.images.values()].sort((a, b) => a.id - b.id);
+      case 'get':
+        return this.get(msg.image, msg.session);
+      case 'info':
+        return this.record(msg.id);
+      case 'delete':
+        return this.delete(msg.id);
       case 'persistent': {
         const image = this.record(msg.id);
         if (image.persistent === msg.persistent) return image;
         if (image.runningVms.length > 0) throw inUse(image, 'is in use');
         return this.save({ ...image, persistent: msg.persistent });
       }
-      case 'enable': return this.enable(this.record(msg.id), msg.enable);
+      case 'enable':
+        return this.enable(this.record(msg.id), msg.enable);
       case 'rename': {
         const image = this.record(msg.id);
         const name = checkImageName(msg.name);
@@ -110,7 +143,9 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       }
       case 'abandon_uploads': {
         const locked = [...this.images.values()].filter((i) => i.state === 'LOCKED');
-        await this.persist(locked.map((i): ImageRecord => ({ ...i, state: 'ERROR', error: 'the upload did not finish before oned stopped' })));
+        await this.persist(
+          locked.map((i): ImageRecord => ({ ...i, state: 'ERROR', error: 'the upload did not finish before oned stopped' })),
+        );
         if (locked.length > 0) this.ctx.log.warn({ images: locked.map((i) => i.id) }, 'unfinished uploads: images in ERROR');
         return { failed: locked.length };
       }
@@ -134,7 +169,8 @@ export class ImagePool implements Actor<ImagePoolMsg> {
         if (released > 0) this.ctx.log.warn({ images: changed.map((i) => i.id), released }, 'released the images of VMs that are gone');
         return { released };
       }
-      case 'register': return this.register(msg);
+      case 'register':
+        return this.register(msg);
     }
   }
 
@@ -152,7 +188,8 @@ export class ImagePool implements Actor<ImagePoolMsg> {
 
   private requireFreeName(uid: number, name: string): void {
     const taken = [...this.images.values()].find((i) => i.uid === uid && i.name === name);
-    if (taken !== undefined) throw new NepheleError('NAME_TAKEN', `the user already has an image named ${name} (${taken.id})`, { details: { name } });
+    if (taken !== undefined)
+      throw new NepheleError('NAME_TAKEN', `the user already has an image named ${name} (${taken.id})`, { details: { name } });
   }
 
   private async allocate(msg: Extract<ImagePoolMsg, { type: 'allocate' }>): Promise<{ id: number }> {
@@ -166,9 +203,19 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     await createImageFile(source, blank, this.qemu);
     const id = await this.deps.store.nextId('images');
     const record: ImageRecord = {
-      id, name, uid: msg.uid, gid: msg.gid, type: msg.imageType, persistent: msg.persistent,
-      state: blank === undefined ? 'LOCKED' : 'READY', format: blank?.format ?? 'raw', sizeMb: blank?.sizeMb ?? 0,
-      source, runningVms: [], regtime: (this.deps.now ?? Date.now)(), description: msg.description,
+      id,
+      name,
+      uid: msg.uid,
+      gid: msg.gid,
+      type: msg.imageType,
+      persistent: msg.persistent,
+      state: blank === undefined ? 'LOCKED' : 'READY',
+      format: blank?.format ?? 'raw',
+      sizeMb: blank?.sizeMb ?? 0,
+      source,
+      runningVms: [],
+      regtime: (this.deps.now ?? Date.now)(),
+      description: msg.description,
     };
     try {
       await this.save(record);
@@ -186,9 +233,12 @@ export class ImagePool implements Actor<ImagePoolMsg> {
    */
   private uploading(id: number, who: Finder): ImageRecord {
     const image = findById(this.images.get(id), id, who, 'image', isPublicImage);
-    if (image.uid !== who.uid) throw new NepheleError('NOT_AUTHORIZED', `only the owner uploads image ${id}`, { details: { uid: who.uid } });
+    if (image.uid !== who.uid)
+      throw new NepheleError('NOT_AUTHORIZED', `only the owner uploads image ${id}`, { details: { uid: who.uid } });
     if (image.state !== 'LOCKED') {
-      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}, not LOCKED for an upload`, { details: { state: image.state, action: 'upload' } });
+      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}, not LOCKED for an upload`, {
+        details: { state: image.state, action: 'upload' },
+      });
     }
     return image;
   }
@@ -201,7 +251,9 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     const image = this.uploading(id, who);
     const actual = await fileSize(image.source);
     if (actual !== size) {
-      throw new NepheleError('INVALID_ARGUMENT', `image ${id} has ${actual} bytes, not ${size}: upload the rest first`, { details: { field: 'size', received: actual } });
+      throw new NepheleError('INVALID_ARGUMENT', `image ${id} has ${actual} bytes, not ${size}: upload the rest first`, {
+        details: { field: 'size', received: actual },
+      });
     }
     let inspected: Inspected;
     try {
@@ -220,7 +272,9 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     // The record first: a crash before the file goes leaves a stray file, never a record without its file.
     await this.deps.store.del('images', id);
     this.images.delete(id);
-    await rm(image.source, { force: true }).catch((err: unknown) => this.ctx.log.warn({ imageId: id, err }, 'the image file could not be removed'));
+    await rm(image.source, { force: true }).catch((err: unknown) =>
+      this.ctx.log.warn({ imageId: id, err }, 'the image file could not be removed'),
+    );
     this.ctx.log.info({ imageId: id }, 'image deleted');
     return { id };
   }
@@ -230,9 +284,13 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     if (image.state === (enable ? 'READY' : 'DISABLED') || (enable && image.state === 'USED')) return image;
     if (!enable && image.runningVms.length > 0) throw inUse(image, 'is in use');
     if (image.state !== from) {
-      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}: only a ${from} image can be ${enable ? 'enabled' : 'disabled'}`, {
-        details: { state: image.state, action: enable ? 'enable' : 'disable' },
-      });
+      throw new NepheleError(
+        'ACTION_NOT_ALLOWED',
+        `image ${image.name} is ${image.state}: only a ${from} image can be ${enable ? 'enabled' : 'disabled'}`,
+        {
+          details: { state: image.state, action: enable ? 'enable' : 'disable' },
+        },
+      );
     }
     return this.save({ ...image, state: enable ? 'READY' : 'DISABLED' });
   }
@@ -243,16 +301,32 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     const same = [...this.images.values()].find((i) => i.source === source);
     // A retried register (the epilog ran again) gets the image it made the first time.
     if (same !== undefined && same.uid === msg.uid && same.name === name) return same.id;
-    if (same !== undefined) throw new NepheleError('INVALID_ARGUMENT', `${msg.path} is already image ${same.id}`, { details: { field: 'path' } });
+    if (same !== undefined)
+      throw new NepheleError('INVALID_ARGUMENT', `${msg.path} is already image ${same.id}`, { details: { field: 'path' } });
     this.requireFreeName(msg.uid, name);
     const st = await lstat(source).catch(() => undefined);
-    if (st === undefined || !st.isFile()) throw new NepheleError('INVALID_ARGUMENT', `${msg.path} is not a regular file`, { details: { field: 'path' } });
-    const inspected = await inspectImage(source, { ...this.qemu, field: 'path', anyFormat: !isDiskType(msg.imageType) })
-      .catch((err: unknown) => { throw datastoreError(err, `cannot read ${msg.path}`); });
+    if (st === undefined || !st.isFile())
+      throw new NepheleError('INVALID_ARGUMENT', `${msg.path} is not a regular file`, { details: { field: 'path' } });
+    const inspected = await inspectImage(source, { ...this.qemu, field: 'path', anyFormat: !isDiskType(msg.imageType) }).catch(
+      (err: unknown) => {
+        throw datastoreError(err, `cannot read ${msg.path}`);
+      },
+    );
     const id = await this.deps.store.nextId('images');
     await this.save({
-      id, name, uid: msg.uid, gid: msg.gid, type: msg.imageType, persistent: false, state: 'READY', format: inspected.format,
-      sizeMb: bytesToMb(inspected.virtualSize), source, runningVms: [], regtime: (this.deps.now ?? Date.now)(), description: '',
+      id,
+      name,
+      uid: msg.uid,
+      gid: msg.gid,
+      type: msg.imageType,
+      persistent: false,
+      state: 'READY',
+      format: inspected.format,
+      sizeMb: bytesToMb(inspected.virtualSize),
+      source,
+      runningVms: [],
+      regtime: (this.deps.now ?? Date.now)(),
+      description: '',
     });
     this.ctx.log.info({ imageId: id, format: inspected.format }, 'image registered');
     return id;

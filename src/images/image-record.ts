@@ -24,10 +24,19 @@ export const MAX_BLANK_MB = 16 * 1024 * 1024;
 
 /** What `oneimage list` prints in its TYPE and STAT columns, as OpenNebula does. */
 export const IMAGE_TYPE_SHORT: Readonly<Record<ImageType, string>> = Object.freeze({
-  OS: 'OS', CDROM: 'CD', DATABLOCK: 'DB', KERNEL: 'KL', RAMDISK: 'RD', CONTEXT: 'CX',
+  OS: 'OS',
+  CDROM: 'CD',
+  DATABLOCK: 'DB',
+  KERNEL: 'KL',
+  RAMDISK: 'RD',
+  CONTEXT: 'CX',
 });
 export const IMAGE_STATE_SHORT: Readonly<Record<ImageState, string>> = Object.freeze({
-  LOCKED: 'lock', READY: 'rdy', USED: 'used', ERROR: 'err', DISABLED: 'disa',
+  LOCKED: 'lock',
+  READY: 'rdy',
+  USED: 'used',
+  ERROR: 'err',
+  DISABLED: 'disa',
 });
 
 export interface ImageRecord {

@@ -22,15 +22,20 @@ export interface ImageOwner {
  * error either way, so that a refusal does not tell that it exists.
  */
 export function findImage(
-  images: ReadonlyMap<number, ImageRecord>, ref: Pick<ImageRef, 'imageId' | 'name' | 'uname' | 'uid'>, session: ImageSession, owners: readonly ImageOwner[],
+  images: ReadonlyMap<number, ImageRecord>,
+  ref: Pick<ImageRef, 'imageId' | 'name' | 'uname' | 'uid'>,
+  session: ImageSession,
+  owners: readonly ImageOwner[],
 ): ImageRecord {
   if (ref.imageId !== undefined) return findById(images.get(ref.imageId), ref.imageId, session, 'image', isPublicImage);
   if (ref.name === undefined) {
-    throw new NepheleError('INVALID_ARGUMENT', 'an image is named by IMAGE_ID, or by IMAGE (and IMAGE_UNAME or IMAGE_UID)', { details: { field: 'IMAGE' } });
+    throw new NepheleError('INVALID_ARGUMENT', 'an image is named by IMAGE_ID, or by IMAGE (and IMAGE_UNAME or IMAGE_UID)', {
+      details: { field: 'IMAGE' },
+    });
   }
   const { name, uname, uid } = ref;
   // A user nobody has (-1) owns no image: not found, as an image one may not see.
-  const owner = uid ?? (uname === undefined ? undefined : owners.find((u) => u.name === uname)?.id ?? -1);
+  const owner = uid ?? (uname === undefined ? undefined : (owners.find((u) => u.name === uname)?.id ?? -1));
   const image = findForUse(images.values(), name, session, { isPublic: isPublicImage, ...(owner === undefined ? {} : { owner }) });
   if (image === undefined) throw notFound('image', name, uname === undefined ? {} : { uname });
   return image;
@@ -43,7 +48,11 @@ export function findImage(
  * whatever its state now.
  */
 export function acquire(
-  images: ReadonlyMap<number, ImageRecord>, vmId: number, refs: readonly ImageRef[], session: ImageSession, owners: readonly ImageOwner[],
+  images: ReadonlyMap<number, ImageRecord>,
+  vmId: number,
+  refs: readonly ImageRef[],
+  session: ImageSession,
+  owners: readonly ImageOwner[],
 ): { changed: ImageRecord[]; uses: ImageUse[] } {
   const next = new Map<number, ImageRecord>();
   const persistentHere = new Set<number>();
@@ -61,7 +70,9 @@ export function acquire(
     }
     if (!image.runningVms.includes(vmId)) {
       if (image.state !== 'READY' && image.state !== 'USED') {
-        throw new NepheleError('IMAGE_NOT_READY', `image ${image.name} is ${image.state}`, { details: { imageId: image.id, state: image.state } });
+        throw new NepheleError('IMAGE_NOT_READY', `image ${image.name} is ${image.state}`, {
+          details: { imageId: image.id, state: image.state },
+        });
       }
       if (image.persistent && image.runningVms.length > 0) throw inUse(image, 'is persistent and in use', image.runningVms);
       const runningVms = [...image.runningVms, vmId].sort((a, b) => a - b);

@@ -14,5 +14,8 @@ export function createLogger(level: string, format: LogFormat = 'auto', stream: 
   const readable = format === 'pretty' || (format === 'auto' && stream.isTTY === true);
   // Standard output goes through pino's own fast writer; any other stream as given.
   if (!readable) return stream === process.stdout ? pino({ level }) : pino({ level }, stream);
-  return pino({ level }, pretty({ destination: stream, colorize: stream.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  return pino(
+    { level },
+    pretty({ destination: stream, colorize: stream.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }),
+  );
 }

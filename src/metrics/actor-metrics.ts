@@ -11,23 +11,39 @@ export function registerActorMetrics(registry: Registry, stats: () => SystemStat
     name: 'nephele_actors',
     help: 'Live actors (the root guardian not counted).',
     registers,
-    collect() { this.set(stats().actors); },
+    collect() {
+      this.set(stats().actors);
+    },
   });
   new Gauge({
     name: 'nephele_mailbox_depth',
     help: 'Messages waiting in all actor mailboxes.',
     registers,
-    collect() { this.set(stats().mailboxDepth); },
+    collect() {
+      this.set(stats().mailboxDepth);
+    },
   });
-  followTotal(registry, 'nephele_actor_restarts_total', 'Actor instances restarted by their supervisors (siblings restarted with a group count too).', () => stats().restarts);
-  followTotal(registry, 'nephele_dead_letters_total', 'Messages that could not be delivered (actor stopping or stopped, mailbox or stash full).', () => stats().deadLetters);
+  followTotal(
+    registry,
+    'nephele_actor_restarts_total',
+    'Actor instances restarted by their supervisors (siblings restarted with a group count too).',
+    () => stats().restarts,
+  );
+  followTotal(
+    registry,
+    'nephele_dead_letters_total',
+    'Messages that could not be delivered (actor stopping or stopped, mailbox or stash full).',
+    () => stats().deadLetters,
+  );
 }
 
 /** A counter that follows a total kept elsewhere, which only grows. */
 function followTotal(registry: Registry, name: string, help: string, total: () => number): void {
   let seen = 0;
   new Counter({
-    name, help, registers: [registry],
+    name,
+    help,
+    registers: [registry],
     collect() {
       const now = total();
       if (now > seen) this.inc(now - seen);

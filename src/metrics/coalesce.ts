@@ -6,7 +6,9 @@
 export function coalesce<T>(fn: () => Promise<T>): () => Promise<T> {
   let inFlight: Promise<T> | undefined;
   return () => {
-    inFlight ??= fn().finally(() => { inFlight = undefined; });
+    inFlight ??= fn().finally(() => {
+      inFlight = undefined;
+    });
     return inFlight;
   };
 }

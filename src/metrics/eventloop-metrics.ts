@@ -15,7 +15,8 @@ export function eventLoopMetrics(registry: Registry): { stop(): void } {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   const lag = (ns: number): number => Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1000;
-  const help = (what: string): string => `Event-loop lag since the previous scrape, ${what}, without the ${RESOLUTION_MS} ms sampling interval.`;
+  const help = (what: string): string =>
+    `Event-loop lag since the previous scrape, ${what}, without the ${RESOLUTION_MS} ms sampling interval.`;
   const p99 = new Gauge({ name: 'nephele_eventloop_lag_p99_seconds', help: help('99th percentile'), registers: [] });
   const max = new Gauge({ name: 'nephele_eventloop_lag_max_seconds', help: help('maximum'), registers: [] });
   const p50 = new Gauge({

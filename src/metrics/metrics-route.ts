@@ -26,13 +26,16 @@ export function metricsRoute(options: MetricsRouteOptions): (req: IncomingMessag
       res.setHeader('Allow', 'GET, HEAD');
       return plain(res, 405, 'Method not allowed: GET /metrics.\n');
     }
-    registry.metrics().then((body) => {
-      res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    }, (err: unknown) => {
-      log.error({ err }, 'metrics could not be collected');
-      plain(res, 500, 'Metrics could not be collected.\n');
-    });
+    registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'metrics could not be collected');
+        plain(res, 500, 'Metrics could not be collected.\n');
+      },
+    );
   };
 }
 

@@ -40,7 +40,8 @@ export function macPrefix(text: string): number {
   const s = text.toLowerCase();
   if (!PREFIX_RE.test(s)) throw new TypeError(`MAC prefix ${text} is not two bytes like 02:00`);
   const first = parseInt(s.slice(0, 2), 16);
-  if ((first & 1) !== 0 || (first & 2) === 0) throw new TypeError(`MAC prefix ${text} must be locally administered and unicast (its first byte like 02)`);
+  if ((first & 1) !== 0 || (first & 2) === 0)
+    throw new TypeError(`MAC prefix ${text} must be locally administered and unicast (its first byte like 02)`);
   return parseInt(s.replace(':', ''), 16);
 }
 

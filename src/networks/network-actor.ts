@@ -2,8 +2,15 @@ import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import {
-  addRange, allocate, hold, leaseAttributes, releaseVm, removeRange, unhold,
-  type LeaseRequest, type NetworkRecord,
+  addRange,
+  allocate,
+  hold,
+  leaseAttributes,
+  releaseVm,
+  removeRange,
+  unhold,
+  type LeaseRequest,
+  type NetworkRecord,
 } from './network-record.js';
 import { networkView } from './network-view.js';
 import type { RangeDefinition } from './vnet-template.js';
@@ -71,12 +78,18 @@ export class NetworkActor implements Actor<NetworkMsg> {
         const { next, leases } = allocate(n, msg.vmId, msg.requests);
         await this.persist(next);
         this.ctx.log.info({ vmId: msg.vmId, leases: leases.length }, 'leased');
-        return leases.map((l): NicLease => ({
-          nicId: l.nicId ?? 0, networkId: n.id, network: n.name, bridge: n.bridge, mac: l.mac,
-          ...(l.ip === undefined ? {} : { ip: l.ip }),
-          ...(n.vlanId === undefined ? {} : { vlanId: n.vlanId }),
-          attributes: leaseAttributes(n, l),
-        }));
+        return leases.map(
+          (l): NicLease => ({
+            nicId: l.nicId ?? 0,
+            networkId: n.id,
+            network: n.name,
+            bridge: n.bridge,
+            mac: l.mac,
+            ...(l.ip === undefined ? {} : { ip: l.ip }),
+            ...(n.vlanId === undefined ? {} : { vlanId: n.vlanId }),
+            attributes: leaseAttributes(n, l),
+          }),
+        );
       }
       case 'release': {
         const { next, released } = releaseVm(n, msg.vmId);
@@ -120,7 +133,11 @@ export class NetworkActor implements Actor<NetworkMsg> {
  * Tells each network of these NICs to give back the VM's leases. A network
  * that is gone (`network` finds no actor) took its leases with it.
  */
-export function releaseLeases(vmId: number, nics: readonly Pick<NicLease, 'networkId'>[], network: (id: number) => ActorRef<NetworkMsg> | undefined): void {
+export function releaseLeases(
+  vmId: number,
+  nics: readonly Pick<NicLease, 'networkId'>[],
+  network: (id: number) => ActorRef<NetworkMsg> | undefined,
+): void {
   for (const networkId of new Set(nics.map((n) => n.networkId))) network(networkId)?.tell({ type: 'release', vmId });
 }
 

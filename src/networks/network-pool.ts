@@ -1,4 +1,11 @@
-import { NamedChildren, type NamedChild, type Actor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
+import {
+  NamedChildren,
+  type NamedChild,
+  type Actor,
+  type ActorContext,
+  type ActorRef,
+  type DynamicSupervisorMsg,
+} from '../actors/index.js';
 import { isPublicNetwork, notFound } from '../auth/authorize.js';
 import { findById, findForUse, findNamed, type Finder, type OwnedObject } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
@@ -48,7 +55,11 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     this.ctx = ctx;
     this.deps = deps;
     this.networks = new NamedChildren({
-      supervisor: deps.supervisor, childName: networkActorName, what: 'network', notFound: 'NETWORK_NOT_FOUND', perOwner: true,
+      supervisor: deps.supervisor,
+      childName: networkActorName,
+      what: 'network',
+      notFound: 'NETWORK_NOT_FOUND',
+      perOwner: true,
     });
   }
 
@@ -69,16 +80,22 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
           ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork).ref
           : findNamed(this.owned(), msg.network, msg.who, 'network', isPublicNetwork).ref;
       case 'nic': {
-        const found = typeof msg.network === 'number'
-          ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork)
-          : findForUse(this.owned(), msg.network, msg.who, { isPublic: isPublicNetwork, ...(msg.owner === undefined ? {} : { owner: msg.owner }) });
+        const found =
+          typeof msg.network === 'number'
+            ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork)
+            : findForUse(this.owned(), msg.network, msg.who, {
+                isPublic: isPublicNetwork,
+                ...(msg.owner === undefined ? {} : { owner: msg.owner }),
+              });
         if (found === undefined) throw notFound('network', msg.network);
         return found.ref;
       }
       case 'delete':
         return this.delete(msg.network);
       case 'reconcile': {
-        const counts = await Promise.all([...this.networks.values()].map((n) => n.ref.ask<{ released: number }>({ type: 'reconcile', live: msg.live })));
+        const counts = await Promise.all(
+          [...this.networks.values()].map((n) => n.ref.ask<{ released: number }>({ type: 'reconcile', live: msg.live })),
+        );
         return { released: counts.reduce((s, c) => s + c.released, 0) };
       }
     }
@@ -88,7 +105,13 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
   private owned(): OwnedNetwork[];
   private owned(id: number): OwnedNetwork | undefined;
   private owned(id?: number): OwnedNetwork[] | OwnedNetwork | undefined {
-    const of = (c: NamedChild<NetworkMsg>): OwnedNetwork => ({ id: c.id, name: c.name, uid: c.uid ?? -1, ...(c.gid === undefined ? {} : { gid: c.gid }), ref: c.ref });
+    const of = (c: NamedChild<NetworkMsg>): OwnedNetwork => ({
+      id: c.id,
+      name: c.name,
+      uid: c.uid ?? -1,
+      ...(c.gid === undefined ? {} : { gid: c.gid }),
+      ref: c.ref,
+    });
     if (id === undefined) return [...this.networks.values()].map(of);
     const child = this.networks.get(id);
     return child === undefined ? undefined : of(child);
@@ -99,9 +122,19 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     this.networks.requireFreeName(def.name, uid);
     const id = this.deps.store.reserveId('networks');
     let record: NetworkRecord = {
-      id, name: def.name, uid, gid, template: text, bridge: def.bridge ?? `onebr${id}`,
+      id,
+      name: def.name,
+      uid,
+      gid,
+      template: text,
+      bridge: def.bridge ?? `onebr${id}`,
       ...(def.vlanId === undefined ? {} : { vlanId: def.vlanId }),
-      attributes: def.attributes, ranges: [], nextArId: 0, leases: [], macPrefix: this.deps.macPrefix, regtime: Date.now(),
+      attributes: def.attributes,
+      ranges: [],
+      nextArId: 0,
+      leases: [],
+      macPrefix: this.deps.macPrefix,
+      regtime: Date.now(),
     };
     // Ranges one by one, so overlapping ones are refused as `onevnet addar` refuses them.
     for (const range of def.ranges) record = addRange(record, range);
@@ -116,7 +149,9 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     const record = await net.ref.ask<NetworkRecord>({ type: 'record' });
     const vms = [...new Set(record.leases.flatMap((l) => (l.vmId === undefined ? [] : [l.vmId])))];
     if (vms.length > 0) {
-      throw new NepheleError('ACTION_NOT_ALLOWED', `network ${record.name} has leases in use by VM ${vms.join(', ')}`, { details: { vms } });
+      throw new NepheleError('ACTION_NOT_ALLOWED', `network ${record.name} has leases in use by VM ${vms.join(', ')}`, {
+        details: { vms },
+      });
     }
     await this.networks.stop(record.id);
     await this.deps.store.del('networks', record.id);

@@ -106,7 +106,8 @@ export function allocate(n: NetworkRecord, vmId: number, requests: readonly Leas
     const { range, index, mac: asked } = place(n, req, used);
     let mac = asked ?? macAt(n, range, index);
     // Random MACs of an ETHER range: draw again on the (unlikely) collision.
-    for (let tries = 0; macs.has(mac) && asked === undefined && range.type === 'ETHER' && range.mac === undefined && tries < 16; tries++) mac = macAt(n, range, index);
+    for (let tries = 0; macs.has(mac) && asked === undefined && range.type === 'ETHER' && range.mac === undefined && tries < 16; tries++)
+      mac = macAt(n, range, index);
     if (macs.has(mac)) throw leaseError(n, `MAC ${mac} is already leased`, { mac });
     const ip = ipAt(range, index);
     used.add(slot(range.arId, index));
@@ -165,16 +166,25 @@ export function hold(n: NetworkRecord, ip: string): NetworkRecord {
 export function unhold(n: NetworkRecord, ip: string): NetworkRecord {
   const lease = n.leases.find((l) => l.ip === ip);
   if (lease === undefined) return n;
-  if (lease.vmId !== undefined) throw leaseError(n, `${ip} is leased to VM ${lease.vmId}; it is released when the VM is done`, { ip, vmId: lease.vmId });
+  if (lease.vmId !== undefined)
+    throw leaseError(n, `${ip} is leased to VM ${lease.vmId}; it is released when the VM is done`, { ip, vmId: lease.vmId });
   return { ...n, leases: n.leases.filter((l) => l !== lease) };
 }
 
 /** `onevnet addar`: a new range, refused if it overlaps one the network has. */
 export function addRange(n: NetworkRecord, def: RangeDefinition): NetworkRecord {
   for (const r of n.ranges) {
-    if (r.type === 'IP4' && def.type === 'IP4' && r.ip !== undefined && def.ip !== undefined
-      && def.ip < r.ip + r.size && r.ip < def.ip + def.size) {
-      throw new NepheleError('INVALID_ARGUMENT', `the range overlaps AR ${r.arId} (${intToIp(r.ip)}, ${r.size} addresses)`, { details: { field: 'AR', arId: r.arId } });
+    if (
+      r.type === 'IP4' &&
+      def.type === 'IP4' &&
+      r.ip !== undefined &&
+      def.ip !== undefined &&
+      def.ip < r.ip + r.size &&
+      r.ip < def.ip + def.size
+    ) {
+      throw new NepheleError('INVALID_ARGUMENT', `the range overlaps AR ${r.arId} (${intToIp(r.ip)}, ${r.size} addresses)`, {
+        details: { field: 'AR', arId: r.arId },
+      });
     }
   }
   return { ...n, ranges: [...n.ranges, { ...def, arId: n.nextArId }], nextArId: n.nextArId + 1 };
@@ -182,12 +192,17 @@ export function addRange(n: NetworkRecord, def: RangeDefinition): NetworkRecord 
 
 /** `onevnet rmar`: refused while any of its addresses is leased to a VM. */
 export function removeRange(n: NetworkRecord, arId: number): NetworkRecord {
-  if (!n.ranges.some((r) => r.arId === arId)) throw new NepheleError('INVALID_ARGUMENT', `network ${n.name} has no AR ${arId}`, { details: { field: 'arId' } });
+  if (!n.ranges.some((r) => r.arId === arId))
+    throw new NepheleError('INVALID_ARGUMENT', `network ${n.name} has no AR ${arId}`, { details: { field: 'arId' } });
   const inUse = n.leases.filter((l) => l.arId === arId && l.vmId !== undefined);
   if (inUse.length > 0) {
-    throw new NepheleError('ACTION_NOT_ALLOWED', `AR ${arId} of network ${n.name} has ${inUse.length} leases in use (VM ${inUse.map((l) => l.vmId).join(', ')})`, {
-      details: { arId, vms: inUse.map((l) => l.vmId) },
-    });
+    throw new NepheleError(
+      'ACTION_NOT_ALLOWED',
+      `AR ${arId} of network ${n.name} has ${inUse.length} leases in use (VM ${inUse.map((l) => l.vmId).join(', ')})`,
+      {
+        details: { arId, vms: inUse.map((l) => l.vmId) },
+      },
+    );
   }
   return { ...n, ranges: n.ranges.filter((r) => r.arId !== arId), leases: n.leases.filter((l) => l.arId !== arId) };
 }

@@ -30,7 +30,10 @@ export function networkSubtree(deps: NetworkSubtreeDeps): ChildSpec<SupervisorMs
       periodMs: 10_000,
       backoff: { minMs: 0, maxMs: 5_000 },
     },
-    pool: { name: NETWORK_POOL, start: (supervisor) => (ctx: ActorContext<NetworkPoolMsg>) => new NetworkPool(ctx, { ...deps.pool, supervisor }) },
+    pool: {
+      name: NETWORK_POOL,
+      start: (supervisor) => (ctx: ActorContext<NetworkPoolMsg>) => new NetworkPool(ctx, { ...deps.pool, supervisor }),
+    },
     intensity: { maxRestarts: 5, periodMs: 10_000 },
   });
 }

@@ -45,18 +45,31 @@ export function networkView(n: NetworkRecord): NetworkView {
   const used = new Map<number, number>();
   for (const l of n.leases) used.set(l.arId, (used.get(l.arId) ?? 0) + 1);
   return {
-    id: n.id, name: n.name, uid: n.uid, gid: n.gid, bridge: n.bridge, vlanId: n.vlanId, attributes: n.attributes,
+    id: n.id,
+    name: n.name,
+    uid: n.uid,
+    gid: n.gid,
+    bridge: n.bridge,
+    vlanId: n.vlanId,
+    attributes: n.attributes,
     ranges: n.ranges.map((r) => {
       const first = r.mac ?? (r.type === 'IP4' && r.ip !== undefined ? macFromIp(n.macPrefix, r.ip) : undefined);
       return {
-        arId: r.arId, type: r.type, size: r.size, used: used.get(r.arId) ?? 0, attributes: r.attributes,
+        arId: r.arId,
+        type: r.type,
+        size: r.size,
+        used: used.get(r.arId) ?? 0,
+        attributes: r.attributes,
         ip: r.ip === undefined ? undefined : intToIp(r.ip),
         ipEnd: r.ip === undefined ? undefined : intToIp(r.ip + r.size - 1),
         mac: first === undefined ? undefined : intToMac(first),
       };
     }),
     leases: n.leases.map((l) => ({ arId: l.arId, ip: l.ip, mac: l.mac, vmId: l.vmId, nicId: l.vmId === undefined ? undefined : l.nicId })),
-    size: totalSize(n), used: n.leases.length, template: n.template, regtime: n.regtime,
+    size: totalSize(n),
+    used: n.leases.length,
+    template: n.template,
+    regtime: n.regtime,
   };
 }
 

@@ -62,10 +62,11 @@ export function vnetDefinition(t: Template): VnetDefinition {
   const at = (name: string): Where => where(singles.get(name) ?? { name, line: 0 });
 
   const name = value('NAME');
-  if (name === undefined) invalid(at('NAME'), 'required: the network\'s name');
+  if (name === undefined) invalid(at('NAME'), "required: the network's name");
   if (name.length > 128) invalid(at('NAME'), 'must be at most 128 characters');
   const bridge = value('BRIDGE');
-  if (bridge !== undefined && !IFNAME.test(bridge)) invalid(at('BRIDGE'), `must be a Linux interface name (1-15 letters, digits, . _ -), got ${quoted(bridge)}`);
+  if (bridge !== undefined && !IFNAME.test(bridge))
+    invalid(at('BRIDGE'), `must be a Linux interface name (1-15 letters, digits, . _ -), got ${quoted(bridge)}`);
   const vlan = value('VLAN_ID');
   const vlanId = vlan === undefined ? undefined : integerAtLeast(vlan, 0, at('VLAN_ID'));
   if (vlanId !== undefined && vlanId > 4094) invalid(at('VLAN_ID'), 'must be at most 4094');
@@ -97,7 +98,9 @@ export function vnetDefinition(t: Template): VnetDefinition {
 /** One `AR = [ … ]`, also what `onevnet addar` takes. */
 export function addressRange(vector: VectorValue, line = 0, index?: number): RangeDefinition {
   const r = new VectorReader('AR', vector, { line, ...optional('index', index) });
-  const type = (r.read('TYPE', (s, w) => oneOf(s, ['ip4', 'ether'] as const, w)) ?? invalid(r.at('TYPE'), 'required: IP4 or ETHER (IPv6 ranges are not supported yet)'));
+  const type =
+    r.read('TYPE', (s, w) => oneOf(s, ['ip4', 'ether'] as const, w)) ??
+    invalid(r.at('TYPE'), 'required: IP4 or ETHER (IPv6 ranges are not supported yet)');
   const size = r.read('SIZE', (s, w) => integerAtLeast(s, 1, w)) ?? invalid(r.at('SIZE'), 'required: how many addresses');
   if (size > MAX_RANGE_SIZE) invalid(r.at('SIZE'), `must be at most ${MAX_RANGE_SIZE}`);
   const mac = r.read('MAC', readMac);
@@ -145,7 +148,7 @@ function ranged(value: (n: string) => string | undefined, at: (n: string) => Whe
 
 function fixedLease(vector: VectorValue, line: number, index: number): RangeDefinition {
   const r = new VectorReader('LEASES', vector, { line, index });
-  const ip = r.read('IP', readIp) ?? invalid(r.at('IP'), 'required: the lease\'s address');
+  const ip = r.read('IP', readIp) ?? invalid(r.at('IP'), "required: the lease's address");
   const mac = r.read('MAC', readMac);
   return Object.freeze({ type: 'IP4', ip, size: 1, ...optional('mac', mac), attributes: r.rest() });
 }

@@ -53,7 +53,9 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   });
   // Node's headersTimeout starts with the first byte: a connection that sends none is closed here.
   http.on('connection', (socket: Socket) => {
-    const timer = setTimeout(() => { if (socket.bytesRead === 0) socket.destroy(); }, limits.headersTimeoutMs);
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, limits.headersTimeoutMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   });
@@ -84,7 +86,9 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   });
   guard.watch(io);
   // Nothing is served in the main namespace: a socket there would be kept for nothing.
-  io.use((_socket, next) => next(Object.assign(new Error('no such namespace'), { data: { code: 'INVALID_ARGUMENT', message: 'connect to /api or /node' } })));
+  io.use((_socket, next) =>
+    next(Object.assign(new Error('no such namespace'), { data: { code: 'INVALID_ARGUMENT', message: 'connect to /api or /node' } })),
+  );
   const skip = `${io.path()}/`;
   const route = options.route(skip);
   // GET /metrics, without a login (docs/observability.md); 404 elsewhere, socket.io's path left to it.
@@ -120,7 +124,9 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
       if (wasHeld) for (const fn of held.splice(0)) fn('oned is stopping', false);
       io.disconnectSockets(true);
       guard.close();
-      await new Promise<void>((resolve) => { io.close(() => resolve()); });
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
     },
   };
 }

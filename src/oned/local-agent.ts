@@ -45,7 +45,10 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
   try {
     const ref = await pool.ask<ActorRef<unknown>>({ type: 'get', host: LOCAL_HOST });
     hostId = ((await ref.ask({ type: 'access' })) as { id: number }).id;
-    const haveToken = await readFile(tokenFile, 'utf8').then(() => true, () => false);
+    const haveToken = await readFile(tokenFile, 'utf8').then(
+      () => true,
+      () => false,
+    );
     if (!haveToken) {
       const { token } = await pool.ask<{ id: number; token: string }>({ type: 'rotate_token', host: hostId });
       await writeSecretFile(tokenFile, `${token}\n`);
@@ -53,7 +56,10 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
   } catch (err) {
     if (!isNepheleError(err, 'HOST_NOT_FOUND')) throw err;
     const res = await pool.ask<{ id: number; token: string }>({
-      type: 'allocate', name: LOCAL_HOST, im: options.hypervisor, vm: options.hypervisor,
+      type: 'allocate',
+      name: LOCAL_HOST,
+      im: options.hypervisor,
+      vm: options.hypervisor,
     });
     hostId = res.id;
     await writeSecretFile(tokenFile, `${res.token}\n`);
@@ -70,17 +76,29 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
   const ext = here.endsWith('.ts') ? '.ts' : '.js';
   const entry = fileURLToPath(new URL(`../../bin/onenode${ext}`, import.meta.url));
   const logFile = await open(join(dir, 'onenode.log'), 'a', 0o600);
-  const child = spawn(process.execPath, [
-    ...process.execArgv, entry,
-    '--frontend', oned.url,
-    '--host-id', String(hostId),
-    '--token-file', tokenFile,
-    '--data-dir', dir,
-    '--vm', options.hypervisor,
-    // This machine's host shares oned's datastores, as any TM_MAD = shared host does.
-    '--datastores', join(options.dataDir, 'datastores'),
-    '--monitor-interval-ms', String(options.monitorIntervalMs),
-  ], { detached: true, stdio: ['ignore', logFile.fd, logFile.fd] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      entry,
+      '--frontend',
+      oned.url,
+      '--host-id',
+      String(hostId),
+      '--token-file',
+      tokenFile,
+      '--data-dir',
+      dir,
+      '--vm',
+      options.hypervisor,
+      // This machine's host shares oned's datastores, as any TM_MAD = shared host does.
+      '--datastores',
+      join(options.dataDir, 'datastores'),
+      '--monitor-interval-ms',
+      String(options.monitorIntervalMs),
+    ],
+    { detached: true, stdio: ['ignore', logFile.fd, logFile.fd] },
+  );
   child.unref();
   await logFile.close();
   const pid = child.pid ?? 0;

@@ -57,13 +57,18 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const metrics = createOnedMetrics(log.child({ component: 'metrics' }));
   // Users and groups are read on every API call (the session check, the owners' names): kept in memory too.
   const store = await Store.open(join(config.dataDir, 'db'), {
-    log: log.child({ component: 'store' }), onWrite: metrics.storeWrite, memoryKinds: ['users', 'groups'],
+    log: log.child({ component: 'store' }),
+    onWrite: metrics.storeWrite,
+    memoryKinds: ['users', 'groups'],
   });
   const authFile = await ensureOneadmin(store, config.dataDir, log, config.userAuthFile);
   const sshKey = await ensureOnedKey(config.dataDir);
   let listening = { host: config.host, port: config.port };
   const deployer = new HostDeployer({
-    dataDir: config.dataDir, privateKeyFile: sshKey.privateKeyFile, listen: () => listening, log: log.child({ component: 'deployer' }),
+    dataDir: config.dataDir,
+    privateKeyFile: sshKey.privateKeyFile,
+    listen: () => listening,
+    log: log.child({ component: 'deployer' }),
     datastores: join(config.dataDir, 'datastores'),
     ...(config.deployWaitMs === undefined ? {} : { waitMs: config.deployWaitMs }),
   });
@@ -76,16 +81,23 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const apiLimits: Readonly<ApiLimits> = Object.freeze({ ...DEFAULT_API_LIMITS, ...config.apiLimits });
   // Shared by the API (it gates logins) and the listener (it refuses an address that failed too many).
   const loginGate = new LoginGate(apiLimits);
-  const listener = await listen({ host: config.host, port: config.port, route: metrics.route, limits: apiLimits, blocked: (a) => loginGate.blocked(a) });
+  const listener = await listen({
+    host: config.host,
+    port: config.port,
+    route: metrics.route,
+    limits: apiLimits,
+    blocked: (a) => loginGate.blocked(a),
+  });
   listening = { host: config.host, port: listener.port };
   log.info({ url: listener.url, dataDir: config.dataDir }, 'oned listening');
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= (async () => {
-    await listener.close();
-    await system.shutdown();
-    await store.close();
-    metrics.close();
-  })());
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await listener.close();
+      await system.shutdown();
+      await store.close();
+      metrics.close();
+    })());
   const root = system.spawn(rootSupervisor(subtrees), { name: 'root' });
   try {
     await root.ask({ type: 'which_children' });
@@ -103,8 +115,15 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   new ApiServer({
     io: listener.io,
     handlers: apiHandlers({
-      hostPool: () => actors.lookup(HOST_POOL), vmPool: () => actors.lookup(VM_POOL), vm: actors.vm, templates: () => actors.lookup(TEMPLATE_POOL),
-      users, networks: () => actors.lookup(NETWORK_POOL), images: () => actors.lookup(IMAGE_POOL), deployer, version: VERSION,
+      hostPool: () => actors.lookup(HOST_POOL),
+      vmPool: () => actors.lookup(VM_POOL),
+      vm: actors.vm,
+      templates: () => actors.lookup(TEMPLATE_POOL),
+      users,
+      networks: () => actors.lookup(NETWORK_POOL),
+      images: () => actors.lookup(IMAGE_POOL),
+      deployer,
+      version: VERSION,
     }),
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,
@@ -119,7 +138,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const { url, port } = listener;
   log.info({ url }, 'oned ready');
 
-  const failed = system.whenTerminated(root).then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
+  const failed = system
+    .whenTerminated(root)
+    .then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));
   return { url, port, authFile, system, store, failed, close };
 }
 
@@ -150,5 +171,6 @@ async function reconcileLeases(liveVms: readonly number[], networks: ActorRef<Ne
 async function reconcileImages(live: readonly number[], images: ActorRef<ImagePoolMsg>, log: Logger): Promise<void> {
   const { released } = await images.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
   const { failed } = await images.ask<{ failed: number }>({ type: 'abandon_uploads' });
-  if (released > 0 || failed > 0) log.warn({ released, failed }, 'images reconciled: uses of VMs that are gone released, unfinished uploads in ERROR');
+  if (released > 0 || failed > 0)
+    log.warn({ released, failed }, 'images reconciled: uses of VMs that are gone released, unfinished uploads in ERROR');
 }

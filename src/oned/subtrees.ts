@@ -52,12 +52,18 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
   const users = userSubtree({ store, throttle: new LoginThrottle(w.clock), now });
   const networks = networkSubtree({ actor: { store }, pool: { store, macPrefix: macPrefix(config.macPrefix ?? '02:00') } });
   const images = imageSubtree({
-    store, dataDir: config.dataDir, now,
+    store,
+    dataDir: config.dataDir,
+    now,
     owners: () => new UserDirectory(store).names(),
   });
   const hosts = hostSubtree({
     actor: {
-      store, heartbeatMs: config.heartbeatMs, lostAfterMs: config.lostAfterMs, initGraceMs: 3 * config.lostAfterMs, vm: actors.vm,
+      store,
+      heartbeatMs: config.heartbeatMs,
+      lostAfterMs: config.lostAfterMs,
+      initGraceMs: 3 * config.lostAfterMs,
+      vm: actors.vm,
       announceVms: (hostId) => actors.find(VM_POOL)?.tell({ type: 'announce', hostId }),
       kickPlacement: () => actors.find(PLACEMENT)?.tell({ type: 'kick' }),
       linkRtt: metrics.linkRtt,
@@ -68,7 +74,8 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
       monitoringPush: metrics.monitoring.push,
     },
     pool: {
-      store, dataDir: config.dataDir,
+      store,
+      dataDir: config.dataDir,
       onCount: (count) => {
         monitorFloor = monitorFloorMs(count, monitorBudget);
         metrics.monitoring.floor(monitorFloor);
@@ -78,7 +85,10 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
   const vms = vmSubtree({
     store,
     actor: {
-      host: actors.host, placement: () => actors.find(PLACEMENT), network: actors.network, images: () => actors.find(IMAGE_POOL),
+      host: actors.host,
+      placement: () => actors.find(PLACEMENT),
+      network: actors.network,
+      images: () => actors.find(IMAGE_POOL),
       datastores: { vmDir: (id) => join(datastores, '0', String(id)), images: join(datastores, '1') },
       hostName: async (id) => (await actors.host(id)?.ask<{ name: string }>({ type: 'info' }))?.name,
       // TM_MAD = ssh: the host's own datastores, reached over SSH with the key its agent was deployed with.
@@ -90,13 +100,23 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
       ...(config.operationDeadlines === undefined ? {} : { operationDeadlines: config.operationDeadlines }),
     },
     pool: {
-      vm: actors.vm, networks: () => actors.lookup(NETWORK_POOL), network: actors.network, images: () => actors.lookup(IMAGE_POOL), datastores,
+      vm: actors.vm,
+      networks: () => actors.lookup(NETWORK_POOL),
+      network: actors.network,
+      images: () => actors.lookup(IMAGE_POOL),
+      datastores,
     },
   });
-  const placement = config.scheduler === false ? undefined : placementSubtree({
-    hostPool: () => actors.lookup(HOST_POOL), vm: actors.vm, options: config.placement ?? DEFAULT_PLACEMENT, metrics: metrics.placement,
-    helloVms: () => actors.find(VM_POOL)?.tell({ type: 'sched_hello' }),
-  });
+  const placement =
+    config.scheduler === false
+      ? undefined
+      : placementSubtree({
+          hostPool: () => actors.lookup(HOST_POOL),
+          vm: actors.vm,
+          options: config.placement ?? DEFAULT_PLACEMENT,
+          metrics: metrics.placement,
+          helloVms: () => actors.find(VM_POOL)?.tell({ type: 'sched_hello' }),
+        });
 
   return [
     { spec: users, after: [] },

@@ -21,13 +21,9 @@
  * it was last read, each once, before it is read again. Columns that read
  * no such name cannot go stale.
  */
-import type {
-  BoolPlan, HostVars, Leaf, RankPlan,
-} from './expr/index.js';
+import type { BoolPlan, HostVars, Leaf, RankPlan } from './expr/index.js';
 import { rankValue } from './expr/index.js';
-import {
-  applyConstant, applyGathered, applyVector, finish,
-} from './rank-loops.js';
+import { applyConstant, applyGathered, applyVector, finish } from './rank-loops.js';
 
 interface Column<T> {
   readonly values: T;
@@ -220,7 +216,10 @@ export class HostTable {
     const known = this.leaves.get(leaf.key);
     if (known === undefined) {
       const column: LeafColumn = {
-        leaf, values: new Int32Array(this.words), changing: this.changing.has(leaf.name), seen: this.log.length,
+        leaf,
+        values: new Int32Array(this.words),
+        changing: this.changing.has(leaf.name),
+        seen: this.log.length,
       };
       const { test } = leaf;
       const values = this.valueColumn(leaf.name);
@@ -319,9 +318,13 @@ export class HostTable {
 /** Whether the plan reads any of `names`. */
 function mentions(p: RankPlan, names: ReadonlySet<string>): boolean {
   switch (p.kind) {
-    case 'constant': return false;
-    case 'variable': return names.has(p.name);
-    case 'negate': return mentions(p.operand, names);
-    case 'chain': return mentions(p.first, names) || p.rest.some((s) => mentions(s.operand, names));
+    case 'constant':
+      return false;
+    case 'variable':
+      return names.has(p.name);
+    case 'negate':
+      return mentions(p.operand, names);
+    case 'chain':
+      return mentions(p.first, names) || p.rest.some((s) => mentions(s.operand, names));
   }
 }

@@ -3,9 +3,7 @@ import type { HostView } from '../hosts/host-view.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import type { VmState } from '../vms/vm-states.js';
-import {
-  ExpressionCache, type Rank, type Requirements, compileRank, compileRequirements,
-} from './expr/index.js';
+import { ExpressionCache, type Rank, type Requirements, compileRank, compileRequirements } from './expr/index.js';
 import { POLICY_RANK, place, type HostCandidate, type HostVars, type PendingVm, type PlacementOptions } from './placement-core.js';
 
 /** What the scheduler needs of a VM that waits for it. */
@@ -114,7 +112,12 @@ export class PlacementActor implements Actor<PlacementMsg> {
       case 'pass':
         return this.queue.size === 0 ? undefined : this.pass();
       case 'stats':
-        return { queued: this.queue.size, passes: this.passes, placed: this.placed, rescheduled: this.rescheduled } satisfies PlacementStats;
+        return {
+          queued: this.queue.size,
+          passes: this.passes,
+          placed: this.placed,
+          rescheduled: this.rescheduled,
+        } satisfies PlacementStats;
     }
   }
 
@@ -134,7 +137,9 @@ export class PlacementActor implements Actor<PlacementMsg> {
       });
     } catch (err) {
       this.ctx.log.warn({ vmId: vm.id, err }, 'VM with an expression that does not compile is not scheduled');
-      this.deps.vm(vm.id)?.tell({ type: 'sched_message', message: `Cannot evaluate SCHED_REQUIREMENTS or SCHED_RANK: ${(err as Error).message}` });
+      this.deps
+        .vm(vm.id)
+        ?.tell({ type: 'sched_message', message: `Cannot evaluate SCHED_REQUIREMENTS or SCHED_RANK: ${(err as Error).message}` });
     }
   }
 
@@ -146,7 +151,10 @@ export class PlacementActor implements Actor<PlacementMsg> {
     this.passes++;
     this.ctx.cancelTimer('debounce');
     const views = await this.deps.hostPool().ask<HostView[]>({ type: 'list' });
-    const hosts = views.filter((h) => h.state === 'MONITORED' && h.monitoring !== undefined).sort((a, b) => a.id - b.id).map(candidate);
+    const hosts = views
+      .filter((h) => h.state === 'MONITORED' && h.monitoring !== undefined)
+      .sort((a, b) => a.id - b.id)
+      .map(candidate);
     const waiting = [...this.queue.values()];
     const deployable = waiting.filter((q) => DEPLOYABLE.has(q.vm.state));
     const result = place(deployable.map(pending), hosts, this.deps.options);
@@ -169,7 +177,10 @@ export class PlacementActor implements Actor<PlacementMsg> {
       }
     }
     await Promise.all(dispatches);
-    await this.resched(waiting.filter((q) => q.vm.state === 'RUNNING'), hosts);
+    await this.resched(
+      waiting.filter((q) => q.vm.state === 'RUNNING'),
+      hosts,
+    );
   }
 
   /**
@@ -234,14 +245,28 @@ export function candidate(h: HostView): HostCandidate {
     // The host's own attributes first: the monitored figures win over a namesake.
     ...Object.fromEntries(Object.entries(h.attributes).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])),
     // CURRENT_VMS is OpenNebula's list of the VM ids on the host: `CURRENT_VMS = 5` means VM 5 runs here.
-    ID: h.id, NAME: h.name, CLUSTER: h.cluster, RUNNING_VMS: h.rvm, CURRENT_VMS: h.vms.join(','),
-    HYPERVISOR: m?.HYPERVISOR ?? h.vm, ARCH: m?.ARCH ?? '', HOSTNAME: m?.HOSTNAME ?? h.name, CPU_MODEL: m?.CPU_MODEL ?? '',
-    TOTALCPU: m?.TOTALCPU ?? 0, USEDCPU: m?.USEDCPU ?? 0, FREECPU: m?.FREECPU ?? 0,
-    TOTALMEMORY: m?.TOTALMEMORY ?? 0, USEDMEMORY: m?.USEDMEMORY ?? 0, FREEMEMORY: m?.FREEMEMORY ?? 0,
+    ID: h.id,
+    NAME: h.name,
+    CLUSTER: h.cluster,
+    RUNNING_VMS: h.rvm,
+    CURRENT_VMS: h.vms.join(','),
+    HYPERVISOR: m?.HYPERVISOR ?? h.vm,
+    ARCH: m?.ARCH ?? '',
+    HOSTNAME: m?.HOSTNAME ?? h.name,
+    CPU_MODEL: m?.CPU_MODEL ?? '',
+    TOTALCPU: m?.TOTALCPU ?? 0,
+    USEDCPU: m?.USEDCPU ?? 0,
+    FREECPU: m?.FREECPU ?? 0,
+    TOTALMEMORY: m?.TOTALMEMORY ?? 0,
+    USEDMEMORY: m?.USEDMEMORY ?? 0,
+    FREEMEMORY: m?.FREEMEMORY ?? 0,
   };
   return {
-    id: h.id, vars,
-    totalCpu: m?.TOTALCPU ?? 0, totalMemory: m?.TOTALMEMORY ?? 0,
-    allocatedCpu: h.allocatedCpu, allocatedMemory: h.allocatedMem,
+    id: h.id,
+    vars,
+    totalCpu: m?.TOTALCPU ?? 0,
+    totalMemory: m?.TOTALMEMORY ?? 0,
+    allocatedCpu: h.allocatedCpu,
+    allocatedMemory: h.allocatedMem,
   };
 }

@@ -9,7 +9,6 @@
 import type { Rank, Requirements } from './expr/index.js';
 import { HostTable } from './host-table.js';
 
-
 /** Host variables the expressions see: OpenNebula's names. */
 export type HostVars = Record<string, string | number>;
 
@@ -85,7 +84,10 @@ export function demand(vm: { readonly cpu: number; readonly memory: number }): {
 }
 
 /** Whether the host can still take `need` (allocations include what was dispatched but not yet reported). */
-export function fits(host: Pick<HostCandidate, 'allocatedCpu' | 'allocatedMemory' | 'totalCpu' | 'totalMemory'>, need: { cpu: number; memory: number }): boolean {
+export function fits(
+  host: Pick<HostCandidate, 'allocatedCpu' | 'allocatedMemory' | 'totalCpu' | 'totalMemory'>,
+  need: { cpu: number; memory: number },
+): boolean {
   return host.allocatedCpu + need.cpu <= host.totalCpu && host.allocatedMemory + need.memory <= host.totalMemory;
 }
 
@@ -100,7 +102,11 @@ const CHANGED_BY_DISPATCH: ReadonlySet<string> = new Set(['RUNNING_VMS', 'CURREN
  * hosts at once through a HostTable; closures without one are called host by
  * host. Both give the same decisions.
  */
-export function place(vms: readonly PendingVm[], hosts: readonly HostCandidate[], options: Readonly<PlacementOptions> = DEFAULT_PLACEMENT): PlacementResult {
+export function place(
+  vms: readonly PendingVm[],
+  hosts: readonly HostCandidate[],
+  options: Readonly<PlacementOptions> = DEFAULT_PLACEMENT,
+): PlacementResult {
   const dispatched: { vmId: number; hostId: number }[] = [];
   const unplaced: { vmId: number; reason: string }[] = [];
   const pass = new Pass(hosts, options);
@@ -117,7 +123,10 @@ export function place(vms: readonly PendingVm[], hosts: readonly HostCandidate[]
     if (best < 0) {
       unplaced.push({
         vmId: vm.id,
-        reason: best === NONE_MATCHED ? 'No host meets the requirements (SCHED_REQUIREMENTS)' : 'Not enough capacity in any host that meets the requirements',
+        reason:
+          best === NONE_MATCHED
+            ? 'No host meets the requirements (SCHED_REQUIREMENTS)'
+            : 'Not enough capacity in any host that meets the requirements',
       });
       continue;
     }
@@ -156,7 +165,10 @@ class Pass {
 
   constructor(hosts: readonly HostCandidate[], options: Readonly<PlacementOptions>) {
     this.hosts = hosts;
-    this.table = new HostTable(hosts.map((h) => h.vars), CHANGED_BY_DISPATCH);
+    this.table = new HostTable(
+      hosts.map((h) => h.vars),
+      CHANGED_BY_DISPATCH,
+    );
     this.maxPerHost = options.maxDispatchPerHost;
     this.policyRank = POLICY_RANK[options.policy];
     this.ids = Float64Array.from(hosts, (h) => h.id);
@@ -174,15 +186,20 @@ class Pass {
   best(vm: PendingVm, need: { cpu: number; memory: number }): number {
     const matching = this.matching(vm.requirements);
     const { rank } = vm;
-    const column = rank === undefined ? (this.policyRanks ??= Float64Array.from(this.hosts, (h) => this.policyRank(h.vars)))
-      : rank.plan === undefined ? undefined : this.table.rankColumn(rank.plan);
+    const column =
+      rank === undefined
+        ? (this.policyRanks ??= Float64Array.from(this.hosts, (h) => this.policyRank(h.vars)))
+        : rank.plan === undefined
+          ? undefined
+          : this.table.rankColumn(rank.plan);
     let best: number;
     if (column !== undefined) {
       best = this.bestInColumn(matching, need, column);
     } else {
       const count = this.collect(matching, need);
       if (rank?.plan !== undefined) this.table.ranks(rank.plan, this.candidates, count, this.ranks);
-      else if (rank !== undefined) for (let k = 0; k < count; k++) this.ranks[k] = rank((this.hosts[this.candidates[k] as number] as HostCandidate).vars);
+      else if (rank !== undefined)
+        for (let k = 0; k < count; k++) this.ranks[k] = rank((this.hosts[this.candidates[k] as number] as HostCandidate).vars);
       best = this.bestCandidate(count);
     }
     if (best >= 0) return best;
@@ -220,9 +237,11 @@ class Pass {
 
   /** Whether host `i` takes a VM of this size now: as fits(), so a NaN figure means no room. */
   private hasRoom(i: number, cpu: number, memory: number): boolean {
-    return (this.allocatedCpu[i] as number) + cpu <= (this.totalCpu[i] as number)
-      && (this.allocatedMemory[i] as number) + memory <= (this.totalMemory[i] as number)
-      && (this.perHost[i] as number) < this.maxPerHost;
+    return (
+      (this.allocatedCpu[i] as number) + cpu <= (this.totalCpu[i] as number) &&
+      (this.allocatedMemory[i] as number) + memory <= (this.totalMemory[i] as number) &&
+      (this.perHost[i] as number) < this.maxPerHost
+    );
   }
 
   /** The best host with room among `matching`, ranked by `column`; -1 if none. */

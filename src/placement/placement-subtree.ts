@@ -17,7 +17,9 @@ export function placementSubtree(deps: PlacementDeps): ChildSpec<SupervisorMsg> 
       strategy: 'one_for_one',
       maxRestarts: 5,
       periodMs: 10_000,
-      children: [{ id: PLACEMENT, start: (ctx: ActorContext<PlacementMsg>) => new PlacementActor(ctx, deps), spawn: { register: PLACEMENT } }],
+      children: [
+        { id: PLACEMENT, start: (ctx: ActorContext<PlacementMsg>) => new PlacementActor(ctx, deps), spawn: { register: PLACEMENT } },
+      ],
     }),
   };
 }

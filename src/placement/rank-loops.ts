@@ -17,9 +17,15 @@ export function finish(out: Float64Array, count: number): void {
 /** out[k] op= c, k < count. */
 export function applyConstant(op: ArithmeticOp, out: Float64Array, count: number, c: number): void {
   switch (op) {
-    case '+': for (let k = 0; k < count; k++) out[k] = (out[k] as number) + c; return;
-    case '-': for (let k = 0; k < count; k++) out[k] = (out[k] as number) - c; return;
-    case '*': for (let k = 0; k < count; k++) out[k] = (out[k] as number) * c; return;
+    case '+':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) + c;
+      return;
+    case '-':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) - c;
+      return;
+    case '*':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) * c;
+      return;
     case '/':
       if (c === 0) out.fill(0, 0, count);
       else for (let k = 0; k < count; k++) out[k] = (out[k] as number) / c;
@@ -30,9 +36,15 @@ export function applyConstant(op: ArithmeticOp, out: Float64Array, count: number
 /** out[k] op= column[hosts[k]], k < count. */
 export function applyGathered(op: ArithmeticOp, out: Float64Array, count: number, column: Float64Array, hosts: Int32Array): void {
   switch (op) {
-    case '+': for (let k = 0; k < count; k++) out[k] = (out[k] as number) + (column[hosts[k] as number] as number); return;
-    case '-': for (let k = 0; k < count; k++) out[k] = (out[k] as number) - (column[hosts[k] as number] as number); return;
-    case '*': for (let k = 0; k < count; k++) out[k] = (out[k] as number) * (column[hosts[k] as number] as number); return;
+    case '+':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) + (column[hosts[k] as number] as number);
+      return;
+    case '-':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) - (column[hosts[k] as number] as number);
+      return;
+    case '*':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) * (column[hosts[k] as number] as number);
+      return;
     case '/':
       for (let k = 0; k < count; k++) {
         const x = column[hosts[k] as number] as number;
@@ -45,9 +57,15 @@ export function applyGathered(op: ArithmeticOp, out: Float64Array, count: number
 /** out[k] op= x[k], k < count. */
 export function applyVector(op: ArithmeticOp, out: Float64Array, count: number, x: Float64Array): void {
   switch (op) {
-    case '+': for (let k = 0; k < count; k++) out[k] = (out[k] as number) + (x[k] as number); return;
-    case '-': for (let k = 0; k < count; k++) out[k] = (out[k] as number) - (x[k] as number); return;
-    case '*': for (let k = 0; k < count; k++) out[k] = (out[k] as number) * (x[k] as number); return;
+    case '+':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) + (x[k] as number);
+      return;
+    case '-':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) - (x[k] as number);
+      return;
+    case '*':
+      for (let k = 0; k < count; k++) out[k] = (out[k] as number) * (x[k] as number);
+      return;
     case '/':
       for (let k = 0; k < count; k++) {
         const y = x[k] as number;

@@ -83,7 +83,12 @@ export const MAC = text(17, 17, /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/, 'a lower-cas
 /** A Linux interface name (bridge, tap): at most 15 bytes, no `/`, `:` or blanks. */
 export const IFNAME = text(1, 15, /^[A-Za-z0-9_.-]+$/, 'a Linux interface name: letters, digits, _ . -');
 /** A file on the context CD: an image's name (never context.sh, which Nephele writes). */
-export const CD_FILE_NAME = text(1, 64, /^(?!\.\.?$)(?!context\.sh$)[A-Za-z0-9._-]+$/, 'a plain file name (letters, digits, . _ -), not context.sh');
+export const CD_FILE_NAME = text(
+  1,
+  64,
+  /^(?!\.\.?$)(?!context\.sh$)[A-Za-z0-9._-]+$/,
+  'a plain file name (letters, digits, . _ -), not context.sh',
+);
 /** A host as a live migration names it: OpenNebula's host names, or an IPv4 address. */
 export const HOST_NAME = text(1, 128, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a host name: letters, digits, . _ -');
 

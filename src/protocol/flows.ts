@@ -24,8 +24,17 @@ function flowTypes<F extends Flow>(k: { tell: Every<F['tell']>; emit: Every<F['e
 
 const TO_NODE = flowTypes<ToNode>({
   tell: {
-    'vm.deploy': true, 'vm.shutdown': true, 'vm.reboot': true, 'vm.suspend': true, 'vm.resume': true, 'vm.save': true, 'vm.restore': true,
-    'vm.prolog': true, 'vm.epilog': true, 'vm.migrate_in': true, 'vm.migrate_out': true,
+    'vm.deploy': true,
+    'vm.shutdown': true,
+    'vm.reboot': true,
+    'vm.suspend': true,
+    'vm.resume': true,
+    'vm.save': true,
+    'vm.restore': true,
+    'vm.prolog': true,
+    'vm.epilog': true,
+    'vm.migrate_in': true,
+    'vm.migrate_out': true,
   },
   emit: {},
   ask: { 'host.monitor': true, 'vm.list': true, 'vm.poll': true, 'node.ping': true, 'node.stats': true },

@@ -95,8 +95,6 @@ export interface ByeFrame {
   readonly message: string;
 }
 
-export type Frame =
-  | CmdFrame | AckFrame | EvtFrame | ReqFrame | ResFrame
-  | PingFrame | PongFrame | HelloFrame | ByeFrame;
+export type Frame = CmdFrame | AckFrame | EvtFrame | ReqFrame | ResFrame | PingFrame | PongFrame | HelloFrame | ByeFrame;
 
 export type FrameKind = Frame['t'];

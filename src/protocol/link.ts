@@ -148,7 +148,10 @@ export class Link<S extends Side> {
     const outcome = this.adoptPeer(peerIncarnation, peerRecvSeq);
     if (outcome instanceof NepheleError) return this.fail(outcome);
     this.enqueue({
-      t: 'hello', incarnation: this.incarnation, recvSeq: this.session.recvSeq, heartbeatMs: this.heartbeat.intervalMs,
+      t: 'hello',
+      incarnation: this.incarnation,
+      recvSeq: this.session.recvSeq,
+      heartbeatMs: this.heartbeat.intervalMs,
       ...(hello.monitorMs === undefined ? {} : { monitorMs: hello.monitorMs }),
     });
     this.startSending(outcome);
@@ -337,7 +340,8 @@ export class Link<S extends Side> {
     this.resumed = true;
     for (const { seq, msg } of this.session.outbox.pending()) this.enqueue({ t: 'cmd', seq, msg });
     const peer = {
-      incarnation: this.session.peerIncarnation as string, newPeer: outcome === 'restarted',
+      incarnation: this.session.peerIncarnation as string,
+      newPeer: outcome === 'restarted',
       ...(monitorMs === undefined ? {} : { monitorMs }),
     };
     this.callback('onResumed', () => this.options.onResumed?.(peer));
@@ -349,7 +353,9 @@ export class Link<S extends Side> {
       return this.encode(res);
     } catch (err) {
       this.log.error({ err, id: res.id }, 'reply could not be sent');
-      const error = isNepheleError(err, 'FRAME_TOO_LARGE') ? err.toJSON() : { code: 'ACTOR_FAILED' as const, message: 'reply could not be encoded' };
+      const error = isNepheleError(err, 'FRAME_TOO_LARGE')
+        ? err.toJSON()
+        : { code: 'ACTOR_FAILED' as const, message: 'reply could not be encoded' };
       return this.encode({ t: 'res', id: res.id, ok: false, error });
     }
   }

@@ -97,8 +97,17 @@ export interface VmMigrateOut {
 }
 
 export type NodeCommand =
-  | VmDeploy | VmShutdown | VmReboot | VmSuspend | VmResume | VmSave | VmRestore
-  | VmProlog | VmEpilog | VmMigrateIn | VmMigrateOut;
+  | VmDeploy
+  | VmShutdown
+  | VmReboot
+  | VmSuspend
+  | VmResume
+  | VmSave
+  | VmRestore
+  | VmProlog
+  | VmEpilog
+  | VmMigrateIn
+  | VmMigrateOut;
 
 // ---- front-end → node: requests (ask; always time out)
 
@@ -217,8 +226,9 @@ export type Inbound<S extends Side> = Flows[S]['in'];
 export type OutboundMessage<S extends Side> = Outbound<S>['tell'] | Outbound<S>['emit'] | Outbound<S>['ask'];
 
 /** The reply to request `Q` sent from side `S`. */
-export type ReplyTo<S extends Side, Q extends { readonly type: string }> =
-  Q['type'] extends keyof Outbound<S>['replies'] ? Outbound<S>['replies'][Q['type']] : unknown;
+export type ReplyTo<S extends Side, Q extends { readonly type: string }> = Q['type'] extends keyof Outbound<S>['replies']
+  ? Outbound<S>['replies'][Q['type']]
+  : unknown;
 
 // ---- handshake
 

@@ -31,17 +31,29 @@ export class PendingAsks {
     return this.inflight.size;
   }
 
-
   /** A fresh request id. */
   newId(): number {
     return this.nextId++;
   }
 
   /** Waits for the reply to request `id` of `type`; settles through resolve/reject. */
-  add(id: number, type: string, timeoutMs: number, signal: AbortSignal | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+  add(
+    id: number,
+    type: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): void {
     const ask = new PendingAsk(
-      (value) => { this.inflight.delete(id); resolve(value); },
-      (err) => { this.inflight.delete(id); reject(err); },
+      (value) => {
+        this.inflight.delete(id);
+        resolve(value);
+      },
+      (err) => {
+        this.inflight.delete(id);
+        reject(err);
+      },
       this.target,
     );
     this.inflight.set(id, { ask, type });

@@ -1,10 +1,38 @@
 /** Checks for the domain types of domain.ts as they arrive off the wire. */
 import { isIP } from 'node:net';
-import type { ContextCdSpec, DiskSpec, HostMonitoring, SaveStep, TransferStep, HypervisorName, NicSpec, NodeCapabilities, OsSpec, VmInfo, VmRunState, VmSpec } from './domain.js';
+import type {
+  ContextCdSpec,
+  DiskSpec,
+  HostMonitoring,
+  SaveStep,
+  TransferStep,
+  HypervisorName,
+  NicSpec,
+  NodeCapabilities,
+  OsSpec,
+  VmInfo,
+  VmRunState,
+  VmSpec,
+} from './domain.js';
 import { MAX_TYPE_LENGTH, absPath, array, badFrame, bool, int, num, oneOf, optional, ranged, record, str, text } from './check.js';
 import {
-  CD_FILE_NAME, CPU, DISK_FORMATS, DISK_SIZE_MB, DISK_TARGET, IFNAME, KERNEL_CMD, MAC, MAX_CONTEXT_FILES, MAX_CONTEXT_SCRIPT,
-  MAX_VM_DEVICES, MAX_VM_NICS, MEMORY_MB, NIC_MODEL, VCPU, VM_NAME, VOLATILE_FS,
+  CD_FILE_NAME,
+  CPU,
+  DISK_FORMATS,
+  DISK_SIZE_MB,
+  DISK_TARGET,
+  IFNAME,
+  KERNEL_CMD,
+  MAC,
+  MAX_CONTEXT_FILES,
+  MAX_CONTEXT_SCRIPT,
+  MAX_VM_DEVICES,
+  MAX_VM_NICS,
+  MEMORY_MB,
+  NIC_MODEL,
+  VCPU,
+  VM_NAME,
+  VOLATILE_FS,
 } from './field-limits.js';
 
 export { absPath } from './check.js';
@@ -153,8 +181,9 @@ export function hostMonitoring(x: unknown, at: string): HostMonitoring {
 export function nodeCapabilities(x: unknown, at: string): NodeCapabilities {
   const o = record(x, at);
   return {
-    hypervisors: array(o.hypervisors, `${at}.hypervisors`, HYPERVISORS.length)
-      .map((h, i) => oneOf(h, `${at}.hypervisors.${i}`, HYPERVISORS)),
+    hypervisors: array(o.hypervisors, `${at}.hypervisors`, HYPERVISORS.length).map((h, i) =>
+      oneOf(h, `${at}.hypervisors.${i}`, HYPERVISORS),
+    ),
     hypervisor: oneOf(o.hypervisor, `${at}.hypervisor`, HYPERVISORS),
     arch: str(o.arch, `${at}.arch`, MAX_TYPE_LENGTH),
     cpus: int(o.cpus, `${at}.cpus`, 1),

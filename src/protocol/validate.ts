@@ -10,11 +10,34 @@ import type { Frame, WireError } from './frames.js';
 import type { Message, MessageType, NodeHello, NodeReplies, NodeRequest } from './messages.js';
 import { PROTOCOL_VERSION } from './version.js';
 import {
-  MAX_TYPE_LENGTH, array, badFrame, bool, int, num, oneOf, optional, plainData, ranged, record, str, text, type Fields,
+  MAX_TYPE_LENGTH,
+  array,
+  badFrame,
+  bool,
+  int,
+  num,
+  oneOf,
+  optional,
+  plainData,
+  ranged,
+  record,
+  str,
+  text,
+  type Fields,
 } from './check.js';
 import { HOST_NAME, PORT, numberProblem, textProblem } from './field-limits.js';
 import {
-  MAX_VM_DEVICES, VM_RUN_STATES, absPath, contextCd, hostMonitoring, nodeCapabilities, saveStep, transferStep, vmInfo, vmInfoList, vmSpec,
+  MAX_VM_DEVICES,
+  VM_RUN_STATES,
+  absPath,
+  contextCd,
+  hostMonitoring,
+  nodeCapabilities,
+  saveStep,
+  transferStep,
+  vmInfo,
+  vmInfoList,
+  vmSpec,
 } from './validate-domain.js';
 
 /** Heartbeat intervals a hello may ask for. */
@@ -42,27 +65,38 @@ const MESSAGE_VALIDATORS: Validators = {
   'vm.shutdown': (o, at) => {
     const purge = optional(o.purge, (x) => absPath(x, `${at}.purge`));
     return {
-      type: 'vm.shutdown', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), hard: bool(o.hard, `${at}.hard`),
+      type: 'vm.shutdown',
+      opId: opId(o.opId, `${at}.opId`),
+      vmId: vmId(o.vmId, `${at}.vmId`),
+      hard: bool(o.hard, `${at}.hard`),
       ...(purge === undefined ? {} : { purge }),
     };
   },
   'vm.prolog': (o, at) => {
     const context = optional(o.context, (x) => contextCd(x, `${at}.context`));
     return {
-      type: 'vm.prolog', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), dir: absPath(o.dir, `${at}.dir`),
+      type: 'vm.prolog',
+      opId: opId(o.opId, `${at}.opId`),
+      vmId: vmId(o.vmId, `${at}.vmId`),
+      dir: absPath(o.dir, `${at}.dir`),
       steps: array(o.steps, `${at}.steps`, 2 * MAX_VM_DEVICES).map((s, i) => transferStep(s, `${at}.steps.${i}`)),
       ...(context === undefined ? {} : { context }),
     };
   },
   'vm.epilog': (o, at) => ({
-    type: 'vm.epilog', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), dir: absPath(o.dir, `${at}.dir`),
+    type: 'vm.epilog',
+    opId: opId(o.opId, `${at}.opId`),
+    vmId: vmId(o.vmId, `${at}.vmId`),
+    dir: absPath(o.dir, `${at}.dir`),
     saves: array(o.saves, `${at}.saves`, MAX_VM_DEVICES).map((s, i) => saveStep(s, `${at}.saves.${i}`)),
     purge: bool(o.purge, `${at}.purge`),
   }),
   'vm.migrate_in': (o, at) => {
     const l = record(o.listen, `${at}.listen`);
     return {
-      type: 'vm.migrate_in', opId: opId(o.opId, `${at}.opId`), spec: vmSpec(o.spec, `${at}.spec`),
+      type: 'vm.migrate_in',
+      opId: opId(o.opId, `${at}.opId`),
+      spec: vmSpec(o.spec, `${at}.spec`),
       listen: { host: text(l.host, `${at}.listen.host`, HOST_NAME), port: ranged(l.port, `${at}.listen.port`, PORT) },
     };
   },
@@ -76,7 +110,10 @@ const MESSAGE_VALIDATORS: Validators = {
     return { type: 'vm.migrate_out', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), uri };
   },
   'vm.reboot': (o, at) => ({
-    type: 'vm.reboot', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`), hard: bool(o.hard, `${at}.hard`),
+    type: 'vm.reboot',
+    opId: opId(o.opId, `${at}.opId`),
+    vmId: vmId(o.vmId, `${at}.vmId`),
+    hard: bool(o.hard, `${at}.hard`),
   }),
   'vm.suspend': (o, at) => ({ type: 'vm.suspend', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`) }),
   'vm.resume': (o, at) => ({ type: 'vm.resume', opId: opId(o.opId, `${at}.opId`), vmId: vmId(o.vmId, `${at}.vmId`) }),
@@ -148,9 +185,7 @@ const REPLY_VALIDATORS: { readonly [K in NodeRequest['type']]: (x: unknown, at: 
 
 /** Checks the value of a `res` to a request of `type`; a type without replies checks nothing. */
 export function validateReply(type: string, value: unknown): unknown {
-  return Object.hasOwn(REPLY_VALIDATORS, type)
-    ? REPLY_VALIDATORS[type as NodeRequest['type']](value, 'res.value')
-    : value;
+  return Object.hasOwn(REPLY_VALIDATORS, type) ? REPLY_VALIDATORS[type as NodeRequest['type']](value, 'res.value') : value;
 }
 
 /** Checks a node's handshake (socket.io `auth`); another protocol version is PROTOCOL_VERSION. */
@@ -189,9 +224,12 @@ export function validateFrame(x: unknown): Frame {
   const f = record(x, 'frame');
   const t = str(f.t, 'frame.t', MAX_TYPE_LENGTH);
   switch (t) {
-    case 'cmd': return { t, seq: int(f.seq, 'cmd.seq', 1), msg: validateMessage(f.msg, 'cmd.msg') };
-    case 'ack': return { t, seq: int(f.seq, 'ack.seq') };
-    case 'evt': return { t, msg: validateMessage(f.msg, 'evt.msg') };
+    case 'cmd':
+      return { t, seq: int(f.seq, 'cmd.seq', 1), msg: validateMessage(f.msg, 'cmd.msg') };
+    case 'ack':
+      return { t, seq: int(f.seq, 'ack.seq') };
+    case 'evt':
+      return { t, msg: validateMessage(f.msg, 'evt.msg') };
     case 'req': {
       const id = int(f.id, 'req.id', 1);
       const msg = record(f.msg, 'req.msg');
@@ -200,12 +238,11 @@ export function validateFrame(x: unknown): Frame {
     }
     case 'res': {
       const id = int(f.id, 'res.id', 1);
-      return bool(f.ok, 'res.ok')
-        ? { t, id, ok: true, value: f.value }
-        : { t, id, ok: false, error: wireError(f.error, 'res.error') };
+      return bool(f.ok, 'res.ok') ? { t, id, ok: true, value: f.value } : { t, id, ok: false, error: wireError(f.error, 'res.error') };
     }
     case 'ping':
-    case 'pong': return { t, ts: num(f.ts, `${t}.ts`, -Infinity) };
+    case 'pong':
+      return { t, ts: num(f.ts, `${t}.ts`, -Infinity) };
     case 'hello': {
       const monitorMs = optional(f.monitorMs, (x) => int(x, 'hello.monitorMs', MONITOR_RANGE_MS.min, MONITOR_RANGE_MS.max));
       return {
@@ -216,7 +253,8 @@ export function validateFrame(x: unknown): Frame {
         ...(monitorMs === undefined ? {} : { monitorMs }),
       };
     }
-    case 'bye': return { t, code: errorCode(f.code, 'bye.code'), message: str(f.message, 'bye.message') };
+    case 'bye':
+      return { t, code: errorCode(f.code, 'bye.code'), message: str(f.message, 'bye.message') };
     default:
       throw new NepheleError('BAD_FRAME', 'frame.t: unknown frame kind', { details: { field: 'frame.t', t } });
   }

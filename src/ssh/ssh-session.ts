@@ -76,9 +76,14 @@ export class SshSession {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
-          reject(new NepheleError('HOST_UNREACHABLE', `${where}: no SSH handshake within ${timeoutMs} ms`, { details: { step: 'connect' } }));
+          reject(
+            new NepheleError('HOST_UNREACHABLE', `${where}: no SSH handshake within ${timeoutMs} ms`, { details: { step: 'connect' } }),
+          );
         }, timeoutMs);
-        client.once('ready', () => { clearTimeout(timer); resolve(); });
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         client.once('error', (err: Error & { level?: string }) => {
           clearTimeout(timer);
           reject(classify(err, where, seenKey, options.hostKey));
@@ -125,10 +130,18 @@ export class SshSession {
         let stderr = '';
         const timer = setTimeout(() => {
           stream.close();
-          reject(new NepheleError('DRIVER_FAILED', `${formatSshTarget(this.target)}: a command ran over ${timeoutMs} ms`, { details: { timeoutMs } }));
+          reject(
+            new NepheleError('DRIVER_FAILED', `${formatSshTarget(this.target)}: a command ran over ${timeoutMs} ms`, {
+              details: { timeoutMs },
+            }),
+          );
         }, timeoutMs);
-        stream.on('data', (d: Buffer) => { if (stdout.length < MAX_OUTPUT) stdout += d.toString('utf8'); });
-        stream.stderr.on('data', (d: Buffer) => { if (stderr.length < MAX_OUTPUT) stderr += d.toString('utf8'); });
+        stream.on('data', (d: Buffer) => {
+          if (stdout.length < MAX_OUTPUT) stdout += d.toString('utf8');
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          if (stderr.length < MAX_OUTPUT) stderr += d.toString('utf8');
+        });
         stream.on('close', (code: number | null, signal?: string) => {
           clearTimeout(timer);
           resolve({ code: code ?? (signal === undefined ? 0 : 128), stdout, stderr });
@@ -143,9 +156,13 @@ export class SshSession {
   async check(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
     const r = await this.exec(argv, options);
     if (r.code !== 0) {
-      throw new NepheleError('DRIVER_FAILED', `${formatSshTarget(this.target)}: ${argv[0] ?? ''} exited with ${r.code}: ${lastLine(r.stderr)}`, {
-        details: { command: argv[0], exitCode: r.code },
-      });
+      throw new NepheleError(
+        'DRIVER_FAILED',
+        `${formatSshTarget(this.target)}: ${argv[0] ?? ''} exited with ${r.code}: ${lastLine(r.stderr)}`,
+        {
+          details: { command: argv[0], exitCode: r.code },
+        },
+      );
     }
     return r.stdout;
   }
@@ -162,10 +179,15 @@ export class SshSession {
     const sftp = await this.sftp();
     const partial = `${remote}.part`;
     await new Promise<void>((resolve, reject) => {
-      sftp.fastPut(local, partial, {
-        mode: options.mode ?? 0o600,
-        step: (done, _chunk, total) => options.onProgress?.(done, total),
-      }, (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `put ${remote}`, err))));
+      sftp.fastPut(
+        local,
+        partial,
+        {
+          mode: options.mode ?? 0o600,
+          step: (done, _chunk, total) => options.onProgress?.(done, total),
+        },
+        (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `put ${remote}`, err))),
+      );
     });
     await this.rename(partial, remote);
   }
@@ -175,9 +197,14 @@ export class SshSession {
     const sftp = await this.sftp();
     const partial = `${local}.part`;
     await new Promise<void>((resolve, reject) => {
-      sftp.fastGet(remote, partial, {
-        step: (done, _chunk, total) => options.onProgress?.(done, total),
-      }, (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `get ${remote}`, err))));
+      sftp.fastGet(
+        remote,
+        partial,
+        {
+          step: (done, _chunk, total) => options.onProgress?.(done, total),
+        },
+        (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `get ${remote}`, err))),
+      );
     });
     await rename(partial, local);
   }
@@ -187,11 +214,15 @@ export class SshSession {
     const sftp = await this.sftp();
     const partial = `${remote}.part`;
     await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(partial, data, { mode }, (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `write ${remote}`, err))));
+      sftp.writeFile(partial, data, { mode }, (err) =>
+        err === undefined || err === null ? resolve() : reject(sftpError(this.target, `write ${remote}`, err)),
+      );
     });
     // The mode given at open is masked by the server's umask; set it plainly.
     await new Promise<void>((resolve, reject) => {
-      sftp.chmod(partial, mode, (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `chmod ${remote}`, err))));
+      sftp.chmod(partial, mode, (err) =>
+        err === undefined || err === null ? resolve() : reject(sftpError(this.target, `chmod ${remote}`, err)),
+      );
     });
     await this.rename(partial, remote);
   }
@@ -215,13 +246,22 @@ export class SshSession {
    * Copies a file from another host to this one through oned (host to host
    * with the front-end's key: the hosts need no keys of their own).
    */
-  async copyFrom(source: SshSession, remoteSource: string, remote: string, options: { onProgress?: Progress; size?: number } = {}): Promise<void> {
+  async copyFrom(
+    source: SshSession,
+    remoteSource: string,
+    remote: string,
+    options: { onProgress?: Progress; size?: number } = {},
+  ): Promise<void> {
     const [from, to] = await Promise.all([source.sftp(), this.sftp()]);
     const partial = `${remote}.part`;
     let done = 0;
     const total = options.size ?? 0;
     const count = new Transform({
-      transform(chunk: Buffer, _enc, cb) { done += chunk.length; options.onProgress?.(done, total); cb(null, chunk); },
+      transform(chunk: Buffer, _enc, cb) {
+        done += chunk.length;
+        options.onProgress?.(done, total);
+        cb(null, chunk);
+      },
     });
     try {
       await pipeline(from.createReadStream(remoteSource), count, to.createWriteStream(partial, { mode: 0o600 }));
@@ -235,7 +275,9 @@ export class SshSession {
     const sftp = await this.sftp();
     await new Promise<void>((resolve, reject) => {
       // OpenSSH's posix-rename replaces the target; plain SFTP rename refuses to.
-      sftp.ext_openssh_rename(from, to, (err) => (err === undefined || err === null ? resolve() : reject(sftpError(this.target, `rename ${to}`, err))));
+      sftp.ext_openssh_rename(from, to, (err) =>
+        err === undefined || err === null ? resolve() : reject(sftpError(this.target, `rename ${to}`, err)),
+      );
     });
   }
 
@@ -249,30 +291,53 @@ function openSocket(target: SshTarget, timeoutMs: number): Promise<Socket> {
     const sock = tcpConnect({ host: target.host, port: target.port });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new NepheleError('HOST_UNREACHABLE', `${formatSshTarget(target)}: no TCP connection within ${timeoutMs} ms`, { details: { step: 'connect' } }));
+      reject(
+        new NepheleError('HOST_UNREACHABLE', `${formatSshTarget(target)}: no TCP connection within ${timeoutMs} ms`, {
+          details: { step: 'connect' },
+        }),
+      );
     }, timeoutMs);
-    sock.once('connect', () => { clearTimeout(timer); resolve(sock); });
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      resolve(sock);
+    });
     sock.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new NepheleError('HOST_UNREACHABLE', `${formatSshTarget(target)}: ${err.code ?? err.message}`, { cause: err, details: { step: 'connect', errno: err.code } }));
+      reject(
+        new NepheleError('HOST_UNREACHABLE', `${formatSshTarget(target)}: ${err.code ?? err.message}`, {
+          cause: err,
+          details: { step: 'connect', errno: err.code },
+        }),
+      );
     });
   });
 }
 
 function classify(err: Error & { level?: string }, where: string, seen: string | undefined, pinned: string | undefined): NepheleError {
   if (pinned !== undefined && seen !== undefined && seen !== pinned) {
-    return new NepheleError('HOST_KEY_MISMATCH', `${where}: the host key is ${seen}, not the ${pinned} seen before; if the host was reinstalled, say so with onehost sync --rekey`, {
-      details: { step: 'connect', seen, pinned },
-    });
+    return new NepheleError(
+      'HOST_KEY_MISMATCH',
+      `${where}: the host key is ${seen}, not the ${pinned} seen before; if the host was reinstalled, say so with onehost sync --rekey`,
+      {
+        details: { step: 'connect', seen, pinned },
+      },
+    );
   }
   if (err.level === 'client-authentication') {
-    return new NepheleError('SSH_AUTH_FAILED', `${where}: the key was refused; add oned's public key to the user's authorized_keys on the host`, { details: { step: 'connect' } });
+    return new NepheleError(
+      'SSH_AUTH_FAILED',
+      `${where}: the key was refused; add oned's public key to the user's authorized_keys on the host`,
+      { details: { step: 'connect' } },
+    );
   }
   return new NepheleError('HOST_UNREACHABLE', `${where}: ${err.message}`, { cause: err, details: { step: 'connect' } });
 }
 
 function sftpError(target: SshTarget, what: string, err: Error): NepheleError {
-  return new NepheleError('DRIVER_FAILED', `${formatSshTarget(target)}: ${what}: ${err.message}`, { cause: err, details: { step: 'sftp' } });
+  return new NepheleError('DRIVER_FAILED', `${formatSshTarget(target)}: ${what}: ${err.message}`, {
+    cause: err,
+    details: { step: 'sftp' },
+  });
 }
 
 function lastLine(text: string): string {

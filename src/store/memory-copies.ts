@@ -37,9 +37,17 @@ export class MemoryCopies {
   }
 
   /** Ids in (gt, lt) in order (highest first with `reverse`), at most `limit`. */
-  list(kind: EntityKind, gt: number | undefined, lt: number | undefined, limit: number, reverse: boolean): { id: number; value: unknown }[] {
+  list(
+    kind: EntityKind,
+    gt: number | undefined,
+    lt: number | undefined,
+    limit: number,
+    reverse: boolean,
+  ): { id: number; value: unknown }[] {
     const m = this.of(kind);
-    const ids = [...m.keys()].filter((id) => (gt === undefined || id > gt) && (lt === undefined || id < lt)).sort((a, b) => (reverse ? b - a : a - b));
+    const ids = [...m.keys()]
+      .filter((id) => (gt === undefined || id > gt) && (lt === undefined || id < lt))
+      .sort((a, b) => (reverse ? b - a : a - b));
     return ids.slice(0, limit === Infinity ? undefined : limit).map((id) => ({ id, value: m.get(id) }));
   }
 

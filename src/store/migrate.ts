@@ -24,9 +24,11 @@ export async function migrate(target: SchemaTarget, migrations: readonly Migrati
     throw new Error(`the store's schema version is unreadable: ${String(stored)}`);
   }
   if (stored > known) {
-    throw new NepheleError('STORE_TOO_NEW',
+    throw new NepheleError(
+      'STORE_TOO_NEW',
       `The store has schema version ${stored}, newer than this oned knows (${known}): a newer Nephele wrote it. Run that version or a later one.`,
-      { details: { version: stored, known } });
+      { details: { version: stored, known } },
+    );
   }
   for (let version = stored; version < known; version++) {
     const step = migrations[version];

@@ -346,7 +346,9 @@ export class Store {
     const meta = this.sub('meta');
     for (const kind of ENTITY_KINDS) {
       const stored = await meta.get(counterKey(kind));
-      const last = await this.sub(kind).keys({ ...idRange(), reverse: true, limit: 1 }).all();
+      const last = await this.sub(kind)
+        .keys({ ...idRange(), reverse: true, limit: 1 })
+        .all();
       const fromCounter = stored === undefined ? 0 : decodeValue<number>(stored);
       const fromKeys = last[0] === undefined ? 0 : decodeId(last[0]) + 1;
       this.ids.init(kind, Math.max(fromCounter, fromKeys));

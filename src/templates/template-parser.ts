@@ -159,7 +159,7 @@ class Parser {
       const c = this.peek();
       if (c === -1 || c === NL || c === COMMA || c === CLOSE || c === HASH) break;
       if (c === EQUALS || c === OPEN || c === QUOTE) {
-        const hint = c === EQUALS ? 'a \',\' may be missing, or ' : '';
+        const hint = c === EQUALS ? "a ',' may be missing, or " : '';
         const where = `${excerpt(name)}/${excerpt(key)}`;
         this.fail(`unexpected ${this.found()} in the value of ${where}: ${hint}quote the value`);
       }
@@ -182,7 +182,7 @@ class Parser {
     let chunk = this.pos;
     for (;;) {
       const c = this.peek();
-      if (c === -1) this.fail('unterminated quoted string: no closing \'"\' before the end of the template', open);
+      if (c === -1) this.fail("unterminated quoted string: no closing '\"' before the end of the template", open);
       if (c === QUOTE) break;
       if (c === NL) this.newline();
       else if (c === BACKSLASH) {

@@ -10,8 +10,18 @@ function isPlain(value: string): boolean {
   if (value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-      || c === 0x5f || c === 0x2e || c === 0x2d || c === 0x3a || c === 0x2f || c === 0x40 || c === 0x2b || c === 0x25;
+    const ok =
+      (c >= 0x30 && c <= 0x39) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      c === 0x5f ||
+      c === 0x2e ||
+      c === 0x2d ||
+      c === 0x3a ||
+      c === 0x2f ||
+      c === 0x40 ||
+      c === 0x2b ||
+      c === 0x25;
     if (!ok) return false;
   }
   return true;

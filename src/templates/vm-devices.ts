@@ -6,11 +6,30 @@ import { isIPv4 } from 'node:net';
 import { quoted } from './excerpt.js';
 import type { VectorValue } from './template.js';
 import {
-  DEV_PREFIX, DISK_FORMATS, DISK_OPTION, DISK_SIZE_MB, DISK_TARGET, IFNAME, KERNEL_CMD, MAC, NIC_MODEL, ROOT_DEVICE,
-  type TextRule, kernelCommandLine,
+  DEV_PREFIX,
+  DISK_FORMATS,
+  DISK_OPTION,
+  DISK_SIZE_MB,
+  DISK_TARGET,
+  IFNAME,
+  KERNEL_CMD,
+  MAC,
+  NIC_MODEL,
+  ROOT_DEVICE,
+  type TextRule,
+  kernelCommandLine,
 } from '../protocol/field-limits.js';
 import {
-  VectorReader, type Where, hostPath, inRange, integerAtLeast, invalid, matching, oneOf, optional, yesNo,
+  VectorReader,
+  type Where,
+  hostPath,
+  inRange,
+  integerAtLeast,
+  invalid,
+  matching,
+  oneOf,
+  optional,
+  yesNo,
 } from './template-fields.js';
 
 export interface VmOs {
@@ -80,7 +99,10 @@ function mac(text: string, where: Where): string {
 const natural = (text: string, where: Where): number => integerAtLeast(text, 0, where);
 const diskSize = (text: string, where: Where): number => inRange(integerAtLeast(text, 1, where), DISK_SIZE_MB, where);
 /** A reader that checks a value against one of the wire's field rules (protocol/field-limits.ts). */
-const rule = (r: TextRule) => (text: string, where: Where): string => matching(text, r, where);
+const rule =
+  (r: TextRule) =>
+  (text: string, where: Where): string =>
+    matching(text, r, where);
 
 /** Disk keys kept in `extra` that would end up in QEMU's -drive options: one word each. */
 const DISK_OPTION_KEYS = ['CACHE', 'DRIVER', 'IO', 'DISCARD'] as const;
@@ -138,7 +160,10 @@ export function readDisk(vector: VectorValue, line: number, index: number): VmDi
     ...optional('image', image),
     ...optional('imageId', imageId),
     ...optional('size', size),
-    ...optional('format', r.read('FORMAT', (text, w) => oneOf(text, DISK_FORMATS, w))),
+    ...optional(
+      'format',
+      r.read('FORMAT', (text, w) => oneOf(text, DISK_FORMATS, w)),
+    ),
     ...optional('target', r.read('TARGET', rule(DISK_TARGET))),
     ...optional('bus', r.read('BUS', rule(DISK_OPTION))),
     readonly: readOnly,

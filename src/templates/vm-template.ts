@@ -5,9 +5,7 @@
  */
 import type { Attribute, Template, VectorValue } from './template.js';
 import { isVector } from './template.js';
-import {
-  CPU, MAX_CONTEXT_FILES, MAX_VM_DISKS, MAX_VM_NICS, MEMORY_MB, PORT, VCPU, VM_NAME,
-} from '../protocol/field-limits.js';
+import { CPU, MAX_CONTEXT_FILES, MAX_VM_DISKS, MAX_VM_NICS, MEMORY_MB, PORT, VCPU, VM_NAME } from '../protocol/field-limits.js';
 import { type Where, inRange, integerAtLeast, invalid, matching, optional, positiveNumber } from './template-fields.js';
 import { type VmDisk, type VmNic, type VmOs, readDisk, readNic, readOs } from './vm-devices.js';
 
@@ -39,8 +37,18 @@ export interface VmTemplate {
 
 /** Attributes a VM template may give once at most. */
 const SINGLE = [
-  'NAME', 'CPU', 'VCPU', 'MEMORY', 'OS', 'CONTEXT', 'GRAPHICS', 'RAW',
-  'REQUIREMENTS', 'SCHED_REQUIREMENTS', 'RANK', 'SCHED_RANK',
+  'NAME',
+  'CPU',
+  'VCPU',
+  'MEMORY',
+  'OS',
+  'CONTEXT',
+  'GRAPHICS',
+  'RAW',
+  'REQUIREMENTS',
+  'SCHED_REQUIREMENTS',
+  'RANK',
+  'SCHED_RANK',
 ] as const;
 const KNOWN: ReadonlySet<string> = new Set<string>([...SINGLE, 'DISK', 'NIC']);
 
@@ -63,8 +71,7 @@ export function vmTemplate(t: Template): VmTemplate {
     } else if (attr.name === 'NIC') {
       if (nics.length === MAX_VM_NICS) invalid(where(attr, nics.length), `a VM may have at most ${MAX_VM_NICS} NICs`);
       nics.push(readNic(vectorOf(attr, nics.length), attr.line, nics.length));
-    }
-    else if (KNOWN.has(attr.name)) {
+    } else if (KNOWN.has(attr.name)) {
       if (singles.has(attr.name)) invalid(where(attr), 'given more than once');
       singles.set(attr.name, attr);
     } else extra.push(attr);

@@ -16,7 +16,10 @@ import { ONEADMIN_GID, ONEADMIN_ID, USERS_GID, upgradeUser, type GroupRecord, ty
  */
 export async function ensureOneadmin(store: Store, dataDir: string, log: Logger, userAuthFile?: string): Promise<string> {
   const path = join(dataDir, 'one_auth');
-  for (const g of [{ id: ONEADMIN_GID, name: 'oneadmin' }, { id: USERS_GID, name: 'users' }] satisfies GroupRecord[]) {
+  for (const g of [
+    { id: ONEADMIN_GID, name: 'oneadmin' },
+    { id: USERS_GID, name: 'users' },
+  ] satisfies GroupRecord[]) {
     if ((await store.get<GroupRecord>('groups', g.id)) === undefined) await store.put('groups', g.id, g);
   }
   const existing = await store.get<UserRecord>('users', ONEADMIN_ID);
@@ -26,13 +29,19 @@ export async function ensureOneadmin(store: Store, dataDir: string, log: Logger,
   }
   const password = randomSecret();
   const record: UserRecord = {
-    id: ONEADMIN_ID, name: 'oneadmin', gid: ONEADMIN_GID, enabled: true, tokens: [], createdAt: Date.now(), ...(await hashPassword(password)),
+    id: ONEADMIN_ID,
+    name: 'oneadmin',
+    gid: ONEADMIN_GID,
+    enabled: true,
+    tokens: [],
+    createdAt: Date.now(),
+    ...(await hashPassword(password)),
   };
   await writeAuthFile(path, { user: 'oneadmin', password });
   if (userAuthFile !== undefined) {
     // Another cloud's credentials may live there: they are not ours to overwrite.
     if (await exists(userAuthFile)) {
-      log.warn({ authFile: path, userAuthFile }, 'left the existing user auth file alone; oneadmin\'s credentials are in the auth file');
+      log.warn({ authFile: path, userAuthFile }, "left the existing user auth file alone; oneadmin's credentials are in the auth file");
     } else {
       await writeAuthFile(userAuthFile, { user: 'oneadmin', password });
     }

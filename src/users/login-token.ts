@@ -8,7 +8,6 @@ import type { LoginTokenRecord } from './user-record.js';
  */
 export const TOKEN_PREFIX = 'ntk.';
 
-
 export function newLoginToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }

@@ -21,9 +21,10 @@ export async function currentSession(users: UserDirectory, auth: Authenticated, 
     throw new NepheleError('AUTH_FAILED', 'the user has been deleted or disabled');
   }
   // A changed password (a new salt) or a revoked token ends the connections it opened.
-  const proven = auth.expires === undefined
-    ? sameBytes(r.salt, auth.credential)
-    : r.tokens.some((t) => t.expires > now && sameBytes(t.hash, auth.credential));
+  const proven =
+    auth.expires === undefined
+      ? sameBytes(r.salt, auth.credential)
+      : r.tokens.some((t) => t.expires > now && sameBytes(t.hash, auth.credential));
   if (!proven) throw new NepheleError('AUTH_FAILED', 'the password has changed or the login token was revoked; log in again');
   return r.gid === auth.session.gid ? auth.session : sessionOf(r);
 }

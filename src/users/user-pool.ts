@@ -7,8 +7,14 @@ import type { Store } from '../store/index.js';
 import { hashLoginToken, isLoginToken, liveToken, newLoginToken, TOKEN_PREFIX } from './login-token.js';
 import { sessionOf } from './session.js';
 import {
-  ONEADMIN_GID, ONEADMIN_ID, upgradeUser, userView,
-  type GroupRecord, type GroupView, type UserRecord, type UserView,
+  ONEADMIN_GID,
+  ONEADMIN_ID,
+  upgradeUser,
+  userView,
+  type GroupRecord,
+  type GroupView,
+  type UserRecord,
+  type UserView,
 } from './user-record.js';
 
 /** A user or group by id or name. */
@@ -61,20 +67,31 @@ export class UserPool implements Actor<UserPoolMsg> {
 
   receive(msg: UserPoolMsg): unknown {
     switch (msg.type) {
-      case 'authenticate': return this.ctx.detach(this.authenticate(msg.user, msg.secret));
-      case 'list': return this.ctx.detach(this.list());
-      case 'info': return this.ctx.detach(this.find(msg.user).then((r) => this.view(r)));
-      case 'groups': return this.ctx.detach(this.groups());
-      case 'group': return this.ctx.detach(this.group(msg.group));
-      case 'allocate': return this.allocate(msg.name, msg.password, msg.gid);
-      case 'delete': return this.remove(msg.id);
-      case 'passwd': return this.passwd(msg.id, msg.password);
-      case 'enable': return this.update(msg.id, (r) => {
-        if (r.id === ONEADMIN_ID && !msg.enabled) throw new NepheleError('NOT_AUTHORIZED', 'oneadmin cannot be disabled');
-        return { ...r, enabled: msg.enabled };
-      });
-      case 'chgrp': return this.chgrp(msg.id, msg.gid);
-      case 'login': return this.login(msg.id, msg.seconds);
+      case 'authenticate':
+        return this.ctx.detach(this.authenticate(msg.user, msg.secret));
+      case 'list':
+        return this.ctx.detach(this.list());
+      case 'info':
+        return this.ctx.detach(this.find(msg.user).then((r) => this.view(r)));
+      case 'groups':
+        return this.ctx.detach(this.groups());
+      case 'group':
+        return this.ctx.detach(this.group(msg.group));
+      case 'allocate':
+        return this.allocate(msg.name, msg.password, msg.gid);
+      case 'delete':
+        return this.remove(msg.id);
+      case 'passwd':
+        return this.passwd(msg.id, msg.password);
+      case 'enable':
+        return this.update(msg.id, (r) => {
+          if (r.id === ONEADMIN_ID && !msg.enabled) throw new NepheleError('NOT_AUTHORIZED', 'oneadmin cannot be disabled');
+          return { ...r, enabled: msg.enabled };
+        });
+      case 'chgrp':
+        return this.chgrp(msg.id, msg.gid);
+      case 'login':
+        return this.login(msg.id, msg.seconds);
     }
   }
 
@@ -155,7 +172,10 @@ export class UserPool implements Actor<UserPoolMsg> {
     const token = newLoginToken();
     const expires = now + seconds * 1000;
     await this.update(id, (r) => {
-      const live = r.tokens.filter((t) => t.expires > now).sort((a, b) => b.expires - a.expires).slice(0, MAX_TOKENS - 1);
+      const live = r.tokens
+        .filter((t) => t.expires > now)
+        .sort((a, b) => b.expires - a.expires)
+        .slice(0, MAX_TOKENS - 1);
       return { ...r, tokens: [...live, { hash: hashLoginToken(token), expires }] };
     });
     return { token, expires };

@@ -54,8 +54,15 @@ export interface GroupView {
 
 export function userView(r: UserRecord, groupName: string, now: number): UserView {
   return {
-    id: r.id, name: r.name, gid: r.gid, group: groupName, enabled: r.enabled, auth: 'core',
-    tokens: r.tokens.filter((t) => t.expires > now).length, vms: 0, createdAt: r.createdAt,
+    id: r.id,
+    name: r.name,
+    gid: r.gid,
+    group: groupName,
+    enabled: r.enabled,
+    auth: 'core',
+    tokens: r.tokens.filter((t) => t.expires > now).length,
+    vms: 0,
+    createdAt: r.createdAt,
   };
 }
 
@@ -65,6 +72,10 @@ export function userView(r: UserRecord, groupName: string, now: number): UserVie
  */
 export function upgradeUser(r: Partial<UserRecord> & PasswordHash & { id: number; name: string }): UserRecord {
   return {
-    gid: r.id === ONEADMIN_ID ? ONEADMIN_GID : USERS_GID, enabled: true, tokens: [], createdAt: 0, ...r,
+    gid: r.id === ONEADMIN_ID ? ONEADMIN_GID : USERS_GID,
+    enabled: true,
+    tokens: [],
+    createdAt: 0,
+    ...r,
   };
 }

@@ -24,13 +24,21 @@ export function nodeCommand(op: PendingOp, facts: TransferFacts): NodeCommand | 
   const dir = dirOn(facts, op.hostId);
   const spec = (): ReturnType<typeof vmSpec> => vmSpec(facts.vm, dir);
   switch (op.effect.kind) {
-    case 'deploy': return { type: 'vm.deploy', opId, spec: spec() };
-    case 'restore': return { type: 'vm.restore', opId, spec: spec() };
-    case 'migrate_live': return { type: 'vm.migrate_in', opId, spec: spec(), listen: { host: '', port: migrationPort(vmId) } };
-    case 'save': return { type: 'vm.save', opId, vmId };
-    case 'shutdown': return { type: 'vm.shutdown', opId, vmId, hard: op.effect.hard };
-    case 'reboot': return { type: 'vm.reboot', opId, vmId, hard: op.effect.hard };
-    case 'cleanup': return { type: 'vm.shutdown', opId, vmId, hard: true, ...(dir === undefined ? {} : { purge: dir }) };
-    default: return undefined;
+    case 'deploy':
+      return { type: 'vm.deploy', opId, spec: spec() };
+    case 'restore':
+      return { type: 'vm.restore', opId, spec: spec() };
+    case 'migrate_live':
+      return { type: 'vm.migrate_in', opId, spec: spec(), listen: { host: '', port: migrationPort(vmId) } };
+    case 'save':
+      return { type: 'vm.save', opId, vmId };
+    case 'shutdown':
+      return { type: 'vm.shutdown', opId, vmId, hard: op.effect.hard };
+    case 'reboot':
+      return { type: 'vm.reboot', opId, vmId, hard: op.effect.hard };
+    case 'cleanup':
+      return { type: 'vm.shutdown', opId, vmId, hard: true, ...(dir === undefined ? {} : { purge: dir }) };
+    default:
+      return undefined;
   }
 }

@@ -26,15 +26,18 @@ export function prologSteps(r: VmRecord, dir: string, staged: boolean): PrologPa
       return { action: 'copy', source: `${target}.src`, target, format: d.format, ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }) };
     }
     return {
-      action: d.action, target,
+      action: d.action,
+      target,
       ...(image ? { source: d.source } : {}),
       ...(d.sizeMb === undefined ? {} : { sizeMb: d.sizeMb }),
       ...(d.fs === undefined ? {} : { fs: d.fs }),
     };
   });
   // Staged, the kernel and initrd are in place already: the node finds them made.
-  if (r.os?.kernelImage !== undefined) steps.push({ action: 'file', source: staged ? `${dir}/kernel` : r.os.kernelImage, target: `${dir}/kernel` });
-  if (r.os?.initrdImage !== undefined) steps.push({ action: 'file', source: staged ? `${dir}/initrd` : r.os.initrdImage, target: `${dir}/initrd` });
+  if (r.os?.kernelImage !== undefined)
+    steps.push({ action: 'file', source: staged ? `${dir}/kernel` : r.os.kernelImage, target: `${dir}/kernel` });
+  if (r.os?.initrdImage !== undefined)
+    steps.push({ action: 'file', source: staged ? `${dir}/initrd` : r.os.initrdImage, target: `${dir}/initrd` });
   if (r.context === undefined) return { steps };
   const diskId = contextDiskId(r);
   return {

@@ -25,9 +25,15 @@ export type TemplatePoolMsg =
   | { readonly type: 'update'; readonly id: number; readonly template: string }
   | { readonly type: 'delete'; readonly id: number }
   | {
-    readonly type: 'instantiate'; readonly id: number; readonly name: string | undefined; readonly hold: boolean; readonly uid: number;
-    readonly gid?: number; readonly uname?: string; readonly admin?: boolean;
-  };
+      readonly type: 'instantiate';
+      readonly id: number;
+      readonly name: string | undefined;
+      readonly hold: boolean;
+      readonly uid: number;
+      readonly gid?: number;
+      readonly uname?: string;
+      readonly admin?: boolean;
+    };
 
 /**
  * VM templates: checked when stored (a template that could never make a VM
@@ -87,8 +93,13 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         }
         const { gid, uname, admin } = msg;
         return this.vms().ask({
-          type: 'allocate', template: text, hold: msg.hold, uid: msg.uid,
-          ...(gid === undefined ? {} : { gid }), ...(uname === undefined ? {} : { uname }), ...(admin === undefined ? {} : { admin }),
+          type: 'allocate',
+          template: text,
+          hold: msg.hold,
+          uid: msg.uid,
+          ...(gid === undefined ? {} : { gid }),
+          ...(uname === undefined ? {} : { uname }),
+          ...(admin === undefined ? {} : { admin }),
         });
       }
     }
@@ -102,7 +113,8 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
 
   private requireFreeName(uid: number, name: string): void {
     const taken = [...this.records.values()].find((r) => r.uid === uid && r.name === name);
-    if (taken !== undefined) throw new NepheleError('NAME_TAKEN', `the user already has a template named ${name} (${taken.id})`, { details: { name } });
+    if (taken !== undefined)
+      throw new NepheleError('NAME_TAKEN', `the user already has a template named ${name} (${taken.id})`, { details: { name } });
   }
 
   /** Written, then kept: memory never runs ahead of the store. */

@@ -80,8 +80,10 @@ export function previousHost(vm: Pick<VmRecord, 'history'>): number | undefined 
 /** SAVE = yes disks, each to a file of the images datastore `into` named after the operation (the same on a resend). */
 export function saves(vm: Pick<VmRecord, 'id' | 'disks'>, dir: string, opId: string, into: string | undefined): SaveStep[] {
   if (into === undefined) return [];
-  return (vm.disks ?? []).filter((d) => d.saveAs !== undefined).map((d) => ({
-    source: diskPath(dir, d.diskId),
-    target: `${into}/${createHash('sha256').update(`${vm.id}:${d.diskId}:${opId}`).digest('hex').slice(0, 32)}`,
-  }));
+  return (vm.disks ?? [])
+    .filter((d) => d.saveAs !== undefined)
+    .map((d) => ({
+      source: diskPath(dir, d.diskId),
+      target: `${into}/${createHash('sha256').update(`${vm.id}:${d.diskId}:${opId}`).digest('hex').slice(0, 32)}`,
+    }));
 }

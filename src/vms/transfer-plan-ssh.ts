@@ -11,7 +11,16 @@
 import { hostDatastores } from '../hosts/host-record.js';
 import { prologSteps } from './prolog-steps.js';
 import { diskPath, type VmRecord } from './vm-record.js';
-import { dirOn, previousHost, saves, spotOn, type FileCopy, type TransferFacts, type TransferOp, type TransferPlan } from './transfer-facts.js';
+import {
+  dirOn,
+  previousHost,
+  saves,
+  spotOn,
+  type FileCopy,
+  type TransferFacts,
+  type TransferOp,
+  type TransferPlan,
+} from './transfer-facts.js';
 
 /** The plan of `op` when its host, or (for a cold migration) the host it leaves, keeps its own files. */
 export function planSsh(op: TransferOp, facts: TransferFacts, hostId: number): TransferPlan {

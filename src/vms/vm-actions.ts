@@ -31,11 +31,11 @@ export type UserEvent =
   | { readonly type: 'suspend' }
   | ({ readonly type: 'undeploy' } & HardOption)
   | {
-    readonly type: 'migrate';
-    readonly hostId: number;
-    /** Move the running VM instead of saving, copying and restoring it. @default false */
-    readonly live?: boolean;
-  }
+      readonly type: 'migrate';
+      readonly hostId: number;
+      /** Move the running VM instead of saving, copying and restoring it. @default false */
+      readonly live?: boolean;
+    }
   | { readonly type: 'resched' }
   | { readonly type: 'unresched' }
   | { readonly type: 'recover'; readonly op: RecoverOp };
@@ -62,7 +62,12 @@ export interface VmActionInfo {
 // The record's key order is the order the API's refusal and `onevm --help` list them in.
 // Placing, moving and recovering VMs is the administrators' business.
 const ACTIONS = {
-  deploy: { help: 'Start a VM on the given host (bypasses the scheduler, not the capacity check)', host: true, flags: ['enforce'], admin: true },
+  deploy: {
+    help: 'Start a VM on the given host (bypasses the scheduler, not the capacity check)',
+    host: true,
+    flags: ['enforce'],
+    admin: true,
+  },
   hold: { help: 'Keep a PENDING VM from being scheduled' },
   release: { help: 'Release a VM on hold' },
   terminate: { help: 'End the VM', flags: ['hard'] },
@@ -98,7 +103,7 @@ export const VM_ACTION_FLAGS: Readonly<Record<VmActionFlag, { readonly option: s
   hard: { option: '--hard', help: 'destroy or reset instead of asking the guest' },
   live: { option: '--live', help: 'live migration' },
   // On by default: the option turns it off.
-  enforce: { option: '--no-enforce', help: 'deploy even past the host\'s capacity' },
+  enforce: { option: '--no-enforce', help: "deploy even past the host's capacity" },
 });
 
 export function isVmAction(name: string): name is VmActionName {
@@ -134,11 +139,24 @@ export function userEvent(p: VmActionRequest, hostId: number | undefined): UserE
     return hostId;
   };
   switch (p.action) {
-    case 'deploy': return { type: 'deploy', hostId: host() };
-    case 'migrate': return { type: 'migrate', hostId: host(), live: p.live === true };
-    case 'terminate': case 'poweroff': case 'reboot': case 'undeploy': return { type: p.action, hard };
-    case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
-    case 'hold': case 'release': case 'resume': case 'stop': case 'suspend': case 'resched': case 'unresched':
+    case 'deploy':
+      return { type: 'deploy', hostId: host() };
+    case 'migrate':
+      return { type: 'migrate', hostId: host(), live: p.live === true };
+    case 'terminate':
+    case 'poweroff':
+    case 'reboot':
+    case 'undeploy':
+      return { type: p.action, hard };
+    case 'recover':
+      return { type: 'recover', op: p.op ?? 'retry' };
+    case 'hold':
+    case 'release':
+    case 'resume':
+    case 'stop':
+    case 'suspend':
+    case 'resched':
+    case 'unresched':
       return { type: p.action };
   }
 }
@@ -158,7 +176,8 @@ const TABLE_ACTIONS = {
   terminate: { label: 'terminate', summary: 'End the VM: shut the guest down, clean up, free its leases.' },
   terminate_hard: {
     label: 'terminate --hard',
-    summary: 'End the VM: destroy the guest, clean up, free its leases; from a step in flight or a failure, abandon it and clean up wherever the VM is.',
+    summary:
+      'End the VM: destroy the guest, clean up, free its leases; from a step in flight or a failure, abandon it and clean up wherever the VM is.',
   },
   poweroff: { label: 'poweroff', summary: 'Shut the guest down (`--hard`: destroy it); the VM keeps its host.' },
   resume: { label: 'resume', summary: 'Start the VM again on its host, or on one the scheduler picks when it has none.' },
@@ -191,9 +210,13 @@ export function isUserAction(key: string): key is UserAction {
 /** The table's key for a user event. */
 export function actionKey(event: UserEvent): UserAction {
   switch (event.type) {
-    case 'migrate': return event.live === true ? 'migrate_live' : 'migrate';
-    case 'terminate': return event.hard === true ? 'terminate_hard' : 'terminate';
-    case 'recover': return `recover_${event.op}`;
-    default: return event.type;
+    case 'migrate':
+      return event.live === true ? 'migrate_live' : 'migrate';
+    case 'terminate':
+      return event.hard === true ? 'terminate_hard' : 'terminate';
+    case 'recover':
+      return `recover_${event.op}`;
+    default:
+      return event.type;
   }
 }

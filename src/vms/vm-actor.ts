@@ -6,8 +6,16 @@ import type { PlacementMsg } from '../placement/placement-actor.js';
 import type { Store } from '../store/index.js';
 import type { VmIndex } from './vm-index.js';
 import {
-  OPERATIONS, checkGuards, fencedEvent, hostBackEvent, outcomeOf, takesGuestReport, transition, waitsForScheduler,
-  type OpKind, type Transition,
+  OPERATIONS,
+  checkGuards,
+  fencedEvent,
+  hostBackEvent,
+  outcomeOf,
+  takesGuestReport,
+  transition,
+  waitsForScheduler,
+  type OpKind,
+  type Transition,
 } from './vm-lifecycle.js';
 import { step } from './vm-step.js';
 import type { UserEvent } from './vm-actions.js';
@@ -25,10 +33,13 @@ export type VmMsg =
   | { readonly type: 'info' }
   | { readonly type: 'action'; readonly event: UserEvent }
   | {
-    readonly type: 'op_result'; readonly opId: string; readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string };
-    /** The outcome of oned's own transfer after the node's part (TM_MAD = ssh), not the node's. */
-    readonly after?: boolean;
-  }
+      readonly type: 'op_result';
+      readonly opId: string;
+      readonly ok: boolean;
+      readonly error?: { readonly code: string; readonly message: string };
+      /** The outcome of oned's own transfer after the node's part (TM_MAD = ssh), not the node's. */
+      readonly after?: boolean;
+    }
   | { readonly type: 'host_lost'; readonly hostId: number }
   /** The host's agent is back; `newPeer`: another process than before (what it had acknowledged is lost). */
   | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean; readonly newPeer?: boolean }
@@ -152,7 +163,8 @@ export class VmActor implements Actor<VmMsg> {
     const record = preloaded ?? (await this.deps.store.get<VmRecord>('vms', this.vmId));
     if (record === undefined) throw new NepheleError('VM_NOT_FOUND', `VM ${this.vmId} is not in the store`);
     this.record = record;
-    for (const stay of openStays(record)) this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });
+    for (const stay of openStays(record))
+      this.tellHost(stay.hostId, { type: 'vm_here', vmId: record.id, cpu: record.cpu, memory: record.memory });
     // Which of its hosts keep files of their own (TM_MAD = ssh), before an operation goes out again;
     // other VMs learn it at their next transition, not all at once at oned's start.
     if (record.pending !== undefined) await this.learnHosts(record.history.map((h) => h.hostId));
@@ -171,8 +183,14 @@ export class VmActor implements Actor<VmMsg> {
       case 'action': {
         const hostId = currentHostId(this.record);
         // The guards may ask which of the hosts the event names keep files of their own.
-        if ('hostId' in msg.event && this.dir() !== undefined) await this.learnHosts([hostId, msg.event.hostId].filter((h): h is number => h !== undefined));
-        checkGuards(msg.event, { vmId: this.vmId, hostId, hasFiles: this.dir() !== undefined, ownFiles: (h) => this.sshOf(h) !== undefined });
+        if ('hostId' in msg.event && this.dir() !== undefined)
+          await this.learnHosts([hostId, msg.event.hostId].filter((h): h is number => h !== undefined));
+        checkGuards(msg.event, {
+          vmId: this.vmId,
+          hostId,
+          hasFiles: this.dir() !== undefined,
+          ownFiles: (h) => this.sshOf(h) !== undefined,
+        });
         await this.apply(transition(this.record.state, msg.event), undefined);
         return vmView(this.record);
       }
@@ -279,7 +297,10 @@ export class VmActor implements Actor<VmMsg> {
       // The source kept the VM: the destination's waiting copy goes, the VM runs where it was.
       const dest = pending.hostId;
       if (dest !== undefined) this.hardStop(dest, `${pending.opId}.abort`);
-      await this.apply(transition(this.record.state, { type: 'migrate_failed', reason: msg.error?.message ?? 'failed' }), msg.error?.message ?? 'the migration failed');
+      await this.apply(
+        transition(this.record.state, { type: 'migrate_failed', reason: msg.error?.message ?? 'failed' }),
+        msg.error?.message ?? 'the migration failed',
+      );
       return undefined;
     }
     if (pending === undefined || pending.opId !== msg.opId) {
@@ -299,7 +320,10 @@ export class VmActor implements Actor<VmMsg> {
     if (ok && pending.effect.kind === 'migrate_live') this.finishLiveMigration();
     if (ok && pending.effect.kind === 'epilog') await this.registerSaved(pending.opId);
     const error = ok ? undefined : (msg.error?.message ?? 'failed');
-    const t = outcome === undefined ? undefined : transition(this.record.state, { type: outcome, ...(error === undefined ? {} : { reason: error }) });
+    const t =
+      outcome === undefined
+        ? undefined
+        : transition(this.record.state, { type: outcome, ...(error === undefined ? {} : { reason: error }) });
     const gone = this.goneFrom?.opId === pending.opId ? this.goneFrom.hostId : undefined;
     this.goneFrom = undefined;
     if (t === undefined) {
@@ -311,7 +335,10 @@ export class VmActor implements Actor<VmMsg> {
     // The operation failed back into RUNNING on a host whose restarted agent no longer has the VM.
     const r = this.record;
     if (gone !== undefined && r.state === 'RUNNING' && r.pending === undefined && currentHostId(r) === gone) {
-      await this.apply(transition(r.state, { type: 'vm_gone' }), 'the node no longer runs the VM: its agent restarted during the operation');
+      await this.apply(
+        transition(r.state, { type: 'vm_gone' }),
+        'the node no longer runs the VM: its agent restarted during the operation',
+      );
     }
     return undefined;
   }
@@ -372,10 +399,18 @@ export class VmActor implements Actor<VmMsg> {
     this.deps.placement()?.tell({
       type: 'vm',
       vmId: r.id,
-      vm: waits ? {
-        id: r.id, state: r.state, cpu: r.cpu, memory: r.memory, hostId: currentHostId(r),
-        requirements: r.requirements, rank: r.rank, schedMessage: r.schedMessage,
-      } : undefined,
+      vm: waits
+        ? {
+            id: r.id,
+            state: r.state,
+            cpu: r.cpu,
+            memory: r.memory,
+            hostId: currentHostId(r),
+            requirements: r.requirements,
+            rank: r.rank,
+            schedMessage: r.schedMessage,
+          }
+        : undefined,
     });
   }
 
@@ -391,7 +426,8 @@ export class VmActor implements Actor<VmMsg> {
     const open = (hs: readonly HistoryRecord[]) => new Set(hs.filter((h) => h.etime === undefined).map((h) => h.hostId));
     const was = open(before);
     const now = open(after);
-    for (const hostId of now) if (!was.has(hostId)) this.tellHost(hostId, { type: 'vm_here', vmId: this.vmId, cpu: this.record.cpu, memory: this.record.memory });
+    for (const hostId of now)
+      if (!was.has(hostId)) this.tellHost(hostId, { type: 'vm_here', vmId: this.vmId, cpu: this.record.cpu, memory: this.record.memory });
     for (const hostId of was) if (!now.has(hostId)) this.tellHost(hostId, { type: 'vm_left', vmId: this.vmId });
   }
 
@@ -404,10 +440,12 @@ export class VmActor implements Actor<VmMsg> {
     }
     // Oned's part of the transfer first (TM_MAD = ssh), then the node's.
     this.transferring.add(op.opId);
-    void this.transfer(before, true).finally(() => this.transferring.delete(op.opId)).then(
-      () => this.sendCommand(op),
-      (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: errorOf(err) }),
-    );
+    void this.transfer(before, true)
+      .finally(() => this.transferring.delete(op.opId))
+      .then(
+        () => this.sendCommand(op),
+        (err: unknown) => this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: errorOf(err) }),
+      );
   }
 
   private sendCommand(op: PendingOp): void {
@@ -418,11 +456,18 @@ export class VmActor implements Actor<VmMsg> {
     }
     const host = this.deps.host(op.hostId);
     if (host === undefined) {
-      this.ctx.self.tell({ type: 'op_result', opId: op.opId, ok: false, error: { code: 'HOST_NOT_FOUND', message: `host ${op.hostId} is gone` } });
+      this.ctx.self.tell({
+        type: 'op_result',
+        opId: op.opId,
+        ok: false,
+        error: { code: 'HOST_NOT_FOUND', message: `host ${op.hostId} is gone` },
+      });
       return;
     }
     if (command.type === 'vm.migrate_in') {
-      void this.migrationHost(op.hostId).then((name) => host.tell({ type: 'command', cmd: { ...command, listen: { ...command.listen, host: name } } }));
+      void this.migrationHost(op.hostId).then((name) =>
+        host.tell({ type: 'command', cmd: { ...command, listen: { ...command.listen, host: name } } }),
+      );
       return;
     }
     host.tell({ type: 'command', cmd: command });
@@ -506,7 +551,10 @@ export class VmActor implements Actor<VmMsg> {
     for (const [i, save] of saved.entries()) {
       const name = disks[i]?.saveAs ?? `${this.record.name}-${this.vmId}`;
       try {
-        await pool.ask({ type: 'register', name, uid: this.record.uid, gid: this.record.gid ?? 0, imageType: 'OS', path: save.target }, { timeoutMs: 30_000 });
+        await pool.ask(
+          { type: 'register', name, uid: this.record.uid, gid: this.record.gid ?? 0, imageType: 'OS', path: save.target },
+          { timeoutMs: 30_000 },
+        );
       } catch (err) {
         const message = `disk saved to ${save.target} but not registered as image ${name}: ${err instanceof Error ? err.message : String(err)}`;
         this.ctx.log.error({ err, path: save.target }, 'saved disk not registered');
@@ -523,7 +571,10 @@ export class VmActor implements Actor<VmMsg> {
     const dest = pending.hostId;
     if (source === undefined || dest === undefined || source === dest) return;
     void this.migrationHost(dest).then((host) => {
-      this.tellHost(source, { type: 'command', cmd: { type: 'vm.migrate_out', opId: `${opId}.out`, vmId: this.vmId, uri: `tcp:${host}:${migrationPort(this.vmId)}` } });
+      this.tellHost(source, {
+        type: 'command',
+        cmd: { type: 'vm.migrate_out', opId: `${opId}.out`, vmId: this.vmId, uri: `tcp:${host}:${migrationPort(this.vmId)}` },
+      });
     });
   }
 

@@ -23,7 +23,8 @@ export interface ContextEnv {
 }
 
 // `$NAME` or `$NAME[ATTR, KEY = "value", KEY = value]`; a `\$` stays a `$`.
-const VARIABLE = /\$([A-Za-z_][A-Za-z0-9_]*)(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)((?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:"[^"]*"|[^,\]\s"]*))*)\s*\])?/g;
+const VARIABLE =
+  /\$([A-Za-z_][A-Za-z0-9_]*)(?:\[\s*([A-Za-z_][A-Za-z0-9_]*)((?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:"[^"]*"|[^,\]\s"]*))*)\s*\])?/g;
 const FILTER = /([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"([^"]*)"|([^,\]\s"]*))/g;
 
 export function resolveContext(context: VectorValue | undefined, env: ContextEnv): Context | undefined {
@@ -32,7 +33,8 @@ export function resolveContext(context: VectorValue | undefined, env: ContextEnv
   for (const [key, raw] of Object.entries(context)) {
     if (key === 'NETWORK') continue;
     out[key] = raw.replace(VARIABLE, (_m, name: string, attr: string | undefined, filters: string | undefined) =>
-      resolve(key, name.toUpperCase(), attr?.toUpperCase(), parseFilters(filters), env));
+      resolve(key, name.toUpperCase(), attr?.toUpperCase(), parseFilters(filters), env),
+    );
   }
   if (context['NETWORK']?.trim().toUpperCase() === 'YES') {
     env.nics.forEach((nic, i) => {
@@ -53,7 +55,10 @@ export function resolveContext(context: VectorValue | undefined, env: ContextEnv
   // ever be sent. The CD's DISK_ID is at most MAX_VM_DISKS, so this is the longest the script can be.
   const size = contextScript(out, MAX_VM_DISKS).length;
   if (size > MAX_CONTEXT_SCRIPT) {
-    invalid({ attribute: 'CONTEXT' }, `context.sh would be ${size} characters once its variables are resolved; at most ${MAX_CONTEXT_SCRIPT}`);
+    invalid(
+      { attribute: 'CONTEXT' },
+      `context.sh would be ${size} characters once its variables are resolved; at most ${MAX_CONTEXT_SCRIPT}`,
+    );
   }
   return Object.freeze(out);
 }
@@ -68,10 +73,15 @@ function parseFilters(text: string | undefined): Map<string, string> {
 function resolve(key: string, name: string, attr: string | undefined, filters: Map<string, string>, env: ContextEnv): string {
   const where = { attribute: `CONTEXT/${key}` };
   switch (name) {
-    case 'VMID': return String(env.vmId);
-    case 'NAME': if (attr === undefined) return env.name; break;
-    case 'UID': return String(env.user.id);
-    case 'UNAME': return env.user.name;
+    case 'VMID':
+      return String(env.vmId);
+    case 'NAME':
+      if (attr === undefined) return env.name;
+      break;
+    case 'UID':
+      return String(env.user.id);
+    case 'UNAME':
+      return env.user.name;
     case 'USER':
       if (attr === 'ID') return String(env.user.id);
       if (attr === 'NAME') return env.user.name;
@@ -95,9 +105,12 @@ function findNic(nics: readonly NicLease[], filters: Map<string, string>): NicLe
   const network = filters.get('NETWORK');
   const networkId = filters.get('NETWORK_ID');
   const nicId = filters.get('NIC_ID');
-  return nics.find((n) => (network === undefined || n.network === network)
-    && (networkId === undefined || String(n.networkId) === networkId)
-    && (nicId === undefined || String(n.nicId) === nicId));
+  return nics.find(
+    (n) =>
+      (network === undefined || n.network === network) &&
+      (networkId === undefined || String(n.networkId) === networkId) &&
+      (nicId === undefined || String(n.nicId) === nicId),
+  );
 }
 
 function describe(filters: Map<string, string>): string {
@@ -107,23 +120,36 @@ function describe(filters: Map<string, string>): string {
 
 function nicAttribute(nic: NicLease, attr: string): string {
   switch (attr) {
-    case 'IP': return nic.ip ?? '';
-    case 'MAC': return nic.mac;
-    case 'BRIDGE': return nic.bridge;
-    case 'NETWORK': return nic.network;
-    case 'NETWORK_ID': return String(nic.networkId);
-    case 'NIC_ID': return String(nic.nicId);
-    case 'VLAN_ID': return nic.vlanId === undefined ? '' : String(nic.vlanId);
-    default: return nic.attributes[attr] ?? '';
+    case 'IP':
+      return nic.ip ?? '';
+    case 'MAC':
+      return nic.mac;
+    case 'BRIDGE':
+      return nic.bridge;
+    case 'NETWORK':
+      return nic.network;
+    case 'NETWORK_ID':
+      return String(nic.networkId);
+    case 'NIC_ID':
+      return String(nic.nicId);
+    case 'VLAN_ID':
+      return nic.vlanId === undefined ? '' : String(nic.vlanId);
+    default:
+      return nic.attributes[attr] ?? '';
   }
 }
 
 function networkAttribute(nic: NicLease, attr: string): string {
   switch (attr) {
-    case 'NAME': return nic.network;
-    case 'ID': return String(nic.networkId);
-    case 'BRIDGE': return nic.bridge;
-    case 'VLAN_ID': return nic.vlanId === undefined ? '' : String(nic.vlanId);
-    default: return nic.attributes[attr] ?? '';
+    case 'NAME':
+      return nic.network;
+    case 'ID':
+      return String(nic.networkId);
+    case 'BRIDGE':
+      return nic.bridge;
+    case 'VLAN_ID':
+      return nic.vlanId === undefined ? '' : String(nic.vlanId);
+    default:
+      return nic.attributes[attr] ?? '';
   }
 }

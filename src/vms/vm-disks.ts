@@ -81,7 +81,8 @@ const IMAGE_FILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /** The `$FILE[…]` references of an OS KERNEL_DS/INITRD_DS or CONTEXT FILES_DS value. */
 export function fileRefs(text: string, attribute: string, use: ImageRef['use']): ImageRef[] {
   const rest = text.replace(FILE_REF, '').trim();
-  if (rest !== '') invalid({ attribute }, `expected $FILE[IMAGE="name"] or $FILE[IMAGE_ID=n] references, found ${JSON.stringify(rest.slice(0, 40))}`);
+  if (rest !== '')
+    invalid({ attribute }, `expected $FILE[IMAGE="name"] or $FILE[IMAGE_ID=n] references, found ${JSON.stringify(rest.slice(0, 40))}`);
   const refs: ImageRef[] = [];
   for (const m of text.matchAll(FILE_REF)) {
     const filters = new Map<string, string>();
@@ -117,7 +118,12 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
   for (const [i, d] of t.disks.entries()) {
     if (d.image === undefined && d.imageId === undefined) continue;
     diskRef.set(i, refs.length);
-    refs.push({ use: 'disk', ...(d.imageId === undefined ? {} : { imageId: d.imageId }), ...(d.image === undefined ? {} : { name: d.image }), ...imageOwner(d.extra, i) });
+    refs.push({
+      use: 'disk',
+      ...(d.imageId === undefined ? {} : { imageId: d.imageId }),
+      ...(d.image === undefined ? {} : { name: d.image }),
+      ...imageOwner(d.extra, i),
+    });
   }
   const os = t.os;
   const kernelDs = os?.extra['KERNEL_DS'];
@@ -131,7 +137,10 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
   const initrdAt = initrdRefs.length === 0 ? undefined : refs.push(...initrdRefs) - 1;
   const context = t.context;
   if (context?.['FILES'] !== undefined) {
-    invalid({ attribute: 'CONTEXT/FILES' }, 'files from the front-end are not read: register them as CONTEXT images and name them in FILES_DS = "$FILE[IMAGE=\\"name\\"]"');
+    invalid(
+      { attribute: 'CONTEXT/FILES' },
+      'files from the front-end are not read: register them as CONTEXT images and name them in FILES_DS = "$FILE[IMAGE=\\"name\\"]"',
+    );
   }
   const contextRefs = context?.['FILES_DS'] === undefined ? [] : fileRefs(context['FILES_DS'], 'CONTEXT/FILES_DS', 'context');
   const contextAt = refs.length;
@@ -143,7 +152,10 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
 
   let uses: readonly ImageUse[] = [];
   if (refs.length > 0) {
-    if (env.acquire === undefined) throw new NepheleError('IMAGE_NOT_FOUND', 'this oned runs without an image datastore', { details: { image: refs[0]?.name ?? refs[0]?.imageId ?? null } });
+    if (env.acquire === undefined)
+      throw new NepheleError('IMAGE_NOT_FOUND', 'this oned runs without an image datastore', {
+        details: { image: refs[0]?.name ?? refs[0]?.imageId ?? null },
+      });
     uses = await env.acquire(refs);
   }
   const use = (at: number): ImageUse => {
@@ -158,7 +170,10 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
   const contextFiles = contextRefs.map((_, k): ContextFileRecord => {
     const u = use(contextAt + k);
     if (!IMAGE_FILE_NAME.test(u.name) || u.name === 'context.sh') {
-      invalid({ attribute: 'CONTEXT/FILES_DS' }, `image ${JSON.stringify(u.name)} cannot be a file on the context CD: its name must be letters, digits, . _ - (and not context.sh)`);
+      invalid(
+        { attribute: 'CONTEXT/FILES_DS' },
+        `image ${JSON.stringify(u.name)} cannot be a file on the context CD: its name must be letters, digits, . _ - (and not context.sh)`,
+      );
     }
     return { name: u.name, imageId: u.imageId, source: u.path };
   });
@@ -167,13 +182,16 @@ export async function resolveFiles(t: VmTemplate, env: FilesEnv): Promise<VmFile
     if (names.has(f.name)) invalid({ attribute: 'CONTEXT/FILES_DS' }, `two files named ${f.name}`);
     names.add(f.name);
   }
-  const osRecord: VmOsRecord | undefined = os === undefined ? undefined : {
-    ...(kernelAt === undefined ? {} : { kernelImage: use(kernelAt).path }),
-    ...(initrdAt === undefined ? {} : { initrdImage: use(initrdAt).path }),
-    ...(os.kernel === undefined ? {} : { kernel: os.kernel }),
-    ...(os.initrd === undefined ? {} : { initrd: os.initrd }),
-    ...kernelCmd(os),
-  };
+  const osRecord: VmOsRecord | undefined =
+    os === undefined
+      ? undefined
+      : {
+          ...(kernelAt === undefined ? {} : { kernelImage: use(kernelAt).path }),
+          ...(initrdAt === undefined ? {} : { initrdImage: use(initrdAt).path }),
+          ...(os.kernel === undefined ? {} : { kernel: os.kernel }),
+          ...(os.initrd === undefined ? {} : { initrd: os.initrd }),
+          ...kernelCmd(os),
+        };
   return { disks, ...(osRecord === undefined ? {} : { os: osRecord }), contextFiles };
 }
 
@@ -189,7 +207,9 @@ function imageOwner(extra: VectorValue, index: number): { uname?: string; uid?: 
 
 /** KERNEL_CMD, with OpenNebula's ROOT turned into `root=/dev/<ROOT>`. */
 function kernelCmd(os: VmOs): { kernelCmd?: string } {
-  const parts = [os.root === undefined ? undefined : `root=/dev/${os.root}`, os.kernelCmd].filter((p): p is string => p !== undefined && p !== '');
+  const parts = [os.root === undefined ? undefined : `root=/dev/${os.root}`, os.kernelCmd].filter(
+    (p): p is string => p !== undefined && p !== '',
+  );
   return parts.length === 0 ? {} : { kernelCmd: parts.join(' ') };
 }
 
@@ -197,11 +217,15 @@ async function checkDisk(d: VmDisk, i: number, env: FilesEnv): Promise<void> {
   const at = (key: string) => ({ attribute: `DISK/${key}`, index: i });
   if (d.source !== undefined) {
     if (!env.owner.admin) {
-      throw new NepheleError('NOT_AUTHORIZED', `DISK #${i}: only administrators may name a SOURCE; use IMAGE or IMAGE_ID`, { details: { attribute: 'DISK/SOURCE', index: i } });
+      throw new NepheleError('NOT_AUTHORIZED', `DISK #${i}: only administrators may name a SOURCE; use IMAGE or IMAGE_ID`, {
+        details: { attribute: 'DISK/SOURCE', index: i },
+      });
     }
     // Resolved, links included: a SOURCE may not lead out of the datastores by any way.
     if (env.datastores === undefined || /[\0\n,]/.test(d.source)) {
-      throw new NepheleError('INVALID_ARGUMENT', `DISK #${i}: SOURCE ${JSON.stringify(d.source)} is outside the datastores`, { details: { field: 'DISK/SOURCE', index: i } });
+      throw new NepheleError('INVALID_ARGUMENT', `DISK #${i}: SOURCE ${JSON.stringify(d.source)} is outside the datastores`, {
+        details: { field: 'DISK/SOURCE', index: i },
+      });
     }
     await requireInDatastore(env.datastores, d.source, 'DISK/SOURCE');
   }
@@ -213,19 +237,28 @@ async function checkDisk(d: VmDisk, i: number, env: FilesEnv): Promise<void> {
   const saveAs = d.extra['SAVE_AS'];
   if (saveAs !== undefined) checkImageName(saveAs, 'DISK/SAVE_AS', 'INVALID_TEMPLATE');
   const format = d.format?.trim().toLowerCase();
-  if (format !== undefined && format !== 'raw' && format !== 'qcow2') invalid(at('FORMAT'), `FORMAT is raw or qcow2, got ${JSON.stringify(d.format)}`);
+  if (format !== undefined && format !== 'raw' && format !== 'qcow2')
+    invalid(at('FORMAT'), `FORMAT is raw or qcow2, got ${JSON.stringify(d.format)}`);
 }
 
 function checkOs(os: VmOs | undefined, owner: FilesOwner): void {
-  for (const [key, path] of [['KERNEL', os?.kernel], ['INITRD', os?.initrd]] as const) {
+  for (const [key, path] of [
+    ['KERNEL', os?.kernel],
+    ['INITRD', os?.initrd],
+  ] as const) {
     if (path === undefined) continue;
     // A path on the host: what an administrator installed there, not a user's choice.
     if (!owner.admin) {
-      throw new NepheleError('NOT_AUTHORIZED', `OS/${key}: only administrators may name a file on the host; register it as an image and use ${key}_DS`, {
-        details: { attribute: `OS/${key}` },
-      });
+      throw new NepheleError(
+        'NOT_AUTHORIZED',
+        `OS/${key}: only administrators may name a file on the host; register it as an image and use ${key}_DS`,
+        {
+          details: { attribute: `OS/${key}` },
+        },
+      );
     }
-    if (!isAbsolute(path) || normalize(path) !== path || /[\0\n,]/.test(path)) invalid({ attribute: `OS/${key}` }, 'must be an absolute path without .. or commas');
+    if (!isAbsolute(path) || normalize(path) !== path || /[\0\n,]/.test(path))
+      invalid({ attribute: `OS/${key}` }, 'must be an absolute path without .. or commas');
   }
 }
 
@@ -234,19 +267,27 @@ function diskRecord(d: VmDisk, diskId: number, image: ImageUse | undefined, env:
   if (d.type === 'swap' || d.type === 'fs') {
     const fs = d.extra['FS']?.trim().toLowerCase() as VmDiskRecord['fs'] | undefined;
     return {
-      diskId, type: 'disk', action: d.type === 'swap' ? 'swap' : 'volatile', format: 'raw', readonly: false,
-      ...(d.size === undefined ? {} : { sizeMb: d.size }), ...(fs === undefined ? {} : { fs }), ...target,
+      diskId,
+      type: 'disk',
+      action: d.type === 'swap' ? 'swap' : 'volatile',
+      format: 'raw',
+      readonly: false,
+      ...(d.size === undefined ? {} : { sizeMb: d.size }),
+      ...(fs === undefined ? {} : { fs }),
+      ...target,
     };
   }
   const cdrom = d.type === 'cdrom' || image?.type === 'CDROM';
   const source = image?.path ?? d.source ?? '';
-  const format = image?.format ?? ((d.format?.trim().toLowerCase() as 'raw' | 'qcow2' | undefined) ?? 'raw');
+  const format = image?.format ?? (d.format?.trim().toLowerCase() as 'raw' | 'qcow2' | undefined) ?? 'raw';
   // Persistent images, CDs and CLONE = no are used in place; the rest gets a linked clone.
   const inPlace = cdrom || image?.persistent === true || d.clone === false;
   if (d.save && inPlace) {
     invalid({ attribute: 'DISK/SAVE', index: diskId }, 'only a cloned disk can be saved: a persistent image keeps its changes anyway');
   }
-  const saveAs = d.save ? checkImageName(d.extra['SAVE_AS'] ?? `${image?.name ?? 'disk'}-${env.vmId}-disk${diskId}`, 'DISK/SAVE_AS', 'INVALID_TEMPLATE') : undefined;
+  const saveAs = d.save
+    ? checkImageName(d.extra['SAVE_AS'] ?? `${image?.name ?? 'disk'}-${env.vmId}-disk${diskId}`, 'DISK/SAVE_AS', 'INVALID_TEMPLATE')
+    : undefined;
   return {
     diskId,
     type: cdrom ? 'cdrom' : 'disk',

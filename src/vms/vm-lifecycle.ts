@@ -24,25 +24,28 @@ export interface OutcomeInfo {
 }
 
 const OUTCOME_INFO = {
-  prolog_done: { source: 'driver', summary: 'The transfer driver brought the VM\'s files to its host.' },
+  prolog_done: { source: 'driver', summary: "The transfer driver brought the VM's files to its host." },
   prolog_failed: { source: 'driver', summary: 'The transfer driver could not.' },
   boot_done: { source: 'driver', summary: 'The hypervisor started or restored the VM.' },
   boot_failed: { source: 'driver', summary: 'The hypervisor could not.' },
   shutdown_done: { source: 'driver', summary: 'The guest is off and the hypervisor let it go.' },
-  shutdown_failed: { source: 'driver', summary: 'The guest ignored it past the driver\'s timeout, or the driver failed.' },
+  shutdown_failed: { source: 'driver', summary: "The guest ignored it past the driver's timeout, or the driver failed." },
   save_done: { source: 'driver', summary: 'The memory is in a checkpoint and the guest is gone.' },
   save_failed: { source: 'driver', summary: 'The save failed; the VM still runs.' },
-  epilog_done: { source: 'driver', summary: 'The transfer driver moved or deleted the VM\'s files.' },
+  epilog_done: { source: 'driver', summary: "The transfer driver moved or deleted the VM's files." },
   epilog_failed: { source: 'driver', summary: 'The transfer driver could not.' },
   migrate_done: { source: 'driver', summary: 'The VM runs on the new host.' },
   migrate_failed: { source: 'driver', summary: 'The live migration failed; the VM runs on the old host.' },
   cleanup_done: { source: 'driver', summary: 'The cleanup ended; best effort, its failures are logged.' },
-  host_lost: { source: 'monitor', summary: 'The VM\'s host stopped answering.' },
+  host_lost: { source: 'monitor', summary: "The VM's host stopped answering." },
   host_back_running: { source: 'monitor', summary: 'The lost host is back and runs the VM.' },
   host_back_gone: { source: 'monitor', summary: 'The lost host is back without the VM.' },
   vm_gone: { source: 'monitor', summary: 'The guest shut itself down, or its host no longer has it.' },
-  host_fenced: { source: 'monitor', summary: 'The lost host was fenced and the host-failure policy is migrate: the VM\'s disks (shared) boot on another host.' },
-  vm_failed: { source: 'monitor', summary: 'The VM\'s hypervisor process died (a QEMU crash, a kill).' },
+  host_fenced: {
+    source: 'monitor',
+    summary: "The lost host was fenced and the host-failure policy is migrate: the VM's disks (shared) boot on another host.",
+  },
+  vm_failed: { source: 'monitor', summary: "The VM's hypervisor process died (a QEMU crash, a kill)." },
 } as const satisfies Record<string, OutcomeInfo>;
 
 /** What a driver (the outcome of an effect) or monitoring reports. */
@@ -94,18 +97,18 @@ export type EffectKind = Effect['kind'];
 export const EFFECTS: Readonly<Record<EffectKind, string>> = Object.freeze({
   schedule: 'Ask the placement actor for a host; it answers with `deploy`, or `migrate` after a resched.',
   unschedule: 'Withdraw that request; idempotent.',
-  open_history: 'Start a stay on `hostId`: a history record, and the host\'s capacity is taken.',
-  close_history: 'End the `current` stay, the `previous` one (a migration\'s source) or `all`; capacity given back.',
-  prolog: 'Transfer: bring the VM\'s files to its host from `images`, the `system_ds` or the `previous_host`.',
+  open_history: "Start a stay on `hostId`: a history record, and the host's capacity is taken.",
+  close_history: "End the `current` stay, the `previous` one (a migration's source) or `all`; capacity given back.",
+  prolog: "Transfer: bring the VM's files to its host from `images`, the `system_ds` or the `previous_host`.",
   deploy: 'Hypervisor: start the VM from its disks (`vm.deploy`).',
   restore: 'Hypervisor: start the VM from its checkpoint.',
-  save: 'Hypervisor: save the VM\'s memory to a checkpoint; the guest is gone.',
+  save: "Hypervisor: save the VM's memory to a checkpoint; the guest is gone.",
   shutdown: 'Hypervisor: shut the guest down, or destroy it when `hard` (`vm.shutdown`).',
   reboot: 'Hypervisor: reboot the guest, or reset it when `hard` (`vm.reboot`); its result moves nothing.',
   migrate_live: 'Hypervisor: move the running VM to host `to`.',
   epilog: 'Transfer: with `keepDisks` move the files to the system datastore, else save persistent disks, delete the rest.',
   cleanup: 'Best effort, wherever the VM is: abandon the step in flight, destroy the guest, delete its files.',
-  release_leases: 'Give the VM\'s MAC and IP leases back to their networks.',
+  release_leases: "Give the VM's MAC and IP leases back to their networks.",
 });
 
 /**
@@ -186,8 +189,10 @@ type Step = 'prolog' | 'boot' | 'shutdown' | 'save' | 'epilog' | 'migrate';
  * `recover --success` / `--failure` taking the same way as they would.
  */
 function awaiting<S extends Step>(step: S, done: TableEntry, failed: TableEntry) {
-  return { [`${step}_done`]: done, [`${step}_failed`]: failed, recover_success: done, recover_failure: failed } as
-    Record<`${S}_done` | `${S}_failed` | 'recover_success' | 'recover_failure', TableEntry>;
+  return { [`${step}_done`]: done, [`${step}_failed`]: failed, recover_success: done, recover_failure: failed } as Record<
+    `${S}_done` | `${S}_failed` | 'recover_success' | 'recover_failure',
+    TableEntry
+  >;
 }
 
 /**
@@ -372,7 +377,10 @@ export function createdRecord(options: { readonly hold?: boolean } = {}): { read
 // ---- operations: the effects that run on a node
 
 /** The kinds of effect that run on a node (or, with nothing to move yet, at once): at most one per transition. */
-export type OpKind = Extract<EffectKind, 'prolog' | 'deploy' | 'restore' | 'save' | 'shutdown' | 'reboot' | 'migrate_live' | 'epilog' | 'cleanup'>;
+export type OpKind = Extract<
+  EffectKind,
+  'prolog' | 'deploy' | 'restore' | 'save' | 'shutdown' | 'reboot' | 'migrate_live' | 'epilog' | 'cleanup'
+>;
 
 export type Operation = Extract<Effect, { readonly kind: OpKind }>;
 
@@ -464,9 +472,13 @@ const sharedFiles: Guard = {
     if (event.type !== 'migrate' || !facts.hasFiles) return undefined;
     const ends = [facts.hostId, event.hostId].filter((h): h is number => h !== undefined);
     if (!ends.some((h) => facts.ownFiles(h))) return undefined;
-    return new NepheleError('ACTION_NOT_ALLOWED', `VM ${facts.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`, {
-      details: { vmId: facts.vmId, action: 'migrate_live' },
-    });
+    return new NepheleError(
+      'ACTION_NOT_ALLOWED',
+      `VM ${facts.vmId} has files on a TM_MAD=ssh host: a live migration needs shared datastores; use a cold migration (onevm migrate without --live)`,
+      {
+        details: { vmId: facts.vmId, action: 'migrate_live' },
+      },
+    );
   },
 };
 

@@ -20,10 +20,15 @@ import type { VmIndex } from './vm-index.js';
 
 export type VmPoolMsg =
   | {
-    readonly type: 'allocate'; readonly template: string; readonly hold: boolean; readonly uid: number;
-    /** The owner's group, name and rights, for network access and CONTEXT's $UNAME. @default oneadmin's */
-    readonly gid?: number; readonly uname?: string; readonly admin?: boolean;
-  }
+      readonly type: 'allocate';
+      readonly template: string;
+      readonly hold: boolean;
+      readonly uid: number;
+      /** The owner's group, name and rights, for network access and CONTEXT's $UNAME. @default oneadmin's */
+      readonly gid?: number;
+      readonly uname?: string;
+      readonly admin?: boolean;
+    }
   /** A page of the VMs in id order (see VmIndex.page): not DONE ones unless `all`, only `uid`'s when given. */
   | { readonly type: 'list'; readonly all: boolean; readonly uid?: number; readonly offset?: number; readonly limit?: number }
   | { readonly type: 'info'; readonly id: number }
@@ -104,9 +109,14 @@ export class VmPool implements Actor<VmPoolMsg> {
     // the rest runs detached, so one slow create or listing holds up no other call.
     switch (msg.type) {
       case 'allocate':
-        return this.ctx.detach(this.allocate(msg.template, msg.hold, {
-          uid: msg.uid, gid: msg.gid ?? 0, uname: msg.uname ?? 'oneadmin', admin: msg.admin ?? msg.uid === 0,
-        }));
+        return this.ctx.detach(
+          this.allocate(msg.template, msg.hold, {
+            uid: msg.uid,
+            gid: msg.gid ?? 0,
+            uname: msg.uname ?? 'oneadmin',
+            admin: msg.admin ?? msg.uid === 0,
+          }),
+        );
       case 'list':
         return this.list(msg);
       case 'info': {
@@ -123,13 +133,23 @@ export class VmPool implements Actor<VmPoolMsg> {
       case 'count_by_state':
         return this.deps.index.counts();
       case 'announce':
-        return this.ctx.detach(this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' }).then((kids) => {
-          for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'announce', hostId: msg.hostId });
-        }));
+        return this.ctx.detach(
+          this.deps
+            .supervisor()
+            .ask<ChildInfo[]>({ type: 'which_children' })
+            .then((kids) => {
+              for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'announce', hostId: msg.hostId });
+            }),
+        );
       case 'sched_hello':
-        return this.ctx.detach(this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' }).then((kids) => {
-          for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'sched_hello' });
-        }));
+        return this.ctx.detach(
+          this.deps
+            .supervisor()
+            .ask<ChildInfo[]>({ type: 'which_children' })
+            .then((kids) => {
+              for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'sched_hello' });
+            }),
+        );
     }
   }
 
@@ -145,23 +165,31 @@ export class VmPool implements Actor<VmPoolMsg> {
     // between the two leaves leases of a VM that does not exist, which oned
     // releases when it starts (see reconcileLeases).
     const nics = await this.lease(id, t.nics, owner);
-        let acquired = false;
+    let acquired = false;
     try {
       const files: VmFiles = await resolveFiles(t, {
-        vmId: id, name, owner,
+        vmId: id,
+        name,
+        owner,
         ...(this.deps.datastores === undefined ? {} : { datastores: this.deps.datastores }),
-        ...(this.deps.images === undefined ? {} : {
-          acquire: (refs: readonly ImageRef[]) => {
-            acquired = true;
-            return (this.deps.images as () => ActorRef<ImagePoolMsg>)().ask<ImageUse[]>({
-              type: 'acquire', vmId: id, refs, session: { uid: owner.uid, gid: owner.gid, admin: owner.admin },
-            });
-          },
-        }),
+        ...(this.deps.images === undefined
+          ? {}
+          : {
+              acquire: (refs: readonly ImageRef[]) => {
+                acquired = true;
+                return (this.deps.images as () => ActorRef<ImagePoolMsg>)().ask<ImageUse[]>({
+                  type: 'acquire',
+                  vmId: id,
+                  refs,
+                  session: { uid: owner.uid, gid: owner.gid, admin: owner.admin },
+                });
+              },
+            }),
       });
       const now = Date.now();
       // FILES_DS names images, not variables: it was read into the files above.
-      const contextVector = t.context === undefined ? undefined : Object.fromEntries(Object.entries(t.context).filter(([k]) => k !== 'FILES_DS'));
+      const contextVector =
+        t.context === undefined ? undefined : Object.fromEntries(Object.entries(t.context).filter(([k]) => k !== 'FILES_DS'));
       const context = resolveContext(contextVector, { vmId: id, name, template: parsed, user: { id: owner.uid, name: owner.uname }, nics });
       const record: VmRecord = {
         id,
@@ -213,9 +241,13 @@ export class VmPool implements Actor<VmPoolMsg> {
     for (const [nicId, nic] of nics.entries()) {
       const network = nic.networkId ?? nic.network;
       if (network === undefined) {
-        throw new NepheleError('INVALID_TEMPLATE', `NIC #${nicId + 1}: NETWORK_MODE = auto is not supported; name a NETWORK or NETWORK_ID`, {
-          details: { attribute: 'NIC', index: nicId },
-        });
+        throw new NepheleError(
+          'INVALID_TEMPLATE',
+          `NIC #${nicId + 1}: NETWORK_MODE = auto is not supported; name a NETWORK or NETWORK_ID`,
+          {
+            details: { attribute: 'NIC', index: nicId },
+          },
+        );
       }
       // A name is the VM owner's network unless NETWORK_UNAME / NETWORK_UID names another owner; an id needs neither.
       const networkOwner = typeof network === 'number' ? undefined : await nicOwner(nic, nicId, users);
@@ -224,7 +256,10 @@ export class VmPool implements Actor<VmPoolMsg> {
       if (net === undefined) {
         // Not found unless the owner may use it: what an administrator creates is public, the rest its owner's.
         const ref = await pool.ask<ActorRef<NetworkMsg>>({
-          type: 'nic', network, who: owner, ...(networkOwner === undefined ? {} : { owner: networkOwner }),
+          type: 'nic',
+          network,
+          who: owner,
+          ...(networkOwner === undefined ? {} : { owner: networkOwner }),
         });
         net = { ref, id: (await ref.ask<NetworkView>({ type: 'info' })).id };
         found.set(key, net);
@@ -244,7 +279,9 @@ export class VmPool implements Actor<VmPoolMsg> {
           type: 'lease',
           vmId,
           requests: group.nics.map(({ nic, nicId }) => ({
-            nicId, ...(nic.ip === undefined ? {} : { ip: nic.ip }), ...(nic.mac === undefined ? {} : { mac: nic.mac }),
+            nicId,
+            ...(nic.ip === undefined ? {} : { ip: nic.ip }),
+            ...(nic.mac === undefined ? {} : { mac: nic.mac }),
           })),
         });
         leased.push(group.ref);

@@ -117,11 +117,16 @@ export function vmSpec(r: VmRecord, dir?: string): VmSpec {
   if (r.nics !== undefined && r.nics.length > 0) {
     spec = {
       ...spec,
-      nics: r.nics.map((n): NicSpec => ({
-        nicId: n.nicId, mac: n.mac, bridge: n.bridge, tap: tapName(r.id, n.nicId),
-        ...(n.ip === undefined ? {} : { ip: n.ip }),
-        ...(n.model === undefined ? {} : { model: n.model }),
-      })),
+      nics: r.nics.map(
+        (n): NicSpec => ({
+          nicId: n.nicId,
+          mac: n.mac,
+          bridge: n.bridge,
+          tap: tapName(r.id, n.nicId),
+          ...(n.ip === undefined ? {} : { ip: n.ip }),
+          ...(n.model === undefined ? {} : { model: n.model }),
+        }),
+      ),
     };
   }
   const files = dir !== undefined && hasFiles(r);
@@ -133,11 +138,15 @@ export function vmSpec(r: VmRecord, dir?: string): VmSpec {
   if (Object.keys(os).length > 0) spec = { ...spec, os };
   if (!files) return spec;
   const disks: DiskSpec[] = (r.disks ?? []).map((d) => ({
-    diskId: d.diskId, path: diskPath(dir, d.diskId), format: d.format, type: d.type,
+    diskId: d.diskId,
+    path: diskPath(dir, d.diskId),
+    format: d.format,
+    type: d.type,
     ...(d.readonly ? { readonly: true } : {}),
     ...(d.target === undefined ? {} : { target: d.target }),
   }));
-  if (r.context !== undefined) disks.push({ diskId: contextDiskId(r), path: diskPath(dir, contextDiskId(r)), format: 'raw', type: 'cdrom', readonly: true });
+  if (r.context !== undefined)
+    disks.push({ diskId: contextDiskId(r), path: diskPath(dir, contextDiskId(r)), format: 'raw', type: 'cdrom', readonly: true });
   return { ...spec, dir, ...(disks.length === 0 ? {} : { disks }) };
 }
 
@@ -170,10 +179,27 @@ export interface VmView {
 
 export function vmView(r: VmRecord): VmView {
   return {
-    id: r.id, name: r.name, uid: r.uid, user: 'oneadmin', group: 'oneadmin',
-    state: r.state, short: shortState(r.state), cpu: r.cpu, vcpu: r.vcpu, memory: r.memory,
-    hostId: currentHostId(r), host: undefined, history: r.history, stime: r.stime, etime: r.etime, template: r.template,
-    pending: r.pending?.effect.kind, lastError: r.lastError, schedMessage: r.schedMessage,
-    nics: r.nics ?? [], context: r.context, disks: r.disks ?? [],
+    id: r.id,
+    name: r.name,
+    uid: r.uid,
+    user: 'oneadmin',
+    group: 'oneadmin',
+    state: r.state,
+    short: shortState(r.state),
+    cpu: r.cpu,
+    vcpu: r.vcpu,
+    memory: r.memory,
+    hostId: currentHostId(r),
+    host: undefined,
+    history: r.history,
+    stime: r.stime,
+    etime: r.etime,
+    template: r.template,
+    pending: r.pending?.effect.kind,
+    lastError: r.lastError,
+    schedMessage: r.schedMessage,
+    nics: r.nics ?? [],
+    context: r.context,
+    disks: r.disks ?? [],
   };
 }

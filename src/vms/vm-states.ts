@@ -18,8 +18,23 @@ export type StateKind = 'stable' | 'transient' | 'failure' | 'final';
 
 /** The STAT column of `onevm list`, as OpenNebula prints it. */
 export type ShortState =
-  | 'pend' | 'hold' | 'prol' | 'boot' | 'runn' | 'migr' | 'save' | 'epil' | 'shut'
-  | 'poff' | 'stop' | 'susp' | 'unde' | 'unkn' | 'fail' | 'clea' | 'done';
+  | 'pend'
+  | 'hold'
+  | 'prol'
+  | 'boot'
+  | 'runn'
+  | 'migr'
+  | 'save'
+  | 'epil'
+  | 'shut'
+  | 'poff'
+  | 'stop'
+  | 'susp'
+  | 'unde'
+  | 'unkn'
+  | 'fail'
+  | 'clea'
+  | 'done';
 
 export interface VmStateInfo {
   readonly short: ShortState;
@@ -40,7 +55,7 @@ const STATES = {
   SAVE_SUSPEND: { short: 'save', kind: 'transient', summary: 'The memory is saved to a checkpoint on the host.' },
   SAVE_MIGRATE: { short: 'save', kind: 'transient', summary: 'The memory is saved before a cold migration.' },
   PROLOG_MIGRATE: { short: 'migr', kind: 'transient', summary: 'Disks and checkpoint are copied to the new host.' },
-  PROLOG_RESUME: { short: 'prol', kind: 'transient', summary: 'A stopped VM\'s files go back to a host.' },
+  PROLOG_RESUME: { short: 'prol', kind: 'transient', summary: "A stopped VM's files go back to a host." },
   PROLOG_UNDEPLOY: { short: 'prol', kind: 'transient', summary: 'The disks of an undeployed VM go back to a host.' },
   BOOT_POWEROFF: { short: 'boot', kind: 'transient', summary: 'The hypervisor starts a powered-off VM again.' },
   BOOT_SUSPENDED: { short: 'boot', kind: 'transient', summary: 'The hypervisor restores a suspended VM.' },

@@ -7,7 +7,12 @@
 import { OPERATIONS, isOperation, type OpKind, type Operation, type Transition } from './vm-lifecycle.js';
 import type { HistoryRecord, PendingOp, VmRecord } from './vm-record.js';
 
-function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'all', reason: HistoryRecord['reason'], now: number): HistoryRecord[] {
+function closeStays(
+  history: HistoryRecord[],
+  which: 'current' | 'previous' | 'all',
+  reason: HistoryRecord['reason'],
+  now: number,
+): HistoryRecord[] {
   const open = history.filter((h) => h.etime === undefined);
   const closing = new Set(which === 'all' ? open : which === 'current' ? open.slice(-1) : open.slice(0, -1));
   return history.map((h) => (closing.has(h) ? { ...h, etime: now, reason } : h));
@@ -19,7 +24,11 @@ function closeStays(history: HistoryRecord[], which: 'current' | 'previous' | 'a
  * listed before the close_history that ends them).
  */
 export function step(
-  before: VmRecord, t: Transition, error: string | undefined, now: number, deadlineMs: (kind: OpKind) => number,
+  before: VmRecord,
+  t: Transition,
+  error: string | undefined,
+  now: number,
+  deadlineMs: (kind: OpKind) => number,
 ): { next: VmRecord; stays: HistoryRecord[]; release: boolean } {
   let history = [...before.history];
   let scheduled = before.scheduled;
@@ -28,13 +37,21 @@ export function step(
   let release = false;
   for (const e of t.effects) {
     switch (e.kind) {
-      case 'schedule': scheduled = true; break;
-      case 'unschedule': scheduled = false; break;
-      case 'release_leases': release = true; break;
+      case 'schedule':
+        scheduled = true;
+        break;
+      case 'unschedule':
+        scheduled = false;
+        break;
+      case 'release_leases':
+        release = true;
+        break;
       case 'open_history':
         history.push({ seq: history.length, hostId: e.hostId, stime: now, etime: undefined, reason: undefined });
         break;
-      case 'close_history': history = closeStays(history, e.which, e.reason, now); break;
+      case 'close_history':
+        history = closeStays(history, e.which, e.reason, now);
+        break;
       default:
         if (!isOperation(e)) throw new TypeError(`not an effect: ${JSON.stringify(e)}`);
         if (op !== undefined) throw new TypeError(`a transition starts two operations: ${op.kind}, ${e.kind}`);
@@ -48,12 +65,15 @@ export function step(
     if (stay !== undefined && stay.rstime === undefined) history[current] = { ...stay, rstime: now };
   }
   const opSeq = op === undefined ? before.opSeq : before.opSeq + 1;
-  const pending: PendingOp | undefined = op === undefined ? undefined : {
-    opId: `${before.id}.${opSeq}`,
-    effect: op,
-    hostId: OPERATIONS[op.kind].runsOn === 'source' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
-    deadline: now + deadlineMs(op.kind),
-  };
+  const pending: PendingOp | undefined =
+    op === undefined
+      ? undefined
+      : {
+          opId: `${before.id}.${opSeq}`,
+          effect: op,
+          hostId: OPERATIONS[op.kind].runsOn === 'source' ? stays[0]?.hostId : stays[stays.length - 1]?.hostId,
+          deadline: now + deadlineMs(op.kind),
+        };
   const next: VmRecord = {
     ...before,
     state: t.next,
@@ -66,4 +86,3 @@ export function step(
   };
   return { next, stays, release };
 }
-

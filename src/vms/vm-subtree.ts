@@ -62,7 +62,8 @@ export function vmSubtree(deps: VmSubtreeDeps): ChildSpec<SupervisorMsg> {
           },
           pool: {
             name: VM_POOL,
-            start: (supervisor) => pool.capture((ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, { ...deps.pool, store, preloaded, index, supervisor })),
+            start: (supervisor) =>
+              pool.capture((ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, { ...deps.pool, store, preloaded, index, supervisor })),
           },
           intensity: { maxRestarts: 5, periodMs: 10_000 },
         }),

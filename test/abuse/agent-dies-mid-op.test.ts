@@ -37,7 +37,12 @@ t.test('an agent killed in the middle of poweroff, undeploy and suspend: each VM
     (await c.call('vm.allocate', { template: `NAME = ${name}\nCPU = 0.1\nMEMORY = 64\n`, hold: true })).id;
   const info = (id: number): Promise<VmView> => c.call('vm.info', { id });
   const settled = (id: number, state: string, timeoutMs = 20_000): Promise<VmView> =>
-    eventually(() => info(id), (v) => v.state === state && v.pending === undefined, timeoutMs, `VM ${id} ${state}`);
+    eventually(
+      () => info(id),
+      (v) => v.state === state && v.pending === undefined,
+      timeoutMs,
+      `VM ${id} ${state}`,
+    );
 
   // An earlier VM on another host: nothing below may touch it.
   const bystander = await make('bystander');
@@ -51,14 +56,22 @@ t.test('an agent killed in the middle of poweroff, undeploy and suspend: each VM
   await c.call('vm.action', { id: ids.poweroff, action: 'poweroff' });
   await c.call('vm.action', { id: ids.undeploy, action: 'undeploy' });
   await c.call('vm.action', { id: ids.suspend, action: 'suspend' });
-  for (const [id, state] of [[ids.poweroff, 'SHUTDOWN_POWEROFF'], [ids.undeploy, 'SHUTDOWN_UNDEPLOY'], [ids.suspend, 'SAVE_SUSPEND']] as const) {
+  for (const [id, state] of [
+    [ids.poweroff, 'SHUTDOWN_POWEROFF'],
+    [ids.undeploy, 'SHUTDOWN_UNDEPLOY'],
+    [ids.suspend, 'SAVE_SUSPEND'],
+  ] as const) {
     t.equal((await info(id)).state, state, `caught in ${state}`);
   }
   // The agent has acknowledged all three (it runs them): now it dies.
   await new Promise((r) => setTimeout(r, 1_000));
   await slow.agent.kill('SIGKILL');
   await cloud.waitState(slow.id, 'ERROR');
-  t.same(await ledgerOps(join(cloud.dir, 'slow')).then((ops) => ops.filter((o) => o.op !== 'vm.deploy')), [], 'the killed agent finished none of them');
+  t.same(
+    await ledgerOps(join(cloud.dir, 'slow')).then((ops) => ops.filter((o) => o.op !== 'vm.deploy')),
+    [],
+    'the killed agent finished none of them',
+  );
 
   slow.start();
   await cloud.waitState(slow.id, 'MONITORED');
@@ -76,15 +89,18 @@ t.test('an agent killed in the middle of poweroff, undeploy and suspend: each VM
   const ops = await ledgerOps(join(cloud.dir, 'slow'));
   const count = (vmId: number, op: string): number => ops.filter((o) => o.vmId === vmId && o.op === op).length;
   t.equal(count(ids.poweroff, 'vm.shutdown'), 1, 'the poweroff ran once');
-  t.equal(count(ids.undeploy, 'vm.shutdown'), 1, 'the undeploy\'s shutdown ran once');
+  t.equal(count(ids.undeploy, 'vm.shutdown'), 1, "the undeploy's shutdown ran once");
   t.equal(count(ids.suspend, 'vm.save'), 1, 'the save ran once');
 
   // oned still answers its administrator, and the earlier VM is as it was.
   const after = await info(bystander);
   t.equal(after.state, 'RUNNING');
   t.equal(after.hostId, other.id);
-  t.same(after.history, before.history, 'the bystander\'s history is unchanged');
+  t.same(after.history, before.history, "the bystander's history is unchanged");
   t.equal((await cloud.host(other.id)).state, 'MONITORED');
   const listed = await c.call('vmpool.info', { all: true });
-  t.ok(listed.some((v) => v.id === bystander && v.state === 'RUNNING'), 'vmpool.info answers');
+  t.ok(
+    listed.some((v) => v.id === bystander && v.state === 'RUNNING'),
+    'vmpool.info answers',
+  );
 });

@@ -41,7 +41,11 @@ t.test('a store opened under umask 022: its directory 0700, its files 0600', asy
   await store.close();
   const files = [...(await modes(dir))];
   t.ok(files.length > 0, 'LevelDB made files');
-  t.same(files.filter(([, m]) => m !== 0o600), [], 'each file in db/ is 0600');
+  t.same(
+    files.filter(([, m]) => m !== 0o600),
+    [],
+    'each file in db/ is 0600',
+  );
 });
 
 t.test('a store an older version left 0755/0644 is made 0700/0600 when opened', async (t) => {
@@ -54,7 +58,11 @@ t.test('a store an older version left 0755/0644 is made 0700/0600 when opened', 
   const again = await Store.open(dir);
   t.teardown(() => again.close());
   t.equal(await mode(dir), 0o700);
-  t.same([...(await modes(dir))].filter(([, m]) => m !== 0o600), [], 'every file 0600 again');
+  t.same(
+    [...(await modes(dir))].filter(([, m]) => m !== 0o600),
+    [],
+    'every file 0600 again',
+  );
   t.same(await again.get('users', 1), { name: 'u' }, 'and the data is intact');
 });
 
@@ -66,9 +74,13 @@ t.test('oned in this process: nothing under its data directory is open to others
     const m = await mode(join(cloud.dir, sub)).catch(() => undefined);
     if (m !== undefined) t.equal(m & 0o077, 0, `${sub}/ is open to its owner only (${m.toString(8)})`);
   }
-  t.same([...(await modes(join(cloud.dir, 'db')))].filter(([, m]) => m !== 0o600), [], 'db/ files are 0600');
-  t.equal(await mode(join(cloud.dir, 'ssh', 'id_ed25519')), 0o600, 'oned\'s private key is 0600');
-  t.equal(await mode(join(cloud.dir, 'one_auth')), 0o600, 'oneadmin\'s password is 0600');
+  t.same(
+    [...(await modes(join(cloud.dir, 'db')))].filter(([, m]) => m !== 0o600),
+    [],
+    'db/ files are 0600',
+  );
+  t.equal(await mode(join(cloud.dir, 'ssh', 'id_ed25519')), 0o600, "oned's private key is 0600");
+  t.equal(await mode(join(cloud.dir, 'one_auth')), 0o600, "oneadmin's password is 0600");
 });
 
 t.test('bin/oned started under umask 022: every file it makes is its own alone', async (t) => {
@@ -80,15 +92,15 @@ t.test('bin/oned started under umask 022: every file it makes is its own alone',
   await mkdir(join(dataDir, 'db'), { recursive: true, mode: 0o755 });
   await writeFile(join(dataDir, 'db', 'LOG.old'), 'old log\n', { mode: 0o644 });
   await chmod(join(dataDir, 'db', 'LOG.old'), 0o644);
-  const oned = await withUmask(0o022, async () => runBin(t, 'oned', [
-    '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-format', 'json', '--log-level', 'info',
-  ], { HOME: home }));
+  const oned = await withUmask(0o022, async () =>
+    runBin(t, 'oned', ['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-format', 'json', '--log-level', 'info'], { HOME: home }),
+  );
   await oned.waitFor(/oned ready/, 30_000);
   oned.child.kill('SIGTERM');
   await once(oned.child, 'exit');
   const all = await modes(dataDir);
   t.ok(all.has(join(dataDir, 'db', 'CURRENT')), 'the store was made');
-  t.ok(all.has(join(dataDir, 'ssh', 'id_ed25519')), 'and oned\'s SSH key');
+  t.ok(all.has(join(dataDir, 'ssh', 'id_ed25519')), "and oned's SSH key");
   const open = [...all].filter(([, m]) => (m & 0o077) !== 0).map(([p, m]) => `${p.slice(dataDir.length)} ${m.toString(8)}`);
   t.same(open, [], 'no file or directory under the data directory is open to group or others');
   t.equal(all.get(join(dataDir, 'db')), 0o700);

@@ -12,8 +12,19 @@ import type { ApiMethod, ApiMethods } from '../../src/api/api-types.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import { startCloud } from '../fixtures/cloud.js';
 import {
-  apiPackr, callRaw, checkProperty, decodeReply, dial, fuzzSeed, heapAfterGc, hugeString, nastyNumber, nastyString, ownObject,
-  replyProblem, wildValue,
+  apiPackr,
+  callRaw,
+  checkProperty,
+  decodeReply,
+  dial,
+  fuzzSeed,
+  heapAfterGc,
+  hugeString,
+  nastyNumber,
+  nastyString,
+  ownObject,
+  replyProblem,
+  wildValue,
 } from '../fixtures/abuse.js';
 
 /** A call should answer within this; a longer wait is a finding (a handler that hangs). */
@@ -24,8 +35,25 @@ const VM = 'NAME = fuzz\nCPU = 0.1\nMEMORY = 64\n';
 
 /** What each parameter of a method is, so that mutations start from something close to valid. */
 type Kind =
-  | 'id' | 'ref' | 'name' | 'bool' | 'template' | 'text' | 'count' | 'ip' | 'password' | 'bytes' | 'url' | 'ssh'
-  | 'hypervisor' | 'tm' | 'hostAction' | 'vmAction' | 'recoverOp' | 'imageType' | 'format';
+  | 'id'
+  | 'ref'
+  | 'name'
+  | 'bool'
+  | 'template'
+  | 'text'
+  | 'count'
+  | 'ip'
+  | 'password'
+  | 'bytes'
+  | 'url'
+  | 'ssh'
+  | 'hypervisor'
+  | 'tm'
+  | 'hostAction'
+  | 'vmAction'
+  | 'recoverOp'
+  | 'imageType'
+  | 'format';
 
 /** Every method's parameters: a method added to ApiMethods without an entry here fails the type check. */
 const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K]['params']]-?: Kind } } = {
@@ -86,10 +114,24 @@ const REVOKING: ReadonlySet<string> = new Set(['user.passwd', 'user.delete', 'us
 const NAMES = ['oneadmin', 'users', 'bob', 'fuzzer', 'h0', 'lan', 'bobs-lan', 'disk', 'bobs-disk', 'nosuch'];
 
 const templateText: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(VM, 'NAME = lan2\nAR = [ TYPE = IP4, IP = 10.7.0.1, SIZE = 4 ]\n', 'AR = [ TYPE = IP4, IP = 10.8.0.1, SIZE = 2 ]',
-    'CPU = 0.1\nMEMORY = 64\nNIC = [ NETWORK = "lan" ]\n', 'CPU = 0.1\nMEMORY = 64\nDISK = [ IMAGE = "disk" ]\n',
-    'CPU = 0.1\nMEMORY = 64\nDISK = [ IMAGE_ID = 0 ]\nNIC = [ NETWORK_ID = 0 ]\n', 'LABEL = x\n', '', '=', '[', '"'),
-  fc.array(fc.constantFrom('CPU', 'MEMORY', 'NAME', 'DISK', 'NIC', 'AR', ' = ', '[', ']', ',', '"', '\n', '#', '0.1', '64', '-1', 'x', '$NAME'), { maxLength: 24 })
+  fc.constantFrom(
+    VM,
+    'NAME = lan2\nAR = [ TYPE = IP4, IP = 10.7.0.1, SIZE = 4 ]\n',
+    'AR = [ TYPE = IP4, IP = 10.8.0.1, SIZE = 2 ]',
+    'CPU = 0.1\nMEMORY = 64\nNIC = [ NETWORK = "lan" ]\n',
+    'CPU = 0.1\nMEMORY = 64\nDISK = [ IMAGE = "disk" ]\n',
+    'CPU = 0.1\nMEMORY = 64\nDISK = [ IMAGE_ID = 0 ]\nNIC = [ NETWORK_ID = 0 ]\n',
+    'LABEL = x\n',
+    '',
+    '=',
+    '[',
+    '"',
+  ),
+  fc
+    .array(
+      fc.constantFrom('CPU', 'MEMORY', 'NAME', 'DISK', 'NIC', 'AR', ' = ', '[', ']', ',', '"', '\n', '#', '0.1', '64', '-1', 'x', '$NAME'),
+      { maxLength: 24 },
+    )
     .map((parts) => parts.join('')),
   nastyString,
 );
@@ -107,12 +149,34 @@ const VALID: { readonly [K in Kind]: fc.Arbitrary<unknown> } = {
   bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
   // Nothing listens there: a deployment that got through would fail fast, not hang.
   url: fc.constantFrom('http://127.0.0.1:1', 'https://[::1]:1', 'ftp://x', 'http://'),
-  ssh: fc.record({ target: fc.constantFrom('root@127.0.0.1:1', 'x', ''), dir: fc.constantFrom('/tmp/x', '/a/../b', 'rel'), key: fc.constantFrom('k', '') }, { requiredKeys: ['target'] }),
+  ssh: fc.record(
+    {
+      target: fc.constantFrom('root@127.0.0.1:1', 'x', ''),
+      dir: fc.constantFrom('/tmp/x', '/a/../b', 'rel'),
+      key: fc.constantFrom('k', ''),
+    },
+    { requiredKeys: ['target'] },
+  ),
   hypervisor: fc.constantFrom('dummy', 'qemu', 'kvm'),
   tm: fc.constantFrom('ssh', 'shared', 'qcow2'),
   hostAction: fc.constantFrom('enable', 'disable', 'offline', 'delete'),
-  vmAction: fc.constantFrom('deploy', 'hold', 'release', 'terminate', 'poweroff', 'resume', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate',
-    'resched', 'unresched', 'recover', 'boot'),
+  vmAction: fc.constantFrom(
+    'deploy',
+    'hold',
+    'release',
+    'terminate',
+    'poweroff',
+    'resume',
+    'reboot',
+    'stop',
+    'suspend',
+    'undeploy',
+    'migrate',
+    'resched',
+    'unresched',
+    'recover',
+    'boot',
+  ),
   recoverOp: fc.constantFrom('success', 'failure', 'retry', 'delete', 'recreate', 'x'),
   imageType: fc.constantFrom('OS', 'CDROM', 'DATABLOCK', 'KERNEL', 'RAMDISK', 'CONTEXT', 'os'),
   format: fc.constantFrom('raw', 'qcow2', 'vmdk'),
@@ -132,7 +196,8 @@ function field(kind: Kind): fc.Arbitrary<unknown> {
 function shapedParams(method: ApiMethod): fc.Arbitrary<unknown> {
   const shape = SHAPES[method] as Readonly<Record<string, Kind>>;
   const fields = Object.entries(shape).map(([name, kind]) => field(kind).map((v) => [name, v] as const));
-  const object = fc.tuple(fc.tuple(...fields), fc.option(fc.tuple(fc.constantFrom('__proto__', 'constructor', 'extra', 'uid', 'admin'), wildValue)))
+  const object = fc
+    .tuple(fc.tuple(...fields), fc.option(fc.tuple(fc.constantFrom('__proto__', 'constructor', 'extra', 'uid', 'admin'), wildValue)))
     .map(([entries, extra]) => ownObject([...entries.filter(([, v]) => v !== undefined), ...(extra === null ? [] : [extra])]));
   return fc.oneof({ arbitrary: object, weight: 9 }, { arbitrary: wildValue, weight: 1 });
 }
@@ -142,10 +207,20 @@ const shapedCall = fc.constantFrom(...METHODS).chain((method) => shapedParams(me
 /** A method name: a real one, one slightly off, or anything at all. */
 const methodName: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(...METHODS),
-  fc.constantFrom(...METHODS).chain((m) => fc.oneof(
-    fc.constant(m.toUpperCase()), fc.constant(` ${m}`), fc.constant(`${m}\0`), fc.constant(m.replace('.', '/')),
-    fc.constant(`one.${m}`), fc.constant('__proto__'), fc.constant('constructor'), fc.constant('hasOwnProperty'),
-  )),
+  fc
+    .constantFrom(...METHODS)
+    .chain((m) =>
+      fc.oneof(
+        fc.constant(m.toUpperCase()),
+        fc.constant(` ${m}`),
+        fc.constant(`${m}\0`),
+        fc.constant(m.replace('.', '/')),
+        fc.constant(`one.${m}`),
+        fc.constant('__proto__'),
+        fc.constant('constructor'),
+        fc.constant('hasOwnProperty'),
+      ),
+    ),
   nastyString,
   wildValue,
 );
@@ -154,7 +229,13 @@ const methodName: fc.Arbitrary<unknown> = fc.oneof(
 const wildCall: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: fc.record({ method: methodName, params: wildValue }), weight: 6 },
   { arbitrary: fc.record({ method: methodName }), weight: 1 },
-  { arbitrary: fc.record({ method: fc.constantFrom(...METHODS), params: fc.record({ template: hugeString(600_000), name: hugeString(2000), host: hugeString(2000) }) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      method: fc.constantFrom(...METHODS),
+      params: fc.record({ template: hugeString(600_000), name: hugeString(2000), host: hugeString(2000) }),
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ method: hugeString(600_000), params: fc.constant({}) }), weight: 1 },
   { arbitrary: fc.tuple(fc.constantFrom('method', 'params', 'x'), wildValue).map((e) => ownObject([e])), weight: 1 },
   { arbitrary: wildValue, weight: 1 },
@@ -174,7 +255,8 @@ function deeplyNested(depth: number, open: number): Uint8Array {
 /** Broken frames: random bytes, valid calls truncated or with bytes flipped, deep nesting, oversize, odd ext types. */
 const garbageFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 256 }),
-  fc.tuple(shapedCall, fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+  fc
+    .tuple(shapedCall, fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
     .map(([call, cut, flips]) => {
       const bytes = Uint8Array.from(apiPackr.pack(call));
       for (const [at, b] of flips) bytes[at % bytes.length] = b;
@@ -188,18 +270,48 @@ const garbageFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
     return bytes;
   }),
   fc.integer({ min: 1, max: 4096 }).map((extra) => new Uint8Array((1 << 20) + extra)),
-  fc.tuple(fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xd8), fc.integer({ min: -128, max: 127 }), fc.uint8Array({ minLength: 16, maxLength: 16 }))
+  fc
+    .tuple(
+      fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xd8),
+      fc.integer({ min: -128, max: 127 }),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    )
     .map(([ext, type, body]) => {
       const size = { 0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16 }[ext] ?? 1;
-      return Uint8Array.from([0x82, 0xa6, ...Buffer.from('method'), ext, type & 0xff, ...body.subarray(0, size), 0xa6, ...Buffer.from('params'), 0xc0]);
+      return Uint8Array.from([
+        0x82,
+        0xa6,
+        ...Buffer.from('method'),
+        ext,
+        type & 0xff,
+        ...body.subarray(0, size),
+        0xa6,
+        ...Buffer.from('params'),
+        0xc0,
+      ]);
     }),
 );
 
 /** What a `call` event may carry instead of one binary frame (socket.io sends it as JSON: no bigints). */
 const oddArgs: fc.Arbitrary<unknown[]> = fc.oneof(
-  fc.tuple(fc.oneof(nastyString, nastyNumber, fc.constant(null), fc.boolean(), fc.record({ method: fc.constant('system.version'), params: fc.constant({}) }),
-    fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 }))).map((a) => [...a]),
-  fc.tuple(wildCall.map((c) => apiPackr.pack(c)), fc.jsonValue({ maxDepth: 3 })).map((a) => [...a]),
+  fc
+    .tuple(
+      fc.oneof(
+        nastyString,
+        nastyNumber,
+        fc.constant(null),
+        fc.boolean(),
+        fc.record({ method: fc.constant('system.version'), params: fc.constant({}) }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 }),
+      ),
+    )
+    .map((a) => [...a]),
+  fc
+    .tuple(
+      wildCall.map((c) => apiPackr.pack(c)),
+      fc.jsonValue({ maxDepth: 3 }),
+    )
+    .map((a) => [...a]),
   fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 3 }),
   fc.constant<unknown[]>([]),
 );
@@ -210,7 +322,7 @@ function publicPart(view: object): unknown {
   return { ...rest, ranges: Array.isArray(ranges) ? ranges.map(({ used: _used, ...r }: Record<string, unknown>) => r) : ranges };
 }
 
-t.test('oned\'s API refuses whatever a user sends with a coded error, and nothing breaks', async (t) => {
+t.test("oned's API refuses whatever a user sends with a coded error, and nothing breaks", async (t) => {
   const seed = fuzzSeed(t);
   const cloud = await startCloud(t);
   const admin = cloud.client;
@@ -224,13 +336,25 @@ t.test('oned\'s API refuses whatever a user sends with a coded error, and nothin
   const { id: hostId } = await admin.call('host.allocate', { name: 'h0', im: 'dummy', vm: 'dummy' });
   await admin.call('host.update', { host: hostId, template: 'RACK = r1\n', append: false });
   const { id: netId } = await admin.call('vn.allocate', { template: 'NAME = lan\nAR = [ TYPE = IP4, IP = 10.5.0.1, SIZE = 8 ]\n' });
-  const { id: imageId } = await admin.call('image.allocate', { name: 'disk', type: 'DATABLOCK', persistent: false, description: 'admin', size: 1 });
+  const { id: imageId } = await admin.call('image.allocate', {
+    name: 'disk',
+    type: 'DATABLOCK',
+    persistent: false,
+    description: 'admin',
+    size: 1,
+  });
   const { id: tmplId } = await admin.call('template.allocate', { template: VM });
   const { id: vmId } = await admin.call('vm.allocate', { template: VM, hold: true });
   const { id: bobVm } = await bob.call('vm.allocate', { template: VM, hold: true });
   const { id: bobTmpl } = await bob.call('template.allocate', { template: VM });
   const { id: bobNet } = await bob.call('vn.allocate', { template: 'NAME = bobs-lan\nAR = [ TYPE = IP4, IP = 10.6.0.1, SIZE = 8 ]\n' });
-  const { id: bobImage } = await bob.call('image.allocate', { name: 'bobs-disk', type: 'DATABLOCK', persistent: true, description: 'bob', size: 1 });
+  const { id: bobImage } = await bob.call('image.allocate', {
+    name: 'bobs-disk',
+    type: 'DATABLOCK',
+    persistent: true,
+    description: 'bob',
+    size: 1,
+  });
   const snapshot = async (): Promise<unknown> => {
     const h = await admin.call('host.info', { host: hostId });
     return {
@@ -296,16 +420,33 @@ t.test('oned\'s API refuses whatever a user sends with a coded error, and nothin
     }
   };
 
-  await checkProperty(t, 'well-formed msgpack with any method and params', seed, { numRuns: 200, timeLimitMs: 3000 },
-    fc.asyncProperty(fc.array(wildCall, { minLength: 1, maxLength: 4 }), sendAll));
+  await checkProperty(
+    t,
+    'well-formed msgpack with any method and params',
+    seed,
+    { numRuns: 200, timeLimitMs: 3000 },
+    fc.asyncProperty(fc.array(wildCall, { minLength: 1, maxLength: 4 }), sendAll),
+  );
 
   codes.clear();
-  await checkProperty(t, 'every method with its parameters mutated', seed, { numRuns: 400, timeLimitMs: 5000 },
-    fc.asyncProperty(fc.array(shapedCall, { minLength: 1, maxLength: 4 }), sendAll));
+  await checkProperty(
+    t,
+    'every method with its parameters mutated',
+    seed,
+    { numRuns: 400, timeLimitMs: 5000 },
+    fc.asyncProperty(fc.array(shapedCall, { minLength: 1, maxLength: 4 }), sendAll),
+  );
   t.comment(`codes of the mutated calls: ${JSON.stringify(Object.fromEntries(codes))}; logins again after a new password: ${relogins}`);
-  t.ok((codes.get('INVALID_ARGUMENT') ?? 0) > 0 && (codes.get('NOT_AUTHORIZED') ?? 0) > 0, 'the mutations reach both the validator and the handlers');
+  t.ok(
+    (codes.get('INVALID_ARGUMENT') ?? 0) > 0 && (codes.get('NOT_AUTHORIZED') ?? 0) > 0,
+    'the mutations reach both the validator and the handlers',
+  );
 
-  await checkProperty(t, 'garbage frames, non-binary payloads and calls without an ack', seed, { numRuns: 100, timeLimitMs: 3000 },
+  await checkProperty(
+    t,
+    'garbage frames, non-binary payloads and calls without an ack',
+    seed,
+    { numRuns: 100, timeLimitMs: 3000 },
     fc.asyncProperty(fc.array(garbageFrame, { minLength: 1, maxLength: 3 }), oddArgs, async (frames, odd) => {
       await sendAll(frames);
       // A call nobody waits for is not run: no VM appears.
@@ -318,52 +459,76 @@ t.test('oned\'s API refuses whatever a user sends with a coded error, and nothin
       const vms = await count();
       socket.emit('call', apiPackr.pack({ method: 'vm.allocate', params: { template: VM, hold: true } }));
       socket.emit('call', ...odd);
-      if (await count() !== vms) throw new Error('a call without an ack was run');
+      if ((await count()) !== vms) throw new Error('a call without an ack was run');
       // One payload that is not a frame, with an ack: refused, with a well-formed reply. With none or
       // several, the ack is not the second argument and oned does not answer (the client times out).
       const r = await callRaw(socket, odd, odd.length === 1 ? REPLY_MS : 50);
       if (odd.length === 1 && r === undefined) throw new Error('a non-binary call got no reply');
       if (r !== undefined && replyProblem(r.reply) !== undefined) throw new Error(`odd call: ${replyProblem(r.reply)}`);
       if (!socket.connected) throw new Error('oned dropped the connection');
-    }));
+    }),
+  );
 
   // The handshake travels as JSON: anything JSON can carry, no bigints.
   const jsonish = fc.oneof(nastyString, nastyNumber, fc.jsonValue({ maxDepth: 4 }));
-  const authValue: fc.Arbitrary<unknown> = fc.oneof(jsonish, hugeString(1_000_000), fc.constantFrom('oneadmin', 'fuzzer', 'bob', 'fuzz-pw'));
+  const authValue: fc.Arbitrary<unknown> = fc.oneof(
+    jsonish,
+    hugeString(1_000_000),
+    fc.constantFrom('oneadmin', 'fuzzer', 'bob', 'fuzz-pw'),
+  );
   const refusals = new Map<string, number>();
-  await checkProperty(t, 'handshakes with malformed credentials are refused with a code', seed, { numRuns: 60, timeLimitMs: 4000 },
-    fc.asyncProperty(fc.oneof(
-      { arbitrary: fc.record({ user: authValue, password: authValue }, { requiredKeys: [] }), weight: 6 },
-      { arbitrary: fc.tuple(fc.tuple(fc.constantFrom('user', 'password', '__proto__', 'token'), authValue), fc.tuple(fc.constantFrom('user', 'password'), authValue)).map(ownObject), weight: 2 },
-      { arbitrary: jsonish, weight: 1 },
-    ), async (auth) => {
-      const outcome = await dial(url, '/api', auth);
-      if (outcome.kind === 'connected') {
-        outcome.socket.close();
-        // The generator can draw the fuzzer's own name and password: those are right to be admitted.
-        const { user, password } = (auth ?? {}) as { user?: unknown; password?: unknown };
-        if (user === 'fuzzer' && password === 'fuzz-pw') return;
-        throw new Error('random credentials were admitted');
-      }
-      if (outcome.kind === 'closed') {
-        // socket.io's own parser drops a CONNECT whose auth is not a plain object before oned sees it.
-        if (auth !== null && auth !== undefined && Object.prototype.toString.call(auth) !== '[object Object]') return;
-        // And engine.io closes a connection whose message exceeds its maxHttpBufferSize (src/oned/listener.ts).
-        if (Buffer.byteLength(JSON.stringify(auth)) > TRANSPORT_MAX_BYTES) return;
-        throw new Error(`the handshake ended without a refusal: ${outcome.reason}`);
-      }
-      if (outcome.code !== 'AUTH_FAILED' && outcome.code !== 'TOO_BUSY' && outcome.code !== 'INVALID_ARGUMENT') {
-        throw new Error(`refused with ${String(outcome.code)}`);
-      }
-      if (typeof outcome.message !== 'string') throw new Error('a refusal without a message');
-      refusals.set(outcome.code, (refusals.get(outcome.code) ?? 0) + 1);
-    }));
+  await checkProperty(
+    t,
+    'handshakes with malformed credentials are refused with a code',
+    seed,
+    { numRuns: 60, timeLimitMs: 4000 },
+    fc.asyncProperty(
+      fc.oneof(
+        { arbitrary: fc.record({ user: authValue, password: authValue }, { requiredKeys: [] }), weight: 6 },
+        {
+          arbitrary: fc
+            .tuple(
+              fc.tuple(fc.constantFrom('user', 'password', '__proto__', 'token'), authValue),
+              fc.tuple(fc.constantFrom('user', 'password'), authValue),
+            )
+            .map(ownObject),
+          weight: 2,
+        },
+        { arbitrary: jsonish, weight: 1 },
+      ),
+      async (auth) => {
+        const outcome = await dial(url, '/api', auth);
+        if (outcome.kind === 'connected') {
+          outcome.socket.close();
+          // The generator can draw the fuzzer's own name and password: those are right to be admitted.
+          const { user, password } = (auth ?? {}) as { user?: unknown; password?: unknown };
+          if (user === 'fuzzer' && password === 'fuzz-pw') return;
+          throw new Error('random credentials were admitted');
+        }
+        if (outcome.kind === 'closed') {
+          // socket.io's own parser drops a CONNECT whose auth is not a plain object before oned sees it.
+          if (auth !== null && auth !== undefined && Object.prototype.toString.call(auth) !== '[object Object]') return;
+          // And engine.io closes a connection whose message exceeds its maxHttpBufferSize (src/oned/listener.ts).
+          if (Buffer.byteLength(JSON.stringify(auth)) > TRANSPORT_MAX_BYTES) return;
+          throw new Error(`the handshake ended without a refusal: ${outcome.reason}`);
+        }
+        if (outcome.code !== 'AUTH_FAILED' && outcome.code !== 'TOO_BUSY' && outcome.code !== 'INVALID_ARGUMENT') {
+          throw new Error(`refused with ${String(outcome.code)}`);
+        }
+        if (typeof outcome.message !== 'string') throw new Error('a refusal without a message');
+        refusals.set(outcome.code, (refusals.get(outcome.code) ?? 0) + 1);
+      },
+    ),
+  );
   t.comment(`refusals: ${JSON.stringify(Object.fromEntries(refusals))}`);
 
   // After all that, oned serves as before.
   const version = await admin.call('system.version', {});
-  t.type(version.version, 'string', 'an administrator\'s system.version answers');
-  t.ok((await admin.call('hostpool.info', {})).some((h) => h.id === hostId), 'and hostpool.info');
+  t.type(version.version, 'string', "an administrator's system.version answers");
+  t.ok(
+    (await admin.call('hostpool.info', {})).some((h) => h.id === hostId),
+    'and hostpool.info',
+  );
   t.same(await snapshot(), before, 'what the fuzzing user does not own is unchanged');
   t.equal(cloud.oned.system.stats().restarts, restartsBefore, 'no actor crashed');
   const stillThere = await callRaw(socket, [apiPackr.pack({ method: 'user.info', params: {} })], REPLY_MS);

@@ -49,7 +49,8 @@ function agentFrame(vmIds: readonly number[]): fc.Arbitrary<Frame> {
   const states = fc.constantFrom('running', 'poweroff', 'failed', 'done', 'suspended', 'paused', 'booting');
   const opId = fc.oneof(fc.constant(undefined), fc.constantFrom('op-1', 'op-0', ''), fc.string({ maxLength: 8 }));
   const message = fc.oneof(
-    fc.record({ vmId, state: states, opId, reason: fc.constantFrom(undefined, 'incoming', 'crashed') })
+    fc
+      .record({ vmId, state: states, opId, reason: fc.constantFrom(undefined, 'incoming', 'crashed') })
       .map((m) => ({ ...messages['vm.state'], ...m, info: { ...messages['vm.state'].info, vmId: m.vmId } })),
     fc.record({ vmId, opId, ok: fc.boolean() }).map((m) => ({ ...messages['vm.op_result'], ...m })),
     fc.constant(messages['host.monitoring']),
@@ -85,11 +86,13 @@ function transportMessage(vmIds: readonly number[]): fc.Arbitrary<unknown> {
   return fc.oneof(
     { arbitrary: framesArb.map((f) => encodeFrames(f)), weight: 6 },
     {
-      arbitrary: fc.tuple(framesArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })).map(([f, flips]) => {
-        const bytes = Uint8Array.from(encodeFrames(f));
-        for (const [at, b] of flips) bytes[at % bytes.length] = b;
-        return bytes;
-      }),
+      arbitrary: fc
+        .tuple(framesArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+        .map(([f, flips]) => {
+          const bytes = Uint8Array.from(encodeFrames(f));
+          for (const [at, b] of flips) bytes[at % bytes.length] = b;
+          return bytes;
+        }),
       weight: 2,
     },
     { arbitrary: fc.uint8Array({ maxLength: 128 }), weight: 1 },
@@ -110,9 +113,17 @@ function honestBatch(vmIds: readonly number[]): fc.Arbitrary<Uint8Array[]> {
   const vmId = fc.oneof(fc.constantFrom(...vmIds), fc.integer({ min: 0, max: 10 }));
   const opId = fc.oneof(fc.constant(undefined), fc.constantFrom('op-1', 'op-0'), fc.string({ minLength: 1, maxLength: 8 }));
   const tell = fc.oneof(
-    fc.record({ vmId, state: fc.constantFrom('running', 'poweroff', 'failed', 'done', 'suspended'), opId, reason: fc.constantFrom(undefined, 'incoming', 'crashed') })
+    fc
+      .record({
+        vmId,
+        state: fc.constantFrom('running', 'poweroff', 'failed', 'done', 'suspended'),
+        opId,
+        reason: fc.constantFrom(undefined, 'incoming', 'crashed'),
+      })
       .map((m) => ({ ...messages['vm.state'], ...m, info: { ...messages['vm.state'].info, vmId: m.vmId } })),
-    fc.record({ vmId, opId: fc.string({ minLength: 1, maxLength: 8 }), ok: fc.boolean() }).map((m) => ({ ...messages['vm.op_result'], ...m })),
+    fc
+      .record({ vmId, opId: fc.string({ minLength: 1, maxLength: 8 }), ok: fc.boolean() })
+      .map((m) => ({ ...messages['vm.op_result'], ...m })),
   );
   const frame = fc.oneof(
     tell.map((msg) => ({ t: 'cmd', seq: 0, msg }) as Frame),
@@ -128,7 +139,7 @@ function honestBatch(vmIds: readonly number[]): fc.Arbitrary<Uint8Array[]> {
   });
 }
 
-t.test('oned\'s /node door: random handshakes are refused, hostile frames cost only the sender\'s connection', async (t) => {
+t.test("oned's /node door: random handshakes are refused, hostile frames cost only the sender's connection", async (t) => {
   const seed = fuzzSeed(t);
   const cloud = await startCloud(t, { heartbeatMs: 200 });
   const admin = cloud.client;
@@ -141,68 +152,112 @@ t.test('oned\'s /node door: random handshakes are refused, hostile frames cost o
     (await admin.call('vm.allocate', { template: 'NAME = a\nCPU = 0.1\nMEMORY = 64\n', hold: true })).id,
     (await admin.call('vm.allocate', { template: 'NAME = b\nCPU = 0.1\nMEMORY = 64\n', hold: false })).id,
   ];
-  const vmsNow = async (): Promise<unknown> => Promise.all(vmIds.map(async (id) => {
-    const v = await admin.call('vm.info', { id });
-    return [v.id, v.state, v.hostId, v.history.length, v.lastError];
-  }));
+  const vmsNow = async (): Promise<unknown> =>
+    Promise.all(
+      vmIds.map(async (id) => {
+        const v = await admin.call('vm.info', { id });
+        return [v.id, v.state, v.hostId, v.history.length, v.lastError];
+      }),
+    );
   const vmsBefore = await vmsNow();
   const restartsBefore = cloud.oned.system.stats().restarts;
   let incarnations = 0;
   const hello = (): NodeHello => ({
-    protocol: PROTOCOL_VERSION, hostId, token, incarnation: `fuzz-${++incarnations}`, recvSeq: 0, capabilities: DUMMY_CAPS,
+    protocol: PROTOCOL_VERSION,
+    hostId,
+    token,
+    incarnation: `fuzz-${++incarnations}`,
+    recvSeq: 0,
+    capabilities: DUMMY_CAPS,
   });
   /** The host actor has taken the last connection's end: the next one is not a second, concurrent agent. */
-  const settled = (): Promise<unknown> => eventually(() => admin.call('host.info', { host: hostId }), (h) => h.agentIncarnation === undefined, 5000, 'agent gone');
+  const settled = (): Promise<unknown> =>
+    eventually(
+      () => admin.call('host.info', { host: hostId }),
+      (h) => h.agentIncarnation === undefined,
+      5000,
+      'agent gone',
+    );
   const restarts = (): number => cloud.oned.system.stats().restarts - restartsBefore;
 
   const refusals = new Map<string, number>();
   let admitted = 0;
-  await checkProperty(t, 'random agent handshakes are refused with a code', seed, { numRuns: 80, timeLimitMs: 4000 },
-    fc.asyncProperty(fc.oneof(
-      { arbitrary: fc.record({
-        protocol: either(PROTOCOL_VERSION, fc.constantFrom(0, 2, PROTOCOL_VERSION + 1, '1')),
-        hostId: either(hostId, fc.constantFrom(otherHost, hostId + 100, -1, 2 ** 53, `${hostId}`)),
-        token: either(token, fc.constantFrom(`${token}x`, token.slice(1), token.toUpperCase(), `${token}\0`, ''), hugeString(1_000_000)),
-        incarnation: either('fuzz-h', hugeString(200_000)),
-        recvSeq: either(0, fc.constantFrom(1, -1, 2 ** 40)),
-        capabilities: either(DUMMY_CAPS, fc.constant(capabilities), fc.jsonValue({ maxDepth: 3 }), fc.constant({ ...DUMMY_CAPS, cpus: 0 })),
-      }), weight: 8 },
-      { arbitrary: fc.oneof(nastyString, nastyNumber, fc.jsonValue({ maxDepth: 3 })), weight: 1 },
-    ), async (auth) => {
-      const outcome = await dial(url, NODE, auth);
-      if (outcome.kind === 'connected') {
-        const a = auth as Record<string, unknown>;
-        outcome.socket.close();
-        if (a['hostId'] !== hostId || a['token'] !== token) throw new Error('a handshake without the host\'s token was admitted');
-        admitted++;
-        await settled();
-        return;
-      }
-      if (outcome.kind === 'closed') {
-        const plain = auth === null || auth === undefined || Object.prototype.toString.call(auth) === '[object Object]';
-        if (plain && Buffer.byteLength(JSON.stringify(auth)) <= TRANSPORT_MAX_BYTES) throw new Error(`the handshake ended without a refusal: ${outcome.reason}`);
-        return;
-      }
-      if (typeof outcome.code !== 'string' || !HANDSHAKE_CODES.has(outcome.code)) throw new Error(`refused with ${String(outcome.code)}`);
-      refusals.set(outcome.code, (refusals.get(outcome.code) ?? 0) + 1);
-      if (restarts() !== 0) throw new Error('an actor restarted');
-    }));
+  await checkProperty(
+    t,
+    'random agent handshakes are refused with a code',
+    seed,
+    { numRuns: 80, timeLimitMs: 4000 },
+    fc.asyncProperty(
+      fc.oneof(
+        {
+          arbitrary: fc.record({
+            protocol: either(PROTOCOL_VERSION, fc.constantFrom(0, 2, PROTOCOL_VERSION + 1, '1')),
+            hostId: either(hostId, fc.constantFrom(otherHost, hostId + 100, -1, 2 ** 53, `${hostId}`)),
+            token: either(
+              token,
+              fc.constantFrom(`${token}x`, token.slice(1), token.toUpperCase(), `${token}\0`, ''),
+              hugeString(1_000_000),
+            ),
+            incarnation: either('fuzz-h', hugeString(200_000)),
+            recvSeq: either(0, fc.constantFrom(1, -1, 2 ** 40)),
+            capabilities: either(
+              DUMMY_CAPS,
+              fc.constant(capabilities),
+              fc.jsonValue({ maxDepth: 3 }),
+              fc.constant({ ...DUMMY_CAPS, cpus: 0 }),
+            ),
+          }),
+          weight: 8,
+        },
+        { arbitrary: fc.oneof(nastyString, nastyNumber, fc.jsonValue({ maxDepth: 3 })), weight: 1 },
+      ),
+      async (auth) => {
+        const outcome = await dial(url, NODE, auth);
+        if (outcome.kind === 'connected') {
+          const a = auth as Record<string, unknown>;
+          outcome.socket.close();
+          if (a['hostId'] !== hostId || a['token'] !== token) throw new Error("a handshake without the host's token was admitted");
+          admitted++;
+          await settled();
+          return;
+        }
+        if (outcome.kind === 'closed') {
+          const plain = auth === null || auth === undefined || Object.prototype.toString.call(auth) === '[object Object]';
+          if (plain && Buffer.byteLength(JSON.stringify(auth)) <= TRANSPORT_MAX_BYTES)
+            throw new Error(`the handshake ended without a refusal: ${outcome.reason}`);
+          return;
+        }
+        if (typeof outcome.code !== 'string' || !HANDSHAKE_CODES.has(outcome.code)) throw new Error(`refused with ${String(outcome.code)}`);
+        refusals.set(outcome.code, (refusals.get(outcome.code) ?? 0) + 1);
+        if (restarts() !== 0) throw new Error('an actor restarted');
+      },
+    ),
+  );
   t.comment(`refusals: ${JSON.stringify(Object.fromEntries(refusals))}; admitted with the right token: ${admitted}`);
 
   // Two agents with the host's token at once (a copied agent, a stolen token, a restart whose old
   // socket is half-open): one keeps the host or both lose it, and nothing crashes.
-  await checkProperty(t, 'two connections of one host at once', seed, { numRuns: 20, timeLimitMs: 3000 },
+  await checkProperty(
+    t,
+    'two connections of one host at once',
+    seed,
+    { numRuns: 20, timeLimitMs: 3000 },
     fc.asyncProperty(fc.boolean(), fc.integer({ min: 0, max: 20 }), async (sameIncarnation, delayMs) => {
       const first = hello();
       const second = sameIncarnation ? first : hello();
-      const [a, b] = await Promise.all([dial(url, NODE, first), new Promise((r) => setTimeout(r, delayMs)).then(() => dial(url, NODE, second))]);
+      const [a, b] = await Promise.all([
+        dial(url, NODE, first),
+        new Promise((r) => setTimeout(r, delayMs)).then(() => dial(url, NODE, second)),
+      ]);
       for (const o of [a, b]) {
         if (o.kind === 'connected') o.socket.close();
-        else if (o.kind === 'refused' && (typeof o.code !== 'string' || !HANDSHAKE_CODES.has(o.code))) throw new Error(`refused with ${String(o.code)}`);
+        else if (o.kind === 'refused' && (typeof o.code !== 'string' || !HANDSHAKE_CODES.has(o.code)))
+          throw new Error(`refused with ${String(o.code)}`);
       }
       await settled();
       if (restarts() !== 0) throw new Error('an actor restarted');
-    }));
+    }),
+  );
 
   /** A valid agent connection, past oned's hello frame; everything oned sends is decoded and kept. */
   const connect = async (): Promise<{ socket: Socket; received: Frame[]; closed: Promise<string> }> => {
@@ -222,7 +277,12 @@ t.test('oned\'s /node door: random handshakes are refused, hostile frames cost o
     if (outcome.kind !== 'connected') throw new Error(`a valid handshake was not admitted: ${JSON.stringify(outcome)}`);
     const socket = outcome.socket;
     try {
-      await eventually(async () => received.length, (n) => n > 0, 5000, 'oned\'s hello');
+      await eventually(
+        async () => received.length,
+        (n) => n > 0,
+        5000,
+        "oned's hello",
+      );
       if (received[0]?.t !== 'hello') throw new Error(`oned's first frame is ${received[0]?.t}, not hello`);
     } catch (err) {
       socket.close();
@@ -232,38 +292,57 @@ t.test('oned\'s /node door: random handshakes are refused, hostile frames cost o
   };
 
   const endings = new Map<string, number>();
-  await checkProperty(t, 'garbage and near-valid frames after a valid hello', seed, { numRuns: 150, timeLimitMs: 6000 },
-    fc.asyncProperty(fc.oneof(honestBatch(vmIds), fc.array(transportMessage(vmIds), { minLength: 1, maxLength: 5 })), async (batch: unknown[]) => {
-      const { socket, received, closed } = await connect();
-      try {
-        for (const m of batch) socket.emit(FRAME_EVENT, m);
-        // A ping last: a pong means oned read everything and kept the link; otherwise it must have closed it.
-        socket.emit(FRAME_EVENT, encodeFrames([{ t: 'ping', ts: 42 }]));
-        const pong = eventually(async () => received.some((f) => f.t === 'pong' && f.ts === 42), (x) => x, 3000, 'pong').then(() => 'pong');
-        const ending = await Promise.race([pong, closed.then((reason) => `closed (${reason})`)]);
-        const bad = received.find((f) => f.t === 'bye' && f.message.startsWith('oned sent'));
-        if (bad !== undefined && bad.t === 'bye') throw new Error(bad.message);
-        const bye = received.find((f) => f.t === 'bye');
-        const key = ending === 'pong' ? 'pong' : bye !== undefined && bye.t === 'bye' ? `bye ${bye.code}` : 'closed';
-        endings.set(key, (endings.get(key) ?? 0) + 1);
-        if (bye !== undefined && bye.t === 'bye' && bye.code !== 'BAD_FRAME' && bye.code !== 'FRAME_TOO_LARGE') throw new Error(`oned said bye with ${bye.code}`);
-        if (restarts() !== 0) throw new Error('an actor restarted');
-      } finally {
-        socket.close();
-        await settled();
-      }
-    }));
+  await checkProperty(
+    t,
+    'garbage and near-valid frames after a valid hello',
+    seed,
+    { numRuns: 150, timeLimitMs: 6000 },
+    fc.asyncProperty(
+      fc.oneof(honestBatch(vmIds), fc.array(transportMessage(vmIds), { minLength: 1, maxLength: 5 })),
+      async (batch: unknown[]) => {
+        const { socket, received, closed } = await connect();
+        try {
+          for (const m of batch) socket.emit(FRAME_EVENT, m);
+          // A ping last: a pong means oned read everything and kept the link; otherwise it must have closed it.
+          socket.emit(FRAME_EVENT, encodeFrames([{ t: 'ping', ts: 42 }]));
+          const pong = eventually(
+            async () => received.some((f) => f.t === 'pong' && f.ts === 42),
+            (x) => x,
+            3000,
+            'pong',
+          ).then(() => 'pong');
+          const ending = await Promise.race([pong, closed.then((reason) => `closed (${reason})`)]);
+          const bad = received.find((f) => f.t === 'bye' && f.message.startsWith('oned sent'));
+          if (bad !== undefined && bad.t === 'bye') throw new Error(bad.message);
+          const bye = received.find((f) => f.t === 'bye');
+          const key = ending === 'pong' ? 'pong' : bye !== undefined && bye.t === 'bye' ? `bye ${bye.code}` : 'closed';
+          endings.set(key, (endings.get(key) ?? 0) + 1);
+          if (bye !== undefined && bye.t === 'bye' && bye.code !== 'BAD_FRAME' && bye.code !== 'FRAME_TOO_LARGE')
+            throw new Error(`oned said bye with ${bye.code}`);
+          if (restarts() !== 0) throw new Error('an actor restarted');
+        } finally {
+          socket.close();
+          await settled();
+        }
+      },
+    ),
+  );
   t.comment(`how the links ended: ${JSON.stringify(Object.fromEntries(endings))}`);
   t.ok((endings.get('pong') ?? 0) > 0, 'some batches were valid enough for the link to live on');
 
   // oned lives, and so does the host: a well-behaved agent is admitted and answered.
   t.equal(restarts(), 0, 'no actor restarted (the host actor did not crash-loop)');
-  t.type((await admin.call('system.version', {})).version, 'string', 'an administrator\'s call answers');
+  t.type((await admin.call('system.version', {})).version, 'string', "an administrator's call answers");
   t.same((await admin.call('hostpool.info', {})).map((h) => h.name).sort(), ['fz', 'other'], 'and hostpool.info lists the hosts');
   t.same(await vmsNow(), vmsBefore, 'no VM moved: the agent spoke only for its host, which runs none');
   const last = await connect();
   last.socket.emit(FRAME_EVENT, encodeFrames([{ t: 'evt', msg: messages['host.monitoring'] }]));
-  const h = await eventually(() => admin.call('host.info', { host: hostId }), (v) => v.state === 'MONITORED', 5000, 'MONITORED');
+  const h = await eventually(
+    () => admin.call('host.info', { host: hostId }),
+    (v) => v.state === 'MONITORED',
+    5000,
+    'MONITORED',
+  );
   t.equal(h.state, 'MONITORED', 'a well-behaved agent still brings the host to MONITORED');
   last.socket.close();
 });

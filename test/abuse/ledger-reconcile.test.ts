@@ -37,16 +37,28 @@ t.test('reconcile forgets the VMs the hypervisor does not hold, and the operatio
   }
   await ledger.record('shutdown-9', { vmId: 9, op: 'vm.shutdown', at: 9 });
   const lost = await ledger.reconcile(new Set([2]));
-  t.same(lost.map((s) => s.vmId), [1, 3], 'the VMs gone, with their specs (for their taps)');
-  t.same(ledger.vms().map((s) => s.vmId), [2], 'the held VM stays');
+  t.same(
+    lost.map((s) => s.vmId),
+    [1, 3],
+    'the VMs gone, with their specs (for their taps)',
+  );
+  t.same(
+    ledger.vms().map((s) => s.vmId),
+    [2],
+    'the held VM stays',
+  );
   t.notOk(ledger.has('deploy-1'), 'a retried deploy of a lost VM runs again instead of being answered "done"');
   t.notOk(ledger.has('deploy-3'));
-  t.ok(ledger.has('deploy-2'), 'the held VM\'s operations stay');
+  t.ok(ledger.has('deploy-2'), "the held VM's operations stay");
   t.ok(ledger.has('shutdown-9'), 'so do those of VMs the ledger no longer lists');
   await ledger.close();
   const onDisk = JSON.parse(await readFile(file, 'utf8')) as LedgerFile;
-  t.same(onDisk.vms.map((s) => s.vmId), [2], 'on disk before it resolves');
-  t.same((await (await VmLedger.open(file)).reconcile(new Set([2]))), [], 'a second reconcile finds nothing to do');
+  t.same(
+    onDisk.vms.map((s) => s.vmId),
+    [2],
+    'on disk before it resolves',
+  );
+  t.same(await (await VmLedger.open(file)).reconcile(new Set([2])), [], 'a second reconcile finds nothing to do');
 });
 
 t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, and oned moves them out of RUNNING', async (t) => {
@@ -60,11 +72,24 @@ t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, 
     await c.call('vm.action', { id, action: 'deploy', host: node.id });
     ids.push(id);
   }
-  for (const id of ids) await eventually(() => c.call('vm.info', { id }), (v) => v.state === 'RUNNING', 20_000, `VM ${id} RUNNING`);
+  for (const id of ids)
+    await eventually(
+      () => c.call('vm.info', { id }),
+      (v) => v.state === 'RUNNING',
+      20_000,
+      `VM ${id} RUNNING`,
+    );
   const ledgerFile = join(cloud.dir, 'node1', 'ledger.json');
   const before = JSON.parse(await readFile(ledgerFile, 'utf8')) as LedgerFile;
-  t.same(before.vms.map((s) => s.vmId), ids, 'the ledger lists the running VMs');
-  t.ok(ids.every((id) => before.ops.some((o) => o.vmId === id && o.op === 'vm.deploy')), 'and their deploys');
+  t.same(
+    before.vms.map((s) => s.vmId),
+    ids,
+    'the ledger lists the running VMs',
+  );
+  t.ok(
+    ids.every((id) => before.ops.some((o) => o.vmId === id && o.op === 'vm.deploy')),
+    'and their deploys',
+  );
 
   await node.agent.kill('SIGKILL'); // the dummy's VMs die with it
   const again = node.start();
@@ -72,14 +97,37 @@ t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, 
   await again.waitFor(/onenode started/);
 
   const after = JSON.parse(await readFile(ledgerFile, 'utf8')) as LedgerFile;
-  t.same(after.vms, [], 'the restarted agent\'s ledger lists none of the dead VMs');
-  t.same(after.ops.filter((o) => ids.includes(o.vmId)), [], 'nor remembers their deploys as done');
+  t.same(after.vms, [], "the restarted agent's ledger lists none of the dead VMs");
+  t.same(
+    after.ops.filter((o) => ids.includes(o.vmId)),
+    [],
+    'nor remembers their deploys as done',
+  );
   // Asked through oned once the new agent's link is up.
-  t.same(await eventually(() => nodeVms(cloud, node.id), () => true, 20_000, 'the new agent answers'), [], 'the agent reports no VM');
-  await eventually(() => cloud.host(node.id), (h) => h.monitoring?.RUNNING_VMS === 0, 20_000, 'monitoring of the new agent');
+  t.same(
+    await eventually(
+      () => nodeVms(cloud, node.id),
+      () => true,
+      20_000,
+      'the new agent answers',
+    ),
+    [],
+    'the agent reports no VM',
+  );
+  await eventually(
+    () => cloud.host(node.id),
+    (h) => h.monitoring?.RUNNING_VMS === 0,
+    20_000,
+    'monitoring of the new agent',
+  );
   t.pass('its monitoring counts none running');
   for (const id of ids) {
-    const v = await eventually(() => c.call('vm.info', { id }), (x) => x.state !== 'RUNNING' && x.state !== 'UNKNOWN', 20_000, `VM ${id} out of RUNNING`);
+    const v = await eventually(
+      () => c.call('vm.info', { id }),
+      (x) => x.state !== 'RUNNING' && x.state !== 'UNKNOWN',
+      20_000,
+      `VM ${id} out of RUNNING`,
+    );
     t.equal(v.state, 'POWEROFF', `VM ${id} is POWEROFF, on its host`);
     t.equal(v.hostId, node.id);
   }
@@ -87,8 +135,20 @@ t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, 
   // The agent's view is true again: a resumed VM is in its ledger once more.
   const first = ids[0] as number;
   await c.call('vm.action', { id: first, action: 'resume' });
-  await eventually(() => c.call('vm.info', { id: first }), (v) => v.state === 'RUNNING', 20_000, 'resumed');
+  await eventually(
+    () => c.call('vm.info', { id: first }),
+    (v) => v.state === 'RUNNING',
+    20_000,
+    'resumed',
+  );
   const resumed = JSON.parse(await readFile(ledgerFile, 'utf8')) as LedgerFile;
-  t.same(resumed.vms.map((s) => s.vmId), [first], 'the resumed VM is in the ledger again');
-  t.same((await nodeVms(cloud, node.id)).map((v) => v.vmId), [first]);
+  t.same(
+    resumed.vms.map((s) => s.vmId),
+    [first],
+    'the resumed VM is in the ledger again',
+  );
+  t.same(
+    (await nodeVms(cloud, node.id)).map((v) => v.vmId),
+    [first],
+  );
 });

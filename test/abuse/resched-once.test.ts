@@ -37,7 +37,12 @@ t.test('three VMs rescheduled at once under striping each move at most once, the
   const onA = [await on('a0', a.id), await on('a1', a.id), await on('a2', a.id), await on('a3', a.id), await on('a4', a.id)];
   const onB = await on('b0', b.id);
   const all = [...onA, onB];
-  await eventually(() => Promise.all(all.map(info)), (vs) => vs.every((v) => v.state === 'RUNNING' && v.pending === undefined), 20_000, 'all RUNNING');
+  await eventually(
+    () => Promise.all(all.map(info)),
+    (vs) => vs.every((v) => v.state === 'RUNNING' && v.pending === undefined),
+    20_000,
+    'all RUNNING',
+  );
   const untouched = await Promise.all([onA[3], onA[4], onB].map((id) => info(id as number)));
 
   const flagged = onA.slice(0, 3);
@@ -49,21 +54,33 @@ t.test('three VMs rescheduled at once under striping each move at most once, the
     const first = await stats();
     return { first, vms: await Promise.all(all.map(info)), s: await stats() };
   };
-  const done = await eventually(settled, ({ vms, s, first }) => vms.every((v) => v.state === 'RUNNING' && v.pending === undefined)
-    && s.queued === 0 && s.rescheduled === first.rescheduled, 20_000, 'the rescheds to be answered');
+  const done = await eventually(
+    settled,
+    ({ vms, s, first }) =>
+      vms.every((v) => v.state === 'RUNNING' && v.pending === undefined) && s.queued === 0 && s.rescheduled === first.rescheduled,
+    20_000,
+    'the rescheds to be answered',
+  );
   t.ok(done.s.rescheduled >= 1 && done.s.rescheduled <= 3, `${done.s.rescheduled} migration(s) for three requests`);
   for (const id of flagged) {
     const v = done.vms.find((x) => x.id === id) as VmView;
     t.ok(v.history.length <= 2, `VM ${id} moved at most once (${v.history.length} stays)`);
   }
   const moved = done.vms.filter((v) => v.history.length === 2);
-  t.ok(moved.every((v) => v.hostId === b.id), 'each one that moved went to the quieter host');
+  t.ok(
+    moved.every((v) => v.hostId === b.id),
+    'each one that moved went to the quieter host',
+  );
 
   // A few scheduler passes later (its safety pass and kicks from monitoring), nothing has moved again.
   await new Promise((r) => setTimeout(r, 1_500));
   const later = await settled();
   t.equal(later.s.rescheduled, done.s.rescheduled, 'no further migration');
-  t.same(later.vms.map((v) => [v.id, v.hostId, v.history.length]), done.vms.map((v) => [v.id, v.hostId, v.history.length]), 'every VM stays put');
+  t.same(
+    later.vms.map((v) => [v.id, v.hostId, v.history.length]),
+    done.vms.map((v) => [v.id, v.hostId, v.history.length]),
+    'every VM stays put',
+  );
 
   // oned answers its administrator, and the VMs nobody rescheduled are as they were.
   for (const before of untouched) {

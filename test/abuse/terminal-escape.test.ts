@@ -26,7 +26,11 @@ const EVIL = 'a\x1b]0;owned\x07\x1b[2J\x00\x7f\x85\x9b\u202etxt.exe\u2066z\n\ten
 /** What oned lets through in a VM's name: no C0/C1 (\p{Cc}), but bidi controls are not Cc. */
 const BIDI_NAME = 'invoice\u202efdp.exe\u2066x\u2069';
 
-interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 async function cli(t: Test, name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const p = runBin(t, name, args, env);
@@ -39,8 +43,11 @@ async function cli(t: Test, name: string, args: string[], env: NodeJS.ProcessEnv
 }
 
 t.test('escapeControls and jsonText', async (t) => {
-  t.equal(escapeControls('a\x1b[31mb\x07c\x00d\x7fe\x85f\x9bg\u202eh\u2066i\u2069j'),
-    'a\\x1b[31mb\\x07c\\x00d\\x7fe\\x85f\\x9bg\\u202eh\\u2066i\\u2069j', 'every control shown visibly');
+  t.equal(
+    escapeControls('a\x1b[31mb\x07c\x00d\x7fe\x85f\x9bg\u202eh\u2066i\u2069j'),
+    'a\\x1b[31mb\\x07c\\x00d\\x7fe\\x85f\\x9bg\\u202eh\\u2066i\\u2069j',
+    'every control shown visibly',
+  );
   t.equal(escapeControls('x\ny\tz\r'), 'x\\ny\\tz\\r', 'one line: newline, tab and CR too');
   t.equal(escapeControls('x\ny\tz\r', { lines: true }), 'x\ny\tz\\r', 'multi-line text keeps its newlines and tabs, not CR');
   t.equal(escapeControls(escapeControls(EVIL)), escapeControls(EVIL), 'a second pass changes nothing');
@@ -74,8 +81,16 @@ t.test('the real CLIs print no raw control from what oned holds', async (t) => {
     cli(t, 'onevm', ['deploy', String(id), `h\x85\u202e`], env),
   ]);
   if (!list || !show || !showJson || !listJson || !tList || !tShow || !vnetErr || !deployErr) throw new TypeError('eight runs');
-  for (const [what, r] of [['onevm list', list], ['onevm show', show], ['onevm show --json', showJson], ['onevm list --json', listJson],
-    ['onetemplate list', tList], ['onetemplate show', tShow], ['onevnet show (error)', vnetErr], ['onevm deploy (error)', deployErr]] as const) {
+  for (const [what, r] of [
+    ['onevm list', list],
+    ['onevm show', show],
+    ['onevm show --json', showJson],
+    ['onevm list --json', listJson],
+    ['onetemplate list', tList],
+    ['onetemplate show', tShow],
+    ['onevnet show (error)', vnetErr],
+    ['onevm deploy (error)', deployErr],
+  ] as const) {
     t.notMatch(r.stdout, RAW, `${what}: no raw control on stdout`);
     t.notMatch(r.stderr, RAW, `${what}: nor on stderr`);
   }
@@ -104,14 +119,43 @@ t.test('every table and show renderer escapes what it is given', async (t) => {
   const hostView = { ...(await cloud.host(host.id)), name: EVIL, cluster: EVIL, error: EVIL, attributes: { NOTE: EVIL } };
   const user = { ...(await c.call('user.info', {})), name: EVIL, group: EVIL };
   const group = { ...(await c.call('group.info', { group: 0 })), name: EVIL };
-  const template: TemplateView = { id: 0, name: EVIL, user: EVIL, group: EVIL, regtime: 0, template: `NOTE = "${EVIL}"\n` } as unknown as TemplateView;
+  const template: TemplateView = {
+    id: 0,
+    name: EVIL,
+    user: EVIL,
+    group: EVIL,
+    regtime: 0,
+    template: `NOTE = "${EVIL}"\n`,
+  } as unknown as TemplateView;
   const image = {
-    id: 0, name: EVIL, user: EVIL, group: EVIL, datastore: EVIL, sizeMb: 1, type: 'OS', persistent: false, state: 'READY',
-    runningVms: [], regtime: 0, source: EVIL, format: 'raw', description: EVIL, uid: 0, gid: 0,
+    id: 0,
+    name: EVIL,
+    user: EVIL,
+    group: EVIL,
+    datastore: EVIL,
+    sizeMb: 1,
+    type: 'OS',
+    persistent: false,
+    state: 'READY',
+    runningVms: [],
+    regtime: 0,
+    source: EVIL,
+    format: 'raw',
+    description: EVIL,
+    uid: 0,
+    gid: 0,
     permissions: { owner: EVIL, group: EVIL, other: EVIL },
   } as unknown as ImageView;
   const vnet = {
-    id: 0, uid: 0, gid: 0, user: EVIL, group: EVIL, name: EVIL, bridge: EVIL, used: 1, attributes: { NOTE: EVIL },
+    id: 0,
+    uid: 0,
+    gid: 0,
+    user: EVIL,
+    group: EVIL,
+    name: EVIL,
+    bridge: EVIL,
+    used: 1,
+    attributes: { NOTE: EVIL },
     ranges: [{ arId: 0, type: 'IP4', size: 2, used: 1, mac: EVIL, ip: '10.0.0.1', ipEnd: '10.0.0.2' }],
     leases: [{ arId: 0, vmId: 1, mac: EVIL, ip: '10.0.0.1' }],
   } as unknown as VnetRow;
@@ -136,5 +180,10 @@ t.test('every table and show renderer escapes what it is given', async (t) => {
     t.match(text, escapeControls(EVIL), `${what}: the value shown escaped`);
     if (lines !== undefined) t.equal(text.trimEnd().split('\n').length, lines, `${what}: a newline in a value forges no row`);
   }
-  t.notOk(renderVm(vm, new Map()).split('\n').some((l) => l.startsWith('\tend')), 'nor a line in show');
+  t.notOk(
+    renderVm(vm, new Map())
+      .split('\n')
+      .some((l) => l.startsWith('\tend')),
+    'nor a line in show',
+  );
 });

@@ -10,10 +10,15 @@ const counter = () => () => {
   return {
     receive(msg: CounterMsg): number | undefined {
       switch (msg.type) {
-        case 'inc': n++; return undefined;
-        case 'get': return n;
-        case 'crash': throw new TypeError('crash');
-        case 'refuse': throw new NepheleError('CHILD_NOT_FOUND', 'no such thing');
+        case 'inc':
+          n++;
+          return undefined;
+        case 'get':
+          return n;
+        case 'crash':
+          throw new TypeError('crash');
+        case 'refuse':
+          throw new NepheleError('CHILD_NOT_FOUND', 'no such thing');
       }
     },
   };
@@ -22,10 +27,18 @@ const counter = () => () => {
 t.test('tell is FIFO and ask returns the handler value', async (t) => {
   const system = testSystem(t);
   const seen: number[] = [];
-  const ref = system.spawn<number>(() => ({ receive: (n) => { seen.push(n); return n * 2; } }));
+  const ref = system.spawn<number>(() => ({
+    receive: (n) => {
+      seen.push(n);
+      return n * 2;
+    },
+  }));
   for (let i = 0; i < 1000; i++) ref.tell(i);
   t.equal(await ref.ask<number>(21), 42);
-  t.same(seen.slice(0, 1000), Array.from({ length: 1000 }, (_, i) => i));
+  t.same(
+    seen.slice(0, 1000),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   t.equal(system.inspect(ref).processed, 1001);
 });
 
@@ -48,7 +61,9 @@ t.test('an async handler holds the mailbox until it settles', async (t) => {
 t.test('detach answers later without holding the mailbox', async (t) => {
   const system = testSystem(t);
   let release!: (v: string) => void;
-  const slow = new Promise<string>((r) => { release = r; });
+  const slow = new Promise<string>((r) => {
+    release = r;
+  });
   const ref = system.spawn<string>((ctx) => ({
     receive: (msg) => (msg === 'slow' ? ctx.detach(slow) : `fast ${msg}`),
   }));
@@ -70,7 +85,11 @@ t.test('a thrown NepheleError refuses the ask and the actor lives on', async (t)
 t.test('a throw or a rejection in a handler does not crash the process', async (t) => {
   const system = testSystem(t);
   const syncRef = system.spawn(counter());
-  const asyncRef = system.spawn<string>(() => ({ receive: async () => { throw new Error('async boom'); } }));
+  const asyncRef = system.spawn<string>(() => ({
+    receive: async () => {
+      throw new Error('async boom');
+    },
+  }));
   const e1 = await syncRef.ask({ type: 'crash' }).catch((e: unknown) => e);
   t.ok(isNepheleError(e1, 'ACTOR_FAILED'));
   t.match((e1 as Error).cause, { message: 'crash' });
@@ -89,7 +108,9 @@ t.test('ask times out with ASK_TIMEOUT (fake clock)', async (t) => {
   const never = new Promise(() => undefined);
   const ref = system.spawn<string>((ctx) => ({ receive: () => ctx.detach(never) }));
   let err: unknown;
-  const p = ref.ask('hello').catch((e: unknown) => { err = e; });
+  const p = ref.ask('hello').catch((e: unknown) => {
+    err = e;
+  });
   const p2 = ref.ask('again', { timeoutMs: 3000 }).catch((e: unknown) => e);
   await clock.advance(999);
   t.equal(err, undefined, 'not yet');
@@ -124,7 +145,13 @@ t.test('registry: names are unique among live actors and freed on stop', async (
 t.test('sibling names are unique and paths follow the tree', async (t) => {
   const system = testSystem(t, { name: 'root' });
   let ctxOf!: ActorContext<string>;
-  const parent = system.spawn<string>((ctx) => { ctxOf = ctx; return { receive: () => undefined }; }, { name: 'parent' });
+  const parent = system.spawn<string>(
+    (ctx) => {
+      ctxOf = ctx;
+      return { receive: () => undefined };
+    },
+    { name: 'parent' },
+  );
   await settle();
   const child = ctxOf.spawn<string>(() => ({ receive: () => undefined }), { name: 'kid' });
   t.equal(parent.path, '/root/parent');
@@ -138,8 +165,13 @@ t.test('watch delivers Terminated with the reason', async (t) => {
   const target = system.spawn(counter());
   const other = system.spawn(counter());
   const watcher = system.spawn<'watch'>((ctx) => ({
-    receive: () => { ctx.watch(target); ctx.watch(other); },
-    onTerminated: (s) => { signals.push(s); },
+    receive: () => {
+      ctx.watch(target);
+      ctx.watch(other);
+    },
+    onTerminated: (s) => {
+      signals.push(s);
+    },
   }));
   await watcher.ask('watch');
   await system.stop(other);
@@ -158,7 +190,12 @@ t.test('watching an actor that already stopped delivers Terminated at once', asy
   const dead = system.spawn(counter());
   await system.stop(dead);
   let got: Terminated | undefined;
-  const watcher = system.spawn<'go'>((ctx) => ({ receive: () => ctx.watch(dead), onTerminated: (s) => { got = s; } }));
+  const watcher = system.spawn<'go'>((ctx) => ({
+    receive: () => ctx.watch(dead),
+    onTerminated: (s) => {
+      got = s;
+    },
+  }));
   await watcher.ask('go');
   await settle();
   t.equal(got?.ref, dead);
@@ -175,7 +212,9 @@ t.test('timers deliver to self, repeat, and are cancelled on stop (fake clock)',
         ctx.startTimer('once', 'once', 100);
         ctx.startTimer('tick', 'tick', 50, { repeat: true });
       },
-      receive: (m) => { ticks.push(m); },
+      receive: (m) => {
+        ticks.push(m);
+      },
     };
   });
   await settle();
@@ -195,14 +234,24 @@ t.test('system messages go before user messages', async (t) => {
   const order: string[] = [];
   const victim = system.spawn(counter());
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const watcher = system.spawn<string>((ctx) => ({
     receive: async (m) => {
-      if (m === 'watch') { ctx.watch(victim); return; }
-      if (m === 'block') { await gate; return; }
+      if (m === 'watch') {
+        ctx.watch(victim);
+        return;
+      }
+      if (m === 'block') {
+        await gate;
+        return;
+      }
       order.push(m);
     },
-    onTerminated: () => { order.push('terminated'); },
+    onTerminated: () => {
+      order.push('terminated');
+    },
   }));
   await watcher.ask('watch');
   watcher.tell('block');
@@ -229,7 +278,9 @@ t.test('messages to a stopped actor are dead letters; asks fail fast', async (t)
 t.test('mailboxCapacity bounds the mailbox', async (t) => {
   const system = testSystem(t);
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const ref = system.spawn<number>(() => ({ receive: () => gate }), { mailboxCapacity: 3 });
   await settle();
   ref.tell(0); // taken at once; it blocks the actor
@@ -243,11 +294,17 @@ t.test('mailboxCapacity bounds the mailbox', async (t) => {
 t.test('stop: children in reverse start order, postStop after them', async (t) => {
   const system = testSystem(t);
   const order: string[] = [];
-  const node = (name: string, kids: string[] = []) => (ctx: ActorContext<never>) => ({
-    preStart: () => { for (const k of kids) ctx.spawn(node(k), { name: k }); },
-    postStop: () => { order.push(name); },
-    receive: () => undefined,
-  });
+  const node =
+    (name: string, kids: string[] = []) =>
+    (ctx: ActorContext<never>) => ({
+      preStart: () => {
+        for (const k of kids) ctx.spawn(node(k), { name: k });
+      },
+      postStop: () => {
+        order.push(name);
+      },
+      receive: () => undefined,
+    });
   const top = system.spawn(node('top', ['a', 'b', 'c']), { name: 'top' });
   await settle();
   t.equal(system.stats().actors, 4);
@@ -258,10 +315,14 @@ t.test('stop: children in reverse start order, postStop after them', async (t) =
 
 t.test('an actor that does not stop in time is killed (fake clock)', async (t) => {
   const { system, clock } = fakeTimeSystem(t);
-  const ref = system.spawn<never>(() => ({ receive: () => undefined, postStop: () => new Promise(() => undefined) }), { stopTimeoutMs: 200 });
+  const ref = system.spawn<never>(() => ({ receive: () => undefined, postStop: () => new Promise(() => undefined) }), {
+    stopTimeoutMs: 200,
+  });
   await settle();
   let stopped = false;
-  const p = system.stop(ref).then(() => { stopped = true; });
+  const p = system.stop(ref).then(() => {
+    stopped = true;
+  });
   await clock.advance(199);
   t.notOk(stopped);
   await clock.advance(1);
@@ -280,7 +341,15 @@ t.test('shutdown stops everything and refuses new actors', async (t) => {
   const system = testSystem(t);
   const order: string[] = [];
   for (const name of ['first', 'second', 'third']) {
-    system.spawn<never>(() => ({ receive: () => undefined, postStop: () => { order.push(name); } }), { name });
+    system.spawn<never>(
+      () => ({
+        receive: () => undefined,
+        postStop: () => {
+          order.push(name);
+        },
+      }),
+      { name },
+    );
   }
   await settle();
   await system.shutdown();
@@ -292,7 +361,9 @@ t.test('shutdown stops everything and refuses new actors', async (t) => {
 t.test('stats count actors, restarts and mailbox depth', async (t) => {
   const system = testSystem(t);
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   const ref = system.spawn<number>(() => ({ receive: () => gate }));
   for (let i = 0; i < 5; i++) ref.tell(i);
   await settle();
@@ -324,7 +395,9 @@ t.test('stopping itself from an async handler waits for that handler', async (t)
       await new Promise((r) => setTimeout(r, 5));
       order.push('handler done');
     },
-    postStop: () => { order.push('postStop'); },
+    postStop: () => {
+      order.push('postStop');
+    },
   }));
   ref.tell('go');
   await system.whenTerminated(ref);

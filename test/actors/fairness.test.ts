@@ -8,9 +8,15 @@ t.test('a 1 ms timer fires while a million messages flow', async (t) => {
   const total = 1_000_000;
   let handled = 0;
   let done!: () => void;
-  const finished = new Promise<void>((r) => { done = r; });
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
   // two actors bouncing the flood between them, so it never runs dry
-  const sink = system.spawn<number>(() => ({ receive: () => { if (++handled === total) done(); } }));
+  const sink = system.spawn<number>(() => ({
+    receive: () => {
+      if (++handled === total) done();
+    },
+  }));
   const relay = system.spawn<number>(() => ({ receive: (n) => sink.tell(n) }));
   for (let i = 0; i < total; i++) relay.tell(i);
   // armed with the whole flood already queued
@@ -32,7 +38,12 @@ t.test('I/O callbacks interleave with a self-sustaining message loop', async (t)
   let loops = 0;
   let stop = false;
   // an actor that keeps telling itself: without yielding this would starve everything
-  const spinner = system.spawn<'spin'>((ctx) => ({ receive: () => { loops++; if (!stop) ctx.self.tell('spin'); } }));
+  const spinner = system.spawn<'spin'>((ctx) => ({
+    receive: () => {
+      loops++;
+      if (!stop) ctx.self.tell('spin');
+    },
+  }));
   spinner.tell('spin');
   const before = loops;
   await new Promise<void>((r) => setImmediate(r));

@@ -12,7 +12,10 @@ t.test('user messages keep their asks and their order across growth', async (t) 
   for (let i = 100; i < 150; i++) mb.push(i, undefined);
   const rest: number[] = [];
   mb.drain((m) => rest.push(m));
-  t.same(rest, Array.from({ length: 90 }, (_, k) => k + 60));
+  t.same(
+    rest,
+    Array.from({ length: 90 }, (_, k) => k + 60),
+  );
   t.equal(mb.length, 0);
 });
 

@@ -1,8 +1,15 @@
 import t, { type Test } from 'tap';
 import { isNepheleError } from '../../src/errors.js';
 import {
-  supervisor, type ActorContext, type ActorRef, type AnyRef, type ChildInfo, type ChildSpec,
-  type RestartType, type SupervisorMsg, type SupervisorOptions,
+  supervisor,
+  type ActorContext,
+  type ActorRef,
+  type AnyRef,
+  type ChildInfo,
+  type ChildSpec,
+  type RestartType,
+  type SupervisorMsg,
+  type SupervisorOptions,
 } from '../../src/actors/index.js';
 import { fakeTimeSystem, settle, testSystem } from '../fixtures/system.js';
 
@@ -13,9 +20,15 @@ function worker(name: string, log: string[]) {
   return (ctx: ActorContext<WorkerMsg>) => {
     let n = 0;
     return {
-      preStart: () => { log.push(`start ${name}`); },
-      postStop: () => { log.push(`stop ${name}`); },
-      preRestart: (err: Error) => { log.push(`preRestart ${name}: ${err.message}`); },
+      preStart: () => {
+        log.push(`start ${name}`);
+      },
+      postStop: () => {
+        log.push(`stop ${name}`);
+      },
+      preRestart: (err: Error) => {
+        log.push(`preRestart ${name}: ${err.message}`);
+      },
       receive(msg: WorkerMsg): number | undefined {
         if (msg === 'crash') throw new Error(`${name} crashed`);
         if (msg === 'inc') n++;
@@ -56,7 +69,9 @@ t.test('one_for_one restarts only the failed child; its ref stays valid', async 
   const log: string[] = [];
   const { system, sup } = await startSup(t, { strategy: 'one_for_one', children: specs(['a', 'b', 'c'], log) });
   const [a, b, c] = [await child(sup, 'a'), await child(sup, 'b'), await child(sup, 'c')];
-  a.tell('inc'); b.tell('inc'); c.tell('inc');
+  a.tell('inc');
+  b.tell('inc');
+  c.tell('inc');
   log.length = 0;
   const err = await b.ask('crash').catch((e: unknown) => e);
   t.ok(isNepheleError(err, 'ACTOR_FAILED'));
@@ -72,7 +87,8 @@ t.test('one_for_all restarts every child: shut down in reverse, started in order
   const log: string[] = [];
   const { sup } = await startSup(t, { strategy: 'one_for_all', children: specs(['a', 'b', 'c'], log) });
   const [a, b, c] = [await child(sup, 'a'), await child(sup, 'b'), await child(sup, 'c')];
-  a.tell('inc'); c.tell('inc');
+  a.tell('inc');
+  c.tell('inc');
   log.length = 0;
   b.tell('crash');
   // b's next message waits in its stash until the supervisor has restarted it
@@ -86,7 +102,9 @@ t.test('rest_for_one restarts the failed child and those started after it', asyn
   const log: string[] = [];
   const { sup } = await startSup(t, { strategy: 'rest_for_one', children: specs(['a', 'b', 'c'], log) });
   const [a, b, c] = [await child(sup, 'a'), await child(sup, 'b'), await child(sup, 'c')];
-  a.tell('inc'); b.tell('inc'); c.tell('inc');
+  a.tell('inc');
+  b.tell('inc');
+  c.tell('inc');
   log.length = 0;
   b.tell('crash');
   t.equal(await b.ask('get'), 0, 'b restarted');
@@ -134,7 +152,10 @@ t.test('restart types: permanent, transient, temporary', async (t) => {
 
   t.test('which_children lists what is left', async (t) => {
     const kids = await sup.ask<ChildInfo[]>({ type: 'which_children' });
-    t.same(kids.map((k) => [k.id, k.restart, k.status]), [['perm', 'permanent', 'running']]);
+    t.same(
+      kids.map((k) => [k.id, k.restart, k.status]),
+      [['perm', 'permanent', 'running']],
+    );
   });
 });
 
@@ -142,10 +163,9 @@ t.test('restart intensity escalates through two levels', async (t) => {
   const system = testSystem(t);
   const log: string[] = [];
   const mid = supervisor({ maxRestarts: 1, periodMs: 60_000, children: specs(['w'], log) });
-  const top = system.spawn(
-    supervisor({ maxRestarts: 1, periodMs: 60_000, children: [{ id: 'mid', start: mid as never }] }),
-    { name: 'top' },
-  );
+  const top = system.spawn(supervisor({ maxRestarts: 1, periodMs: 60_000, children: [{ id: 'mid', start: mid as never }] }), {
+    name: 'top',
+  });
   await top.ask({ type: 'which_children' });
   const midRef = await top.ask<ActorRef<SupervisorMsg>>({ type: 'get_child', id: 'mid' });
   const crashWorker = async (): Promise<void> => {
@@ -175,12 +195,14 @@ t.test('restart intensity escalates through two levels', async (t) => {
 t.test('backoff: exponential delays, reset after a quiet period (fake clock)', async (t) => {
   const { system, clock } = fakeTimeSystem(t);
   const log: string[] = [];
-  const sup = system.spawn(supervisor({
-    maxRestarts: 100,
-    periodMs: 1000,
-    backoff: { minMs: 100, factor: 2, maxMs: 1000, jitter: 0, resetAfterMs: 5000 },
-    children: specs(['w'], log),
-  }));
+  const sup = system.spawn(
+    supervisor({
+      maxRestarts: 100,
+      periodMs: 1000,
+      backoff: { minMs: 100, factor: 2, maxMs: 1000, jitter: 0, resetAfterMs: 5000 },
+      children: specs(['w'], log),
+    }),
+  );
   await settle();
   const w = await child(sup, 'w');
   const restartsAfter = async (ms: number): Promise<number> => {
@@ -206,10 +228,24 @@ t.test('backoff: exponential delays, reset after a quiet period (fake clock)', a
 t.test('backoff jitter stays within its spread and is capped', async (t) => {
   const { backoffDelay } = await import('../../src/actors/index.js');
   const opts = { minMs: 100, maxMs: 1000, factor: 2, jitter: 0.2, resetAfterMs: 1 };
-  t.equal(backoffDelay(opts, 0, () => 0), 80);
-  t.equal(backoffDelay(opts, 0, () => 1), 120);
-  t.equal(backoffDelay(opts, 10, () => 1), 1000, 'never past maxMs');
-  t.equal(backoffDelay({ ...opts, minMs: 0 }, 0, () => 1), 0, 'minMs 0: the first restart is immediate');
+  t.equal(
+    backoffDelay(opts, 0, () => 0),
+    80,
+  );
+  t.equal(
+    backoffDelay(opts, 0, () => 1),
+    120,
+  );
+  t.equal(
+    backoffDelay(opts, 10, () => 1),
+    1000,
+    'never past maxMs',
+  );
+  t.equal(
+    backoffDelay({ ...opts, minMs: 0 }, 0, () => 1),
+    0,
+    'minMs 0: the first restart is immediate',
+  );
 });
 
 t.test('messages sent while a child restarts are stashed up to a bound', async (t) => {
@@ -217,14 +253,24 @@ t.test('messages sent while a child restarts are stashed up to a bound', async (
   const seen: string[] = [];
   const spec: ChildSpec<never> = {
     id: 'w',
-    start: (() => ({ receive: (m: string) => { if (m === 'crash') throw new Error('boom'); seen.push(m); } })) as never,
+    start: (() => ({
+      receive: (m: string) => {
+        if (m === 'crash') throw new Error('boom');
+        seen.push(m);
+      },
+    })) as never,
     spawn: { stashLimit: 5 },
   };
-  const sup = system.spawn(supervisor({
-    maxRestarts: 10, periodMs: 1000, backoff: { minMs: 1000, jitter: 0 }, children: [spec],
-  }));
+  const sup = system.spawn(
+    supervisor({
+      maxRestarts: 10,
+      periodMs: 1000,
+      backoff: { minMs: 1000, jitter: 0 },
+      children: [spec],
+    }),
+  );
   await settle();
-  const w = await child(sup, 'w') as unknown as ActorRef<string>;
+  const w = (await child(sup, 'w')) as unknown as ActorRef<string>;
   const dropped: string[] = [];
   system.deadLetters.subscribe((l) => dropped.push(l.code));
   w.tell('crash');
@@ -252,7 +298,15 @@ t.test('start_child and terminate_child at run time', async (t) => {
 t.test('a child that cannot start is refused, not kept (CHILD_START_FAILED)', async (t) => {
   const log: string[] = [];
   const { system, sup } = await startSup(t, { children: specs(['a'], log) });
-  const broken: ChildSpec<never> = { id: 'broken', start: (() => ({ preStart: () => { throw new Error('no disk'); }, receive: () => undefined })) as never };
+  const broken: ChildSpec<never> = {
+    id: 'broken',
+    start: (() => ({
+      preStart: () => {
+        throw new Error('no disk');
+      },
+      receive: () => undefined,
+    })) as never,
+  };
   const err = await sup.ask({ type: 'start_child', spec: broken }).catch((e: unknown) => e);
   t.ok(isNepheleError(err, 'CHILD_START_FAILED'));
   t.match((err as Error).cause, { message: 'no disk' });
@@ -264,7 +318,17 @@ t.test('a child that cannot start is refused, not kept (CHILD_START_FAILED)', as
 t.test('a supervisor whose child cannot start fails, and its parent decides', async (t) => {
   const system = testSystem(t);
   let attempts = 0;
-  const inner = supervisor({ children: [{ id: 'w', start: (() => { attempts++; throw new Error('bad config'); }) as never }] });
+  const inner = supervisor({
+    children: [
+      {
+        id: 'w',
+        start: (() => {
+          attempts++;
+          throw new Error('bad config');
+        }) as never,
+      },
+    ],
+  });
   const sup = system.spawn(inner);
   const reason = await system.whenTerminated(sup);
   t.equal(attempts, 1);
@@ -276,13 +340,19 @@ t.test('a slow child does not make its parent skip the siblings (fake clock)', a
   const log: string[] = [];
   const children: ChildSpec<never>[] = [
     ...specs(['a'], log),
-    { id: 'slow', start: (() => ({ receive: () => undefined, postStop: () => new Promise(() => undefined) })) as never, spawn: { stopTimeoutMs: 100 } },
+    {
+      id: 'slow',
+      start: (() => ({ receive: () => undefined, postStop: () => new Promise(() => undefined) })) as never,
+      spawn: { stopTimeoutMs: 100 },
+    },
     ...specs(['c'], log),
   ];
   const sup = system.spawn(supervisor({ children }), { stopTimeoutMs: 50 });
   await settle();
   let stopped = false;
-  const p = system.stop(sup).then(() => { stopped = true; });
+  const p = system.stop(sup).then(() => {
+    stopped = true;
+  });
   await clock.advance(99);
   t.same(log, ['start a', 'start c', 'stop c'], 'waiting for the slow one');
   t.notOk(stopped);

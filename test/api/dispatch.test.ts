@@ -13,11 +13,24 @@ const login = (session: Session): Authenticated => ({ session, expires: undefine
 
 function caller(session: Session = alice): Caller & { ended: ErrorCode[]; paused: number; resumed: number } {
   const c = {
-    auth: login(session), address: '192.0.2.1', inFlight: 0, admin: session.admin, refused: 0, refusedSince: Date.now(),
-    ended: [] as ErrorCode[], paused: 0, resumed: 0,
-    end(err: NepheleError) { c.ended.push(err.code); },
-    pause() { c.paused++; },
-    resume() { c.resumed++; },
+    auth: login(session),
+    address: '192.0.2.1',
+    inFlight: 0,
+    admin: session.admin,
+    refused: 0,
+    refusedSince: Date.now(),
+    ended: [] as ErrorCode[],
+    paused: 0,
+    resumed: 0,
+    end(err: NepheleError) {
+      c.ended.push(err.code);
+    },
+    pause() {
+      c.paused++;
+    },
+    resume() {
+      c.resumed++;
+    },
   };
   return c;
 }
@@ -35,7 +48,9 @@ function fixture(limits: Partial<typeof DEFAULT_API_LIMITS> = {}): Fixture {
   const revoked = new Set<string>();
   const seen: Fixture['seen'] = [];
   let unblock = (): void => undefined;
-  const blocked = new Promise<void>((resolve) => { unblock = resolve; });
+  const blocked = new Promise<void>((resolve) => {
+    unblock = resolve;
+  });
   const handlers = {
     'system.version': (params: unknown, session: Session) => {
       seen.push({ method: 'system.version', params, session });
@@ -49,7 +64,9 @@ function fixture(limits: Partial<typeof DEFAULT_API_LIMITS> = {}): Fixture {
       revoked.add(params.user);
       return { id: 3 };
     },
-    'userpool.info': () => { throw new TypeError('a bug'); },
+    'userpool.info': () => {
+      throw new TypeError('a bug');
+    },
   } as unknown as ApiHandlers;
   const core = new ApiCore({
     handlers,
@@ -67,7 +84,9 @@ function fixture(limits: Partial<typeof DEFAULT_API_LIMITS> = {}): Fixture {
   return { core, revoked, seen, unblock: () => unblock() };
 }
 
-const call = (method: unknown, params: unknown = {}) => () => ({ method, params });
+const call =
+  (method: unknown, params: unknown = {}) =>
+  () => ({ method, params });
 
 t.test('login: the gate checks credentials; malformed or over-long ones are refused before any check', async (t) => {
   const { core } = fixture({ userNameChars: 8 });
@@ -85,8 +104,18 @@ t.test('a call: validated, run with the session as it stands now, its errors cod
   t.same(seen[0]?.session, alice, 'the handler gets the re-checked session');
   t.match(await core.handle(c, call('no.such')), { ok: false, error: { code: 'UNKNOWN_MESSAGE' } });
   t.match(await core.handle(c, call('vm.info', { id: 'x' })), { ok: false, error: { code: 'INVALID_ARGUMENT' } });
-  t.match(await core.handle(c, () => { throw new NepheleError('BAD_FRAME', 'not msgpack'); }), { ok: false, error: { code: 'BAD_FRAME' } }, 'the transport\'s decoding errors are replies too');
-  t.same(await core.handle(c, call('userpool.info')), { ok: false, error: { code: 'ACTOR_FAILED', message: 'internal error; see oned log' } }, 'a bug is not told');
+  t.match(
+    await core.handle(c, () => {
+      throw new NepheleError('BAD_FRAME', 'not msgpack');
+    }),
+    { ok: false, error: { code: 'BAD_FRAME' } },
+    "the transport's decoding errors are replies too",
+  );
+  t.same(
+    await core.handle(c, call('userpool.info')),
+    { ok: false, error: { code: 'ACTOR_FAILED', message: 'internal error; see oned log' } },
+    'a bug is not told',
+  );
   t.equal(c.inFlight, 0, 'every place given back');
   t.same(c.ended, []);
 });
@@ -97,19 +126,23 @@ t.test('dispatch alone validates too: a door with sessions of its own cannot ski
   t.same(await core.dispatch('system.version', {}, alice), { version: 'test', protocol: 1 });
 });
 
-t.test('admission: over the connection\'s limit a call is refused and the caller paused; one that keeps on is ended', async (t) => {
+t.test("admission: over the connection's limit a call is refused and the caller paused; one that keeps on is ended", async (t) => {
   const { core, unblock } = fixture({ callsPerConnection: 2, refusalsBeforeDrop: 3 });
   const c = caller();
   const held = [core.handle(c, call('vm.info', { id: 1 })), core.handle(c, call('vm.info', { id: 1 }))];
   t.equal(c.inFlight, 2);
   t.equal(core.stats.calls, 2);
-  for (let i = 0; i < 3; i++) t.match(await core.handle(c, call('system.version')), { ok: false, error: { code: 'TOO_BUSY', details: { scope: 'connection' } } });
+  for (let i = 0; i < 3; i++)
+    t.match(await core.handle(c, call('system.version')), { ok: false, error: { code: 'TOO_BUSY', details: { scope: 'connection' } } });
   t.equal(c.paused, 3, 'paused at each refusal');
   t.same(c.ended, []);
   await core.handle(c, call('system.version'));
   t.same(c.ended, ['TOO_BUSY'], 'ended after refusalsBeforeDrop refusals');
   unblock();
-  t.same(await Promise.all(held), [{ ok: true, value: { id: 1 } }, { ok: true, value: { id: 1 } }]);
+  t.same(await Promise.all(held), [
+    { ok: true, value: { id: 1 } },
+    { ok: true, value: { id: 1 } },
+  ]);
   t.ok(c.resumed > 0, 'resumed once it has room');
   t.equal(core.stats.calls, 0);
 });
@@ -125,7 +158,11 @@ t.test('a call that revokes logins ends every attached caller whose login no lon
   await new Promise((resolve) => setImmediate(resolve));
   t.same(other.ended, ['AUTH_FAILED'], 'alice is ended at once, not at her next call');
   t.same(admin.ended, []);
-  t.match(await core.handle(other, call('system.version')), { ok: false, error: { code: 'AUTH_FAILED' } }, 'and a late call of hers is refused');
+  t.match(
+    await core.handle(other, call('system.version')),
+    { ok: false, error: { code: 'AUTH_FAILED' } },
+    'and a late call of hers is refused',
+  );
   detach();
   t.equal(core.stats.connections, 1);
 });

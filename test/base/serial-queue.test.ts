@@ -20,12 +20,14 @@ t.test('pieces on one key run one at a time, in call order; the first starts in 
   const q = new SerialQueue<number>();
   const log: string[] = [];
   const gates = [gate(), gate(), gate()];
-  const runs = gates.map((g, i) => q.run(1, [], async () => {
-    log.push(`start ${i}`);
-    await g.promise;
-    log.push(`end ${i}`);
-    return i;
-  }));
+  const runs = gates.map((g, i) =>
+    q.run(1, [], async () => {
+      log.push(`start ${i}`);
+      await g.promise;
+      log.push(`end ${i}`);
+      return i;
+    }),
+  );
   t.same(log, ['start 0'], 'the first piece started synchronously, the others wait');
   gates[2]!.open();
   gates[1]!.open();
@@ -81,7 +83,11 @@ t.test('a piece whose signal aborted while it waited rejects with the reason, wi
   await t.rejects(waiting, { message: 'cancelled' });
   t.notOk(ran);
   const aborted = AbortSignal.abort(new Error('already'));
-  await t.rejects(q.run(2, [aborted], async () => 'no'), { message: 'already' }, 'already aborted with nothing ahead: refused at once');
+  await t.rejects(
+    q.run(2, [aborted], async () => 'no'),
+    { message: 'already' },
+    'already aborted with nothing ahead: refused at once',
+  );
 });
 
 t.test('idle waits for every piece, those queued meanwhile included', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { parseListen, positiveInt } from '../../src/cli/args.js';
 import { formatKb, percent, renderTable } from '../../src/cli/table.js';
 
-t.test('memory in OpenNebula\'s short form', async (t) => {
+t.test("memory in OpenNebula's short form", async (t) => {
   t.equal(formatKb(0), '0K');
   t.equal(formatKb(512), '512K');
   t.equal(formatKb(1536), '1.5M');
@@ -13,9 +13,16 @@ t.test('memory in OpenNebula\'s short form', async (t) => {
 });
 
 t.test('tables pad columns, numbers to the right', async (t) => {
-  const out = renderTable([{ header: 'ID', value: (r: { id: number; n: string }) => String(r.id), right: true }, { header: 'NAME', value: (r) => r.n }], [
-    { id: 1, n: 'a' }, { id: 10, n: 'bbbb' },
-  ]);
+  const out = renderTable(
+    [
+      { header: 'ID', value: (r: { id: number; n: string }) => String(r.id), right: true },
+      { header: 'NAME', value: (r) => r.n },
+    ],
+    [
+      { id: 1, n: 'a' },
+      { id: 10, n: 'bbbb' },
+    ],
+  );
   t.equal(out, 'ID NAME\n 1 a\n10 bbbb\n');
 });
 

@@ -2,7 +2,6 @@ import t from 'tap';
 import { startCloud } from '../fixtures/cloud.js';
 import { runCliBin } from '../fixtures/processes.js';
 
-
 t.test('onehost against a running oned', async (t) => {
   // A long heartbeat: the host must stay INIT (no agent yet) for the whole test, however slow the machine.
   const cloud = await startCloud(t, { heartbeatMs: 20_000 });
@@ -28,7 +27,10 @@ t.test('onehost against a running oned', async (t) => {
   t.equal(top.out.split('\n').filter((l) => l.startsWith(' ID NAME') || l.startsWith('ID NAME')).length, 2, 'two refreshes');
 
   const json = JSON.parse((await runCliBin(t, 'onehost', ['list', '--json'], env)).out) as { name: string; state: string }[];
-  t.same(json.map((h) => [h.name, h.state]), [['node9', 'INIT']]);
+  t.same(
+    json.map((h) => [h.name, h.state]),
+    [['node9', 'INIT']],
+  );
 
   const show = await runCliBin(t, 'onehost', ['show', 'node9'], env);
   t.match(show.out, /^STATE\s+: INIT$/m);

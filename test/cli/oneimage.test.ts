@@ -20,8 +20,14 @@ import { startCloud } from '../fixtures/cloud.js';
 import { runCliBin } from '../fixtures/processes.js';
 
 const run = promisify(execFile);
-const hasQemuImg = await run('qemu-img', ['--version']).then(() => true, () => false);
-const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+const hasQemuImg = await run('qemu-img', ['--version']).then(
+  () => true,
+  () => false,
+);
+const sha256 = async (path: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 t.test('oneimage create, list, show, persistent, rename, disable, delete; bad paths leave nothing', async (t) => {
   const cloud = await startCloud(t);
@@ -37,9 +43,19 @@ t.test('oneimage create, list, show, persistent, rename, disable, delete; bad pa
   t.match(created.out, /^ID: 0$/m);
   t.notMatch(created.out, /MiB\/s/, 'no progress bar when stderr is not a terminal');
   const raw = await info(0);
-  t.match(raw, { name: 'data', type: 'DATABLOCK', format: 'raw', sizeMb: 9, state: 'READY', persistent: false, user: 'oneadmin', datastore: 'default', datastoreId: 1 });
+  t.match(raw, {
+    name: 'data',
+    type: 'DATABLOCK',
+    format: 'raw',
+    sizeMb: 9,
+    state: 'READY',
+    persistent: false,
+    user: 'oneadmin',
+    datastore: 'default',
+    datastoreId: 1,
+  });
   t.match(raw.source, new RegExp(`^${imagesDatastore(cloud.dir)}/[0-9a-f]{32}$`));
-  t.equal(await sha256(raw.source), await sha256(rawFile), 'the stored bytes are the file\'s');
+  t.equal(await sha256(raw.source), await sha256(rawFile), "the stored bytes are the file's");
 
   await t.test('a qcow2 made by qemu-img', { skip: hasQemuImg ? false : 'qemu-img is not installed' }, async (t) => {
     const qcow2 = join(cloud.dir, 'disk.qcow2');
@@ -106,7 +122,7 @@ t.test('oneimage create, list, show, persistent, rename, disable, delete; bad pa
   t.match((await oneimage('show', '0')).out, /\[IMAGE_NOT_FOUND\] no image 0/);
 });
 
-t.test('a private image is its owner\'s: others can neither see, delete nor use it; an administrator\'s is public', async (t) => {
+t.test("a private image is its owner's: others can neither see, delete nor use it; an administrator's is public", async (t) => {
   const cloud = await startCloud(t);
   const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
   for (const name of ['alice', 'bob']) {
@@ -121,20 +137,39 @@ t.test('a private image is its owner\'s: others can neither see, delete nor use 
 
   const bobDelete = await runCliBin(t, 'oneimage', ['delete', '0'], as('bob'));
   t.equal(bobDelete.code, 1);
-  t.match(bobDelete.out, /\[IMAGE_NOT_FOUND\]/, 'another user\'s private image is not found');
+  t.match(bobDelete.out, /\[IMAGE_NOT_FOUND\]/, "another user's private image is not found");
   t.match((await runCliBin(t, 'oneimage', ['show', '0'], as('bob'))).out, /\[IMAGE_NOT_FOUND\]/);
   t.match((await runCliBin(t, 'oneimage', ['show', 'mine'], as('bob'))).out, /\[IMAGE_NOT_FOUND\]/, 'by name: not even found');
   const bobList = JSON.parse((await runCliBin(t, 'oneimage', ['list', '--json'], as('bob'))).out) as ImageView[];
-  t.same(bobList.map((i) => i.name), ['shared'], 'bob sees the public image only');
-  t.same(bobList[0]?.permissions, { owner: 'um-', group: '---', other: 'u--' }, 'oned tells the rights: a public image is everyone\'s to use');
+  t.same(
+    bobList.map((i) => i.name),
+    ['shared'],
+    'bob sees the public image only',
+  );
+  t.same(
+    bobList[0]?.permissions,
+    { owner: 'um-', group: '---', other: 'u--' },
+    "oned tells the rights: a public image is everyone's to use",
+  );
   const aliceShow = (await runCliBin(t, 'oneimage', ['show', 'mine'], as('alice'))).out;
-  t.match(aliceShow, /^PERMISSIONS\nOWNER\s+: um-\nGROUP\s+: ---\nOTHER\s+: ---$/m, 'a private image: its owner\'s alone, as oned computes it');
+  t.match(
+    aliceShow,
+    /^PERMISSIONS\nOWNER\s+: um-\nGROUP\s+: ---\nOTHER\s+: ---$/m,
+    "a private image: its owner's alone, as oned computes it",
+  );
   t.match((await runCliBin(t, 'oneimage', ['show', 'shared'], as('bob'))).out, /^OTHER\s+: u--$/m);
-  t.match((await runCliBin(t, 'oneimage', ['delete', '1'], as('alice'))).out, /\[NOT_AUTHORIZED\]/, 'a public image is not everyone\'s to delete');
+  t.match(
+    (await runCliBin(t, 'oneimage', ['delete', '1'], as('alice'))).out,
+    /\[NOT_AUTHORIZED\]/,
+    "a public image is not everyone's to delete",
+  );
 
   const pool = cloud.oned.system.lookup<ImagePoolMsg>('image-pool');
   const bob = { uid: 2, gid: 1, admin: false };
-  await t.rejects(pool?.ask({ type: 'acquire', vmId: 7, refs: [{ imageId: 0, use: 'disk' }], session: bob }) ?? Promise.reject(new Error('no pool')), { code: 'IMAGE_NOT_FOUND' });
+  await t.rejects(
+    pool?.ask({ type: 'acquire', vmId: 7, refs: [{ imageId: 0, use: 'disk' }], session: bob }) ?? Promise.reject(new Error('no pool')),
+    { code: 'IMAGE_NOT_FOUND' },
+  );
   t.match(await pool?.ask({ type: 'acquire', vmId: 7, refs: [{ name: 'shared', use: 'disk' }], session: bob }), [{ imageId: 1 }]);
   t.equal((await runCliBin(t, 'oneimage', ['delete', '0'], as('alice'))).code, 0, 'the owner may');
 });
@@ -142,7 +177,13 @@ t.test('a private image is its owner\'s: others can neither see, delete nor use 
 t.test('the progress bar: percent, MiB done of total, MiB/s, redrawn in place at most ten times a second', async (t) => {
   let now = 0;
   let out = '';
-  const bar = progressBar(8 * 1024 * 1024, (s) => { out += s; }, () => now);
+  const bar = progressBar(
+    8 * 1024 * 1024,
+    (s) => {
+      out += s;
+    },
+    () => now,
+  );
   now = 1000;
   bar.update(4 * 1024 * 1024);
   t.equal(out, `\r[${'#'.repeat(15)}${'.'.repeat(15)}]  50% 4.0/8.0 MiB 4.0 MiB/s\x1b[K`);

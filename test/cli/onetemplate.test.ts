@@ -4,7 +4,6 @@ import t from 'tap';
 import { startCloud } from '../fixtures/cloud.js';
 import { runCliBin } from '../fixtures/processes.js';
 
-
 t.test('onetemplate create, list, show, update, instantiate, delete', async (t) => {
   const cloud = await startCloud(t);
   const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };

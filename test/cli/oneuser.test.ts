@@ -28,7 +28,10 @@ t.test('oneuser and onegroup against a running oned', async (t) => {
   await writeAuthFile(aliceAuth, { user: 'alice', password: 'alice-pw' });
   const asAlice = { ...env, NEPHELE_AUTH: aliceAuth };
   const own = JSON.parse((await runCliBin(t, 'oneuser', ['list', '--json'], asAlice)).out) as { name: string }[];
-  t.same(own.map((u) => u.name), ['alice']);
+  t.same(
+    own.map((u) => u.name),
+    ['alice'],
+  );
   const refused = await runCliBin(t, 'oneuser', ['delete', 'bob'], asAlice);
   t.equal(refused.code, 1);
   t.match(refused.out, /\[NOT_AUTHORIZED\]/);

@@ -4,22 +4,24 @@ import t from 'tap';
 import { startCloud } from '../fixtures/cloud.js';
 import { eventually, runCliBin } from '../fixtures/processes.js';
 
-
 t.test('onevm against a running oned and agent', async (t) => {
   const cloud = await startCloud(t);
   const { id: hostId } = await cloud.addHost('node1');
   await cloud.waitState(hostId, 'MONITORED');
   const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
   const file = join(cloud.dir, 'web.tmpl');
-  await writeFile(file, [
-    '# an OpenNebula template, as users write them',
-    'NAME   = "web"',
-    'CPU    = 0.5',
-    'VCPU   = 2',
-    'MEMORY = 512',
-    'CONTEXT = [ NETWORK = "YES", SSH_PUBLIC_KEY = "$USER[SSH_PUBLIC_KEY]" ]',
-    '',
-  ].join('\n'));
+  await writeFile(
+    file,
+    [
+      '# an OpenNebula template, as users write them',
+      'NAME   = "web"',
+      'CPU    = 0.5',
+      'VCPU   = 2',
+      'MEMORY = 512',
+      'CONTEXT = [ NETWORK = "YES", SSH_PUBLIC_KEY = "$USER[SSH_PUBLIC_KEY]" ]',
+      '',
+    ].join('\n'),
+  );
 
   const created = await runCliBin(t, 'onevm', ['create', file], env);
   t.equal(created.code, 0);
@@ -33,8 +35,18 @@ t.test('onevm against a running oned and agent', async (t) => {
   t.match(row, /^\s*0 oneadmin oneadmin web\s+pend\s+0\.5\s+512M\s+0d 00h0\d$/);
 
   t.equal((await runCliBin(t, 'onevm', ['deploy', '0', 'node1'], env)).code, 0);
-  await eventually(async () => JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { state: string }, (v) => v.state === 'RUNNING');
-  const shown = JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { id: number; name: string; state: string; host: string; hostId: number; history: unknown[] };
+  await eventually(
+    async () => JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as { state: string },
+    (v) => v.state === 'RUNNING',
+  );
+  const shown = JSON.parse((await runCliBin(t, 'onevm', ['show', '0', '--json'], env)).out) as {
+    id: number;
+    name: string;
+    state: string;
+    host: string;
+    hostId: number;
+    history: unknown[];
+  };
   t.same([shown.id, shown.name, shown.state, shown.host, shown.hostId, shown.history.length], [0, 'web', 'RUNNING', 'node1', hostId, 1]);
   t.match((await runCliBin(t, 'onevm', ['list'], env)).out, /web\s+runn\s+0\.5\s+512M node1/);
   t.match((await runCliBin(t, 'onevm', ['show', '0'], env)).out, /HOST\s+: node1[\s\S]*VIRTUAL MACHINE TEMPLATE[\s\S]*VCPU\s+= 2/);
@@ -47,7 +59,10 @@ t.test('onevm against a running oned and agent', async (t) => {
   t.match(noop.out, /\[INVALID_ARGUMENT\] give exactly one of/);
 
   t.equal((await runCliBin(t, 'onevm', ['terminate', '0', '--hard'], env)).code, 0);
-  await eventually(() => cloud.client.call('vm.info', { id: 0 }), (v) => v.state === 'DONE');
+  await eventually(
+    () => cloud.client.call('vm.info', { id: 0 }),
+    (v) => v.state === 'DONE',
+  );
   t.notMatch((await runCliBin(t, 'onevm', ['list'], env)).out, /web/, 'DONE is hidden');
   t.match((await runCliBin(t, 'onevm', ['list', '--all'], env)).out, /web\s+done/);
 

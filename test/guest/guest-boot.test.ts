@@ -44,14 +44,35 @@ function boot(t: Test, dir: string, extra: readonly string[]): Vm {
   if ('skip' in guest) throw new TypeError('boot() without a guest');
   const log = join(dir, 'console.log');
   const qmpPath = join(dir, 'qmp.sock');
-  const child = spawn('qemu-system-x86_64', [
-    '-accel', 'tcg', '-m', String(GUEST_MEMORY_MIB), '-nodefaults', '-no-reboot', '-display', 'none',
-    '-serial', `file:${log}`, '-qmp', `unix:${qmpPath},server=on,wait=off`,
-    '-kernel', guest.kernel, '-initrd', guest.initrd, '-append', GUEST_CMDLINE,
-    ...extra,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'qemu-system-x86_64',
+    [
+      '-accel',
+      'tcg',
+      '-m',
+      String(GUEST_MEMORY_MIB),
+      '-nodefaults',
+      '-no-reboot',
+      '-display',
+      'none',
+      '-serial',
+      `file:${log}`,
+      '-qmp',
+      `unix:${qmpPath},server=on,wait=off`,
+      '-kernel',
+      guest.kernel,
+      '-initrd',
+      guest.initrd,
+      '-append',
+      GUEST_CMDLINE,
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   child.stdout?.resume();
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const pid = child.pid;
@@ -63,7 +84,9 @@ function boot(t: Test, dir: string, extra: readonly string[]): Vm {
   });
   const consoleLog = (): Promise<string> => readFile(log, 'utf8').catch(() => '');
   return {
-    child, qmpPath, exited,
+    child,
+    qmpPath,
+    exited,
     console: consoleLog,
     async ready() {
       const deadline = Date.now() + BOOT_TIMEOUT_MS;
@@ -71,7 +94,9 @@ function boot(t: Test, dir: string, extra: readonly string[]): Vm {
         const report = parseReady(await consoleLog());
         if (report !== undefined) return report;
         if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-          throw new Error(`no NEPHELE-READY line (qemu ${child.exitCode ?? child.signalCode ?? 'running'}): ${stderr}\n${(await consoleLog()).slice(-3000)}`);
+          throw new Error(
+            `no NEPHELE-READY line (qemu ${child.exitCode ?? child.signalCode ?? 'running'}): ${stderr}\n${(await consoleLog()).slice(-3000)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -104,7 +129,10 @@ async function qmp(path: string, commands: readonly string[]): Promise<unknown[]
     wake?.();
   });
   const next = async (): Promise<Record<string, unknown>> => {
-    while (lines.length === 0) await new Promise<void>((r) => { wake = r; });
+    while (lines.length === 0)
+      await new Promise<void>((r) => {
+        wake = r;
+      });
     return JSON.parse(lines.shift() ?? '') as Record<string, unknown>;
   };
   try {
@@ -132,18 +160,32 @@ t.test('applies the context CD: hostname, addresses by MAC, init scripts, disk',
   const iso = await contextIso(dir, {
     'context.sh': [
       "HOSTNAME='vm-3'",
-      `ETH0_MAC='${NIC_B.toUpperCase()}'`, "ETH0_IP='10.0.2.15'", "ETH0_MASK='255.255.255.0'", "ETH0_GATEWAY='10.0.2.2'", "ETH0_DNS='10.0.2.3'",
-      `ETH1_MAC='${NIC_A}'`, "ETH1_IP='192.168.7.9'", "ETH1_MASK='255.255.0.0'",
+      `ETH0_MAC='${NIC_B.toUpperCase()}'`,
+      "ETH0_IP='10.0.2.15'",
+      "ETH0_MASK='255.255.255.0'",
+      "ETH0_GATEWAY='10.0.2.2'",
+      "ETH0_DNS='10.0.2.3'",
+      `ETH1_MAC='${NIC_A}'`,
+      "ETH1_IP='192.168.7.9'",
+      "ETH1_MASK='255.255.0.0'",
       "INIT_SCRIPTS='hello.sh missing.sh'",
       '',
     ].join('\n'),
     'hello.sh': '#!/bin/sh\necho "HELLO-FROM-CONTEXT $HOSTNAME"\n',
   });
   const vm = boot(t, dir, [
-    '-drive', `file=${optValue(iso)},if=ide,media=cdrom,readonly=on`,
-    '-drive', `file=${optValue(guest.disk)},if=virtio,format=qcow2,snapshot=on`,
-    '-netdev', 'user,id=n0', '-device', `virtio-net-pci,netdev=n0,mac=${NIC_A}`,
-    '-netdev', 'user,id=n1', '-device', `virtio-net-pci,netdev=n1,mac=${NIC_B}`,
+    '-drive',
+    `file=${optValue(iso)},if=ide,media=cdrom,readonly=on`,
+    '-drive',
+    `file=${optValue(guest.disk)},if=virtio,format=qcow2,snapshot=on`,
+    '-netdev',
+    'user,id=n0',
+    '-device',
+    `virtio-net-pci,netdev=n0,mac=${NIC_A}`,
+    '-netdev',
+    'user,id=n1',
+    '-device',
+    `virtio-net-pci,netdev=n1,mac=${NIC_B}`,
   ]);
   const ready = await vm.ready();
   t.equal(ready.context, true);

@@ -31,7 +31,11 @@ if ('skip' in guest) {
   t.setTimeout(600_000);
   t.test('host failure: fenced over SSH and recreated; a partitioned host waits for the operator', async (t) => {
     const cloud = await startCloud(t, {
-      host: '0.0.0.0', deployWaitMs: 60_000, scheduler: true, heartbeatMs: 200, lostAfterMs: 1_000,
+      host: '0.0.0.0',
+      deployWaitMs: 60_000,
+      scheduler: true,
+      heartbeatMs: 200,
+      lostAfterMs: 1_000,
       hostFailure: { policy: 'recreate', graceMs: 2_000 },
     });
     const c = cloud.client;
@@ -57,7 +61,12 @@ if ('skip' in guest) {
 
     // The agent of a dies. Past the grace period oned fences a over SSH and recreates the VM on b.
     process.kill(await agentPid(ha), 'SIGKILL');
-    await eventually(() => c.call('host.info', { host: a }), (h) => h.state === 'ERROR', 30_000, 'a in ERROR');
+    await eventually(
+      () => c.call('host.info', { host: a }),
+      (h) => h.state === 'ERROR',
+      30_000,
+      'a in ERROR',
+    );
     await vmIs('UNKNOWN', (v) => v.state === 'UNKNOWN' || v.hostId === b);
     const moved = await vmIs('RUNNING on b', (v) => v.state === 'RUNNING' && v.hostId === b);
     t.equal(moved.hostId, b, 'the VM was recreated on b');
@@ -66,18 +75,31 @@ if ('skip' in guest) {
     const after = (await running()).get(id) ?? [];
     t.equal(after.length, 1, 'exactly one QEMU runs the VM');
     t.not(after[0], first[0], 'a new one, on b');
-    t.ok(moved.history.some((h) => h.reason === 'recreate'), 'its history says it was recreated');
+    t.ok(
+      moved.history.some((h) => h.reason === 'recreate'),
+      'its history says it was recreated',
+    );
 
     // a comes back (its agent redeployed): the fence is lifted.
     await c.call('host.sync', { host: a, force: true });
-    await eventually(() => c.call('host.info', { host: a }), (h) => h.state === 'MONITORED' && h.fenced === undefined, 60_000, 'a back');
+    await eventually(
+      () => c.call('host.info', { host: a }),
+      (h) => h.state === 'MONITORED' && h.fenced === undefined,
+      60_000,
+      'a back',
+    );
     t.pass('a is MONITORED again, no longer fenced');
 
     // b is cut off: it cannot be fenced, so the VM waits in UNKNOWN, never started twice.
     await lab.linkDown(hb);
     t.teardown(() => lab.linkUp(hb).catch(() => undefined));
     await vmIs('UNKNOWN after the partition', (v) => v.state === 'UNKNOWN');
-    const waiting = await eventually(() => c.call('host.info', { host: b }), (h) => /onehost fence/.test(h.error ?? ''), 60_000, 'fencing failed');
+    const waiting = await eventually(
+      () => c.call('host.info', { host: b }),
+      (h) => /onehost fence/.test(h.error ?? ''),
+      60_000,
+      'fencing failed',
+    );
     t.match(waiting.error, /could not confirm it is down/, 'fencing b failed: nothing proves it is down');
     t.equal((await info()).state, 'UNKNOWN', 'so the VM waits in UNKNOWN');
     t.equal((await running()).get(id)?.length, 1, 'still one QEMU: the one on b');
@@ -93,7 +115,12 @@ if ('skip' in guest) {
 
     // b heals: its agent comes back, the fence goes, and its old copy does not pull the VM back.
     await lab.linkUp(hb);
-    await eventually(() => c.call('host.info', { host: b }), (h) => h.state === 'MONITORED' && h.fenced === undefined, 60_000, 'b back');
+    await eventually(
+      () => c.call('host.info', { host: b }),
+      (h) => h.state === 'MONITORED' && h.fenced === undefined,
+      60_000,
+      'b back',
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     const settled = await info();
     t.equal(settled.state, 'RUNNING', 'the VM keeps RUNNING');

@@ -36,7 +36,12 @@ if ('skip' in guest) {
     let oned = runBin(t, 'oned', onedArgs);
     await oned.waitFor(/oned listening/);
     const connect = async (): Promise<ApiClient> => {
-      const c = await eventually(async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }), () => true, 30_000, 'oned');
+      const c = await eventually(
+        async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }),
+        () => true,
+        30_000,
+        'oned',
+      );
       t.teardown(() => c.close());
       return c;
     };
@@ -62,7 +67,11 @@ if ('skip' in guest) {
       const vms = await all();
       const procs = await qemuByVm(lab.dir);
       const wrong = vms.filter((v) => (procs.get(v.id)?.length ?? 0) !== (HAS_QEMU.has(v.state) ? 1 : 0));
-      t.same(wrong.map((v) => `${v.id}:${v.state}:${procs.get(v.id)?.length ?? 0}`), [], `${what}: every VM has one QEMU where it runs, none elsewhere`);
+      t.same(
+        wrong.map((v) => `${v.id}:${v.state}:${procs.get(v.id)?.length ?? 0}`),
+        [],
+        `${what}: every VM has one QEMU where it runs, none elsewhere`,
+      );
     };
     await consistent('before the burst');
 
@@ -80,20 +89,36 @@ if ('skip' in guest) {
     ]);
     for (let i = 6; i < 8; i++) ids.push((await c.call('vm.allocate', { template: template(`v${i}`), hold: false })).id);
     const caught = (await all()).map((v) => v.state);
-    t.ok(caught.some((s) => !SETTLED.has(s) || s === 'PENDING'), `oned dies with VMs in flight: ${caught.join(' ')}`);
+    t.ok(
+      caught.some((s) => !SETTLED.has(s) || s === 'PENDING'),
+      `oned dies with VMs in flight: ${caught.join(' ')}`,
+    );
     c.close();
     await oned.kill('SIGKILL');
     oned = runBin(t, 'oned', onedArgs);
     await oned.waitFor(/oned listening/);
     c = await connect();
 
-    const settled = await eventually(all, (vs) => vs.every((v) => SETTLED.has(v.state) && v.pending === undefined), 240_000, 'every VM settled');
+    const settled = await eventually(
+      all,
+      (vs) => vs.every((v) => SETTLED.has(v.state) && v.pending === undefined),
+      240_000,
+      'every VM settled',
+    );
     t.equal(settled.length, 8, 'no VM lost');
     const state = (id: number): string => settled.find((v) => v.id === id)?.state ?? '';
-    t.same([v0, v1, v2, v3, v4, v5].map(state), ['POWEROFF', 'STOPPED', 'RUNNING', 'DONE', 'RUNNING', 'UNDEPLOYED'], 'each operation finished');
+    t.same(
+      [v0, v1, v2, v3, v4, v5].map(state),
+      ['POWEROFF', 'STOPPED', 'RUNNING', 'DONE', 'RUNNING', 'UNDEPLOYED'],
+      'each operation finished',
+    );
     t.equal(settled.find((v) => v.id === v2)?.hostId, elsewhere(v2), 'the migrated VM is on its new host');
-    t.same(settled.slice(6).map((v) => v.state), ['RUNNING', 'RUNNING'], 'the VMs created in the burst run');
-    await consistent('after oned\'s restart');
+    t.same(
+      settled.slice(6).map((v) => v.state),
+      ['RUNNING', 'RUNNING'],
+      'the VMs created in the burst run',
+    );
+    await consistent("after oned's restart");
 
     // kill -9 of an agent: its VMs run on; the host is lost, then back, and nothing is redeployed.
     const running = settled.filter((v) => v.state === 'RUNNING');
@@ -103,18 +128,36 @@ if ('skip' in guest) {
     const pidsBefore = await qemuByVm(lab.dir);
     const agentPid = Number((await readFile(join(victim.dir, 'agent', 'onenode.pid'), 'utf8')).trim());
     process.kill(agentPid, 'SIGKILL');
-    await eventually(() => c.call('host.info', { host: victimId }), (h) => h.state === 'ERROR', 30_000, 'host ERROR');
+    await eventually(
+      () => c.call('host.info', { host: victimId }),
+      (h) => h.state === 'ERROR',
+      30_000,
+      'host ERROR',
+    );
     await eventually(all, (vs) => onVictim.every((id) => vs.find((v) => v.id === id)?.state === 'UNKNOWN'), 30_000, 'its VMs UNKNOWN');
     t.pass(`agent killed: host ERROR, its ${onVictim.length} VM(s) UNKNOWN`);
     const agentDir = join(victim.dir, 'agent');
-    await lab.exec(victim, ['sh', '-c', `cd '${agentDir}' && setsid -f node onenode.mjs --config onenode.json >>onenode.log 2>&1 </dev/null`]);
-    await eventually(() => c.call('host.info', { host: victimId }), (h) => h.state === 'MONITORED', 60_000, 'host back').catch(async (err: unknown) => {
+    await lab.exec(victim, [
+      'sh',
+      '-c',
+      `cd '${agentDir}' && setsid -f node onenode.mjs --config onenode.json >>onenode.log 2>&1 </dev/null`,
+    ]);
+    await eventually(
+      () => c.call('host.info', { host: victimId }),
+      (h) => h.state === 'MONITORED',
+      60_000,
+      'host back',
+    ).catch(async (err: unknown) => {
       const log = await readFile(join(agentDir, 'onenode.log'), 'utf8').catch(() => '');
       throw new Error(`${String(err)}; the agent's log ends: ${log.trim().split('\n').slice(-3).join(' | ')}`);
     });
     await eventually(all, (vs) => onVictim.every((id) => vs.find((v) => v.id === id)?.state === 'RUNNING'), 60_000, 'its VMs RUNNING');
     const pidsAfter = await qemuByVm(lab.dir);
-    t.same(onVictim.map((id) => pidsAfter.get(id)), onVictim.map((id) => pidsBefore.get(id)), 'the same QEMU processes: nothing redeployed');
+    t.same(
+      onVictim.map((id) => pidsAfter.get(id)),
+      onVictim.map((id) => pidsBefore.get(id)),
+      'the same QEMU processes: nothing redeployed',
+    );
     await consistent('after the agent came back');
 
     // A partition of 30 s: the same, once it heals.
@@ -123,12 +166,22 @@ if ('skip' in guest) {
     const onCut = (await all()).filter((v) => v.state === 'RUNNING' && v.hostId === cutId).map((v) => v.id);
     await lab.linkDown(cut);
     t.teardown(() => lab.linkUp(cut).catch(() => undefined));
-    await eventually(() => c.call('host.info', { host: cutId }), (h) => h.state === 'ERROR', 30_000, 'host ERROR');
+    await eventually(
+      () => c.call('host.info', { host: cutId }),
+      (h) => h.state === 'ERROR',
+      30_000,
+      'host ERROR',
+    );
     await eventually(all, (vs) => onCut.every((id) => vs.find((v) => v.id === id)?.state === 'UNKNOWN'), 30_000, 'its VMs UNKNOWN');
     await new Promise((r) => setTimeout(r, 30_000));
     t.equal((await qemuByVm(lab.dir)).get(onCut[0] ?? -1)?.length ?? 0, onCut.length === 0 ? 0 : 1, 'cut off for 30 s, the VM ran on');
     await lab.linkUp(cut);
-    await eventually(() => c.call('host.info', { host: cutId }), (h) => h.state === 'MONITORED', 60_000, 'host back');
+    await eventually(
+      () => c.call('host.info', { host: cutId }),
+      (h) => h.state === 'MONITORED',
+      60_000,
+      'host back',
+    );
     await eventually(all, (vs) => onCut.every((id) => vs.find((v) => v.id === id)?.state === 'RUNNING'), 60_000, 'its VMs RUNNING');
     t.pass(`partition healed: host MONITORED, its ${onCut.length} VM(s) RUNNING`);
     await consistent('after the partition');
@@ -137,7 +190,12 @@ if ('skip' in guest) {
     for (const v of await all()) if (v.state !== 'DONE') await c.call('vm.action', { id: v.id, action: 'recover', op: 'delete' });
     await eventually(all, (vs) => vs.every((v) => v.state === 'DONE'), 120_000, 'all DONE');
     // A QEMU that did not quit in time is killed; the kill lands a moment after the VM is DONE.
-    const left = await eventually(() => qemuByVm(lab.dir), (m) => m.size === 0, 30_000, 'every QEMU gone').catch(() => undefined);
+    const left = await eventually(
+      () => qemuByVm(lab.dir),
+      (m) => m.size === 0,
+      30_000,
+      'every QEMU gone',
+    ).catch(() => undefined);
     t.equal(left?.size, 0, 'no QEMU left');
   });
 }

@@ -1,8 +1,16 @@
 import t from 'tap';
 import type { HostAdminState } from '../../src/hosts/host-record.js';
 import {
-  HOST_EVENTS, HOST_EVENT_NAMES, HOST_INITIAL, HOST_STATE_NAMES, HOST_STATE_RULES, HOST_TRANSITIONS, hostState, possibleFacts,
-  startFacts, type HostFacts,
+  HOST_EVENTS,
+  HOST_EVENT_NAMES,
+  HOST_INITIAL,
+  HOST_STATE_NAMES,
+  HOST_STATE_RULES,
+  HOST_TRANSITIONS,
+  hostState,
+  possibleFacts,
+  startFacts,
+  type HostFacts,
 } from '../../src/hosts/host-states.js';
 
 // The table against the rules: every combination of facts a host actor can hold, every event.
@@ -34,8 +42,16 @@ t.test('the transitions are exactly the moves the rules make', async (t) => {
     }
   }
   const table = HOST_TRANSITIONS.map((tr) => key(tr.from, tr.event, tr.to));
-  t.same([...seen].filter((k) => !table.includes(k)), [], 'no move missing from the table');
-  t.same(table.filter((k) => !seen.has(k)), [], 'no row the rules never take');
+  t.same(
+    [...seen].filter((k) => !table.includes(k)),
+    [],
+    'no move missing from the table',
+  );
+  t.same(
+    table.filter((k) => !seen.has(k)),
+    [],
+    'no row the rules never take',
+  );
   t.equal(new Set(table).size, table.length, 'no row twice');
 });
 
@@ -49,7 +65,11 @@ t.test('a (state, event) with several ways out says when each is taken', async (
 t.test('every state is reached, and each has a rule', async (t) => {
   const reached = new Set(everyFacts().map(hostState));
   t.same([...reached].sort(), [...HOST_STATE_NAMES].sort());
-  for (const state of HOST_STATE_NAMES) t.ok(HOST_STATE_RULES.some((r) => r.state === state), state);
+  for (const state of HOST_STATE_NAMES)
+    t.ok(
+      HOST_STATE_RULES.some((r) => r.state === state),
+      state,
+    );
   t.equal(HOST_STATE_RULES.at(-1)?.holds(startFacts('enabled')), true, 'the last rule always holds');
 });
 
@@ -60,7 +80,7 @@ t.test('the rules, one by one', async (t) => {
   const linked = { ...base, connected: true, linked: true, everConnected: true };
   t.equal(hostState(linked), 'INIT', 'connected, no figures yet');
   t.equal(hostState({ ...linked, monitored: true }), 'MONITORED');
-  t.equal(hostState({ ...linked, monitored: true, admin: 'disabled' }), 'DISABLED', 'the operator\'s choice comes first');
+  t.equal(hostState({ ...linked, monitored: true, admin: 'disabled' }), 'DISABLED', "the operator's choice comes first");
   t.equal(hostState({ ...base, everConnected: true, monitored: true }), 'ERROR', 'lost');
   t.equal(hostState({ ...base, deployFailed: true }), 'ERROR');
   t.equal(hostState({ ...base, overdue: true }), 'ERROR', 'none connected in time');

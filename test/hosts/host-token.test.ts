@@ -8,7 +8,7 @@ import { startCloud } from '../fixtures/cloud.js';
 
 // A host's record has one writer, its actor, and its token's hash never leaves it.
 
-t.test('the host actor gives what others need of a host, never its token\'s hash', async (t) => {
+t.test("the host actor gives what others need of a host, never its token's hash", async (t) => {
   const cloud = await startCloud(t);
   const { id, token } = await cloud.addHost('node1');
   await cloud.waitState(id, 'MONITORED');

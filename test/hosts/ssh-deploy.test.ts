@@ -33,9 +33,15 @@ if (why !== undefined) {
     const agentDir = join(h1.dir, 'agent');
 
     // Deploy: every step reported, the agent dials back from its namespace.
-    const created = await runCliBin(t, 'onehost', ['create', 'node1', '--ssh', `root@${h1.address}`, '--dir', agentDir, '--im', 'dummy', '--vm', 'dummy'], env);
+    const created = await runCliBin(
+      t,
+      'onehost',
+      ['create', 'node1', '--ssh', `root@${h1.address}`, '--dir', agentDir, '--im', 'dummy', '--vm', 'dummy'],
+      env,
+    );
     t.equal(created.code, 0, `onehost create --ssh succeeds: ${created.out}`);
-    for (const step of ['connect', 'check', 'upload', 'configure', 'start', 'wait']) t.match(created.out, new RegExp(`^${step}\\s+ok`, 'm'), `step ${step} reported`);
+    for (const step of ['connect', 'check', 'upload', 'configure', 'start', 'wait'])
+      t.match(created.out, new RegExp(`^${step}\\s+ok`, 'm'), `step ${step} reported`);
     const view = await cloud.client.call('host.info', { host: 'node1' });
     t.equal(view.state, 'MONITORED', 'the host is MONITORED');
     t.match(view.capabilities?.version, /^\d+\.\d+\.\d+\+[0-9a-f]{12}$/, 'the agent reports its bundle build');
@@ -46,7 +52,7 @@ if (why !== undefined) {
     t.notMatch(await readFile(join(agentDir, 'onenode.json'), 'utf8'), /token"\s*:/, 'the config names the token file, not the token');
     const pid = Number((await readFile(join(agentDir, 'onenode.pid'), 'utf8')).trim());
     t.ok(isAlive(pid), 'the agent runs');
-    t.equal(await readlink(`/proc/${pid}/ns/net`), await nsLink(h1.netns), 'inside the host\'s network namespace');
+    t.equal(await readlink(`/proc/${pid}/ns/net`), await nsLink(h1.netns), "inside the host's network namespace");
 
     // sync: a current agent is left alone; an outdated one is upgraded.
     const current = await runCliBin(t, 'onehost', ['sync', '--json'], env);
@@ -56,24 +62,42 @@ if (why !== undefined) {
     await lab.exec(h1, ['node', join(agentDir, 'onenode.mjs'), '--config', join(agentDir, 'onenode.json'), '--stop']);
     await appendFile(join(agentDir, 'onenode.mjs'), '\n// an older build\n');
     await lab.exec(h1, ['sh', '-c', `cd '${agentDir}' && setsid -f node onenode.mjs --config onenode.json >>onenode.log 2>&1 </dev/null`]);
-    const old = await eventually(() => cloud.client.call('host.info', { host: 'node1' }),
-      (h) => h.state === 'MONITORED' && h.capabilities?.version !== view.capabilities?.version && h.agentIncarnation !== undefined, 20_000, 'the older build connected');
+    const old = await eventually(
+      () => cloud.client.call('host.info', { host: 'node1' }),
+      (h) => h.state === 'MONITORED' && h.capabilities?.version !== view.capabilities?.version && h.agentIncarnation !== undefined,
+      20_000,
+      'the older build connected',
+    );
     const synced = await runCliBin(t, 'onehost', ['sync', 'node1', '--json'], env);
     t.equal(synced.code, 0, `sync upgrades: ${synced.out}`);
     const [result] = JSON.parse(synced.out) as { status: string; from: string; to: string }[];
     t.equal(result?.status, 'upgraded', 'the outdated agent is upgraded');
     t.not(result?.from, result?.to, 'from one build to another');
-    t.equal(result?.to, view.capabilities?.version.split('+')[1], 'to oned\'s build');
-    t.not((await cloud.client.call('host.info', { host: 'node1' })).capabilities?.version, old.capabilities?.version, 'the host reports the new build');
+    t.equal(result?.to, view.capabilities?.version.split('+')[1], "to oned's build");
+    t.not(
+      (await cloud.client.call('host.info', { host: 'node1' })).capabilities?.version,
+      old.capabilities?.version,
+      'the host reports the new build',
+    );
 
     // Refusals, each naming what failed; nothing half made.
-    const unreachable = await runCliBin(t, 'onehost', ['create', 'nohost', '--ssh', `root@${lab.subnet.replace(/\.0\/\d+$/, '.250')}`, '--im', 'dummy', '--vm', 'dummy'], env);
+    const unreachable = await runCliBin(
+      t,
+      'onehost',
+      ['create', 'nohost', '--ssh', `root@${lab.subnet.replace(/\.0\/\d+$/, '.250')}`, '--im', 'dummy', '--vm', 'dummy'],
+      env,
+    );
     t.not(unreachable.code, 0, 'an address nobody answers fails');
     t.match(unreachable.out, /HOST_UNREACHABLE|connect\s+FAIL/, 'at connect, as unreachable');
     const stranger = generateUsableKey();
     const keyFile = join(cloud.dir, 'stranger.key');
     await writeFile(keyFile, stranger.private, { mode: 0o600 });
-    const refused = await runCliBin(t, 'onehost', ['create', 'node2', '--ssh', h2.address, '--key', keyFile, '--dir', join(h2.dir, 'agent'), '--im', 'dummy', '--vm', 'dummy'], env);
+    const refused = await runCliBin(
+      t,
+      'onehost',
+      ['create', 'node2', '--ssh', h2.address, '--key', keyFile, '--dir', join(h2.dir, 'agent'), '--im', 'dummy', '--vm', 'dummy'],
+      env,
+    );
     t.not(refused.code, 0, 'a key the host does not know fails');
     t.match(refused.out, /SSH_AUTH_FAILED/, 'as an authentication refusal');
     const n2 = await cloud.client.call('host.info', { host: 'node2' });
@@ -84,8 +108,30 @@ if (why !== undefined) {
     t.equal(keyCopy.length, 1, 'oned keeps that key in its data dir');
     t.equal((await stat(join(cloud.dir, 'ssh', keyCopy[0] ?? ''))).mode & 0o777, 0o600, 'with mode 0600');
     await cloud.client.call('host.delete', { host: 'node2', force: true });
-    t.same((await readdirSafe(join(cloud.dir, 'ssh'))).filter((f) => f.startsWith('host-')), [], 'deleting the host deletes its key');
-    const lost = await runCliBin(t, 'onehost', ['create', 'node3', '--ssh', h2.address, '--dir', join(h2.dir, 'agent'), '--frontend', 'http://10.255.255.1:9', '--im', 'dummy', '--vm', 'dummy'], env);
+    t.same(
+      (await readdirSafe(join(cloud.dir, 'ssh'))).filter((f) => f.startsWith('host-')),
+      [],
+      'deleting the host deletes its key',
+    );
+    const lost = await runCliBin(
+      t,
+      'onehost',
+      [
+        'create',
+        'node3',
+        '--ssh',
+        h2.address,
+        '--dir',
+        join(h2.dir, 'agent'),
+        '--frontend',
+        'http://10.255.255.1:9',
+        '--im',
+        'dummy',
+        '--vm',
+        'dummy',
+      ],
+      env,
+    );
     t.not(lost.code, 0, 'an agent that cannot dial back fails');
     t.match(lost.out, /DEPLOY_FAILED/, 'as a failed deployment');
     t.match(lost.out, /^wait\s+FAIL/m, 'at the wait step');
@@ -101,13 +147,23 @@ if (why !== undefined) {
     // delete: refused with a VM, then forced: the agent stops, its files go.
     const vm = await cloud.client.call('vm.allocate', { template: 'NAME = "a"\nCPU = 0.1\nMEMORY = 64\n', hold: false });
     await cloud.client.call('vm.action', { id: vm.id, action: 'deploy', host: view.id });
-    await eventually(() => cloud.client.call('vm.info', { id: vm.id }), (v) => v.state === 'RUNNING', 20_000, 'VM RUNNING');
+    await eventually(
+      () => cloud.client.call('vm.info', { id: vm.id }),
+      (v) => v.state === 'RUNNING',
+      20_000,
+      'VM RUNNING',
+    );
     const busy = await runCliBin(t, 'onehost', ['delete', 'node1'], env);
     t.match(busy.out, /HOST_HAS_VMS/, 'a host with VMs is kept');
     const agentPid = Number((await readFile(join(agentDir, 'onenode.pid'), 'utf8')).trim());
     const deleted = await runCliBin(t, 'onehost', ['delete', 'node1', '--force'], env);
     t.equal(deleted.code, 0, `delete --force succeeds: ${deleted.out}`);
-    await eventually(async () => isAlive(agentPid), (alive) => !alive, 20_000, 'agent gone');
+    await eventually(
+      async () => isAlive(agentPid),
+      (alive) => !alive,
+      20_000,
+      'agent gone',
+    );
     t.pass('the agent is stopped');
     await t.rejects(stat(join(agentDir, 'onenode.mjs')), { code: 'ENOENT' }, 'its bundle is removed');
     await t.rejects(stat(join(agentDir, 'token')), { code: 'ENOENT' }, 'and its token');
@@ -119,7 +175,9 @@ if (why !== undefined) {
 async function nsLink(netns: string): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile('ip', ['netns', 'exec', netns, 'readlink', '/proc/self/ns/net'], (err, out) => (err === null ? resolve(out.trim()) : reject(err)));
+    execFile('ip', ['netns', 'exec', netns, 'readlink', '/proc/self/ns/net'], (err, out) =>
+      err === null ? resolve(out.trim()) : reject(err),
+    );
   });
 }
 

@@ -38,7 +38,11 @@ t.test('a path must stay inside its datastore: no .., no relative path, no symbo
   await t.rejects(requireInDatastore(ds, join(ds, 'dir-out', 'secret')), refused, 'through a linked directory');
   await t.rejects(requireInDatastore(ds, join(ds, 'dir-out', 'new-file')), refused, 'a new file under a linked directory');
   await t.rejects(requireInDatastore(ds, join(ds, 'dangling')), refused, 'a dangling link');
-  await t.rejects(requireInDatastore(ds, join(outside, 'secret'), 'SAVE_AS'), { code: 'INVALID_ARGUMENT', details: { field: 'SAVE_AS' } }, 'the field named');
+  await t.rejects(
+    requireInDatastore(ds, join(outside, 'secret'), 'SAVE_AS'),
+    { code: 'INVALID_ARGUMENT', details: { field: 'SAVE_AS' } },
+    'the field named',
+  );
 });
 
 t.test('image names: no paths, no shell metacharacters, no control characters, no leading dash', async (t) => {
@@ -46,8 +50,34 @@ t.test('image names: no paths, no shell metacharacters, no control characters, n
     t.equal(imageNameProblem(good), undefined, good);
   }
   for (const bad of [
-    '', '../x', 'a/b', '..', 'a..b', 'a;rm -rf', 'a&b', 'a|b', '$(id)', '`id`', 'a>b', 'a<b', 'a*', 'a?', "a'b", 'a"b', 'a\\b',
-    'a\nb', 'a\tb', 'a\0b', '-rf', 'x'.repeat(129), ' a', 'a ', '{a}', '[a]', '!a', '~a',
+    '',
+    '../x',
+    'a/b',
+    '..',
+    'a..b',
+    'a;rm -rf',
+    'a&b',
+    'a|b',
+    '$(id)',
+    '`id`',
+    'a>b',
+    'a<b',
+    'a*',
+    'a?',
+    "a'b",
+    'a"b',
+    'a\\b',
+    'a\nb',
+    'a\tb',
+    'a\0b',
+    '-rf',
+    'x'.repeat(129),
+    ' a',
+    'a ',
+    '{a}',
+    '[a]',
+    '!a',
+    '~a',
   ]) {
     t.not(imageNameProblem(bad), undefined, JSON.stringify(bad));
   }

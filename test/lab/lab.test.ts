@@ -24,7 +24,10 @@ s.on('error', (e) => { console.error(e.code); process.exit(1); });`;
 function tcpOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host, port, timeout: 1000 });
-    const done = (ok: boolean): void => { sock.destroy(); resolve(ok); };
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
     sock.once('connect', () => done(true));
     sock.once('timeout', () => done(false));
     sock.once('error', () => done(false));
@@ -53,7 +56,7 @@ if (skip !== undefined) {
       t.equal(realpathSync(node.stdout.trim()), realpathSync(process.execPath), `${h.name}: the same Node.js`);
     }
     const viaLabKey = await sshExec(h2, lab.privateKey, ['true']);
-    t.equal(viaLabKey.code, 0, 'the lab\'s own key is authorized too');
+    t.equal(viaLabKey.code, 0, "the lab's own key is authorized too");
     await access(h1.dir);
     t.not(h1.dir, h2.dir, 'a directory per host');
   });
@@ -61,19 +64,23 @@ if (skip !== undefined) {
   t.test('hosts reach each other', async (t) => {
     const banner = await lab.exec(h1, ['node', '-e', TCP_CLIENT, h2.address, String(h2.sshPort)]);
     t.equal(banner.code, 0, banner.stderr);
-    t.match(banner.stdout, /^SSH-2\.0-/, 'host1 gets host2\'s sshd banner');
+    t.match(banner.stdout, /^SSH-2\.0-/, "host1 gets host2's sshd banner");
     // busybox-static is one of the packages CI installs; iputils' ping may not be there.
-    const ping = (await findOnPath('ping')) !== undefined ? ['ping'] : (await findOnPath('busybox')) !== undefined ? ['busybox', 'ping'] : undefined;
+    const ping =
+      (await findOnPath('ping')) !== undefined ? ['ping'] : (await findOnPath('busybox')) !== undefined ? ['busybox', 'ping'] : undefined;
     t.test('ping', { skip: ping === undefined ? 'neither ping nor busybox is installed' : false }, async (t) => {
       const r = await lab.exec(h1, [...(ping ?? []), '-c1', '-W2', h2.address]);
       t.equal(r.code, 0, r.stdout + r.stderr);
     });
   });
 
-  t.test('hosts reach the front end\'s address', async (t) => {
+  t.test("hosts reach the front end's address", async (t) => {
     const seen = new Map<string, string>();
     const server = createServer((sock: Socket) => {
-      sock.on('data', (d) => { seen.set(d.toString(), sock.remoteAddress ?? ''); sock.end('ok\n'); });
+      sock.on('data', (d) => {
+        seen.set(d.toString(), sock.remoteAddress ?? '');
+        sock.end('ok\n');
+      });
     });
     await new Promise<void>((r) => server.listen(0, lab.frontendAddress, () => r()));
     t.teardown(() => new Promise<void>((r) => server.close(() => r())));
@@ -82,25 +89,42 @@ if (skip !== undefined) {
       const r = await sshExec(h, key.private, ['node', '-e', TCP_CLIENT, lab.frontendAddress, String(port), h.name]);
       t.same(r, { code: 0, stdout: 'ok', stderr: '' }, `${h.name} connects`);
     }
-    t.same(Object.fromEntries(seen), Object.fromEntries(lab.hosts.map((h) => [h.name, h.address])), 'the server saw each host from its own address');
+    t.same(
+      Object.fromEntries(seen),
+      Object.fromEntries(lab.hosts.map((h) => [h.name, h.address])),
+      'the server saw each host from its own address',
+    );
   });
 
   t.test('sshd refuses a key it does not know', async (t) => {
     const wrong = generateUsableKey();
-    const err = await sshExec(h1, wrong.private, ['true']).then(() => undefined, (e: unknown) => e);
+    const err = await sshExec(h1, wrong.private, ['true']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     t.match(err, { level: 'client-authentication' }, 'an authentication error');
   });
 
   t.test('linkDown cuts a host off, linkUp brings it back', async (t) => {
     await lab.linkDown(h3);
-    await eventually(() => tcpOpen(h3.address, h3.sshPort), (open) => !open, 10_000, 'host3 unreachable from the front end');
+    await eventually(
+      () => tcpOpen(h3.address, h3.sshPort),
+      (open) => !open,
+      10_000,
+      'host3 unreachable from the front end',
+    );
     const fromPeer = await lab.exec(h1, ['node', '-e', TCP_CLIENT, h3.address, String(h3.sshPort)]);
     t.not(fromPeer.code, 0, 'and from host1');
     t.equal((await sshExec(h2, key.private, ['true'])).code, 0, 'the others stay reachable');
     await lab.linkUp(h3);
-    const r = await eventually(() => sshExec(h3, key.private, ['true'], 3000), (x) => x.code === 0, 15_000, 'host3 back');
+    const r = await eventually(
+      () => sshExec(h3, key.private, ['true'], 3000),
+      (x) => x.code === 0,
+      15_000,
+      'host3 back',
+    );
     t.equal(r.code, 0, 'host3 answers again');
-    await t.rejects(lab.linkDown({ ...h1, netns: 'nephele-someone-else' }), TypeError, 'only the lab\'s own hosts');
+    await t.rejects(lab.linkDown({ ...h1, netns: 'nephele-someone-else' }), TypeError, "only the lab's own hosts");
   });
 
   t.test('teardown removes what the lab made, and can run again', async (t) => {

@@ -5,7 +5,12 @@ import { createLogger } from '../../src/log/logger.js';
 /** A stream that keeps what is written, and says whether it is a terminal. */
 function sink(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   const chunks: string[] = [];
-  const w = new Writable({ write(chunk: Buffer, _enc, cb) { chunks.push(chunk.toString()); cb(); } });
+  const w = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
   Object.assign(w, { isTTY });
   return { stream: w as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
 }

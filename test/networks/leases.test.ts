@@ -9,8 +9,18 @@ import { NepheleError } from '../../src/errors.js';
 function network(text: string, prefix = '02:00'): NetworkRecord {
   const def = vnetDefinition(parseTemplate(text));
   let n: NetworkRecord = {
-    id: 7, name: def.name, uid: 0, gid: 0, template: text, bridge: def.bridge ?? 'onebr7', attributes: def.attributes,
-    ranges: [], nextArId: 0, leases: [], macPrefix: macPrefix(prefix), regtime: 0,
+    id: 7,
+    name: def.name,
+    uid: 0,
+    gid: 0,
+    template: text,
+    bridge: def.bridge ?? 'onebr7',
+    attributes: def.attributes,
+    ranges: [],
+    nextArId: 0,
+    leases: [],
+    macPrefix: macPrefix(prefix),
+    regtime: 0,
   };
   for (const r of def.ranges) n = addRange(n, r);
   return n;
@@ -32,13 +42,21 @@ t.test('MAC addresses derive from the IP behind the prefix, as OpenNebula does',
   t.throws(() => macPrefix('02-00'), /two bytes/);
   const n = network('NAME = a\nAR = [ TYPE = IP4, IP = 10.0.0.5, SIZE = 2 ]');
   const { leases } = allocate(n, 1, [{ nicId: 0 }, { nicId: 1 }]);
-  t.same(leases.map((l) => [l.ip, l.mac, l.nicId]), [['10.0.0.5', '02:00:0a:00:00:05', 0], ['10.0.0.6', '02:00:0a:00:00:06', 1]]);
+  t.same(
+    leases.map((l) => [l.ip, l.mac, l.nicId]),
+    [
+      ['10.0.0.5', '02:00:0a:00:00:05', 0],
+      ['10.0.0.6', '02:00:0a:00:00:06', 1],
+    ],
+  );
   const other = network('NAME = a\nAR = [ TYPE = IP4, IP = 10.0.0.5, SIZE = 2 ]', '06:aa');
   t.equal(allocate(other, 1, [{ nicId: 0 }]).leases[0]?.mac, '06:aa:0a:00:00:05', 'the prefix is configurable');
 });
 
 t.test('OpenNebula 1.x RANGED networks: NETWORK_ADDRESS with NETWORK_SIZE or a /prefix', async (t) => {
-  const c = network('NAME = "Private LAN"\nTYPE = RANGED\nBRIDGE = br0\nNETWORK_ADDRESS = 192.168.0.0\nNETWORK_SIZE = C\nGATEWAY = 192.168.0.1');
+  const c = network(
+    'NAME = "Private LAN"\nTYPE = RANGED\nBRIDGE = br0\nNETWORK_ADDRESS = 192.168.0.0\nNETWORK_SIZE = C\nGATEWAY = 192.168.0.1',
+  );
   const v = networkView(c);
   t.equal(v.size, 254);
   t.equal(v.ranges[0]?.ip, '192.168.0.1');
@@ -60,13 +78,29 @@ t.test('OpenNebula 1.x RANGED networks: NETWORK_ADDRESS with NETWORK_SIZE or a /
 t.test('OpenNebula 1.x FIXED networks: exactly the leases listed', async (t) => {
   const n = network('NAME = f\nTYPE = FIXED\nLEASES = [ IP = 130.10.0.1, MAC = 50:20:20:20:20:20 ]\nLEASES = [ IP = 130.10.0.2 ]');
   const { leases, next } = allocate(n, 3, [{ nicId: 0 }, { nicId: 1 }]);
-  t.same(leases.map((l) => [l.ip, l.mac]), [['130.10.0.1', '50:20:20:20:20:20'], ['130.10.0.2', '02:00:82:0a:00:02']]);
-  t.equal(code(() => allocate(next, 4, [{ nicId: 0 }])), 'NO_LEASES', 'two leases, both taken');
+  t.same(
+    leases.map((l) => [l.ip, l.mac]),
+    [
+      ['130.10.0.1', '50:20:20:20:20:20'],
+      ['130.10.0.2', '02:00:82:0a:00:02'],
+    ],
+  );
+  t.equal(
+    code(() => allocate(next, 4, [{ nicId: 0 }])),
+    'NO_LEASES',
+    'two leases, both taken',
+  );
 });
 
 t.test('ETHER ranges lease MACs only: given ones in sequence, else random locally administered ones', async (t) => {
   const seq = network('NAME = e\nAR = [ TYPE = ETHER, SIZE = 3, MAC = 02:aa:00:00:00:10 ]');
-  t.same(allocate(seq, 1, [{ nicId: 0 }, { nicId: 1 }]).leases.map((l) => [l.ip, l.mac]), [[undefined, '02:aa:00:00:00:10'], [undefined, '02:aa:00:00:00:11']]);
+  t.same(
+    allocate(seq, 1, [{ nicId: 0 }, { nicId: 1 }]).leases.map((l) => [l.ip, l.mac]),
+    [
+      [undefined, '02:aa:00:00:00:10'],
+      [undefined, '02:aa:00:00:00:11'],
+    ],
+  );
   let rnd = network('NAME = r\nAR = [ TYPE = ETHER, SIZE = 200 ]');
   const macs = new Set<string>();
   for (let vm = 0; vm < 200; vm++) {
@@ -78,17 +112,28 @@ t.test('ETHER ranges lease MACs only: given ones in sequence, else random locall
     macs.add(mac);
   }
   t.equal(macs.size, 200, 'no MAC twice');
-  t.equal(code(() => allocate(rnd, 999, [{ nicId: 0 }])), 'NO_LEASES', 'exhausted at its size');
+  t.equal(
+    code(() => allocate(rnd, 999, [{ nicId: 0 }])),
+    'NO_LEASES',
+    'exhausted at its size',
+  );
 });
 
 t.test('a lease is never handed out twice; exhaustion is NO_LEASES and takes nothing', async (t) => {
   let n = network('NAME = x\nAR = [ TYPE = IP4, IP = 10.0.0.1, SIZE = 3 ]');
   ({ next: n } = allocate(n, 1, [{ nicId: 0 }, { nicId: 1 }]));
   const before = n;
-  t.equal(code(() => allocate(n, 2, [{ nicId: 0 }, { nicId: 1 }])), 'NO_LEASES', 'two asked, one free: refused');
+  t.equal(
+    code(() => allocate(n, 2, [{ nicId: 0 }, { nicId: 1 }])),
+    'NO_LEASES',
+    'two asked, one free: refused',
+  );
   t.equal(n, before, 'the record is untouched (the functions are pure)');
   ({ next: n } = allocate(n, 2, [{ nicId: 0 }]));
-  t.same(n.leases.map((l) => l.ip), ['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+  t.same(
+    n.leases.map((l) => l.ip),
+    ['10.0.0.1', '10.0.0.2', '10.0.0.3'],
+  );
   const released = releaseVm(n, 1);
   t.equal(released.released, 2);
   n = released.next;
@@ -99,13 +144,40 @@ t.test('a lease is never handed out twice; exhaustion is NO_LEASES and takes not
 
 t.test('a NIC may ask for a given IP or MAC; a taken or foreign one is refused', async (t) => {
   let n = network('NAME = x\nAR = [ TYPE = IP4, IP = 10.0.0.1, SIZE = 10 ]');
-  const r = allocate(n, 1, [{ nicId: 0, ip: '10.0.0.7' }, { nicId: 1, mac: '02:00:0a:00:00:03' }]);
-  t.same(r.leases.map((l) => [l.ip, l.mac]), [['10.0.0.7', '02:00:0a:00:00:07'], ['10.0.0.3', '02:00:0a:00:00:03']]);
+  const r = allocate(n, 1, [
+    { nicId: 0, ip: '10.0.0.7' },
+    { nicId: 1, mac: '02:00:0a:00:00:03' },
+  ]);
+  t.same(
+    r.leases.map((l) => [l.ip, l.mac]),
+    [
+      ['10.0.0.7', '02:00:0a:00:00:07'],
+      ['10.0.0.3', '02:00:0a:00:00:03'],
+    ],
+  );
   n = r.next;
-  t.equal(code(() => allocate(n, 2, [{ nicId: 0, ip: '10.0.0.7' }])), 'NO_LEASES');
-  t.equal(code(() => allocate(n, 2, [{ nicId: 0, ip: '10.9.9.9' }])), 'NO_LEASES');
-  t.equal(code(() => allocate(n, 2, [{ nicId: 0, mac: '02:00:0a:00:00:03' }])), 'NO_LEASES');
-  t.equal(code(() => allocate(n, 2, [{ nicId: 0, ip: '10.0.0.2' }, { nicId: 1, ip: '10.0.0.2' }])), 'NO_LEASES', 'one address for two NICs');
+  t.equal(
+    code(() => allocate(n, 2, [{ nicId: 0, ip: '10.0.0.7' }])),
+    'NO_LEASES',
+  );
+  t.equal(
+    code(() => allocate(n, 2, [{ nicId: 0, ip: '10.9.9.9' }])),
+    'NO_LEASES',
+  );
+  t.equal(
+    code(() => allocate(n, 2, [{ nicId: 0, mac: '02:00:0a:00:00:03' }])),
+    'NO_LEASES',
+  );
+  t.equal(
+    code(() =>
+      allocate(n, 2, [
+        { nicId: 0, ip: '10.0.0.2' },
+        { nicId: 1, ip: '10.0.0.2' },
+      ]),
+    ),
+    'NO_LEASES',
+    'one address for two NICs',
+  );
   t.equal(allocate(n, 2, [{ nicId: 0 }]).leases[0]?.ip, '10.0.0.1', 'a free one is the first free');
 });
 
@@ -115,25 +187,52 @@ t.test('hold and release keep an address out of the pool, never one a VM holds',
   t.equal(hold(n, '10.0.0.1'), n, 'holding twice changes nothing');
   const { next, leases } = allocate(n, 1, [{ nicId: 0 }]);
   t.equal(leases[0]?.ip, '10.0.0.2', 'the held address is skipped');
-  t.equal(code(() => hold(next, '10.0.0.2')), 'NO_LEASES', 'a VM\'s lease cannot be held');
-  t.equal(code(() => unhold(next, '10.0.0.2')), 'NO_LEASES', 'nor released by hand');
-  t.equal(code(() => hold(next, '10.0.0.9')), 'NO_LEASES', 'outside the ranges');
+  t.equal(
+    code(() => hold(next, '10.0.0.2')),
+    'NO_LEASES',
+    "a VM's lease cannot be held",
+  );
+  t.equal(
+    code(() => unhold(next, '10.0.0.2')),
+    'NO_LEASES',
+    'nor released by hand',
+  );
+  t.equal(
+    code(() => hold(next, '10.0.0.9')),
+    'NO_LEASES',
+    'outside the ranges',
+  );
   const freed = unhold(next, '10.0.0.1');
   t.equal(allocate(freed, 2, [{ nicId: 0 }]).leases[0]?.ip, '10.0.0.1');
 });
 
 t.test('addar and rmar: overlaps refused, a range in use kept', async (t) => {
   let n = network('NAME = x\nAR = [ TYPE = IP4, IP = 10.0.0.1, SIZE = 2 ]');
-  t.equal(code(() => addRange(n, addressRange({ TYPE: 'IP4', IP: '10.0.0.2', SIZE: '5' }))), 'INVALID_ARGUMENT');
+  t.equal(
+    code(() => addRange(n, addressRange({ TYPE: 'IP4', IP: '10.0.0.2', SIZE: '5' }))),
+    'INVALID_ARGUMENT',
+  );
   n = addRange(n, addressRange({ TYPE: 'IP4', IP: '10.0.1.1', SIZE: '5', GATEWAY: '10.0.1.254' }));
-  t.same(n.ranges.map((r) => r.arId), [0, 1]);
+  t.same(
+    n.ranges.map((r) => r.arId),
+    [0, 1],
+  );
   const { next } = allocate(n, 1, [{ nicId: 0, ip: '10.0.1.3' }]);
-  t.equal(code(() => removeRange(next, 1)), 'ACTION_NOT_ALLOWED');
+  t.equal(
+    code(() => removeRange(next, 1)),
+    'ACTION_NOT_ALLOWED',
+  );
   const gone = removeRange(next, 0);
-  t.same(gone.ranges.map((r) => r.arId), [1]);
+  t.same(
+    gone.ranges.map((r) => r.arId),
+    [1],
+  );
   const more = addRange(gone, addressRange({ TYPE: 'ETHER', SIZE: '1' }));
   t.equal(more.ranges.at(-1)?.arId, 2, 'AR ids are never reused');
-  t.equal(code(() => removeRange(more, 9)), 'INVALID_ARGUMENT');
+  t.equal(
+    code(() => removeRange(more, 9)),
+    'INVALID_ARGUMENT',
+  );
 });
 
 t.test('malformed network templates are INVALID_TEMPLATE naming the attribute', async (t) => {
@@ -164,5 +263,9 @@ t.test('malformed network templates are INVALID_TEMPLATE naming the attribute', 
       t.equal((err as NepheleError).details?.['attribute'], attribute, text);
     }
   }
-  t.throws(() => network('NAME = a\nAR = [ TYPE = IP4, IP = 10.0.0.1, SIZE = 5 ]\nAR = [ TYPE = IP4, IP = 10.0.0.3, SIZE = 5 ]'), { code: 'INVALID_ARGUMENT' }, 'overlapping ranges');
+  t.throws(
+    () => network('NAME = a\nAR = [ TYPE = IP4, IP = 10.0.0.1, SIZE = 5 ]\nAR = [ TYPE = IP4, IP = 10.0.0.3, SIZE = 5 ]'),
+    { code: 'INVALID_ARGUMENT' },
+    'overlapping ranges',
+  );
 });

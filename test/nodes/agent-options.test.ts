@@ -5,17 +5,40 @@ import { readAgentConfig } from '../../nodes/agent-config.js';
 import { agentOptions, type OnenodeArgs } from '../../nodes/agent-options.js';
 
 const NONE: OnenodeArgs = {
-  config: undefined, stop: false, fence: false, frontend: undefined, hostId: undefined, token: undefined,
-  tokenFile: undefined, dataDir: undefined, vm: undefined, monitorIntervalMs: undefined, dummyLatencyMs: 0,
-  dummyFail: new Set(), network: undefined, netns: undefined, accel: undefined, probeKernel: undefined,
-  datastores: undefined, logLevel: undefined, logFormat: undefined, simulate: undefined, simulateHosts: undefined,
-  simulateCpus: undefined, simulateMemoryMb: undefined,
+  config: undefined,
+  stop: false,
+  fence: false,
+  frontend: undefined,
+  hostId: undefined,
+  token: undefined,
+  tokenFile: undefined,
+  dataDir: undefined,
+  vm: undefined,
+  monitorIntervalMs: undefined,
+  dummyLatencyMs: 0,
+  dummyFail: new Set(),
+  network: undefined,
+  netns: undefined,
+  accel: undefined,
+  probeKernel: undefined,
+  datastores: undefined,
+  logLevel: undefined,
+  logFormat: undefined,
+  simulate: undefined,
+  simulateHosts: undefined,
+  simulateCpus: undefined,
+  simulateMemoryMb: undefined,
 };
 
 t.test('with neither command line nor file, the defaults', async (t) => {
   const o = agentOptions(NONE, {});
   t.match(o, {
-    dataDir: '/var/lib/nephele/node', vm: 'dummy', monitorIntervalMs: 10_000, accel: 'auto', logLevel: 'info', logFormat: 'auto',
+    dataDir: '/var/lib/nephele/node',
+    vm: 'dummy',
+    monitorIntervalMs: 10_000,
+    accel: 'auto',
+    logLevel: 'info',
+    logFormat: 'auto',
   });
   t.equal(o.frontend, undefined);
   t.equal(o.hostId, undefined);
@@ -24,18 +47,47 @@ t.test('with neither command line nor file, the defaults', async (t) => {
 
 t.test('the config file fills what the command line leaves out, and the command line wins', async (t) => {
   const file = {
-    frontend: 'http://10.0.0.1:2633', hostId: 3, tokenFile: '/etc/nephele/token', dataDir: '/srv/node', vm: 'qemu' as const,
-    datastores: '/srv/ds', monitorIntervalMs: 500, network: 'linux' as const, accel: 'tcg' as const, logLevel: 'warn',
+    frontend: 'http://10.0.0.1:2633',
+    hostId: 3,
+    tokenFile: '/etc/nephele/token',
+    dataDir: '/srv/node',
+    vm: 'qemu' as const,
+    datastores: '/srv/ds',
+    monitorIntervalMs: 500,
+    network: 'linux' as const,
+    accel: 'tcg' as const,
+    logLevel: 'warn',
   };
   t.match(agentOptions(NONE, file), file);
   const cli: OnenodeArgs = {
-    ...NONE, frontend: 'http://10.0.0.2:2633', hostId: 0, dataDir: '/tmp/node', vm: 'dummy', monitorIntervalMs: 100,
-    network: 'none', accel: 'kvm', logLevel: 'debug', datastores: '/tmp/ds', tokenFile: '/tmp/token',
+    ...NONE,
+    frontend: 'http://10.0.0.2:2633',
+    hostId: 0,
+    dataDir: '/tmp/node',
+    vm: 'dummy',
+    monitorIntervalMs: 100,
+    network: 'none',
+    accel: 'kvm',
+    logLevel: 'debug',
+    datastores: '/tmp/ds',
+    tokenFile: '/tmp/token',
   };
-  t.match(agentOptions(cli, file), {
-    frontend: 'http://10.0.0.2:2633', hostId: 0, dataDir: '/tmp/node', vm: 'dummy', monitorIntervalMs: 100,
-    network: 'none', accel: 'kvm', logLevel: 'debug', datastores: '/tmp/ds', tokenFile: '/tmp/token',
-  }, 'host id 0 from the command line is not taken for missing');
+  t.match(
+    agentOptions(cli, file),
+    {
+      frontend: 'http://10.0.0.2:2633',
+      hostId: 0,
+      dataDir: '/tmp/node',
+      vm: 'dummy',
+      monitorIntervalMs: 100,
+      network: 'none',
+      accel: 'kvm',
+      logLevel: 'debug',
+      datastores: '/tmp/ds',
+      tokenFile: '/tmp/token',
+    },
+    'host id 0 from the command line is not taken for missing',
+  );
 });
 
 t.test('a config file with an unknown key, a wrong type or a number out of range is refused', async (t) => {

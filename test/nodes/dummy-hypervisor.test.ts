@@ -31,7 +31,14 @@ async function open(t: Test, options: DummyHypervisorOptions): Promise<DummyHype
 /** Whether `p` has settled after the event loop settles. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
   let done = false;
-  p.then(() => { done = true; }, () => { done = true; });
+  p.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
   await settle();
   return done;
 }
@@ -59,7 +66,10 @@ t.test('VMs take CPU until it runs out; NO_CAPACITY names what is lacking', asyn
   await driver.shutdown(1, { hard: true });
   t.same(driver.allocated(), { cpu: 50, memoryKb: GiB }, 'shutdown frees what the VM took');
   await driver.deploy(vm(3, 1.5));
-  t.same((await driver.list()).map((v) => v.vmId), [2, 3]);
+  t.same(
+    (await driver.list()).map((v) => v.vmId),
+    [2, 3],
+  );
 });
 
 t.test('VMs take memory until it runs out', async (t) => {
@@ -96,14 +106,26 @@ t.test('usage and host figures are derived from the VMs', async (t) => {
   await driver.deploy(vm(3, 0.5, 512));
   await driver.suspend(2);
   driver.simulateCrash(3);
-  t.same((await driver.list()).map((v) => [v.state, v.cpuUsage, v.memoryKb]), [
-    ['running', 100, 2 * GiB], ['paused', 0, GiB], ['failed', 0, 0],
-  ]);
+  t.same(
+    (await driver.list()).map((v) => [v.state, v.cpuUsage, v.memoryKb]),
+    [
+      ['running', 100, 2 * GiB],
+      ['paused', 0, GiB],
+      ['failed', 0, 0],
+    ],
+  );
   t.match(await driver.host(), {
-    HOSTNAME: 'sim-1', CPU_MODEL: 'dummy', HYPERVISOR: 'dummy',
-    TOTALCPU: 800, USEDCPU: 100, FREECPU: 700,
-    TOTALMEMORY: 16 * GiB, USEDMEMORY: 3 * GiB, FREEMEMORY: 13 * GiB,
-    RUNNING_VMS: 1, TIMESTAMP: 42,
+    HOSTNAME: 'sim-1',
+    CPU_MODEL: 'dummy',
+    HYPERVISOR: 'dummy',
+    TOTALCPU: 800,
+    USEDCPU: 100,
+    FREECPU: 700,
+    TOTALMEMORY: 16 * GiB,
+    USEDMEMORY: 3 * GiB,
+    FREEMEMORY: 13 * GiB,
+    RUNNING_VMS: 1,
+    TIMESTAMP: 42,
   });
 });
 
@@ -186,7 +208,10 @@ t.test('close cancels operations in flight with DRIVER_FAILED and keeps the VMs'
   await t.rejects(queued, { code: 'DRIVER_FAILED' }, 'an operation waiting its turn is cancelled too');
   t.equal(clock.pending, 0);
   await driver.open();
-  t.same((await driver.list()).map((v) => v.vmId), [1]);
+  t.same(
+    (await driver.list()).map((v) => v.vmId),
+    [1],
+  );
   t.same(driver.allocated(), { cpu: 100, memoryKb: GiB });
 });
 
@@ -233,14 +258,18 @@ t.test('simulated failures fail only the operations named', async (t) => {
 
 t.test('many simulated waits on one signal add one abort listener, not one each (no MaxListenersExceededWarning)', async (t) => {
   const warnings: Error[] = [];
-  const onWarning = (w: Error): void => { warnings.push(w); };
+  const onWarning = (w: Error): void => {
+    warnings.push(w);
+  };
   process.on('warning', onWarning);
-  t.teardown(() => { process.off('warning', onWarning); });
+  t.teardown(() => {
+    process.off('warning', onWarning);
+  });
   const clock = new FakeClock();
   const driver = await open(t, { cpus: 1000, memoryKb: 1000 * GiB, deployMs: 1000, rebootMs: 1000, clock });
   const ac = new AbortController();
   const deploys = Array.from({ length: 200 }, (_, id) => driver.deploy(vm(id, 0.1, 64), ac.signal));
-  t.equal(getEventListeners(ac.signal, 'abort').length, 1, 'one listener on the caller\'s signal for 200 waits');
+  t.equal(getEventListeners(ac.signal, 'abort').length, 1, "one listener on the caller's signal for 200 waits");
   await clock.advance(1000);
   await Promise.all(deploys);
   t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'none once the waits ended');
@@ -249,13 +278,23 @@ t.test('many simulated waits on one signal add one abort listener, not one each 
   await settle();
   ac.abort(new Error('no longer wanted'));
   const outcomes = await Promise.allSettled(reboots);
-  t.ok(outcomes.every((o) => o.status === 'rejected' && (o.reason as Error).message === 'no longer wanted'), 'an abort still reaches every wait');
+  t.ok(
+    outcomes.every((o) => o.status === 'rejected' && (o.reason as Error).message === 'no longer wanted'),
+    'an abort still reaches every wait',
+  );
   t.equal(clock.pending, 0, 'and cancels every timer');
 
   // Waits on the driver's own lifetime (no caller signal), ended by close.
   const more = Array.from({ length: 200 }, (_, i) => driver.deploy(vm(1000 + i, 0.1, 64)));
   await driver.close();
-  t.ok((await Promise.allSettled(more)).every((o) => o.status === 'rejected' && isNepheleError(o.reason, 'DRIVER_FAILED')), 'close cancels every wait');
+  t.ok(
+    (await Promise.allSettled(more)).every((o) => o.status === 'rejected' && isNepheleError(o.reason, 'DRIVER_FAILED')),
+    'close cancels every wait',
+  );
   await new Promise((r) => setImmediate(r));
-  t.same(warnings.map((w) => w.name), [], 'no process warning');
+  t.same(
+    warnings.map((w) => w.name),
+    [],
+    'no process warning',
+  );
 });

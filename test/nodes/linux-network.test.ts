@@ -9,7 +9,14 @@ import { findOnPath } from '../../scripts/guest/build-guest.js';
 const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 ? 'needs root' : (await findOnPath('ip')) === undefined ? 'ip (iproute2) not found' : undefined;
 
-interface Link { ifname: string; mtu: number; master?: string; address: string; flags: string[]; linkinfo?: { info_kind?: string } }
+interface Link {
+  ifname: string;
+  mtu: number;
+  master?: string;
+  address: string;
+  flags: string[];
+  linkinfo?: { info_kind?: string };
+}
 
 if (skip !== undefined) {
   t.comment(`skipped: ${skip}`);
@@ -31,7 +38,11 @@ if (skip !== undefined) {
     await net.createTap('one-7-0', 'onebr0', { mac: '02:00:0a:00:00:05' });
     await net.createTap('one-7-0', 'onebr0', { mac: '02:00:0a:00:00:05' });
     now = await links();
-    t.match(now.get('one-7-0'), { master: 'onebr0', mtu: 1400, address: 'fe:00:0a:00:00:05', linkinfo: { info_kind: 'tun' } }, 'a port of the bridge, its MTU, fe: MAC');
+    t.match(
+      now.get('one-7-0'),
+      { master: 'onebr0', mtu: 1400, address: 'fe:00:0a:00:00:05', linkinfo: { info_kind: 'tun' } },
+      'a port of the bridge, its MTU, fe: MAC',
+    );
     t.ok(now.get('one-7-0')?.flags.includes('UP'), 'set up');
     await net.ensureBridge('onebr1');
     await net.createTap('one-7-0', 'onebr1', { mtu: 1300 });
@@ -43,7 +54,11 @@ if (skip !== undefined) {
     await net.removeBridge('onebr0');
     await net.removeBridge('onebr0');
     now = await links();
-    t.same([...now.keys()].filter((n) => n !== 'lo'), [], 'nothing left in the namespace');
+    t.same(
+      [...now.keys()].filter((n) => n !== 'lo'),
+      [],
+      'nothing left in the namespace',
+    );
   });
 
   t.test('bad names and wrong kinds are refused', async (t) => {

@@ -38,8 +38,15 @@ if (missing.length > 0) {
     const info = await imageInfo(copy);
     t.match(info, { format: 'qcow2', 'virtual-size': 16 * MiB });
     t.equal(info['backing-filename'], undefined, 'a copy stands alone');
-    await t.rejects(transfer.clone(copy, linked, { mode: 'linked' }), { code: 'DRIVER_FAILED' }, 'a linked clone of another image is not this one');
-    await t.rejects(transfer.clone(join(dir, 'nope.qcow2'), join(dir, 'vm', 'disk.2'), { mode: 'copy' }), { code: 'DRIVER_FAILED', details: { tool: 'qemu-img' } });
+    await t.rejects(
+      transfer.clone(copy, linked, { mode: 'linked' }),
+      { code: 'DRIVER_FAILED' },
+      'a linked clone of another image is not this one',
+    );
+    await t.rejects(transfer.clone(join(dir, 'nope.qcow2'), join(dir, 'vm', 'disk.2'), { mode: 'copy' }), {
+      code: 'DRIVER_FAILED',
+      details: { tool: 'qemu-img' },
+    });
     await t.rejects(stat(join(dir, 'vm', 'disk.2.partial')), { code: 'ENOENT' }, 'a failure leaves no partial file');
   });
 
@@ -78,7 +85,7 @@ if (missing.length > 0) {
   });
 
   t.test('delete removes files and directories; missing is fine; bad paths are refused', async (t) => {
-    const dir = t.testdir({ vm: { 'disk.0': 'x', sub: { 'a': 'b' } }, keep: 'me' });
+    const dir = t.testdir({ vm: { 'disk.0': 'x', sub: { a: 'b' } }, keep: 'me' });
     const transfer = new LocalTransfer({ root: dir });
     await transfer.delete(join(dir, 'vm'));
     await t.rejects(stat(join(dir, 'vm')), { code: 'ENOENT' });

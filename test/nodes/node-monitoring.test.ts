@@ -14,15 +14,23 @@ import { fakeTimeSystem, settle } from '../fixtures/system.js';
 function node(t: Parameters<typeof fakeTimeSystem>[0], random: number) {
   const { system, clock } = fakeTimeSystem(t);
   const pushes: number[] = [];
-  const ref = system.spawn((ctx) => new NodeActor(ctx, {
-    incarnation: 'test',
-    hypervisor: new DummyHypervisor(),
-    monitoring: { host: async () => ({}) as HostMonitoring },
-    ledger: VmLedger.memory(),
-    frontend: { tell: () => undefined, emit: () => { pushes.push(clock.now()); } },
-    monitorIntervalMs: 1_000,
-    random: () => random,
-  }));
+  const ref = system.spawn(
+    (ctx) =>
+      new NodeActor(ctx, {
+        incarnation: 'test',
+        hypervisor: new DummyHypervisor(),
+        monitoring: { host: async () => ({}) as HostMonitoring },
+        ledger: VmLedger.memory(),
+        frontend: {
+          tell: () => undefined,
+          emit: () => {
+            pushes.push(clock.now());
+          },
+        },
+        monitorIntervalMs: 1_000,
+        random: () => random,
+      }),
+  );
   return { ref, clock, pushes };
 }
 

@@ -23,7 +23,8 @@ import { eventually } from '../fixtures/processes.js';
 const run = promisify(execFile);
 
 async function why(): Promise<string | undefined> {
-  for (const tool of ['qemu-img', 'mkswap', 'genisoimage', 'isoinfo']) if ((await findOnPath(tool)) === undefined) return `${tool} not found on PATH`;
+  for (const tool of ['qemu-img', 'mkswap', 'genisoimage', 'isoinfo'])
+    if ((await findOnPath(tool)) === undefined) return `${tool} not found on PATH`;
   return undefined;
 }
 
@@ -37,20 +38,33 @@ async function node(t: Test): Promise<{ ds: string; send(cmd: NodeCommand): Prom
   const system = testSystem(t);
   const figures = {} as HostMonitoring;
   const ledger = await VmLedger.open(join(dir, 'ledger.json'));
-  const ref: ActorRef<NodeMsg> = system.spawn((ctx) => new NodeActor(ctx, {
-    incarnation: 'test',
-    hypervisor: new DummyHypervisor(),
-    monitoring: { host: async () => figures },
-    ledger,
-    frontend: { tell: (m) => { if (m.type === 'vm.op_result') results.push(m); }, emit: () => undefined },
-    monitorIntervalMs: 3_600_000,
-    transfer: new LocalTransfer({ root: ds }),
-    datastores: ds,
-  }));
+  const ref: ActorRef<NodeMsg> = system.spawn(
+    (ctx) =>
+      new NodeActor(ctx, {
+        incarnation: 'test',
+        hypervisor: new DummyHypervisor(),
+        monitoring: { host: async () => figures },
+        ledger,
+        frontend: {
+          tell: (m) => {
+            if (m.type === 'vm.op_result') results.push(m);
+          },
+          emit: () => undefined,
+        },
+        monitorIntervalMs: 3_600_000,
+        transfer: new LocalTransfer({ root: ds }),
+        datastores: ds,
+      }),
+  );
   const send = async (cmd: NodeCommand): Promise<Result> => {
     const before = results.length;
     ref.tell({ type: 'command', cmd });
-    await eventually(async () => results.length, (n) => n > before, 30_000, `outcome of ${cmd.opId}`);
+    await eventually(
+      async () => results.length,
+      (n) => n > before,
+      30_000,
+      `outcome of ${cmd.opId}`,
+    );
     return results[results.length - 1] as Result;
   };
   return { ds, send, results };
@@ -71,7 +85,10 @@ if (skip !== undefined) {
     await writeFile(script, '#!/bin/sh\necho hi\n');
     const vm = join(ds, '0', '7');
     const prolog: NodeCommand = {
-      type: 'vm.prolog', opId: '7.1', vmId: 7, dir: vm,
+      type: 'vm.prolog',
+      opId: '7.1',
+      vmId: 7,
+      dir: vm,
       steps: [
         { action: 'clone', source: image, target: `${vm}/disk.0`, sizeMb: 16 },
         { action: 'link', source: image, target: `${vm}/disk.1` },
@@ -83,12 +100,19 @@ if (skip !== undefined) {
     };
     t.match(await send(prolog), { opId: '7.1', ok: true });
     t.same((await readdir(vm)).sort(), ['disk.0', 'disk.1', 'disk.2', 'disk.3', 'disk.4', 'kernel']);
-    const info = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', `${vm}/disk.0`])).stdout) as { 'backing-filename'?: string; 'virtual-size': number };
+    const info = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', `${vm}/disk.0`])).stdout) as {
+      'backing-filename'?: string;
+      'virtual-size': number;
+    };
     t.equal(info['backing-filename'], image, 'disk.0: a linked clone of the image');
     t.equal(info['virtual-size'], 16 * 1024 * 1024, 'grown to SIZE');
     t.equal(await readlink(`${vm}/disk.1`), image, 'disk.1: the image itself, in place');
     t.equal((await stat(`${vm}/disk.2`)).size, 4 * 1024 * 1024, 'disk.2: a swap disk');
-    t.match((await run('isoinfo', ['-i', `${vm}/disk.4`, '-J', '-x', '/context.sh'])).stdout, "HOSTNAME='web'", 'the context CD holds context.sh');
+    t.match(
+      (await run('isoinfo', ['-i', `${vm}/disk.4`, '-J', '-x', '/context.sh'])).stdout,
+      "HOSTNAME='web'",
+      'the context CD holds context.sh',
+    );
     t.match((await run('isoinfo', ['-i', `${vm}/disk.4`, '-J', '-x', '/init.sh'])).stdout, 'echo hi', 'and the FILES_DS file');
     t.match((await run('isoinfo', ['-d', '-i', `${vm}/disk.4`])).stdout, /Volume id: CONTEXT/, 'labelled CONTEXT');
 
@@ -96,8 +120,14 @@ if (skip !== undefined) {
     t.match(await send({ ...prolog, opId: '7.2' }), { ok: true }, 'a repeated prolog finds its work done');
 
     const saved = join(ds, '1', 'saved');
-    t.match(await send({ type: 'vm.epilog', opId: '7.3', vmId: 7, dir: vm, saves: [{ source: `${vm}/disk.0`, target: saved }], purge: true }), { ok: true });
-    const standalone = JSON.parse((await run('qemu-img', ['info', '--output=json', saved])).stdout) as { format: string; 'backing-filename'?: string };
+    t.match(
+      await send({ type: 'vm.epilog', opId: '7.3', vmId: 7, dir: vm, saves: [{ source: `${vm}/disk.0`, target: saved }], purge: true }),
+      { ok: true },
+    );
+    const standalone = JSON.parse((await run('qemu-img', ['info', '--output=json', saved])).stdout) as {
+      format: string;
+      'backing-filename'?: string;
+    };
     t.equal(standalone.format, 'qcow2', 'the saved disk is a qcow2 image');
     t.equal(standalone['backing-filename'], undefined, 'standing alone: its backing chain flattened in');
     await t.rejects(stat(vm), { code: 'ENOENT' }, 'the VM directory is gone');
@@ -108,12 +138,40 @@ if (skip !== undefined) {
     const { ds, send } = await node(t);
     const vm = join(ds, '0', '8');
     const cases: Array<[string, NodeCommand]> = [
-      ['a target outside', { type: 'vm.prolog', opId: '8.1', vmId: 8, dir: vm, steps: [{ action: 'swap', target: `${vm}/disk.0`, sizeMb: 1 }, { action: 'swap', target: '/tmp/nephele-escape', sizeMb: 1 }] }],
-      ['a source outside', { type: 'vm.prolog', opId: '8.2', vmId: 8, dir: vm, steps: [{ action: 'file', source: '/etc/passwd', target: `${vm}/kernel` }] }],
-      ['a context file outside', { type: 'vm.prolog', opId: '8.3', vmId: 8, dir: vm, steps: [], context: { target: `${vm}/disk.0`, script: '', files: [{ name: 'x', source: '/etc/shadow' }] } }],
+      [
+        'a target outside',
+        {
+          type: 'vm.prolog',
+          opId: '8.1',
+          vmId: 8,
+          dir: vm,
+          steps: [
+            { action: 'swap', target: `${vm}/disk.0`, sizeMb: 1 },
+            { action: 'swap', target: '/tmp/nephele-escape', sizeMb: 1 },
+          ],
+        },
+      ],
+      [
+        'a source outside',
+        { type: 'vm.prolog', opId: '8.2', vmId: 8, dir: vm, steps: [{ action: 'file', source: '/etc/passwd', target: `${vm}/kernel` }] },
+      ],
+      [
+        'a context file outside',
+        {
+          type: 'vm.prolog',
+          opId: '8.3',
+          vmId: 8,
+          dir: vm,
+          steps: [],
+          context: { target: `${vm}/disk.0`, script: '', files: [{ name: 'x', source: '/etc/shadow' }] },
+        },
+      ],
       ['.. out of the datastores', { type: 'vm.prolog', opId: '8.4', vmId: 8, dir: `${ds}/0/../../x`, steps: [] }],
       ['a directory outside', { type: 'vm.epilog', opId: '8.5', vmId: 8, dir: '/var', saves: [], purge: true }],
-      ['a save into /etc', { type: 'vm.epilog', opId: '8.6', vmId: 8, dir: vm, saves: [{ source: `${vm}/disk.0`, target: '/etc/x' }], purge: true }],
+      [
+        'a save into /etc',
+        { type: 'vm.epilog', opId: '8.6', vmId: 8, dir: vm, saves: [{ source: `${vm}/disk.0`, target: '/etc/x' }], purge: true },
+      ],
     ];
     for (const [what, cmd] of cases) {
       t.match(await send(cmd), { ok: false, error: { code: 'INVALID_ARGUMENT' } }, what);

@@ -6,9 +6,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { FakeClock } from '../../src/base/clock.js';
 import { openNebulaArch } from '../../nodes/drivers/host-arch.js';
-import {
-  ProcMonitoring, cpuUsage, parseCpuModel, parseMeminfo, parseProcStat,
-} from '../../nodes/drivers/proc-monitoring.js';
+import { ProcMonitoring, cpuUsage, parseCpuModel, parseMeminfo, parseProcStat } from '../../nodes/drivers/proc-monitoring.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/proc/', import.meta.url));
 const fixture = (name: string): Promise<string> => readFile(join(FIXTURES, name), 'utf8');
@@ -55,22 +53,31 @@ t.test('ProcMonitoring reports the host from /proc, CPU usage since the previous
   await cp(FIXTURES, dir, { recursive: true });
   let vms = 3;
   const monitoring = new ProcMonitoring({
-    hypervisor: 'qemu', runningVms: () => vms, procDir: dir, firstSampleMs: 0, hostname: 'node-1', now: () => 1234,
+    hypervisor: 'qemu',
+    runningVms: () => vms,
+    procDir: dir,
+    firstSampleMs: 0,
+    hostname: 'node-1',
+    now: () => 1234,
   });
-  t.same(await monitoring.host(), {
-    HOSTNAME: 'node-1',
-    ARCH: openNebulaArch(),
-    CPU_MODEL: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz',
-    HYPERVISOR: 'qemu',
-    TOTALCPU: 400,
-    USEDCPU: 0,
-    FREECPU: 400,
-    TOTALMEMORY: 16318412,
-    USEDMEMORY: 16318412 - 10240000,
-    FREEMEMORY: 10240000,
-    RUNNING_VMS: 3,
-    TIMESTAMP: 1234,
-  }, 'the first call samples twice at once: no time passed, no usage');
+  t.same(
+    await monitoring.host(),
+    {
+      HOSTNAME: 'node-1',
+      ARCH: openNebulaArch(),
+      CPU_MODEL: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz',
+      HYPERVISOR: 'qemu',
+      TOTALCPU: 400,
+      USEDCPU: 0,
+      FREECPU: 400,
+      TOTALMEMORY: 16318412,
+      USEDMEMORY: 16318412 - 10240000,
+      FREEMEMORY: 10240000,
+      RUNNING_VMS: 3,
+      TIMESTAMP: 1234,
+    },
+    'the first call samples twice at once: no time passed, no usage',
+  );
 
   // 1000 ticks later, 300 of them busy (guest time grows too but is inside user)
   await writeFile(join(dir, 'stat'), 'cpu  10200 500 3100 80700 1000 0 500 0 2150 0\ncpu0 1\ncpu1 1\ncpu2 1\ncpu3 1\n');
@@ -84,12 +91,16 @@ t.test('the first call waits firstSampleMs on the clock between its samples', as
   await cp(FIXTURES, dir, { recursive: true });
   const clock = new FakeClock();
   const monitoring = new ProcMonitoring({
-    hypervisor: 'dummy', runningVms: async () => 0, procDir: dir, clock, firstSampleMs: 100,
+    hypervisor: 'dummy',
+    runningVms: async () => 0,
+    procDir: dir,
+    clock,
+    firstSampleMs: 100,
   });
   const first = monitoring.host();
   // The first sample's file reads go through libuv's thread pool: on a loaded machine that takes
   // more than a few event-loop turns, so wait (a bound, not an assertion) in real time.
-  for (const deadline = Date.now() + 10_000; clock.pending === 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 5));
+  for (const deadline = Date.now() + 10_000; clock.pending === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
   t.equal(clock.pending, 1, 'the first sample is read and the wait has begun');
   // the second sample, due at 100 ms, sees 400 busy ticks of 1000
   await writeFile(join(dir, 'stat'), 'cpu  10400 500 3000 80600 1000 0 500 0 2000 0\ncpu0 1\ncpu1 1\ncpu2 1\ncpu3 1\n');

@@ -22,7 +22,11 @@ if (skip !== undefined || 'skip' in guest) {
   t.pass('skipped');
 } else {
   const spec = (vmId: number, dir?: string): VmSpec => ({
-    vmId, name: `guest-${vmId}`, cpu: 0.5, vcpu: 1, memoryMb: GUEST_MEMORY_MIB,
+    vmId,
+    name: `guest-${vmId}`,
+    cpu: 0.5,
+    vcpu: 1,
+    memoryMb: GUEST_MEMORY_MIB,
     os: { kernel: guest.kernel, initrd: guest.initrd, kernelCmd: GUEST_CMDLINE },
     ...(dir === undefined ? {} : { dir }),
   });
@@ -36,7 +40,13 @@ if (skip !== undefined || 'skip' in guest) {
     return dir;
   };
   const open = async (t: Test, options: Partial<QemuHypervisorOptions> = {}): Promise<QemuHypervisor> => {
-    const driver = new QemuHypervisor({ stateDir: join(testDir(t), 's'), probeKernel: guest.kernel, cpus: 8, memoryKb: 8 << 20, ...options });
+    const driver = new QemuHypervisor({
+      stateDir: join(testDir(t), 's'),
+      probeKernel: guest.kernel,
+      cpus: 8,
+      memoryKb: 8 << 20,
+      ...options,
+    });
     await driver.open();
     t.teardown(async () => {
       await driver.open();
@@ -50,7 +60,12 @@ if (skip !== undefined || 'skip' in guest) {
   const count = (text: string, re: RegExp): number => text.split('\n').filter((l) => re.test(l)).length;
   /** Waits for the guest's n-th NEPHELE-READY line. */
   const ready = (path: string, n = 1): Promise<string> =>
-    eventually(() => consoleText(path), (s) => count(s, /NEPHELE-READY /) >= n, 60_000, `NEPHELE-READY #${n} in ${path}`);
+    eventually(
+      () => consoleText(path),
+      (s) => count(s, /NEPHELE-READY /) >= n,
+      60_000,
+      `NEPHELE-READY #${n} in ${path}`,
+    );
   const pidOf = (deployId: string): number => Number(deployId.replace(/^qemu-/, ''));
 
   t.test('the accelerator is probed: KVM only where a guest kernel boots under it', async (t) => {
@@ -69,7 +84,7 @@ if (skip !== undefined || 'skip' in guest) {
     t.ok(isAlive(pidOf(info.deployId)), 'deployId names the QEMU process');
     const polled = await driver.poll(1);
     t.match(polled, { state: 'running', deployId: info.deployId });
-    t.ok(polled.memoryKb > 0, 'memory is QEMU\'s RSS');
+    t.ok(polled.memoryKb > 0, "memory is QEMU's RSS");
     await driver.reboot(1, { hard: false });
     const rebooted = await ready(log, 2);
     t.ok(count(rebooted, /NEPHELE-POWEROFF/) >= 1, 'the guest itself powered off for the reboot');
@@ -120,13 +135,33 @@ if (skip !== undefined || 'skip' in guest) {
     t.ok(isAlive(pidOf(a.deployId)) && isAlive(pidOf(b.deployId)), 'the processes outlive the driver');
     process.kill(pidOf(b.deployId), 'SIGKILL');
     const driver = await open(t, { stateDir });
-    await eventually(() => driver.poll(5), (i) => i.state === 'failed', 5000, 'VM 5 failed');
-    t.same((await driver.list()).map((i) => [i.vmId, i.state, i.deployId]), [[4, 'running', a.deployId], [5, 'failed', b.deployId]]);
+    await eventually(
+      () => driver.poll(5),
+      (i) => i.state === 'failed',
+      5000,
+      'VM 5 failed',
+    );
+    t.same(
+      (await driver.list()).map((i) => [i.vmId, i.state, i.deployId]),
+      [
+        [4, 'running', a.deployId],
+        [5, 'failed', b.deployId],
+      ],
+    );
     t.match(await driver.poll(5), { cpuUsage: 0, memoryKb: 0 });
     await t.rejects(driver.suspend(5), { code: 'VM_WRONG_STATE', details: { state: 'failed' } });
-    await t.rejects(driver.deploy({ ...spec(6), memoryMb: 8 * 1024 - 2 * GUEST_MEMORY_MIB + 1 }), { code: 'NO_CAPACITY' }, 'a failed VM keeps its capacity');
+    await t.rejects(
+      driver.deploy({ ...spec(6), memoryMb: 8 * 1024 - 2 * GUEST_MEMORY_MIB + 1 }),
+      { code: 'NO_CAPACITY' },
+      'a failed VM keeps its capacity',
+    );
     process.kill(pidOf(a.deployId), 'SIGKILL');
-    await eventually(() => driver.poll(4), (i) => i.state === 'failed', 5000, 'VM 4 failed while held');
+    await eventually(
+      () => driver.poll(4),
+      (i) => i.state === 'failed',
+      5000,
+      'VM 4 failed while held',
+    );
     await driver.shutdown(5, { hard: false });
     await driver.shutdown(4, { hard: true });
     t.same(await driver.list(), []);

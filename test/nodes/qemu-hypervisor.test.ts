@@ -21,20 +21,28 @@ if ('skip' in guest) {
 } else {
   t.test('conformance', async (t) => {
     let n = 0;
-    hypervisorConformance(t, async () => {
-      // short: QEMU's unix sockets live in the VM directories
-      const stateDir = join(t.testdir(), `h${n++}`);
-      const options = { stateDir, cpus: 8, memoryKb: 8 * 1024 * 1024, probeKernel: guest.kernel, shutdownTimeoutMs: 60_000 };
-      return {
-        driver: new QemuHypervisor(options),
-        restart: async () => new QemuHypervisor(options),
-        cleanup: () => rm(stateDir, { recursive: true, force: true }),
-      };
-    }, {
-      spec: (vmId) => ({
-        vmId, name: `conformance-${vmId}`, cpu: 0.25, vcpu: 1, memoryMb: GUEST_MEMORY_MIB,
-        os: { kernel: guest.kernel, initrd: guest.initrd, kernelCmd: GUEST_CMDLINE },
-      }),
-    });
+    hypervisorConformance(
+      t,
+      async () => {
+        // short: QEMU's unix sockets live in the VM directories
+        const stateDir = join(t.testdir(), `h${n++}`);
+        const options = { stateDir, cpus: 8, memoryKb: 8 * 1024 * 1024, probeKernel: guest.kernel, shutdownTimeoutMs: 60_000 };
+        return {
+          driver: new QemuHypervisor(options),
+          restart: async () => new QemuHypervisor(options),
+          cleanup: () => rm(stateDir, { recursive: true, force: true }),
+        };
+      },
+      {
+        spec: (vmId) => ({
+          vmId,
+          name: `conformance-${vmId}`,
+          cpu: 0.25,
+          vcpu: 1,
+          memoryMb: GUEST_MEMORY_MIB,
+          os: { kernel: guest.kernel, initrd: guest.initrd, kernelCmd: GUEST_CMDLINE },
+        }),
+      },
+    );
   });
 }

@@ -14,10 +14,23 @@ const qemu = await findOnPath('qemu-system-x86_64');
 /** A QEMU with a monitor socket in the test's directory, killed by pid when the test ends. */
 async function startQemu(t: Test): Promise<{ socket: string; pid: number; exited: Promise<unknown> }> {
   const dir = t.testdir();
-  const child = spawn('qemu-system-x86_64', [
-    '-machine', 'none', '-nodefaults', '-display', 'none', '-accel', 'tcg',
-    '-chardev', 'socket,id=qmp,path=qmp.sock,server=on,wait=off', '-mon', 'chardev=qmp,mode=control',
-  ], { cwd: dir, stdio: 'ignore' });
+  const child = spawn(
+    'qemu-system-x86_64',
+    [
+      '-machine',
+      'none',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-accel',
+      'tcg',
+      '-chardev',
+      'socket,id=qmp,path=qmp.sock,server=on,wait=off',
+      '-mon',
+      'chardev=qmp,mode=control',
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
   const exited = once(child, 'exit');
   // the test directory is too deep for a unix socket address
   const socket = socketPath(dir, child.pid ?? 0, 'qmp.sock');
@@ -25,7 +38,15 @@ async function startQemu(t: Test): Promise<{ socket: string; pid: number; exited
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     return exited;
   });
-  await eventually(async () => QmpClient.connect(socket).then((c) => c.close()).then(() => true), (ok) => ok, 10_000, 'QMP up');
+  await eventually(
+    async () =>
+      QmpClient.connect(socket)
+        .then((c) => c.close())
+        .then(() => true),
+    (ok) => ok,
+    10_000,
+    'QMP up',
+  );
   return { socket, pid: child.pid ?? 0, exited };
 }
 
@@ -45,7 +66,10 @@ if (qemu === undefined) {
     ]);
     t.equal(typeof status.status, 'string', 'concurrent commands get their own replies');
     t.same(name, {});
-    await t.rejects(qmp.execute('no-such-command'), { code: 'DRIVER_FAILED', details: { command: 'no-such-command', class: 'CommandNotFound' } });
+    await t.rejects(qmp.execute('no-such-command'), {
+      code: 'DRIVER_FAILED',
+      details: { command: 'no-such-command', class: 'CommandNotFound' },
+    });
     await t.rejects(qmp.execute('human-monitor-command', { nonsense: 1 }), { code: 'DRIVER_FAILED', details: { class: 'GenericError' } });
     t.equal((await qmp.execute<{ status: string }>('query-status')).status, status.status, 'still usable after errors');
   });

@@ -21,12 +21,31 @@ t.test('one process stands for several hosts, each with its own link, and runs t
   const cloud = await startCloud(t);
   const { file, ids } = await hostsFor(cloud, 3);
   const sim = runBin(t, 'onenode', [
-    '--simulate', '3', '--simulate-hosts', file, '--frontend', cloud.oned.url, '--data-dir', join(cloud.dir, 'sim'),
-    '--simulate-cpus', '4', '--simulate-memory-mb', '8192', '--monitor-interval-ms', '200',
+    '--simulate',
+    '3',
+    '--simulate-hosts',
+    file,
+    '--frontend',
+    cloud.oned.url,
+    '--data-dir',
+    join(cloud.dir, 'sim'),
+    '--simulate-cpus',
+    '4',
+    '--simulate-memory-mb',
+    '8192',
+    '--monitor-interval-ms',
+    '200',
   ]);
   const views = await Promise.all(ids.map((id) => cloud.waitState(id, 'MONITORED')));
-  t.same(views.map((v) => v.monitoring?.TOTALCPU), [400, 400, 400], 'the simulated capacity, not this machine\'s');
-  t.same(views.map((v) => v.monitoring?.TOTALMEMORY), [8192 * 1024, 8192 * 1024, 8192 * 1024]);
+  t.same(
+    views.map((v) => v.monitoring?.TOTALCPU),
+    [400, 400, 400],
+    "the simulated capacity, not this machine's",
+  );
+  t.same(
+    views.map((v) => v.monitoring?.TOTALMEMORY),
+    [8192 * 1024, 8192 * 1024, 8192 * 1024],
+  );
   t.equal(new Set(views.map((v) => v.monitoring?.HOSTNAME)).size, 3, 'each host names itself');
   t.equal(new Set(views.map((v) => v.agentIncarnation)).size, 3, 'each host has a link of its own');
 
@@ -37,7 +56,13 @@ t.test('one process stands for several hosts, each with its own link, and runs t
     await cloud.client.call('vm.action', { id, action: 'deploy', host: hostId });
     vms.push(id);
   }
-  for (const id of vms) await eventually(() => cloud.client.call('vm.info', { id }), (v) => v.state === 'RUNNING', 20_000, `VM ${id} RUNNING`);
+  for (const id of vms)
+    await eventually(
+      () => cloud.client.call('vm.info', { id }),
+      (v) => v.state === 'RUNNING',
+      20_000,
+      `VM ${id} RUNNING`,
+    );
   for (const [i, hostId] of ids.entries()) {
     const fresh = await cloud.client.call('host.monitor', { host: hostId });
     t.equal(fresh.monitoring?.RUNNING_VMS, 1, `host ${hostId} runs its own VM`);
@@ -46,20 +71,39 @@ t.test('one process stands for several hosts, each with its own link, and runs t
   }
   // One host's VM ends; the others' do not notice.
   await cloud.client.call('vm.action', { id: vms[0] as number, action: 'terminate', hard: true });
-  await eventually(() => cloud.client.call('vm.info', { id: vms[0] as number }), (v) => v.state === 'DONE', 20_000, 'terminated');
+  await eventually(
+    () => cloud.client.call('vm.info', { id: vms[0] as number }),
+    (v) => v.state === 'DONE',
+    20_000,
+    'terminated',
+  );
   t.equal((await cloud.client.call('host.monitor', { host: ids[0] as number })).monitoring?.RUNNING_VMS, 0);
   t.equal((await cloud.client.call('host.monitor', { host: ids[1] as number })).monitoring?.RUNNING_VMS, 1);
 
   // The whole process goes: every host it stood for is lost, and their VMs with it.
   await sim.kill('SIGKILL');
   for (const id of ids) await cloud.waitState(id, 'ERROR');
-  await eventually(() => cloud.client.call('vm.info', { id: vms[1] as number }), (v) => v.state === 'UNKNOWN', 20_000, 'VM UNKNOWN');
+  await eventually(
+    () => cloud.client.call('vm.info', { id: vms[1] as number }),
+    (v) => v.state === 'UNKNOWN',
+    20_000,
+    'VM UNKNOWN',
+  );
 });
 
 t.test('the hosts file is checked before anything dials', async (t) => {
   const cloud = await startCloud(t);
   const { file } = await hostsFor(cloud, 2);
-  const args = (f: string, n: string): string[] => ['--simulate', n, '--simulate-hosts', f, '--frontend', cloud.oned.url, '--data-dir', join(cloud.dir, 'sim')];
+  const args = (f: string, n: string): string[] => [
+    '--simulate',
+    n,
+    '--simulate-hosts',
+    f,
+    '--frontend',
+    cloud.oned.url,
+    '--data-dir',
+    join(cloud.dir, 'sim'),
+  ];
 
   await chmod(file, 0o644);
   const open = runBin(t, 'onenode', args(file, '2'));
@@ -72,7 +116,14 @@ t.test('the hosts file is checked before anything dials', async (t) => {
   t.match(await few.waitFor(/lists 2 hosts/), /--simulate 3/);
 
   const bad = join(cloud.dir, 'bad.json');
-  await writeFile(bad, JSON.stringify([{ hostId: 0, token: 'x' }, { hostId: 0, token: 'y' }]), { mode: 0o600 });
+  await writeFile(
+    bad,
+    JSON.stringify([
+      { hostId: 0, token: 'x' },
+      { hostId: 0, token: 'y' },
+    ]),
+    { mode: 0o600 },
+  );
   t.match(await runBin(t, 'onenode', args(bad, '2')).waitFor(/listed twice/), /host 0/);
 
   const qemu = runBin(t, 'onenode', [...args(file, '2'), '--vm', 'qemu']);

@@ -47,7 +47,7 @@ t.test('an operation id is recorded once: the first entry stays', async (t) => {
   t.same((await VmLedger.open(file)).get('op-1'), { vmId: 1, op: 'deploy', at: 1 });
 });
 
-t.test('an operation keeps its outcome, and only the ledger\'s fields', async (t) => {
+t.test("an operation keeps its outcome, and only the ledger's fields", async (t) => {
   const file = join(t.testdir(), 'ledger.json');
   const ledger = await VmLedger.open(file);
   await ledger.record('op-ok', { vmId: 1, op: 'vm.deploy', at: 1, ok: true });
@@ -63,17 +63,32 @@ t.test('only the newest maxOps operation ids are kept, on disk too', async (t) =
   const file = join(t.testdir(), 'ledger.json');
   const ledger = await VmLedger.open(file, { maxOps: 3 });
   for (const n of [1, 2, 3, 4, 5]) await ledger.record(`op-${n}`, { vmId: n, op: 'deploy', at: n });
-  t.same([1, 2, 3, 4, 5].map((n) => ledger.has(`op-${n}`)), [false, false, true, true, true]);
+  t.same(
+    [1, 2, 3, 4, 5].map((n) => ledger.has(`op-${n}`)),
+    [false, false, true, true, true],
+  );
   const again = await VmLedger.open(file, { maxOps: 3 });
-  t.same([1, 2, 3, 4, 5].map((n) => again.has(`op-${n}`)), [false, false, true, true, true]);
+  t.same(
+    [1, 2, 3, 4, 5].map((n) => again.has(`op-${n}`)),
+    [false, false, true, true, true],
+  );
   const smaller = await VmLedger.open(file, { maxOps: 1 });
-  t.same([3, 4, 5].map((n) => smaller.has(`op-${n}`)), [false, false, true], 'a lower bound trims the oldest on load');
+  t.same(
+    [3, 4, 5].map((n) => smaller.has(`op-${n}`)),
+    [false, false, true],
+    'a lower bound trims the oldest on load',
+  );
 });
 
 t.test('concurrent changes share writes; the default keeps 10,000 ids', async (t) => {
   const file = join(t.testdir(), 'ledger.json');
   let writes = 0;
-  const ledger = await VmLedger.open(file, { rename: async (from, to) => { writes++; await rename(from, to); } });
+  const ledger = await VmLedger.open(file, {
+    rename: async (from, to) => {
+      writes++;
+      await rename(from, to);
+    },
+  });
   const ops = Array.from({ length: 10_001 }, (_, n) => ledger.record(`op-${n}`, { vmId: n, op: 'deploy', at: n }));
   await Promise.all([...ops, ledger.setVm(1, spec(1))]);
   t.ok(writes <= 2, `${writes} writes for 10,002 changes`);

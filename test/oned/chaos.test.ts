@@ -21,7 +21,9 @@ t.test(`random crashes of VM and host actors during a run (seed ${SEED})`, async
   for (const name of ['c1', 'c2', 'c3']) hosts.push(await cloud.addHost(name, { latencyMs: 300 }));
   for (const h of hosts) await cloud.waitState(h.id, 'MONITORED');
   let supervisorGaveUp = false;
-  void cloud.oned.failed.then(() => { supervisorGaveUp = true; });
+  void cloud.oned.failed.then(() => {
+    supervisorGaveUp = true;
+  });
 
   const random = prng(SEED);
   const injected = { vm: 0, host: 0 };
@@ -51,7 +53,12 @@ t.test(`random crashes of VM and host actors during a run (seed ${SEED})`, async
   const restartsBefore = system.stats().restarts;
   const vm = (id: number): Promise<VmView> => c.call('vm.info', { id });
   const until = (id: number, state: string): Promise<VmView> =>
-    eventually(() => vm(id), (v) => v.state === state && v.pending === undefined, 60_000, `VM ${id} ${state}`);
+    eventually(
+      () => vm(id),
+      (v) => v.state === state && v.pending === undefined,
+      60_000,
+      `VM ${id} ${state}`,
+    );
   // Each VM: placed and RUNNING, twice powered off, resumed, stopped and resumed, then terminated.
   const lifecycle = async (i: number): Promise<void> => {
     const { id } = await c.call('vm.allocate', { template: `NAME = chaos${i}\nCPU = 0.1\nMEMORY = 32\n`, hold: false });

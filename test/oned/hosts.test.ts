@@ -53,7 +53,10 @@ t.test('a wrong token is refused, logged, and not retried in a tight loop', asyn
   const impostor = bad.start();
   await impostor.waitFor(/oned refused this agent/);
   await new Promise((r) => setTimeout(r, 1500));
-  const refusals = impostor.output().split('\n').filter((l) => l.includes('oned refused this agent')).length;
+  const refusals = impostor
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('oned refused this agent')).length;
   t.equal(refusals, 1, 'one refusal, then a long wait before the next try');
   // Never connected: INIT, or ERROR once its grace ran out (a loaded machine gets there first).
   const seen = await cloud.host(bad.id);
@@ -65,7 +68,9 @@ t.test('a protocol version mismatch is refused with a clear error', async (t) =>
   const cloud = await startCloud(t);
   const { id, token } = await cloud.addHost('node1');
   const socket = io(`${cloud.oned.url}/node`, {
-    transports: ['websocket'], reconnection: false, forceNew: true,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
     auth: { protocol: 99, hostId: id, token, incarnation: 'x', recvSeq: 0, capabilities: {} },
   });
   t.teardown(() => socket.close());
@@ -83,14 +88,31 @@ t.test('garbage on the node and API sockets changes nothing and kills nothing', 
 
   // an admitted connection (node2's token) that then sends garbage
   const socket = io(`${cloud.oned.url}/node`, {
-    transports: ['websocket'], reconnection: false, forceNew: true,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
     auth: {
-      protocol: 1, hostId: other.id, token: other.token, incarnation: 'fuzzer', recvSeq: 0,
-      capabilities: { hypervisors: ['dummy'], hypervisor: 'dummy', arch: 'x86_64', cpus: 1, memoryKb: 1024, hostname: 'fuzz', version: '0' },
+      protocol: 1,
+      hostId: other.id,
+      token: other.token,
+      incarnation: 'fuzzer',
+      recvSeq: 0,
+      capabilities: {
+        hypervisors: ['dummy'],
+        hypervisor: 'dummy',
+        arch: 'x86_64',
+        cpus: 1,
+        memoryKb: 1024,
+        hostname: 'fuzz',
+        version: '0',
+      },
     },
   });
   t.teardown(() => socket.close());
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
   const closed = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
   for (let i = 0; i < 200; i++) {
     const len = 1 + Math.floor(Math.random() * 512);
@@ -100,10 +122,14 @@ t.test('garbage on the node and API sockets changes nothing and kills nothing', 
   t.pass('oned closed the fuzzing connection');
 
   // the API answers garbage with a coded error, and keeps serving
-  const api = (cloud.client as unknown as { socket: { timeout(ms: number): { emitWithAck(ev: string, d: unknown): Promise<unknown> } } }).socket;
+  const api = (cloud.client as unknown as { socket: { timeout(ms: number): { emitWithAck(ev: string, d: unknown): Promise<unknown> } } })
+    .socket;
   const { Packr } = await import('msgpackr');
   const packr = new Packr({ useRecords: false });
-  const reply = packr.unpack(await api.timeout(5000).emitWithAck('call', Buffer.from([0xc1, 0xff, 0x00])) as Uint8Array) as { ok: boolean; error?: { code: string } };
+  const reply = packr.unpack((await api.timeout(5000).emitWithAck('call', Buffer.from([0xc1, 0xff, 0x00]))) as Uint8Array) as {
+    ok: boolean;
+    error?: { code: string };
+  };
   t.same({ ok: reply.ok, code: reply.error?.code }, { ok: false, code: 'BAD_FRAME' });
   await t.rejects(cloud.client.call('host.info', { host: -1 } as never), { code: 'INVALID_ARGUMENT' });
   t.equal((await cloud.host(id)).state, 'MONITORED', 'the real agent never noticed');
@@ -128,7 +154,10 @@ t.test('a command sent again (as after a front-end restart) is executed once', a
   // the same command comes again on a new link, with new sequence numbers
   const before = await cloud.host(id);
   host.tell({ type: 'drop_link' });
-  await eventually(() => cloud.host(id), (h) => h.state === 'MONITORED' && h.agentIncarnation === before.agentIncarnation && h.lastMonitored > before.lastMonitored);
+  await eventually(
+    () => cloud.host(id),
+    (h) => h.state === 'MONITORED' && h.agentIncarnation === before.agentIncarnation && h.lastMonitored > before.lastMonitored,
+  );
   host.tell({ type: 'command', cmd: deploy });
   const stats = await eventually(
     () => host.ask<{ commandsRun: number; duplicatesDropped: number }>({ type: 'request', req: { type: 'node.stats' } }),
@@ -144,9 +173,15 @@ t.test('an agent running another hypervisor than the host was registered with is
   const cloud = await startCloud(t);
   const { id, token } = await cloud.client.call('host.allocate', { name: 'kvm1', im: 'qemu', vm: 'qemu' });
   const socket = io(`${cloud.oned.url}/node`, {
-    transports: ['websocket'], reconnection: false, forceNew: true,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
     auth: {
-      protocol: 1, hostId: id, token, incarnation: 'x', recvSeq: 0,
+      protocol: 1,
+      hostId: id,
+      token,
+      incarnation: 'x',
+      recvSeq: 0,
       capabilities: { hypervisors: ['dummy'], hypervisor: 'dummy', arch: 'x86_64', cpus: 1, memoryKb: 1024, hostname: 'h', version: '0' },
     },
   });
@@ -173,7 +208,12 @@ t.test('a crash of the host pool restarts it without touching the host actors', 
   const hostRef = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: id });
   // the kernel's crash path, as if a handler had thrown
   (pool as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
-  const after = await eventually(() => cloud.client.call('hostpool.info', {}), (hs) => hs.length === 1, 10_000, 'the pool to come back');
+  const after = await eventually(
+    () => cloud.client.call('hostpool.info', {}),
+    (hs) => hs.length === 1,
+    10_000,
+    'the pool to come back',
+  );
   t.equal(cloud.oned.system.inspect(pool).restarts, 1, 'the pool restarted');
   t.equal(await pool.ask({ type: 'get', host: id }), hostRef, 'it adopted the running host actor');
   t.equal(cloud.oned.system.inspect(hostRef).restarts, 0, 'which was not restarted');
@@ -187,7 +227,13 @@ t.test('a hung agent (SIGSTOP) is declared lost by heartbeats, and recovers on S
   const { id, agent } = await cloud.addHost('node1');
   const before = await cloud.waitState(id, 'MONITORED');
   process.kill(agent.pid, 'SIGSTOP');
-  t.teardown(() => { try { process.kill(agent.pid, 'SIGCONT'); } catch { /* gone */ } });
+  t.teardown(() => {
+    try {
+      process.kill(agent.pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  });
   const lost = await cloud.waitState(id, 'ERROR');
   t.equal(lost.error, 'agent lost: no heartbeat', 'the socket never closed: the heartbeat noticed');
   process.kill(agent.pid, 'SIGCONT');

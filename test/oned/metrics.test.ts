@@ -50,11 +50,21 @@ t.test('GET /metrics: VMs and hosts per state, the scheduler, the store, the lin
   }
   const held = (await c.call('vm.allocate', { template: 'NAME = metrics-held\nCPU = 0.1\nMEMORY = 64\n', hold: true })).id;
   for (const id of running) {
-    await eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === 'RUNNING', 20_000, `VM ${id} RUNNING`);
+    await eventually(
+      () => c.call('vm.info', { id }),
+      (v: VmView) => v.state === 'RUNNING',
+      20_000,
+      `VM ${id} RUNNING`,
+    );
   }
 
   // The links' histogram fills with the heartbeats (every 200 ms here); wait for one rather than assume it.
-  const s = await eventually(() => scrape(cloud.oned.url), (x) => (x.samples.get('nephele_link_rtt_seconds_count') ?? 0) > 0, 20_000, 'a heartbeat round trip');
+  const s = await eventually(
+    () => scrape(cloud.oned.url),
+    (x) => (x.samples.get('nephele_link_rtt_seconds_count') ?? 0) > 0,
+    20_000,
+    'a heartbeat round trip',
+  );
   t.equal(s.status, 200);
   t.match(s.contentType, /^text\/plain; version=0\.0\.4/, 'the Prometheus text format');
 
@@ -77,9 +87,15 @@ t.test('GET /metrics: VMs and hosts per state, the scheduler, the store, the lin
   t.ok(s.samples.has('nephele_dead_letters_total'));
   t.ok(value(s, 'nephele_eventloop_lag_p99_seconds') >= 0, 'event-loop lag, p99');
   t.ok(value(s, 'nephele_eventloop_lag_max_seconds') >= value(s, 'nephele_eventloop_lag_p50_seconds'));
-  t.ok(s.samples.has('nodejs_eventloop_lag_p99_seconds'), 'and prom-client\'s raw one');
+  t.ok(s.samples.has('nodejs_eventloop_lag_p99_seconds'), "and prom-client's raw one");
   t.ok(s.samples.has('process_cpu_user_seconds_total'), 'the process metrics');
-  for (const name of ['nephele_vms', 'nephele_hosts', 'nephele_placements_total', 'nephele_link_rtt_seconds', 'nephele_actor_restarts_total']) {
+  for (const name of [
+    'nephele_vms',
+    'nephele_hosts',
+    'nephele_placements_total',
+    'nephele_link_rtt_seconds',
+    'nephele_actor_restarts_total',
+  ]) {
     t.match(s.body, new RegExp(`^# HELP ${name} \\S`, 'm'), `${name} has a HELP text`);
   }
   t.match(s.body, /^# TYPE nephele_placement_latency_seconds histogram$/m);
@@ -90,7 +106,12 @@ t.test('GET /metrics: VMs and hosts per state, the scheduler, the store, the lin
   const before = value(s, 'nephele_actor_restarts_total');
   const vm = cloud.oned.system.lookup<VmMsg>(vmActorName(running[0] as number)) as ActorRef<VmMsg>;
   (vm as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
-  const after = await eventually(() => scrape(cloud.oned.url), (x) => value(x, 'nephele_actor_restarts_total') > before, 10_000, 'the restart counted');
+  const after = await eventually(
+    () => scrape(cloud.oned.url),
+    (x) => value(x, 'nephele_actor_restarts_total') > before,
+    10_000,
+    'the restart counted',
+  );
   t.equal(value(after, 'nephele_actor_restarts_total'), before + 1, 'one restart');
   t.equal(value(after, 'nephele_vms{state="RUNNING"}'), running.length, 'the restarted VM is still RUNNING');
 });
@@ -106,7 +127,7 @@ t.test('only GET /metrics is served; socket.io keeps its path; several oned keep
   await post.arrayBuffer();
   const head = await fetch(`${url}/metrics`, { method: 'HEAD' });
   t.equal(head.status, 200);
-  t.equal((await head.text()), '', 'HEAD: no body');
+  t.equal(await head.text(), '', 'HEAD: no body');
   for (const path of ['/nope', '/', '/metrics/x', '/metricsx']) {
     const res = await fetch(`${url}${path}`);
     t.equal(res.status, 404, `${path}: 404`);
@@ -120,7 +141,11 @@ t.test('only GET /metrics is served; socket.io keeps its path; several oned keep
   const polling = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
   t.equal(polling.status, 200);
   t.match(await polling.text(), /^0\{"sid":/, 'the engine.io open packet');
-  t.same(await a.client.call('system.version', {}), { version: '0.1.0', protocol: (await b.client.call('system.version', {})).protocol }, 'the API over the websocket');
+  t.same(
+    await a.client.call('system.version', {}),
+    { version: '0.1.0', protocol: (await b.client.call('system.version', {})).protocol },
+    'the API over the websocket',
+  );
 
   // A host in one oned is not counted by the other.
   await a.client.call('host.allocate', { name: 'only-in-a', im: 'dummy', vm: 'dummy' });

@@ -6,9 +6,13 @@ import { ApiClient } from '../../src/cli/api-client.js';
 import { isAlive, readPid } from '../../src/base/pidfile.js';
 import { eventually, freePort, runBin } from '../fixtures/processes.js';
 
-
 async function client(url: string, dir: string): Promise<ApiClient> {
-  return eventually(async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }), () => true, 20_000, 'oned to answer');
+  return eventually(
+    async () => ApiClient.connect({ url, ...(await readAuthFile(join(dir, 'one_auth'))) }),
+    () => true,
+    20_000,
+    'oned to answer',
+  );
 }
 
 t.test('kill -9 of oned: a restarted oned keeps every host, and the agents come back', async (t) => {
@@ -24,11 +28,25 @@ t.test('kill -9 of oned: a restarted oned keeps every host, and the agents come 
     const { id, token } = await c1.call('host.allocate', { name, im: 'dummy', vm: 'dummy' });
     const tokenFile = join(dir, `${name}.token`);
     await writeSecretFile(tokenFile, token ?? '');
-    agents.push(runBin(t, 'onenode', [
-      '--frontend', url, '--host-id', String(id), '--token-file', tokenFile, '--data-dir', join(dir, name), '--vm', 'dummy',
-    ]));
+    agents.push(
+      runBin(t, 'onenode', [
+        '--frontend',
+        url,
+        '--host-id',
+        String(id),
+        '--token-file',
+        tokenFile,
+        '--data-dir',
+        join(dir, name),
+        '--vm',
+        'dummy',
+      ]),
+    );
   }
-  await eventually(() => c1.call('hostpool.info', {}), (hs) => hs.length === 2 && hs.every((h) => h.state === 'MONITORED'));
+  await eventually(
+    () => c1.call('hostpool.info', {}),
+    (hs) => hs.length === 2 && hs.every((h) => h.state === 'MONITORED'),
+  );
   c1.close();
 
   await first.kill('SIGKILL');
@@ -37,8 +55,15 @@ t.test('kill -9 of oned: a restarted oned keeps every host, and the agents come 
   const c2 = await client(url, dir);
   t.teardown(() => c2.close());
   const hosts = await c2.call('hostpool.info', {});
-  t.same(hosts.map((h) => h.name), ['node1', 'node2'], 'every host is still there');
-  const back = await eventually(() => c2.call('hostpool.info', {}), (hs) => hs.every((h) => h.state === 'MONITORED'));
+  t.same(
+    hosts.map((h) => h.name),
+    ['node1', 'node2'],
+    'every host is still there',
+  );
+  const back = await eventually(
+    () => c2.call('hostpool.info', {}),
+    (hs) => hs.every((h) => h.state === 'MONITORED'),
+  );
   t.equal(back.length, 2, 'both agents dialled the new oned by themselves');
   for (const a of agents) t.ok(isAlive(a.pid), 'the agent process lived through it');
 });
@@ -47,7 +72,19 @@ t.test('oned --local: a kill -9 neither orphans a second agent nor loses the loc
   const dir = t.testdir();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ['--local', '--vm', 'dummy', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--heartbeat-ms', '200', '--monitor-interval-ms', '200'];
+  const args = [
+    '--local',
+    '--vm',
+    'dummy',
+    '--data-dir',
+    dir,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--heartbeat-ms',
+    '200',
+    '--monitor-interval-ms',
+    '200',
+  ];
   const pidfile = join(dir, 'local-agent', 'onenode.pid');
   const first = runBin(t, 'oned', args);
   const agentLine = await first.waitFor(/started the local agent/);
@@ -58,8 +95,18 @@ t.test('oned --local: a kill -9 neither orphans a second agent nor loses the loc
   });
   await first.waitFor(/Nephele is up/);
   const c1 = await client(url, dir);
-  const local = await eventually(() => c1.call('host.info', { host: 'localhost' }), (h: HostView) => h.state === 'MONITORED');
-  t.equal(await eventually(() => readPid(pidfile), (p) => p !== undefined), agentPid, 'the agent holds its pidfile');
+  const local = await eventually(
+    () => c1.call('host.info', { host: 'localhost' }),
+    (h: HostView) => h.state === 'MONITORED',
+  );
+  t.equal(
+    await eventually(
+      () => readPid(pidfile),
+      (p) => p !== undefined,
+    ),
+    agentPid,
+    'the agent holds its pidfile',
+  );
   c1.close();
 
   await first.kill('SIGKILL');
@@ -70,7 +117,14 @@ t.test('oned --local: a kill -9 neither orphans a second agent nor loses the loc
   const c2 = await client(url, dir);
   t.teardown(() => c2.close());
   const hosts = await c2.call('hostpool.info', {});
-  t.same(hosts.map((h) => [h.id, h.name]), [[local.id, 'localhost']], 'one local host, the same one');
-  const again = await eventually(() => c2.call('host.info', { host: 'localhost' }), (h: HostView) => h.state === 'MONITORED');
+  t.same(
+    hosts.map((h) => [h.id, h.name]),
+    [[local.id, 'localhost']],
+    'one local host, the same one',
+  );
+  const again = await eventually(
+    () => c2.call('host.info', { host: 'localhost' }),
+    (h: HostView) => h.state === 'MONITORED',
+  );
   t.equal(again.capabilities?.hypervisor, 'dummy');
 });

@@ -1,11 +1,7 @@
 import t, { type Test } from 'tap';
-import {
-  ExpressionCache, type HostVars, compileRank, compileRequirements,
-} from '../../src/placement/expr/index.js';
+import { ExpressionCache, type HostVars, compileRank, compileRequirements } from '../../src/placement/expr/index.js';
 import { HostTable } from '../../src/placement/host-table.js';
-import {
-  host as randomHost, prng, rank as randomRank, requirements as randomRequirements,
-} from './expr/gen.js';
+import { host as randomHost, prng, rank as randomRank, requirements as randomRequirements } from './expr/gen.js';
 
 const CHANGING: ReadonlySet<string> = new Set(['RUNNING_VMS', 'CURRENT_VMS']);
 
@@ -27,9 +23,11 @@ function agree(t: Test, table: HostTable, hosts: readonly HostVars[], reqSrc: st
   table.ranks(rank.plan, indices(hosts.length), hosts.length, out);
   const column = table.rankColumn(rank.plan);
   for (const [i, h] of hosts.entries()) {
-    if (bit(bits, i) !== req(h)) t.fail(`${JSON.stringify(reqSrc)} on host ${i} ${JSON.stringify(h)}: table ${bit(bits, i)}, closure ${req(h)}`);
+    if (bit(bits, i) !== req(h))
+      t.fail(`${JSON.stringify(reqSrc)} on host ${i} ${JSON.stringify(h)}: table ${bit(bits, i)}, closure ${req(h)}`);
     if (!Object.is(out[i], rank(h))) t.fail(`${JSON.stringify(rankSrc)} on host ${i}: table ${out[i]}, closure ${rank(h)}`);
-    if (column !== undefined && !Object.is(column[i], rank(h))) t.fail(`${JSON.stringify(rankSrc)} column on host ${i}: ${column[i]}, closure ${rank(h)}`);
+    if (column !== undefined && !Object.is(column[i], rank(h)))
+      t.fail(`${JSON.stringify(rankSrc)} column on host ${i}: ${column[i]}, closure ${rank(h)}`);
   }
   return hosts.filter((_, i) => bit(bits, i)).length;
 }
@@ -56,7 +54,12 @@ t.test('bitsets and rank columns agree with the closures on random expressions a
 });
 
 t.test('a changed host is seen by every column that reads what changed, before its next read', async (t) => {
-  const hosts: Record<string, string | number>[] = Array.from({ length: 40 }, (_, i) => ({ ID: i, RUNNING_VMS: i % 4, CURRENT_VMS: '', FREECPU: 100 * i }));
+  const hosts: Record<string, string | number>[] = Array.from({ length: 40 }, (_, i) => ({
+    ID: i,
+    RUNNING_VMS: i % 4,
+    CURRENT_VMS: '',
+    FREECPU: 100 * i,
+  }));
   const table = new HostTable(hosts, CHANGING);
   const cache = new ExpressionCache();
   const few = compileRequirements('RUNNING_VMS < 2', cache);

@@ -1,13 +1,15 @@
 import t from 'tap';
 import { ExpressionCache, compileRank, compileRequirements } from '../../src/placement/expr/index.js';
 import { place, type HostCandidate, type PendingVm, type PlacementPolicy } from '../../src/placement/placement-core.js';
-import {
-  host as genHost, pick, prng, rank as genRank, requirements as genRequirements,
-} from './expr/gen.js';
+import { host as genHost, pick, prng, rank as genRank, requirements as genRequirements } from './expr/gen.js';
 
 function host(id: number, cores: number, memGb: number, vars: Record<string, string | number> = {}): HostCandidate {
   return {
-    id, totalCpu: cores * 100, totalMemory: memGb * 1024 * 1024, allocatedCpu: 0, allocatedMemory: 0,
+    id,
+    totalCpu: cores * 100,
+    totalMemory: memGb * 1024 * 1024,
+    allocatedCpu: 0,
+    allocatedMemory: 0,
     vars: { ID: id, NAME: `h${id}`, HOSTNAME: `h${id}`, RUNNING_VMS: 0, FREECPU: cores * 100, ...vars },
   };
 }
@@ -18,13 +20,21 @@ function vm(id: number, cpu = 1, memory = 1024, extra: Partial<PendingVm> = {}):
 
 const options = (policy: PlacementPolicy) => ({ policy, maxVmsPerPass: 10_000, maxDispatchPerHost: 1_000 });
 
-t.test('policies order the hosts as OpenNebula\'s defaults do', async (t) => {
-  const mk = () => [host(1, 8, 32, { RUNNING_VMS: 1, FREECPU: 100, PRIORITY: 1 }), host(2, 8, 32, { RUNNING_VMS: 5, FREECPU: 700, PRIORITY: 9 }), host(3, 8, 32, { RUNNING_VMS: 0, FREECPU: 400 })];
+t.test("policies order the hosts as OpenNebula's defaults do", async (t) => {
+  const mk = () => [
+    host(1, 8, 32, { RUNNING_VMS: 1, FREECPU: 100, PRIORITY: 1 }),
+    host(2, 8, 32, { RUNNING_VMS: 5, FREECPU: 700, PRIORITY: 9 }),
+    host(3, 8, 32, { RUNNING_VMS: 0, FREECPU: 400 }),
+  ];
   t.equal(place([vm(1)], mk(), options('packing')).dispatched[0]?.hostId, 2, 'packing: the busiest');
   t.equal(place([vm(1)], mk(), options('striping')).dispatched[0]?.hostId, 3, 'striping: the least busy');
   t.equal(place([vm(1)], mk(), options('load_aware')).dispatched[0]?.hostId, 2, 'load-aware: the most free CPU');
   t.equal(place([vm(1)], mk(), options('fixed')).dispatched[0]?.hostId, 2, 'fixed: the highest PRIORITY');
-  t.equal(place([vm(1, 1, 1024, { rank: (h) => -Number(h.ID) })], mk(), options('packing')).dispatched[0]?.hostId, 1, 'the VM\'s own rank wins');
+  t.equal(
+    place([vm(1, 1, 1024, { rank: (h) => -Number(h.ID) })], mk(), options('packing')).dispatched[0]?.hostId,
+    1,
+    "the VM's own rank wins",
+  );
 });
 
 t.test('striping spreads VMs placed in one pass', async (t) => {
@@ -61,11 +71,30 @@ t.test('unplaceable VMs say why', async (t) => {
 
 t.test('priority first, then FIFO; pass and per-host limits', async (t) => {
   const r = place([vm(1), vm(2, 1, 1024, { priority: 5 }), vm(3)], [host(1, 2, 64)], options('packing'));
-  t.same(r.dispatched.map((d) => d.vmId), [2, 1], 'the high-priority VM first, then the oldest');
-  t.same(r.unplaced.map((u) => u.vmId), [3]);
-  const limited = place([vm(1, 0.1), vm(2, 0.1), vm(3, 0.1)], [host(1, 8, 32), host(2, 8, 32)], { policy: 'packing', maxVmsPerPass: 10, maxDispatchPerHost: 1 });
-  t.same(limited.dispatched.map((d) => d.hostId), [1, 2], 'one per host per pass');
-  const pass = place([vm(1, 0.1), vm(2, 0.1), vm(3, 0.1)], [host(1, 8, 32)], { policy: 'packing', maxVmsPerPass: 2, maxDispatchPerHost: 10 });
+  t.same(
+    r.dispatched.map((d) => d.vmId),
+    [2, 1],
+    'the high-priority VM first, then the oldest',
+  );
+  t.same(
+    r.unplaced.map((u) => u.vmId),
+    [3],
+  );
+  const limited = place([vm(1, 0.1), vm(2, 0.1), vm(3, 0.1)], [host(1, 8, 32), host(2, 8, 32)], {
+    policy: 'packing',
+    maxVmsPerPass: 10,
+    maxDispatchPerHost: 1,
+  });
+  t.same(
+    limited.dispatched.map((d) => d.hostId),
+    [1, 2],
+    'one per host per pass',
+  );
+  const pass = place([vm(1, 0.1), vm(2, 0.1), vm(3, 0.1)], [host(1, 8, 32)], {
+    policy: 'packing',
+    maxVmsPerPass: 2,
+    maxDispatchPerHost: 10,
+  });
   t.equal(pass.dispatched.length, 2);
 });
 
@@ -79,7 +108,10 @@ function hostByHost(v: PendingVm): PendingVm {
 
 function compiled(id: number, cpu: number, memory: number, req: string, rank: string | undefined, cache?: ExpressionCache): PendingVm {
   return {
-    id, cpu, memory, priority: 0,
+    id,
+    cpu,
+    memory,
+    priority: 0,
     requirements: compileRequirements(req, cache),
     rank: rank === undefined ? undefined : compileRank(rank, cache),
   };
@@ -89,17 +121,33 @@ t.test('compiled and host-by-host placement make the same decisions on random wo
   const random = prng(0x9ace);
   const reqPool = [
     ...Array.from({ length: 12 }, () => genRequirements(random)),
-    'RUNNING_VMS < 3', '!(CURRENT_VMS = 5)', 'CURRENT_VMS != 7 & FREECPU > 100', 'TAGS @> ssd | RUNNING_VMS = 0', '',
+    'RUNNING_VMS < 3',
+    '!(CURRENT_VMS = 5)',
+    'CURRENT_VMS != 7 & FREECPU > 100',
+    'TAGS @> ssd | RUNNING_VMS = 0',
+    '',
   ];
-  const rankPool = [...Array.from({ length: 6 }, () => genRank(random)), 'RUNNING_VMS', '-RUNNING_VMS * 10 + FREECPU', 'CURRENT_VMS', undefined];
+  const rankPool = [
+    ...Array.from({ length: 6 }, () => genRank(random)),
+    'RUNNING_VMS',
+    '-RUNNING_VMS * 10 + FREECPU',
+    'CURRENT_VMS',
+    undefined,
+  ];
   let placed = 0;
   let left = 0;
   for (const policy of ['packing', 'striping', 'load_aware', 'fixed'] as const) {
     for (let round = 0; round < 4; round++) {
       const vars = Array.from({ length: 37 }, () => genHost(random));
-      const mk = (): HostCandidate[] => vars.map((v, i) => ({
-        id: 1000 - i * 3, vars: { ...v }, totalCpu: 400 + (i % 5) * 200, totalMemory: 8 * 2 ** 20, allocatedCpu: (i % 3) * 100, allocatedMemory: 0,
-      }));
+      const mk = (): HostCandidate[] =>
+        vars.map((v, i) => ({
+          id: 1000 - i * 3,
+          vars: { ...v },
+          totalCpu: 400 + (i % 5) * 200,
+          totalMemory: 8 * 2 ** 20,
+          allocatedCpu: (i % 3) * 100,
+          allocatedMemory: 0,
+        }));
       const cache = new ExpressionCache();
       const vms = Array.from({ length: 150 }, (_, id) => ({
         ...compiled(id, [0.5, 1, 2][id % 3] as number, 512 * (1 + (id % 4)), pick(random, reqPool), pick(random, rankPool), cache),
@@ -124,25 +172,47 @@ t.test('within a pass, every VM sees what the VMs before it took', async (t) => 
   // One compiled requirement and rank shared by every VM: the pass's bitsets and rank column must follow the dispatches.
   const spread = Array.from({ length: 3 }, (_, i) => compiled(i + 1, 1, 1024, 'RUNNING_VMS < 1', 'FREECPU', cache));
   const r1 = place(spread, [host(1, 8, 32), host(2, 8, 32), host(3, 8, 32)]);
-  t.same(r1.dispatched.map((d) => d.hostId), [1, 2, 3], 'RUNNING_VMS < 1 holds on a host only until a VM goes there');
+  t.same(
+    r1.dispatched.map((d) => d.hostId),
+    [1, 2, 3],
+    'RUNNING_VMS < 1 holds on a host only until a VM goes there',
+  );
 
   const striped = Array.from({ length: 4 }, (_, i) => compiled(i + 1, 1, 1024, '', '-RUNNING_VMS', cache));
   const r2 = place(striped, [host(1, 8, 32), host(2, 8, 32)]);
-  t.same(r2.dispatched.map((d) => d.hostId), [1, 2, 1, 2], 'a shared rank over RUNNING_VMS follows each dispatch');
+  t.same(
+    r2.dispatched.map((d) => d.hostId),
+    [1, 2, 1, 2],
+    'a shared rank over RUNNING_VMS follows each dispatch',
+  );
 
   const apart = [compiled(1, 1, 1024, '', 'FREECPU', cache), compiled(2, 1, 1024, '!(CURRENT_VMS = 1)', 'FREECPU', cache)];
   const hosts = [host(1, 8, 32, { FREECPU: 800 }), host(2, 8, 32, { FREECPU: 100 })];
   const r3 = place(apart, hosts);
-  t.same(r3.dispatched, [{ vmId: 1, hostId: 1 }, { vmId: 2, hostId: 2 }], 'VM 2 avoids the host VM 1 was just placed on');
+  t.same(
+    r3.dispatched,
+    [
+      { vmId: 1, hostId: 1 },
+      { vmId: 2, hostId: 2 },
+    ],
+    'VM 2 avoids the host VM 1 was just placed on',
+  );
   t.equal(hosts[0]?.vars.CURRENT_VMS, '1');
   t.equal(hosts[0]?.vars.RUNNING_VMS, 1);
 
   const tight = Array.from({ length: 5 }, (_, i) => compiled(i + 1, 2, 1024, 'FREECPU > 0', 'FREECPU', cache));
   const small = [host(1, 4, 32, { FREECPU: 900 }), host(2, 4, 32, { FREECPU: 100 })];
   const r4 = place(tight, small);
-  t.same(r4.dispatched.map((d) => d.hostId), [1, 1, 2, 2], 'capacity taken within the pass moves VMs on (FREECPU is monitoring: it does not change)');
+  t.same(
+    r4.dispatched.map((d) => d.hostId),
+    [1, 1, 2, 2],
+    'capacity taken within the pass moves VMs on (FREECPU is monitoring: it does not change)',
+  );
   t.same(r4.unplaced, [{ vmId: 5, reason: 'Not enough capacity in any host that meets the requirements' }]);
-  t.same(small.map((h) => h.allocatedCpu), [400, 400]);
+  t.same(
+    small.map((h) => h.allocatedCpu),
+    [400, 400],
+  );
 });
 
 t.test('between passes, changed monitoring and attributes are seen, whatever was cached', async (t) => {
@@ -172,7 +242,8 @@ t.test('the expression cache shares closures and comparisons, and stays bounded'
   const a = compileRequirements('FREECPU > 100 & HOSTNAME = "node*"', cache);
   const b = compileRequirements('HOSTNAME = "node*" | RUNNING_VMS < 4', cache);
   t.equal(compileRequirements('FREECPU > 100 & HOSTNAME = "node*"', cache), a);
-  const leafOf = (p: NonNullable<typeof a.plan>, k: number) => (p.kind === 'chain' ? (k === 0 ? p.first : p.rest[k - 1]?.operand) : undefined);
+  const leafOf = (p: NonNullable<typeof a.plan>, k: number) =>
+    p.kind === 'chain' ? (k === 0 ? p.first : p.rest[k - 1]?.operand) : undefined;
   const la = leafOf(a.plan, 1);
   const lb = leafOf(b.plan, 0);
   t.ok(la?.kind === 'leaf' && lb?.kind === 'leaf' && la.leaf === lb.leaf, 'HOSTNAME = "node*" is one leaf for both');

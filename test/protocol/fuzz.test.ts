@@ -78,7 +78,8 @@ const WRONG: Record<string, readonly unknown[]> = {
 };
 /** Wrong values that are right for one field. */
 const ALLOWED: Record<string, readonly unknown[]> = {
-  'ping.ts': [-1], 'pong.ts': [-1],
+  'ping.ts': [-1],
+  'pong.ts': [-1],
   // A context script may be longer than other strings (up to 1 MiB).
   'cmd.msg.context.script': ['x'.repeat(5000)],
 };
@@ -137,8 +138,10 @@ t.test('a wrong-typed or out-of-range field is BAD_FRAME naming the field', asyn
 t.test('a missing field is BAD_FRAME naming it', async (t) => {
   for (const msg of allMessages) {
     for (const key of Object.keys(msg).filter((k) => k !== 'type')) {
-      const optional = (['opId', 'reason', 'info', 'error'].includes(key) && (msg.type === 'vm.state' || (msg.type === 'vm.op_result' && key === 'error')))
-        || (msg.type === 'vm.prolog' && key === 'context');
+      const optional =
+        (['opId', 'reason', 'info', 'error'].includes(key) &&
+          (msg.type === 'vm.state' || (msg.type === 'vm.op_result' && key === 'error'))) ||
+        (msg.type === 'vm.prolog' && key === 'context');
       const copy: Record<string, unknown> = { ...msg };
       delete copy[key];
       const outcome = attempt(t, raw.pack([{ t: 'cmd', seq: 1, msg: copy }]), Infinity, `${msg.type} without ${key}`);

@@ -6,7 +6,10 @@ import { linkPair } from '../fixtures/link-pair.js';
 import { figures, vmInfo } from './samples.js';
 
 async function rejection(p: Promise<unknown>): Promise<NepheleError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof NepheleError)) throw new Error(`expected a NepheleError, got ${String(err)}`);
   return err;
 }
@@ -16,9 +19,12 @@ t.test('an ask gets the reply, sync or async, checked and typed', async (t) => {
   pair.connect();
   pair.onNodeRequest = (msg) => {
     switch (msg.type) {
-      case 'host.monitor': return figures;
-      case 'vm.poll': return Promise.resolve({ ...vmInfo, vmId: msg.vmId });
-      default: return undefined;
+      case 'host.monitor':
+        return figures;
+      case 'vm.poll':
+        return Promise.resolve({ ...vmInfo, vmId: msg.vmId });
+      default:
+        return undefined;
     }
   };
   const got: HostMonitoring = await pair.frontend.ask({ type: 'host.monitor' });
@@ -43,7 +49,9 @@ t.test('a refusal comes back with its code, message and details', async (t) => {
 t.test('a handler that crashes or rejects with a plain error answers ACTOR_FAILED', async (t) => {
   const pair = linkPair(t);
   pair.connect();
-  pair.onNodeRequest = () => { throw new TypeError('oops'); };
+  pair.onNodeRequest = () => {
+    throw new TypeError('oops');
+  };
   t.match(await rejection(pair.frontend.ask({ type: 'vm.list' })), { code: 'ACTOR_FAILED', message: 'oops' });
   pair.onNodeRequest = () => Promise.reject(new Error('async oops'));
   t.match(await rejection(pair.frontend.ask({ type: 'vm.list' })), { code: 'ACTOR_FAILED', message: 'async oops' });
@@ -52,7 +60,9 @@ t.test('a handler that crashes or rejects with a plain error answers ACTOR_FAILE
 t.test('details the peer could not take are dropped from a refusal, the code kept', async (t) => {
   const pair = linkPair(t);
   pair.connect();
-  pair.onNodeRequest = () => { throw new NepheleError('DRIVER_FAILED', 'qemu died', { details: { at: new Date(0) } }); };
+  pair.onNodeRequest = () => {
+    throw new NepheleError('DRIVER_FAILED', 'qemu died', { details: { at: new Date(0) } });
+  };
   const err = await rejection(pair.frontend.ask({ type: 'vm.list' }));
   t.equal(err.code, 'DRIVER_FAILED');
   t.equal(err.details, undefined);
@@ -77,11 +87,14 @@ t.test('an unknown or misdirected request type is refused without closing', asyn
   await pair.settle();
   const replies: unknown[] = [];
   const sent = wire.sent.length;
-  wire.inject('toNode', encodeFrames([
-    { t: 'req', id: 1001, msg: { type: 'vm.teleport' } },
-    { t: 'req', id: 1002, msg: { type: 'vm.state' } },
-    { t: 'req', id: 1003, msg: { type: 'vm.poll', vmId: 'x' } as { type: string } },
-  ]));
+  wire.inject(
+    'toNode',
+    encodeFrames([
+      { t: 'req', id: 1001, msg: { type: 'vm.teleport' } },
+      { t: 'req', id: 1002, msg: { type: 'vm.state' } },
+      { t: 'req', id: 1003, msg: { type: 'vm.poll', vmId: 'x' } as { type: string } },
+    ]),
+  );
   await pair.settle();
   for (const s of wire.sent.slice(sent)) for (const f of s.frames ?? []) if (f.t === 'res') replies.push(f);
   t.match(replies, [
@@ -114,10 +127,15 @@ t.test('an unanswered ask times out with ASK_TIMEOUT on the clock', async (t) =>
   const pair = linkPair(t);
   pair.connect();
   let answer: ((v: unknown) => void) | undefined;
-  pair.onNodeRequest = () => new Promise((resolve) => { answer = resolve; });
+  pair.onNodeRequest = () =>
+    new Promise((resolve) => {
+      answer = resolve;
+    });
   const pending = rejection(pair.frontend.ask({ type: 'vm.list' }, { timeoutMs: 10_000 }));
   let settled = false;
-  void pending.then(() => { settled = true; });
+  void pending.then(() => {
+    settled = true;
+  });
   await pair.clock.advance(1_000);
   t.notOk(settled, 'still waiting before the timeout');
   await pair.clock.advance(9_000);

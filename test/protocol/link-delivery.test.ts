@@ -4,7 +4,9 @@ import { linkPair } from '../fixtures/link-pair.js';
 import { figures } from './samples.js';
 
 const deploy = (n: number): NodeCommand => ({
-  type: 'vm.deploy', opId: `op-${n}`, spec: { vmId: n, name: `vm-${n}`, cpu: 1, vcpu: 1, memoryMb: 128 },
+  type: 'vm.deploy',
+  opId: `op-${n}`,
+  spec: { vmId: n, name: `vm-${n}`, cpu: 1, vcpu: 1, memoryMb: 128 },
 });
 const opIds = (msgs: readonly { opId?: string }[]): Array<string | undefined> => msgs.map((m) => m.opId);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -62,13 +64,19 @@ t.test('a lost ack makes no command run twice after a reconnect', async (t) => {
   await pair.settle();
   t.equal(pair.atNode.commands.length, 3);
   t.equal(pair.frontend.stats().outbox, 3, 'the front-end never saw the ack');
-  t.ok(wire.frames('toFrontend').some((f) => f.t === 'ack' && f.seq === 3), 'the node did ack');
+  t.ok(
+    wire.frames('toFrontend').some((f) => f.t === 'ack' && f.seq === 3),
+    'the node did ack',
+  );
   pair.disconnect();
   const second = pair.connect();
   await pair.settle();
   t.equal(pair.atNode.commands.length, 3, 'each command ran once');
   t.equal(pair.frontend.stats().outbox, 0, 'the handshake acked them');
-  t.notOk(second.frames('toNode').some((f) => f.t === 'cmd'), 'nothing was resent');
+  t.notOk(
+    second.frames('toNode').some((f) => f.t === 'cmd'),
+    'nothing was resent',
+  );
 });
 
 t.test('duplicated transport messages are dropped by seq and re-acked', async (t) => {
@@ -116,16 +124,25 @@ t.test('a restarted node gets the outbox renumbered from 1, and its own seqs sta
   const wire = pair.connect();
   await pair.settle();
   t.same(opIds(pair.atNode.commands.slice(before)), ['op-2', 'op-3'], 'the new node got what was not acked');
-  t.same(wire.frames('toNode').filter((f) => f.t === 'cmd').map((f) => f.t === 'cmd' && f.seq), [1, 2]);
+  t.same(
+    wire
+      .frames('toNode')
+      .filter((f) => f.t === 'cmd')
+      .map((f) => f.t === 'cmd' && f.seq),
+    [1, 2],
+  );
   t.equal(pair.frontend.peerIncarnation, pair.node.incarnation);
   t.equal(pair.frontend.recvSeq, 0, 'reset for the new node');
   pair.node.tell({ type: 'vm.state', vmId: 1, state: 'poweroff' });
   await pair.settle();
-  t.same(pair.atFrontend.commands.map((m) => m.type === 'vm.state' && m.state), ['running', 'paused', 'poweroff'],
-    'the new node\'s seq 1 is not taken for a duplicate');
+  t.same(
+    pair.atFrontend.commands.map((m) => m.type === 'vm.state' && m.state),
+    ['running', 'paused', 'poweroff'],
+    "the new node's seq 1 is not taken for a duplicate",
+  );
 });
 
-t.test('a restarted front-end gets the node\'s unacked events renumbered', async (t) => {
+t.test("a restarted front-end gets the node's unacked events renumbered", async (t) => {
   const pair = linkPair(t);
   pair.connect();
   pair.frontend.tell(deploy(1));
@@ -179,7 +196,10 @@ t.test('coalescing splits at maxBatch frames and at half of maxFrameBytes', asyn
   await byBytes.settle();
   const messages = w2.sent.slice(s2).filter((s) => s.dir === 'toNode');
   t.ok(messages.length > 10, `${messages.length} messages`);
-  t.ok(messages.every((m) => m.data.length <= 4096), 'each within half the bound');
+  t.ok(
+    messages.every((m) => m.data.length <= 4096),
+    'each within half the bound',
+  );
   t.equal(byBytes.atNode.commands.length, 1000);
 });
 
@@ -213,17 +233,29 @@ t.test('each side hears when the handshake is done, and whether the peer is new'
   await pair.settle();
   const [n1, n2] = [pair.resumed.frontend[0]?.incarnation, pair.node.incarnation];
   t.same(pair.resumed.frontend, [
-    { incarnation: n1, newPeer: true }, { incarnation: n1, newPeer: false }, { incarnation: n2, newPeer: true },
+    { incarnation: n1, newPeer: true },
+    { incarnation: n1, newPeer: false },
+    { incarnation: n2, newPeer: true },
   ]);
   t.not(n1, n2);
-  t.same(pair.resumed.node.map((p) => p.newPeer), [true, false, true], 'the old node, twice, then the new one');
+  t.same(
+    pair.resumed.node.map((p) => p.newPeer),
+    [true, false, true],
+    'the old node, twice, then the new one',
+  );
 });
 
 t.test("the front-end's hello tells the node the least monitoring interval", async (t) => {
   const pair = linkPair(t);
   const wire = pair.connect({ monitorMs: 12_000 });
   await pair.settle();
-  t.same(wire.frames('toNode')[0], { t: 'hello', incarnation: pair.frontend.incarnation, recvSeq: 0, heartbeatMs: 2000, monitorMs: 12_000 });
+  t.same(wire.frames('toNode')[0], {
+    t: 'hello',
+    incarnation: pair.frontend.incarnation,
+    recvSeq: 0,
+    heartbeatMs: 2000,
+    monitorMs: 12_000,
+  });
   t.same(pair.resumed.node.at(-1), { incarnation: pair.frontend.incarnation, newPeer: true, monitorMs: 12_000 });
   pair.disconnect();
   pair.connect();

@@ -23,7 +23,12 @@ async function busyPair(t: Test): Promise<LinkPair> {
 
 function snapshot(pair: LinkPair): unknown {
   return {
-    node: { recvSeq: pair.node.recvSeq, outbox: pair.node.stats().outbox, peer: pair.node.peerIncarnation, commands: pair.atNode.commands.length },
+    node: {
+      recvSeq: pair.node.recvSeq,
+      outbox: pair.node.stats().outbox,
+      peer: pair.node.peerIncarnation,
+      commands: pair.atNode.commands.length,
+    },
     frontend: { recvSeq: pair.frontend.recvSeq, outbox: pair.frontend.stats().outbox },
   };
 }
@@ -49,7 +54,10 @@ t.test('garbage: bye, close, nothing else changes, and the link resumes afterwar
   pair.frontend.tell(suspend(3));
   pair.connect();
   await pair.settle();
-  t.same(pair.atNode.commands.map((c) => c.opId), ['op-1', 'op-2', 'op-3']);
+  t.same(
+    pair.atNode.commands.map((c) => c.opId),
+    ['op-1', 'op-2', 'op-3'],
+  );
   t.equal(pair.node.status, 'attached');
 });
 
@@ -96,11 +104,21 @@ t.test('frames before the handshake, a second hello and acks of unsent seqs are 
     const errors: NepheleError[] = [];
     const commands: unknown[] = [];
     const node = new Link({
-      side: 'node', name: 'fe', incarnation: 'n', clock: new FakeClock(), log: pino({ level: 'silent' }),
-      onCommand: (msg) => commands.push(msg), onProtocolError: (err) => errors.push(err),
+      side: 'node',
+      name: 'fe',
+      incarnation: 'n',
+      clock: new FakeClock(),
+      log: pino({ level: 'silent' }),
+      onCommand: (msg) => commands.push(msg),
+      onProtocolError: (err) => errors.push(err),
     });
     t.teardown(() => node.close());
-    node.attach({ send: (d) => sent.push(d), close: (r) => { closed = r; } });
+    node.attach({
+      send: (d) => sent.push(d),
+      close: (r) => {
+        closed = r;
+      },
+    });
     node.receive(encodeFrames([{ t: 'cmd', seq: 1, msg: suspend(1) }]));
     t.same(commands, []);
     t.equal(node.recvSeq, 0);
@@ -113,7 +131,12 @@ t.test('a peer resuming from a recvSeq this link cannot serve is refused', async
   const pair = await busyPair(t);
   pair.disconnect();
   let closed: string | undefined;
-  pair.frontend.attach({ send: () => {}, close: (r) => { closed = r; } });
+  pair.frontend.attach({
+    send: () => {},
+    close: (r) => {
+      closed = r;
+    },
+  });
   pair.frontend.resume(pair.node.incarnation, 7);
   t.ok(closed, 'closed');
   t.match(pair.protocolErrors.frontend.at(-1), { code: 'BAD_FRAME', details: { field: 'recvSeq', got: 7, lastSeq: 2 } });
@@ -123,7 +146,14 @@ t.test('a peer resuming from a recvSeq this link cannot serve is refused', async
 
 t.test('a throwing callback is contained: the rest of the message is still delivered', async (t) => {
   let calls = 0;
-  const pair = linkPair(t, { node: { onCommand: () => { calls++; if (calls === 1) throw new Error('glue bug'); } } });
+  const pair = linkPair(t, {
+    node: {
+      onCommand: () => {
+        calls++;
+        if (calls === 1) throw new Error('glue bug');
+      },
+    },
+  });
   pair.connect();
   for (let n = 1; n <= 3; n++) pair.frontend.tell(suspend(n));
   await pair.settle();
@@ -136,8 +166,15 @@ t.test('what could never be delivered is refused at the sender', async (t) => {
   const pair = linkPair(t);
   pair.connect();
   t.throws(() => pair.frontend.tell({ type: 'vm.suspend', opId: '', vmId: 1 }), { code: 'BAD_FRAME', details: { field: 'msg.opId' } });
-  t.throws(() => pair.frontend.tell({ type: 'vm.suspend', opId: 'op-1', vmId: Number.NaN }), { code: 'BAD_FRAME', details: { field: 'msg.vmId' } });
-  const big = { type: 'vm.deploy', opId: 'o'.repeat(4096), spec: { vmId: 1, name: 'n'.repeat(128), cpu: 1, vcpu: 1, memoryMb: 1 } } as const;
+  t.throws(() => pair.frontend.tell({ type: 'vm.suspend', opId: 'op-1', vmId: Number.NaN }), {
+    code: 'BAD_FRAME',
+    details: { field: 'msg.vmId' },
+  });
+  const big = {
+    type: 'vm.deploy',
+    opId: 'o'.repeat(4096),
+    spec: { vmId: 1, name: 'n'.repeat(128), cpu: 1, vcpu: 1, memoryMb: 1 },
+  } as const;
   const small = linkPair(t, { frontend: { maxFrameBytes: 4096 } });
   t.throws(() => small.frontend.tell(big), { code: 'FRAME_TOO_LARGE' });
   t.equal(small.frontend.stats().outbox, 0, 'nothing kept');
@@ -147,7 +184,14 @@ t.test('what could never be delivered is refused at the sender', async (t) => {
 });
 
 t.test('options are checked', async (t) => {
-  const base = { side: 'frontend' as const, name: 'x', incarnation: 'i', clock: new FakeClock(), log: pino({ level: 'silent' }), onCommand: () => {} };
+  const base = {
+    side: 'frontend' as const,
+    name: 'x',
+    incarnation: 'i',
+    clock: new FakeClock(),
+    log: pino({ level: 'silent' }),
+    onCommand: () => {},
+  };
   t.throws(() => new Link({ ...base, heartbeatMs: 0 }), TypeError);
   t.throws(() => new Link({ ...base, maxBatch: 0.5 }), TypeError);
   t.throws(() => new Link({ ...base, maxFrameBytes: 10 }), TypeError);
@@ -156,6 +200,11 @@ t.test('options are checked', async (t) => {
   t.throws(() => link.attach({ send: () => {}, close: () => {} }), TypeError, 'one transport at a time');
   link.close();
   let closed: string | undefined;
-  link.attach({ send: () => {}, close: (r) => { closed = r; } });
+  link.attach({
+    send: () => {},
+    close: (r) => {
+      closed = r;
+    },
+  });
   t.equal(closed, 'link closed', 'a closed link turns connections away');
 });

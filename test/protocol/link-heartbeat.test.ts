@@ -9,8 +9,14 @@ t.test('a healthy link pings, answers pongs and is never lost', async (t) => {
   t.equal(pair.frontend.status, 'attached');
   const pings = wire.frames('toNode').filter((f) => f.t === 'ping').length;
   t.ok(pings >= 29 && pings <= 31, `the front-end pinged every 2 s (${pings})`);
-  t.ok(wire.frames('toFrontend').some((f) => f.t === 'pong'), 'the node answered');
-  t.ok(wire.frames('toFrontend').some((f) => f.t === 'ping'), 'the node pinged too');
+  t.ok(
+    wire.frames('toFrontend').some((f) => f.t === 'pong'),
+    'the node answered',
+  );
+  t.ok(
+    wire.frames('toFrontend').some((f) => f.t === 'ping'),
+    'the node pinged too',
+  );
 });
 
 t.test('a silent peer is lost after lostAfterMs: onLost once, transport closed, link detached', async (t) => {
@@ -32,7 +38,7 @@ t.test('a silent peer is lost after lostAfterMs: onLost once, transport closed, 
   t.equal(pair.clock.pending, 0, 'no timer left running');
 });
 
-t.test('the node takes the heartbeat period from the front-end\'s hello', async (t) => {
+t.test("the node takes the heartbeat period from the front-end's hello", async (t) => {
   const pair = linkPair(t, { frontend: { heartbeatMs: 500 } });
   const wire = pair.connect();
   await pair.clock.advance(10_000);
@@ -47,7 +53,12 @@ t.test('the node takes the heartbeat period from the front-end\'s hello', async 
 t.test('a dialling side that never gets a hello gives up after lostAfterMs', async (t) => {
   const pair = linkPair(t, { node: { lostAfterMs: 4_000 } });
   let closed: string | undefined;
-  pair.node.attach({ send: () => {}, close: (reason) => { closed = reason; } });
+  pair.node.attach({
+    send: () => {},
+    close: (reason) => {
+      closed = reason;
+    },
+  });
   await pair.clock.advance(3_999);
   t.equal(pair.node.status, 'attached');
   await pair.clock.advance(1);

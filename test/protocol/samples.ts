@@ -5,16 +5,30 @@ import type { Message, MessageType, NodeHello } from '../../src/protocol/message
 import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
 
 export const figures: HostMonitoring = {
-  HOSTNAME: 'host-3', ARCH: 'x86_64', CPU_MODEL: 'QEMU Virtual CPU', HYPERVISOR: 'qemu',
-  TOTALCPU: 400, USEDCPU: 12.5, FREECPU: 387.5, TOTALMEMORY: 8_388_608, USEDMEMORY: 1_048_576,
-  FREEMEMORY: 7_340_032, RUNNING_VMS: 2, TIMESTAMP: 1_700_000_000_000,
+  HOSTNAME: 'host-3',
+  ARCH: 'x86_64',
+  CPU_MODEL: 'QEMU Virtual CPU',
+  HYPERVISOR: 'qemu',
+  TOTALCPU: 400,
+  USEDCPU: 12.5,
+  FREECPU: 387.5,
+  TOTALMEMORY: 8_388_608,
+  USEDMEMORY: 1_048_576,
+  FREEMEMORY: 7_340_032,
+  RUNNING_VMS: 2,
+  TIMESTAMP: 1_700_000_000_000,
 };
 
 export const vmInfo: VmInfo = { vmId: 42, state: 'running', cpuUsage: 3.5, memoryKb: 524_288, deployId: 'qemu-4242' };
 
 export const capabilities: NodeCapabilities = {
-  hypervisors: ['dummy', 'qemu'], hypervisor: 'qemu', arch: 'x86_64', cpus: 4, memoryKb: 8_388_608,
-  hostname: 'host-3', version: '0.1.0',
+  hypervisors: ['dummy', 'qemu'],
+  hypervisor: 'qemu',
+  arch: 'x86_64',
+  cpus: 4,
+  memoryKb: 8_388_608,
+  hostname: 'host-3',
+  version: '0.1.0',
 };
 
 export const messages: { readonly [K in MessageType]: Extract<Message, { type: K }> } = {
@@ -26,7 +40,10 @@ export const messages: { readonly [K in MessageType]: Extract<Message, { type: K
   'vm.save': { type: 'vm.save', opId: 'op-6', vmId: 42 },
   'vm.restore': { type: 'vm.restore', opId: 'op-7', spec: { vmId: 42, name: 'web', cpu: 0.5, vcpu: 1, memoryMb: 512 } },
   'vm.prolog': {
-    type: 'vm.prolog', opId: 'op-8', vmId: 42, dir: '/var/ds/0/42',
+    type: 'vm.prolog',
+    opId: 'op-8',
+    vmId: 42,
+    dir: '/var/ds/0/42',
     steps: [
       { action: 'clone', source: '/var/ds/1/abc', target: '/var/ds/0/42/disk.0', sizeMb: 2048 },
       { action: 'swap', target: '/var/ds/0/42/disk.1', sizeMb: 256 },
@@ -34,9 +51,19 @@ export const messages: { readonly [K in MessageType]: Extract<Message, { type: K
     ],
     context: { target: '/var/ds/0/42/disk.3', script: "HOSTNAME='web'\n", files: [{ name: 'init.sh', source: '/var/ds/1/def' }] },
   },
-  'vm.epilog': { type: 'vm.epilog', opId: 'op-9', vmId: 42, dir: '/var/ds/0/42', saves: [{ source: '/var/ds/0/42/disk.0', target: '/var/ds/1/0123' }], purge: true },
+  'vm.epilog': {
+    type: 'vm.epilog',
+    opId: 'op-9',
+    vmId: 42,
+    dir: '/var/ds/0/42',
+    saves: [{ source: '/var/ds/0/42/disk.0', target: '/var/ds/1/0123' }],
+    purge: true,
+  },
   'vm.migrate_in': {
-    type: 'vm.migrate_in', opId: 'op-10', spec: { vmId: 42, name: 'web', cpu: 0.5, vcpu: 1, memoryMb: 512 }, listen: { host: '10.0.0.2', port: 49152 },
+    type: 'vm.migrate_in',
+    opId: 'op-10',
+    spec: { vmId: 42, name: 'web', cpu: 0.5, vcpu: 1, memoryMb: 512 },
+    listen: { host: '10.0.0.2', port: 49152 },
   },
   'vm.migrate_out': { type: 'vm.migrate_out', opId: 'op-11', vmId: 42, uri: 'tcp:10.0.0.2:49152' },
   'host.monitor': { type: 'host.monitor' },
@@ -66,7 +93,12 @@ export const frames: readonly Frame[] = [
 ];
 
 export const hello: NodeHello = {
-  protocol: PROTOCOL_VERSION, hostId: 3, token: 's3cr3t-token', incarnation: 'node-1', recvSeq: 0, capabilities,
+  protocol: PROTOCOL_VERSION,
+  hostId: 3,
+  token: 's3cr3t-token',
+  incarnation: 'node-1',
+  recvSeq: 0,
+  capabilities,
 };
 
 export { prng } from '../../src/base/prng.js';

@@ -25,7 +25,7 @@ t.test('a validated message is a fresh copy without unknown fields', async (t) =
   t.same(got, messages['vm.deploy']);
   t.not(got, sent);
   t.notOk('extra' in got);
-  t.notOk('gpu' in (got as typeof messages['vm.deploy']).spec);
+  t.notOk('gpu' in (got as (typeof messages)['vm.deploy']).spec);
 });
 
 t.test('each message type refuses its own bad values, naming the field', async (t) => {
@@ -60,7 +60,11 @@ t.test('each message type refuses its own bad values, naming the field', async (
 
 t.test('optional fields may be absent or undefined, never null', async (t) => {
   t.same(validateMessage({ type: 'vm.state', vmId: 1, state: 'done' }), { type: 'vm.state', vmId: 1, state: 'done' });
-  t.same(validateMessage({ type: 'vm.state', vmId: 1, state: 'done', reason: undefined, opId: undefined }), { type: 'vm.state', vmId: 1, state: 'done' });
+  t.same(validateMessage({ type: 'vm.state', vmId: 1, state: 'done', reason: undefined, opId: undefined }), {
+    type: 'vm.state',
+    vmId: 1,
+    state: 'done',
+  });
   t.equal(refusal(() => validateMessage({ type: 'vm.state', vmId: 1, state: 'done', reason: null })).details?.field, 'msg.reason');
 });
 
@@ -92,7 +96,11 @@ t.test('frames: every kind validates; envelopes are checked', async (t) => {
   ];
   for (const [frame, field] of cases) t.same(refusal(() => validateFrame(frame)).details, { field }, field);
   const deep = { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } };
-  t.equal(refusal(() => validateFrame({ t: 'res', id: 1, ok: false, error: { code: 'BAD_FRAME', message: 'x', details: deep } })).code, 'BAD_FRAME', 'details nest at most 8 deep');
+  t.equal(
+    refusal(() => validateFrame({ t: 'res', id: 1, ok: false, error: { code: 'BAD_FRAME', message: 'x', details: deep } })).code,
+    'BAD_FRAME',
+    'details nest at most 8 deep',
+  );
 });
 
 t.test('a req frame carries any typed message: the link answers bad ones', async (t) => {

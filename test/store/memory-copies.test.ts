@@ -12,9 +12,18 @@ t.test('kinds kept in memory answer reads from memory, as the disk would', async
   const store = await Store.open(dir, { memoryKinds: ['users', 'groups'] });
   t.teardown(() => store.close());
   t.same(await store.get('users', 5), { id: 5, name: 'alice', tokens: [] }, 'loaded at open');
-  t.same((await store.list('users')).map((e) => e.id), [0, 5]);
-  t.same((await store.list('users', { reverse: true, limit: 1 })).map((e) => e.id), [5]);
-  t.same((await store.list('users', { gt: 0 })).map((e) => e.id), [5]);
+  t.same(
+    (await store.list('users')).map((e) => e.id),
+    [0, 5],
+  );
+  t.same(
+    (await store.list('users', { reverse: true, limit: 1 })).map((e) => e.id),
+    [5],
+  );
+  t.same(
+    (await store.list('users', { gt: 0 })).map((e) => e.id),
+    [5],
+  );
   t.equal(await store.count('users'), 2);
   t.same(await store.get('vms', 1), { id: 1 }, 'other kinds read LevelDB as ever');
 
@@ -29,13 +38,17 @@ t.test('kinds kept in memory answer reads from memory, as the disk would', async
   const value = { id: 8, name: 'carol' };
   await store.put('users', 8, value);
   value.name = 'changed after the put';
-  t.equal((await store.get<{ name: string }>('users', 8))?.name, 'carol', 'the copy is of what was written, not the caller\'s object');
+  t.equal((await store.get<{ name: string }>('users', 8))?.name, 'carol', "the copy is of what was written, not the caller's object");
   await store.del('users', 5);
   t.equal(await store.get('users', 5), undefined);
   t.equal(await store.count('users'), 3);
   await store.close();
 
   const again = await Store.open(dir);
-  t.same((await again.list('users')).map((e) => e.id), [0, 7, 8], 'what memory showed is what is on disk');
+  t.same(
+    (await again.list('users')).map((e) => e.id),
+    [0, 7, 8],
+    'what memory showed is what is on disk',
+  );
   await again.close();
 });

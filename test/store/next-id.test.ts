@@ -47,7 +47,11 @@ t.test('1,000 concurrent callers get distinct ids, in one batch with one counter
     [...ids].sort((a, b) => a - b),
     Array.from({ length: 1000 }, (_, i) => i),
   );
-  t.same(ids, [...ids].sort((a, b) => a - b), 'handed out in call order');
+  t.same(
+    ids,
+    [...ids].sort((a, b) => a - b),
+    'handed out in call order',
+  );
   const calls = batches();
   t.ok(calls.length >= 1 && calls.length <= 2, `${calls.length} LevelDB batches`);
   const ops = calls.flatMap((c) => c.args[0] as unknown[]);

@@ -1,7 +1,12 @@
 import t from 'tap';
 import { MIGRATIONS, SCHEMA_VERSION, Store, type Migration } from '../../src/store/index.js';
 
-interface Named { id: number; name?: string; label?: string; upper?: string }
+interface Named {
+  id: number;
+  name?: string;
+  label?: string;
+  upper?: string;
+}
 
 /** Two steps past today's schema: 1 → 2 renames `name` to `label`, 2 → 3 derives `upper` from it. */
 const FUTURE: readonly Migration[] = [
@@ -9,17 +14,22 @@ const FUTURE: readonly Migration[] = [
   {
     from: 1,
     why: 'users: name becomes label',
-    ops: async (read) => (await read.list('users')).map(({ id, value }) => {
-      const { name, ...rest } = value as Named;
-      return { type: 'put' as const, kind: 'users' as const, id, value: { ...rest, label: name } };
-    }),
+    ops: async (read) =>
+      (await read.list('users')).map(({ id, value }) => {
+        const { name, ...rest } = value as Named;
+        return { type: 'put' as const, kind: 'users' as const, id, value: { ...rest, label: name } };
+      }),
   },
   {
     from: 2,
     why: 'users: upper',
-    ops: async (read) => (await read.list('users')).map(({ id, value }) => ({
-      type: 'put' as const, kind: 'users' as const, id, value: { ...(value as Named), upper: (value as Named).label?.toUpperCase() },
-    })),
+    ops: async (read) =>
+      (await read.list('users')).map(({ id, value }) => ({
+        type: 'put' as const,
+        kind: 'users' as const,
+        id,
+        value: { ...(value as Named), upper: (value as Named).label?.toUpperCase() },
+      })),
   },
 ];
 
@@ -82,7 +92,17 @@ t.test('a failing step leaves the store at the version before it; the next open 
   const old = await Store.open(dir);
   await old.put('users', 1, { id: 1, name: 'dave' });
   await old.close();
-  const broken: readonly Migration[] = [FUTURE[0]!, FUTURE[1]!, { from: 2, why: 'broken', ops: async () => { throw new Error('step failed'); } }];
+  const broken: readonly Migration[] = [
+    FUTURE[0]!,
+    FUTURE[1]!,
+    {
+      from: 2,
+      why: 'broken',
+      ops: async () => {
+        throw new Error('step failed');
+      },
+    },
+  ];
   await t.rejects(Store.open(dir, { migrations: broken }), { message: 'step failed' });
   const midway = await Store.open(dir, { migrations: FUTURE.slice(0, 2) });
   t.equal(midway.schemaVersion, 2, 'the step before the failure is on disk');

@@ -54,7 +54,10 @@ t.test('list is in numeric id order and pages with gt and limit', async (t) => {
     all.map((e) => e.id),
     [0, 1, 2, 10, 33, 100, 9_999_999_999],
   );
-  t.ok(all.every((e) => e.value.id === e.id), 'each entry carries its own value');
+  t.ok(
+    all.every((e) => e.value.id === e.id),
+    'each entry carries its own value',
+  );
 
   const pages: number[][] = [];
   let gt: number | undefined;
@@ -195,10 +198,14 @@ t.test('a reopened store sees everything', async (t) => {
 
   const second = await openStore(t, dir);
   for (const [i, kind] of ENTITY_KINDS.entries()) {
-    t.same(await second.list(kind), [
-      { id: 2, value: sample(i) },
-      { id: 10, value: sample(i + 10) },
-    ], `${kind} is as it was`);
+    t.same(
+      await second.list(kind),
+      [
+        { id: 2, value: sample(i) },
+        { id: 10, value: sample(i + 10) },
+      ],
+      `${kind} is as it was`,
+    );
   }
   t.ok((await second.nextId('vms')) > vmId, 'ids carry on');
 });

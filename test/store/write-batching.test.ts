@@ -11,8 +11,7 @@ function spyBatches(t: Test) {
 }
 
 /** Entity ops in the captured batches, leaving out the id counters that ride along. */
-const entityOps = (call: { args: unknown[] }): number =>
-  (call.args[0] as { key: string }[]).filter((op) => /^\d+$/.test(op.key)).length;
+const entityOps = (call: { args: unknown[] }): number => (call.args[0] as { key: string }[]).filter((op) => /^\d+$/.test(op.key)).length;
 const opsIn = (calls: { args: unknown[] }[]): number => calls.reduce((n, c) => n + entityOps(c), 0);
 
 t.test('1,000 puts issued in one turn are one LevelDB batch, and all durable', async (t) => {

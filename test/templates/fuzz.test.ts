@@ -1,8 +1,6 @@
 import t, { type Test } from 'tap';
 import { NepheleError } from '../../src/errors.js';
-import {
-  MAX_TEMPLATE_BYTES, type Template, parseTemplate, renderTemplate, vmTemplate,
-} from '../../src/templates/index.js';
+import { MAX_TEMPLATE_BYTES, type Template, parseTemplate, renderTemplate, vmTemplate } from '../../src/templates/index.js';
 import { allSamples, pick, prng } from './samples.js';
 
 type Outcome = { ok: Template } | { error: NepheleError };
@@ -71,8 +69,10 @@ t.test('5,000 random strings parse or fail with TEMPLATE_SYNTAX, at a place insi
     for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
       const at = Math.floor(random() * (text.length + 1));
       const r = random();
-      if (r < 0.5) text = text.slice(0, at) + pick(random, SPECIAL) + text.slice(at); // insert
-      else if (r < 0.8) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 8)); // delete
+      if (r < 0.5)
+        text = text.slice(0, at) + pick(random, SPECIAL) + text.slice(at); // insert
+      else if (r < 0.8)
+        text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 8)); // delete
       else text = text.slice(0, at) + text.slice(Math.floor(random() * text.length)); // splice a tail in
     }
     tally(text, `mutation ${i}`);
@@ -85,7 +85,7 @@ t.test('5,000 random strings parse or fail with TEMPLATE_SYNTAX, at a place insi
 t.test('inputs built to make a backtracking parser blow up still just parse or fail', async (t) => {
   const size = MAX_TEMPLATE_BYTES - 64;
   const cases: Record<string, string> = {
-    'quotes': '"'.repeat(size),
+    quotes: '"'.repeat(size),
     'backslashes in a string': `A = "${'\\'.repeat(size)}`,
     'escaped quotes': `A = "${'\\"'.repeat(size / 2)}`,
     'open brackets': `A = ${'['.repeat(size)}`,
@@ -93,7 +93,7 @@ t.test('inputs built to make a backtracking parser blow up still just parse or f
     'equals signs': `A ${'= '.repeat(size / 2)}`,
     'one long name': 'A'.repeat(size),
     'one long line of blanks': `A = ${' \t'.repeat(size / 2)}x`,
-    'comments': '#\n'.repeat(size / 2),
+    comments: '#\n'.repeat(size / 2),
     'unterminated vectors': 'A = [ B = "x"\n'.repeat(size / 14),
   };
   for (const [label, text] of Object.entries(cases)) {

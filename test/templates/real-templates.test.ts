@@ -4,11 +4,32 @@ import { handWritten, kernelBoot, onevmShow, sunstoneKvm } from './samples.js';
 
 t.test('a Sunstone KVM template parses unchanged, CONTEXT variables and all', async (t) => {
   const tpl = parseTemplate(sunstoneKvm);
-  t.strictSame(tpl.attributes.map((a) => a.name), [
-    'CONTEXT', 'CPU', 'VCPU', 'MEMORY', 'DISK', 'DISK', 'DISK', 'NIC', 'NIC', 'GRAPHICS', 'OS', 'RAW',
-    'SCHED_REQUIREMENTS', 'SCHED_RANK', 'SCHED_DS_REQUIREMENTS', 'FEATURES', 'INPUTS_ORDER', 'LOGO',
-    'MEMORY_UNIT_COST', 'USER_INPUTS', 'HYPERVISOR',
-  ]);
+  t.strictSame(
+    tpl.attributes.map((a) => a.name),
+    [
+      'CONTEXT',
+      'CPU',
+      'VCPU',
+      'MEMORY',
+      'DISK',
+      'DISK',
+      'DISK',
+      'NIC',
+      'NIC',
+      'GRAPHICS',
+      'OS',
+      'RAW',
+      'SCHED_REQUIREMENTS',
+      'SCHED_RANK',
+      'SCHED_DS_REQUIREMENTS',
+      'FEATURES',
+      'INPUTS_ORDER',
+      'LOGO',
+      'MEMORY_UNIT_COST',
+      'USER_INPUTS',
+      'HYPERVISOR',
+    ],
+  );
   t.strictSame(tpl.getVector('CONTEXT'), {
     NETWORK: 'YES',
     SSH_PUBLIC_KEY: '$USER[SSH_PUBLIC_KEY]',
@@ -30,7 +51,14 @@ t.test('a Sunstone KVM template parses unchanged, CONTEXT variables and all', as
   t.equal(vm.cpu, 0.5);
   t.equal(vm.vcpu, 2);
   t.equal(vm.memory, 1024);
-  t.strictSame(vm.disks.map((d) => [d.type, d.size]), [['disk', 20480], ['swap', 1024], ['fs', 4096]]);
+  t.strictSame(
+    vm.disks.map((d) => [d.type, d.size]),
+    [
+      ['disk', 20480],
+      ['swap', 1024],
+      ['fs', 4096],
+    ],
+  );
   t.strictSame(vm.disks[0]?.extra, { IMAGE_UNAME: 'oneadmin', DEV_PREFIX: 'vd' });
   t.strictSame(vm.nics[0], { network: 'Private LAN', model: 'virtio', extra: { NETWORK_UNAME: 'oneadmin', SECURITY_GROUPS: '0' } });
   t.strictSame(vm.nics[1], { networkId: 3, ip: '192.168.150.10', mac: '02:00:c0:a8:96:0a', extra: {} });
@@ -38,22 +66,26 @@ t.test('a Sunstone KVM template parses unchanged, CONTEXT variables and all', as
   t.equal(vm.context, tpl.getVector('CONTEXT'), 'CONTEXT is kept as written');
   t.equal(vm.requirements, 'HYPERVISOR="kvm" & FREE_CPU > 50');
   t.equal(vm.rank, 'FREE_CPU');
-  t.strictSame(vm.extra.map((a) => a.name), [
-    'SCHED_DS_REQUIREMENTS', 'FEATURES', 'INPUTS_ORDER', 'LOGO', 'MEMORY_UNIT_COST', 'USER_INPUTS', 'HYPERVISOR',
-  ]);
+  t.strictSame(
+    vm.extra.map((a) => a.name),
+    ['SCHED_DS_REQUIREMENTS', 'FEATURES', 'INPUTS_ORDER', 'LOGO', 'MEMORY_UNIT_COST', 'USER_INPUTS', 'HYPERVISOR'],
+  );
 });
 
 t.test("the hand-written style of OpenNebula's docs", async (t) => {
   const tpl = parseTemplate(handWritten);
-  t.strictSame(tpl.attributes.map((a) => [a.name, a.value, a.line]), [
-    ['NAME', 'test-vm', 3],
-    ['MEMORY', '128', 4],
-    ['CPU', '1', 5],
-    ['DISK', { IMAGE_ID: '2' }, 10],
-    ['DISK', { TYPE: 'swap', SIZE: '1024' }, 13],
-    ['NIC', { NETWORK_ID: '1' }, 18],
-    ['GRAPHICS', { TYPE: 'vnc', LISTEN: '0.0.0.0', PORT: '5' }, 22],
-  ]);
+  t.strictSame(
+    tpl.attributes.map((a) => [a.name, a.value, a.line]),
+    [
+      ['NAME', 'test-vm', 3],
+      ['MEMORY', '128', 4],
+      ['CPU', '1', 5],
+      ['DISK', { IMAGE_ID: '2' }, 10],
+      ['DISK', { TYPE: 'swap', SIZE: '1024' }, 13],
+      ['NIC', { NETWORK_ID: '1' }, 18],
+      ['GRAPHICS', { TYPE: 'vnc', LISTEN: '0.0.0.0', PORT: '5' }, 22],
+    ],
+  );
   const vm = vmTemplate(tpl);
   t.strictSame([vm.name, vm.cpu, vm.vcpu, vm.memory], ['test-vm', 1, 1, 128]);
   t.strictSame(vm.disks, [
@@ -75,8 +107,15 @@ t.test('lower-case names, tabs, CRLF and a kernel boot', async (t) => {
   });
   t.strictSame(vm.disks, [
     {
-      type: 'disk', source: '/var/lib/images/test.raw', format: 'raw', target: 'vda', bus: 'virtio',
-      readonly: false, clone: false, save: true, extra: {},
+      type: 'disk',
+      source: '/var/lib/images/test.raw',
+      format: 'raw',
+      target: 'vda',
+      bus: 'virtio',
+      readonly: false,
+      clone: false,
+      save: true,
+      extra: {},
     },
     { type: 'cdrom', image: 'context-iso', readonly: true, save: false, extra: {} },
   ]);
@@ -99,7 +138,10 @@ t.test('every sample renders to text that parses back to the same attributes', a
   for (const [name, text] of Object.entries({ sunstoneKvm, handWritten, kernelBoot, onevmShow })) {
     const tpl = parseTemplate(text);
     const again = parseTemplate(renderTemplate(tpl));
-    t.strictSame(again.attributes.map(({ name, value }) => ({ name, value })),
-      tpl.attributes.map(({ name, value }) => ({ name, value })), name);
+    t.strictSame(
+      again.attributes.map(({ name, value }) => ({ name, value })),
+      tpl.attributes.map(({ name, value }) => ({ name, value })),
+      name,
+    );
   }
 });

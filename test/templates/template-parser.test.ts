@@ -1,8 +1,6 @@
 import t, { type Test } from 'tap';
 import { NepheleError } from '../../src/errors.js';
-import {
-  MAX_TEMPLATE_ATTRIBUTES, MAX_TEMPLATE_BYTES, createTemplate, parseTemplate,
-} from '../../src/templates/index.js';
+import { MAX_TEMPLATE_ATTRIBUTES, MAX_TEMPLATE_BYTES, createTemplate, parseTemplate } from '../../src/templates/index.js';
 
 const values = (text: string) => parseTemplate(text).attributes.map((a) => [a.name, a.value]);
 
@@ -23,10 +21,17 @@ function syntaxError(t: Test, text: string, line: number, column: number, expect
 
 t.test('single attributes: unquoted values run to the end of the line or a comment, trimmed', async (t) => {
   t.strictSame(values('NAME = my vm  \nCPU=0.5\nMEMORY\t=\t512 # MiB\nEMPTY =\nALSO_EMPTY = # nothing\n'), [
-    ['NAME', 'my vm'], ['CPU', '0.5'], ['MEMORY', '512'], ['EMPTY', ''], ['ALSO_EMPTY', ''],
+    ['NAME', 'my vm'],
+    ['CPU', '0.5'],
+    ['MEMORY', '512'],
+    ['EMPTY', ''],
+    ['ALSO_EMPTY', ''],
   ]);
-  t.strictSame(values('REQ = HYPERVISOR=kvm & FREE_CPU > 50'), [['REQ', 'HYPERVISOR=kvm & FREE_CPU > 50']],
-    'an unquoted value may hold = and blanks');
+  t.strictSame(
+    values('REQ = HYPERVISOR=kvm & FREE_CPU > 50'),
+    [['REQ', 'HYPERVISOR=kvm & FREE_CPU > 50']],
+    'an unquoted value may hold = and blanks',
+  );
   t.strictSame(values('LAST = no newline at the end'), [['LAST', 'no newline at the end']]);
 });
 
@@ -38,43 +43,67 @@ t.test('quoted values: escapes, # and newlines inside, blanks kept', async (t) =
   t.strictSame(values('A = "  padded  "'), [['A', '  padded  ']]);
   t.strictSame(values('A = ""'), [['A', '']]);
   const multi = parseTemplate('A = "line 1\nline \\"2\\"\n\nline 4"\nB = after\n');
-  t.strictSame(multi.attributes.map((a) => [a.name, a.value, a.line]), [
-    ['A', 'line 1\nline "2"\n\nline 4', 1],
-    ['B', 'after', 5],
-  ], 'a quoted value spans lines and later line numbers still count');
+  t.strictSame(
+    multi.attributes.map((a) => [a.name, a.value, a.line]),
+    [
+      ['A', 'line 1\nline "2"\n\nline 4', 1],
+      ['B', 'after', 5],
+    ],
+    'a quoted value spans lines and later line numbers still count',
+  );
   t.strictSame(values('A = "crlf\r\ninside"\r\n'), [['A', 'crlf\r\ninside']], 'a quoted value is kept byte for byte');
 });
 
 t.test('vectors: across lines, quoted or not, trailing comma, comments, empty', async (t) => {
   t.strictSame(values('DISK = [ IMAGE = "x", TARGET = sda ]'), [['DISK', { IMAGE: 'x', TARGET: 'sda' }]]);
-  t.strictSame(values([
-    'DISK = [',
-    '  image = "Ubuntu 22.04",   # the OS',
-    '  # a whole-line comment',
-    '  Size = 20480 ,',
-    '  DEV_PREFIX = vd',
-    '  , CACHE = none,',
-    ']',
-  ].join('\n')), [['DISK', { IMAGE: 'Ubuntu 22.04', SIZE: '20480', DEV_PREFIX: 'vd', CACHE: 'none' }]]);
-  t.strictSame(values('V = [ A = , B = "", C = x y z ]'), [['V', { A: '', B: '', C: 'x y z' }]],
-    'an unquoted vector value may be empty and may hold blanks');
-  t.strictSame(values('V = [ ]\nW = []\n'), [['V', {}], ['W', {}]]);
+  t.strictSame(
+    values(
+      [
+        'DISK = [',
+        '  image = "Ubuntu 22.04",   # the OS',
+        '  # a whole-line comment',
+        '  Size = 20480 ,',
+        '  DEV_PREFIX = vd',
+        '  , CACHE = none,',
+        ']',
+      ].join('\n'),
+    ),
+    [['DISK', { IMAGE: 'Ubuntu 22.04', SIZE: '20480', DEV_PREFIX: 'vd', CACHE: 'none' }]],
+  );
+  t.strictSame(
+    values('V = [ A = , B = "", C = x y z ]'),
+    [['V', { A: '', B: '', C: 'x y z' }]],
+    'an unquoted vector value may be empty and may hold blanks',
+  );
+  t.strictSame(values('V = [ ]\nW = []\n'), [
+    ['V', {}],
+    ['W', {}],
+  ]);
   t.strictSame(values('V = [A=1,B=2,]'), [['V', { A: '1', B: '2' }]]);
-  t.strictSame(Object.keys(parseTemplate('V = [ Z = 1, A = 2, M = 3 ]').get('V') as object), ['Z', 'A', 'M'],
-    'keys keep the written order');
+  t.strictSame(
+    Object.keys(parseTemplate('V = [ Z = 1, A = 2, M = 3 ]').get('V') as object),
+    ['Z', 'A', 'M'],
+    'keys keep the written order',
+  );
   t.strictSame(values('V = [ A = "x" ] # after\n'), [['V', { A: 'x' }]]);
 });
 
 t.test('repeats keep their order; names are case-insensitive and stored upper-case', async (t) => {
-  const tpl = parseTemplate([
-    'disk = [ image = a ]', 'NIC = [ NETWORK = n1 ]', 'Disk = [ IMAGE = b ]', 'nic = [ network = n2 ]', 'DISK = [ IMAGE = c ]',
-  ].join('\n'));
-  t.strictSame(tpl.attributes.map((a) => `${a.name}:${a.line}`), ['DISK:1', 'NIC:2', 'DISK:3', 'NIC:4', 'DISK:5']);
+  const tpl = parseTemplate(
+    ['disk = [ image = a ]', 'NIC = [ NETWORK = n1 ]', 'Disk = [ IMAGE = b ]', 'nic = [ network = n2 ]', 'DISK = [ IMAGE = c ]'].join('\n'),
+  );
+  t.strictSame(
+    tpl.attributes.map((a) => `${a.name}:${a.line}`),
+    ['DISK:1', 'NIC:2', 'DISK:3', 'NIC:4', 'DISK:5'],
+  );
   t.strictSame(tpl.getAll('disk'), [{ IMAGE: 'a' }, { IMAGE: 'b' }, { IMAGE: 'c' }]);
   t.strictSame(tpl.getAll('Nic'), [{ NETWORK: 'n1' }, { NETWORK: 'n2' }]);
   t.strictSame(tpl.getAll('GRAPHICS'), []);
   t.strictSame(tpl.get('disk'), { IMAGE: 'a' }, 'get is the first');
-  t.strictSame(values('_x_1 = 1\nA9 = 2'), [['_X_1', '1'], ['A9', '2']]);
+  t.strictSame(values('_x_1 = 1\nA9 = 2'), [
+    ['_X_1', '1'],
+    ['A9', '2'],
+  ]);
 });
 
 t.test('comments, blank lines, CRLF, a byte order mark', async (t) => {
@@ -82,9 +111,15 @@ t.test('comments, blank lines, CRLF, a byte order mark', async (t) => {
   t.strictSame(values('\n\n   \n# only a comment'), []);
   t.strictSame(values('# c1\n\n  # c2\nA = 1 #c3\n#c4'), [['A', '1']]);
   const crlf = parseTemplate('A = 1\r\nB = "two"\r\nV = [\r\n  K = v\r\n]\r\nC = 3\r\n');
-  t.strictSame(crlf.attributes.map((a) => [a.name, a.value, a.line]), [
-    ['A', '1', 1], ['B', 'two', 2], ['V', { K: 'v' }, 3], ['C', '3', 6],
-  ]);
+  t.strictSame(
+    crlf.attributes.map((a) => [a.name, a.value, a.line]),
+    [
+      ['A', '1', 1],
+      ['B', 'two', 2],
+      ['V', { K: 'v' }, 3],
+      ['C', '3', 6],
+    ],
+  );
   t.strictSame(values('\uFEFFA = 1'), [['A', '1']]);
   syntaxError(t, '\uFEFF1 = x', 1, 1, 'expected an attribute name');
 });
@@ -103,8 +138,14 @@ t.test('the helpers: get, getAll, getString, getVector', async (t) => {
 });
 
 t.test('createTemplate normalizes names and refuses programming mistakes', async (t) => {
-  const tpl = createTemplate([{ name: 'cpu', value: '1' }, { name: 'disk', value: { image: 'x' } }]);
-  t.strictSame(tpl.attributes, [{ name: 'CPU', value: '1', line: 0 }, { name: 'DISK', value: { IMAGE: 'x' }, line: 0 }]);
+  const tpl = createTemplate([
+    { name: 'cpu', value: '1' },
+    { name: 'disk', value: { image: 'x' } },
+  ]);
+  t.strictSame(tpl.attributes, [
+    { name: 'CPU', value: '1', line: 0 },
+    { name: 'DISK', value: { IMAGE: 'x' }, line: 0 },
+  ]);
   t.throws(() => createTemplate([{ name: '1x', value: '' }]), TypeError);
   t.throws(() => createTemplate([{ name: 'A B', value: '' }]), TypeError);
   t.throws(() => createTemplate([{ name: 'V', value: { 'a-b': '' } }]), TypeError);
@@ -129,9 +170,15 @@ t.test('syntax errors name the line, the column and what was expected', async (t
   syntaxError(t, 'A = "😀😀" !', 1, 10, "found '!'");
   syntaxError(t, 'DISK = [\n  IMAGE = x\n  TARGET = sda ]', 3, 3, "expected ',' or ']' after IMAGE in DISK, found 'T'");
   syntaxError(t, 'DISK = [ IMAGE = x TARGET = sda ]', 1, 27, "a ',' may be missing");
-  syntaxError(t, 'DISK = [ IMAGE = x,\n  SIZE = 1', 2, 11, "expected ',' or ']' after SIZE in DISK (the vector opened at line 1), found the end");
+  syntaxError(
+    t,
+    'DISK = [ IMAGE = x,\n  SIZE = 1',
+    2,
+    11,
+    "expected ',' or ']' after SIZE in DISK (the vector opened at line 1), found the end",
+  );
   syntaxError(t, 'DISK = [ IMAGE = "x" "y" ]', 1, 22, "expected ',' or ']' after IMAGE in DISK, found '\"'");
-  syntaxError(t, 'DISK = [ IMAGE = a"b" ]', 1, 19, 'unexpected \'"\' in the value of DISK/IMAGE');
+  syntaxError(t, 'DISK = [ IMAGE = a"b" ]', 1, 19, "unexpected '\"' in the value of DISK/IMAGE");
   syntaxError(t, 'DISK = [ IMAGE = [x] ]', 1, 18, "unexpected '[' in the value of DISK/IMAGE");
   syntaxError(t, 'DISK = [ , IMAGE = x ]', 1, 10, "expected a key or ']' in DISK, found ','");
   syntaxError(t, 'DISK = [ IMAGE = x,, SIZE = 1 ]', 1, 20, "expected a key or ']' in DISK");
@@ -149,8 +196,14 @@ t.test('the size bounds are TEMPLATE_SYNTAX too', async (t) => {
   t.equal(Buffer.byteLength(atLimit), MAX_TEMPLATE_BYTES);
   t.equal((parseTemplate(atLimit).get('A') as string).length, MAX_TEMPLATE_BYTES - 6);
   for (const text of [`${atLimit} `, `A = "${'é'.repeat(MAX_TEMPLATE_BYTES / 2)}"`]) {
-    t.throws(() => parseTemplate(text), {
-      code: 'TEMPLATE_SYNTAX', details: { maxBytes: MAX_TEMPLATE_BYTES }, message: /larger than/,
-    }, 'too many UTF-8 bytes, counted as bytes not characters');
+    t.throws(
+      () => parseTemplate(text),
+      {
+        code: 'TEMPLATE_SYNTAX',
+        details: { maxBytes: MAX_TEMPLATE_BYTES },
+        message: /larger than/,
+      },
+      'too many UTF-8 bytes, counted as bytes not characters',
+    );
   }
 });

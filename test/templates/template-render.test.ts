@@ -1,6 +1,12 @@
 import t from 'tap';
 import {
-  type Attribute, type Template, type TemplateValue, createTemplate, parseTemplate, quoteValue, renderTemplate,
+  type Attribute,
+  type Template,
+  type TemplateValue,
+  createTemplate,
+  parseTemplate,
+  quoteValue,
+  renderTemplate,
 } from '../../src/templates/index.js';
 import { pick, prng } from './samples.js';
 
@@ -8,16 +14,19 @@ const withoutLines = (tpl: Template) => tpl.attributes.map(({ name, value }) => 
 
 t.test('the rendered text: one attribute a line, one pair a line, plain words bare', async (t) => {
   const tpl = parseTemplate('name = web-1\ncpu = 0.5\nDISK = [ image = "Ubuntu 22.04", size = 1024 ]\nEMPTY = []\nnote = "say \\"hi\\""');
-  t.equal(renderTemplate(tpl), [
-    'NAME = web-1',
-    'CPU = 0.5',
-    'DISK = [',
-    '  IMAGE = "Ubuntu 22.04",',
-    '  SIZE = 1024 ]',
-    'EMPTY = [ ]',
-    'NOTE = "say \\"hi\\""',
-    '',
-  ].join('\n'));
+  t.equal(
+    renderTemplate(tpl),
+    [
+      'NAME = web-1',
+      'CPU = 0.5',
+      'DISK = [',
+      '  IMAGE = "Ubuntu 22.04",',
+      '  SIZE = 1024 ]',
+      'EMPTY = [ ]',
+      'NOTE = "say \\"hi\\""',
+      '',
+    ].join('\n'),
+  );
   t.equal(renderTemplate(createTemplate([])), '');
 });
 
@@ -37,7 +46,7 @@ t.test('quoteValue quotes whatever the parser would not read back bare', async (
     'say "hi"': '"say \\"hi\\""',
     'C:\\dir\\': '"C:\\\\dir\\\\"',
     'line\nbreak': '"line\nbreak"',
-    'été': '"été"',
+    été: '"été"',
     '$USER[SSH_PUBLIC_KEY]': '"$USER[SSH_PUBLIC_KEY]"',
   };
   for (const [value, expected] of Object.entries(quoted)) t.equal(quoteValue(value), expected, JSON.stringify(value));

@@ -70,23 +70,32 @@ t.test('single attributes may be given once', async (t) => {
 });
 
 t.test('OS', async (t) => {
-  const os = vm(`${BASE}OS = [ KERNEL = /k, INITRD = /i, ROOT = vda1, KERNEL_CMD = "ro quiet", BOOT = "disk0,nic0", ARCH = aarch64, MACHINE = virt, KERNEL_DS = "" ]`).os;
+  const os = vm(
+    `${BASE}OS = [ KERNEL = /k, INITRD = /i, ROOT = vda1, KERNEL_CMD = "ro quiet", BOOT = "disk0,nic0", ARCH = aarch64, MACHINE = virt, KERNEL_DS = "" ]`,
+  ).os;
   t.strictSame(os, {
-    kernel: '/k', initrd: '/i', root: 'vda1', kernelCmd: 'ro quiet', boot: 'disk0,nic0', arch: 'aarch64',
+    kernel: '/k',
+    initrd: '/i',
+    root: 'vda1',
+    kernelCmd: 'ro quiet',
+    boot: 'disk0,nic0',
+    arch: 'aarch64',
     extra: { MACHINE: 'virt', KERNEL_DS: '' },
   });
   t.strictSame(vm(`${BASE}OS = [ ]`).os, { extra: {} });
 });
 
 t.test('DISK: type, source, size and flags', async (t) => {
-  const disks = vm(`${BASE}${[
-    'DISK = [ IMAGE = ubuntu ]',
-    'DISK = [ IMAGE_ID = 0, TARGET = vdb, BUS = virtio, SIZE = 10240, READONLY = YES, CLONE = no, SAVE = Yes ]',
-    'DISK = [ SOURCE = /dev/vg/lv, FORMAT = raw, TYPE = DISK, CACHE = none ]',
-    'DISK = [ TYPE = CDROM, IMAGE = iso ]',
-    'DISK = [ TYPE = swap, SIZE = 1024 ]',
-    'DISK = [ TYPE = fs, SIZE = 2048, FORMAT = qcow2, FS = ext4 ]',
-  ].join('\n')}`).disks;
+  const disks = vm(
+    `${BASE}${[
+      'DISK = [ IMAGE = ubuntu ]',
+      'DISK = [ IMAGE_ID = 0, TARGET = vdb, BUS = virtio, SIZE = 10240, READONLY = YES, CLONE = no, SAVE = Yes ]',
+      'DISK = [ SOURCE = /dev/vg/lv, FORMAT = raw, TYPE = DISK, CACHE = none ]',
+      'DISK = [ TYPE = CDROM, IMAGE = iso ]',
+      'DISK = [ TYPE = swap, SIZE = 1024 ]',
+      'DISK = [ TYPE = fs, SIZE = 2048, FORMAT = qcow2, FS = ext4 ]',
+    ].join('\n')}`,
+  ).disks;
   t.strictSame(disks, [
     { type: 'disk', image: 'ubuntu', readonly: false, save: false, extra: {} },
     { type: 'disk', imageId: 0, size: 10240, target: 'vdb', bus: 'virtio', readonly: true, clone: false, save: true, extra: {} },
@@ -121,14 +130,21 @@ t.test('DISK refusals name DISK/KEY and which DISK', async (t) => {
 });
 
 t.test('NIC', async (t) => {
-  const nics = vm(`${BASE}${[
-    'NIC = [ NETWORK = "Private LAN", IP = 10.0.0.7, MAC = 02:00:0A:00:00:07, BRIDGE = br0, MODEL = virtio, TARGET = one-3-0, FILTER = clean-traffic ]',
-    'NIC = [ NETWORK_ID = 0 ]',
-    'NIC = [ NETWORK_MODE = AUTO, SCHED_REQUIREMENTS = "TRAFFIC_TYPE = public" ]',
-  ].join('\n')}`).nics;
+  const nics = vm(
+    `${BASE}${[
+      'NIC = [ NETWORK = "Private LAN", IP = 10.0.0.7, MAC = 02:00:0A:00:00:07, BRIDGE = br0, MODEL = virtio, TARGET = one-3-0, FILTER = clean-traffic ]',
+      'NIC = [ NETWORK_ID = 0 ]',
+      'NIC = [ NETWORK_MODE = AUTO, SCHED_REQUIREMENTS = "TRAFFIC_TYPE = public" ]',
+    ].join('\n')}`,
+  ).nics;
   t.strictSame(nics, [
     {
-      network: 'Private LAN', ip: '10.0.0.7', mac: '02:00:0a:00:00:07', bridge: 'br0', model: 'virtio', target: 'one-3-0',
+      network: 'Private LAN',
+      ip: '10.0.0.7',
+      mac: '02:00:0a:00:00:07',
+      bridge: 'br0',
+      model: 'virtio',
+      target: 'one-3-0',
       extra: { FILTER: 'clean-traffic' },
     },
     { networkId: 0, extra: {} },
@@ -146,7 +162,9 @@ t.test('NIC', async (t) => {
 });
 
 t.test('CONTEXT, GRAPHICS and RAW are kept as written', async (t) => {
-  const v = vm(`${BASE}CONTEXT = [ ETH0_IP = "$NIC[IP, NETWORK=\\"a\\"]", TOKEN = YES ]\nGRAPHICS = [ TYPE = spice ]\nRAW = [ TYPE = kvm, DATA = "<x/>" ]`);
+  const v = vm(
+    `${BASE}CONTEXT = [ ETH0_IP = "$NIC[IP, NETWORK=\\"a\\"]", TOKEN = YES ]\nGRAPHICS = [ TYPE = spice ]\nRAW = [ TYPE = kvm, DATA = "<x/>" ]`,
+  );
   t.strictSame(v.context, { ETH0_IP: '$NIC[IP, NETWORK="a"]', TOKEN: 'YES' });
   t.strictSame(v.graphics, { TYPE: 'spice' });
   t.strictSame(v.raw, { TYPE: 'kvm', DATA: '<x/>' });
@@ -154,7 +172,14 @@ t.test('CONTEXT, GRAPHICS and RAW are kept as written', async (t) => {
 
 t.test('requirements and rank, under either name but not both', async (t) => {
   t.strictSame(vm(`${BASE}SCHED_REQUIREMENTS = "FREE_CPU > 50"\nSCHED_RANK = FREE_MEM`), {
-    cpu: 1, vcpu: 1, memory: 512, disks: [], nics: [], requirements: 'FREE_CPU > 50', rank: 'FREE_MEM', extra: [],
+    cpu: 1,
+    vcpu: 1,
+    memory: 512,
+    disks: [],
+    nics: [],
+    requirements: 'FREE_CPU > 50',
+    rank: 'FREE_MEM',
+    extra: [],
   });
   t.equal(vm(`${BASE}REQUIREMENTS = "ID = 3"`).requirements, 'ID = 3');
   t.equal(vm(`${BASE}RANK = "-RUNNING_VMS"`).rank, '-RUNNING_VMS');
@@ -174,7 +199,10 @@ t.test('unknown attributes are kept in extra, in order, repeats included', async
 });
 
 t.test('a template built in code has no line to report', async (t) => {
-  const tpl = createTemplate([{ name: 'cpu', value: '1' }, { name: 'memory', value: 'lots' }]);
+  const tpl = createTemplate([
+    { name: 'cpu', value: '1' },
+    { name: 'memory', value: 'lots' },
+  ]);
   let caught: unknown;
   try {
     vmTemplate(tpl);

@@ -26,14 +26,17 @@ t.test('users see and act on their own VMs and templates only; administrators on
   await admin.call('user.allocate', { name: 'bob', password: 'bob-pw' });
   const alice = await ApiClient.connect({ url: cloud.oned.url, user: 'alice', password: 'alice-pw' });
   const bob = await ApiClient.connect({ url: cloud.oned.url, user: 'bob', password: 'bob-pw' });
-  t.teardown(() => { alice.close(); bob.close(); });
+  t.teardown(() => {
+    alice.close();
+    bob.close();
+  });
 
   const { id: vmId } = await alice.call('vm.allocate', { template: HOLD_VM, hold: true });
   const { id: tmplId } = await alice.call('template.allocate', { template: HOLD_VM });
   const mine = await alice.call('vm.info', { id: vmId });
   t.same([mine.user, mine.group, mine.state], ['alice', 'users', 'HOLD'], 'the view names the owner');
 
-  t.same(await bob.call('vmpool.info', { all: true }), [], 'bob lists none of alice\'s VMs');
+  t.same(await bob.call('vmpool.info', { all: true }), [], "bob lists none of alice's VMs");
   t.same(await bob.call('templatepool.info', {}), [], 'nor her templates');
   // Another user's objects are not found, exactly as ids that do not exist.
   await t.rejects(bob.call('vm.info', { id: vmId }), { code: 'VM_NOT_FOUND', message: `no VM ${vmId}` });
@@ -46,10 +49,21 @@ t.test('users see and act on their own VMs and templates only; administrators on
   t.equal((await alice.call('vm.info', { id: vmId })).state, 'HOLD', 'nothing changed');
   t.equal((await alice.call('template.info', { id: tmplId })).template, HOLD_VM, 'nothing changed');
 
-  t.same((await admin.call('vmpool.info', { all: false })).map((v) => [v.id, v.user]), [[vmId, 'alice']], 'oneadmin sees everything');
-  t.same((await admin.call('templatepool.info', {})).map((r) => [r.id, r.user, r.group]), [[tmplId, 'alice', 'users']]);
+  t.same(
+    (await admin.call('vmpool.info', { all: false })).map((v) => [v.id, v.user]),
+    [[vmId, 'alice']],
+    'oneadmin sees everything',
+  );
+  t.same(
+    (await admin.call('templatepool.info', {})).map((r) => [r.id, r.user, r.group]),
+    [[tmplId, 'alice', 'users']],
+  );
 
-  await t.rejects(alice.call('vm.action', { id: vmId, action: 'deploy', host: 0 }), { code: 'NOT_AUTHORIZED' }, 'deploy is for administrators');
+  await t.rejects(
+    alice.call('vm.action', { id: vmId, action: 'deploy', host: 0 }),
+    { code: 'NOT_AUTHORIZED' },
+    'deploy is for administrators',
+  );
   await t.rejects(alice.call('vm.action', { id: vmId, action: 'recover', op: 'delete' }), { code: 'NOT_AUTHORIZED' });
   t.equal((await alice.call('vm.action', { id: vmId, action: 'release' })).state, 'PENDING', 'her own VM, her action');
   const { id: fromTmpl } = await alice.call('template.instantiate', { id: tmplId, hold: true });
@@ -74,14 +88,27 @@ t.test('user management through the API: who may do what', async (t) => {
   await t.rejects(alice.call('user.delete', { user: 'bob' }), { code: 'NOT_AUTHORIZED' });
   await t.rejects(alice.call('user.passwd', { user: 'bob', password: 'mine now' }), { code: 'USER_NOT_FOUND' });
   await t.rejects(alice.call('user.info', { user: 'bob' }), { code: 'USER_NOT_FOUND', message: 'no user bob' });
-  await t.rejects(alice.call('user.info', { user: 'nosuch' }), { code: 'USER_NOT_FOUND', message: 'no user nosuch' }, 'no hint whether a user exists');
+  await t.rejects(
+    alice.call('user.info', { user: 'nosuch' }),
+    { code: 'USER_NOT_FOUND', message: 'no user nosuch' },
+    'no hint whether a user exists',
+  );
   await t.rejects(alice.call('user.login', { user: 'bob', expire: 60 }), { code: 'USER_NOT_FOUND' });
   await t.rejects(alice.call('user.chgrp', { user: 'alice', group: 'oneadmin' }), { code: 'NOT_AUTHORIZED' }, 'no promoting oneself');
   await t.rejects(admin.call('user.info', { user: 'nosuch' }), { code: 'USER_NOT_FOUND' });
-  t.same((await alice.call('userpool.info', {})).map((u) => u.name), ['alice']);
-  t.same((await admin.call('userpool.info', {})).map((u) => u.name), ['oneadmin', 'alice', 'bob']);
+  t.same(
+    (await alice.call('userpool.info', {})).map((u) => u.name),
+    ['alice'],
+  );
+  t.same(
+    (await admin.call('userpool.info', {})).map((u) => u.name),
+    ['oneadmin', 'alice', 'bob'],
+  );
   t.equal((await alice.call('user.info', {})).id, aliceId);
-  t.same((await alice.call('grouppool.info', {})).map((g) => g.name), ['users']);
+  t.same(
+    (await alice.call('grouppool.info', {})).map((g) => g.name),
+    ['users'],
+  );
 
   await alice.call('user.passwd', { user: 'alice', password: 'alice-pw2' });
   await t.rejects(alice.call('user.info', {}), { code: 'AUTH_FAILED' }, 'a new password ends the connections the old one opened');
@@ -99,15 +126,28 @@ t.test('user management through the API: who may do what', async (t) => {
   await t.rejects(again.call('userpool.info', {}), { code: 'AUTH_FAILED' }, 'and stops working once she is disabled');
   await t.rejects(admin.call('user.delete', { user: 'oneadmin' }), { code: 'NOT_AUTHORIZED' });
   await admin.call('user.delete', { user: 'alice' });
-  t.same((await admin.call('userpool.info', {})).map((u) => u.name), ['oneadmin', 'bob']);
+  t.same(
+    (await admin.call('userpool.info', {})).map((u) => u.name),
+    ['oneadmin', 'bob'],
+  );
 });
 
-t.test('no password or token ever appears in oned\'s log', async (t) => {
+t.test("no password or token ever appears in oned's log", async (t) => {
   let logged = '';
-  const sink = new Writable({ write(chunk: Buffer, _enc, done) { logged += chunk.toString('utf8'); done(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logged += chunk.toString('utf8');
+      done();
+    },
+  });
   const dir = t.testdir();
   const oned = await startOned({
-    dataDir: dir, host: '127.0.0.1', port: 0, heartbeatMs: 200, lostAfterMs: 1000, scheduler: false,
+    dataDir: dir,
+    host: '127.0.0.1',
+    port: 0,
+    heartbeatMs: 200,
+    lostAfterMs: 1000,
+    scheduler: false,
     log: pino({ level: 'trace' }, sink),
   });
   t.teardown(() => oned.close());

@@ -12,22 +12,40 @@ t.test('administrators may do anything; others only with what they own', async (
   t.ok(canAccess(admin, 2));
   t.ok(canAccess(alice, 1));
   t.notOk(canAccess(alice, 2));
-  t.throws(() => requireOwner(alice, 2, 'VM 7'), { code: 'VM_NOT_FOUND', message: 'no VM 7', details: { id: 7 } }, 'hidden as a missing VM');
-  const records = [{ uid: 0, id: 'a' }, { uid: 1, id: 'b' }, { uid: 2, id: 'c' }];
-  t.same(visibleTo(admin, records).map((r) => r.id), ['a', 'b', 'c']);
-  t.same(visibleTo(alice, records).map((r) => r.id), ['b']);
+  t.throws(
+    () => requireOwner(alice, 2, 'VM 7'),
+    { code: 'VM_NOT_FOUND', message: 'no VM 7', details: { id: 7 } },
+    'hidden as a missing VM',
+  );
+  const records = [
+    { uid: 0, id: 'a' },
+    { uid: 1, id: 'b' },
+    { uid: 2, id: 'c' },
+  ];
+  t.same(
+    visibleTo(admin, records).map((r) => r.id),
+    ['a', 'b', 'c'],
+  );
+  t.same(
+    visibleTo(alice, records).map((r) => r.id),
+    ['b'],
+  );
 });
 
-t.test('networks: the owner\'s, an administrator\'s (public), or none', async (t) => {
+t.test("networks: the owner's, an administrator's (public), or none", async (t) => {
   t.ok(canUseNetwork(bob, { uid: 0 }), 'created by oneadmin: public');
   t.ok(canUseNetwork(bob, { uid: 5, gid: 0 }), 'created by a member of oneadmin: public');
   t.ok(canUseNetwork(alice, { uid: 1, gid: 1 }), 'her own');
-  t.notOk(canUseNetwork(bob, { uid: 1, gid: 1 }), 'another user\'s private network');
+  t.notOk(canUseNetwork(bob, { uid: 1, gid: 1 }), "another user's private network");
   t.ok(canUseNetwork(admin, { uid: 1, gid: 1 }), 'administrators use any');
-  t.throws(() => requireNetworkUse(bob, { uid: 1, gid: 1 }, 3), { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } });
+  t.throws(() => requireNetworkUse(bob, { uid: 1, gid: 1 }, 3), {
+    code: 'NETWORK_NOT_FOUND',
+    message: 'no network 3',
+    details: { network: 3 },
+  });
 });
 
-t.test('names: a template\'s name finds the caller\'s own, then a public one, never another\'s private one', async (t) => {
+t.test("names: a template's name finds the caller's own, then a public one, never another's private one", async (t) => {
   const { findById, findForUse, findNamed } = await import('../../src/auth/find-named.js');
   const { isPublicNetwork } = await import('../../src/auth/authorize.js');
   const nets = [
@@ -38,11 +56,12 @@ t.test('names: a template\'s name finds the caller\'s own, then a public one, ne
     { id: 4, name: 'twice', uid: 1, gid: 1 },
     { id: 5, name: 'twice', uid: 2, gid: 1 },
   ];
-  const use = (who: Session, name: string, owner?: number) => findForUse(nets, name, who, { isPublic: isPublicNetwork, ...(owner === undefined ? {} : { owner }) })?.id;
-  t.equal(use(admin, 'pub'), 1, 'the administrator\'s own');
-  t.equal(use(alice, 'pub'), 0, 'alice\'s own');
-  t.equal(use(bob, 'pub'), 1, 'bob has none: the public one, oneadmin\'s first');
-  t.equal(use(alice, 'solo'), undefined, 'never another user\'s private one');
+  const use = (who: Session, name: string, owner?: number) =>
+    findForUse(nets, name, who, { isPublic: isPublicNetwork, ...(owner === undefined ? {} : { owner }) })?.id;
+  t.equal(use(admin, 'pub'), 1, "the administrator's own");
+  t.equal(use(alice, 'pub'), 0, "alice's own");
+  t.equal(use(bob, 'pub'), 1, "bob has none: the public one, oneadmin's first");
+  t.equal(use(alice, 'solo'), undefined, "never another user's private one");
   t.equal(use(admin, 'solo'), undefined, 'not even for an administrator, by name alone');
   t.equal(use(admin, 'solo', 2), 3, 'with its owner named');
   t.equal(use(alice, 'solo', 2), undefined, 'which the caller must still be allowed to use');
@@ -50,8 +69,16 @@ t.test('names: a template\'s name finds the caller\'s own, then a public one, ne
   t.equal(findNamed(nets, 'solo', admin, 'network', isPublicNetwork).id, 3, 'the API: an administrator finds the only other one');
   t.throws(() => findNamed(nets, 'twice', admin, 'network', isPublicNetwork), { code: 'INVALID_ARGUMENT' }, 'two users have one');
   t.throws(() => findNamed(nets, 'solo', alice, 'network', isPublicNetwork), { code: 'NETWORK_NOT_FOUND', message: 'no network solo' });
-  t.throws(() => findById(nets[3], 3, alice, 'network', isPublicNetwork), { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } });
-  t.throws(() => findById(undefined, 3, alice, 'network', isPublicNetwork), { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } }, 'as a missing one');
+  t.throws(() => findById(nets[3], 3, alice, 'network', isPublicNetwork), {
+    code: 'NETWORK_NOT_FOUND',
+    message: 'no network 3',
+    details: { network: 3 },
+  });
+  t.throws(
+    () => findById(undefined, 3, alice, 'network', isPublicNetwork),
+    { code: 'NETWORK_NOT_FOUND', message: 'no network 3', details: { network: 3 } },
+    'as a missing one',
+  );
   t.equal(findById(nets[1], 1, bob, 'network', isPublicNetwork).id, 1);
   t.throws(() => findNamed(nets, 'twice', admin, 'image'), { message: /an image named twice/ });
 });

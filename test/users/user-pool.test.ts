@@ -21,13 +21,25 @@ async function rig(t: Test) {
   const authFile = await ensureOneadmin(store, dir, pino({ level: 'silent' }));
   const { system, clock } = fakeTimeSystem(t);
   let wall = 1_700_000_000_000;
-  const pool: ActorRef<UserPoolMsg> = system.spawn((ctx) => new UserPool(ctx, {
-    store, throttle: new LoginThrottle(clock), now: () => wall,
-  }));
-  const auth = (user: string, secret: string): Promise<Authenticated> => pool.ask({ type: 'authenticate', user, secret }, { timeoutMs: 30_000 });
+  const pool: ActorRef<UserPoolMsg> = system.spawn(
+    (ctx) =>
+      new UserPool(ctx, {
+        store,
+        throttle: new LoginThrottle(clock),
+        now: () => wall,
+      }),
+  );
+  const auth = (user: string, secret: string): Promise<Authenticated> =>
+    pool.ask({ type: 'authenticate', user, secret }, { timeoutMs: 30_000 });
   return {
-    store, pool, clock, auth, authFile,
-    setWall: (ms: number) => { wall = ms; },
+    store,
+    pool,
+    clock,
+    auth,
+    authFile,
+    setWall: (ms: number) => {
+      wall = ms;
+    },
     wall: () => wall,
   };
 }
@@ -38,12 +50,18 @@ t.test('oneadmin and the two groups exist from the first start; oneadmin is an a
   const { session, expires } = await r.auth('oneadmin', creds.password);
   t.same(session, { user: 'oneadmin', uid: 0, gid: 0, admin: true });
   t.equal(expires, undefined, 'a password session does not expire');
-  t.same((await r.pool.ask<{ name: string }[]>({ type: 'groups' })).map((g) => g.name), ['oneadmin', 'users']);
+  t.same(
+    (await r.pool.ask<{ name: string }[]>({ type: 'groups' })).map((g) => g.name),
+    ['oneadmin', 'users'],
+  );
 });
 
 t.test('create, duplicate, passwd, enable/disable, chgrp, delete', async (t) => {
   const r = await rig(t);
-  const { id } = await r.pool.ask<{ id: number }>({ type: 'allocate', name: 'alice', password: 'wonder land', gid: 1 }, { timeoutMs: 30_000 });
+  const { id } = await r.pool.ask<{ id: number }>(
+    { type: 'allocate', name: 'alice', password: 'wonder land', gid: 1 },
+    { timeoutMs: 30_000 },
+  );
   t.equal(id, 1);
   t.same((await r.auth('alice', 'wonder land')).session, { user: 'alice', uid: 1, gid: 1, admin: false });
   await t.rejects(r.pool.ask({ type: 'allocate', name: 'alice', password: 'x', gid: 1 }), { code: 'NAME_TAKEN' });
@@ -91,7 +109,11 @@ t.test('a login token works until it expires, is stored only as a hash, and is r
 
   r.setWall(expires);
   await t.rejects(r.auth('carol', token), { code: 'AUTH_FAILED' }, 'an expired token is refused');
-  await t.rejects(currentSession(new UserDirectory(r.store), byToken, r.wall()), { code: 'AUTH_FAILED' }, 'and so are calls on a connection made with it');
+  await t.rejects(
+    currentSession(new UserDirectory(r.store), byToken, r.wall()),
+    { code: 'AUTH_FAILED' },
+    'and so are calls on a connection made with it',
+  );
   t.equal((await r.pool.ask<UserView>({ type: 'info', user: id })).tokens, 0);
 
   const second = await r.pool.ask<{ token: string }>({ type: 'login', id, seconds: 60 });

@@ -52,7 +52,7 @@ if ('skip' in guest) {
   const tag = randomBytes(3).toString('hex');
   const bridge = `nbr${tag}`;
   // A subnet of this run's own on a bridge of its own, so the host can ping the guests.
-  const net = `10.${200 + (randomBytes(1)[0] as number) % 50}.${randomBytes(1)[0] as number}`;
+  const net = `10.${200 + ((randomBytes(1)[0] as number) % 50)}.${randomBytes(1)[0] as number}`;
 
   t.test('a VM from images with a cloned disk, swap, a NIC and CONTEXT, through its life cycle', async (t) => {
     t.teardown(() => run('ip', ['link', 'del', bridge]).catch(() => undefined));
@@ -60,7 +60,11 @@ if ('skip' in guest) {
     const qemuPids = new Set<number>();
     t.teardown(() => {
       for (const pid of qemuPids) {
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
       }
     });
     const cloud = await startCloud(t);
@@ -82,12 +86,17 @@ if ('skip' in guest) {
     const image = await c.call('image.info', { image: diskImage });
     t.equal(image.format, 'qcow2', 'the disk image is recognised as qcow2');
 
-    await c.call('vn.allocate', { template: `NAME = lan\nBRIDGE = ${bridge}\nAR = [ TYPE = IP4, IP = ${net}.10, SIZE = 8 ]\nGATEWAY = ${net}.1\nNETWORK_MASK = 255.255.255.0\n` });
+    await c.call('vn.allocate', {
+      template: `NAME = lan\nBRIDGE = ${bridge}\nAR = [ TYPE = IP4, IP = ${net}.10, SIZE = 8 ]\nGATEWAY = ${net}.1\nNETWORK_MASK = 255.255.255.0\n`,
+    });
     const os = `OS = [ KERNEL_DS = "$FILE[IMAGE=\\"guest-kernel\\"]", INITRD_DS = "$FILE[IMAGE=\\"guest-initrd\\"]", KERNEL_CMD = "${GUEST_CMDLINE}" ]`;
     const { id } = await c.call('vm.allocate', {
       hold: false,
       template: [
-        'NAME = web', 'CPU = 0.5', `MEMORY = ${GUEST_MEMORY_MIB}`, os,
+        'NAME = web',
+        'CPU = 0.5',
+        `MEMORY = ${GUEST_MEMORY_MIB}`,
+        os,
         'DISK = [ IMAGE = "guest-disk" ]',
         'DISK = [ TYPE = swap, SIZE = 16 ]',
         'NIC = [ NETWORK = lan ]',
@@ -96,12 +105,17 @@ if ('skip' in guest) {
     });
     const info = (): Promise<VmView> => c.call('vm.info', { id });
     const waitVm = (state: VmState, what: string = state, vmId = id): Promise<VmView> =>
-      eventually(() => c.call('vm.info', { id: vmId }), (v) => v.state === state || /FAILURE/.test(v.state), 180_000, `VM ${vmId} ${what}`)
-        .then((v) => {
-          if (v.state !== state) throw new Error(`VM ${vmId} went to ${v.state} (${v.lastError ?? 'no error'}) instead of ${state}`);
-          return v;
-        });
-    const consoleOf = (host: string, vmId = id): Promise<string> => readFile(join(cloud.dir, host, 'vms', String(vmId), 'console.log'), 'utf8').catch(() => '');
+      eventually(
+        () => c.call('vm.info', { id: vmId }),
+        (v) => v.state === state || /FAILURE/.test(v.state),
+        180_000,
+        `VM ${vmId} ${what}`,
+      ).then((v) => {
+        if (v.state !== state) throw new Error(`VM ${vmId} went to ${v.state} (${v.lastError ?? 'no error'}) instead of ${state}`);
+        return v;
+      });
+    const consoleOf = (host: string, vmId = id): Promise<string> =>
+      readFile(join(cloud.dir, host, 'vms', String(vmId), 'console.log'), 'utf8').catch(() => '');
     const pidOf = async (host: string, vmId = id): Promise<number> => {
       const pid = Number((await readFile(join(cloud.dir, host, 'vms', String(vmId), 'qemu.pid'), 'utf8')).trim());
       qemuPids.add(pid);
@@ -115,14 +129,23 @@ if ('skip' in guest) {
         return false;
       }
     };
-    const ping = (ip: string): Promise<boolean> => run('busybox', ['ping', '-c', '1', '-W', '1', ip]).then(() => true, () => false);
+    const ping = (ip: string): Promise<boolean> =>
+      run('busybox', ['ping', '-c', '1', '-W', '1', ip]).then(
+        () => true,
+        () => false,
+      );
     const vmDir = join(ds, '0', String(id));
 
     await c.call('vm.action', { id, action: 'deploy', host: a.id });
     let vm = await waitVm('RUNNING');
     const ip = vm.nics[0]?.ip ?? '';
     t.match(ip, new RegExp(`^${net.replaceAll('.', '\\.')}\\.`), 'the NIC has a lease');
-    const log = await eventually(() => consoleOf('127.0.0.2'), (s) => s.includes(READY), 180_000, 'READY on the console');
+    const log = await eventually(
+      () => consoleOf('127.0.0.2'),
+      (s) => s.includes(READY),
+      180_000,
+      'READY on the console',
+    );
     const ready = parseReady(log);
     t.equal(ready?.context, true, 'the guest found the context CD');
     t.equal(ready?.hostname, `web-${id}`, 'and set the hostname from CONTEXT');
@@ -135,15 +158,30 @@ if ('skip' in guest) {
     t.equal(ready?.disks.find((d) => d.dev === 'vdb')?.bytes, 16 * 1024 * 1024, 'vdb the 16 MiB swap disk');
 
     const files = (await readdir(vmDir)).sort();
-    t.same(files.filter((f) => !f.startsWith('.')), ['disk.0', 'disk.1', 'disk.2', 'initrd', 'kernel'], 'the VM directory: disks, context CD, kernel, initrd');
-    const overlay = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', join(vmDir, 'disk.0')])).stdout) as { format: string; 'backing-filename'?: string };
+    t.same(
+      files.filter((f) => !f.startsWith('.')),
+      ['disk.0', 'disk.1', 'disk.2', 'initrd', 'kernel'],
+      'the VM directory: disks, context CD, kernel, initrd',
+    );
+    const overlay = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', join(vmDir, 'disk.0')])).stdout) as {
+      format: string;
+      'backing-filename'?: string;
+    };
     t.equal(overlay.format, 'qcow2', 'disk.0 is a qcow2 overlay');
     t.equal(overlay['backing-filename'], image.source, 'whose backing file is the image');
     t.equal((await c.call('image.info', { image: diskImage })).runningVms.length, 1, 'the image counts the VM');
 
     // The host reaches the guest over the bridge.
     await run('ip', ['addr', 'add', `${net}.1/24`, 'dev', bridge]);
-    t.ok(await eventually(() => ping(ip), (ok) => ok, 60_000, 'ping'), 'the guest answers ping on its leased IP');
+    t.ok(
+      await eventually(
+        () => ping(ip),
+        (ok) => ok,
+        60_000,
+        'ping',
+      ),
+      'the guest answers ping on its leased IP',
+    );
 
     // suspend: memory to a checkpoint, QEMU gone; resume: the same guest goes on.
     const firstPid = await pidOf('127.0.0.2');
@@ -154,7 +192,15 @@ if ('skip' in guest) {
     await c.call('vm.action', { id, action: 'resume' });
     await waitVm('RUNNING', 'RUNNING after resume');
     t.equal(count(await consoleOf('127.0.0.2'), READY), 1, 'resumed, not rebooted');
-    t.ok(await eventually(() => ping(ip), (ok) => ok, 60_000, 'ping after resume'), 'and on the network again');
+    t.ok(
+      await eventually(
+        () => ping(ip),
+        (ok) => ok,
+        60_000,
+        'ping after resume',
+      ),
+      'and on the network again',
+    );
 
     // stop: saved and off the host; resume and deploy: back from the checkpoint.
     await c.call('vm.action', { id, action: 'stop' });
@@ -171,7 +217,12 @@ if ('skip' in guest) {
     t.match(await consoleOf('127.0.0.2'), /NEPHELE-POWEROFF/, 'the guest powered itself off');
     await c.call('vm.action', { id, action: 'resume' });
     await waitVm('RUNNING', 'RUNNING after poweroff');
-    const rebooted = await eventually(() => consoleOf('127.0.0.2'), (s) => count(s, READY) === 2, 180_000, 'a second READY');
+    const rebooted = await eventually(
+      () => consoleOf('127.0.0.2'),
+      (s) => count(s, READY) === 2,
+      180_000,
+      'a second READY',
+    );
     t.equal(parseReady(rebooted)?.disks.find((d) => d.dev === 'vda')?.marker, DISK_MARKER, 'booted again from its own disk');
 
     // The agent dies (kill -9): the guest runs on, and the restarted agent takes it back.
@@ -182,7 +233,15 @@ if ('skip' in guest) {
     await cloud.waitState(a.id, 'MONITORED', 60_000);
     await eventually(info, (v) => v.state === 'RUNNING' && v.pending === undefined, 60_000, 'RUNNING after the agent restart');
     t.equal(await pidOf('127.0.0.2'), pid, 'the same QEMU, re-adopted');
-    t.ok(await eventually(() => ping(ip), (ok) => ok, 60_000, 'ping after re-adoption'), 'still on the network');
+    t.ok(
+      await eventually(
+        () => ping(ip),
+        (ok) => ok,
+        60_000,
+        'ping after re-adoption',
+      ),
+      'still on the network',
+    );
 
     // QEMU dies under the VM: monitoring reports it, and the VM goes to UNKNOWN saying why
     // (a guest that powers itself off goes to POWEROFF instead: the migrated VM below).
@@ -192,7 +251,12 @@ if ('skip' in guest) {
     // resume from UNKNOWN boots it again.
     await c.call('vm.action', { id, action: 'resume' });
     await waitVm('RUNNING', 'RUNNING after the crash');
-    await eventually(() => consoleOf('127.0.0.2'), (s) => count(s, READY) === 3, 180_000, 'a third READY, after the crash');
+    await eventually(
+      () => consoleOf('127.0.0.2'),
+      (s) => count(s, READY) === 3,
+      180_000,
+      'a third READY, after the crash',
+    );
     t.not(await pidOf('127.0.0.2'), pid, 'a new QEMU runs the VM');
 
     // terminate (hard, from RUNNING): the directory and the lease go, the image is free.
@@ -206,19 +270,47 @@ if ('skip' in guest) {
     // Live migration between the two hosts: a VM without NICs (both hosts share this machine's taps).
     const { id: mover } = await c.call('vm.allocate', {
       hold: false,
-      template: ['NAME = mover', 'CPU = 0.5', `MEMORY = ${GUEST_MEMORY_MIB}`, os, 'DISK = [ IMAGE = "guest-disk", SAVE = yes, SAVE_AS = "mover-saved" ]', 'CONTEXT = [ SET_HOSTNAME = "mover" ]'].join('\n'),
+      template: [
+        'NAME = mover',
+        'CPU = 0.5',
+        `MEMORY = ${GUEST_MEMORY_MIB}`,
+        os,
+        'DISK = [ IMAGE = "guest-disk", SAVE = yes, SAVE_AS = "mover-saved" ]',
+        'CONTEXT = [ SET_HOSTNAME = "mover" ]',
+      ].join('\n'),
     });
     await c.call('vm.action', { id: mover, action: 'deploy', host: a.id });
     await waitVm('RUNNING', 'mover RUNNING', mover);
-    await eventually(() => consoleOf('127.0.0.2', mover), (s) => s.includes(READY), 180_000, 'mover READY');
+    await eventually(
+      () => consoleOf('127.0.0.2', mover),
+      (s) => s.includes(READY),
+      180_000,
+      'mover READY',
+    );
     const sourcePid = await pidOf('127.0.0.2', mover);
     await c.call('vm.action', { id: mover, action: 'migrate', host: b.id, live: true });
-    const moved = await eventually(() => c.call('vm.info', { id: mover }), (v) => v.state === 'RUNNING' && v.hostId === b.id && v.pending === undefined, 180_000, 'mover on host b');
+    const moved = await eventually(
+      () => c.call('vm.info', { id: mover }),
+      (v) => v.state === 'RUNNING' && v.hostId === b.id && v.pending === undefined,
+      180_000,
+      'mover on host b',
+    );
     t.equal(moved.history.filter((h) => h.etime === undefined).length, 1, 'one open stay: on the destination');
     // The source stops its QEMU once its side of the migration completed, maybe a moment after the destination runs.
-    t.ok(await eventually(async () => !alive(sourcePid), (gone) => gone, 30_000, 'the source QEMU to exit'), 'the source QEMU has exited');
+    t.ok(
+      await eventually(
+        async () => !alive(sourcePid),
+        (gone) => gone,
+        30_000,
+        'the source QEMU to exit',
+      ),
+      'the source QEMU has exited',
+    );
     t.ok(alive(await pidOf('127.0.0.3', mover)), 'the destination QEMU runs it');
-    t.notOk((await consoleOf('127.0.0.3', mover)).includes('Linux version'), 'the destination did not boot the guest: it came over running');
+    t.notOk(
+      (await consoleOf('127.0.0.3', mover)).includes('Linux version'),
+      'the destination did not boot the guest: it came over running',
+    );
     // The guest itself is alive over there: it answers the power button.
     await c.call('vm.action', { id: mover, action: 'poweroff' });
     await waitVm('POWEROFF', 'mover POWEROFF', mover);

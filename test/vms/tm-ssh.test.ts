@@ -28,7 +28,11 @@ const run = promisify(execFile);
 const guest = await labGuest();
 const upload = (client: ApiClient, name: string, type: ImageType, path: string): Promise<number> =>
   uploadImage(client, { name, type, persistent: false, description: '' }, path);
-const gone = (path: string): Promise<boolean> => stat(path).then(() => false, () => true);
+const gone = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => false,
+    () => true,
+  );
 const MARKER = 'persistent-disk-written-on-the-host';
 
 if ('skip' in guest) {
@@ -51,45 +55,76 @@ if ('skip' in guest) {
     }
     const [id1, id2] = ids as [number, number];
     const hostDir = (h: LabHost, vmId: number): string => join(h.dir, 'agent', 'datastores', '0', String(vmId));
-    const consoleOf = (h: LabHost, vmId: number): Promise<string> => readFile(join(h.dir, 'agent', 'vms', String(vmId), 'console.log'), 'utf8').catch(() => '');
+    const consoleOf = (h: LabHost, vmId: number): Promise<string> =>
+      readFile(join(h.dir, 'agent', 'vms', String(vmId), 'console.log'), 'utf8').catch(() => '');
 
     await upload(c, 'guest-kernel', 'KERNEL', guest.kernel);
     await upload(c, 'guest-initrd', 'RAMDISK', guest.initrd);
     await upload(c, 'guest-disk', 'OS', guest.disk);
-    const data = await c.call('image.allocate', { name: 'data', type: 'DATABLOCK', persistent: true, description: '', size: 4, format: 'raw' });
+    const data = await c.call('image.allocate', {
+      name: 'data',
+      type: 'DATABLOCK',
+      persistent: true,
+      description: '',
+      size: 4,
+      format: 'raw',
+    });
     const dataImage = await c.call('image.info', { image: data.id });
 
     const os = `OS = [ KERNEL_DS = "$FILE[IMAGE=\\"guest-kernel\\"]", INITRD_DS = "$FILE[IMAGE=\\"guest-initrd\\"]", KERNEL_CMD = "${GUEST_CMDLINE}" ]`;
     const { id } = await c.call('vm.allocate', {
       hold: false,
       template: [
-        'NAME = far', 'CPU = 0.5', `MEMORY = ${GUEST_MEMORY_MIB}`, os,
+        'NAME = far',
+        'CPU = 0.5',
+        `MEMORY = ${GUEST_MEMORY_MIB}`,
+        os,
         'DISK = [ IMAGE = "guest-disk", SAVE = yes, SAVE_AS = "far-saved" ]',
         'DISK = [ IMAGE = "data" ]',
         'CONTEXT = [ SET_HOSTNAME = "$NAME-$VMID" ]',
       ].join('\n'),
     });
     const waitVm = (state: VmState): Promise<VmView> =>
-      eventually(() => c.call('vm.info', { id }), (v) => (v.state === state && v.pending === undefined) || /FAILURE/.test(v.state), 180_000, `VM ${state}`)
-        .then((v) => {
-          if (v.state !== state) throw new Error(`VM went to ${v.state} (${v.lastError ?? 'no error'}) instead of ${state}`);
-          return v;
-        });
+      eventually(
+        () => c.call('vm.info', { id }),
+        (v) => (v.state === state && v.pending === undefined) || /FAILURE/.test(v.state),
+        180_000,
+        `VM ${state}`,
+      ).then((v) => {
+        if (v.state !== state) throw new Error(`VM went to ${v.state} (${v.lastError ?? 'no error'}) instead of ${state}`);
+        return v;
+      });
     const frontDir = join(cloud.dir, 'datastores', '0', String(id));
 
     // PROLOG on host 1: the images go up over SFTP; the disks are whole copies there.
     await c.call('vm.action', { id, action: 'deploy', host: id1 });
     await waitVm('RUNNING');
-    const ready = await eventually(() => consoleOf(h1, id), (s) => s.includes('NEPHELE-READY'), 180_000, 'READY on host 1');
+    const ready = await eventually(
+      () => consoleOf(h1, id),
+      (s) => s.includes('NEPHELE-READY'),
+      180_000,
+      'READY on host 1',
+    );
     t.match(ready, new RegExp(`"hostname":"far-${id}"`), 'the guest booted on host 1 with its context');
-    t.ok(await gone(frontDir), 'the front-end holds no copy of the VM\'s files');
-    const disk0 = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', join(hostDir(h1, id), 'disk.0')])).stdout) as { format: string; 'backing-filename'?: string };
+    t.ok(await gone(frontDir), "the front-end holds no copy of the VM's files");
+    const disk0 = JSON.parse((await run('qemu-img', ['info', '--output=json', '-U', join(hostDir(h1, id), 'disk.0')])).stdout) as {
+      format: string;
+      'backing-filename'?: string;
+    };
     t.equal(disk0.format, 'qcow2', 'disk.0 on the host is qcow2');
     t.equal(disk0['backing-filename'], undefined, 'standing alone: no backing file on the front-end');
-    t.same((await run('ls', [hostDir(h1, id)])).stdout.split('\n').filter((f) => f.endsWith('.src')), [], 'the uploaded images were removed once used');
+    t.same(
+      (await run('ls', [hostDir(h1, id)])).stdout.split('\n').filter((f) => f.endsWith('.src')),
+      [],
+      'the uploaded images were removed once used',
+    );
 
     // Live migration needs shared datastores.
-    await t.rejects(c.call('vm.action', { id, action: 'migrate', host: id2, live: true }), { code: 'ACTION_NOT_ALLOWED' }, 'a live migration is refused');
+    await t.rejects(
+      c.call('vm.action', { id, action: 'migrate', host: id2, live: true }),
+      { code: 'ACTION_NOT_ALLOWED' },
+      'a live migration is refused',
+    );
 
     // stop: the directory comes back to the front-end; resume on host 2 takes it there.
     await c.call('vm.action', { id, action: 'stop' });
@@ -124,11 +159,21 @@ if ('skip' in guest) {
     await c.call('vm.action', { id, action: 'terminate' });
     await waitVm('DONE');
     t.ok(await gone(hostDir(h1, id)), 'terminated: the directory is gone from host 1');
-    t.equal((await readFile(dataImage.source)).subarray(0, MARKER.length).toString(), MARKER, 'the persistent image holds what was written on the host');
+    t.equal(
+      (await readFile(dataImage.source)).subarray(0, MARKER.length).toString(),
+      MARKER,
+      'the persistent image holds what was written on the host',
+    );
     const saved = await c.call('image.info', { image: 'far-saved' });
     t.match(saved, { state: 'READY', format: 'qcow2' }, 'SAVE = yes: the disk came back as an image');
-    const savedInfo = JSON.parse((await run('qemu-img', ['info', '--output=json', saved.source])).stdout) as { 'backing-filename'?: string };
+    const savedInfo = JSON.parse((await run('qemu-img', ['info', '--output=json', saved.source])).stdout) as {
+      'backing-filename'?: string;
+    };
     t.equal(savedInfo['backing-filename'], undefined, 'standing alone');
-    t.same((await run('ls', [join(h1.dir, 'agent', 'datastores', '1')]).catch(() => ({ stdout: '' }))).stdout.trim(), '', 'nothing left in host 1\'s images datastore');
+    t.same(
+      (await run('ls', [join(h1.dir, 'agent', 'datastores', '1')]).catch(() => ({ stdout: '' }))).stdout.trim(),
+      '',
+      "nothing left in host 1's images datastore",
+    );
   });
 }

@@ -23,8 +23,21 @@ const stay = (seq: number, hostId: number): HistoryRecord => ({ seq, hostId, sti
 
 function vm(history: readonly HistoryRecord[] = [stay(0, SSH_HOST)], more: Partial<VmRecord> = {}): VmRecord {
   return {
-    id: 9, name: 'web', uid: 0, template: '', cpu: 1, vcpu: 1, memory: 64, state: 'PROLOG', history, pending: undefined,
-    opSeq: 1, scheduled: false, stime: 1, etime: undefined, lastError: undefined,
+    id: 9,
+    name: 'web',
+    uid: 0,
+    template: '',
+    cpu: 1,
+    vcpu: 1,
+    memory: 64,
+    state: 'PROLOG',
+    history,
+    pending: undefined,
+    opSeq: 1,
+    scheduled: false,
+    stime: 1,
+    etime: undefined,
+    lastError: undefined,
     disks: [
       { diskId: 0, type: 'disk', action: 'clone', source: '/ds/1/debian', format: 'qcow2', readonly: false },
       { diskId: 1, type: 'disk', action: 'link', source: '/ds/1/data', format: 'raw', readonly: false, saveAs: 'data-copy' },
@@ -51,7 +64,15 @@ t.test('TM_MAD = shared: the node makes the files once and removes them once; on
   t.equal(prolog.node?.type, 'vm.prolog');
   t.equal(prolog.node?.dir, FRONT, 'in the shared directory');
   if (prolog.node?.type === 'vm.prolog') {
-    t.same(prolog.node.steps.map((s) => [s.action, s.source]), [['clone', '/ds/1/debian'], ['link', '/ds/1/data'], ['swap', undefined], ['file', '/ds/1/vmlinuz']]);
+    t.same(
+      prolog.node.steps.map((s) => [s.action, s.source]),
+      [
+        ['clone', '/ds/1/debian'],
+        ['link', '/ds/1/data'],
+        ['swap', undefined],
+        ['file', '/ds/1/vmlinuz'],
+      ],
+    );
     t.equal(prolog.node.context?.target, `${FRONT}/disk.3`, 'the context CD after the disks');
   }
   for (const from of ['system_ds', 'previous_host'] as const) {
@@ -72,7 +93,10 @@ t.test('TM_MAD = shared: the node makes the files once and removes them once; on
 
 t.test('a VM without files has nothing to move, whatever its host', async (t) => {
   const f: TransferFacts = { ...facts(vm([stay(0, SSH_HOST)], { disks: [], os: {}, context: undefined })), dir: undefined };
-  for (const effect of [{ kind: 'prolog', from: 'images' }, { kind: 'epilog', keepDisks: false }] as const) {
+  for (const effect of [
+    { kind: 'prolog', from: 'images' },
+    { kind: 'epilog', keepDisks: false },
+  ] as const) {
     t.same(planTransfer(op(effect, SSH_HOST), f), {});
     t.ok(isLocal(op(effect, SSH_HOST), f));
   }
@@ -84,14 +108,27 @@ t.test('TM_MAD = ssh prolog from the images: upload beside the disks, the node c
   const plan = planTransfer(op({ kind: 'prolog', from: 'images' }, SSH_HOST), facts(record));
   t.same(Object.keys(plan), ['before', 'node', 'after']);
   t.same(plan.before, { kind: 'put', host: SSH_HOST, files: staged(record, dir) });
-  t.same(staged(record, dir).map((f) => f.remote), [`${dir}/disk.0.src`, `${dir}/disk.1.src`, `${dir}/kernel`]);
-  t.equal(plan.node?.dir, dir, 'in the host\'s own datastores');
+  t.same(
+    staged(record, dir).map((f) => f.remote),
+    [`${dir}/disk.0.src`, `${dir}/disk.1.src`, `${dir}/kernel`],
+  );
+  t.equal(plan.node?.dir, dir, "in the host's own datastores");
   if (plan.node?.type === 'vm.prolog') {
-    t.same(plan.node.steps.slice(0, 2).map((s) => [s.action, s.source]), [['copy', `${dir}/disk.0.src`], ['copy', `${dir}/disk.1.src`]],
-      'each disk a whole copy of its upload');
+    t.same(
+      plan.node.steps.slice(0, 2).map((s) => [s.action, s.source]),
+      [
+        ['copy', `${dir}/disk.0.src`],
+        ['copy', `${dir}/disk.1.src`],
+      ],
+      'each disk a whole copy of its upload',
+    );
     t.same(plan.node.steps[3], { action: 'file', source: `${dir}/kernel`, target: `${dir}/kernel` }, 'the kernel is in place already');
   }
-  t.same(plan.after, { kind: 'remove', host: SSH_HOST, paths: [`${dir}/disk.0.src`, `${dir}/disk.1.src`] }, 'the uploads go, the kernel stays');
+  t.same(
+    plan.after,
+    { kind: 'remove', host: SSH_HOST, paths: [`${dir}/disk.0.src`, `${dir}/disk.1.src`] },
+    'the uploads go, the kernel stays',
+  );
 });
 
 t.test('TM_MAD = ssh moves: from the system datastore, between hosts, back at stop', async (t) => {
@@ -100,17 +137,25 @@ t.test('TM_MAD = ssh moves: from the system datastore, between hosts, back at st
   t.same(planTransfer(op({ kind: 'prolog', from: 'system_ds' }, SSH_HOST), f), {
     before: { kind: 'move', from: { dir: FRONT }, to: { host: SSH_HOST, dir } },
   });
-  t.same(planTransfer(op({ kind: 'prolog', from: 'previous_host' }, SSH_HOST), f), {
-    before: { kind: 'move', from: { host: OTHER_SSH_HOST, dir: '/srv/node/datastores/0/9' }, to: { host: SSH_HOST, dir } },
-  }, 'a cold migration moves the directory from host to host');
-  t.same(planTransfer(op({ kind: 'epilog', keepDisks: true }, SSH_HOST), f), {
-    before: { kind: 'move', from: { host: SSH_HOST, dir }, to: { dir: FRONT } },
-  }, 'stop and undeploy bring the directory to the front-end');
+  t.same(
+    planTransfer(op({ kind: 'prolog', from: 'previous_host' }, SSH_HOST), f),
+    {
+      before: { kind: 'move', from: { host: OTHER_SSH_HOST, dir: '/srv/node/datastores/0/9' }, to: { host: SSH_HOST, dir } },
+    },
+    'a cold migration moves the directory from host to host',
+  );
+  t.same(
+    planTransfer(op({ kind: 'epilog', keepDisks: true }, SSH_HOST), f),
+    {
+      before: { kind: 'move', from: { host: SSH_HOST, dir }, to: { dir: FRONT } },
+    },
+    'stop and undeploy bring the directory to the front-end',
+  );
   t.notOk(isLocal(op({ kind: 'prolog', from: 'system_ds' }, SSH_HOST), f));
   t.equal(nodeCommand(op({ kind: 'prolog', from: 'system_ds' }, SSH_HOST), f), undefined, 'nothing for the node');
 });
 
-t.test('a cold migration from a TM_MAD = ssh host to a shared one is oned\'s move too', async (t) => {
+t.test("a cold migration from a TM_MAD = ssh host to a shared one is oned's move too", async (t) => {
   const f = facts(vm([stay(0, SSH_HOST), stay(1, SHARED_HOST)]));
   t.same(planTransfer(op({ kind: 'prolog', from: 'previous_host' }, SHARED_HOST), f), {
     before: { kind: 'move', from: { host: SSH_HOST, dir: '/var/lib/nephele/node/datastores/0/9' }, to: { dir: FRONT } },
@@ -128,8 +173,13 @@ t.test('TM_MAD = ssh terminate: the node saves on the host, oned brings saves an
   const name = onHost[0]?.target.split('/').at(-1) ?? '';
   t.equal(name, saves(record, FRONT, '9.2', IMAGES)[0]?.target.split('/').at(-1), 'the same name on the host and in the images datastore');
   t.same(plan.after, {
-    kind: 'bring_back', host: SSH_HOST, dir,
-    files: [{ remote: onHost[0]?.target, local: `${IMAGES}/${name}` }, { remote: `${dir}/disk.1`, local: '/ds/1/data' }],
+    kind: 'bring_back',
+    host: SSH_HOST,
+    dir,
+    files: [
+      { remote: onHost[0]?.target, local: `${IMAGES}/${name}` },
+      { remote: `${dir}/disk.1`, local: '/ds/1/data' },
+    ],
   });
 });
 
@@ -140,18 +190,22 @@ t.test('saves are named after the operation: the same on a resend, another for a
   t.same(saves(record, FRONT, '9.2', undefined), [], 'no images datastore, nothing saved');
 });
 
-t.test('the node\'s commands of the other operations', async (t) => {
+t.test("the node's commands of the other operations", async (t) => {
   const record = vm([stay(0, SSH_HOST)]);
   const f = facts(record);
-  const cmd = (effect: Operation, hostId: number | undefined = SSH_HOST) => nodeCommand({ opId: '9.5', effect, hostId } satisfies PendingOp, f);
+  const cmd = (effect: Operation, hostId: number | undefined = SSH_HOST) =>
+    nodeCommand({ opId: '9.5', effect, hostId } satisfies PendingOp, f);
   t.match(cmd({ kind: 'deploy' }), { type: 'vm.deploy', opId: '9.5', spec: { vmId: 9 } });
   t.match(cmd({ kind: 'restore' }), { type: 'vm.restore', spec: { vmId: 9 } });
   t.match(cmd({ kind: 'migrate_live', to: SSH_HOST }), { type: 'vm.migrate_in', listen: { host: '', port: migrationPort(9) } });
   t.same(cmd({ kind: 'save' }), { type: 'vm.save', opId: '9.5', vmId: 9 });
   t.same(cmd({ kind: 'shutdown', hard: false }), { type: 'vm.shutdown', opId: '9.5', vmId: 9, hard: false });
   t.same(cmd({ kind: 'reboot', hard: true }), { type: 'vm.reboot', opId: '9.5', vmId: 9, hard: true });
-  t.same(cmd({ kind: 'cleanup' }), { type: 'vm.shutdown', opId: '9.5', vmId: 9, hard: true, purge: '/var/lib/nephele/node/datastores/0/9' },
-    'a cleanup purges the directory on the host it runs on');
+  t.same(
+    cmd({ kind: 'cleanup' }),
+    { type: 'vm.shutdown', opId: '9.5', vmId: 9, hard: true, purge: '/var/lib/nephele/node/datastores/0/9' },
+    'a cleanup purges the directory on the host it runs on',
+  );
   t.same(cmd({ kind: 'cleanup' }, SHARED_HOST), { type: 'vm.shutdown', opId: '9.5', vmId: 9, hard: true, purge: FRONT });
   t.notOk(isLocal({ opId: '9.5', effect: { kind: 'deploy' }, hostId: SSH_HOST }, f), 'only transfers can be local');
 });

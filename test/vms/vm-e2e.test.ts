@@ -13,10 +13,18 @@ import { eventually } from '../fixtures/processes.js';
 function vmOps(cloud: TestCloud) {
   const c: ApiClient = cloud.client;
   return {
-    create: async (name: string, hold = false) => (await c.call('vm.allocate', { template: `NAME = ${name}\nCPU = 0.5\nMEMORY = 128\n`, hold })).id,
-    act: (id: number, action: VmActionParams['action'], extra: Partial<VmActionParams> = {}) => c.call('vm.action', { id, action, ...extra }),
+    create: async (name: string, hold = false) =>
+      (await c.call('vm.allocate', { template: `NAME = ${name}\nCPU = 0.5\nMEMORY = 128\n`, hold })).id,
+    act: (id: number, action: VmActionParams['action'], extra: Partial<VmActionParams> = {}) =>
+      c.call('vm.action', { id, action, ...extra }),
     info: (id: number) => c.call('vm.info', { id }),
-    waitState: (id: number, state: VmState) => eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === state, 20_000, `VM ${id} ${state}`),
+    waitState: (id: number, state: VmState) =>
+      eventually(
+        () => c.call('vm.info', { id }),
+        (v: VmView) => v.state === state,
+        20_000,
+        `VM ${id} ${state}`,
+      ),
     /** What the node itself runs, asked through its host actor. */
     nodeVms: async (hostId: number) => {
       const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
@@ -55,7 +63,11 @@ t.test('the OpenNebula life cycle through oned and real agents', async (t) => {
   await vm.act(id, 'deploy', { host: 'node1' });
   let v = await vm.waitState(id, 'RUNNING');
   t.equal(v.hostId, a);
-  t.same((await vm.nodeVms(a)).map((x) => x.vmId), [id], 'node1 runs it');
+  t.same(
+    (await vm.nodeVms(a)).map((x) => x.vmId),
+    [id],
+    'node1 runs it',
+  );
   const host = await cloud.host(a);
   t.same([host.rvm, host.allocatedCpu, host.allocatedMem], [1, 50, 128 * 1024], 'node1 counts it');
 
@@ -93,16 +105,34 @@ t.test('the OpenNebula life cycle through oned and real agents', async (t) => {
   t.same(await vm.nodeVms(a), [], 'and the source holds nothing');
 
   await vm.act(id, 'migrate', { host: a, live: true });
-  v = await eventually(() => vm.info(id), (x) => x.state === 'RUNNING' && x.hostId === a);
-  await eventually(() => vm.nodeVms(b), (list) => list.length === 0, 10_000, 'the source to let go');
-  t.same((await vm.nodeVms(a)).map((x) => x.vmId), [id], 'live migration moved it');
+  v = await eventually(
+    () => vm.info(id),
+    (x) => x.state === 'RUNNING' && x.hostId === a,
+  );
+  await eventually(
+    () => vm.nodeVms(b),
+    (list) => list.length === 0,
+    10_000,
+    'the source to let go',
+  );
+  t.same(
+    (await vm.nodeVms(a)).map((x) => x.vmId),
+    [id],
+    'live migration moved it',
+  );
 
   await vm.act(id, 'terminate');
   v = await vm.waitState(id, 'DONE');
   t.same(await vm.nodeVms(a), []);
   t.equal((await cloud.host(a)).rvm, 0);
-  t.ok(v.history.every((h) => h.etime !== undefined), 'every stay is closed');
-  t.same(v.history.map((h) => h.reason), ['stop', 'undeploy', 'migrate', 'migrate', 'terminate']);
+  t.ok(
+    v.history.every((h) => h.etime !== undefined),
+    'every stay is closed',
+  );
+  t.same(
+    v.history.map((h) => h.reason),
+    ['stop', 'undeploy', 'migrate', 'migrate', 'terminate'],
+  );
   t.same(await cloud.client.call('vmpool.info', { all: false }), [], 'DONE VMs are listed only with all');
   t.equal((await cloud.client.call('vmpool.info', { all: true })).length, 1);
 });
@@ -121,7 +151,12 @@ t.test('hold, release, recover --delete, and refused actions', async (t) => {
   await vm.waitState(held, 'RUNNING');
   await vm.act(held, 'recover', { op: 'delete' });
   await vm.waitState(held, 'DONE');
-  await eventually(() => vm.nodeVms(a), (l) => l.length === 0, 10_000, 'cleanup on the node');
+  await eventually(
+    () => vm.nodeVms(a),
+    (l) => l.length === 0,
+    10_000,
+    'cleanup on the node',
+  );
   await t.rejects(vm.act(held, 'resume'), { code: 'ACTION_NOT_ALLOWED', message: /DONE/ });
   await t.rejects(vm.info(999), { code: 'VM_NOT_FOUND' });
 });
@@ -130,19 +165,31 @@ t.test('bad templates are refused at create with a code, and nothing is created'
   const { cloud } = await twoHosts(t);
   await t.rejects(cloud.client.call('vm.allocate', { template: 'CPU = 1\nMEMORY = abc\n', hold: false }), { code: 'INVALID_TEMPLATE' });
   await t.rejects(cloud.client.call('vm.allocate', { template: 'CPU = 1\n', hold: false }), { code: 'INVALID_TEMPLATE' });
-  await t.rejects(cloud.client.call('vm.allocate', { template: 'DISK = [ IMAGE = "x"\n', hold: false }), { code: 'TEMPLATE_SYNTAX', details: { line: 2, column: 1 } });
+  await t.rejects(cloud.client.call('vm.allocate', { template: 'DISK = [ IMAGE = "x"\n', hold: false }), {
+    code: 'TEMPLATE_SYNTAX',
+    details: { line: 2, column: 1 },
+  });
   t.same(await cloud.client.call('vmpool.info', { all: true }), []);
 });
 
 t.test('a lost host puts its VMs in UNKNOWN; back with the VM alive, they run again', async (t) => {
   const { cloud, node, vm, id } = await oneRunningVm(t, { heartbeatMs: 100, lostAfterMs: 500 });
   process.kill(node.agent.pid, 'SIGSTOP');
-  t.teardown(() => { try { process.kill(node.agent.pid, 'SIGCONT'); } catch { /* gone */ } });
+  t.teardown(() => {
+    try {
+      process.kill(node.agent.pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  });
   await vm.waitState(id, 'UNKNOWN');
   process.kill(node.agent.pid, 'SIGCONT');
   const v = await vm.waitState(id, 'RUNNING');
   t.equal(v.hostId, node.id, 'same host, nothing redeployed');
-  t.same((await vm.nodeVms(node.id)).map((x) => x.vmId), [id]);
+  t.same(
+    (await vm.nodeVms(node.id)).map((x) => x.vmId),
+    [id],
+  );
 });
 
 t.test('a boot the node refuses (no capacity) is BOOT_FAILURE; recover takes it out', async (t) => {
@@ -173,7 +220,12 @@ t.test('a host actor that crashes learns its VMs again', async (t) => {
   const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
   const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: a });
   (host as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
-  const back = await eventually(() => cloud.host(a), (h) => h.state === 'MONITORED' && h.rvm === 1, 10_000, 'the host to know its VM again');
+  const back = await eventually(
+    () => cloud.host(a),
+    (h) => h.state === 'MONITORED' && h.rvm === 1,
+    10_000,
+    'the host to know its VM again',
+  );
   t.equal(back.allocatedMem, 128 * 1024);
   t.equal(cloud.oned.system.inspect(host).restarts, 1);
   t.equal((await vm.info(id)).state, 'RUNNING', 'the VM never noticed');
@@ -191,12 +243,21 @@ t.test('failures the node reports: each lands where OpenNebula lands it, and rec
   await vm.act(a, 'deploy', { host: broken.id });
   await vm.waitState(a, 'RUNNING');
   await vm.act(a, 'stop');
-  let v = await eventually(() => vm.info(a), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  let v = await eventually(
+    () => vm.info(a),
+    (x) => x.state === 'RUNNING' && x.pending === undefined,
+  );
   t.match(v.lastError, /simulated save failure/, 'a failed save leaves it RUNNING, and says why');
   await vm.act(a, 'suspend');
-  await eventually(() => vm.info(a), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  await eventually(
+    () => vm.info(a),
+    (x) => x.state === 'RUNNING' && x.pending === undefined,
+  );
   await vm.act(a, 'migrate', { host: good.id });
-  v = await eventually(() => vm.info(a), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  v = await eventually(
+    () => vm.info(a),
+    (x) => x.state === 'RUNNING' && x.pending === undefined,
+  );
   t.equal(v.hostId, broken.id, 'a cold migration whose save fails stays where it was');
   t.equal(v.history[v.history.length - 1]?.reason, 'migrate_failed', 'the stay it was going to is closed as failed');
 
@@ -204,7 +265,10 @@ t.test('failures the node reports: each lands where OpenNebula lands it, and rec
   await vm.act(b, 'deploy', { host: good.id });
   await vm.waitState(b, 'RUNNING');
   await vm.act(b, 'migrate', { host: broken.id, live: true });
-  v = await eventually(() => vm.info(b), (x) => x.state === 'RUNNING' && x.pending === undefined);
+  v = await eventually(
+    () => vm.info(b),
+    (x) => x.state === 'RUNNING' && x.pending === undefined,
+  );
   t.equal(v.hostId, good.id, 'a live migration that fails keeps the VM running at the source');
   t.same((await vm.nodeVms(good.id)).map((x) => x.vmId).sort(), [b]);
 
@@ -229,5 +293,9 @@ t.test('an agent that comes back without the VM (it restarted): UNKNOWN, then PO
   t.equal(off.hostId, node.id, 'POWEROFF keeps its host');
   await vm.act(id, 'resume');
   await vm.waitState(id, 'RUNNING');
-  t.same((await vm.nodeVms(node.id)).map((x) => x.vmId), [id], 'and resume starts it again');
+  t.same(
+    (await vm.nodeVms(node.id)).map((x) => x.vmId),
+    [id],
+    'and resume starts it again',
+  );
 });

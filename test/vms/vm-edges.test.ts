@@ -25,9 +25,15 @@ t.test('every user action in every reachable state, through oned and real agents
   let n = 0;
   const create = async (hold = false): Promise<number> =>
     (await c.call('vm.allocate', { template: `NAME = e${n++}\nCPU = 0.01\nMEMORY = 16\n`, hold })).id;
-  const act = (id: number, action: VmActionParams['action'], extra: Partial<VmActionParams> = {}) => c.call('vm.action', { id, action, ...extra });
+  const act = (id: number, action: VmActionParams['action'], extra: Partial<VmActionParams> = {}) =>
+    c.call('vm.action', { id, action, ...extra });
   const settled = (id: number, state: VmState) =>
-    eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === state && v.pending === undefined, 20_000, `VM ${id} settled in ${state}`);
+    eventually(
+      () => c.call('vm.info', { id }),
+      (v: VmView) => v.state === state && v.pending === undefined,
+      20_000,
+      `VM ${id} settled in ${state}`,
+    );
   const runningOn = async (hostId: number): Promise<number> => {
     const id = await create();
     await act(id, 'deploy', { host: hostId });
@@ -36,14 +42,29 @@ t.test('every user action in every reachable state, through oned and real agents
   };
   const running = (): Promise<number> => runningOn(h1.id);
   /** Starts `action` on a VM on the slow host and returns while it is in flight. */
-  const caught = async (make: () => Promise<number>, action: VmActionParams['action'], state: VmState, extra: Partial<VmActionParams> = {}) => {
+  const caught = async (
+    make: () => Promise<number>,
+    action: VmActionParams['action'],
+    state: VmState,
+    extra: Partial<VmActionParams> = {},
+  ) => {
     const id = await make();
     await act(id, action, extra);
-    await eventually(() => c.call('vm.info', { id }), (v: VmView) => v.state === state, 20_000, `VM ${id} caught in ${state}`);
+    await eventually(
+      () => c.call('vm.info', { id }),
+      (v: VmView) => v.state === state,
+      20_000,
+      `VM ${id} caught in ${state}`,
+    );
     return id;
   };
   const onSlow = (): Promise<number> => runningOn(slow.id);
-  const from = async (make: () => Promise<number>, action: VmActionParams['action'], state: VmState, extra: Partial<VmActionParams> = {}) => {
+  const from = async (
+    make: () => Promise<number>,
+    action: VmActionParams['action'],
+    state: VmState,
+    extra: Partial<VmActionParams> = {},
+  ) => {
     const id = await make();
     await act(id, action, extra);
     await settled(id, state);
@@ -95,11 +116,16 @@ t.test('every user action in every reachable state, through oned and real agents
   };
   const event = (p: Partial<VmActionParams> & { action: VmActionParams['action'] }): UserEvent => {
     switch (p.action) {
-      case 'deploy': return { type: 'deploy', hostId: p.host as number };
-      case 'migrate': return { type: 'migrate', hostId: p.host as number, live: p.live === true };
-      case 'recover': return { type: 'recover', op: p.op ?? 'retry' };
-      case 'terminate': return { type: 'terminate', hard: p.hard === true };
-      default: return { type: p.action } as UserEvent;
+      case 'deploy':
+        return { type: 'deploy', hostId: p.host as number };
+      case 'migrate':
+        return { type: 'migrate', hostId: p.host as number, live: p.live === true };
+      case 'recover':
+        return { type: 'recover', op: p.op ?? 'retry' };
+      case 'terminate':
+        return { type: 'terminate', hard: p.hard === true };
+      default:
+        return { type: p.action } as UserEvent;
     }
   };
 
@@ -121,7 +147,8 @@ t.test('every user action in every reachable state, through oned and real agents
       let step = transition(state, event(p));
       for (;;) {
         const local = step.effects.find((e) => e.kind === 'prolog' || e.kind === 'epilog');
-        const then = local === undefined ? undefined : transition(step.next, { type: local.kind === 'prolog' ? 'prolog_done' : 'epilog_done' });
+        const then =
+          local === undefined ? undefined : transition(step.next, { type: local.kind === 'prolog' ? 'prolog_done' : 'epilog_done' });
         if (then === undefined) break;
         step = then;
       }

@@ -48,15 +48,17 @@ const files = async (text: string, owner = admin, p = pool()) =>
   resolveFiles(vmTemplate(parseTemplate(BASE + text)), { vmId: 12, name: 'v', owner, datastores: DS, acquire: p.acquire });
 
 t.test('each DISK becomes a transfer action', async (t) => {
-  const f = await files([
-    'DISK = [ IMAGE = ubuntu, SIZE = 2048 ]',
-    'DISK = [ IMAGE = data ]',
-    'DISK = [ IMAGE_ID = 2 ]',
-    'DISK = [ IMAGE = ubuntu, CLONE = no ]',
-    'DISK = [ TYPE = swap, SIZE = 512 ]',
-    'DISK = [ TYPE = fs, SIZE = 64, FS = ext4 ]',
-    'DISK = [ IMAGE = ubuntu, SAVE = yes ]',
-  ].join('\n'));
+  const f = await files(
+    [
+      'DISK = [ IMAGE = ubuntu, SIZE = 2048 ]',
+      'DISK = [ IMAGE = data ]',
+      'DISK = [ IMAGE_ID = 2 ]',
+      'DISK = [ IMAGE = ubuntu, CLONE = no ]',
+      'DISK = [ TYPE = swap, SIZE = 512 ]',
+      'DISK = [ TYPE = fs, SIZE = 64, FS = ext4 ]',
+      'DISK = [ IMAGE = ubuntu, SAVE = yes ]',
+    ].join('\n'),
+  );
   t.match(f.disks, [
     { diskId: 0, type: 'disk', action: 'clone', source: `${DS}/1/aaa`, format: 'qcow2', sizeMb: 2048, readonly: false },
     { diskId: 1, type: 'disk', action: 'link', source: `${DS}/1/bbb`, format: 'raw' },
@@ -71,24 +73,67 @@ t.test('each DISK becomes a transfer action', async (t) => {
 
 t.test('OS KERNEL_DS and CONTEXT FILES_DS name images', async (t) => {
   const p = pool();
-  const f = await files([
-    'OS = [ KERNEL_DS = "$FILE[IMAGE=\\"vmlinuz\\"]", ROOT = vda, KERNEL_CMD = "console=ttyS0" ]',
-    'CONTEXT = [ FILES_DS = "$FILE[IMAGE_ID=4]", X = y ]',
-  ].join('\n'), admin, p);
+  const f = await files(
+    [
+      'OS = [ KERNEL_DS = "$FILE[IMAGE=\\"vmlinuz\\"]", ROOT = vda, KERNEL_CMD = "console=ttyS0" ]',
+      'CONTEXT = [ FILES_DS = "$FILE[IMAGE_ID=4]", X = y ]',
+    ].join('\n'),
+    admin,
+    p,
+  );
   t.same(f.os, { kernelImage: `${DS}/1/ddd`, kernelCmd: 'root=/dev/vda console=ttyS0' });
   t.same(f.contextFiles, [{ name: 'init.sh', imageId: 4, source: `${DS}/1/eee` }]);
-  t.same(p.asked, [[{ use: 'kernel', name: 'vmlinuz' }, { use: 'context', imageId: 4 }]], 'asked for once, with what each is for');
+  t.same(
+    p.asked,
+    [
+      [
+        { use: 'kernel', name: 'vmlinuz' },
+        { use: 'context', imageId: 4 },
+      ],
+    ],
+    'asked for once, with what each is for',
+  );
 });
 
 t.test('refusals come before any image is taken', async (t) => {
   const cases: Array<[string, string, typeof admin, { code: string; details?: Record<string, string> }]> = [
-    ['a SOURCE from a user', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/1/aaa" ]', user, { code: 'NOT_AUTHORIZED' }],
-    ['a SOURCE outside the datastores', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/etc/shadow" ]', admin, { code: 'INVALID_ARGUMENT', details: { field: 'DISK/SOURCE' } }],
-    ['a SOURCE climbing out', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/../../../etc/shadow" ]', admin, { code: 'INVALID_TEMPLATE', details: { attribute: 'DISK/SOURCE' } }],
+    [
+      'a SOURCE from a user',
+      'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/1/aaa" ]',
+      user,
+      { code: 'NOT_AUTHORIZED' },
+    ],
+    [
+      'a SOURCE outside the datastores',
+      'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/etc/shadow" ]',
+      admin,
+      { code: 'INVALID_ARGUMENT', details: { field: 'DISK/SOURCE' } },
+    ],
+    [
+      'a SOURCE climbing out',
+      'DISK = [ IMAGE = ubuntu ]\nDISK = [ SOURCE = "/var/lib/nephele/datastores/../../../etc/shadow" ]',
+      admin,
+      { code: 'INVALID_TEMPLATE', details: { attribute: 'DISK/SOURCE' } },
+    ],
     ['a kernel path from a user', 'DISK = [ IMAGE = ubuntu ]\nOS = [ KERNEL = "/boot/vmlinuz" ]', user, { code: 'NOT_AUTHORIZED' }],
-    ['CONTEXT FILES (front-end paths)', 'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES = "/etc/passwd" ]', admin, { code: 'INVALID_TEMPLATE', details: { attribute: 'CONTEXT/FILES' } }],
-    ['FILES_DS that is not a $FILE list', 'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES_DS = "/etc/passwd" ]', admin, { code: 'INVALID_TEMPLATE' }],
-    ['FILES_DS naming two images in one', 'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES_DS = "$FILE[IMAGE=a, IMAGE_ID=1]" ]', admin, { code: 'INVALID_TEMPLATE' }],
+    [
+      'CONTEXT FILES (front-end paths)',
+      'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES = "/etc/passwd" ]',
+      admin,
+      { code: 'INVALID_TEMPLATE', details: { attribute: 'CONTEXT/FILES' } },
+    ],
+    [
+      'FILES_DS that is not a $FILE list',
+      'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES_DS = "/etc/passwd" ]',
+      admin,
+      { code: 'INVALID_TEMPLATE' },
+    ],
+    [
+      'FILES_DS naming two images in one',
+      'DISK = [ IMAGE = ubuntu ]\nCONTEXT = [ FILES_DS = "$FILE[IMAGE=a, IMAGE_ID=1]" ]',
+      admin,
+      { code: 'INVALID_TEMPLATE' },
+    ],
     ['SAVE of a swap disk', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ TYPE = swap, SIZE = 1, SAVE = yes ]', admin, { code: 'INVALID_TEMPLATE' }],
     ['FS on a disk', 'DISK = [ IMAGE = ubuntu, FS = ext4 ]', admin, { code: 'INVALID_TEMPLATE' }],
     ['FS not ext*', 'DISK = [ IMAGE = ubuntu ]\nDISK = [ TYPE = fs, SIZE = 1, FS = "xfs; reboot" ]', admin, { code: 'INVALID_TEMPLATE' }],
@@ -105,7 +150,7 @@ t.test('refusals come before any image is taken', async (t) => {
 t.test('context.sh gives a shell back exactly the values, running nothing', async (t) => {
   const hostile = {
     HOSTNAME: 'web-1',
-    QUOTE: "it's $(touch /tmp/pwned) `id` \"x\" \\ done",
+    QUOTE: 'it\'s $(touch /tmp/pwned) `id` "x" \\ done',
     MULTI: 'line one\nline two',
     'BAD-KEY': 'ignored',
   };
@@ -124,11 +169,21 @@ t.test('onevm create refuses bad images and gives back what it took', async (t) 
   await t.rejects(c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE = nowhere ]`, hold: true }), { code: 'IMAGE_NOT_FOUND' });
   const { id: first } = await c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE_ID = ${data} ]`, hold: true });
   t.same((await c.call('image.info', { image: data })).runningVms, [first], 'the VM holds the persistent image');
-  await t.rejects(c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE_ID = ${data} ]`, hold: true }), { code: 'IMAGE_IN_USE' }, 'one VM at a time');
+  await t.rejects(
+    c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE_ID = ${data} ]`, hold: true }),
+    { code: 'IMAGE_IN_USE' },
+    'one VM at a time',
+  );
   await t.rejects(c.call('image.delete', { image: data }), { code: 'IMAGE_IN_USE' }, 'and it cannot be deleted');
   // A refusal after the image was taken (the CONTEXT names a NIC the VM lacks) gives it back.
   await c.call('vm.action', { id: first, action: 'terminate' });
-  await t.rejects(c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE_ID = ${data} ]\nCONTEXT = [ IP = "$NIC[IP, NETWORK=\\"none\\"]" ]`, hold: true }), { code: 'INVALID_TEMPLATE' });
+  await t.rejects(
+    c.call('vm.allocate', {
+      template: `${BASE}DISK = [ IMAGE_ID = ${data} ]\nCONTEXT = [ IP = "$NIC[IP, NETWORK=\\"none\\"]" ]`,
+      hold: true,
+    }),
+    { code: 'INVALID_TEMPLATE' },
+  );
   t.same((await c.call('image.info', { image: data })).runningVms, [], 'a terminated VM and a refused create hold nothing');
   await t.resolves(c.call('vm.allocate', { template: `${BASE}DISK = [ IMAGE_ID = ${data} ]`, hold: true }), 'so another VM may take it');
 });
@@ -136,17 +191,34 @@ t.test('onevm create refuses bad images and gives back what it took', async (t) 
 t.test('the spec a node gets: files in the VM directory, a host kernel where it is', async (t) => {
   const { vmSpec } = await import('../../src/vms/vm-record.js');
   const base = {
-    id: 12, name: 'v', uid: 0, template: '', cpu: 1, vcpu: 1, memory: 128, state: 'PENDING' as const, history: [],
-    pending: undefined, opSeq: 0, scheduled: false, stime: 0, etime: undefined, lastError: undefined,
+    id: 12,
+    name: 'v',
+    uid: 0,
+    template: '',
+    cpu: 1,
+    vcpu: 1,
+    memory: 128,
+    state: 'PENDING' as const,
+    history: [],
+    pending: undefined,
+    opSeq: 0,
+    scheduled: false,
+    stime: 0,
+    etime: undefined,
+    lastError: undefined,
   };
   const hostKernel = vmSpec({ ...base, os: { kernel: '/boot/vmlinuz', kernelCmd: 'console=ttyS0' } });
   t.same(hostKernel.os, { kernel: '/boot/vmlinuz', kernelCmd: 'console=ttyS0' }, 'a host kernel without any file of the VM');
   t.equal(hostKernel.dir, undefined);
   const f = await files('OS = [ KERNEL_DS = "$FILE[IMAGE=vmlinuz]" ]\nDISK = [ IMAGE = ubuntu ]\nCONTEXT = [ A = b ]');
   const spec = vmSpec({ ...base, disks: f.disks, ...(f.os === undefined ? {} : { os: f.os }), context: { A: 'b' } }, '/ds/0/12');
-  t.same(spec.disks, [
-    { diskId: 0, path: '/ds/0/12/disk.0', format: 'qcow2', type: 'disk' },
-    { diskId: 1, path: '/ds/0/12/disk.1', format: 'raw', type: 'cdrom', readonly: true },
-  ], 'the clone, then the context CD');
+  t.same(
+    spec.disks,
+    [
+      { diskId: 0, path: '/ds/0/12/disk.0', format: 'qcow2', type: 'disk' },
+      { diskId: 1, path: '/ds/0/12/disk.1', format: 'raw', type: 'cdrom', readonly: true },
+    ],
+    'the clone, then the context CD',
+  );
   t.same(spec.os, { kernel: '/ds/0/12/kernel' }, 'the kernel image copied into the directory');
 });

@@ -1,8 +1,19 @@
 import t from 'tap';
 import { isNepheleError } from '../../src/errors.js';
 import {
-  LIFECYCLE, OPERATIONS, SCHEDULABLE_STATES, checkGuards, createdRecord, fencedEvent, hostBackEvent, isOpKind, outcomeOf,
-  takesGuestReport, waitsForScheduler, type OpKind, type VmFacts,
+  LIFECYCLE,
+  OPERATIONS,
+  SCHEDULABLE_STATES,
+  checkGuards,
+  createdRecord,
+  fencedEvent,
+  hostBackEvent,
+  isOpKind,
+  outcomeOf,
+  takesGuestReport,
+  waitsForScheduler,
+  type OpKind,
+  type VmFacts,
 } from '../../src/vms/vm-lifecycle.js';
 import type { UserEvent } from '../../src/vms/vm-actions.js';
 import { VM_STATE_NAMES, isTransient } from '../../src/vms/vm-states.js';
@@ -26,9 +37,17 @@ t.test('a migration goes elsewhere; a live one needs shared files at both ends',
   t.equal(refusal({ type: 'migrate', hostId: 1, live: true }, facts()), 'INVALID_ARGUMENT');
   t.equal(refusal({ type: 'migrate', hostId: 2 }, facts({ ownFiles: () => true })), undefined, 'a cold one moves the files');
   t.equal(refusal({ type: 'migrate', hostId: 2, live: true }, facts()), undefined);
-  t.equal(refusal({ type: 'migrate', hostId: 2, live: true }, facts({ ownFiles: (h) => h === 2 })), 'ACTION_NOT_ALLOWED', 'to a TM_MAD = ssh host');
+  t.equal(
+    refusal({ type: 'migrate', hostId: 2, live: true }, facts({ ownFiles: (h) => h === 2 })),
+    'ACTION_NOT_ALLOWED',
+    'to a TM_MAD = ssh host',
+  );
   t.equal(refusal({ type: 'migrate', hostId: 2, live: true }, facts({ ownFiles: (h) => h === 1 })), 'ACTION_NOT_ALLOWED', 'from one');
-  t.equal(refusal({ type: 'migrate', hostId: 2, live: true }, facts({ hasFiles: false, ownFiles: () => true })), undefined, 'no files, nothing to share');
+  t.equal(
+    refusal({ type: 'migrate', hostId: 2, live: true }, facts({ hasFiles: false, ownFiles: () => true })),
+    undefined,
+    'no files, nothing to share',
+  );
   t.equal(refusal({ type: 'deploy', hostId: 1 }, facts()), undefined, 'other actions have no guard');
 });
 
@@ -45,10 +64,10 @@ t.test('monitoring moves only a RUNNING VM with nothing in flight', async (t) =>
   t.equal(hostBackEvent('POWEROFF', false, false), undefined);
 });
 
-t.test('a fenced host\'s VMs take the host-failure policy\'s event', async (t) => {
+t.test("a fenced host's VMs take the host-failure policy's event", async (t) => {
   t.equal(fencedEvent('UNKNOWN', 'none', true), undefined);
   t.same(fencedEvent('UNKNOWN', 'migrate', true), { type: 'host_fenced' }, 'shared disks boot elsewhere');
-  t.same(fencedEvent('UNKNOWN', 'migrate', false), { type: 'recover', op: 'recreate' }, 'a host\'s own disks are lost with it');
+  t.same(fencedEvent('UNKNOWN', 'migrate', false), { type: 'recover', op: 'recreate' }, "a host's own disks are lost with it");
   t.same(fencedEvent('BOOT', 'migrate', true), { type: 'recover', op: 'recreate' });
   t.same(fencedEvent('UNKNOWN', 'recreate', true), { type: 'recover', op: 'recreate' });
   t.same(fencedEvent('RUNNING', 'delete', true), { type: 'recover', op: 'delete' });
@@ -69,7 +88,7 @@ t.test('each operation the table starts is awaited by the transient state it lea
   }
 });
 
-t.test('an operation\'s result is its outcome; a shutdown of a VM already gone did its job', async (t) => {
+t.test("an operation's result is its outcome; a shutdown of a VM already gone did its job", async (t) => {
   t.same(outcomeOf('prolog', true), { ok: true, outcome: 'prolog_done' });
   t.same(outcomeOf('prolog', false, 'DRIVER_FAILED'), { ok: false, outcome: 'prolog_failed' });
   t.same(outcomeOf('shutdown', false, 'VM_NOT_FOUND'), { ok: true, outcome: 'shutdown_done' });

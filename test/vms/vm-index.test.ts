@@ -5,8 +5,21 @@ import type { VmState } from '../../src/vms/vm-states.js';
 
 function vm(id: number, state: VmState, uid = 0): VmRecord {
   return {
-    id, name: `one-${id}`, uid, template: '', cpu: 1, vcpu: 1, memory: 64, state, history: [], pending: undefined,
-    opSeq: 0, scheduled: false, stime: 0, etime: undefined, lastError: undefined,
+    id,
+    name: `one-${id}`,
+    uid,
+    template: '',
+    cpu: 1,
+    vcpu: 1,
+    memory: 64,
+    state,
+    history: [],
+    pending: undefined,
+    opSeq: 0,
+    scheduled: false,
+    stime: 0,
+    etime: undefined,
+    lastError: undefined,
   };
 }
 

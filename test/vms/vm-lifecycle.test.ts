@@ -104,7 +104,7 @@ t.test('the table has a row for every state, and its entries name known states a
   }
 });
 
-t.test('transition takes every entry of the table, with the event\'s parameters bound', async (t) => {
+t.test("transition takes every entry of the table, with the event's parameters bound", async (t) => {
   let walked = 0;
   for (const { from, key, entry } of edges()) {
     for (const hard of [false, true]) {
@@ -135,7 +135,10 @@ t.test('every state but DONE reaches DONE, even without recover --delete and --r
 
 t.test('every state can be reached from a new VM', async (t) => {
   const seen = new Set([...reachable(INITIAL.create.next), ...reachable(INITIAL.create_hold.next)]);
-  t.same(VM_STATE_NAMES.filter((s) => !seen.has(s)), []);
+  t.same(
+    VM_STATE_NAMES.filter((s) => !seen.has(s)),
+    [],
+  );
 });
 
 t.test('DONE is final: no action is allowed there and every outcome is stale', async (t) => {
@@ -147,8 +150,14 @@ t.test('DONE is final: no action is allowed there and every outcome is stale', a
 
 t.test('every user action is allowed somewhere and every outcome applies somewhere', async (t) => {
   const used = new Set(edges().map((e) => e.key));
-  t.same(USER_ACTION_NAMES.filter((a) => !used.has(a)), []);
-  t.same(OUTCOME_NAMES.filter((o) => !used.has(o)), []);
+  t.same(
+    USER_ACTION_NAMES.filter((a) => !used.has(a)),
+    [],
+  );
+  t.same(
+    OUTCOME_NAMES.filter((o) => !used.has(o)),
+    [],
+  );
 });
 
 t.test('a refused action throws ACTION_NOT_ALLOWED naming the state', async (t) => {
@@ -192,22 +201,39 @@ t.test('a stale outcome is ignored, never thrown', async (t) => {
   t.equal(transition('RUNNING', { type: 'host_back_running' }), undefined);
 });
 
-t.test('allowedActions lists the user actions of the state\'s row, in a stable order', async (t) => {
+t.test("allowedActions lists the user actions of the state's row, in a stable order", async (t) => {
   for (const state of VM_STATE_NAMES) {
     const actions = allowedActions(state);
-    t.same(actions, USER_ACTION_NAMES.filter((a) => Object.hasOwn(LIFECYCLE[state], a)), state);
+    t.same(
+      actions,
+      USER_ACTION_NAMES.filter((a) => Object.hasOwn(LIFECYCLE[state], a)),
+      state,
+    );
     if (state !== 'DONE') t.ok(actions.includes('recover_delete') && actions.includes('recover_recreate'), `${state} has a way out`);
   }
   t.same(allowedActions('PENDING'), ['deploy', 'hold', 'terminate', 'terminate_hard', 'recover_delete', 'recover_recreate']);
   t.same(allowedActions('RUNNING'), [
-    'terminate', 'terminate_hard', 'poweroff', 'reboot', 'stop', 'suspend', 'undeploy', 'migrate', 'migrate_live', 'resched', 'unresched',
-    'recover_delete', 'recover_recreate',
+    'terminate',
+    'terminate_hard',
+    'poweroff',
+    'reboot',
+    'stop',
+    'suspend',
+    'undeploy',
+    'migrate',
+    'migrate_live',
+    'resched',
+    'unresched',
+    'recover_delete',
+    'recover_recreate',
   ]);
 });
 
 t.test('state kinds agree with the table', async (t) => {
   const driverOutcomes = (state: VmState): Outcome[] =>
-    rows(state).map(([k]) => k).filter((k): k is Outcome => isOutcome(k) && OUTCOMES[k].source === 'driver');
+    rows(state)
+      .map(([k]) => k)
+      .filter((k): k is Outcome => isOutcome(k) && OUTCOMES[k].source === 'driver');
   for (const state of VM_STATE_NAMES) {
     const row = LIFECYCLE[state];
     const kind = VM_STATES[state].kind;
@@ -221,9 +247,13 @@ t.test('state kinds agree with the table', async (t) => {
       t.same(row.recover_failure, failed.length === 0 ? undefined : row[failed[0]!], `${state}: --failure`);
     }
     if (kind === 'failure') {
-      t.same(rows(state).map(([k]) => k).sort(), [
-        'recover_delete', 'recover_recreate', 'recover_retry', 'recover_success', 'terminate', 'terminate_hard',
-      ], state);
+      t.same(
+        rows(state)
+          .map(([k]) => k)
+          .sort(),
+        ['recover_delete', 'recover_recreate', 'recover_retry', 'recover_success', 'terminate', 'terminate_hard'],
+        state,
+      );
       // --retry runs again the step that failed into this state, --success goes on as it would have.
       const retry = row.recover_retry!;
       t.ok(isTransient(retry.next), `${state} retries a step`);
@@ -243,7 +273,10 @@ t.test('every way into DONE gives the leases back and closes the history', async
     const kinds = entry.effects.map((e) => e.kind);
     t.ok(kinds.includes('release_leases'), `${from} --${key}--> DONE releases the leases`);
     if (from !== 'PENDING' && from !== 'HOLD') {
-      t.ok(entry.effects.some((e) => e.kind === 'close_history' && e.which === 'all'), `${from} --${key}--> DONE closes every stay`);
+      t.ok(
+        entry.effects.some((e) => e.kind === 'close_history' && e.which === 'all'),
+        `${from} --${key}--> DONE closes every stay`,
+      );
     }
   }
 });
@@ -259,10 +292,25 @@ t.test('the table and what transition returns are frozen', async (t) => {
 });
 
 t.test('short names are those of onevm list', async (t) => {
-  t.same(
-    [...new Set(VM_STATE_NAMES.map(shortState))].sort(),
-    ['boot', 'clea', 'done', 'epil', 'fail', 'hold', 'migr', 'pend', 'poff', 'prol', 'runn', 'save', 'shut', 'stop', 'susp', 'unde', 'unkn'],
-  );
+  t.same([...new Set(VM_STATE_NAMES.map(shortState))].sort(), [
+    'boot',
+    'clea',
+    'done',
+    'epil',
+    'fail',
+    'hold',
+    'migr',
+    'pend',
+    'poff',
+    'prol',
+    'runn',
+    'save',
+    'shut',
+    'stop',
+    'susp',
+    'unde',
+    'unkn',
+  ]);
   t.equal(shortState('SHUTDOWN_POWEROFF'), 'shut');
   t.equal(shortState('PROLOG_MIGRATE'), 'migr');
   t.equal(shortState('BOOT_STOPPED'), 'boot');
@@ -359,7 +407,14 @@ t.test('undeploy, resume', async (t) => {
     { type: 'boot_done' },
   ]);
   t.same(states, [
-    'RUNNING', 'SHUTDOWN_UNDEPLOY', 'EPILOG_UNDEPLOY', 'UNDEPLOYED', 'UNDEPLOYED', 'PROLOG_UNDEPLOY', 'BOOT_UNDEPLOY', 'RUNNING',
+    'RUNNING',
+    'SHUTDOWN_UNDEPLOY',
+    'EPILOG_UNDEPLOY',
+    'UNDEPLOYED',
+    'UNDEPLOYED',
+    'PROLOG_UNDEPLOY',
+    'BOOT_UNDEPLOY',
+    'RUNNING',
   ]);
   t.same(effects, [
     [{ kind: 'shutdown', hard: false }],
@@ -387,9 +442,11 @@ t.test('cold migration: save, copy, restore', async (t) => {
     [{ kind: 'close_history', which: 'previous', reason: 'migrate' }, { kind: 'restore' }],
     [],
   ]);
-  t.same(run('RUNNING', [{ type: 'migrate', hostId: 4 }, { type: 'save_failed' }]).effects[1], [
-    { kind: 'close_history', which: 'current', reason: 'migrate_failed' },
-  ], 'a failed save gives the target host back');
+  t.same(
+    run('RUNNING', [{ type: 'migrate', hostId: 4 }, { type: 'save_failed' }]).effects[1],
+    [{ kind: 'close_history', which: 'current', reason: 'migrate_failed' }],
+    'a failed save gives the target host back',
+  );
 });
 
 t.test('live migration, and its failure', async (t) => {
@@ -431,7 +488,12 @@ t.test('failures and recover', async (t) => {
 
   t.same(transition('EPILOG_FAILURE', { type: 'recover', op: 'delete' }), {
     next: 'DONE',
-    effects: [{ kind: 'unschedule' }, { kind: 'cleanup' }, { kind: 'close_history', which: 'all', reason: 'delete' }, { kind: 'release_leases' }],
+    effects: [
+      { kind: 'unschedule' },
+      { kind: 'cleanup' },
+      { kind: 'close_history', which: 'all', reason: 'delete' },
+      { kind: 'release_leases' },
+    ],
   });
   const recreated = run('RUNNING', [{ type: 'recover', op: 'recreate' }, { type: 'cleanup_done' }]);
   t.same(recreated.states, ['RUNNING', 'CLEANUP_RESUBMIT', 'PENDING']);
@@ -442,20 +504,36 @@ t.test('failures and recover', async (t) => {
   t.throws(() => transition('PROLOG', { type: 'recover', op: 'retry' }), { code: 'ACTION_NOT_ALLOWED' }, 'retry is for failures');
   t.throws(() => transition('BOOT_FAILURE', { type: 'recover', op: 'failure' }), { code: 'ACTION_NOT_ALLOWED' });
   // Nothing runs in a failure state: terminate cleans up, with or without --hard.
-  const abandon = { next: 'DONE', effects: [
-    { kind: 'unschedule' }, { kind: 'cleanup' }, { kind: 'close_history', which: 'all', reason: 'terminate' }, { kind: 'release_leases' },
-  ] };
+  const abandon = {
+    next: 'DONE',
+    effects: [
+      { kind: 'unschedule' },
+      { kind: 'cleanup' },
+      { kind: 'close_history', which: 'all', reason: 'terminate' },
+      { kind: 'release_leases' },
+    ],
+  };
   t.same(transition('BOOT_FAILURE', { type: 'terminate' }), abandon);
   t.same(transition('BOOT_FAILURE', { type: 'terminate', hard: true }), abandon);
 });
 
 t.test('a step in flight ends only with terminate --hard, which abandons it', async (t) => {
-  const abandon = { next: 'DONE', effects: [
-    { kind: 'unschedule' }, { kind: 'cleanup' }, { kind: 'close_history', which: 'all', reason: 'terminate' }, { kind: 'release_leases' },
-  ] };
+  const abandon = {
+    next: 'DONE',
+    effects: [
+      { kind: 'unschedule' },
+      { kind: 'cleanup' },
+      { kind: 'close_history', which: 'all', reason: 'terminate' },
+      { kind: 'release_leases' },
+    ],
+  };
   for (const state of VM_STATE_NAMES.filter(isTransient)) {
     t.same(transition(state, { type: 'terminate', hard: true }), abandon, `${state} --terminate --hard--> DONE`);
-    t.throws(() => transition(state, { type: 'terminate' }), { code: 'ACTION_NOT_ALLOWED' }, `${state}: a plain terminate waits for the step`);
+    t.throws(
+      () => transition(state, { type: 'terminate' }),
+      { code: 'ACTION_NOT_ALLOWED' },
+      `${state}: a plain terminate waits for the step`,
+    );
   }
   t.same(transition('RUNNING', { type: 'terminate' }).effects, [{ kind: 'shutdown', hard: false }]);
   t.same(transition('RUNNING', { type: 'terminate', hard: true }).effects, [{ kind: 'shutdown', hard: true }]);

@@ -13,9 +13,15 @@ t.test('vmpool.info pages in id order; bad paging params are refused', async (t)
   // VMs 3 and 7 end: listed only with `all`.
   for (const id of [3, 7]) {
     await admin.call('vm.action', { id, action: 'terminate', hard: true });
-    await eventually(() => admin.call('vm.info', { id }), (v) => v.state === 'DONE', 10_000, `VM ${id} DONE`);
+    await eventually(
+      () => admin.call('vm.info', { id }),
+      (v) => v.state === 'DONE',
+      10_000,
+      `VM ${id} DONE`,
+    );
   }
-  const ids = async (p: { all: boolean; offset?: number; limit?: number }): Promise<number[]> => (await admin.call('vmpool.info', p)).map((v) => v.id);
+  const ids = async (p: { all: boolean; offset?: number; limit?: number }): Promise<number[]> =>
+    (await admin.call('vmpool.info', p)).map((v) => v.id);
 
   t.same(await ids({ all: false }), [0, 1, 2, 4, 5, 6, 8, 9, 10, 11], 'unpaged: everything but DONE');
   t.same(await ids({ all: false, limit: 4 }), [0, 1, 2, 4]);
@@ -43,16 +49,31 @@ t.test('vmpool.info pages in id order; bad paging params are refused', async (t)
   const alice = await ApiClient.connect({ url: cloud.oned.url, user: 'alice', password: 'alice-pw' });
   t.teardown(() => alice.close());
   for (let i = 0; i < 3; i++) await alice.call('vm.allocate', { template: TEMPLATE, hold: true });
-  t.same((await alice.call('vmpool.info', { all: false })).map((v) => v.id), [12, 13, 14]);
-  t.same((await alice.call('vmpool.info', { all: false, offset: 1, limit: 1 })).map((v) => v.id), [13], 'offset counts her VMs only');
-  t.same((await admin.call('vmpool.info', { all: false, offset: 10, limit: 5 })).map((v) => v.id), [12, 13, 14], 'the administrator sees hers too');
+  t.same(
+    (await alice.call('vmpool.info', { all: false })).map((v) => v.id),
+    [12, 13, 14],
+  );
+  t.same(
+    (await alice.call('vmpool.info', { all: false, offset: 1, limit: 1 })).map((v) => v.id),
+    [13],
+    'offset counts her VMs only',
+  );
+  t.same(
+    (await admin.call('vmpool.info', { all: false, offset: 10, limit: 5 })).map((v) => v.id),
+    [12, 13, 14],
+    'the administrator sees hers too',
+  );
 });
 
 t.test('onevm list shows one page and says when more follow', async (t) => {
   const cloud = await startCloud(t);
   const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
   for (let i = 0; i < 5; i++) await cloud.client.call('vm.allocate', { template: TEMPLATE, hold: true });
-  const rows = (out: string): string[] => out.split('\n').filter((l) => /^\s*\d+ oneadmin/.test(l)).map((l) => l.trim().split(/\s+/)[0] as string);
+  const rows = (out: string): string[] =>
+    out
+      .split('\n')
+      .filter((l) => /^\s*\d+ oneadmin/.test(l))
+      .map((l) => l.trim().split(/\s+/)[0] as string);
 
   const whole = await runCliBin(t, 'onevm', ['list'], env);
   t.same(rows(whole.out), ['0', '1', '2', '3', '4'], 'a list that fits in a page is shown whole');
@@ -65,7 +86,10 @@ t.test('onevm list shows one page and says when more follow', async (t) => {
   t.same(rows(last.out), ['4']);
   t.notMatch(last.out, /more follow/);
   const json = await runCliBin(t, 'onevm', ['list', '--page', '2', '--page-size', '2', '--json'], env);
-  t.same((JSON.parse(json.out.slice(0, json.out.lastIndexOf(']') + 1)) as { id: number }[]).map((v) => v.id), [2, 3]);
+  t.same(
+    (JSON.parse(json.out.slice(0, json.out.lastIndexOf(']') + 1)) as { id: number }[]).map((v) => v.id),
+    [2, 3],
+  );
 
   const bad = await runCliBin(t, 'onevm', ['list', '--page', '0'], env);
   t.equal(bad.code, 1);

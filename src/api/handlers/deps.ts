@@ -51,7 +51,9 @@ export async function ownerNames(users: () => ActorRef<UserPoolMsg>): Promise<(u
 }
 
 /** Records with their owner's user and group names added. */
-export function withOwnersOf(deps: ApiDeps): <T extends { readonly uid: number }>(records: readonly T[]) => Promise<(T & { user: string; group: string })[]> {
+export function withOwnersOf(
+  deps: ApiDeps,
+): <T extends { readonly uid: number }>(records: readonly T[]) => Promise<(T & { user: string; group: string })[]> {
   return async (records) => {
     const owner = await ownerNames(deps.users);
     return records.map((r) => ({ ...r, ...owner(r.uid) }));

@@ -14,9 +14,8 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
   const { hostPool: pool, vmPool: vms, deployer } = deps;
   const host = hostOf(deps);
   /** The ids of the caller's VMs, which alone a user sees of a host's (none asked for an administrator, who sees all). */
-  const ownVms = async (session: Session): Promise<ReadonlySet<number>> => (session.admin
-    ? new Set()
-    : new Set((await vms().ask<VmView[]>({ type: 'list', all: false, uid: session.uid })).map((v) => v.id)));
+  const ownVms = async (session: Session): Promise<ReadonlySet<number>> =>
+    session.admin ? new Set() : new Set((await vms().ask<VmView[]>({ type: 'list', all: false, uid: session.uid })).map((v) => v.id));
   return {
     'host.allocate': (p, session) => {
       requireAdmin(session, 'create hosts');
@@ -27,7 +26,8 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
       const own = await ownVms(session);
       return hosts.map((h) => hostSeenBy(session, h, own));
     },
-    'host.info': async (p, session) => hostSeenBy(session, await (await host(p.host)).ask<HostView>({ type: 'info' }), await ownVms(session)),
+    'host.info': async (p, session) =>
+      hostSeenBy(session, await (await host(p.host)).ask<HostView>({ type: 'info' }), await ownVms(session)),
     'host.update': async (p, session) => {
       requireAdmin(session, 'update hosts');
       return (await host(p.host)).ask<HostView>({ type: 'update', template: p.template, append: p.append });
@@ -45,7 +45,9 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
       const ref = await host(p.host);
       const view = await ref.ask<HostView>({ type: 'info' });
       if (view.rvm > 0 && !p.force) {
-        throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, { details: { rvm: view.rvm } });
+        throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, {
+          details: { rvm: view.rvm },
+        });
       }
       if (view.ssh !== undefined) {
         // A deployed agent is stopped and removed; an unreachable host is deleted only with --force.
@@ -59,7 +61,10 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
     },
     'host.deploy': async (p, session) => {
       requireAdmin(session, 'deploy node agents');
-      return deployer.deploy(await host(p.host), { ...(p.frontend === undefined ? {} : { frontend: p.frontend }), rekey: p.rekey === true });
+      return deployer.deploy(await host(p.host), {
+        ...(p.frontend === undefined ? {} : { frontend: p.frontend }),
+        rekey: p.rekey === true,
+      });
     },
     'host.fence': async (p, session) => {
       requireAdmin(session, 'fence hosts');
@@ -67,9 +72,10 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
     },
     'host.sync': async (p, session) => {
       requireAdmin(session, 'upgrade node agents');
-      const refs = p.host === undefined
-        ? await Promise.all((await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id).map((h) => host(h.id)))
-        : [await host(p.host)];
+      const refs =
+        p.host === undefined
+          ? await Promise.all((await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id).map((h) => host(h.id)))
+          : [await host(p.host)];
       return deployer.sync(refs, { force: p.force, rekey: p.rekey === true });
     },
   };

@@ -28,11 +28,18 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
   const { images } = deps;
   const views = async (records: readonly ImageRecord[]): Promise<ImageView[]> => {
     const owner = await ownerNames(deps.users);
-    return records.map((r) => ({ ...r, ...owner(r.uid), datastore: IMAGES_DATASTORE.name, datastoreId: IMAGES_DATASTORE.id, permissions: permissions(r) }));
+    return records.map((r) => ({
+      ...r,
+      ...owner(r.uid),
+      datastore: IMAGES_DATASTORE.name,
+      datastoreId: IMAGES_DATASTORE.id,
+      permissions: permissions(r),
+    }));
   };
   const view = async (record: ImageRecord): Promise<ImageView> => (await views([record]))[0] as ImageView;
   /** The image, if the caller may see it (the pool checks: one they may not is not found). */
-  const use = (ref: string | number, session: Session): Promise<ImageRecord> => images().ask<ImageRecord>({ type: 'get', image: ref, session });
+  const use = (ref: string | number, session: Session): Promise<ImageRecord> =>
+    images().ask<ImageRecord>({ type: 'get', image: ref, session });
   /** …and once the caller may change it. */
   const manage = async (ref: string | number, session: Session): Promise<ImageRecord> => {
     const image = await use(ref, session);
@@ -40,17 +47,41 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
     return image;
   };
   return {
-    'image.allocate': (p, session) => images().ask({
-      type: 'allocate', name: p.name, uid: session.uid, gid: session.gid, imageType: p.type, persistent: p.persistent, description: p.description,
-      ...(p.size === undefined ? {} : { blank: { sizeMb: p.size, format: p.format ?? 'raw' } }),
-    }, { timeoutMs: 60_000 }),
-    'imagepool.info': async (_p, session) => views((await images().ask<ImageRecord[]>({ type: 'list' })).filter((i) => canUseImage(session, i))),
+    'image.allocate': (p, session) =>
+      images().ask(
+        {
+          type: 'allocate',
+          name: p.name,
+          uid: session.uid,
+          gid: session.gid,
+          imageType: p.type,
+          persistent: p.persistent,
+          description: p.description,
+          ...(p.size === undefined ? {} : { blank: { sizeMb: p.size, format: p.format ?? 'raw' } }),
+        },
+        { timeoutMs: 60_000 },
+      ),
+    'imagepool.info': async (_p, session) =>
+      views((await images().ask<ImageRecord[]>({ type: 'list' })).filter((i) => canUseImage(session, i))),
     'image.info': async (p, session) => view(await use(p.image, session)),
-    'image.upload': (p, session) => images().ask({ type: 'upload', id: p.id, uid: session.uid, admin: session.admin, offset: p.offset, data: p.data }, { timeoutMs: 60_000 }),
-    'image.commit': async (p, session) => view(await images().ask<ImageRecord>({ type: 'commit', id: p.id, uid: session.uid, admin: session.admin, size: p.size }, { timeoutMs: 120_000 })),
+    'image.upload': (p, session) =>
+      images().ask(
+        { type: 'upload', id: p.id, uid: session.uid, admin: session.admin, offset: p.offset, data: p.data },
+        { timeoutMs: 60_000 },
+      ),
+    'image.commit': async (p, session) =>
+      view(
+        await images().ask<ImageRecord>(
+          { type: 'commit', id: p.id, uid: session.uid, admin: session.admin, size: p.size },
+          { timeoutMs: 120_000 },
+        ),
+      ),
     'image.delete': async (p, session) => images().ask({ type: 'delete', id: (await manage(p.image, session)).id }),
-    'image.persistent': async (p, session) => view(await images().ask<ImageRecord>({ type: 'persistent', id: (await manage(p.image, session)).id, persistent: p.persistent })),
-    'image.enable': async (p, session) => view(await images().ask<ImageRecord>({ type: 'enable', id: (await manage(p.image, session)).id, enable: p.enable })),
-    'image.rename': async (p, session) => view(await images().ask<ImageRecord>({ type: 'rename', id: (await manage(p.image, session)).id, name: p.name })),
+    'image.persistent': async (p, session) =>
+      view(await images().ask<ImageRecord>({ type: 'persistent', id: (await manage(p.image, session)).id, persistent: p.persistent })),
+    'image.enable': async (p, session) =>
+      view(await images().ask<ImageRecord>({ type: 'enable', id: (await manage(p.image, session)).id, enable: p.enable })),
+    'image.rename': async (p, session) =>
+      view(await images().ask<ImageRecord>({ type: 'rename', id: (await manage(p.image, session)).id, name: p.name })),
   };
 }

@@ -33,7 +33,14 @@ export function templateHandlers(deps: ApiDeps): Pick<ApiHandlers, TemplateMetho
     'template.instantiate': async (p, session) => {
       const { id } = await template(p.id, session);
       return templates().ask({
-        type: 'instantiate', id, name: p.name, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
+        type: 'instantiate',
+        id,
+        name: p.name,
+        hold: p.hold,
+        uid: session.uid,
+        gid: session.gid,
+        uname: session.user,
+        admin: session.admin,
       });
     },
   };

@@ -37,7 +37,10 @@ export function userHandlers(deps: ApiDeps): Pick<ApiHandlers, UserMethod> {
   return {
     'user.allocate': async (p, session) => {
       requireAdmin(session, 'create users');
-      return pool().ask({ type: 'allocate', name: p.name, password: p.password, gid: p.group === undefined ? USERS_GID : await gid(p.group) }, slow);
+      return pool().ask(
+        { type: 'allocate', name: p.name, password: p.password, gid: p.group === undefined ? USERS_GID : await gid(p.group) },
+        slow,
+      );
     },
     'user.delete': async (p, session) => {
       requireAdmin(session, 'delete users');

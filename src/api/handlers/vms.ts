@@ -21,9 +21,13 @@ async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<vo
   const host = candidate(h);
   const need = demand(vm);
   if (!fits(host, need)) {
-    throw new NepheleError('NO_CAPACITY', `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${host.allocatedCpu}+${need.cpu}/${host.totalCpu}, memory ${host.allocatedMemory}+${need.memory}/${host.totalMemory} KiB); use --no-enforce to deploy anyway`, {
-      details: { hostId: h.id, vmId: vm.id },
-    });
+    throw new NepheleError(
+      'NO_CAPACITY',
+      `host ${h.name} lacks the capacity for VM ${vm.id} (CPU ${host.allocatedCpu}+${need.cpu}/${host.totalCpu}, memory ${host.allocatedMemory}+${need.memory}/${host.totalMemory} KiB); use --no-enforce to deploy anyway`,
+      {
+        details: { hostId: h.id, vmId: vm.id },
+      },
+    );
   }
 }
 
@@ -57,14 +61,30 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
     }
   };
   return {
-    'vm.allocate': (p, session) => vms().ask({
-      type: 'allocate', template: p.template, hold: p.hold, uid: session.uid, gid: session.gid, uname: session.user, admin: session.admin,
-    }),
+    'vm.allocate': (p, session) =>
+      vms().ask({
+        type: 'allocate',
+        template: p.template,
+        hold: p.hold,
+        uid: session.uid,
+        gid: session.gid,
+        uname: session.user,
+        admin: session.admin,
+      }),
     // The pool pages what the caller may see (everything for an administrator).
-    'vmpool.info': async (p, session) => vmViews(visibleTo(session, await vms().ask<VmView[]>({
-      type: 'list', all: p.all, ...(session.admin ? {} : { uid: session.uid }),
-      ...(p.offset === undefined ? {} : { offset: p.offset }), ...(p.limit === undefined ? {} : { limit: p.limit }),
-    }))),
+    'vmpool.info': async (p, session) =>
+      vmViews(
+        visibleTo(
+          session,
+          await vms().ask<VmView[]>({
+            type: 'list',
+            all: p.all,
+            ...(session.admin ? {} : { uid: session.uid }),
+            ...(p.offset === undefined ? {} : { offset: p.offset }),
+            ...(p.limit === undefined ? {} : { limit: p.limit }),
+          }),
+        ),
+      ),
     'vm.info': async (p, session) => {
       const vm = await vms().ask<VmView>({ type: 'info', id: p.id });
       requireOwner(session, vm.uid, `VM ${p.id}`);
@@ -75,11 +95,13 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       if (!session.admin) {
         // Before anything else: a refusal must not depend on, or tell, the VM's state.
         const own = vmRef(p.id);
-        const current = own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
+        const current =
+          own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
         requireOwner(session, current.uid, `VM ${p.id}`);
       }
       const event = userEvent(p, VM_ACTIONS[p.action].host === true ? await hostId(p.host as string | number) : undefined);
-      if (event.type === 'deploy' && p.enforce !== false) await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
+      if (event.type === 'deploy' && p.enforce !== false)
+        await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
       return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
     },
   };

@@ -63,7 +63,10 @@ export class ApiServer {
         },
         (err: unknown) => {
           // Never the user name: a password typed into it would land in the log.
-          this.log.warn({ address: socket.handshake.address, code: isNepheleError(err) ? err.code : undefined }, 'API authentication refused');
+          this.log.warn(
+            { address: socket.handshake.address, code: isNepheleError(err) ? err.code : undefined },
+            'API authentication refused',
+          );
           next(handshakeRefusal(isNepheleError(err) ? err : new NepheleError('AUTH_FAILED', 'authentication failed')));
         },
       );
@@ -79,7 +82,14 @@ export class ApiServer {
   private onConnection(socket: Socket): void {
     const auth = (socket.data as { auth: Authenticated }).auth;
     const conn: Connection = {
-      socket, auth, address: socket.handshake.address, inFlight: 0, admin: auth.session.admin, refused: 0, refusedSince: Date.now(), held: false,
+      socket,
+      auth,
+      address: socket.handshake.address,
+      inFlight: 0,
+      admin: auth.session.admin,
+      refused: 0,
+      refusedSince: Date.now(),
+      held: false,
       end: (err) => end(conn, err),
       pause: () => hold(conn),
       resume: () => unhold(conn),
@@ -88,10 +98,12 @@ export class ApiServer {
     socket.on('disconnect', detach);
     socket.on(API_EVENT, (data: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a call nobody waits for is not run
-      this.core.handle(conn, () => this.decode(data)).then(
-        (reply) => this.reply(conn, ack as (b: Uint8Array) => void, reply),
-        (err: unknown) => this.log.error({ err }, 'API reply failed'),
-      );
+      this.core
+        .handle(conn, () => this.decode(data))
+        .then(
+          (reply) => this.reply(conn, ack as (b: Uint8Array) => void, reply),
+          (err: unknown) => this.log.error({ err }, 'API reply failed'),
+        );
     });
   }
 
@@ -116,9 +128,13 @@ export class ApiServer {
     if (bytes.byteLength > limits.replyBytes) {
       bytes = packr.pack({
         ok: false,
-        error: new NepheleError('REPLY_TOO_LARGE', `the answer would be ${bytes.byteLength} bytes, more than the ${limits.replyBytes} oned sends; ask for a page (offset, limit)`, {
-          details: { bytes: bytes.byteLength, limit: limits.replyBytes },
-        }).toJSON(),
+        error: new NepheleError(
+          'REPLY_TOO_LARGE',
+          `the answer would be ${bytes.byteLength} bytes, more than the ${limits.replyBytes} oned sends; ask for a page (offset, limit)`,
+          {
+            details: { bytes: bytes.byteLength, limit: limits.replyBytes },
+          },
+        ).toJSON(),
       } satisfies ApiReply);
     }
     // A client that does not read its answers would have oned hold them all: it is dropped instead.

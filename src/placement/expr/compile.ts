@@ -7,9 +7,7 @@
  */
 import type { ExpressionCache } from './cache.js';
 import { parseRank, parseRequirements } from './parser.js';
-import {
-  type BoolPlan, type CompiledRank, type CompiledRequirements, type RankPlan, rankPlan, requirementsPlan,
-} from './plan.js';
+import { type BoolPlan, type CompiledRank, type CompiledRequirements, type RankPlan, rankPlan, requirementsPlan } from './plan.js';
 import { type HostVars, arithmetic, finishRank, rankValue } from './values.js';
 
 export type { CompiledRank, CompiledRequirements, Rank, Requirements } from './plan.js';
@@ -103,10 +101,14 @@ function rank(p: RankPlan): (host: HostVars) => number {
       if (only !== undefined) {
         const g = only.f;
         switch (only.op) {
-          case '+': return (host) => first(host) + g(host);
-          case '-': return (host) => first(host) - g(host);
-          case '*': return (host) => first(host) * g(host);
-          case '/': return (host) => arithmetic('/', first(host), g(host));
+          case '+':
+            return (host) => first(host) + g(host);
+          case '-':
+            return (host) => first(host) - g(host);
+          case '*':
+            return (host) => first(host) * g(host);
+          case '/':
+            return (host) => arithmetic('/', first(host), g(host));
         }
       }
       return (host) => {

@@ -48,10 +48,14 @@ export function syntaxError(message: string, position: number, expected?: readon
 /** How a token reads in an error message. */
 function describe(token: Token): string {
   switch (token.kind) {
-    case 'end': return 'end of expression';
-    case 'string': return `string ${JSON.stringify(clip(token.value))}`;
-    case 'invalid': return token.unterminated ? 'unterminated string' : `character ${JSON.stringify(token.text)}`;
-    default: return JSON.stringify(clip(token.text));
+    case 'end':
+      return 'end of expression';
+    case 'string':
+      return `string ${JSON.stringify(clip(token.value))}`;
+    case 'invalid':
+      return token.unterminated ? 'unterminated string' : `character ${JSON.stringify(token.text)}`;
+    default:
+      return JSON.stringify(clip(token.text));
   }
 }
 

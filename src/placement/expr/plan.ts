@@ -10,9 +10,7 @@
  * with every subtree that has no variable folded into a constant.
  */
 import type { BoolExpr, RankExpr } from './ast.js';
-import {
-  type HostVars, type ValueTest, arithmetic, comparisonTest,
-} from './values.js';
+import { type HostVars, type ValueTest, arithmetic, comparisonTest } from './values.js';
 
 /** Whether a host may run the VM. */
 export interface Requirements {

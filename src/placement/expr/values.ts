@@ -63,20 +63,25 @@ export function numberTest(op: CompareOp, name: string, n: number): ValueTest {
   if (name === CURRENT_VMS && op === '=') return (v) => listHasNumber(v, n);
   if (name === CURRENT_VMS && op === '!=') return (v) => !listHasNumber(v, n);
   switch (op) {
-    case '=': return (v) => numberOf(v) === n;
-    case '!=': return (v) => {
-      const x = numberOf(v);
-      return x !== undefined && x !== n;
-    };
-    case '>': return (v) => {
-      const x = numberOf(v);
-      return x !== undefined && x > n;
-    };
-    case '<': return (v) => {
-      const x = numberOf(v);
-      return x !== undefined && x < n;
-    };
-    case '@>': return (v) => listHasNumber(v, n);
+    case '=':
+      return (v) => numberOf(v) === n;
+    case '!=':
+      return (v) => {
+        const x = numberOf(v);
+        return x !== undefined && x !== n;
+      };
+    case '>':
+      return (v) => {
+        const x = numberOf(v);
+        return x !== undefined && x > n;
+      };
+    case '<':
+      return (v) => {
+        const x = numberOf(v);
+        return x !== undefined && x < n;
+      };
+    case '@>':
+      return (v) => listHasNumber(v, n);
   }
 }
 
@@ -89,15 +94,18 @@ export function textTest(op: '=' | '!=' | '@>', pattern: string): ValueTest {
   if (pattern === '') return never;
   const glob = compileGlob(pattern);
   switch (op) {
-    case '=': return (v) => {
-      const s = textOf(v);
-      return s !== undefined && glob(s);
-    };
-    case '!=': return (v) => {
-      const s = textOf(v);
-      return s !== undefined && !glob(s);
-    };
-    case '@>': return (v) => items(v)?.some(glob) ?? false;
+    case '=':
+      return (v) => {
+        const s = textOf(v);
+        return s !== undefined && glob(s);
+      };
+    case '!=':
+      return (v) => {
+        const s = textOf(v);
+        return s !== undefined && !glob(s);
+      };
+    case '@>':
+      return (v) => items(v)?.some(glob) ?? false;
   }
 }
 
@@ -111,10 +119,14 @@ export function comparisonTest(op: CompareOp, name: string, literal: Literal): V
 /** One arithmetic step; division by zero gives 0. */
 export function arithmetic(op: '+' | '-' | '*' | '/', a: number, b: number): number {
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return b === 0 ? 0 : a / b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? 0 : a / b;
   }
 }
 

@@ -1,11 +1,7 @@
 import t, { type Test } from 'tap';
 import { isNepheleError } from '../../../src/errors.js';
-import {
-  type HostVars, compileRank, compileRequirements, evaluateRank, evaluateRequirements,
-} from '../../../src/placement/expr/index.js';
-import {
-  host, mutate, prng, rank, requirements,
-} from './gen.js';
+import { type HostVars, compileRank, compileRequirements, evaluateRank, evaluateRequirements } from '../../../src/placement/expr/index.js';
+import { host, mutate, prng, rank, requirements } from './gen.js';
 
 const EXPRESSIONS = 2_000;
 const HOSTS = 25;
@@ -35,9 +31,10 @@ function compare<T>(
   for (const h of hosts) {
     const interpreted = outcome(() => evaluate(src, h));
     const got = 'value' in compiled ? outcome(() => compiled.value(h)) : compiled;
-    const same = 'value' in got && 'value' in interpreted
-      ? Object.is(got.value, interpreted.value)
-      : JSON.stringify(got) === JSON.stringify(interpreted);
+    const same =
+      'value' in got && 'value' in interpreted
+        ? Object.is(got.value, interpreted.value)
+        : JSON.stringify(got) === JSON.stringify(interpreted);
     if (!same) {
       t.fail(`${JSON.stringify(src)} on ${JSON.stringify(h)}: compiled ${JSON.stringify(got)}, interpreted ${JSON.stringify(interpreted)}`);
       return;

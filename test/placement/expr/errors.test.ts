@@ -1,8 +1,6 @@
 import t, { type Test } from 'tap';
 import { NepheleError, isNepheleError } from '../../../src/errors.js';
-import {
-  MAX_NESTING, compileRank, compileRequirements, evaluateRank, evaluateRequirements,
-} from '../../../src/placement/expr/index.js';
+import { MAX_NESTING, compileRank, compileRequirements, evaluateRank, evaluateRequirements } from '../../../src/placement/expr/index.js';
 
 interface Want {
   readonly position: number;
@@ -23,9 +21,10 @@ function errorOf(t: Test, run: () => unknown, label: string): NepheleError | und
 }
 
 function checkErrors(kind: 'requirements' | 'rank', cases: readonly (readonly [string, Want])[]) {
-  const runs = kind === 'requirements'
-    ? { compiled: (s: string) => compileRequirements(s), interpreted: (s: string) => evaluateRequirements(s, {}) }
-    : { compiled: (s: string) => compileRank(s), interpreted: (s: string) => evaluateRank(s, {}) };
+  const runs =
+    kind === 'requirements'
+      ? { compiled: (s: string) => compileRequirements(s), interpreted: (s: string) => evaluateRequirements(s, {}) }
+      : { compiled: (s: string) => compileRank(s), interpreted: (s: string) => evaluateRank(s, {}) };
   return async (t: Test) => {
     for (const [src, want] of cases) {
       for (const [how, run] of Object.entries(runs)) {
@@ -43,54 +42,60 @@ function checkErrors(kind: 'requirements' | 'rank', cases: readonly (readonly [s
 const OPS = ['=', '!=', '>', '<', '@>'];
 const VALUE = ['number', 'quoted string', 'word'];
 
-t.test('requirements: positions are 0-based offsets of the offending token', checkErrors('requirements', [
-  ['FREECPU', { position: 7, expected: OPS }],
-  ['FREECPU >', { position: 9, expected: ['number'] }],
-  ['FREECPU > "100"', { position: 10, expected: ['number'] }],
-  ['HOSTNAME < abc', { position: 11, expected: ['number'] }],
-  ['A = = 5', { position: 4, expected: VALUE }],
-  ['A = -x', { position: 5, expected: ['number'] }],
-  ['A ! 5', { position: 4, expected: ['='] }],
-  ['A @ 5', { position: 4, expected: ['>'] }],
-  ['A == 5', { position: 3, expected: VALUE }],
-  ['A >= 5', { position: 3, expected: ['number'] }],
-  ['A = 5 B = 6', { position: 6, expected: ['&', '|', 'end of expression'] }],
-  ['A = 5 &', { position: 7, expected: ['variable', '!', '('] }],
-  ['A = 5 && B = 6', { position: 7, expected: ['variable', '!', '('] }],
-  ['A = 5 || B = 6', { position: 7, expected: ['variable', '!', '('] }],
-  ['(A = 5', { position: 6, expected: ['&', '|', ')'] }],
-  ['(A = 5))', { position: 7, expected: ['&', '|', 'end of expression'] }],
-  ['()', { position: 1, expected: ['variable', '!', '('] }],
-  [')', { position: 0, expected: ['variable', '!', '(', 'end of expression'] }],
-  ['!', { position: 1, expected: ['variable', '!', '('] }],
-  ['5 = A', { position: 0 }],
-  ['"HOST/VMS/ID" @> 5', { position: 0 }],
-  ['A = 5abc', { position: 5 }],
-  ['A = 5.', { position: 5 }],
-  ['A = .5', { position: 4, expected: VALUE }],
-  ['_A = 1', { position: 0 }],
-  ['A = "x', { position: 4, expected: VALUE }],
-  ['A = 1 $', { position: 6 }],
-  ['A = 1 ; B = 2', { position: 8, expected: ['end of expression'] }],
-  ['A = 1 + 2', { position: 6 }],
-  ['A = x*', { position: 5 }],
-  ['A = 1 & é = 2', { position: 8 }],
-  ['A = 1 & \u{1F600} = 2', { position: 8 }],
-]));
+t.test(
+  'requirements: positions are 0-based offsets of the offending token',
+  checkErrors('requirements', [
+    ['FREECPU', { position: 7, expected: OPS }],
+    ['FREECPU >', { position: 9, expected: ['number'] }],
+    ['FREECPU > "100"', { position: 10, expected: ['number'] }],
+    ['HOSTNAME < abc', { position: 11, expected: ['number'] }],
+    ['A = = 5', { position: 4, expected: VALUE }],
+    ['A = -x', { position: 5, expected: ['number'] }],
+    ['A ! 5', { position: 4, expected: ['='] }],
+    ['A @ 5', { position: 4, expected: ['>'] }],
+    ['A == 5', { position: 3, expected: VALUE }],
+    ['A >= 5', { position: 3, expected: ['number'] }],
+    ['A = 5 B = 6', { position: 6, expected: ['&', '|', 'end of expression'] }],
+    ['A = 5 &', { position: 7, expected: ['variable', '!', '('] }],
+    ['A = 5 && B = 6', { position: 7, expected: ['variable', '!', '('] }],
+    ['A = 5 || B = 6', { position: 7, expected: ['variable', '!', '('] }],
+    ['(A = 5', { position: 6, expected: ['&', '|', ')'] }],
+    ['(A = 5))', { position: 7, expected: ['&', '|', 'end of expression'] }],
+    ['()', { position: 1, expected: ['variable', '!', '('] }],
+    [')', { position: 0, expected: ['variable', '!', '(', 'end of expression'] }],
+    ['!', { position: 1, expected: ['variable', '!', '('] }],
+    ['5 = A', { position: 0 }],
+    ['"HOST/VMS/ID" @> 5', { position: 0 }],
+    ['A = 5abc', { position: 5 }],
+    ['A = 5.', { position: 5 }],
+    ['A = .5', { position: 4, expected: VALUE }],
+    ['_A = 1', { position: 0 }],
+    ['A = "x', { position: 4, expected: VALUE }],
+    ['A = 1 $', { position: 6 }],
+    ['A = 1 ; B = 2', { position: 8, expected: ['end of expression'] }],
+    ['A = 1 + 2', { position: 6 }],
+    ['A = x*', { position: 5 }],
+    ['A = 1 & é = 2', { position: 8 }],
+    ['A = 1 & \u{1F600} = 2', { position: 8 }],
+  ]),
+);
 
-t.test('rank: positions and expectations', checkErrors('rank', [
-  ['FREECPU +', { position: 9, expected: ['number', 'variable', '-', '('] }],
-  ['* 2', { position: 0, expected: ['number', 'variable', '-', '(', 'end of expression'] }],
-  ['FREECPU FREECPU', { position: 8, expected: ['+', '-', '*', '/', 'end of expression'] }],
-  ['(1 + 2', { position: 6, expected: ['+', '-', '*', '/', ')'] }],
-  ['(1 + 2))', { position: 7 }],
-  ['"FREECPU"', { position: 0 }],
-  ['2 ^ 3', { position: 2 }],
-  ['+2', { position: 0 }],
-  ['FREECPU > 1', { position: 8 }],
-  ['A & B', { position: 2 }],
-  ['1..2', { position: 1 }],
-]));
+t.test(
+  'rank: positions and expectations',
+  checkErrors('rank', [
+    ['FREECPU +', { position: 9, expected: ['number', 'variable', '-', '('] }],
+    ['* 2', { position: 0, expected: ['number', 'variable', '-', '(', 'end of expression'] }],
+    ['FREECPU FREECPU', { position: 8, expected: ['+', '-', '*', '/', 'end of expression'] }],
+    ['(1 + 2', { position: 6, expected: ['+', '-', '*', '/', ')'] }],
+    ['(1 + 2))', { position: 7 }],
+    ['"FREECPU"', { position: 0 }],
+    ['2 ^ 3', { position: 2 }],
+    ['+2', { position: 0 }],
+    ['FREECPU > 1', { position: 8 }],
+    ['A & B', { position: 2 }],
+    ['1..2', { position: 1 }],
+  ]),
+);
 
 t.test('the error is a NepheleError with code EXPRESSION_SYNTAX and a short message', async (t) => {
   const err = errorOf(t, () => compileRequirements('HYPERVISOR = "kvm" & FREECPU >> 100'), 'compile');
@@ -124,7 +129,9 @@ t.test(`nesting deeper than ${MAX_NESTING} is refused, not a stack overflow`, as
 t.test('long flat chains compile and run: they are one node, not a deep tree', async (t) => {
   const n = 50_000;
   const and = Array.from({ length: n }, (_, i) => `A${i % 7} = ${i % 7}`).join(' & ');
-  const mixed = Array.from({ length: n }, (_, i) => `A = ${i % 3}`).join(' | ').replaceAll('| A = 2', '& A = 2');
+  const mixed = Array.from({ length: n }, (_, i) => `A = ${i % 3}`)
+    .join(' | ')
+    .replaceAll('| A = 2', '& A = 2');
   const host = { A0: 0, A1: 1, A2: 2, A3: 3, A4: 4, A5: 5, A6: 6, A: 2 };
   t.equal(compileRequirements(and)(host), true);
   t.equal(evaluateRequirements(and, host), true);

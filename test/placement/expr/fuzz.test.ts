@@ -1,9 +1,7 @@
 import t, { type Test } from 'tap';
 import { isNepheleError } from '../../../src/errors.js';
 import { type HostVars, compileRank, compileRequirements } from '../../../src/placement/expr/index.js';
-import {
-  host, mutate, noise, prng, rank, requirements,
-} from './gen.js';
+import { host, mutate, noise, prng, rank, requirements } from './gen.js';
 
 interface Tally {
   compiled: number;

@@ -16,10 +16,42 @@ function int(random: Random, n: number): number {
   return Math.floor(random() * n);
 }
 
-const NAMES = ['FREECPU', 'FREEMEMORY', 'RUNNING_VMS', 'CURRENT_VMS', 'HOSTNAME', 'HYPERVISOR', 'ID', 'TAGS', 'PRIORITY', 'NOPE', 'constructor', 'x1_2'];
+const NAMES = [
+  'FREECPU',
+  'FREEMEMORY',
+  'RUNNING_VMS',
+  'CURRENT_VMS',
+  'HOSTNAME',
+  'HYPERVISOR',
+  'ID',
+  'TAGS',
+  'PRIORITY',
+  'NOPE',
+  'constructor',
+  'x1_2',
+];
 const NUMBERS = ['0', '1', '2', '5', '10', '100', '150', '0.5', '2.25', '1000000', '007'];
 const WORDS = ['kvm', 'qemu', 'lxc', 'node1', 'GOLD', 'a_b'];
-const PATTERNS = ['', 'node*', 'node?', '*', '?', 'n[o0]de*', '[!n]*', 'old*', '*1', 'my host', 'kvm', 'q*u', '\\*', '[a-z]*[0-9]', 'gpu*', '1*', '[[:digit:]]*', '[abc'];
+const PATTERNS = [
+  '',
+  'node*',
+  'node?',
+  '*',
+  '?',
+  'n[o0]de*',
+  '[!n]*',
+  'old*',
+  '*1',
+  'my host',
+  'kvm',
+  'q*u',
+  '\\*',
+  '[a-z]*[0-9]',
+  'gpu*',
+  '1*',
+  '[[:digit:]]*',
+  '[abc',
+];
 
 /** Blanks to put between tokens: none, a space, or an odd one. */
 function gap(random: Random): string {
@@ -47,7 +79,8 @@ export function requirements(random: Random, depth = 3): string {
     if (i > 0) out += gap(random) + pick(random, ['&', '|']) + gap(random);
     const r = random();
     if (depth > 0 && r < 0.25) out += '(' + gap(random) + requirements(random, depth - 1) + gap(random) + ')';
-    else if (depth > 0 && r < 0.4) out += '!' + gap(random) + (random() < 0.5 ? comparison(random) : '(' + requirements(random, depth - 1) + ')');
+    else if (depth > 0 && r < 0.4)
+      out += '!' + gap(random) + (random() < 0.5 ? comparison(random) : '(' + requirements(random, depth - 1) + ')');
     else out += comparison(random);
   }
   return out;
@@ -68,7 +101,36 @@ export function rank(random: Random, depth = 3): string {
   return out;
 }
 
-const NOISE = ['=', '!', '>', '<', '@', '&', '|', '(', ')', '+', '-', '*', '/', ';', '"', ' ', 'A', '1', '.', '$', '^', ',', '_', 'é', '😀', '\u0000', '[', '\\'];
+const NOISE = [
+  '=',
+  '!',
+  '>',
+  '<',
+  '@',
+  '&',
+  '|',
+  '(',
+  ')',
+  '+',
+  '-',
+  '*',
+  '/',
+  ';',
+  '"',
+  ' ',
+  'A',
+  '1',
+  '.',
+  '$',
+  '^',
+  ',',
+  '_',
+  'é',
+  '😀',
+  '\u0000',
+  '[',
+  '\\',
+];
 
 /** `text` with a few characters inserted, deleted or replaced. */
 export function mutate(random: Random, text: string): string {

@@ -1,7 +1,5 @@
 import t, { type Test } from 'tap';
-import {
-  type HostVars, compileRequirements, evaluateRequirements, parseRequirements,
-} from '../../../src/placement/expr/index.js';
+import { type HostVars, compileRequirements, evaluateRequirements, parseRequirements } from '../../../src/placement/expr/index.js';
 
 const host: HostVars = {
   HYPERVISOR: 'kvm',
@@ -34,75 +32,87 @@ function check(cases: readonly (readonly [string, boolean])[], on: HostVars = ho
   };
 }
 
-t.test('numbers compare as numbers, host strings that are numbers too', check([
-  ['FREECPU > 100', true],
-  ['FREECPU > 150', false],
-  ['FREECPU < 151', true],
-  ['FREECPU = 150', true],
-  ['FREECPU = 150.0', true],
-  ['FREECPU != 150', false],
-  ['FREECPU != 149', true],
-  ['FREEMEMORY > 1024', true],
-  ['FREEMEMORY = 2048', true],
-  ['PADDED = 40', true],
-  ['CPUSPEED > 2.25', true],
-  ['CPUSPEED = 2.5', true],
-  ['TEMPERATURE < -5', true],
-  ['TEMPERATURE > - 20', true],
-  ['TEMPERATURE = -10', true],
-  // A numeric prefix is not a number (OpenNebula's istream would read 12).
-  ['BAD_NUMBER = 12', false],
-  ['BAD_NUMBER != 12', false],
-  ['BAD_NUMBER > 1', false],
-  ['HYPERVISOR > 1', false],
-]));
+t.test(
+  'numbers compare as numbers, host strings that are numbers too',
+  check([
+    ['FREECPU > 100', true],
+    ['FREECPU > 150', false],
+    ['FREECPU < 151', true],
+    ['FREECPU = 150', true],
+    ['FREECPU = 150.0', true],
+    ['FREECPU != 150', false],
+    ['FREECPU != 149', true],
+    ['FREEMEMORY > 1024', true],
+    ['FREEMEMORY = 2048', true],
+    ['PADDED = 40', true],
+    ['CPUSPEED > 2.25', true],
+    ['CPUSPEED = 2.5', true],
+    ['TEMPERATURE < -5', true],
+    ['TEMPERATURE > - 20', true],
+    ['TEMPERATURE = -10', true],
+    // A numeric prefix is not a number (OpenNebula's istream would read 12).
+    ['BAD_NUMBER = 12', false],
+    ['BAD_NUMBER != 12', false],
+    ['BAD_NUMBER > 1', false],
+    ['HYPERVISOR > 1', false],
+  ]),
+);
 
-t.test('strings match as shell wildcards, quoted or bare words', check([
-  ['HYPERVISOR = kvm', true],
-  ['HYPERVISOR = "kvm"', true],
-  ['HYPERVISOR = KVM', false],
-  ['HYPERVISOR != "kvm"', false],
-  ['HYPERVISOR != qemu', true],
-  ['HOSTNAME = "node*"', true],
-  ['HOSTNAME = "node?"', false],
-  ['HOSTNAME = "node??"', true],
-  ['HOSTNAME = "node[0-9][0-9]"', true],
-  ['HOSTNAME = "node[!0-9]*"', false],
-  ['HOSTNAME = "*12"', true],
-  ['HOSTNAME = "old*"', false],
-  ['HOSTNAME != "old*"', true],
-  ['NAME = "my host"', true],
-  ['NAME = "my *"', true],
-  ['NAME = "my"', false],
-  ['EMPTY = "*"', true],
-  // A number on the host matches a pattern through its text.
-  ['FREECPU = "1*"', true],
-  ['FREECPU = "150"', true],
-  ['CPUSPEED = "2.5"', true],
-]));
+t.test(
+  'strings match as shell wildcards, quoted or bare words',
+  check([
+    ['HYPERVISOR = kvm', true],
+    ['HYPERVISOR = "kvm"', true],
+    ['HYPERVISOR = KVM', false],
+    ['HYPERVISOR != "kvm"', false],
+    ['HYPERVISOR != qemu', true],
+    ['HOSTNAME = "node*"', true],
+    ['HOSTNAME = "node?"', false],
+    ['HOSTNAME = "node??"', true],
+    ['HOSTNAME = "node[0-9][0-9]"', true],
+    ['HOSTNAME = "node[!0-9]*"', false],
+    ['HOSTNAME = "*12"', true],
+    ['HOSTNAME = "old*"', false],
+    ['HOSTNAME != "old*"', true],
+    ['NAME = "my host"', true],
+    ['NAME = "my *"', true],
+    ['NAME = "my"', false],
+    ['EMPTY = "*"', true],
+    // A number on the host matches a pattern through its text.
+    ['FREECPU = "1*"', true],
+    ['FREECPU = "150"', true],
+    ['CPUSPEED = "2.5"', true],
+  ]),
+);
 
-t.test('"" matches nothing, as OpenNebula reads it as a null string', check([
-  ['EMPTY = ""', false],
-  ['EMPTY != ""', false],
-  ['HOSTNAME != ""', false],
-  ['TAGS @> ""', false],
-]));
+t.test(
+  '"" matches nothing, as OpenNebula reads it as a null string',
+  check([
+    ['EMPTY = ""', false],
+    ['EMPTY != ""', false],
+    ['HOSTNAME != ""', false],
+    ['TAGS @> ""', false],
+  ]),
+);
 
-t.test('@> is true when an item of the comma-separated list matches', check([
-  ['CLUSTERS @> 101', true],
-  ['CLUSTERS @> 10', false],
-  ['CLUSTERS @> 100.0', true],
-  ['CLUSTERS @> "10*"', true],
-  ['CLUSTERS @> "102"', false],
-  ['TAGS @> "gpu*"', true],
-  ['TAGS @> ssd', true],
-  ['TAGS @> "ssd, gpu-a100"', false],
-  ['ONE_ID @> 5', true],
-  ['ONE_ID @> "5"', true],
-  ['HOSTNAME @> "node*"', true],
-  ['NOPE @> 1', false],
-  ['TAGS @ > ssd', true],
-]));
+t.test(
+  '@> is true when an item of the comma-separated list matches',
+  check([
+    ['CLUSTERS @> 101', true],
+    ['CLUSTERS @> 10', false],
+    ['CLUSTERS @> 100.0', true],
+    ['CLUSTERS @> "10*"', true],
+    ['CLUSTERS @> "102"', false],
+    ['TAGS @> "gpu*"', true],
+    ['TAGS @> ssd', true],
+    ['TAGS @> "ssd, gpu-a100"', false],
+    ['ONE_ID @> 5', true],
+    ['ONE_ID @> "5"', true],
+    ['HOSTNAME @> "node*"', true],
+    ['NOPE @> 1', false],
+    ['TAGS @ > ssd', true],
+  ]),
+);
 
 t.test('CURRENT_VMS = n and != n ask whether VM n runs on the host', async (t) => {
   await check([
@@ -114,65 +124,98 @@ t.test('CURRENT_VMS = n and != n ask whether VM n runs on the host', async (t) =
     ['CURRENT_VMS @> 7', true],
     ['CURRENT_VMS = "3,5,7"', true],
   ])(t);
-  await check([['CURRENT_VMS = 5', false], ['CURRENT_VMS != 5', true]], { CURRENT_VMS: '' })(t);
-  await check([['CURRENT_VMS = 5', false], ['CURRENT_VMS != 5', true]], {})(t);
-  await check([['CURRENT_VMS = 5', true], ['CURRENT_VMS != 5', false]], { CURRENT_VMS: 5 })(t);
+  await check(
+    [
+      ['CURRENT_VMS = 5', false],
+      ['CURRENT_VMS != 5', true],
+    ],
+    { CURRENT_VMS: '' },
+  )(t);
+  await check(
+    [
+      ['CURRENT_VMS = 5', false],
+      ['CURRENT_VMS != 5', true],
+    ],
+    {},
+  )(t);
+  await check(
+    [
+      ['CURRENT_VMS = 5', true],
+      ['CURRENT_VMS != 5', false],
+    ],
+    { CURRENT_VMS: 5 },
+  )(t);
 });
 
-t.test('an unknown variable makes every comparison on it false; ! of that is true', check([
-  ['NOPE = 1', false],
-  ['NOPE != 1', false],
-  ['NOPE > 1', false],
-  ['NOPE < 1', false],
-  ['NOPE = "*"', false],
-  ['NOPE != "x"', false],
-  ['NOPE @> "*"', false],
-  ['!(NOPE = 1)', true],
-  ['!NOPE = 1', true],
-  ['NOPE = 1 | FREECPU > 1', true],
-  // Inherited properties of a plain object are not variables.
-  ['constructor = "*"', false],
-  ['toString != 1', false],
-  ['valueOf = "*"', false],
-  ['hasOwnProperty @> "*"', false],
-]));
+t.test(
+  'an unknown variable makes every comparison on it false; ! of that is true',
+  check([
+    ['NOPE = 1', false],
+    ['NOPE != 1', false],
+    ['NOPE > 1', false],
+    ['NOPE < 1', false],
+    ['NOPE = "*"', false],
+    ['NOPE != "x"', false],
+    ['NOPE @> "*"', false],
+    ['!(NOPE = 1)', true],
+    ['!NOPE = 1', true],
+    ['NOPE = 1 | FREECPU > 1', true],
+    // Inherited properties of a plain object are not variables.
+    ['constructor = "*"', false],
+    ['toString != 1', false],
+    ['valueOf = "*"', false],
+    ['hasOwnProperty @> "*"', false],
+  ]),
+);
 
-t.test('NaN on the host is not a number; Infinity is', check([
-  ['X = 1', false],
-  ['X != 1', false],
-  ['X < 1', false],
-  ['Y > 1000000', true],
-  ['X = "NaN"', true],
-], { X: Number.NaN, Y: Number.POSITIVE_INFINITY }));
+t.test(
+  'NaN on the host is not a number; Infinity is',
+  check(
+    [
+      ['X = 1', false],
+      ['X != 1', false],
+      ['X < 1', false],
+      ['Y > 1000000', true],
+      ['X = "NaN"', true],
+    ],
+    { X: Number.NaN, Y: Number.POSITIVE_INFINITY },
+  ),
+);
 
-t.test('& and | bind equally and group from the left, as in OpenNebula; ! binds tightest', check([
-  // OpenNebula: (A = 1 | B = 1) & C = 1. With & above | it would be true.
-  ['A = 1 | B = 1 & C = 1', false],
-  ['A = 1 | (B = 1 & C = 1)', true],
-  ['(A = 1 | B = 1) & C = 1', false],
-  ['B = 1 & C = 1 | A = 1', true],
-  ['A = 1 & B = 1 | C = 1 | A = 1', true],
-  ['A = 1 & B = 1 | C = 1 & A = 1', false],
-  ['!A = 1 & B = 1', false],
-  ['!B = 1 & A = 1', true],
-  ['!(B = 1 & A = 1)', true],
-  ['!B = 1 | B = 1 & C = 1', false],
-  ['!!A = 1', true],
-  ['! ! ! A = 1', false],
-  ['HYPERVISOR = "kvm" & FREECPU > 100 & !(HOSTNAME = "old*")', true],
-  ['((((A = 1))))', true],
-]));
+t.test(
+  '& and | bind equally and group from the left, as in OpenNebula; ! binds tightest',
+  check([
+    // OpenNebula: (A = 1 | B = 1) & C = 1. With & above | it would be true.
+    ['A = 1 | B = 1 & C = 1', false],
+    ['A = 1 | (B = 1 & C = 1)', true],
+    ['(A = 1 | B = 1) & C = 1', false],
+    ['B = 1 & C = 1 | A = 1', true],
+    ['A = 1 & B = 1 | C = 1 | A = 1', true],
+    ['A = 1 & B = 1 | C = 1 & A = 1', false],
+    ['!A = 1 & B = 1', false],
+    ['!B = 1 & A = 1', true],
+    ['!(B = 1 & A = 1)', true],
+    ['!B = 1 | B = 1 & C = 1', false],
+    ['!!A = 1', true],
+    ['! ! ! A = 1', false],
+    ['HYPERVISOR = "kvm" & FREECPU > 100 & !(HOSTNAME = "old*")', true],
+    ['((((A = 1))))', true],
+  ]),
+);
 
-t.test('the empty expression, blanks, ! = and a trailing ; are accepted', check([
-  ['', true],
-  ['   \t\n', true],
-  [';', true],
-  ['FREECPU>100&HYPERVISOR=kvm', true],
-  ['FREECPU\t>\n100\r\n&  HYPERVISOR =\t"kvm"', true],
-  ['HYPERVISOR ! = qemu', true],
-  ['HYPERVISOR != qemu ;', true],
-  ['lower_case = yes', true],
-]));
+t.test(
+  'the empty expression, blanks, ! = and a trailing ; are accepted',
+  check([
+    ['', true],
+    ['   \t\n', true],
+    [';', true],
+    ['FREECPU>100&HYPERVISOR=kvm', true],
+    ['FREECPU\t>\n100\r\n&  HYPERVISOR =\t"kvm"', true],
+    ['HYPERVISOR ! = qemu', true],
+    ['HYPERVISOR != qemu ;', true],
+    ['lower_case = yes', true],
+  ]),
+);
 
 t.test('the syntax tree keeps what was written', async (t) => {
   t.same(parseRequirements(''), { kind: 'empty' });
@@ -180,7 +223,10 @@ t.test('the syntax tree keeps what was written', async (t) => {
     kind: 'chain',
     first: { kind: 'compare', op: '=', name: 'A', value: { type: 'number', value: 1 }, pos: 0 },
     rest: [
-      { op: '|', operand: { kind: 'not', pos: 8, operand: { kind: 'compare', op: '!=', name: 'B', value: { type: 'string', value: 'x*' }, pos: 9 } } },
+      {
+        op: '|',
+        operand: { kind: 'not', pos: 8, operand: { kind: 'compare', op: '!=', name: 'B', value: { type: 'string', value: 'x*' }, pos: 9 } },
+      },
       { op: '&', operand: { kind: 'compare', op: '@>', name: 'C', value: { type: 'string', value: 'y' }, pos: 21 } },
     ],
   });
