@@ -124,8 +124,9 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     this.enqueue(msg, undefined);
   }
 
-  ask<R = unknown>(msg: M, options?: AskOptions): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+  // The reply's type is the ref's interface's business (ActorRef.ask); the cell only carries it.
+  ask(msg: M, options?: AskOptions): Promise<any> {
+    return new Promise((resolve, reject) => {
       const timeoutMs = options?.timeoutMs ?? this.kernel.askTimeoutMs;
       if (!(timeoutMs > 0 && timeoutMs < 2 ** 31)) throw new TypeError(`ask timeoutMs must be in (0, 2^31) ms, got ${timeoutMs}`);
       const ask = new PendingAsk(resolve as (v: unknown) => void, reject, this);

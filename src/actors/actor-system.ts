@@ -64,7 +64,7 @@ export class ActorSystem implements Kernel {
   readonly askTimeoutMs: number;
   readonly stashLimit: number;
   readonly stopTimeoutMs: number;
-  private readonly root: ActorCell<never>;
+  private readonly root: ActorCell<unknown>;
   private ids = 0;
   private live = 0;
   private restartCount = 0;
@@ -83,7 +83,7 @@ export class ActorSystem implements Kernel {
     });
     this.deadLetters = new DeadLetters(this.logger.child({ actor: 'dead-letters' }), this.clock);
     this.asks = new AskTimeouts(this.clock);
-    this.root = new ActorCell<never>(this, undefined, (ctx) => new Guardian(ctx.log), { name: options.name ?? 'nephele' });
+    this.root = new ActorCell<unknown>(this, undefined, (ctx) => new Guardian(ctx.log), { name: options.name ?? 'nephele' });
     void this.root.startInstance();
   }
 
@@ -172,7 +172,7 @@ export class ActorSystem implements Kernel {
 }
 
 /** The root's behaviour: a top-level actor that fails is stopped with the failure as its reason. */
-class Guardian implements Actor<never> {
+class Guardian implements Actor<unknown> {
   private readonly log: Logger;
 
   constructor(log: Logger) {

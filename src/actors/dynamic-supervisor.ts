@@ -1,6 +1,7 @@
 import { NepheleError } from '../errors.js';
 import { SUPERVISE, type AnyCell, type Supervising } from './actor-cell.js';
 import { SupervisorCore, type ChildInfo, type RestartType, type SupervisionOptions } from './supervision.js';
+import type { Reply } from './replies.js';
 import type { Actor, ActorContext, ActorFactory, AnyRef, ExitReason, SpawnOptions } from './types.js';
 
 export interface DynamicSupervisorOptions<A> extends Omit<SupervisionOptions, 'strategy'> {
@@ -15,11 +16,12 @@ export interface DynamicSupervisorOptions<A> extends Omit<SupervisionOptions, 's
   spawn?: Omit<SpawnOptions, 'name' | 'register'>;
 }
 
+// `start` makes children of any kind (see DynamicSupervisorOptions), so a started child's ref is any actor's.
 export type DynamicSupervisorMsg<A> =
-  | { readonly type: 'start_child'; readonly args: A; readonly name?: string; readonly register?: string }
-  | { readonly type: 'terminate_child'; readonly ref: AnyRef }
-  | { readonly type: 'which_children' }
-  | { readonly type: 'count_children' };
+  | ({ readonly type: 'start_child'; readonly args: A; readonly name?: string; readonly register?: string } & Reply<AnyRef>)
+  | ({ readonly type: 'terminate_child'; readonly ref: AnyRef } & Reply<void>)
+  | ({ readonly type: 'which_children' } & Reply<ChildInfo[]>)
+  | ({ readonly type: 'count_children' } & Reply<number>);
 
 /**
  * A supervisor for many children of one kind, started on demand (one actor

@@ -20,4 +20,5 @@ export {
   type SpawnOptions,
   type Terminated,
 } from './types.js';
+export type { Askable, Exact, Reply, ReplyTo, WithReplies } from './replies.js';
 export { NamedChildren, type NamedChild, type NamedChildrenOptions } from './named-children.js';

@@ -1,6 +1,5 @@
 import { NepheleError, type ErrorCode } from '../errors.js';
 import type { DynamicSupervisorMsg } from './dynamic-supervisor.js';
-import type { ChildInfo } from './supervision.js';
 import type { ActorRef } from './types.js';
 
 export interface NamedChild<M> {
@@ -58,13 +57,13 @@ export class NamedChildren<M> {
    */
   async load(entities: Iterable<NamedEntity>): Promise<number> {
     const { childName, supervisor } = this.options;
-    const running = new Map((await supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => [c.id, c.ref]));
+    const running = new Map((await supervisor().ask({ type: 'which_children' })).map((c) => [c.id, c.ref]));
     let adopted = 0;
     for (const entity of entities) {
       const ref = running.get(childName(entity.id));
       if (ref === undefined) await this.start(entity.id, entity.name, entity);
       else {
-        this.track(entity, ref as ActorRef<M>);
+        this.track(entity, ref);
         adopted++;
       }
     }
@@ -73,7 +72,8 @@ export class NamedChildren<M> {
 
   /** Starts the child of entity `id`; `owner` when names are unique per owner. */
   async start(id: number, name: string, owner: { readonly uid?: number; readonly gid?: number } = {}): Promise<ActorRef<M>> {
-    const ref = await this.options.supervisor().ask<ActorRef<M>>({
+    // The supervisor's `start` makes this pool's children, so its refs take `M`.
+    const ref: ActorRef<M> = await this.options.supervisor().ask({
       type: 'start_child',
       args: id,
       name: this.options.childName(id),

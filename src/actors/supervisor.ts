@@ -1,18 +1,21 @@
 import { NepheleError } from '../errors.js';
 import { SUPERVISE, type AnyCell, type Supervising } from './actor-cell.js';
 import { SupervisorCore, type ChildInfo, type ChildSpec, type SupervisionOptions } from './supervision.js';
+import type { Reply } from './replies.js';
 import type { Actor, ActorContext, ActorFactory, AnyRef, ExitReason } from './types.js';
 
 export interface SupervisorOptions extends SupervisionOptions {
   /** Started in this order; stopped in the reverse order. */
-  children: readonly ChildSpec<never>[];
+  children: readonly ChildSpec[];
 }
 
+// A supervisor's children are of many kinds, so the refs it answers are any actor's:
+// the caller knows which child it asked for (and its type) by the id it gave.
 export type SupervisorMsg =
-  | { readonly type: 'which_children' }
-  | { readonly type: 'get_child'; readonly id: string }
-  | { readonly type: 'start_child'; readonly spec: ChildSpec }
-  | { readonly type: 'terminate_child'; readonly id: string };
+  | ({ readonly type: 'which_children' } & Reply<ChildInfo[]>)
+  | ({ readonly type: 'get_child'; readonly id: string } & Reply<AnyRef | undefined>)
+  | ({ readonly type: 'start_child'; readonly spec: ChildSpec } & Reply<AnyRef>)
+  | ({ readonly type: 'terminate_child'; readonly id: string } & Reply<void>);
 
 /**
  * An OTP-style supervisor over a fixed list of children. Ask it

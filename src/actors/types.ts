@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AskOptions } from '../base/ask-timeouts.js';
 import type { Clock } from '../base/clock.js';
+import type { Askable, Exact, ReplyTo } from './replies.js';
 
 export type { AskOptions } from '../base/ask-timeouts.js';
 
@@ -20,7 +21,12 @@ export interface ActorRef<M> {
   readonly path: string;
   /** Fire and forget. A message to a stopped actor becomes a dead letter. */
   tell(msg: M): void;
-  /** Sends and waits for the handler's return value; always times out. */
+  /**
+   * Sends and waits for the handler's return value; always times out. The
+   * reply's type is the one `M` declares for the message (see replies.ts).
+   */
+  ask<Q extends Askable<M>>(msg: Exact<M, Q>, options?: AskOptions): Promise<ReplyTo<M, Q>>;
+  /** @deprecated Trusts the caller's type argument; kept only while call sites move to the typed ask. */
   ask<R = unknown>(msg: M, options?: AskOptions): Promise<R>;
 }
 

@@ -296,7 +296,7 @@ t.test('stop: children in reverse start order, postStop after them', async (t) =
   const order: string[] = [];
   const node =
     (name: string, kids: string[] = []) =>
-    (ctx: ActorContext<never>) => ({
+    (ctx: ActorContext<unknown>) => ({
       preStart: () => {
         for (const k of kids) ctx.spawn(node(k), { name: k });
       },
@@ -315,7 +315,7 @@ t.test('stop: children in reverse start order, postStop after them', async (t) =
 
 t.test('an actor that does not stop in time is killed (fake clock)', async (t) => {
   const { system, clock } = fakeTimeSystem(t);
-  const ref = system.spawn<never>(() => ({ receive: () => undefined, postStop: () => new Promise(() => undefined) }), {
+  const ref = system.spawn<unknown>(() => ({ receive: () => undefined, postStop: () => new Promise(() => undefined) }), {
     stopTimeoutMs: 200,
   });
   await settle();
@@ -341,7 +341,7 @@ t.test('shutdown stops everything and refuses new actors', async (t) => {
   const system = testSystem(t);
   const order: string[] = [];
   for (const name of ['first', 'second', 'third']) {
-    system.spawn<never>(
+    system.spawn<unknown>(
       () => ({
         receive: () => undefined,
         postStop: () => {

@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { HostMonitoring } from '../../src/protocol/domain.js';
 import { DummyHypervisor } from '../../nodes/drivers/dummy-hypervisor.js';
-import { NodeActor } from '../../nodes/node-actor.js';
+import { NodeActor, type NodeMsg } from '../../nodes/node-actor.js';
 import { VmLedger } from '../../nodes/vm-ledger.js';
 import { monitorFloorMs } from '../../src/hosts/monitor-budget.js';
 import { fakeTimeSystem, settle } from '../fixtures/system.js';
@@ -14,7 +14,7 @@ import { fakeTimeSystem, settle } from '../fixtures/system.js';
 function node(t: Parameters<typeof fakeTimeSystem>[0], random: number) {
   const { system, clock } = fakeTimeSystem(t);
   const pushes: number[] = [];
-  const ref = system.spawn(
+  const ref = system.spawn<NodeMsg>(
     (ctx) =>
       new NodeActor(ctx, {
         incarnation: 'test',
