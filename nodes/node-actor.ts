@@ -20,6 +20,12 @@ export type NodeMsg =
   /** The link is up. `monitorMs`: the least push interval oned's hello asks for (it spreads its budget over its hosts). */
   | { readonly type: 'connected'; readonly monitorMs?: number };
 
+/** A VM a command left running on this host, and how it runs. */
+interface Arrival {
+  readonly spec: VmSpec;
+  readonly info: VmInfo;
+}
+
 export interface NodeActorDeps {
   readonly incarnation: string;
   readonly hypervisor: HypervisorDriver;
@@ -124,8 +130,9 @@ export class NodeActor implements Actor<NodeMsg> {
     this.inFlight.add(cmd.opId);
     const run = async (): Promise<void> => {
       let outcome: { ok: true } | { ok: false; error: { code: NepheleError['code']; message: string } };
+      let arrived: Arrival | undefined;
       try {
-        await this.execute(cmd);
+        arrived = (await this.execute(cmd)) ?? undefined;
         outcome = { ok: true };
       } catch (err) {
         const e = isNepheleError(err) ? err : new NepheleError('DRIVER_FAILED', err instanceof Error ? err.message : String(err));
@@ -133,16 +140,19 @@ export class NodeActor implements Actor<NodeMsg> {
         outcome = { ok: false, error: { code: e.code, message: e.message } };
       }
       this.commandsRun++;
-      await this.deps.ledger.record(cmd.opId, { vmId, op: cmd.type, at: Date.now(), ...outcome });
+      // A VM that now runs here is remembered in the operation's own write: one fsync, not two.
+      await this.deps.ledger.record(cmd.opId, { vmId, op: cmd.type, at: Date.now(), ...outcome }, arrived?.spec);
+      if (arrived !== undefined)
+        this.deps.frontend.tell({ type: 'vm.state', vmId, opId: cmd.opId, state: arrived.info.state, info: arrived.info });
       this.inFlight.delete(cmd.opId);
       this.deps.frontend.tell({ type: 'vm.op_result', opId: cmd.opId, vmId, ...outcome });
     };
     void this.queue.run(vmId, [], run);
   }
 
-  private async execute(cmd: NodeCommand): Promise<void> {
+  /** Runs the command; one that leaves a VM running here returns it, for the ledger and the front-end once recorded. */
+  private async execute(cmd: NodeCommand): Promise<Arrival | void> {
     const hv = this.deps.hypervisor;
-    const ledger = this.deps.ledger;
     switch (cmd.type) {
       case 'vm.deploy':
       case 'vm.restore': {
@@ -158,9 +168,7 @@ export class NodeActor implements Actor<NodeMsg> {
           );
           throw err;
         }
-        await ledger.setVm(cmd.spec.vmId, cmd.spec);
-        this.deps.frontend.tell({ type: 'vm.state', vmId: info.vmId, opId: cmd.opId, state: info.state, info });
-        return;
+        return { spec: cmd.spec, info };
       }
       case 'vm.shutdown':
         if (cmd.purge !== undefined) this.inside(cmd.purge);
@@ -278,7 +286,7 @@ export class NodeActor implements Actor<NodeMsg> {
    * the front-end hears `incoming` (and has the source send), and the
    * command ends once the VM runs here.
    */
-  private async migrateIn(cmd: VmMigrateIn): Promise<void> {
+  private async migrateIn(cmd: VmMigrateIn): Promise<Arrival> {
     const { spec, opId } = cmd;
     const hv = this.deps.hypervisor;
     const live = liveMigration(hv);
@@ -307,8 +315,7 @@ export class NodeActor implements Actor<NodeMsg> {
       );
       throw err;
     }
-    await this.deps.ledger.setVm(spec.vmId, spec);
-    this.deps.frontend.tell({ type: 'vm.state', vmId: spec.vmId, opId, state: info.state, info });
+    return { spec, info };
   }
 
   /** A path a command names must lie in the host's datastores. */

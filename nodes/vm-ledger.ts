@@ -118,11 +118,15 @@ export class VmLedger {
    * and resolves once that is on disk. An opId already remembered keeps its
    * first entry. A failed write rejects
    * every change it carried; they stay in memory and the next write retries.
+   * `runs`: the VM the operation left running here, remembered in the same
+   * write (as `setVm` would), so a deploy costs one write, not two.
    */
-  record(opId: string, entry: LedgerOp): Promise<void> {
+  record(opId: string, entry: LedgerOp, runs?: VmSpec): Promise<void> {
     if (this.closed) return Promise.reject(closedError(this.file));
     if (typeof opId !== 'string' || opId === '') throw new TypeError('opId must be a non-empty string');
-    if (this.ops.has(opId)) return this.flushed();
+    if (runs !== undefined && runs.vmId !== entry.vmId) throw new TypeError(`spec is for VM ${runs.vmId}, not ${entry.vmId}`);
+    if (runs !== undefined) this.specs.set(runs.vmId, runs);
+    if (this.ops.has(opId)) return runs === undefined ? this.flushed() : this.persist();
     this.ops.set(opId, copy(entry));
     this.trim();
     return this.persist();

@@ -37,6 +37,28 @@ t.test('operations and VMs survive a reopen', async (t) => {
   t.notOk(again.has('op-c'));
 });
 
+t.test('a deploy records its operation and the VM it left running in one write', async (t) => {
+  const file = join(t.testdir(), 'ledger.json');
+  let writes = 0;
+  const ledger = await VmLedger.open(file, {
+    rename: async (from, to) => {
+      writes++;
+      await rename(from, to);
+    },
+  });
+  await ledger.record('op-d', { vmId: 4, op: 'vm.deploy', at: 5, ok: true }, spec(4));
+  t.equal(writes, 1, 'one file write for both');
+  t.same(ledger.vm(4), spec(4));
+  t.throws(
+    () => ledger.record('op-e', { vmId: 5, op: 'vm.deploy', at: 6 }, spec(4)),
+    TypeError,
+    'the spec must be the VM the operation is about',
+  );
+  const again = await VmLedger.open(file);
+  t.same(again.vms(), [spec(4)]);
+  t.same(again.get('op-d'), { vmId: 4, op: 'vm.deploy', at: 5, ok: true });
+});
+
 t.test('an operation id is recorded once: the first entry stays', async (t) => {
   const file = join(t.testdir(), 'ledger.json');
   const ledger = await VmLedger.open(file);
