@@ -1,7 +1,6 @@
 import type { ActorRef } from '../../actors/index.js';
 import { requireAdmin, requireOwner, visibleTo } from '../../auth/authorize.js';
 import { NepheleError, isNepheleError } from '../../errors.js';
-import type { HostMsg } from '../../hosts/host-actor.js';
 import { candidate } from '../../placement/placement-actor.js';
 import { demand, fits } from '../../placement/placement-core.js';
 import type { VmMsg } from '../../vms/vm-actor.js';
@@ -10,13 +9,12 @@ import type { VmView } from '../../vms/vm-record.js';
 import type { ApiHandlers } from '../registry.js';
 import type { HostView } from '../../hosts/host-view.js';
 import type { VmActionParams } from '../api-types.js';
-import { hostIdOf, hostOf, withOwnersOf, type ApiDeps } from './deps.js';
+import { hostOf, withOwnersOf, type ApiDeps } from './deps.js';
 
 type VmMethod = Extract<keyof ApiHandlers, `vm.${string}` | `vmpool.${string}`>;
 
 /** `onevm deploy` bypasses the scheduler, not the capacity check (unless told: --no-enforce). */
-async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<void> {
-  const h = await hostRef.ask<HostView>({ type: 'info' });
+function checkCapacity(vm: VmView, h: HostView): void {
   // The scheduler's own rule, so a hand deploy is held to what a placement would be.
   const host = candidate(h);
   const need = demand(vm);
@@ -35,7 +33,6 @@ async function checkCapacity(vm: VmView, hostRef: ActorRef<HostMsg>): Promise<vo
 export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
   const { vmPool: vms, vm: vmRef, hostPool: pool } = deps;
   const host = hostOf(deps);
-  const hostId = hostIdOf(deps);
   const withOwners = withOwnersOf(deps);
   const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
     if (!views.some((v) => v.hostId !== undefined)) return views;
@@ -99,9 +96,12 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
           own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
         requireOwner(session, current.uid, `VM ${p.id}`);
       }
-      const event = userEvent(p, VM_ACTIONS[p.action].host === true ? await hostId(p.host as string | number) : undefined);
-      if (event.type === 'deploy' && p.enforce !== false)
-        await checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), await host(event.hostId));
+      // The host's view gives both its id and, for a deploy, its capacity: one ask of its actor, not two.
+      const target =
+        VM_ACTIONS[p.action].host === true ? await (await host(p.host as string | number)).ask<HostView>({ type: 'info' }) : undefined;
+      const event = userEvent(p, target?.id);
+      if (event.type === 'deploy' && p.enforce !== false && target !== undefined)
+        checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), target);
       return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
     },
   };
