@@ -18,6 +18,7 @@ export {
   type AskOptions,
   type ExitReason,
   type SpawnOptions,
+  type TellRef,
   type Terminated,
 } from './types.js';
 export type { Askable, Exact, Reply, ReplyTo, WithReplies } from './replies.js';

@@ -30,6 +30,15 @@ export interface ActorRef<M> {
   ask<R = unknown>(msg: M, options?: AskOptions): Promise<R>;
 }
 
+/**
+ * The tell half of a ref. A lower layer holds a higher one's actor as this,
+ * typed by messages the lower side defines: any ref whose messages include
+ * them fits (a whole ActorRef does not, its replies tie it to its messages).
+ */
+export interface TellRef<M> {
+  tell(msg: M): void;
+}
+
 /** Any actor's ref, whatever it accepts. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRef = ActorRef<any>;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
+import type { Actor, ActorContext, Reply, TellRef, WithReplies } from '../actors/index.js';
 import type { HostStatusAction, HostView, HostState } from './host-view.js';
 import { NepheleError, isNepheleError } from '../errors.js';
 import type { HostMonitoring, NodeCapabilities } from '../protocol/domain.js';
 import { Link } from '../protocol/link.js';
-import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend } from '../protocol/messages.js';
+import type { NodeCommand, NodeHello, NodeRequest, NodeToFrontend, ReplyOf } from '../protocol/messages.js';
 import type { Store } from '../store/index.js';
-import type { VmMsg } from '../vms/vm-actor.js';
+import type { HostToVm } from './host-to-vm.js';
 import { hashToken, hostAccess, tokenMatches, type HostAccess, type HostRecord, type HostSsh } from './host-record.js';
 import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from './host-failure.js';
 import { hostState } from './host-states.js';
@@ -26,7 +26,7 @@ export interface NodeConnection {
   setReceiver(fn: (data: Uint8Array) => void): void;
 }
 
-export type HostMsg =
+type HostMessages =
   | { readonly type: 'info' }
   /** The host's record less its token's hash: what the deployer, the transfers and the pool need. */
   | { readonly type: 'access' }
@@ -42,8 +42,7 @@ export type HostMsg =
   | { readonly type: 'node_event'; readonly msg: NodeToFrontend }
   /** A command for the node, delivered at least once (VM actors send these). */
   | { readonly type: 'command'; readonly cmd: NodeCommand }
-  /** A request to the node; answered with the node's reply. */
-  | { readonly type: 'request'; readonly req: NodeRequest; readonly timeoutMs?: number }
+  | NodeRequestMsg
   /** Forgets the link, as a restarted oned would: the agent redials and resumes against a new one. */
   | { readonly type: 'drop_link' }
   /** A VM has (or no longer has) a stay on this host: for RVM, ALLOCATED_* and host losses. */
@@ -62,6 +61,30 @@ export type HostMsg =
   /** The operator says the host is down (`onehost fence`). */
   | { readonly type: 'fence' };
 
+/** A request to the node, answered with the node's reply: one member per request, so an ask infers it as ReplyOf does. */
+type NodeRequestMsg = NodeRequest extends infer Q
+  ? Q extends NodeRequest
+    ? { readonly type: 'request'; readonly req: Q; readonly timeoutMs?: number } & Reply<ReplyOf<Q>>
+    : never
+  : never;
+
+/** What an ask of a host actor answers; the other messages are told. No reply holds the token's hash. */
+export interface HostReplies {
+  readonly info: HostView;
+  readonly access: HostAccess;
+  readonly verify: boolean;
+  readonly status: HostView;
+  readonly monitor: HostView;
+  readonly update: HostView;
+  readonly fence: HostView;
+  /** Refused (HOST_ALREADY_CONNECTED) or done. */
+  readonly admit: undefined;
+  readonly set_token: undefined;
+  readonly set_ssh: undefined;
+}
+
+export type HostMsg = WithReplies<HostMessages, HostReplies>;
+
 export interface HostActorDeps {
   readonly store: Store;
   /** Heartbeat period and the silence after which the agent counts as lost. */
@@ -70,7 +93,7 @@ export interface HostActorDeps {
   /** A host whose agent has not connected this long after oned started (or the host was created) is in ERROR. */
   readonly initGraceMs: number;
   /** The VM actor of a VM id, where node outcomes and host losses go. */
-  readonly vm: (vmId: number) => ActorRef<VmMsg> | undefined;
+  readonly vm: (vmId: number) => TellRef<HostToVm> | undefined;
   /** Asks every VM actor to say again whether it stays on this host (after this actor restarted). */
   readonly announceVms: (hostId: number) => void;
   /** Tells the scheduler that capacity may have changed here. */

@@ -1,4 +1,11 @@
-import { NamedChildren, type Actor, type ActorContext, type ActorRef, type DynamicSupervisorMsg } from '../actors/index.js';
+import {
+  NamedChildren,
+  type Actor,
+  type ActorContext,
+  type ActorRef,
+  type DynamicSupervisorMsg,
+  type WithReplies,
+} from '../actors/index.js';
 import type { HostView } from './host-view.js';
 import { randomSecret } from '../auth/password.js';
 import { NepheleError } from '../errors.js';
@@ -15,7 +22,7 @@ import { join } from 'node:path';
 /** Where a deployed agent lives on its host, unless `--dir` says otherwise. */
 export const DEFAULT_AGENT_DIR = '/var/lib/nephele/node';
 
-export type HostPoolMsg =
+type HostPoolMessages =
   | {
       readonly type: 'allocate';
       readonly name: string;
@@ -31,6 +38,22 @@ export type HostPoolMsg =
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
   | { readonly type: 'rotate_token'; readonly host: string | number }
   | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string; readonly hypervisor: HypervisorName };
+
+/**
+ * What an ask of the host pool answers. A token in a reply is a new one, for
+ * the agent it is minted for (oned keeps only its hash); no reply holds a hash.
+ */
+export interface HostPoolReplies {
+  readonly allocate: { readonly id: number; readonly token?: string };
+  readonly list: HostView[];
+  readonly names: [number, string][];
+  readonly get: ActorRef<HostMsg>;
+  readonly delete: { readonly id: number };
+  readonly rotate_token: { readonly id: number; readonly token: string };
+  readonly resolve_agent: ActorRef<HostMsg>;
+}
+
+export type HostPoolMsg = WithReplies<HostPoolMessages, HostPoolReplies>;
 
 /** Host actors are registered under this name, so that VM actors can reach them. */
 export function hostChildName(id: number): string {

@@ -1,30 +1,25 @@
-import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef, WithReplies } from '../actors/index.js';
 import type { HostView } from '../hosts/host-view.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
 import type { VmMsg } from '../vms/vm-actor.js';
 import type { VmState } from '../vms/vm-states.js';
+import type { SchedVm, VmToScheduler } from '../vms/vm-to-scheduler.js';
 import { ExpressionCache, type Rank, type Requirements, compileRank, compileRequirements } from './expr/index.js';
 import { POLICY_RANK, place, type HostCandidate, type HostVars, type PendingVm, type PlacementOptions } from './placement-core.js';
 
-/** What the scheduler needs of a VM that waits for it. */
-export interface SchedVm {
-  readonly id: number;
-  readonly state: VmState;
-  readonly cpu: number;
-  readonly memory: number;
-  readonly hostId: number | undefined;
-  readonly requirements: string | undefined;
-  readonly rank: string | undefined;
-  readonly schedMessage: string | undefined;
-}
-
-export type PlacementMsg =
-  /** A VM's scheduling view after a change; undefined `vm`: it no longer waits. */
-  | { readonly type: 'vm'; readonly vmId: number; readonly vm: SchedVm | undefined }
+type PlacementMessages =
+  | VmToScheduler
   /** Capacity may have changed: a host came up or was enabled, a VM left a host. */
   | { readonly type: 'kick' }
   | { readonly type: 'pass' }
   | { readonly type: 'stats' };
+
+/** What an ask of the scheduler answers; the other messages are told. */
+export interface PlacementReplies {
+  readonly stats: PlacementStats;
+}
+
+export type PlacementMsg = WithReplies<PlacementMessages, PlacementReplies>;
 
 export interface PlacementStats {
   readonly queued: number;

@@ -1,8 +1,9 @@
-import type { Actor, ActorContext, ActorRef, AnyRef } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef, AnyRef, TellRef, WithReplies } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg } from '../hosts/host-actor.js';
+import type { HostToVm } from '../hosts/host-to-vm.js';
 import { releaseLeases, type NetworkMsg } from '../networks/network-actor.js';
-import type { PlacementMsg } from '../placement/placement-actor.js';
+import type { VmToScheduler } from './vm-to-scheduler.js';
 import type { Store } from '../store/index.js';
 import type { VmIndex } from './vm-index.js';
 import {
@@ -27,22 +28,11 @@ import { migrationPort, nodeCommand } from './node-command.js';
 import { saves, type OnedTransfer, type Spot, type TransferFacts } from './transfer-facts.js';
 import { isLocal, isTransferOp, planTransfer } from './transfer-plan.js';
 import { isNepheleError } from '../errors.js';
-import type { HostFailurePolicy } from '../hosts/host-failure.js';
 
-export type VmMsg =
+type VmMessages =
   | { readonly type: 'info' }
   | { readonly type: 'action'; readonly event: UserEvent }
-  | {
-      readonly type: 'op_result';
-      readonly opId: string;
-      readonly ok: boolean;
-      readonly error?: { readonly code: string; readonly message: string };
-      /** The outcome of oned's own transfer after the node's part (TM_MAD = ssh), not the node's. */
-      readonly after?: boolean;
-    }
-  | { readonly type: 'host_lost'; readonly hostId: number }
-  /** The host's agent is back; `newPeer`: another process than before (what it had acknowledged is lost). */
-  | { readonly type: 'host_back'; readonly hostId: number; readonly running: boolean; readonly newPeer?: boolean }
+  | HostToVm
   /** The operation's deadline passed (timer). */
   | { readonly type: 'op_deadline'; readonly opId: string }
   /** A host actor restarted and lost its list: say again whether this VM stays there. */
@@ -50,13 +40,15 @@ export type VmMsg =
   /** The scheduler started afresh: a VM that waits tells it again. */
   | { readonly type: 'sched_hello' }
   /** Why the scheduler left the VM where it is. */
-  | { readonly type: 'sched_message'; readonly message: string }
-  /** Monitoring: the VM stopped on its host without a command (the guest powered off, or QEMU died). */
-  | { readonly type: 'stopped_by_itself'; readonly reason: string; readonly failed?: boolean; readonly hostId?: number }
-  /** The VM's host was fenced (declared down): the host-failure policy applies. */
-  | { readonly type: 'host_fenced'; readonly hostId: number; readonly policy: HostFailurePolicy; readonly sharedFiles: boolean }
-  /** A live migration's destination waits for the VM's state: the source may send it. */
-  | { readonly type: 'migrate_ready'; readonly opId: string };
+  | { readonly type: 'sched_message'; readonly message: string };
+
+/** What an ask of a VM actor answers; the other messages are told. */
+export interface VmReplies {
+  readonly info: VmView;
+  readonly action: VmView;
+}
+
+export type VmMsg = WithReplies<VmMessages, VmReplies>;
 
 /** Where a VM's files are: the front-end's datastores, which hosts share (TM_MAD = shared). */
 export interface VmDatastores {
@@ -75,7 +67,7 @@ export interface VmActorDeps {
   /** The pool's index, told of every record written. @default none */
   readonly index?: VmIndex;
   /** The scheduler, told whenever the VM starts or stops waiting for it. */
-  readonly placement: () => ActorRef<PlacementMsg> | undefined;
+  readonly placement: () => TellRef<VmToScheduler> | undefined;
   /** The NetworkActor of a network id, if that network exists. */
   readonly network?: (networkId: number) => ActorRef<NetworkMsg> | undefined;
   /** Without datastores a VM has no files: PROLOG and EPILOG have nothing to do. */
@@ -484,7 +476,8 @@ export class VmActor implements Actor<VmMsg> {
 
   private async learnHosts(ids: readonly number[]): Promise<void> {
     const lookup = this.deps.hostSsh;
-    if (lookup === undefined) return;
+    // Only a VM with files reads a host's TM_MAD (see facts): the others ask no host actor on their way.
+    if (lookup === undefined || this.dir() === undefined) return;
     for (const id of new Set(ids)) {
       if (this.sshHosts.has(id)) continue;
       this.sshHosts.set(id, (await lookup(id).catch(() => undefined)) ?? null);
