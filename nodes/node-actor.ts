@@ -1,9 +1,18 @@
-import type { Actor, ActorContext } from '../src/actors/index.js';
+import type { Actor, ActorContext, Reply } from '../src/actors/index.js';
 import { SerialQueue } from '../src/base/serial-queue.js';
 import { NepheleError, isNepheleError } from '../src/errors.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { HostMonitoring, TransferStep, VmInfo, VmSpec } from '../src/protocol/domain.js';
-import type { NodeCommand, NodeRequest, NodeReplies, ToFrontend, VmEpilog, VmMigrateIn, VmProlog } from '../src/protocol/messages.js';
+import type {
+  NodeCommand,
+  NodeRequest,
+  NodeReplies,
+  ReplyOf,
+  ToFrontend,
+  VmEpilog,
+  VmMigrateIn,
+  VmProlog,
+} from '../src/protocol/messages.js';
 import type { HypervisorDriver, LiveMigrationDriver, MonitoringDriver, NetworkDriver, TransferDriver } from './drivers/types.js';
 import type { VmLedger } from './vm-ledger.js';
 
@@ -13,9 +22,16 @@ export interface FrontendPort {
   emit(msg: ToFrontend['emit']): void;
 }
 
+/** A request from oned, answered with the node's reply: one member per request, so an ask infers it. */
+export type NodeRequestMsg = NodeRequest extends infer Q
+  ? Q extends NodeRequest
+    ? { readonly type: 'request'; readonly req: Q } & Reply<ReplyOf<Q>>
+    : never
+  : never;
+
 export type NodeMsg =
   | { readonly type: 'command'; readonly cmd: NodeCommand }
-  | { readonly type: 'request'; readonly req: NodeRequest }
+  | NodeRequestMsg
   | { readonly type: 'monitor_tick' }
   /** The link is up. `monitorMs`: the least push interval oned's hello asks for (it spreads its budget over its hosts). */
   | { readonly type: 'connected'; readonly monitorMs?: number };

@@ -6,7 +6,7 @@ import type { NodeCapabilities, VmSpec } from '../src/protocol/domain.js';
 import { Link } from '../src/protocol/link.js';
 import type { HypervisorDriver, MonitoringDriver, NetworkDriver, TransferDriver } from './drivers/types.js';
 import { FrontendClient } from './frontend-client.js';
-import { NodeActor, type NodeMsg } from './node-actor.js';
+import { NodeActor, type NodeMsg, type NodeRequestMsg } from './node-actor.js';
 import type { VmLedger } from './vm-ledger.js';
 
 export interface NodeInstanceOptions {
@@ -58,7 +58,8 @@ export async function startNodeInstance(system: ActorSystem, name: string, optio
     clock: systemClock,
     log: log.child({ actor: 'link' }),
     onCommand: (cmd) => nodeRef?.tell({ type: 'command', cmd }),
-    onRequest: (req) => (nodeRef as ActorRef<NodeMsg>).ask({ type: 'request', req }, { timeoutMs: 60_000 }),
+    // Any request the wire brings (polymorphic): the link pairs each reply with its request's id.
+    onRequest: (req) => (nodeRef as ActorRef<NodeMsg>).ask({ type: 'request', req } as NodeRequestMsg, { timeoutMs: 60_000 }),
     // Monitoring goes out as soon as oned has answered the handshake, at the interval its hello allows.
     onResumed: (peer) =>
       nodeRef?.tell(peer.monitorMs === undefined ? { type: 'connected' } : { type: 'connected', monitorMs: peer.monitorMs }),
@@ -96,7 +97,9 @@ export async function startNodeInstance(system: ActorSystem, name: string, optio
     }),
     { name },
   );
-  nodeRef = await root.ask<ActorRef<NodeMsg>>({ type: 'get_child', id: 'node' });
+  nodeRef = await root.ask({ type: 'get_child', id: 'node' });
+  // The supervisor starts its children before it answers: a missing one is a programming mistake.
+  if (nodeRef === undefined) throw new TypeError('the node actor did not start with its supervisor');
   const failed = system
     .whenTerminated(root)
     .then((reason) => (reason.type === 'failure' ? reason : new Promise<ExitReason>(() => undefined)));

@@ -26,8 +26,6 @@ export interface ActorRef<M> {
    * reply's type is the one `M` declares for the message (see replies.ts).
    */
   ask<Q extends Askable<M>>(msg: Exact<M, Q>, options?: AskOptions): Promise<ReplyTo<M, Q>>;
-  /** @deprecated Trusts the caller's type argument; kept only while call sites move to the typed ask. */
-  ask<R = unknown>(msg: M, options?: AskOptions): Promise<R>;
 }
 
 /**

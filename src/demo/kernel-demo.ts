@@ -6,7 +6,6 @@ import {
   type ActorContext,
   type ActorRef,
   type DynamicSupervisorMsg,
-  type SupervisorMsg,
 } from '../actors/index.js';
 
 export interface KernelDemoOptions {
@@ -58,9 +57,10 @@ export async function runKernelDemo(options: Readonly<KernelDemoOptions>): Promi
     }),
     { name: 'oned' },
   );
-  const vmSup = await root.ask<ActorRef<DynamicSupervisorMsg<number>>>({ type: 'get_child', id: 'vms' } satisfies SupervisorMsg);
+  const vmSup: ActorRef<DynamicSupervisorMsg<number>> | undefined = await root.ask({ type: 'get_child', id: 'vms' });
+  if (vmSup === undefined) throw new TypeError('the VM supervisor did not start with the root');
   const refs: ActorRef<VmMsg>[] = [];
-  for (let id = 0; id < vms; id++) refs.push(await vmSup.ask<ActorRef<VmMsg>>({ type: 'start_child', args: id, name: `vm-${id}` }));
+  for (let id = 0; id < vms; id++) refs.push(await vmSup.ask({ type: 'start_child', args: id, name: `vm-${id}` }));
 
   system.spawn<ChaosMsg>(
     (ctx) => ({

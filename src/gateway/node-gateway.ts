@@ -58,7 +58,7 @@ export class NodeGateway {
       });
     }
     const hello = validateHello(socket.handshake.auth);
-    const host = await this.options.pool().ask<ActorRef<HostMsg>>({
+    const host = await this.options.pool().ask({
       type: 'resolve_agent',
       hostId: hello.hostId,
       token: hello.token,

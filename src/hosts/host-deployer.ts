@@ -72,7 +72,7 @@ export class HostDeployer {
 
   deploy(host: ActorRef<HostMsg>, options: { frontend?: string; rekey?: boolean } = {}): Promise<HostView> {
     return (async () => {
-      const record = await host.ask<HostAccess>({ type: 'access' });
+      const record = await host.ask({ type: 'access' });
       const busy = this.running.get(record.id);
       if (busy !== undefined) return busy;
       const run = this.run(host, record, options).finally(() => this.running.delete(record.id));
@@ -86,7 +86,7 @@ export class HostDeployer {
     const { build } = await this.agentBundle();
     const results: SyncResult[] = [];
     for (const host of hosts) {
-      const view = await host.ask<HostView>({ type: 'info' });
+      const view = await host.ask({ type: 'info' });
       if (view.ssh === undefined) continue;
       const from = reportedBuild(view.capabilities?.version);
       if (!options.force && from === build && view.agentIncarnation !== undefined) {
@@ -227,7 +227,7 @@ export class HostDeployer {
       }
       report('done', `agent ${view.capabilities?.version ?? ''} connected, host ${view.state}`);
       this.deps.log.info({ hostId: record.id, build: bundle.build }, 'agent deployed');
-      return await host.ask<HostView>({ type: 'info' });
+      return await host.ask({ type: 'info' });
     } catch (err) {
       const error =
         isNepheleError(err) && (err.code !== 'DRIVER_FAILED' || step === 'connect')
@@ -343,7 +343,7 @@ export class HostDeployer {
   private async waitConnected(host: ActorRef<HostMsg>, build: string): Promise<HostView | undefined> {
     const deadline = Date.now() + (this.deps.waitMs ?? 30_000);
     while (Date.now() < deadline) {
-      const view = await host.ask<HostView>({ type: 'info' });
+      const view = await host.ask({ type: 'info' });
       if (view.agentIncarnation !== undefined && view.state === 'MONITORED' && reportedBuild(view.capabilities?.version) === build)
         return view;
       await new Promise((r) => setTimeout(r, 200));

@@ -12,7 +12,7 @@ import { NepheleError } from '../errors.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Store } from '../store/index.js';
 import type { HostMsg } from './host-actor.js';
-import { hashToken, type HostAccess, type HostRecord, type HostSsh, type TransferMode } from './host-record.js';
+import { hashToken, type HostRecord, type HostSsh, type TransferMode } from './host-record.js';
 import type { HostSshParams } from './host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
 import { isUsablePrivateKey } from '../ssh/oned-key.js';
@@ -101,7 +101,7 @@ export class HostPool implements Actor<HostPoolMsg> {
         return this.allocate(msg);
       case 'list':
         // Detached: gathering a thousand views must not hold up lookups (`get`, `names`) meanwhile.
-        return this.ctx.detach(Promise.all([...this.hosts.values()].map((h) => h.ref.ask<HostView>({ type: 'info' }))));
+        return this.ctx.detach(Promise.all([...this.hosts.values()].map((h) => h.ref.ask({ type: 'info' }))));
       case 'names': {
         const ids = msg.ids;
         if (ids === undefined) return [...this.hosts.values()].map((h) => [h.id, h.name]);
@@ -118,9 +118,9 @@ export class HostPool implements Actor<HostPoolMsg> {
         return this.rotateToken(msg.host);
       case 'resolve_agent': {
         const host = this.hosts.get(msg.hostId);
-        const ok = host !== undefined && (await host.ref.ask<boolean>({ type: 'verify', token: msg.token }));
+        const ok = host !== undefined && (await host.ref.ask({ type: 'verify', token: msg.token }));
         if (!ok || host === undefined) throw new NepheleError('AUTH_FAILED', `wrong host id or token for host ${msg.hostId}`);
-        const record = await host.ref.ask<HostAccess>({ type: 'access' });
+        const record = await host.ref.ask({ type: 'access' });
         if (record.vm !== msg.hypervisor) {
           throw new NepheleError(
             'INVALID_ARGUMENT',
@@ -178,13 +178,13 @@ export class HostPool implements Actor<HostPoolMsg> {
 
   private async delete(ref: string | number, force: boolean): Promise<{ id: number }> {
     const host = this.hosts.find(ref);
-    const view = await host.ref.ask<HostView>({ type: 'info' });
+    const view = await host.ref.ask({ type: 'info' });
     if (view.rvm > 0 && !force) {
       throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, {
         details: { rvm: view.rvm },
       });
     }
-    const record = await host.ref.ask<HostAccess>({ type: 'access' });
+    const record = await host.ref.ask({ type: 'access' });
     await this.hosts.stop(view.id);
     this.counted();
     await this.deps.store.del('hosts', view.id);

@@ -1,5 +1,5 @@
 import { lstat, mkdir, rm } from 'node:fs/promises';
-import type { Actor, ActorContext } from '../actors/index.js';
+import type { Actor, ActorContext, WithReplies } from '../actors/index.js';
 import { isPublicImage } from '../auth/authorize.js';
 import { findById, findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
@@ -16,6 +16,7 @@ import {
   type ImageRef,
   type ImageSession,
   type ImageType,
+  type ImageUse,
 } from './image-record.js';
 import { acquire, inUse, releaseWhere, type ImageOwner } from './image-uses.js';
 
@@ -24,7 +25,7 @@ export type { ImageFormat, ImageRecord, ImageRef, ImageSession, ImageState, Imag
 /** The pool is registered under this name. */
 export const IMAGE_POOL = 'image-pool';
 
-export type ImagePoolMsg =
+type ImagePoolMessages =
   // The API's (authorization is the caller's, in src/api/handlers/images.ts)
   | {
       readonly type: 'allocate';
@@ -74,6 +75,27 @@ export type ImagePoolMsg =
     }
   /** Reply: the ImageRecord. */
   | { readonly type: 'info'; readonly id: number };
+
+/** What an ask of the image pool answers. */
+export interface ImagePoolReplies {
+  readonly allocate: { readonly id: number };
+  readonly upload: { readonly id: number; readonly received: number };
+  readonly commit: ImageRecord;
+  readonly list: ImageRecord[];
+  readonly get: ImageRecord;
+  readonly delete: { readonly id: number };
+  readonly persistent: ImageRecord;
+  readonly enable: ImageRecord;
+  readonly rename: ImageRecord;
+  readonly abandon_uploads: { readonly failed: number };
+  readonly acquire: ImageUse[];
+  readonly release: { readonly released: number };
+  readonly reconcile: { readonly released: number };
+  readonly register: number;
+  readonly info: ImageRecord;
+}
+
+export type ImagePoolMsg = WithReplies<ImagePoolMessages, ImagePoolReplies>;
 
 export interface ImagePoolDeps {
   readonly store: Store;

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ActorRef } from '../actors/index.js';
-import { HOST_STAT, type HostState, type HostView } from '../hosts/host-view.js';
+import { HOST_STAT, type HostState, } from '../hosts/host-view.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
-import type { VmPoolMsg, VmStateCounts } from '../vms/vm-pool.js';
+import type { VmPoolMsg, } from '../vms/vm-pool.js';
 import { VM_STATES, type VmState } from '../vms/vm-states.js';
 import { coalesce } from './coalesce.js';
 
@@ -23,10 +23,10 @@ const HOST_STATE_NAMES = Object.keys(HOST_STAT) as HostState[];
  * scrape (and the reason is logged): a stale count would be a lie.
  */
 export function registerPoolStateMetrics(registry: Registry, sources: PoolSources): void {
-  const vmCounts = coalesce(() => sources.vmPool().ask<VmStateCounts>({ type: 'count_by_state' }));
+  const vmCounts = coalesce(() => sources.vmPool().ask({ type: 'count_by_state' }));
   const hostCounts = coalesce(async (): Promise<Partial<Record<HostState, number>>> => {
     const counts: Partial<Record<HostState, number>> = {};
-    for (const h of await sources.hostPool().ask<HostView[]>({ type: 'list' })) counts[h.state] = (counts[h.state] ?? 0) + 1;
+    for (const h of await sources.hostPool().ask({ type: 'list' })) counts[h.state] = (counts[h.state] ?? 0) + 1;
     return counts;
   });
   const read = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {

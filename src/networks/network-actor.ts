@@ -1,4 +1,4 @@
-import type { Actor, ActorContext, ActorRef } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef, WithReplies } from '../actors/index.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   type LeaseRequest,
   type NetworkRecord,
 } from './network-record.js';
-import { networkView } from './network-view.js';
+import { networkView, type NetworkView } from './network-view.js';
 import type { RangeDefinition } from './vnet-template.js';
 
 /** A lease as a VM keeps it: enough to wire the NIC and fill the context without asking the network again. */
@@ -28,7 +28,7 @@ export interface NicLease {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
-export type NetworkMsg =
+type NetworkMessages =
   | { readonly type: 'info' }
   | { readonly type: 'record' }
   | { readonly type: 'lease'; readonly vmId: number; readonly requests: readonly LeaseRequest[] }
@@ -39,6 +39,21 @@ export type NetworkMsg =
   | { readonly type: 'rm_ar'; readonly arId: number }
   /** Releases the leases of every VM not in `live` (a VM that reached DONE while the release was lost). */
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
+
+/** What an ask of a network actor answers. */
+export interface NetworkReplies {
+  readonly info: NetworkView;
+  readonly record: NetworkRecord;
+  readonly lease: NicLease[];
+  readonly release: { readonly released: number };
+  readonly hold: NetworkView;
+  readonly unhold: NetworkView;
+  readonly add_ar: NetworkView;
+  readonly rm_ar: NetworkView;
+  readonly reconcile: { readonly released: number };
+}
+
+export type NetworkMsg = WithReplies<NetworkMessages, NetworkReplies>;
 
 export interface NetworkActorDeps {
   readonly store: Store;

@@ -1,4 +1,5 @@
 import {
+  type WithReplies,
   NamedChildren,
   type NamedChild,
   type Actor,
@@ -16,7 +17,7 @@ import { networkActorName, type NetworkMsg } from './network-actor.js';
 import type { NetworkView } from './network-view.js';
 import { vnetDefinition } from './vnet-template.js';
 
-export type NetworkPoolMsg =
+type NetworkPoolMessages =
   | { readonly type: 'allocate'; readonly template: string; readonly uid: number; readonly gid: number }
   | { readonly type: 'list' }
   /** An API call's network (id or name, see findNamed), if `who` may use it; NETWORK_NOT_FOUND otherwise. Reply: its actor. */
@@ -29,6 +30,18 @@ export type NetworkPoolMsg =
   | { readonly type: 'nic'; readonly network: string | number; readonly who: Finder; readonly owner?: number }
   | { readonly type: 'delete'; readonly network: number }
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
+
+/** What an ask of the network pool answers. */
+export interface NetworkPoolReplies {
+  readonly allocate: { readonly id: number };
+  readonly list: NetworkView[];
+  readonly get: ActorRef<NetworkMsg>;
+  readonly nic: ActorRef<NetworkMsg>;
+  readonly delete: { readonly id: number };
+  readonly reconcile: { readonly released: number };
+}
+
+export type NetworkPoolMsg = WithReplies<NetworkPoolMessages, NetworkPoolReplies>;
 
 interface OwnedNetwork extends OwnedObject {
   readonly ref: ActorRef<NetworkMsg>;
@@ -74,7 +87,7 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
       case 'allocate':
         return this.allocate(msg.template, msg.uid, msg.gid);
       case 'list':
-        return Promise.all([...this.networks.values()].map((n) => n.ref.ask<NetworkView>({ type: 'info' })));
+        return Promise.all([...this.networks.values()].map((n) => n.ref.ask({ type: 'info' })));
       case 'get':
         return typeof msg.network === 'number'
           ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork).ref
@@ -93,9 +106,7 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
       case 'delete':
         return this.delete(msg.network);
       case 'reconcile': {
-        const counts = await Promise.all(
-          [...this.networks.values()].map((n) => n.ref.ask<{ released: number }>({ type: 'reconcile', live: msg.live })),
-        );
+        const counts = await Promise.all([...this.networks.values()].map((n) => n.ref.ask({ type: 'reconcile', live: msg.live })));
         return { released: counts.reduce((s, c) => s + c.released, 0) };
       }
     }
@@ -146,7 +157,7 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
 
   private async delete(ref: number): Promise<{ id: number }> {
     const net = this.networks.find(ref);
-    const record = await net.ref.ask<NetworkRecord>({ type: 'record' });
+    const record = await net.ref.ask({ type: 'record' });
     const vms = [...new Set(record.leases.flatMap((l) => (l.vmId === undefined ? [] : [l.vmId])))];
     if (vms.length > 0) {
       throw new NepheleError('ACTION_NOT_ALLOWED', `network ${record.name} has leases in use by VM ${vms.join(', ')}`, {

@@ -7,7 +7,6 @@ import { isNepheleError } from '../errors.js';
 import { isAgentProcess, readPid } from '../base/pidfile.js';
 import type { HypervisorName } from '../protocol/domain.js';
 import type { Oned } from './oned.js';
-import type { ActorRef } from '../actors/index.js';
 import { HOST_POOL } from '../hosts/host-subtree.js';
 import { actorDirectory } from './registry-names.js';
 import { writeSecretFile } from '../auth/auth-file.js';
@@ -43,19 +42,19 @@ export async function ensureLocalAgent(oned: Oned, options: LocalAgentOptions): 
 
   let hostId: number;
   try {
-    const ref = await pool.ask<ActorRef<unknown>>({ type: 'get', host: LOCAL_HOST });
+    const ref = await pool.ask({ type: 'get', host: LOCAL_HOST });
     hostId = ((await ref.ask({ type: 'access' })) as { id: number }).id;
     const haveToken = await readFile(tokenFile, 'utf8').then(
       () => true,
       () => false,
     );
     if (!haveToken) {
-      const { token } = await pool.ask<{ id: number; token: string }>({ type: 'rotate_token', host: hostId });
+      const { token } = await pool.ask({ type: 'rotate_token', host: hostId });
       await writeSecretFile(tokenFile, `${token}\n`);
     }
   } catch (err) {
     if (!isNepheleError(err, 'HOST_NOT_FOUND')) throw err;
-    const res = await pool.ask<{ id: number; token: string }>({
+    const res = await pool.ask({
       type: 'allocate',
       name: LOCAL_HOST,
       im: options.hypervisor,

@@ -146,7 +146,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
 
 /** What a crash of oned leaves behind, put right before the API serves. The VM pool has read every VM into its index by now. */
 async function reconcile(actors: ActorDirectory, log: Logger): Promise<void> {
-  const liveVms = await actors.lookup(VM_POOL).ask<number[]>({ type: 'live_ids' });
+  const liveVms = await actors.lookup(VM_POOL).ask({ type: 'live_ids' });
   await reconcileLeases(liveVms, actors.lookup(NETWORK_POOL), log);
   await reconcileImages(liveVms, actors.lookup(IMAGE_POOL), log);
 }
@@ -159,7 +159,7 @@ async function reconcile(actors: ActorDirectory, log: Logger): Promise<void> {
  */
 async function reconcileLeases(liveVms: readonly number[], networks: ActorRef<NetworkPoolMsg>, log: Logger): Promise<void> {
   const live = new Set(liveVms);
-  const { released } = await networks.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
+  const { released } = await networks.ask({ type: 'reconcile', live }, { timeoutMs: 60_000 });
   if (released > 0) log.warn({ released }, 'released leases of VMs that are gone');
 }
 
@@ -169,8 +169,8 @@ async function reconcileLeases(liveVms: readonly number[], networks: ActorRef<Ne
  * Runs before the API serves, so no create or upload is in flight.
  */
 async function reconcileImages(live: readonly number[], images: ActorRef<ImagePoolMsg>, log: Logger): Promise<void> {
-  const { released } = await images.ask<{ released: number }>({ type: 'reconcile', live }, { timeoutMs: 60_000 });
-  const { failed } = await images.ask<{ failed: number }>({ type: 'abandon_uploads' });
+  const { released } = await images.ask({ type: 'reconcile', live }, { timeoutMs: 60_000 });
+  const { failed } = await images.ask({ type: 'abandon_uploads' });
   if (released > 0 || failed > 0)
     log.warn({ released, failed }, 'images reconciled: uses of VMs that are gone released, unfinished uploads in ERROR');
 }

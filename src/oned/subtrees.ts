@@ -3,7 +3,6 @@ import type { Clock } from '../actors/index.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import type { HostDeployer } from '../hosts/host-deployer.js';
 import { DEFAULT_HOST_FAILURE } from '../hosts/host-failure.js';
-import type { HostAccess } from '../hosts/host-record.js';
 import { hostSubtree, HOST_POOL } from '../hosts/host-subtree.js';
 import { DEFAULT_MONITOR_BUDGET, monitorFloorMs } from '../hosts/monitor-budget.js';
 import { SshTransfers } from '../hosts/ssh-transfers.js';
@@ -90,10 +89,10 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
       network: actors.network,
       images: () => actors.find(IMAGE_POOL),
       datastores: { vmDir: (id) => join(datastores, '0', String(id)), images: join(datastores, '1') },
-      hostName: async (id) => (await actors.host(id)?.ask<{ name: string }>({ type: 'info' }))?.name,
+      hostName: async (id) => (await actors.host(id)?.ask({ type: 'info' }))?.name,
       // TM_MAD = ssh: the host's own datastores, reached over SSH with the key its agent was deployed with.
       hostSsh: async (id) => {
-        const record = await actors.host(id)?.ask<HostAccess>({ type: 'access' });
+        const record = await actors.host(id)?.ask({ type: 'access' });
         return record?.tm === 'ssh' ? record.ssh : undefined;
       },
       transfers: new SshTransfers({ connect: (ssh) => deployer.connect(ssh), log: log.child({ component: 'tm-ssh' }) }),

@@ -145,7 +145,7 @@ export class PlacementActor implements Actor<PlacementMsg> {
   private async pass(): Promise<void> {
     this.passes++;
     this.ctx.cancelTimer('debounce');
-    const views = await this.deps.hostPool().ask<HostView[]>({ type: 'list' });
+    const views = await this.deps.hostPool().ask({ type: 'list' });
     const hosts = views
       .filter((h) => h.state === 'MONITORED' && h.monitoring !== undefined)
       .sort((a, b) => a.id - b.id)

@@ -1,4 +1,4 @@
-import type { Actor, ActorContext } from '../actors/index.js';
+import type { Actor, ActorContext, WithReplies } from '../actors/index.js';
 import type { Authenticated } from '../auth/session.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, verifyPassword, type PasswordHash } from '../auth/password.js';
@@ -24,7 +24,7 @@ export type Ref = string | number;
  * Requests to the user pool. It trusts them: who may ask for what is the
  * API's business (src/api/handlers/users.ts), checked before it asks.
  */
-export type UserPoolMsg =
+type UserPoolMessages =
   | { readonly type: 'authenticate'; readonly user: string; readonly secret: string }
   | { readonly type: 'allocate'; readonly name: string; readonly password: string; readonly gid: number }
   | { readonly type: 'delete'; readonly id: number }
@@ -37,6 +37,23 @@ export type UserPoolMsg =
   | { readonly type: 'info'; readonly user: Ref }
   | { readonly type: 'groups' }
   | { readonly type: 'group'; readonly group: Ref };
+
+/** What an ask of the user pool answers. A login's token is the new one, for the user who logs in; oned keeps its hash. */
+export interface UserPoolReplies {
+  readonly authenticate: Authenticated;
+  readonly allocate: { readonly id: number };
+  readonly delete: { readonly id: number };
+  readonly passwd: { readonly id: number };
+  readonly enable: UserView;
+  readonly chgrp: UserView;
+  readonly login: { readonly token: string; readonly expires: number };
+  readonly list: UserView[];
+  readonly info: UserView;
+  readonly groups: GroupView[];
+  readonly group: GroupView;
+}
+
+export type UserPoolMsg = WithReplies<UserPoolMessages, UserPoolReplies>;
 
 export interface UserPoolDeps {
   readonly store: Store;

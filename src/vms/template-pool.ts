@@ -1,4 +1,4 @@
-import type { Actor, ActorRef } from '../actors/index.js';
+import type { Actor, ActorRef, WithReplies } from '../actors/index.js';
 import { notFound } from '../auth/authorize.js';
 import { findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
@@ -16,7 +16,7 @@ export interface TemplateRecord {
   readonly regtime: number;
 }
 
-export type TemplatePoolMsg =
+type TemplatePoolMessages =
   | { readonly type: 'allocate'; readonly template: string; readonly uid: number }
   | { readonly type: 'list' }
   | { readonly type: 'info'; readonly id: number }
@@ -34,6 +34,19 @@ export type TemplatePoolMsg =
       readonly uname?: string;
       readonly admin?: boolean;
     };
+
+/** What an ask of the template pool answers. */
+export interface TemplatePoolReplies {
+  readonly allocate: { readonly id: number };
+  readonly list: TemplateRecord[];
+  readonly info: TemplateRecord;
+  readonly find: TemplateRecord;
+  readonly update: { readonly id: number };
+  readonly delete: { readonly id: number };
+  readonly instantiate: { readonly id: number };
+}
+
+export type TemplatePoolMsg = WithReplies<TemplatePoolMessages, TemplatePoolReplies>;
 
 /**
  * VM templates: checked when stored (a template that could never make a VM

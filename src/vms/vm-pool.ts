@@ -1,24 +1,23 @@
-import type { Actor, ActorContext, ActorRef, ChildInfo, DynamicSupervisorMsg } from '../actors/index.js';
+import type { Actor, ActorContext, ActorRef, DynamicSupervisorMsg, WithReplies } from '../actors/index.js';
 import { NepheleError, isNepheleError } from '../errors.js';
 import { compileRank, compileRequirements } from '../placement/expr/index.js';
 import { parseTemplate, vmTemplate } from '../templates/index.js';
 import type { Store } from '../store/index.js';
 import type { VmNic } from '../templates/index.js';
-import { releaseLeases, type NicLease, type NetworkMsg } from '../networks/network-actor.js';
+import { releaseLeases, type NetworkMsg } from '../networks/network-actor.js';
 import type { NetworkPoolMsg } from '../networks/network-pool.js';
-import type { NetworkView } from '../networks/network-view.js';
 import { resolveContext } from './vm-context.js';
 import { resolveFiles, type VmFiles } from './vm-disks.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
-import type { ImageRef, ImageUse } from '../images/image-record.js';
+import type { ImageRef, } from '../images/image-record.js';
 import { integerAtLeast } from '../templates/template-fields.js';
 import { UserDirectory, type UserName } from '../users/user-directory.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { createdRecord } from './vm-lifecycle.js';
 import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
-import type { VmIndex } from './vm-index.js';
+import type { VmIndex, VmStateCounts } from './vm-index.js';
 
-export type VmPoolMsg =
+type VmPoolMessages =
   | {
       readonly type: 'allocate';
       readonly template: string;
@@ -43,6 +42,19 @@ export type VmPoolMsg =
   | { readonly type: 'announce'; readonly hostId: number }
   /** The scheduler (re)started with an empty queue: every VM actor that waits says so again. */
   | { readonly type: 'sched_hello' };
+
+/** What an ask of the VM pool answers; the other messages are told. */
+export interface VmPoolReplies {
+  readonly allocate: { readonly id: number };
+  readonly list: VmView[];
+  readonly info: VmView;
+  readonly live_ids: number[];
+  readonly owners: number[];
+  readonly get: ActorRef<VmMsg>;
+  readonly count_by_state: VmStateCounts;
+}
+
+export type VmPoolMsg = WithReplies<VmPoolMessages, VmPoolReplies>;
 
 export interface VmPoolDeps {
   readonly store: Store;
@@ -91,7 +103,7 @@ export class VmPool implements Actor<VmPoolMsg> {
   }
 
   async preStart(): Promise<void> {
-    const running = new Set((await this.deps.supervisor().ask<ChildInfo[]>({ type: 'which_children' })).map((c) => c.id));
+    const running = new Set((await this.deps.supervisor().ask({ type: 'which_children' })).map((c) => c.id));
     const starts: Promise<void>[] = [];
     for (const { value } of await this.deps.store.list<VmRecord>('vms')) {
       this.deps.index.put(value);
@@ -136,7 +148,7 @@ export class VmPool implements Actor<VmPoolMsg> {
         return this.ctx.detach(
           this.deps
             .supervisor()
-            .ask<ChildInfo[]>({ type: 'which_children' })
+            .ask({ type: 'which_children' })
             .then((kids) => {
               for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'announce', hostId: msg.hostId });
             }),
@@ -145,7 +157,7 @@ export class VmPool implements Actor<VmPoolMsg> {
         return this.ctx.detach(
           this.deps
             .supervisor()
-            .ask<ChildInfo[]>({ type: 'which_children' })
+            .ask({ type: 'which_children' })
             .then((kids) => {
               for (const k of kids) (k.ref as ActorRef<VmMsg>).tell({ type: 'sched_hello' });
             }),
@@ -177,7 +189,7 @@ export class VmPool implements Actor<VmPoolMsg> {
           : {
               acquire: (refs: readonly ImageRef[]) => {
                 acquired = true;
-                return (this.deps.images as () => ActorRef<ImagePoolMsg>)().ask<ImageUse[]>({
+                return (this.deps.images as () => ActorRef<ImagePoolMsg>)().ask({
                   type: 'acquire',
                   vmId: id,
                   refs,
@@ -255,13 +267,13 @@ export class VmPool implements Actor<VmPoolMsg> {
       let net = found.get(key);
       if (net === undefined) {
         // Not found unless the owner may use it: what an administrator creates is public, the rest its owner's.
-        const ref = await pool.ask<ActorRef<NetworkMsg>>({
+        const ref = await pool.ask({
           type: 'nic',
           network,
           who: owner,
           ...(networkOwner === undefined ? {} : { owner: networkOwner }),
         });
-        net = { ref, id: (await ref.ask<NetworkView>({ type: 'info' })).id };
+        net = { ref, id: (await ref.ask({ type: 'info' })).id };
         found.set(key, net);
       }
       let group = groups.get(net.id);
@@ -275,7 +287,7 @@ export class VmPool implements Actor<VmPoolMsg> {
     const leased: ActorRef<NetworkMsg>[] = [];
     try {
       for (const group of groups.values()) {
-        const leases = await group.ref.ask<NicLease[]>({
+        const leases = await group.ref.ask({
           type: 'lease',
           vmId,
           requests: group.nics.map(({ nic, nicId }) => ({

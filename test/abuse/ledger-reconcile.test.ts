@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { ActorRef } from '../../src/actors/index.js';
-import type { HostMsg } from '../../src/hosts/host-actor.js';
 import type { HostPoolMsg } from '../../src/hosts/host-pool.js';
 import type { VmInfo, VmSpec } from '../../src/protocol/domain.js';
 import { VmLedger } from '../../nodes/vm-ledger.js';
@@ -22,10 +21,10 @@ interface LedgerFile {
 
 const spec = (vmId: number): VmSpec => ({ vmId, name: `vm-${vmId}`, cpu: 1, vcpu: 1, memoryMb: 64 });
 
-async function nodeVms(cloud: TestCloud, hostId: number): Promise<VmInfo[]> {
+async function nodeVms(cloud: TestCloud, hostId: number): Promise<readonly VmInfo[]> {
   const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
-  const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: hostId });
-  return host.ask<VmInfo[]>({ type: 'request', req: { type: 'vm.list' } });
+  const host = await pool.ask({ type: 'get', host: hostId });
+  return host.ask({ type: 'request', req: { type: 'vm.list' } });
 }
 
 t.test('reconcile forgets the VMs the hypervisor does not hold, and the operations done on them', async (t) => {

@@ -26,7 +26,7 @@ t.test('three VMs rescheduled at once under striping each move at most once, the
   const stats = async (): Promise<PlacementStats> => {
     const placement = cloud.oned.system.lookup<PlacementMsg>('placement');
     if (placement === undefined) throw new Error('no scheduler');
-    return placement.ask<PlacementStats>({ type: 'stats' });
+    return placement.ask({ type: 'stats' });
   };
   // Placed by hand (held VMs are not the scheduler's): five on a, one on b.
   const on = async (name: string, host: number): Promise<number> => {

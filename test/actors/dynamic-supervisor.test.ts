@@ -1,8 +1,8 @@
 import t from 'tap';
-import { dynamicSupervisor, type ActorContext, type ActorRef } from '../../src/actors/index.js';
+import { dynamicSupervisor, type ActorContext, type ActorRef, type WithReplies } from '../../src/actors/index.js';
 import { settle, testSystem } from '../fixtures/system.js';
 
-type VmMsg = { type: 'get' } | { type: 'crash' };
+type VmMsg = WithReplies<{ type: 'get' } | { type: 'crash' }, { get: { vmId: number; calls: number } }>;
 
 const vm = (vmId: number) => (_ctx: ActorContext<VmMsg>) => {
   let calls = 0;

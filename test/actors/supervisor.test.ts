@@ -8,10 +8,12 @@ import {
   type RestartType,
   type SupervisorMsg,
   type SupervisorOptions,
+  type Reply,
 } from '../../src/actors/index.js';
 import { fakeTimeSystem, settle, testSystem } from '../fixtures/system.js';
 
-type WorkerMsg = 'crash' | 'get' | 'inc' | 'stop';
+// Any reply: the tests compare what comes back.
+type WorkerMsg = ('crash' | 'get' | 'inc' | 'stop') & Reply<unknown>;
 
 /** A worker that logs its life cycle into `log` and counts `inc`s. */
 function worker(name: string, log: string[]) {
@@ -269,7 +271,7 @@ t.test('messages sent while a child restarts are stashed up to a bound', async (
     }),
   );
   await settle();
-  const w = (await child(sup, 'w')) as unknown as ActorRef<string>;
+  const w = (await child(sup, 'w')) as unknown as ActorRef<string & Reply<unknown>>;
   const dropped: string[] = [];
   system.deadLetters.subscribe((l) => dropped.push(l.code));
   w.tell('crash');

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { ActorRef } from '../../src/actors/index.js';
+import type { ActorRef, Askable, Exact, ReplyTo } from '../../src/actors/index.js';
 import { imagesDatastore } from '../../src/images/datastores.js';
 import { ImagePool, type ImagePoolMsg } from '../../src/images/image-pool.js';
 import type { ImageRecord, ImageRef, ImageSession, ImageType, ImageUse } from '../../src/images/image-record.js';
@@ -40,11 +40,12 @@ async function rig(t: Test, qemuImg?: string) {
         ...(qemuImg === undefined ? {} : { qemuImg }),
       }),
   );
-  const ask = <R>(msg: ImagePoolMsg): Promise<R> => pool.ask<R>(msg, { timeoutMs: 30_000 });
+  const ask = <Q extends Askable<ImagePoolMsg>>(msg: Exact<ImagePoolMsg, Q>): Promise<ReplyTo<ImagePoolMsg, Q>> =>
+    pool.ask(msg, { timeoutMs: 30_000 });
   await ask({ type: 'list' }); // started: the datastore exists
   /** A READY image of `bytes` random bytes, uploaded as the API would. */
   const upload = async (name: string, owner: ImageSession, type: ImageType = 'OS', persistent = false, bytes = 3000): Promise<number> => {
-    const { id } = await ask<{ id: number }>({
+    const { id } = await ask({
       type: 'allocate',
       name,
       uid: owner.uid,
@@ -57,16 +58,15 @@ async function rig(t: Test, qemuImg?: string) {
     await ask({ type: 'commit', id, uid: owner.uid, size: bytes });
     return id;
   };
-  const info = (id: number) => ask<ImageRecord>({ type: 'info', id });
+  const info = (id: number) => ask({ type: 'info', id });
   const stored = (id: number) => store.get<ImageRecord>('images', id);
-  const acquire = (vmId: number, refs: ImageRef[], session: ImageSession = ADMIN) =>
-    ask<ImageUse[]>({ type: 'acquire', vmId, refs, session });
+  const acquire = (vmId: number, refs: ImageRef[], session: ImageSession = ADMIN) => ask({ type: 'acquire', vmId, refs, session });
   return { dir, store, pool, ask, upload, info, stored, acquire };
 }
 
 t.test('an upload: LOCKED, contiguous chunks from the owner only, then READY with its size; the file holds the bytes', async (t) => {
   const r = await rig(t);
-  const { id } = await r.ask<{ id: number }>({
+  const { id } = await r.ask({
     type: 'allocate',
     name: 'disk',
     uid: 1,
@@ -104,7 +104,7 @@ t.test('an upload: LOCKED, contiguous chunks from the owner only, then READY wit
     'commit before the end',
   );
   await r.ask({ type: 'upload', id, uid: 1, offset: a.length, data: b });
-  const ready = await r.ask<ImageRecord>({ type: 'commit', id, uid: 1, size: data.length });
+  const ready = await r.ask({ type: 'commit', id, uid: 1, size: data.length });
   t.match(ready, { state: 'READY', format: 'raw', sizeMb: 4, uid: 1, gid: 1, type: 'DATABLOCK', description: 'd', runningVms: [] });
   t.same(await r.stored(id), ready, 'written before the answer');
   t.ok((await readFile(ready.source)).equals(data), 'the file holds exactly the bytes sent');
@@ -131,7 +131,7 @@ t.test('names: validated, unique per owner, free across owners', async (t) => {
   });
   await r.upload('base', BOB);
   await t.rejects(r.ask({ type: 'rename', id, name: 'a;b' }), { code: 'INVALID_ARGUMENT' });
-  t.equal((await r.ask<ImageRecord>({ type: 'rename', id, name: 'base 2' })).name, 'base 2');
+  t.equal((await r.ask({ type: 'rename', id, name: 'base 2' })).name, 'base 2');
   t.equal((await r.stored(id))?.name, 'base 2');
 });
 
@@ -197,9 +197,7 @@ t.test('acquire is all or nothing, and idempotent for one VM', async (t) => {
   const r = await rig(t);
   const a = await r.upload('a', ADMIN);
   const b = await r.upload('b', ADMIN, 'OS', true);
-  const locked = (
-    await r.ask<{ id: number }>({ type: 'allocate', name: 'up', uid: 0, gid: 0, imageType: 'OS', persistent: false, description: '' })
-  ).id;
+  const locked = (await r.ask({ type: 'allocate', name: 'up', uid: 0, gid: 0, imageType: 'OS', persistent: false, description: '' })).id;
   await t.rejects(
     r.acquire(1, [
       { imageId: a, use: 'disk' },
@@ -252,19 +250,19 @@ t.test('acquire is all or nothing, and idempotent for one VM', async (t) => {
 t.test('states: DISABLED and ERROR images are not used; in-use images refuse delete, persistent and disable', async (t) => {
   const r = await rig(t);
   const id = await r.upload('a', ALICE);
-  t.equal((await r.ask<ImageRecord>({ type: 'enable', id, enable: false })).state, 'DISABLED');
+  t.equal((await r.ask({ type: 'enable', id, enable: false })).state, 'DISABLED');
   await t.rejects(r.acquire(1, [{ imageId: id, use: 'disk' }], ALICE), { code: 'IMAGE_NOT_READY', details: { state: 'DISABLED' } });
-  t.equal((await r.ask<ImageRecord>({ type: 'enable', id, enable: true })).state, 'READY');
+  t.equal((await r.ask({ type: 'enable', id, enable: true })).state, 'READY');
   await r.acquire(1, [{ imageId: id, use: 'disk' }], ALICE);
   const inUse = { code: 'IMAGE_IN_USE', details: { imageId: id, vms: [1] } };
   await t.rejects(r.ask({ type: 'delete', id }), inUse);
   await t.rejects(r.ask({ type: 'persistent', id, persistent: true }), inUse);
   await t.rejects(r.ask({ type: 'enable', id, enable: false }), inUse);
-  t.equal((await r.ask<ImageRecord>({ type: 'enable', id, enable: true })).state, 'USED', 'enabling a used image changes nothing');
+  t.equal((await r.ask({ type: 'enable', id, enable: true })).state, 'USED', 'enabling a used image changes nothing');
   t.same(await r.ask({ type: 'release', vmId: 1 }), { released: 1 });
   t.same(await r.ask({ type: 'release', vmId: 1 }), { released: 0 }, 'idempotent');
   t.match(await r.stored(id), { state: 'READY', runningVms: [] });
-  t.equal((await r.ask<ImageRecord>({ type: 'persistent', id, persistent: true })).persistent, true);
+  t.equal((await r.ask({ type: 'persistent', id, persistent: true })).persistent, true);
   const source = (await r.info(id)).source;
   t.same(await r.ask({ type: 'delete', id }), { id });
   await t.rejects(stat(source), { code: 'ENOENT' }, 'the file is gone');
@@ -286,7 +284,7 @@ t.test('reconcile releases the VMs not alive; abandon_uploads puts LOCKED images
   t.match(await r.stored(a), { state: 'USED', runningVms: [2] });
   t.match(await r.stored(b), { state: 'READY', runningVms: [] });
 
-  const { id } = await r.ask<{ id: number }>({
+  const { id } = await r.ask({
     type: 'allocate',
     name: 'cut',
     uid: 1,
@@ -308,14 +306,10 @@ t.test('register adopts a file inside the images datastore, once; nothing outsid
   const ds = imagesDatastore(r.dir);
   const path = join(ds, 'saved-disk');
   await writeFile(path, randomBytes(2 * 1024 * 1024 + 1));
-  const id = await r.ask<number>({ type: 'register', name: 'saved', uid: 1, gid: 1, imageType: 'OS', path });
+  const id = await r.ask({ type: 'register', name: 'saved', uid: 1, gid: 1, imageType: 'OS', path });
   t.equal(typeof id, 'number');
   t.match(await r.stored(id), { name: 'saved', uid: 1, state: 'READY', format: 'raw', sizeMb: 3, source: path, persistent: false });
-  t.equal(
-    await r.ask<number>({ type: 'register', name: 'saved', uid: 1, gid: 1, imageType: 'OS', path }),
-    id,
-    'a retry gets the same image',
-  );
+  t.equal(await r.ask({ type: 'register', name: 'saved', uid: 1, gid: 1, imageType: 'OS', path }), id, 'a retry gets the same image');
   await writeFile(join(ds, 'other'), 'x');
   await t.rejects(r.ask({ type: 'register', name: 'saved', uid: 1, gid: 1, imageType: 'OS', path: join(ds, 'other') }), {
     code: 'NAME_TAKEN',
@@ -340,7 +334,7 @@ t.test('register adopts a file inside the images datastore, once; nothing outsid
 
 t.test('an empty datablock is READY at once; other types take no size', async (t) => {
   const r = await rig(t, '/nonexistent/qemu-img');
-  const { id } = await r.ask<{ id: number }>({
+  const { id } = await r.ask({
     type: 'allocate',
     name: 'scratch',
     uid: 1,
@@ -381,7 +375,7 @@ t.test('an empty datablock is READY at once; other types take no size', async (t
     { code: 'INVALID_ARGUMENT', details: { field: 'size' } },
   );
   t.same(
-    (await r.ask<ImageRecord[]>({ type: 'list' })).map((i) => i.name),
+    (await r.ask({ type: 'list' })).map((i) => i.name),
     ['scratch'],
     'nothing left of the refusals',
   );
@@ -396,7 +390,7 @@ t.test('records survive a restart of the pool and of the store', async (t) => {
     return { store, system, pool };
   };
   const first = await open();
-  const { id } = await first.pool.ask<{ id: number }>({
+  const { id } = await first.pool.ask({
     type: 'allocate',
     name: 'a',
     uid: 0,

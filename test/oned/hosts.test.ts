@@ -1,7 +1,6 @@
 import t from 'tap';
 import { io } from 'socket.io-client';
 import { isNepheleError } from '../../src/errors.js';
-import type { HostMsg } from '../../src/hosts/host-actor.js';
 import type { HostPoolMsg } from '../../src/hosts/host-pool.js';
 import type { ActorRef } from '../../src/actors/index.js';
 import { startCloud } from '../fixtures/cloud.js';
@@ -141,11 +140,11 @@ t.test('a command sent again (as after a front-end restart) is executed once', a
   const { id } = await cloud.addHost('node1');
   await cloud.waitState(id, 'MONITORED');
   const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
-  const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: id });
+  const host = await pool.ask({ type: 'get', host: id });
   const deploy = { type: 'vm.deploy', opId: 'op-42', spec: { vmId: 42, name: 'vm42', cpu: 0.5, vcpu: 1, memoryMb: 128 } } as const;
   host.tell({ type: 'command', cmd: deploy });
   const first = await eventually(
-    () => host.ask<{ commandsRun: number; duplicatesDropped: number }>({ type: 'request', req: { type: 'node.stats' } }),
+    () => host.ask({ type: 'request', req: { type: 'node.stats' } }),
     (s) => s.commandsRun === 1,
   );
   t.same(first, { commandsRun: 1, duplicatesDropped: 0 }, 'the node ran it');
@@ -160,11 +159,11 @@ t.test('a command sent again (as after a front-end restart) is executed once', a
   );
   host.tell({ type: 'command', cmd: deploy });
   const stats = await eventually(
-    () => host.ask<{ commandsRun: number; duplicatesDropped: number }>({ type: 'request', req: { type: 'node.stats' } }),
+    () => host.ask({ type: 'request', req: { type: 'node.stats' } }),
     (s) => s.duplicatesDropped === 1,
   );
   t.same(stats, { commandsRun: 1, duplicatesDropped: 1 }, 'run once, the repeat dropped by opId');
-  const vms = await host.ask<unknown[]>({ type: 'request', req: { type: 'vm.list' } });
+  const vms = await host.ask({ type: 'request', req: { type: 'vm.list' } });
   t.equal(vms.length, 1);
   t.ok(isNepheleError(await host.ask({ type: 'request', req: { type: 'vm.poll', vmId: 7 } }).catch((e: unknown) => e), 'VM_NOT_FOUND'));
 });
@@ -205,7 +204,7 @@ t.test('a crash of the host pool restarts it without touching the host actors', 
   const { id } = await cloud.addHost('node1');
   const before = await cloud.waitState(id, 'MONITORED');
   const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
-  const hostRef = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: id });
+  const hostRef = await pool.ask({ type: 'get', host: id });
   // the kernel's crash path, as if a handler had thrown
   (pool as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
   const after = await eventually(

@@ -10,7 +10,7 @@ import { ensureOneadmin } from '../../src/users/bootstrap.js';
 import { currentSession } from '../../src/users/session.js';
 import { UserDirectory } from '../../src/users/user-directory.js';
 import { UserPool, type UserPoolMsg } from '../../src/users/user-pool.js';
-import type { UserRecord, UserView } from '../../src/users/user-record.js';
+import type { UserRecord, } from '../../src/users/user-record.js';
 import { fakeTimeSystem } from '../fixtures/system.js';
 
 /** A user pool on a real store, with a FakeClock for the throttle and a settable wall clock for tokens. */
@@ -51,17 +51,14 @@ t.test('oneadmin and the two groups exist from the first start; oneadmin is an a
   t.same(session, { user: 'oneadmin', uid: 0, gid: 0, admin: true });
   t.equal(expires, undefined, 'a password session does not expire');
   t.same(
-    (await r.pool.ask<{ name: string }[]>({ type: 'groups' })).map((g) => g.name),
+    (await r.pool.ask({ type: 'groups' })).map((g) => g.name),
     ['oneadmin', 'users'],
   );
 });
 
 t.test('create, duplicate, passwd, enable/disable, chgrp, delete', async (t) => {
   const r = await rig(t);
-  const { id } = await r.pool.ask<{ id: number }>(
-    { type: 'allocate', name: 'alice', password: 'wonder land', gid: 1 },
-    { timeoutMs: 30_000 },
-  );
+  const { id } = await r.pool.ask({ type: 'allocate', name: 'alice', password: 'wonder land', gid: 1 }, { timeoutMs: 30_000 });
   t.equal(id, 1);
   t.same((await r.auth('alice', 'wonder land')).session, { user: 'alice', uid: 1, gid: 1, admin: false });
   await t.rejects(r.pool.ask({ type: 'allocate', name: 'alice', password: 'x', gid: 1 }), { code: 'NAME_TAKEN' });
@@ -79,7 +76,7 @@ t.test('create, duplicate, passwd, enable/disable, chgrp, delete', async (t) => 
   await t.rejects(r.auth('alice', 'new one'), { code: 'AUTH_FAILED' }, 'a disabled user cannot log in');
   await r.pool.ask({ type: 'enable', id, enabled: true });
 
-  const moved = await r.pool.ask<UserView>({ type: 'chgrp', id, gid: 0 });
+  const moved = await r.pool.ask({ type: 'chgrp', id, gid: 0 });
   t.equal(moved.group, 'oneadmin');
   t.equal((await r.auth('alice', 'new one')).session.admin, true, 'members of oneadmin are administrators');
 
@@ -93,8 +90,8 @@ t.test('create, duplicate, passwd, enable/disable, chgrp, delete', async (t) => 
 
 t.test('a login token works until it expires, is stored only as a hash, and is revoked by passwd and --time 0', async (t) => {
   const r = await rig(t);
-  const { id } = await r.pool.ask<{ id: number }>({ type: 'allocate', name: 'carol', password: 'pw', gid: 1 }, { timeoutMs: 30_000 });
-  const { token, expires } = await r.pool.ask<{ token: string; expires: number }>({ type: 'login', id, seconds: 60 });
+  const { id } = await r.pool.ask({ type: 'allocate', name: 'carol', password: 'pw', gid: 1 }, { timeoutMs: 30_000 });
+  const { token, expires } = await r.pool.ask({ type: 'login', id, seconds: 60 });
   t.match(token, /^ntk\.[A-Za-z0-9_-]{43}$/);
   t.equal(expires, r.wall() + 60_000);
   const raw = await r.store.get<UserRecord>('users', id);
@@ -114,13 +111,13 @@ t.test('a login token works until it expires, is stored only as a hash, and is r
     { code: 'AUTH_FAILED' },
     'and so are calls on a connection made with it',
   );
-  t.equal((await r.pool.ask<UserView>({ type: 'info', user: id })).tokens, 0);
+  t.equal((await r.pool.ask({ type: 'info', user: id })).tokens, 0);
 
-  const second = await r.pool.ask<{ token: string }>({ type: 'login', id, seconds: 60 });
+  const second = await r.pool.ask({ type: 'login', id, seconds: 60 });
   t.ok(await r.auth('carol', second.token));
   await r.pool.ask({ type: 'login', id, seconds: 0 });
   await t.rejects(r.auth('carol', second.token), { code: 'AUTH_FAILED' }, '--time 0 revokes');
-  const third = await r.pool.ask<{ token: string }>({ type: 'login', id, seconds: 60 });
+  const third = await r.pool.ask({ type: 'login', id, seconds: 60 });
   await r.pool.ask({ type: 'passwd', id, password: 'pw2' }, { timeoutMs: 30_000 });
   await t.rejects(r.auth('carol', third.token), { code: 'AUTH_FAILED' }, 'a new password ends the tokens');
 });
@@ -138,7 +135,7 @@ t.test('failed logins are throttled per user, even for the right password, until
 
 t.test('the per-call check follows the user: deleted or disabled ends the session, a new group changes it', async (t) => {
   const r = await rig(t);
-  const { id } = await r.pool.ask<{ id: number }>({ type: 'allocate', name: 'frank', password: 'pw', gid: 1 }, { timeoutMs: 30_000 });
+  const { id } = await r.pool.ask({ type: 'allocate', name: 'frank', password: 'pw', gid: 1 }, { timeoutMs: 30_000 });
   const a = await r.auth('frank', 'pw');
   await r.pool.ask({ type: 'chgrp', id, gid: 0 });
   t.same(await currentSession(new UserDirectory(r.store), a, r.wall()), { user: 'frank', uid: id, gid: 0, admin: true });

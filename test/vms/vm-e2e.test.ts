@@ -2,9 +2,7 @@ import t, { type Test } from 'tap';
 import type { ActorRef } from '../../src/actors/index.js';
 import type { VmActionParams } from '../../src/api/api-types.js';
 import type { ApiClient } from '../../src/cli/api-client.js';
-import type { HostMsg } from '../../src/hosts/host-actor.js';
 import type { HostPoolMsg } from '../../src/hosts/host-pool.js';
-import type { VmInfo } from '../../src/protocol/domain.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import type { VmState } from '../../src/vms/vm-states.js';
 import { startCloud, type TestCloud } from '../fixtures/cloud.js';
@@ -28,8 +26,8 @@ function vmOps(cloud: TestCloud) {
     /** What the node itself runs, asked through its host actor. */
     nodeVms: async (hostId: number) => {
       const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
-      const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: hostId });
-      return host.ask<VmInfo[]>({ type: 'request', req: { type: 'vm.list' } });
+      const host = await pool.ask({ type: 'get', host: hostId });
+      return host.ask({ type: 'request', req: { type: 'vm.list' } });
     },
   };
 }
@@ -218,7 +216,7 @@ t.test('a host actor that crashes learns its VMs again', async (t) => {
   await vm.waitState(id, 'RUNNING');
   t.equal((await cloud.host(a)).rvm, 1);
   const pool = cloud.oned.system.lookup<HostPoolMsg>('host-pool') as ActorRef<HostPoolMsg>;
-  const host = await pool.ask<ActorRef<HostMsg>>({ type: 'get', host: a });
+  const host = await pool.ask({ type: 'get', host: a });
   (host as unknown as { fail(e: Error): void }).fail(new Error('injected crash'));
   const back = await eventually(
     () => cloud.host(a),

@@ -8,8 +8,6 @@ import type { UserPoolMsg } from '../../users/user-pool.js';
 import type { VmMsg } from '../../vms/vm-actor.js';
 import type { VmPoolMsg } from '../../vms/vm-pool.js';
 import type { TemplatePoolMsg } from '../../vms/template-pool.js';
-import type { UserView } from '../../users/user-record.js';
-import type { HostView } from '../../hosts/host-view.js';
 
 /**
  * What the handlers reach: the actors by lookup (each call finds the one
@@ -32,18 +30,18 @@ export interface ApiDeps {
 
 /** The host's actor by id or name (HOST_NOT_FOUND from the pool). */
 export function hostOf(deps: ApiDeps): (ref: string | number) => Promise<ActorRef<HostMsg>> {
-  return (ref) => deps.hostPool().ask<ActorRef<HostMsg>>({ type: 'get', host: ref });
+  return (ref) => deps.hostPool().ask({ type: 'get', host: ref });
 }
 
 /** A host's id by id or name. */
 export function hostIdOf(deps: ApiDeps): (ref: string | number) => Promise<number> {
   const host = hostOf(deps);
-  return async (ref) => (await (await host(ref)).ask<HostView>({ type: 'info' })).id;
+  return async (ref) => (await (await host(ref)).ask({ type: 'info' })).id;
 }
 
 /** Owner names for views: uid → user name and group name; a deleted user shows as its uid. */
 export async function ownerNames(users: () => ActorRef<UserPoolMsg>): Promise<(uid: number) => { user: string; group: string }> {
-  const byId = new Map((await users().ask<UserView[]>({ type: 'list' })).map((u) => [u.id, u]));
+  const byId = new Map((await users().ask({ type: 'list' })).map((u) => [u.id, u]));
   return (uid) => {
     const u = byId.get(uid);
     return { user: u?.name ?? String(uid), group: u?.group ?? '-' };

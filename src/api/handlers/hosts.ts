@@ -1,10 +1,7 @@
 import { hostSeenBy, requireAdmin } from '../../auth/authorize.js';
 import { NepheleError } from '../../errors.js';
-import type { HostAccess } from '../../hosts/host-record.js';
-import type { VmView } from '../../vms/vm-record.js';
 import type { Session } from '../../auth/session.js';
 import type { ApiHandlers } from '../registry.js';
-import type { HostView } from '../../hosts/host-view.js';
 import { hostOf, type ApiDeps } from './deps.js';
 
 type HostMethod = Extract<keyof ApiHandlers, `host.${string}` | `hostpool.${string}`>;
@@ -15,35 +12,34 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
   const host = hostOf(deps);
   /** The ids of the caller's VMs, which alone a user sees of a host's (none asked for an administrator, who sees all). */
   const ownVms = async (session: Session): Promise<ReadonlySet<number>> =>
-    session.admin ? new Set() : new Set((await vms().ask<VmView[]>({ type: 'list', all: false, uid: session.uid })).map((v) => v.id));
+    session.admin ? new Set() : new Set((await vms().ask({ type: 'list', all: false, uid: session.uid })).map((v) => v.id));
   return {
     'host.allocate': (p, session) => {
       requireAdmin(session, 'create hosts');
       return pool().ask({ type: 'allocate', ...p });
     },
     'hostpool.info': async (_p, session) => {
-      const hosts = (await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id);
+      const hosts = (await pool().ask({ type: 'list' })).sort((a, b) => a.id - b.id);
       const own = await ownVms(session);
       return hosts.map((h) => hostSeenBy(session, h, own));
     },
-    'host.info': async (p, session) =>
-      hostSeenBy(session, await (await host(p.host)).ask<HostView>({ type: 'info' }), await ownVms(session)),
+    'host.info': async (p, session) => hostSeenBy(session, await (await host(p.host)).ask({ type: 'info' }), await ownVms(session)),
     'host.update': async (p, session) => {
       requireAdmin(session, 'update hosts');
-      return (await host(p.host)).ask<HostView>({ type: 'update', template: p.template, append: p.append });
+      return (await host(p.host)).ask({ type: 'update', template: p.template, append: p.append });
     },
     'host.monitor': async (p, session) => {
       requireAdmin(session, 'ask hosts for fresh monitoring');
-      return (await host(p.host)).ask<HostView>({ type: 'monitor' }, { timeoutMs: 15_000 });
+      return (await host(p.host)).ask({ type: 'monitor' }, { timeoutMs: 15_000 });
     },
     'host.status': async (p, session) => {
       requireAdmin(session, 'change host status');
-      return (await host(p.host)).ask<HostView>({ type: 'status', action: p.action });
+      return (await host(p.host)).ask({ type: 'status', action: p.action });
     },
     'host.delete': async (p, session) => {
       requireAdmin(session, 'delete hosts');
       const ref = await host(p.host);
-      const view = await ref.ask<HostView>({ type: 'info' });
+      const view = await ref.ask({ type: 'info' });
       if (view.rvm > 0 && !p.force) {
         throw new NepheleError('HOST_HAS_VMS', `host ${view.name} runs ${view.rvm} VMs; remove them or use --force`, {
           details: { rvm: view.rvm },
@@ -52,7 +48,7 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
       if (view.ssh !== undefined) {
         // A deployed agent is stopped and removed; an unreachable host is deleted only with --force.
         try {
-          await deployer.remove(await ref.ask<HostAccess>({ type: 'access' }));
+          await deployer.remove(await ref.ask({ type: 'access' }));
         } catch (err) {
           if (!p.force) throw err;
         }
@@ -68,13 +64,13 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
     },
     'host.fence': async (p, session) => {
       requireAdmin(session, 'fence hosts');
-      return (await host(p.host)).ask<HostView>({ type: 'fence' });
+      return (await host(p.host)).ask({ type: 'fence' });
     },
     'host.sync': async (p, session) => {
       requireAdmin(session, 'upgrade node agents');
       const refs =
         p.host === undefined
-          ? await Promise.all((await pool().ask<HostView[]>({ type: 'list' })).sort((a, b) => a.id - b.id).map((h) => host(h.id)))
+          ? await Promise.all((await pool().ask({ type: 'list' })).sort((a, b) => a.id - b.id).map((h) => host(h.id)))
           : [await host(p.host)];
       return deployer.sync(refs, { force: p.force, rekey: p.rekey === true });
     },

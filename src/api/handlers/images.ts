@@ -38,8 +38,7 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
   };
   const view = async (record: ImageRecord): Promise<ImageView> => (await views([record]))[0] as ImageView;
   /** The image, if the caller may see it (the pool checks: one they may not is not found). */
-  const use = (ref: string | number, session: Session): Promise<ImageRecord> =>
-    images().ask<ImageRecord>({ type: 'get', image: ref, session });
+  const use = (ref: string | number, session: Session): Promise<ImageRecord> => images().ask({ type: 'get', image: ref, session });
   /** …and once the caller may change it. */
   const manage = async (ref: string | number, session: Session): Promise<ImageRecord> => {
     const image = await use(ref, session);
@@ -61,8 +60,7 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
         },
         { timeoutMs: 60_000 },
       ),
-    'imagepool.info': async (_p, session) =>
-      views((await images().ask<ImageRecord[]>({ type: 'list' })).filter((i) => canUseImage(session, i))),
+    'imagepool.info': async (_p, session) => views((await images().ask({ type: 'list' })).filter((i) => canUseImage(session, i))),
     'image.info': async (p, session) => view(await use(p.image, session)),
     'image.upload': (p, session) =>
       images().ask(
@@ -70,18 +68,13 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
         { timeoutMs: 60_000 },
       ),
     'image.commit': async (p, session) =>
-      view(
-        await images().ask<ImageRecord>(
-          { type: 'commit', id: p.id, uid: session.uid, admin: session.admin, size: p.size },
-          { timeoutMs: 120_000 },
-        ),
-      ),
+      view(await images().ask({ type: 'commit', id: p.id, uid: session.uid, admin: session.admin, size: p.size }, { timeoutMs: 120_000 })),
     'image.delete': async (p, session) => images().ask({ type: 'delete', id: (await manage(p.image, session)).id }),
     'image.persistent': async (p, session) =>
-      view(await images().ask<ImageRecord>({ type: 'persistent', id: (await manage(p.image, session)).id, persistent: p.persistent })),
+      view(await images().ask({ type: 'persistent', id: (await manage(p.image, session)).id, persistent: p.persistent })),
     'image.enable': async (p, session) =>
-      view(await images().ask<ImageRecord>({ type: 'enable', id: (await manage(p.image, session)).id, enable: p.enable })),
+      view(await images().ask({ type: 'enable', id: (await manage(p.image, session)).id, enable: p.enable })),
     'image.rename': async (p, session) =>
-      view(await images().ask<ImageRecord>({ type: 'rename', id: (await manage(p.image, session)).id, name: p.name })),
+      view(await images().ask({ type: 'rename', id: (await manage(p.image, session)).id, name: p.name })),
   };
 }

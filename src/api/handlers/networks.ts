@@ -1,9 +1,8 @@
-import type { ActorRef } from '../../actors/index.js';
+
 import { requireOwnerToChange, canUseNetwork } from '../../auth/authorize.js';
 import type { Session } from '../../auth/session.js';
 import { parseTemplate } from '../../templates/index.js';
 import { NepheleError } from '../../errors.js';
-import type { NetworkMsg } from '../../networks/network-actor.js';
 import type { NetworkView } from '../../networks/network-view.js';
 import { addressRange } from '../../networks/vnet-template.js';
 import { isVector } from '../../templates/index.js';
@@ -28,8 +27,8 @@ export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
   };
   /** The network's actor and view, once the caller may use it. */
   const use = async (ref: string | number, session: Session) => {
-    const actor = await networks().ask<ActorRef<NetworkMsg>>({ type: 'get', network: ref, who: session });
-    return { actor, view: await actor.ask<NetworkView>({ type: 'info' }) };
+    const actor = await networks().ask({ type: 'get', network: ref, who: session });
+    return { actor, view: await actor.ask({ type: 'info' }) };
   };
   /** …and once the caller may change it. */
   const manage = async (ref: string | number, session: Session) => {
@@ -41,7 +40,7 @@ export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
   return {
     'vn.allocate': (p, session) => networks().ask({ type: 'allocate', template: p.template, uid: session.uid, gid: session.gid }),
     'vnpool.info': async (_p, session) => {
-      const all = await networks().ask<NetworkView[]>({ type: 'list' });
+      const all = await networks().ask({ type: 'list' });
       return named(all.filter((n) => canUseNetwork(session, n)).sort((a, b) => a.id - b.id));
     },
     'vn.info': async (p, session) => one((await use(p.network, session)).view),
@@ -49,8 +48,8 @@ export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
       const { view } = await manage(p.network, session);
       return networks().ask({ type: 'delete', network: view.id });
     },
-    'vn.hold': async (p, session) => one(await (await manage(p.network, session)).actor.ask<NetworkView>({ type: 'hold', ip: p.ip })),
-    'vn.release': async (p, session) => one(await (await manage(p.network, session)).actor.ask<NetworkView>({ type: 'unhold', ip: p.ip })),
+    'vn.hold': async (p, session) => one(await (await manage(p.network, session)).actor.ask({ type: 'hold', ip: p.ip })),
+    'vn.release': async (p, session) => one(await (await manage(p.network, session)).actor.ask({ type: 'unhold', ip: p.ip })),
     'vn.add_ar': async (p, session) => {
       const { actor } = await manage(p.network, session);
       const ars = parseTemplate(p.template).attributes.filter((a) => a.name === 'AR');
@@ -58,8 +57,8 @@ export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
       if (ars.length !== 1 || ar === undefined || !isVector(ar.value)) {
         throw new NepheleError('INVALID_TEMPLATE', 'give exactly one AR = [ TYPE = …, SIZE = … ]', { details: { attribute: 'AR' } });
       }
-      return one(await actor.ask<NetworkView>({ type: 'add_ar', range: addressRange(ar.value, ar.line) }));
+      return one(await actor.ask({ type: 'add_ar', range: addressRange(ar.value, ar.line) }));
     },
-    'vn.rm_ar': async (p, session) => one(await (await manage(p.network, session)).actor.ask<NetworkView>({ type: 'rm_ar', arId: p.arId })),
+    'vn.rm_ar': async (p, session) => one(await (await manage(p.network, session)).actor.ask({ type: 'rm_ar', arId: p.arId })),
   };
 }

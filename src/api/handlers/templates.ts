@@ -13,14 +13,14 @@ export function templateHandlers(deps: ApiDeps): Pick<ApiHandlers, TemplateMetho
   const withOwners = withOwnersOf(deps);
   /** By id (another user's is not found, as a missing one), or by name: the caller's own first. */
   const template = async (ref: number | string, session: Session): Promise<TemplateRecord> => {
-    if (typeof ref === 'string') return templates().ask<TemplateRecord>({ type: 'find', name: ref, who: session });
-    const r = await templates().ask<TemplateRecord>({ type: 'info', id: ref });
+    if (typeof ref === 'string') return templates().ask({ type: 'find', name: ref, who: session });
+    const r = await templates().ask({ type: 'info', id: ref });
     requireOwner(session, r.uid, `template ${ref}`);
     return r;
   };
   return {
     'template.allocate': (p, session) => templates().ask({ type: 'allocate', template: p.template, uid: session.uid }),
-    'templatepool.info': async (_p, session) => withOwners(visibleTo(session, await templates().ask<TemplateRecord[]>({ type: 'list' }))),
+    'templatepool.info': async (_p, session) => withOwners(visibleTo(session, await templates().ask({ type: 'list' }))),
     'template.info': async (p, session) => (await withOwners([await template(p.id, session)]))[0] as TemplateView,
     'template.update': async (p, session) => {
       const { id } = await template(p.id, session);

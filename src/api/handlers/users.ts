@@ -1,6 +1,6 @@
 import { notFound, requireAdmin } from '../../auth/authorize.js';
 import type { Session } from '../../auth/session.js';
-import { USERS_GID, type GroupView, type UserView } from '../../users/user-record.js';
+import { USERS_GID, type UserView } from '../../users/user-record.js';
 import type { NameRef } from '../api-types.js';
 import type { ApiHandlers } from '../registry.js';
 import type { ApiDeps } from './deps.js';
@@ -27,11 +27,11 @@ export function userHandlers(deps: ApiDeps): Pick<ApiHandlers, UserMethod> {
   /** With the count of each user's VMs that are not DONE, for the VMS column. */
   const withVms = async (views: UserView[]): Promise<UserView[]> => {
     const counts = new Map<number, number>();
-    for (const uid of await deps.vmPool().ask<number[]>({ type: 'owners' })) counts.set(uid, (counts.get(uid) ?? 0) + 1);
+    for (const uid of await deps.vmPool().ask({ type: 'owners' })) counts.set(uid, (counts.get(uid) ?? 0) + 1);
     return views.map((u) => ({ ...u, vms: counts.get(u.id) ?? 0 }));
   };
-  const info = (ref: NameRef): Promise<UserView> => pool().ask<UserView>({ type: 'info', user: ref });
-  const gid = async (ref: NameRef): Promise<number> => (await pool().ask<GroupView>({ type: 'group', group: ref })).id;
+  const info = (ref: NameRef): Promise<UserView> => pool().ask({ type: 'info', user: ref });
+  const gid = async (ref: NameRef): Promise<number> => (await pool().ask({ type: 'group', group: ref })).id;
   // scrypt runs in these: more than the default ask timeout on a loaded machine.
   const slow = { timeoutMs: 15_000 };
   return {
@@ -56,7 +56,7 @@ export function userHandlers(deps: ApiDeps): Pick<ApiHandlers, UserMethod> {
       return (await withVms([await info(ref)]))[0] as UserView;
     },
     'userpool.info': async (_p, session) => {
-      const all = await pool().ask<UserView[]>({ type: 'list' });
+      const all = await pool().ask({ type: 'list' });
       return withVms(session.admin ? all : all.filter((u) => u.id === session.uid));
     },
     'user.enable': async (p, session) => {

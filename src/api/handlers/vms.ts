@@ -1,4 +1,4 @@
-import type { ActorRef } from '../../actors/index.js';
+import type { Askable } from '../../actors/index.js';
 import { requireAdmin, requireOwner, visibleTo } from '../../auth/authorize.js';
 import { NepheleError, isNepheleError } from '../../errors.js';
 import { candidate } from '../../placement/placement-actor.js';
@@ -8,7 +8,6 @@ import { VM_ACTIONS, isAdminAction, userEvent } from '../../vms/vm-actions.js';
 import type { VmView } from '../../vms/vm-record.js';
 import type { ApiHandlers } from '../registry.js';
 import type { HostView } from '../../hosts/host-view.js';
-import type { VmActionParams } from '../api-types.js';
 import { hostOf, withOwnersOf, type ApiDeps } from './deps.js';
 
 type VmMethod = Extract<keyof ApiHandlers, `vm.${string}` | `vmpool.${string}`>;
@@ -38,7 +37,7 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
     if (!views.some((v) => v.hostId !== undefined)) return views;
     // The pool's own list of names (of these hosts only, for a few VMs): no host actor is asked.
     const ids = [...new Set(views.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))];
-    const names = new Map(await pool().ask<[number, string][]>(ids.length <= 16 ? { type: 'names', ids } : { type: 'names' }));
+    const names = new Map(await pool().ask(ids.length <= 16 ? { type: 'names', ids } : { type: 'names' }));
     return views.map((v) => (v.hostId === undefined ? v : { ...v, host: names.get(v.hostId) }));
   };
   const vmViews = async (views: VmView[]): Promise<VmView[]> => withOwners(await withHostNames(views));
@@ -48,13 +47,13 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
    * which answers why there is none (VM_NOT_FOUND, ACTION_NOT_ALLOWED for a
    * DONE VM) rather than the internal ACTOR_STOPPED.
    */
-  const askVm = async <T>(id: number, msg: VmMsg): Promise<T> => {
-    const ref = vmRef(id) ?? (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id }));
+  const askVm = async (id: number, msg: Askable<VmMsg>): Promise<VmView> => {
+    const ref = vmRef(id) ?? (await vms().ask({ type: 'get', id }));
     try {
-      return await ref.ask<T>(msg);
+      return await ref.ask(msg);
     } catch (err) {
       if (!isNepheleError(err, 'ACTOR_STOPPED')) throw err;
-      return (await vms().ask<ActorRef<VmMsg>>({ type: 'get', id })).ask<T>(msg);
+      return (await vms().ask({ type: 'get', id })).ask(msg);
     }
   };
   return {
@@ -73,7 +72,7 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       vmViews(
         visibleTo(
           session,
-          await vms().ask<VmView[]>({
+          await vms().ask({
             type: 'list',
             all: p.all,
             ...(session.admin ? {} : { uid: session.uid }),
@@ -83,7 +82,7 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
         ),
       ),
     'vm.info': async (p, session) => {
-      const vm = await vms().ask<VmView>({ type: 'info', id: p.id });
+      const vm = await vms().ask({ type: 'info', id: p.id });
       requireOwner(session, vm.uid, `VM ${p.id}`);
       return (await vmViews([vm]))[0] as VmView;
     },
@@ -92,17 +91,15 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       if (!session.admin) {
         // Before anything else: a refusal must not depend on, or tell, the VM's state.
         const own = vmRef(p.id);
-        const current =
-          own === undefined ? await vms().ask<VmView>({ type: 'info', id: p.id }) : await askVm<VmView>(p.id, { type: 'info' });
+        const current = own === undefined ? await vms().ask({ type: 'info', id: p.id }) : await askVm(p.id, { type: 'info' });
         requireOwner(session, current.uid, `VM ${p.id}`);
       }
       // The host's view gives both its id and, for a deploy, its capacity: one ask of its actor, not two.
-      const target =
-        VM_ACTIONS[p.action].host === true ? await (await host(p.host as string | number)).ask<HostView>({ type: 'info' }) : undefined;
+      const target = VM_ACTIONS[p.action].host === true ? await (await host(p.host as string | number)).ask({ type: 'info' }) : undefined;
       const event = userEvent(p, target?.id);
       if (event.type === 'deploy' && p.enforce !== false && target !== undefined)
-        checkCapacity(await askVm<VmView>(p.id, { type: 'info' }), target);
-      return (await withOwners([await askVm<VmView>(p.id, { type: 'action', event })]))[0] as VmView;
+        checkCapacity(await askVm(p.id, { type: 'info' }), target);
+      return (await withOwners([await askVm(p.id, { type: 'action', event })]))[0] as VmView;
     },
   };
 }
