@@ -74,7 +74,7 @@ export async function readState(dbDir: string, expect: number): Promise<number> 
   const t0 = now();
   const store = await Store.open(dbDir);
   try {
-    const all = await store.list<VmRecord>('vms');
+    const all = await store.list('vms');
     if (all.length !== expect) throw new Error(`store holds ${all.length} VMs, expected ${expect}`);
     return now() - t0;
   } finally {
@@ -86,7 +86,7 @@ export async function readState(dbDir: string, expect: number): Promise<number> 
 export async function sampleRecord(dbDir: string, id: number): Promise<VmRecord> {
   const store = await Store.open(dbDir);
   try {
-    const r = await store.get<VmRecord>('vms', id);
+    const r = await store.get('vms', id);
     if (r === undefined) throw new Error(`no VM ${id} in the store`);
     return r;
   } finally {

@@ -146,7 +146,7 @@ export class HostActor implements Actor<HostMsg> {
   }
 
   async preStart(): Promise<void> {
-    const record = await this.deps.store.get<HostRecord>('hosts', this.hostId);
+    const record = await this.deps.store.get('hosts', this.hostId);
     if (record === undefined) throw new NepheleError('HOST_NOT_FOUND', `host ${this.hostId} is not in the store`);
     this.record = record;
     this.startedAt = this.ctx.clock.now();

@@ -88,7 +88,7 @@ export class HostPool implements Actor<HostPoolMsg> {
   }
 
   async preStart(): Promise<void> {
-    const records = await this.deps.store.list<HostRecord>('hosts');
+    const records = await this.deps.store.list('hosts');
     // After a crash of the pool alone, the host actors still run: adopt them.
     const adopted = await this.hosts.load(records.map((r) => r.value));
     this.counted();

@@ -72,3 +72,10 @@ export function tokenMatches(token: string, record: Pick<HostRecord, 'tokenHash'
   const stored = Buffer.from(record.tokenHash);
   return stored.length === given.length && timingSafeEqual(given, stored);
 }
+
+// The store's record of this kind (src/store/entity-kind.ts): reads need no type argument.
+declare module '../store/entity-kind.js' {
+  interface EntityRecords {
+    hosts: HostRecord;
+  }
+}

@@ -128,7 +128,7 @@ export class ImagePool implements Actor<ImagePoolMsg> {
 
   async preStart(): Promise<void> {
     await mkdir(imagesDatastore(this.deps.dataDir), { recursive: true, mode: 0o700 });
-    for (const { value } of await this.deps.store.list<ImageRecord>('images')) this.images.set(value.id, value);
+    for (const { value } of await this.deps.store.list('images')) this.images.set(value.id, value);
     this.ctx.log.info({ images: this.images.size }, 'images loaded');
   }
 

@@ -131,3 +131,10 @@ export function imageUse(r: ImageRecord): ImageUse {
 export function bytesToMb(bytes: number): number {
   return Math.ceil(bytes / (1024 * 1024));
 }
+
+// The store's record of this kind (src/store/entity-kind.ts): reads need no type argument.
+declare module '../store/entity-kind.js' {
+  interface EntityRecords {
+    images: ImageRecord;
+  }
+}

@@ -77,7 +77,7 @@ export class NetworkActor implements Actor<NetworkMsg> {
   }
 
   async preStart(): Promise<void> {
-    const record = await this.deps.store.get<NetworkRecord>('networks', this.id);
+    const record = await this.deps.store.get('networks', this.id);
     if (record === undefined) throw new NepheleError('NETWORK_NOT_FOUND', `network ${this.id} is not in the store`);
     this.record = record;
   }

@@ -77,7 +77,7 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
   }
 
   async preStart(): Promise<void> {
-    const records = await this.deps.store.list<NetworkRecord>('networks');
+    const records = await this.deps.store.list('networks');
     const adopted = await this.networks.load(records.map((r) => r.value));
     this.ctx.log.info({ networks: records.length, adopted }, 'networks loaded');
   }

@@ -212,3 +212,10 @@ export function leaseAttributes(n: NetworkRecord, lease: Pick<Lease, 'arId'>): R
   const range = n.ranges.find((r) => r.arId === lease.arId);
   return { ...n.attributes, ...(range?.attributes ?? {}) };
 }
+
+// The store's record of this kind (src/store/entity-kind.ts): reads need no type argument.
+declare module '../store/entity-kind.js' {
+  interface EntityRecords {
+    networks: NetworkRecord;
+  }
+}

@@ -17,6 +17,25 @@ export const ENTITY_KINDS = Object.freeze([
 
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
+/**
+ * What each kind holds. The store sits below the domains and cannot import
+ * their records, so each domain fills in its own kind where it defines the
+ * record, by declaration merging:
+ *
+ * ```ts
+ * declare module '../store/entity-kind.js' {
+ *   interface EntityRecords { vms: VmRecord }
+ * }
+ * ```
+ *
+ * A kind nobody has filled in reads as `unknown`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: the domains fill it in by declaration merging
+export interface EntityRecords {}
+
+/** The record a kind holds: `store.get('vms', id)` is a VmRecord without a type argument. */
+export type RecordOf<K extends EntityKind> = K extends keyof EntityRecords ? EntityRecords[K] : unknown;
+
 const KINDS: ReadonlySet<string> = new Set(ENTITY_KINDS);
 
 export function isEntityKind(value: unknown): value is EntityKind {

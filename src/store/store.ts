@@ -4,7 +4,7 @@ import { Level, type BatchOperation } from 'level';
 import type { Logger } from 'pino';
 import { NepheleError } from '../errors.js';
 import { assertId, decodeId, decodeValue, encodeId, encodeValue, idRange } from './codec.js';
-import { ENTITY_KINDS, isEntityKind, type EntityKind } from './entity-kind.js';
+import { ENTITY_KINDS, isEntityKind, type EntityKind, type RecordOf } from './entity-kind.js';
 import { GroupCommit } from './group-commit.js';
 import { IdCounters } from './id-counters.js';
 import { MemoryCopies, type CopiedWrite } from './memory-copies.js';
@@ -152,12 +152,12 @@ export class Store {
     return this.version;
   }
 
-  get<T>(kind: EntityKind, id: number): Promise<T | undefined> {
+  get<K extends EntityKind>(kind: K, id: number): Promise<RecordOf<K> | undefined> {
     return this.read(async () => {
       assertId(id);
-      if (this.copies.has(kind)) return this.copies.get(kind, id) as T | undefined;
+      if (this.copies.has(kind)) return this.copies.get(kind, id) as RecordOf<K> | undefined;
       const bytes: Uint8Array | undefined = await this.sub(kind).get(encodeId(id));
-      return bytes === undefined ? undefined : decodeValue<T>(bytes);
+      return bytes === undefined ? undefined : decodeValue<RecordOf<K>>(bytes);
     });
   }
 
@@ -165,7 +165,7 @@ export class Store {
    * Entities of `kind` in id order, from one snapshot.
    * Cost: one LevelDB iterator, O(entries returned).
    */
-  list<T>(kind: EntityKind, options: ListOptions = {}): Promise<Entry<T>[]> {
+  list<K extends EntityKind>(kind: K, options: ListOptions = {}): Promise<Entry<RecordOf<K>>[]> {
     return this.read(async () => {
       const { gt, lt, limit = Infinity, reverse = false } = options;
       if (gt !== undefined) assertId(gt, 'gt');
@@ -174,11 +174,11 @@ export class Store {
         throw new TypeError(`limit must be a non-negative integer or Infinity, got ${String(limit)}`);
       }
       if (limit === 0) return [];
-      if (this.copies.has(kind)) return this.copies.list(kind, gt, lt, limit, reverse) as Entry<T>[];
+      if (this.copies.has(kind)) return this.copies.list(kind, gt, lt, limit, reverse) as Entry<RecordOf<K>>[];
       const entries = await this.sub(kind)
         .iterator({ ...idRange(gt, lt), limit: limit === Infinity ? -1 : limit, reverse })
         .all();
-      return entries.map(([key, bytes]) => ({ id: decodeId(key), value: decodeValue<T>(bytes) }));
+      return entries.map(([key, bytes]) => ({ id: decodeId(key), value: decodeValue<RecordOf<K>>(bytes) }));
     });
   }
 

@@ -20,9 +20,9 @@ export async function ensureOneadmin(store: Store, dataDir: string, log: Logger,
     { id: ONEADMIN_GID, name: 'oneadmin' },
     { id: USERS_GID, name: 'users' },
   ] satisfies GroupRecord[]) {
-    if ((await store.get<GroupRecord>('groups', g.id)) === undefined) await store.put('groups', g.id, g);
+    if ((await store.get('groups', g.id)) === undefined) await store.put('groups', g.id, g);
   }
-  const existing = await store.get<UserRecord>('users', ONEADMIN_ID);
+  const existing = await store.get('users', ONEADMIN_ID);
   if (existing !== undefined) {
     if (existing.gid === undefined || existing.tokens === undefined) await store.put('users', ONEADMIN_ID, upgradeUser(existing));
     return path;

@@ -24,17 +24,17 @@ export class UserDirectory {
   }
 
   async get(id: number): Promise<UserRecord | undefined> {
-    const raw = await this.store.get<UserRecord>('users', id);
+    const raw = await this.store.get('users', id);
     return raw === undefined ? undefined : upgradeUser(raw);
   }
 
   /** Every user, in id order. */
   async list(): Promise<UserRecord[]> {
-    return (await this.store.list<UserRecord>('users')).map(({ value }) => upgradeUser(value));
+    return (await this.store.list('users')).map(({ value }) => upgradeUser(value));
   }
 
   /** Every user's id and name, in id order; no secret in them. */
   async names(): Promise<UserName[]> {
-    return (await this.store.list<UserRecord>('users')).map(({ value }) => ({ id: value.id, name: value.name }));
+    return (await this.store.list('users')).map(({ value }) => ({ id: value.id, name: value.name }));
   }
 }

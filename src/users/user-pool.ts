@@ -212,7 +212,7 @@ export class UserPool implements Actor<UserPoolMsg> {
   }
 
   private async view(r: UserRecord): Promise<UserView> {
-    const g = await this.deps.store.get<GroupRecord>('groups', r.gid);
+    const g = await this.deps.store.get('groups', r.gid);
     return userView(r, g?.name ?? String(r.gid), this.now());
   }
 
@@ -232,7 +232,7 @@ export class UserPool implements Actor<UserPoolMsg> {
   }
 
   private async get(id: number): Promise<UserRecord> {
-    const raw = await this.deps.store.get<UserRecord>('users', id);
+    const raw = await this.deps.store.get('users', id);
     return raw === undefined ? notFound(id) : upgradeUser(raw);
   }
 
@@ -241,11 +241,11 @@ export class UserPool implements Actor<UserPoolMsg> {
   }
 
   private async users(): Promise<UserRecord[]> {
-    return (await this.deps.store.list<UserRecord>('users')).map((e) => upgradeUser(e.value));
+    return (await this.deps.store.list('users')).map((e) => upgradeUser(e.value));
   }
 
   private async groupRecords(): Promise<GroupRecord[]> {
-    return (await this.deps.store.list<GroupRecord>('groups')).map((e) => e.value);
+    return (await this.deps.store.list('groups')).map((e) => e.value);
   }
 }
 

@@ -79,3 +79,11 @@ export function upgradeUser(r: Partial<UserRecord> & PasswordHash & { id: number
     ...r,
   };
 }
+
+// The store's record of this kind (src/store/entity-kind.ts): reads need no type argument.
+declare module '../store/entity-kind.js' {
+  interface EntityRecords {
+    users: UserRecord;
+    groups: GroupRecord;
+  }
+}

@@ -65,7 +65,7 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
   }
 
   async preStart(): Promise<void> {
-    for (const { value } of await this.store.list<TemplateRecord>('templates')) this.records.set(value.id, value);
+    for (const { value } of await this.store.list('templates')) this.records.set(value.id, value);
   }
 
   async receive(msg: TemplatePoolMsg): Promise<unknown> {
@@ -140,4 +140,11 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
 /** Parses and checks a VM template; returns its NAME. */
 function check(text: string): string | undefined {
   return vmTemplate(parseTemplate(text)).name;
+}
+
+// The store's record of this kind (src/store/entity-kind.ts): reads need no type argument.
+declare module '../store/entity-kind.js' {
+  interface EntityRecords {
+    templates: TemplateRecord;
+  }
 }

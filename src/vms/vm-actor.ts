@@ -152,7 +152,7 @@ export class VmActor implements Actor<VmMsg> {
   async preStart(): Promise<void> {
     const preloaded = this.deps.preloaded.get(this.vmId);
     this.deps.preloaded.delete(this.vmId);
-    const record = preloaded ?? (await this.deps.store.get<VmRecord>('vms', this.vmId));
+    const record = preloaded ?? (await this.deps.store.get('vms', this.vmId));
     if (record === undefined) throw new NepheleError('VM_NOT_FOUND', `VM ${this.vmId} is not in the store`);
     this.record = record;
     for (const stay of openStays(record))

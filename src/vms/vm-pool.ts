@@ -9,7 +9,7 @@ import type { NetworkPoolMsg } from '../networks/network-pool.js';
 import { resolveContext } from './vm-context.js';
 import { resolveFiles, type VmFiles } from './vm-disks.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
-import type { ImageRef, } from '../images/image-record.js';
+import type { ImageRef } from '../images/image-record.js';
 import { integerAtLeast } from '../templates/template-fields.js';
 import { UserDirectory, type UserName } from '../users/user-directory.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
@@ -105,7 +105,7 @@ export class VmPool implements Actor<VmPoolMsg> {
   async preStart(): Promise<void> {
     const running = new Set((await this.deps.supervisor().ask({ type: 'which_children' })).map((c) => c.id));
     const starts: Promise<void>[] = [];
-    for (const { value } of await this.deps.store.list<VmRecord>('vms')) {
+    for (const { value } of await this.deps.store.list('vms')) {
       this.deps.index.put(value);
       if (value.state === 'DONE' || running.has(vmActorName(value.id))) continue;
       // Read once here, not once more by each actor.
@@ -321,7 +321,7 @@ export class VmPool implements Actor<VmPoolMsg> {
 
   /** A DONE VM's record, from the store. */
   private async done(id: number): Promise<VmRecord> {
-    const record = this.deps.index.isDone(id) ? await this.deps.store.get<VmRecord>('vms', id) : undefined;
+    const record = this.deps.index.isDone(id) ? await this.deps.store.get('vms', id) : undefined;
     if (record === undefined) throw notFound(id);
     return record;
   }
@@ -331,7 +331,7 @@ export class VmPool implements Actor<VmPoolMsg> {
   }
 
   private async whyNoActor(id: number): Promise<never> {
-    const record = await this.deps.store.get<VmRecord>('vms', id);
+    const record = await this.deps.store.get('vms', id);
     if (record === undefined) throw notFound(id);
     throw new NepheleError('ACTION_NOT_ALLOWED', `VM ${id} is ${record.state}`, { details: { state: record.state } });
   }

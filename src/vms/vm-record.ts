@@ -203,3 +203,11 @@ export function vmView(r: VmRecord): VmView {
     disks: r.disks ?? [],
   };
 }
+
+// The store's record of this kind (src/store/entity-kind.ts): reads need no type argument.
+declare module '../store/entity-kind.js' {
+  interface EntityRecords {
+    vms: VmRecord;
+    history: HistoryRecord;
+  }
+}

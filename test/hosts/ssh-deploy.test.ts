@@ -141,7 +141,7 @@ if (why !== undefined) {
     // A changed host key is refused until the operator says so.
     const pinned = (await cloud.client.call('host.info', { host: 'node1' })).ssh?.hostKey;
     await cloud.client.call('host.deploy', { host: 'node1' });
-    const records = await cloud.oned.store.list<{ name: string; ssh?: { hostKey?: string } }>('hosts');
+    const records = await cloud.oned.store.list('hosts');
     t.equal(records.find((r) => r.value.name === 'node1')?.value.ssh?.hostKey, pinned, 'a redeploy keeps the pinned key');
 
     // delete: refused with a VM, then forced: the agent stops, its files go.

@@ -59,7 +59,7 @@ async function rig(t: Test, qemuImg?: string) {
     return id;
   };
   const info = (id: number) => ask({ type: 'info', id });
-  const stored = (id: number) => store.get<ImageRecord>('images', id);
+  const stored = (id: number) => store.get('images', id);
   const acquire = (vmId: number, refs: ImageRef[], session: ImageSession = ADMIN) => ask({ type: 'acquire', vmId, refs, session });
   return { dir, store, pool, ask, upload, info, stored, acquire };
 }
