@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { ActorRef } from '../actors/index.js';
-import { HOST_STAT, type HostState, } from '../hosts/host-view.js';
+import { HOST_STAT, type HostState } from '../hosts/host-view.js';
 import type { HostPoolMsg } from '../hosts/host-pool.js';
-import type { VmPoolMsg, } from '../vms/vm-pool.js';
+import type { VmPoolMsg } from '../vms/vm-pool.js';
 import { VM_STATES, type VmState } from '../vms/vm-states.js';
 import { coalesce } from './coalesce.js';
 

@@ -1,4 +1,3 @@
-
 import { requireOwnerToChange, canUseNetwork } from '../../auth/authorize.js';
 import type { Session } from '../../auth/session.js';
 import { parseTemplate } from '../../templates/index.js';
