@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { ActorRef } from '../../src/actors/index.js';
 import type { HostPoolMsg } from '../../src/hosts/host-pool.js';
-import { hashToken, type HostRecord } from '../../src/hosts/host-record.js';
+import { hashToken } from '../../src/hosts/host-record.js';
 import { HOST_POOL } from '../../src/hosts/host-subtree.js';
 import { startCloud } from '../fixtures/cloud.js';
 

@@ -11,7 +11,7 @@ import t, { type Test } from 'tap';
 import type { ActorRef, Askable, Exact, ReplyTo } from '../../src/actors/index.js';
 import { imagesDatastore } from '../../src/images/datastores.js';
 import { ImagePool, type ImagePoolMsg } from '../../src/images/image-pool.js';
-import type { ImageRecord, ImageRef, ImageSession, ImageType, ImageUse } from '../../src/images/image-record.js';
+import type { ImageRef, ImageSession, ImageType, ImageUse } from '../../src/images/image-record.js';
 import { Store } from '../../src/store/index.js';
 import { testSystem } from '../fixtures/system.js';
 

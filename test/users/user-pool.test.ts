@@ -10,7 +10,6 @@ import { ensureOneadmin } from '../../src/users/bootstrap.js';
 import { currentSession } from '../../src/users/session.js';
 import { UserDirectory } from '../../src/users/user-directory.js';
 import { UserPool, type UserPoolMsg } from '../../src/users/user-pool.js';
-import type { UserRecord } from '../../src/users/user-record.js';
 import { fakeTimeSystem } from '../fixtures/system.js';
 
 /** A user pool on a real store, with a FakeClock for the throttle and a settable wall clock for tokens. */
