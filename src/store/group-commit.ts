@@ -6,18 +6,30 @@
  * were added, and whatever arrives while a batch is being written waits and
  * forms the next one, so the busier the store the larger its batches.
  *
- * Everything in one batch shares one promise: it resolves when `write`
- * resolves for that batch and rejects with its error.
+ * A batch's writes resolve once `write` resolves for it, and reject with its
+ * error. They resolve a slice at a time, `sliceSize` writes per event-loop
+ * turn, in the order they were added: what each write's caller does next
+ * (a VM actor's next step, its command to a host) would otherwise all run
+ * in the turn the batch lands, holding the loop for as long as a burst's
+ * hundreds of continuations take. The next batch lands only after every
+ * slice of this one has resolved, so writes still resolve in the order
+ * they were added.
  */
 export class GroupCommit<Op> {
   private readonly write: (ops: Op[]) => Promise<void>;
+  private readonly sliceSize: number;
   private ops: Op[] = [];
-  private next: Deferred | undefined;
+  /** The next batch's writers, a deferred per slice; undefined when nothing waits. */
+  private next: Deferred[] | undefined;
+  /** Writers in the last slice of `next`. */
+  private lastSlice = 0;
   private scheduled: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
 
-  constructor(write: (ops: Op[]) => Promise<void>) {
+  /** `sliceSize`: writes resolved per event-loop turn once their batch is on disk. @default 64 */
+  constructor(write: (ops: Op[]) => Promise<void>, sliceSize = 64) {
     this.write = write;
+    this.sliceSize = sliceSize;
   }
 
   /** Queues `ops` for the next batch; resolves once that batch is written. */
@@ -31,11 +43,16 @@ export class GroupCommit<Op> {
    * `write` function adds itself when it runs (the store's id counters).
    */
   commit(): Promise<void> {
-    const next = (this.next ??= deferred());
+    const next = (this.next ??= []);
+    if (next.length === 0 || this.lastSlice >= this.sliceSize) {
+      next.push(deferred());
+      this.lastSlice = 0;
+    }
+    this.lastSlice++;
     if (this.scheduled === undefined && this.inFlight === undefined) {
       this.scheduled = setImmediate(this.flush);
     }
-    return next.promise;
+    return (next[next.length - 1] as Deferred).promise;
   }
 
   /** Writes whatever is queued now; resolves when nothing is queued or in flight. */
@@ -65,11 +82,26 @@ export class GroupCommit<Op> {
     } catch (err) {
       written = Promise.reject(err);
     }
-    this.inFlight = written.then(next.resolve, next.reject).finally(() => {
-      this.inFlight = undefined;
-      if (this.next !== undefined) this.commit();
-    });
+    this.inFlight = written
+      .then(
+        () => resolveSlices(next),
+        (err: unknown) => {
+          for (const slice of next) slice.reject(err);
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.next !== undefined) this.scheduled ??= setImmediate(this.flush);
+      });
   };
+}
+
+/** The first slice now, each other in a turn of its own. */
+async function resolveSlices(slices: readonly Deferred[]): Promise<void> {
+  for (const [i, slice] of slices.entries()) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    slice.resolve();
+  }
 }
 
 interface Deferred {

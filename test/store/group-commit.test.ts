@@ -101,3 +101,28 @@ t.test('drain writes what is queued at once and waits for what is in flight', as
   await gc.drain();
   t.equal(written.length, 2, 'drain on an idle queue writes nothing');
 });
+
+t.test('a landed batch resolves its writes a slice per turn, in order, before the next batch lands', async (t) => {
+  const { batches, write } = controlledWrite();
+  const gc = new GroupCommit<string>(write, 2);
+  const order: string[] = [];
+  const first = ['a', 'b', 'c', 'd', 'e'].map((op) => gc.add([op]).then(() => order.push(op)));
+  await turn();
+  t.equal(batches.length, 1);
+  const late = gc.add(['f']).then(() => order.push('f'));
+  batches[0]?.resolve();
+  await Promise.resolve();
+  await Promise.resolve();
+  t.same(order, ['a', 'b'], 'the first slice at once');
+  await turn();
+  t.same(order, ['a', 'b', 'c', 'd'], 'the next in the next turn');
+  await turn();
+  t.same(order, ['a', 'b', 'c', 'd', 'e']);
+  await Promise.all(first);
+  await settle();
+  t.equal(batches.length, 2, 'the next batch goes once this one has resolved');
+  t.same(batches[1]?.ops, ['f']);
+  batches[1]?.resolve();
+  await late;
+  t.same(order, ['a', 'b', 'c', 'd', 'e', 'f']);
+});
