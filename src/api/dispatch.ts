@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { TurnPacer, type TurnPacerOptions } from '../base/turn-pacer.js';
 import { LoginGate } from '../auth/login-gate.js';
 import type { Authenticated, Session } from '../auth/session.js';
 import { NepheleError, isNepheleError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface ApiCoreOptions {
   limits?: Readonly<ApiLimits>;
   /** The gate logins pass, shared with the listener, which refuses blocked addresses' connections early. @default a gate of its own */
   gate?: LoginGate;
+  /** How many admitted calls start per event-loop turn, and for how long of it (see TurnPacer). @default 64 calls, 4 ms */
+  pace?: TurnPacerOptions;
 }
 
 /**
@@ -67,6 +70,7 @@ export class ApiCore {
   private readonly options: ApiCoreOptions;
   private readonly admission: Admission;
   private readonly gate: LoginGate;
+  private readonly pacer: TurnPacer;
   private readonly callers = new Set<Caller>();
 
   constructor(options: ApiCoreOptions) {
@@ -74,6 +78,7 @@ export class ApiCore {
     this.limits = options.limits ?? DEFAULT_API_LIMITS;
     this.admission = new Admission(this.limits);
     this.gate = options.gate ?? new LoginGate(this.limits);
+    this.pacer = new TurnPacer(options.pace);
   }
 
   /** Calls and logins in flight, callers attached, for tests and metrics. */
@@ -104,7 +109,8 @@ export class ApiCore {
 
   /**
    * One call, in the order every door keeps: admitted before anything is
-   * awaited, the session checked, then `decode` run (the transport's own
+   * awaited, paced (at most a turn's worth start in one event-loop turn),
+   * the session checked, then `decode` run (the transport's own
    * framing, throwing BAD_FRAME or FRAME_TOO_LARGE) and the call dispatched.
    * Never rejects: an error is the reply.
    */
@@ -113,6 +119,10 @@ export class ApiCore {
     try {
       // Admitted before anything is awaited: a flood is refused while it costs nothing but this check.
       release = this.admission.admit(caller, caller.auth.session.uid, caller.admin);
+      // Admitted calls start a turn's worth at a time: a burst read in one turn would hold the
+      // event loop (every timer, socket and actor of oned) for as long as all of it takes.
+      const paced = this.pacer.slot();
+      if (paced !== undefined) await paced;
       const session = await this.session(caller);
       caller.admin = session.admin;
       const { method, params } = decode();
