@@ -134,7 +134,7 @@ function chunk(x: unknown): Uint8Array {
 }
 
 /** A directory on a host: absolute, plain characters, no `..` (it goes into commands run there, quoted). */
-const HOST_DIR = /^\/[A-Za-z0-9._\/-]{0,255}$/;
+const HOST_DIR = /^\/[A-Za-z0-9._/-]{0,255}$/;
 
 function sshParams(v: unknown): HostSshParams {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('ssh', 'must be an object');

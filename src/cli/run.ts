@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { isNepheleError } from '../errors.js';
 import { connect, type GlobalOptions } from './connect.js';
 import type { ApiClient } from './api-client.js';

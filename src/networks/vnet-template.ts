@@ -84,8 +84,8 @@ export function vnetDefinition(t: Template): VnetDefinition {
     invalid(at('TYPE'), 'NETWORK_ADDRESS and NETWORK_SIZE go with TYPE = RANGED');
   }
   if (leases.length > 0 && type !== 'fixed') invalid(where(leases[0] as Attribute), 'LEASES go with TYPE = FIXED');
-  leases.forEach((attr, i) => ranges.push(fixedLease(vectorOf(attr, i), attr.line, i)));
-  ars.forEach((attr, i) => ranges.push(addressRange(vectorOf(attr, i), attr.line, i)));
+  for (const [i, attr] of leases.entries()) ranges.push(fixedLease(vectorOf(attr, i), attr.line, i));
+  for (const [i, attr] of ars.entries()) ranges.push(addressRange(vectorOf(attr, i), attr.line, i));
   return Object.freeze({
     name,
     ...optional('bridge', bridge),

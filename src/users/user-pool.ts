@@ -134,8 +134,10 @@ export class UserPool implements Actor<UserPoolMsg> {
         ok = await verifyPassword(secret, record ?? DECOY);
         credential = record?.salt;
       }
-      ok = ok && record !== undefined && record.enabled && credential !== undefined;
-      if (!ok || record === undefined || credential === undefined) throw new NepheleError('AUTH_FAILED', 'wrong user name or password');
+      if (!ok || record === undefined || !record.enabled || credential === undefined) {
+        ok = false;
+        throw new NepheleError('AUTH_FAILED', 'wrong user name or password');
+      }
       return { session: sessionOf(record), expires, credential };
     } finally {
       throttle.end(name, ok);

@@ -191,7 +191,7 @@ export class VmActor implements Actor<VmMsg> {
       case 'host_lost':
         if (currentHostId(this.record) === msg.hostId) await this.apply(transition(this.record.state, { type: 'host_lost' }), undefined);
         return undefined;
-      case 'stopped_by_itself':
+      case 'stopped_by_itself': {
         // As OpenNebula's monitoring: a RUNNING VM whose guest powered off goes to POWEROFF,
         // one whose process died to UNKNOWN; both say why.
         // Only the host the VM is on speaks for it: a host it left may still report its old copy.
@@ -200,6 +200,7 @@ export class VmActor implements Actor<VmMsg> {
           await this.apply(transition(this.record.state, { type: msg.failed === true ? 'vm_failed' : 'vm_gone' }), msg.reason);
         }
         return undefined;
+      }
       case 'host_fenced':
         await this.onHostFenced(msg);
         return undefined;
@@ -220,12 +221,13 @@ export class VmActor implements Actor<VmMsg> {
         return undefined;
       case 'op_deadline':
         return this.onDeadline(msg.opId);
-      case 'host_back':
+      case 'host_back': {
         if (msg.newPeer === true) this.resendTo(msg.hostId, msg.running);
         if (currentHostId(this.record) !== msg.hostId) return undefined;
         const back = hostBackEvent(this.record.state, this.record.pending !== undefined, msg.running);
         if (back !== undefined) await this.apply(transition(this.record.state, back), back.reason);
         return undefined;
+      }
     }
   }
 

@@ -277,7 +277,7 @@ const garbageFrame: fc.Arbitrary<Uint8Array> = fc.oneof(
       fc.uint8Array({ minLength: 16, maxLength: 16 }),
     )
     .map(([ext, type, body]) => {
-      const size = { 0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16 }[ext] ?? 1;
+      const size = { 212: 1, 213: 2, 214: 4, 215: 8, 216: 16 }[ext] ?? 1;
       return Uint8Array.from([
         0x82,
         0xa6,

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { FakeClock } from '../../src/base/clock.js';
-import { NepheleError } from '../../src/errors.js';
+import type { NepheleError } from '../../src/errors.js';
 import { encodeFrames } from '../../src/protocol/codec.js';
 import type { Frame } from '../../src/protocol/frames.js';
 import { Link } from '../../src/protocol/link.js';

@@ -93,7 +93,7 @@ t.test('reserveId lands in the same LevelDB batch as the entity it names', async
   ]);
   const calls = batches();
   t.equal(calls.length, 1, 'counter and entity in one atomic batch');
-  const keys = (calls[0]?.args[0] as { key: string }[]).map((op) => op.key).sort();
+  const keys = ((calls[0]?.args[0] ?? []) as { key: string }[]).map((op) => op.key).sort();
   t.same(keys, ['0000000000', '0000000001', 'next-id/history', 'next-id/vms']);
   batches.restore();
   await store.close();

@@ -19,7 +19,7 @@ import type { ImageType } from '../../src/images/image-record.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import type { VmState } from '../../src/vms/vm-states.js';
 import { findOnPath } from '../../scripts/guest/build-guest.js';
-import { startCloud, type TestCloud } from '../fixtures/cloud.js';
+import { startCloud } from '../fixtures/cloud.js';
 import { DISK_MARKER, GUEST_CMDLINE, GUEST_MEMORY_MIB, parseReady, testGuest } from '../fixtures/guest.js';
 import { eventually } from '../fixtures/processes.js';
 

@@ -171,7 +171,7 @@ t.test('bad templates are refused at create with a code, and nothing is created'
 });
 
 t.test('a lost host puts its VMs in UNKNOWN; back with the VM alive, they run again', async (t) => {
-  const { cloud, node, vm, id } = await oneRunningVm(t, { heartbeatMs: 100, lostAfterMs: 500 });
+  const { node, vm, id } = await oneRunningVm(t, { heartbeatMs: 100, lostAfterMs: 500 });
   process.kill(node.agent.pid, 'SIGSTOP');
   t.teardown(() => {
     try {
@@ -283,7 +283,7 @@ t.test('failures the node reports: each lands where OpenNebula lands it, and rec
 });
 
 t.test('an agent that comes back without the VM (it restarted): UNKNOWN, then POWEROFF', async (t) => {
-  const { cloud, node, vm, id } = await oneRunningVm(t);
+  const { node, vm, id } = await oneRunningVm(t);
   await node.agent.kill('SIGKILL'); // the dummy's VMs die with it
   await vm.waitState(id, 'UNKNOWN');
   node.start();
