@@ -1,17 +1,6 @@
-/**
- * Names are scoped per owner: a user who gives a network, an image or a
- * template the name another user's VMs use does not capture them. A NIC's
- * NETWORK (a DISK's IMAGE, `onetemplate instantiate NAME`) finds the VM
- * owner's own first, then a public one (an administrator's), never another
- * user's private one unless NETWORK_UNAME / NETWORK_UID names its owner, and
- * then only if the caller may use it.
- */
-import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { readAuthFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
-import { startOned } from '../../src/oned/oned.js';
-import { startCloud, type TestCloud } from '../fixtures/cloud.js';
+import { adminClient, onedOn, startCloud, type TestCloud } from '../fixtures/cloud.js';
 
 const net = (name: string, prefix: string, bridge: string) =>
   `NAME = "${name}"\nBRIDGE = ${bridge}\nAR = [ TYPE = IP4, IP = ${prefix}.1, SIZE = 10 ]\n`;
@@ -140,18 +129,9 @@ t.test("a user's network named like the administrator's captures nothing, made b
 
 t.test('names per owner are rebuilt from the store when oned restarts', async (t) => {
   const dir = t.testdir();
-  const start = () =>
-    startOned({
-      dataDir: dir,
-      host: '127.0.0.1',
-      port: 0,
-      heartbeatMs: 200,
-      lostAfterMs: 1000,
-      log: pino({ level: 'silent' }),
-      scheduler: false,
-    });
+  const start = onedOn(dir);
   const first = await start();
-  const admin1 = await ApiClient.connect({ url: first.url, ...(await readAuthFile(first.authFile)) });
+  const admin1 = await adminClient(first);
   await admin1.call('user.allocate', { name: 'mallory', password: 'mallory-secret' });
   const mallory1 = await ApiClient.connect({ url: first.url, user: 'mallory', password: 'mallory-secret' });
   const { id: trap } = await mallory1.call('vn.allocate', { template: net('pub', '10.66.0', 'trapbr') });
@@ -164,7 +144,7 @@ t.test('names per owner are rebuilt from the store when oned restarts', async (t
 
   const second = await start();
   t.teardown(() => second.close());
-  const admin = await ApiClient.connect({ url: second.url, ...(await readAuthFile(second.authFile)) });
+  const admin = await adminClient(second);
   t.teardown(() => admin.close());
   const mallory = await ApiClient.connect({ url: second.url, user: 'mallory', password: 'mallory-secret' });
   t.teardown(() => mallory.close());

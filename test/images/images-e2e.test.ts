@@ -5,30 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { pino } from 'pino';
 import t from 'tap';
-import { readAuthFile } from '../../src/auth/auth-file.js';
-import { ApiClient } from '../../src/cli/api-client.js';
 import type { ImagePoolMsg } from '../../src/images/image-pool.js';
 import { UPLOAD_CHUNK_BYTES } from '../../src/images/image-record.js';
-import { startOned } from '../../src/oned/oned.js';
+import { adminClient, onedOn } from '../fixtures/cloud.js';
 
 t.test(
   'uploads are checked at the edge; a restart puts an unfinished upload in ERROR and releases the uses of VMs that are gone',
   async (t) => {
     const dir = t.testdir();
-    const start = () =>
-      startOned({
-        dataDir: dir,
-        host: '127.0.0.1',
-        port: 0,
-        heartbeatMs: 200,
-        lostAfterMs: 1000,
-        log: pino({ level: 'silent' }),
-        scheduler: false,
-      });
+    const start = onedOn(dir);
     const first = await start();
-    const c1 = await ApiClient.connect({ url: first.url, ...(await readAuthFile(first.authFile)) });
+    const c1 = await adminClient(first);
     const base = { type: 'OS' as const, persistent: false, description: '' };
     const { id: cut } = await c1.call('image.allocate', { name: 'cut', ...base });
     await t.rejects(
@@ -60,7 +48,7 @@ t.test(
 
     const second = await start();
     t.teardown(() => second.close());
-    const c2 = await ApiClient.connect({ url: second.url, ...(await readAuthFile(second.authFile)) });
+    const c2 = await adminClient(second);
     t.teardown(() => c2.close());
     t.match(await c2.call('image.info', { image: used }), { state: 'READY', runningVms: [] }, 'the orphan use is released');
     const failed = await c2.call('image.info', { image: 'cut' });

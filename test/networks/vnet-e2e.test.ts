@@ -9,12 +9,9 @@ import type { VmActionParams } from '../../src/api/api-types.js';
 import type { NetworkView } from '../../src/networks/network-view.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import type { VmState } from '../../src/vms/vm-states.js';
-import { pino } from 'pino';
-import { readAuthFile } from '../../src/auth/auth-file.js';
 import { ApiClient } from '../../src/cli/api-client.js';
 import type { NetworkMsg } from '../../src/networks/network-actor.js';
-import { startOned } from '../../src/oned/oned.js';
-import { startCloud, type TestCloud } from '../fixtures/cloud.js';
+import { adminClient, onedOn, startCloud, type TestCloud } from '../fixtures/cloud.js';
 import { eventually } from '../fixtures/processes.js';
 
 const LAN = `NAME = "Private LAN"
@@ -210,18 +207,9 @@ t.test('every way to DONE releases the leases: delete from each state, failed de
 
 t.test('leases survive an oned restart, and leases of VMs that never got stored are reclaimed', async (t) => {
   const dir = t.testdir();
-  const start = () =>
-    startOned({
-      dataDir: dir,
-      host: '127.0.0.1',
-      port: 0,
-      heartbeatMs: 200,
-      lostAfterMs: 1000,
-      log: pino({ level: 'silent' }),
-      scheduler: false,
-    });
+  const start = onedOn(dir);
   const first = await start();
-  const c1 = await ApiClient.connect({ url: first.url, ...(await readAuthFile(first.authFile)) });
+  const c1 = await adminClient(first);
   await c1.call('vn.allocate', { template: LAN });
   const { id } = await c1.call('vm.allocate', {
     template: 'NAME = a\nCPU = 0.1\nMEMORY = 64\nNIC = [ NETWORK = "Private LAN" ]\n',
@@ -238,7 +226,7 @@ t.test('leases survive an oned restart, and leases of VMs that never got stored 
 
   const second = await start();
   t.teardown(() => second.close());
-  const c2 = await ApiClient.connect({ url: second.url, ...(await readAuthFile(second.authFile)) });
+  const c2 = await adminClient(second);
   t.teardown(() => c2.close());
   const after = await c2.call('vn.info', { network: 0 });
   t.same(
