@@ -9,14 +9,21 @@ export interface Intensity {
   readonly periodMs: number;
 }
 
+/** A subtree's own intensity unless it says otherwise: it gives up before the root does. */
+export const SUBTREE_INTENSITY: Intensity = Object.freeze({ maxRestarts: 5, periodMs: 10_000 });
+
+/** How the per-entity actors of a pool restart unless told otherwise: many, each soon, none in a tight loop. */
+export const ENTITY_RESTARTS = Object.freeze({ maxRestarts: 20, periodMs: 10_000, backoff: Object.freeze({ minMs: 0, maxMs: 5_000 }) });
+
 export interface PoolSubtreeOptions<A, P> {
   /** The subtree's id under its parent (its supervisor's name). */
   readonly id: string;
-  /** The dynamic supervisor of the per-entity actors: its registered name and its options. */
+  /** The dynamic supervisor of the per-entity actors: its registered name and its options (restarts: ENTITY_RESTARTS unless given). */
   readonly children: { readonly name: string } & Readonly<DynamicSupervisorOptions<A>>;
   /** The pool that starts them: its registered name, and its factory given its sibling supervisor. */
   readonly pool: { readonly name: string; readonly start: (supervisor: () => ActorRef<DynamicSupervisorMsg<A>>) => ActorFactory<P> };
-  readonly intensity: Intensity;
+  /** @default SUBTREE_INTENSITY */
+  readonly intensity?: Intensity;
 }
 
 /**
@@ -33,9 +40,9 @@ export function poolSubtree<A, P>(options: PoolSubtreeOptions<A, P>): ChildSpec<
     id: options.id,
     start: supervisor({
       strategy: 'rest_for_one',
-      ...options.intensity,
+      ...(options.intensity ?? SUBTREE_INTENSITY),
       children: [
-        { id: name, start: sibling.capture(dynamicSupervisor(dynamic)), spawn: { register: name } },
+        { id: name, start: sibling.capture(dynamicSupervisor({ ...ENTITY_RESTARTS, ...dynamic })), spawn: { register: name } },
         { id: options.pool.name, start: options.pool.start(sibling.ref), spawn: { register: options.pool.name } },
       ],
     }),

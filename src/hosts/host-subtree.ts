@@ -28,11 +28,7 @@ export function hostSubtree(deps: HostSubtreeDeps): ChildSpec<SupervisorMsg> {
     children: {
       name: HOST_SUPERVISOR,
       start: (hostId: number) => (ctx: ActorContext<HostMsg>) => new HostActor(ctx, hostId, deps.actor),
-      maxRestarts: 20,
-      periodMs: 10_000,
-      backoff: { minMs: 0, maxMs: 5_000 },
     },
     pool: { name: HOST_POOL, start: (supervisor) => (ctx: ActorContext<HostPoolMsg>) => new HostPool(ctx, { ...deps.pool, supervisor }) },
-    intensity: { maxRestarts: 5, periodMs: 10_000 },
   });
 }

@@ -26,14 +26,10 @@ export function networkSubtree(deps: NetworkSubtreeDeps): ChildSpec<SupervisorMs
     children: {
       name: NETWORK_SUPERVISOR,
       start: (id: number) => (ctx: ActorContext<NetworkMsg>) => new NetworkActor(ctx, id, deps.actor),
-      maxRestarts: 20,
-      periodMs: 10_000,
-      backoff: { minMs: 0, maxMs: 5_000 },
     },
     pool: {
       name: NETWORK_POOL,
       start: (supervisor) => (ctx: ActorContext<NetworkPoolMsg>) => new NetworkPool(ctx, { ...deps.pool, supervisor }),
     },
-    intensity: { maxRestarts: 5, periodMs: 10_000 },
   });
 }

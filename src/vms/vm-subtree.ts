@@ -1,5 +1,5 @@
 import { supervisor, type ActorContext, type ChildSpec, type SupervisorMsg } from '../actors/index.js';
-import { capturedRef, poolSubtree } from '../actors/pool-subtree.js';
+import { SUBTREE_INTENSITY, capturedRef, poolSubtree } from '../actors/pool-subtree.js';
 import type { Store } from '../store/index.js';
 import { TemplatePool } from './template-pool.js';
 import { VmActor, type VmActorDeps, type VmMsg } from './vm-actor.js';
@@ -46,8 +46,7 @@ export function vmSubtree(deps: VmSubtreeDeps): ChildSpec<SupervisorMsg> {
     id: 'vms',
     start: supervisor({
       strategy: 'one_for_one',
-      maxRestarts: 5,
-      periodMs: 10_000,
+      ...SUBTREE_INTENSITY,
       children: [
         poolSubtree({
           id: 'vm-actors',
@@ -56,16 +55,14 @@ export function vmSubtree(deps: VmSubtreeDeps): ChildSpec<SupervisorMsg> {
             start: (vmId: number) => (ctx: ActorContext<VmMsg>) => new VmActor(ctx, vmId, actorDeps),
             // A VM that reached DONE stops for good; only a crash brings it back.
             restart: 'transient',
+            // Many VMs: more restarts in a period than the other pools' actors.
             maxRestarts: 100,
-            periodMs: 10_000,
-            backoff: { minMs: 0, maxMs: 5_000 },
           },
           pool: {
             name: VM_POOL,
             start: (supervisor) =>
               pool.capture((ctx: ActorContext<VmPoolMsg>) => new VmPool(ctx, { ...deps.pool, store, preloaded, index, supervisor })),
           },
-          intensity: { maxRestarts: 5, periodMs: 10_000 },
         }),
         { id: TEMPLATE_POOL, start: () => new TemplatePool(store, pool.ref), spawn: { register: TEMPLATE_POOL } },
       ],
