@@ -11,9 +11,9 @@
  * turn, in the order they were added: what each write's caller does next
  * (a VM actor's next step, its command to a host) would otherwise all run
  * in the turn the batch lands, holding the loop for as long as a burst's
- * hundreds of continuations take. The next batch lands only after every
- * slice of this one has resolved, so writes still resolve in the order
- * they were added.
+ * hundreds of continuations take. The next batch goes to disk as soon as
+ * this one is there, but its writes resolve only after every slice of this
+ * one: writes still resolve in the order they were added.
  */
 export class GroupCommit<Op> {
   private readonly write: (ops: Op[]) => Promise<void>;
@@ -25,6 +25,8 @@ export class GroupCommit<Op> {
   private lastSlice = 0;
   private scheduled: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
+  /** Until the last batch's writers are all resolved (or rejected); never rejects. */
+  private resolving: Promise<void> | undefined;
 
   /** `sliceSize`: writes resolved per event-loop turn once their batch is on disk. @default 64 */
   constructor(write: (ops: Op[]) => Promise<void>, sliceSize = 64) {
@@ -63,7 +65,7 @@ export class GroupCommit<Op> {
       } else if (this.next !== undefined) {
         this.flush();
       } else {
-        return;
+        return this.resolving;
       }
     }
   }
@@ -82,17 +84,30 @@ export class GroupCommit<Op> {
     } catch (err) {
       written = Promise.reject(err);
     }
-    this.inFlight = written
-      .then(
-        () => resolveSlices(next),
-        (err: unknown) => {
-          for (const slice of next) slice.reject(err);
-        },
-      )
-      .finally(() => {
-        this.inFlight = undefined;
-        if (this.next !== undefined) this.scheduled ??= setImmediate(this.flush);
-      });
+    // The next batch may go to disk as soon as this one is there, while this one's writers are
+    // still being resolved a slice a turn: waiting for them too would leave the disk idle for as
+    // many turns as there are slices. Their resolutions are chained, so writes still resolve in
+    // the order they were added.
+    const previous = this.resolving;
+    const land = (failed: { err: unknown } | undefined): Promise<void> => {
+      this.inFlight = undefined;
+      if (this.next !== undefined) this.scheduled ??= setImmediate(this.flush);
+      const settle = (): Promise<void> | undefined => {
+        if (failed === undefined) return resolveSlices(next);
+        for (const slice of next) slice.reject(failed.err);
+        return undefined;
+      };
+      return previous === undefined ? Promise.resolve(settle()) : previous.then(settle);
+    };
+    const resolved = written.then(
+      () => land(undefined),
+      (err: unknown) => land({ err }),
+    );
+    this.inFlight = resolved;
+    this.resolving = resolved;
+    void resolved.finally(() => {
+      if (this.resolving === resolved) this.resolving = undefined;
+    });
   };
 }
 
