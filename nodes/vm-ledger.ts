@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NepheleError, type ErrorCode } from '../src/errors.js';
 import type { VmSpec } from '../src/protocol/domain.js';
@@ -19,16 +19,29 @@ export interface LedgerOp {
 export interface VmLedgerOptions {
   /** How many operation ids to remember; the oldest are forgotten first. @default 10000 */
   readonly maxOps?: number;
-  /** Replaces fs.rename in the atomic write, for fault-injection tests. */
+  /**
+   * Appends past which the file is rewritten whole (compacted), in bytes; it
+   * is rewritten no sooner than when the appends outgrow the last whole
+   * write, so each change costs its own bytes plus, amortised, a few more.
+   * @default 1 MiB
+   */
+  readonly compactAfterBytes?: number;
+  /** Replaces fs.rename in the whole rewrite, for fault-injection tests. */
   readonly rename?: (from: string, to: string) => Promise<void>;
+  /** Replaces the append of changes to the file, for fault-injection tests. */
+  readonly append?: (file: FileHandle, text: string) => Promise<void>;
 }
 
-interface LedgerFile {
+/** The whole ledger: the file's first line (and, before changes were appended, its only one). */
+export interface LedgerFile {
   readonly version: 1;
   /** Oldest first. */
   readonly ops: ReadonlyArray<LedgerOp & { readonly opId: string }>;
   readonly vms: readonly VmSpec[];
 }
+
+/** A change appended after the whole ledger: an operation done, a VM set, a VM gone. */
+type LedgerChange = { readonly op: LedgerOp & { readonly opId: string } } | { readonly vm: VmSpec } | { readonly gone: number };
 
 const noop = (): void => {};
 
@@ -37,12 +50,18 @@ const noop = (): void => {};
  * that it can reconcile with the front-end after either side restarts and
  * recognise a command retried with the same operation id.
  *
- * Kept in memory and persisted as one JSON file (mode 0600), rewritten
- * atomically: the new content goes to `<file>.tmp`, is fsynced, and is
- * renamed over the file, so the file always holds the last complete write.
- * Changes made while a write is in flight are carried together by the next
- * one, so many concurrent commands cost a few writes, not one each. One
- * ledger per file: two instances on one file overwrite each other.
+ * Kept in memory and persisted in one file (mode 0600) of JSON lines: the
+ * whole ledger on the first line, then the changes since, appended and
+ * fsynced. A write appends only what changed, so its cost does not grow
+ * with the hundreds of VMs and thousands of operation ids the ledger
+ * holds. Once the appends outgrow the whole (and `compactAfterBytes`), the
+ * file is rewritten atomically — the whole ledger to `<file>.tmp`, fsynced,
+ * renamed over the file — and so is it after a failed write, whose
+ * changes may have reached the file in part. A last line cut short by a
+ * crash during an append is not taken. Changes made while a write is in
+ * flight are carried together by the next one, so many concurrent
+ * commands cost a few writes, not one each. One ledger per file: two
+ * instances on one file overwrite each other.
  *
  * Record an operation once its effect is done: a crash in between makes the
  * retry run the (idempotent) driver operation again rather than skip it.
@@ -52,12 +71,23 @@ export class VmLedger {
   readonly file: string | undefined;
   private readonly maxOps: number;
   private readonly renameFile: (from: string, to: string) => Promise<void>;
+  private readonly appendFile: (file: FileHandle, text: string) => Promise<void>;
+  private readonly compactAfterBytes: number;
   private readonly ops: Map<string, LedgerOp>;
   private readonly specs: Map<number, VmSpec>;
   /** The write in flight, and the one queued behind it to carry later changes. */
   private writing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private closed = false;
+  /** Changes not yet on disk, one JSON line each. */
+  private changes: string[] = [];
+  /** The next write rewrites the file whole: a write failed part way, or changes have no line of their own. */
+  private rewrite = false;
+  /** Bytes of the last whole write, and appended since. */
+  private wholeBytes = 0;
+  private appendedBytes = 0;
+  /** Open for appending since the last whole write. */
+  private handle: FileHandle | undefined;
 
   private constructor(file: string | undefined, content: LedgerFile, options: VmLedgerOptions) {
     this.file = file;
@@ -66,6 +96,8 @@ export class VmLedger {
       throw new TypeError(`maxOps must be a positive integer, got ${this.maxOps}`);
     }
     this.renameFile = options.rename ?? rename;
+    this.appendFile = options.append ?? ((handle, text) => handle.appendFile(text));
+    this.compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024;
     this.ops = new Map(content.ops.map(({ opId, ...entry }) => [opId, entry]));
     this.specs = new Map(content.vms.map((spec) => [spec.vmId, spec]));
     this.trim();
@@ -87,7 +119,9 @@ export class VmLedger {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       return new VmLedger(file, { version: 1, ops: [], vms: [] }, options);
     }
-    return new VmLedger(file, parse(text, file), options);
+    // Rewritten whole at the first write (nothing is open for appending yet): a file of the
+    // one-line format of old, or one whose last append was cut short, then holds whole lines again.
+    return new VmLedger(file, parseLedger(text, file), options);
   }
 
   /**
@@ -125,9 +159,11 @@ export class VmLedger {
     if (this.closed) return Promise.reject(closedError(this.file));
     if (typeof opId !== 'string' || opId === '') throw new TypeError('opId must be a non-empty string');
     if (runs !== undefined && runs.vmId !== entry.vmId) throw new TypeError(`spec is for VM ${runs.vmId}, not ${entry.vmId}`);
-    if (runs !== undefined) this.specs.set(runs.vmId, runs);
+    if (runs !== undefined) this.setSpec(runs);
     if (this.ops.has(opId)) return runs === undefined ? this.flushed() : this.persist();
-    this.ops.set(opId, copy(entry));
+    const op = copy(entry);
+    this.ops.set(opId, op);
+    this.note({ op: { opId, ...op } });
     this.trim();
     return this.persist();
   }
@@ -147,8 +183,9 @@ export class VmLedger {
     if (spec !== undefined && spec.vmId !== vmId) throw new TypeError(`spec is for VM ${spec.vmId}, not ${vmId}`);
     if (spec === undefined) {
       if (!this.specs.delete(vmId)) return this.flushed();
+      this.note({ gone: vmId });
     } else {
-      this.specs.set(vmId, spec);
+      this.setSpec(spec);
     }
     return this.persist();
   }
@@ -169,6 +206,8 @@ export class VmLedger {
     const ids = new Set(gone.map((spec) => spec.vmId));
     for (const vmId of ids) this.specs.delete(vmId);
     for (const [opId, entry] of this.ops) if (ids.has(entry.vmId)) this.ops.delete(opId);
+    // Forgotten operation ids have no change line of their own: the whole ledger goes.
+    this.rewrite = true;
     await this.persist();
     return gone;
   }
@@ -177,6 +216,18 @@ export class VmLedger {
   async close(): Promise<void> {
     this.closed = true;
     await this.flushed();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private setSpec(spec: VmSpec): void {
+    this.specs.set(spec.vmId, spec);
+    this.note({ vm: spec });
+  }
+
+  /** A change to append with the next write (none for a ledger in memory). */
+  private note(change: LedgerChange): void {
+    if (this.file !== undefined) this.changes.push(`${JSON.stringify(change)}\n`);
   }
 
   /** Forgets the oldest operation ids beyond maxOps. */
@@ -211,17 +262,45 @@ export class VmLedger {
   }
 
   private async write(): Promise<void> {
+    const lines = this.changes;
+    this.changes = [];
+    const appended = lines.reduce((n, line) => n + Buffer.byteLength(line), 0);
+    const handle = this.handle;
+    const whole = this.rewrite || handle === undefined || this.appendedBytes + appended > Math.max(this.compactAfterBytes, this.wholeBytes);
+    this.rewrite = false;
+    try {
+      if (whole) {
+        await this.writeWhole();
+      } else if (lines.length > 0) {
+        await this.appendFile(handle, lines.join(''));
+        await handle.datasync();
+        this.appendedBytes += appended;
+      }
+    } catch (err) {
+      // What reached the file is unknown (a line may be cut short): the next write rewrites it whole.
+      this.rewrite = true;
+      throw err;
+    }
+  }
+
+  /** The whole ledger, atomically: to `<file>.tmp`, fsynced, renamed over the file, the rename made durable. */
+  private async writeWhole(): Promise<void> {
     const file = this.file as string;
     const content: LedgerFile = {
       version: 1,
       ops: [...this.ops].map(([opId, entry]) => ({ opId, ...entry })),
       vms: this.vms(),
     };
+    // Every change so far is in this content; those made from now on are appended after it.
+    this.changes = [];
+    const text = `${JSON.stringify(content)}\n`;
+    await this.handle?.close();
+    this.handle = undefined;
     const tmp = `${file}.tmp`;
     const handle = await open(tmp, 'w', 0o600);
     try {
       await handle.chmod(0o600); // a leftover tmp keeps its old mode through open()
-      await handle.writeFile(JSON.stringify(content));
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();
@@ -234,28 +313,62 @@ export class VmLedger {
     } finally {
       await dir.close();
     }
+    this.wholeBytes = Buffer.byteLength(text);
+    this.appendedBytes = 0;
+    this.handle = await open(file, 'a');
   }
 }
 
-function parse(text: string, file: string): LedgerFile {
-  let value: unknown;
+/**
+ * The whole ledger on the first line, then the changes appended since, in
+ * order. A last line without its newline was cut short by a crash during an
+ * append and is not taken; anything else that does not read is not a ledger.
+ */
+export function parseLedger(text: string, file: string): LedgerFile {
+  const lines = text.split('\n');
+  // After the last newline: empty, or an append cut short (never the first line, written whole).
+  if (lines.length > 1) lines.pop();
+  const [first, ...rest] = lines;
+  const whole = parseLine(first ?? '', file) as Partial<LedgerFile> | null;
+  if (
+    whole === null ||
+    typeof whole !== 'object' ||
+    whole.version !== 1 ||
+    !Array.isArray(whole.ops) ||
+    !Array.isArray(whole.vms) ||
+    !whole.ops.every(isOp) ||
+    !whole.vms.every(isSpec)
+  )
+    throw corrupt(file);
+  const ops = new Map(whole.ops.map((op) => [op.opId, op]));
+  const vms = new Map(whole.vms.map((spec) => [spec.vmId, spec]));
+  for (const line of rest) {
+    const change = parseLine(line, file) as Partial<Record<'op' | 'vm' | 'gone', unknown>> | null;
+    if (change !== null && typeof change === 'object' && isOp(change.op as Partial<LedgerOp & { opId: string }>)) {
+      const op = change.op as LedgerOp & { opId: string };
+      if (!ops.has(op.opId)) ops.set(op.opId, op);
+    } else if (change !== null && typeof change === 'object' && isSpec(change.vm)) {
+      const spec = change.vm as VmSpec;
+      vms.set(spec.vmId, spec);
+    } else if (change !== null && typeof change === 'object' && typeof change.gone === 'number') {
+      vms.delete(change.gone);
+    } else {
+      throw corrupt(file);
+    }
+  }
+  return { version: 1, ops: [...ops.values()], vms: [...vms.values()] };
+}
+
+function parseLine(line: string, file: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(line);
   } catch (cause) {
     throw corrupt(file, cause);
   }
-  const content = value as Partial<LedgerFile> | null;
-  if (
-    content === null ||
-    typeof content !== 'object' ||
-    content.version !== 1 ||
-    !Array.isArray(content.ops) ||
-    !Array.isArray(content.vms) ||
-    !content.ops.every(isOp) ||
-    !content.vms.every((s) => typeof s?.vmId === 'number')
-  )
-    throw corrupt(file);
-  return content as LedgerFile;
+}
+
+function isSpec(s: unknown): boolean {
+  return typeof s === 'object' && s !== null && typeof (s as { vmId?: unknown }).vmId === 'number';
 }
 
 function isOp(o: Partial<LedgerOp & { opId: string }> | null): boolean {

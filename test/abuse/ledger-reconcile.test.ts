@@ -10,14 +10,9 @@ import t from 'tap';
 import type { ActorRef } from '../../src/actors/index.js';
 import type { HostPoolMsg } from '../../src/hosts/host-pool.js';
 import type { VmInfo, VmSpec } from '../../src/protocol/domain.js';
-import { VmLedger } from '../../nodes/vm-ledger.js';
+import { VmLedger, parseLedger } from '../../nodes/vm-ledger.js';
 import { startCloud, type TestCloud } from '../fixtures/cloud.js';
 import { eventually } from '../fixtures/processes.js';
-
-interface LedgerFile {
-  readonly ops: readonly { readonly opId: string; readonly vmId: number; readonly op: string }[];
-  readonly vms: readonly VmSpec[];
-}
 
 const spec = (vmId: number): VmSpec => ({ vmId, name: `vm-${vmId}`, cpu: 1, vcpu: 1, memoryMb: 64 });
 
@@ -51,7 +46,7 @@ t.test('reconcile forgets the VMs the hypervisor does not hold, and the operatio
   t.ok(ledger.has('deploy-2'), "the held VM's operations stay");
   t.ok(ledger.has('shutdown-9'), 'so do those of VMs the ledger no longer lists');
   await ledger.close();
-  const onDisk = JSON.parse(await readFile(file, 'utf8')) as LedgerFile;
+  const onDisk = parseLedger(await readFile(file, 'utf8'), file);
   t.same(
     onDisk.vms.map((s) => s.vmId),
     [2],
@@ -79,7 +74,7 @@ t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, 
       `VM ${id} RUNNING`,
     );
   const ledgerFile = join(cloud.dir, 'node1', 'ledger.json');
-  const before = JSON.parse(await readFile(ledgerFile, 'utf8')) as LedgerFile;
+  const before = parseLedger(await readFile(ledgerFile, 'utf8'), ledgerFile);
   t.same(
     before.vms.map((s) => s.vmId),
     ids,
@@ -95,7 +90,7 @@ t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, 
   await cloud.waitState(node.id, 'MONITORED');
   await again.waitFor(/onenode started/);
 
-  const after = JSON.parse(await readFile(ledgerFile, 'utf8')) as LedgerFile;
+  const after = parseLedger(await readFile(ledgerFile, 'utf8'), ledgerFile);
   t.same(after.vms, [], "the restarted agent's ledger lists none of the dead VMs");
   t.same(
     after.ops.filter((o) => ids.includes(o.vmId)),
@@ -140,7 +135,7 @@ t.test('kill -9 of a dummy agent: the restarted agent no longer claims its VMs, 
     20_000,
     'resumed',
   );
-  const resumed = JSON.parse(await readFile(ledgerFile, 'utf8')) as LedgerFile;
+  const resumed = parseLedger(await readFile(ledgerFile, 'utf8'), ledgerFile);
   t.same(
     resumed.vms.map((s) => s.vmId),
     [first],

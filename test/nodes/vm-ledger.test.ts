@@ -129,15 +129,18 @@ t.test('the file is private to the agent', async (t) => {
   t.equal((await stat(file)).mode & 0o777, 0o600);
 });
 
-t.test('a write that dies before its rename leaves the last complete file', async (t) => {
+t.test('a whole rewrite that dies before its rename leaves the last complete file', async (t) => {
   const file = join(t.testdir(), 'ledger.json');
   let crash = false;
-  const ledger = await VmLedger.open(file, {
-    rename: async (from, to) => {
+  // Every write rewrites the file whole: appends never outgrow the (tiny) whole.
+  const options = {
+    compactAfterBytes: 0,
+    rename: async (from: string, to: string) => {
       if (crash) throw new Error('power cut');
       await rename(from, to);
     },
-  });
+  };
+  const ledger = await VmLedger.open(file, options);
   await ledger.setVm(1, spec(1));
   await ledger.record('op-1', { vmId: 1, op: 'deploy', at: 1 });
   const before = await readFile(file, 'utf8');
@@ -160,6 +163,78 @@ t.test('a write that dies before its rename leaves the last complete file', asyn
   t.same(recovered.vms(), [spec(1), spec(2)]);
 });
 
+t.test('changes are appended; an append cut short is not taken, and the next write rewrites the file', async (t) => {
+  const file = join(t.testdir(), 'ledger.json');
+  let cut = false;
+  let renames = 0;
+  let appends = 0;
+  const ledger = await VmLedger.open(file, {
+    rename: async (from, to) => {
+      renames++;
+      await rename(from, to);
+    },
+    append: async (handle, text) => {
+      appends++;
+      if (!cut) return void (await handle.appendFile(text));
+      // A crash half way through the line: the part before it reaches the file.
+      await handle.appendFile(text.slice(0, Math.floor(text.length / 2)));
+      throw new Error('power cut');
+    },
+  });
+  await ledger.setVm(1, spec(1));
+  t.equal(renames, 1, 'the first write puts the whole ledger');
+  await ledger.record('op-1', { vmId: 1, op: 'deploy', at: 1 });
+  await ledger.setVm(3, spec(3));
+  await ledger.setVm(3, undefined);
+  t.same([renames, appends], [1, 3], 'the changes after it are appended, one write each');
+  t.equal((await readFile(file, 'utf8')).split('\n').length, 5, 'a line for the whole, one per change, and the last newline');
+
+  cut = true;
+  await t.rejects(ledger.record('op-2', { vmId: 2, op: 'deploy', at: 2 }, spec(2)), { message: 'power cut' });
+  t.notMatch((await readFile(file, 'utf8')).slice(-1), /\n/, 'the file ends in a line cut short');
+  const reopened = await VmLedger.open(file);
+  t.ok(reopened.has('op-1'));
+  t.notOk(reopened.has('op-2'), 'the line cut short is not taken');
+  t.same(reopened.vms(), [spec(1)], 'VM 3 came and went');
+
+  cut = false;
+  await ledger.setVm(4, spec(4));
+  t.equal(renames, 2, 'after a failed append the file is rewritten whole');
+  const recovered = await VmLedger.open(file);
+  t.ok(recovered.has('op-2'), 'the next write carries what the failed one did not');
+  t.same(recovered.vms(), [spec(1), spec(2), spec(4)]);
+});
+
+t.test('appends that outgrow the whole are compacted into a rewrite', async (t) => {
+  const file = join(t.testdir(), 'ledger.json');
+  let renames = 0;
+  const ledger = await VmLedger.open(file, {
+    compactAfterBytes: 4096,
+    rename: async (from, to) => {
+      renames++;
+      await rename(from, to);
+    },
+  });
+  for (let n = 0; n < 200; n++) await ledger.record(`op-${n}`, { vmId: n, op: 'deploy', at: n }, spec(n));
+  t.ok(renames > 1 && renames < 20, `${renames} whole writes for 200 changes`);
+  const size = (await stat(file)).size;
+  const again = await VmLedger.open(file);
+  t.equal(again.size, 200);
+  t.equal(again.vms().length, 200);
+  t.ok(size < 2 * 4096 + Buffer.byteLength(JSON.stringify({ version: 1, ops: [], vms: again.vms() })) * 3, `${size} bytes on disk`);
+});
+
+t.test('a ledger written whole on one line, as agents before the appends wrote it, opens', async (t) => {
+  const file = join(t.testdir(), 'ledger.json');
+  await writeFile(file, JSON.stringify({ version: 1, ops: [{ opId: 'op-old', vmId: 7, op: 'vm.deploy', at: 1 }], vms: [spec(7)] }));
+  const ledger = await VmLedger.open(file);
+  t.ok(ledger.has('op-old'));
+  t.same(ledger.vms(), [spec(7)]);
+  await ledger.setVm(8, spec(8));
+  const again = await VmLedger.open(file);
+  t.same(again.vms(), [spec(7), spec(8)]);
+});
+
 t.test('a file that is not a ledger is DRIVER_FAILED, not an empty ledger', async (t) => {
   const dir = t.testdir();
   await writeFile(join(dir, 'truncated.json'), '{"version":1,"ops":[{"opId":"op-1","vm');
@@ -167,6 +242,11 @@ t.test('a file that is not a ledger is DRIVER_FAILED, not an empty ledger', asyn
   await writeFile(join(dir, 'other.json'), JSON.stringify({ version: 2, ops: [], vms: [] }));
   const other = join(dir, 'other.json');
   await t.rejects(VmLedger.open(other), { code: 'DRIVER_FAILED', details: { file: other } });
+  const whole = JSON.stringify({ version: 1, ops: [], vms: [] });
+  await writeFile(join(dir, 'bad-change.json'), `${whole}\n{"op":{"opId":"x"}}\n`);
+  await t.rejects(VmLedger.open(join(dir, 'bad-change.json')), { code: 'DRIVER_FAILED' }, 'a whole line that is no change');
+  await writeFile(join(dir, 'bad-middle.json'), `${whole}\n{"gone":1\n{"gone":2}\n`);
+  await t.rejects(VmLedger.open(join(dir, 'bad-middle.json')), { code: 'DRIVER_FAILED' }, 'a broken line before the last');
 });
 
 t.test('after close, changes are STORE_CLOSED; reading still works', async (t) => {
