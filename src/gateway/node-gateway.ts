@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { ActorRef } from '../actors/index.js';
+import { coalesceTurn } from '../base/turn-writes.js';
 import { handshakeRefusal } from '../api/handshake-refusal.js';
 import { NepheleError } from '../errors.js';
 import type { HostMsg, NodeConnection } from '../hosts/host-actor.js';
@@ -77,6 +78,7 @@ export class NodeGateway {
     const conn: NodeConnection = {
       id: socket.id,
       send: (data) => {
+        coalesceTurn(socket.request.socket);
         socket.emit(FRAME_EVENT, data);
       },
       close: () => {

@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { Authenticated } from '../../auth/session.js';
 import { NepheleError, isNepheleError } from '../../errors.js';
+import { coalesceTurn } from '../../base/turn-writes.js';
 import { API_ENDED_EVENT, API_EVENT, API_NAMESPACE, type ApiReply } from '../api-types.js';
 import { ApiCore, type ApiCoreOptions, type Caller } from '../dispatch.js';
 import { handshakeRefusal } from '../handshake-refusal.js';
@@ -143,6 +144,8 @@ export class ApiServer {
       conn.socket.disconnect(true);
       return;
     }
+    // The turn's replies on this connection leave in one write.
+    coalesceTurn(conn.socket.request.socket);
     ack(bytes);
   }
 }
