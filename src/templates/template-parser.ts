@@ -4,6 +4,8 @@
  *
  *   NAME = value              unquoted: up to the end of the line or a `#`, trimmed
  *   NAME = "a \"b\" \\ c"     quoted: may span lines; escapes \" and \\ only
+ *   NAME = '$NIC[IP, NETWORK="x"]'  single-quoted, as OpenNebula 1.2 and the 2010
+ *                             docs wrote it: may span lines, no escapes at all
  *   NAME = [ K = v, K2 = "w" ]  a vector: may span lines, trailing comma allowed
  *   # comment                 anywhere outside quotes
  *
@@ -23,6 +25,7 @@ export const MAX_TEMPLATE_ATTRIBUTES = 10_000;
 const NL = 0x0a;
 const HASH = 0x23;
 const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
 const BACKSLASH = 0x5c;
 const EQUALS = 0x3d;
 const COMMA = 0x2c;
@@ -104,7 +107,7 @@ class Parser {
     let value: TemplateValue;
     const c = this.peek();
     if (c === OPEN) value = this.vector(name);
-    else if (c === QUOTE) value = this.quoted();
+    else if (c === QUOTE || c === APOSTROPHE) value = this.quoted(c);
     else return Object.freeze({ name, value: this.restOfLine(), line });
     this.skipBlanks();
     const end = this.peek();
@@ -135,7 +138,8 @@ class Parser {
       }
       this.pos++;
       this.skipBlanks();
-      pairs[key] = this.peek() === QUOTE ? this.quoted() : this.vectorWord(name, key);
+      const q = this.peek();
+      pairs[key] = q === QUOTE || q === APOSTROPHE ? this.quoted(q) : this.vectorWord(name, key);
       this.skipSpace();
       const next = this.peek();
       if (next === CLOSE) break;
@@ -175,17 +179,25 @@ class Parser {
     return this.text.slice(start, this.pos).trim();
   }
 
-  private quoted(): string {
+  /**
+   * A value in `delimiter`s. Double quotes take the escapes \" and \\;
+   * single quotes take none (OpenNebula 1.2's `'[^']*'`), so a value with a
+   * `'` in it is written in double quotes instead.
+   */
+  private quoted(delimiter: number): string {
     const open = this.mark();
     this.pos++;
     let out = '';
     let chunk = this.pos;
     for (;;) {
       const c = this.peek();
-      if (c === -1) this.fail("unterminated quoted string: no closing '\"' before the end of the template", open);
-      if (c === QUOTE) break;
+      if (c === -1) {
+        const close = delimiter === QUOTE ? `'"'` : `"'"`;
+        this.fail(`unterminated quoted string: no closing ${close} before the end of the template`, open);
+      }
+      if (c === delimiter) break;
       if (c === NL) this.newline();
-      else if (c === BACKSLASH) {
+      else if (c === BACKSLASH && delimiter === QUOTE) {
         const next = this.text.charCodeAt(this.pos + 1);
         if (next === QUOTE || next === BACKSLASH) {
           out += this.text.slice(chunk, this.pos);
