@@ -51,6 +51,7 @@ export const ERROR_CODES = Object.freeze({
   // users and groups
   USER_NOT_FOUND: 'No user has that id or name.',
   GROUP_NOT_FOUND: 'No group has that id or name.',
+  GROUP_NOT_EMPTY: 'The group has users: move them to another group before deleting it.',
   // networks
   NETWORK_NOT_FOUND: 'No virtual network has that id or name.',
   NO_LEASES: 'The network cannot give the address asked for: none free, or the one named is taken or not in its ranges.',

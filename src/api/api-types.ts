@@ -98,6 +98,8 @@ export interface ApiMethods {
   'image.rename': { params: { image: NameRef; name: string }; result: ImageView };
   'grouppool.info': { params: Record<string, never>; result: GroupView[] };
   'group.info': { params: { group: NameRef }; result: GroupView };
+  'group.allocate': { params: { name: string }; result: { id: number } };
+  'group.delete': { params: { group: NameRef }; result: { id: number } };
 }
 
 /** One VM action (its names and what each takes: src/vms/vm-actions.ts), on VM `id`. */

@@ -295,6 +295,11 @@ const validators: Validators = {
   'image.rename': (p) => ({ image: imageRef(p.image), name: imageName(p.name) }),
   'grouppool.info': () => ({}),
   'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
+  'group.allocate': (p) => {
+    if (typeof p.name !== 'string' || !NAME_RE.test(p.name)) throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
+    return { name: p.name };
+  },
+  'group.delete': (p) => ({ group: nameRef(p.group, 'group') }),
   'host.status': (p) => {
     if (typeof p.action !== 'string' || !STATUS_ACTIONS.has(p.action)) throw bad('action', 'must be enable, disable or offline');
     return { host: hostRef(p.host), action: p.action as ApiMethods['host.status']['params']['action'] };

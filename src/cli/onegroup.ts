@@ -28,10 +28,21 @@ export function renderGroup(g: GroupView): string {
   ]);
 }
 
-/** `onegroup`: OpenNebula's group commands, reading only. */
+/** `onegroup`: OpenNebula's group commands. */
 export function onegroupProgram(io: CliIo): Command {
-  const program = new Command('onegroup').description('Show groups').showHelpAfterError();
+  const program = new Command('onegroup').description('Manage groups').showHelpAfterError();
   const print = printer(io);
+  withGlobalOptions(program.command('create').argument('<name>', "the new group's name"))
+    .description('Create a group (administrators)')
+    .action(async (name: string, o: GlobalOptions) => {
+      const { id } = await withClient(o, (c) => c.call('group.allocate', { name }));
+      io.out(`ID: ${id}\n`);
+    });
+  withGlobalOptions(program.command('delete').argument('<group>', 'group id or name'))
+    .description('Delete a group that has no users (administrators)')
+    .action(async (group: string, o: GlobalOptions) => {
+      await withClient(o, (c) => c.call('group.delete', { group: nameRef(group) }));
+    });
   withGlobalOptions(program.command('list'))
     .option('--json', 'print JSON')
     .description('List the groups (all of them for administrators, your own otherwise)')

@@ -9,6 +9,7 @@ import { sessionOf } from './session.js';
 import {
   ONEADMIN_GID,
   ONEADMIN_ID,
+  USERS_GID,
   upgradeUser,
   userView,
   type GroupRecord,
@@ -36,7 +37,9 @@ type UserPoolMessages =
   | { readonly type: 'list' }
   | { readonly type: 'info'; readonly user: Ref }
   | { readonly type: 'groups' }
-  | { readonly type: 'group'; readonly group: Ref };
+  | { readonly type: 'group'; readonly group: Ref }
+  | { readonly type: 'group_allocate'; readonly name: string }
+  | { readonly type: 'group_delete'; readonly id: number };
 
 /** What an ask of the user pool answers. A login's token is the new one, for the user who logs in; oned keeps its hash. */
 export interface UserPoolReplies {
@@ -51,6 +54,8 @@ export interface UserPoolReplies {
   readonly info: UserView;
   readonly groups: GroupView[];
   readonly group: GroupView;
+  readonly group_allocate: { readonly id: number };
+  readonly group_delete: { readonly id: number };
 }
 
 export type UserPoolMsg = WithReplies<UserPoolMessages, UserPoolReplies>;
@@ -109,6 +114,10 @@ export class UserPool implements Actor<UserPoolMsg> {
         return this.chgrp(msg.id, msg.gid);
       case 'login':
         return this.login(msg.id, msg.seconds);
+      case 'group_allocate':
+        return this.allocateGroup(msg.name);
+      case 'group_delete':
+        return this.removeGroup(msg.id);
     }
   }
 
@@ -180,6 +189,35 @@ export class UserPool implements Actor<UserPoolMsg> {
       if (r.id === ONEADMIN_ID && gid !== ONEADMIN_GID) throw new NepheleError('NOT_AUTHORIZED', 'oneadmin stays in group oneadmin');
       return { ...r, gid };
     });
+  }
+
+  private async allocateGroup(name: string): Promise<{ id: number }> {
+    if ((await this.groupRecords()).some((g) => g.name === name)) {
+      throw new NepheleError('NAME_TAKEN', `a group named ${name} exists`, { details: { name } });
+    }
+    const id = this.deps.store.reserveId('groups');
+    await this.deps.store.batch([{ type: 'put', kind: 'groups', id, value: { id, name } satisfies GroupRecord }]);
+    this.ctx.log.info({ gid: id }, 'group created');
+    return { id };
+  }
+
+  /**
+   * As OpenNebula: the built-in groups stay, and a group with members is not
+   * deleted (move them first, `oneuser chgrp`). What its members created
+   * keeps its group id, as their VMs keep a deleted user's id.
+   */
+  private async removeGroup(id: number): Promise<{ id: number }> {
+    if (id === ONEADMIN_GID || id === USERS_GID)
+      throw new NepheleError('NOT_AUTHORIZED', 'the groups oneadmin and users cannot be deleted');
+    const g = await this.group(id);
+    if (g.users.length > 0) {
+      throw new NepheleError('GROUP_NOT_EMPTY', `group ${g.name} has ${g.users.length} user(s); move them to another group first`, {
+        details: { group: id, users: g.users.length },
+      });
+    }
+    await this.deps.store.del('groups', id);
+    this.ctx.log.info({ gid: id }, 'group deleted');
+    return { id };
   }
 
   private async login(id: number, seconds: number): Promise<{ token: string; expires: number }> {

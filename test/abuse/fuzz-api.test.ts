@@ -105,6 +105,8 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'image.rename': { image: 'ref', name: 'name' },
   'grouppool.info': {},
   'group.info': { group: 'ref' },
+  'group.allocate': { name: 'name' },
+  'group.delete': { group: 'ref' },
 };
 const METHODS = Object.keys(SHAPES) as ApiMethod[];
 /** Calls that can end the caller's own login (oned then closes its connections). */

@@ -53,4 +53,23 @@ t.test('oneuser and onegroup against a running oned', async (t) => {
   t.equal((await runCliBin(t, 'oneuser', ['passwd', 'bob', 'new-bob'], asAlice)).code, 0, 'alice is an administrator now');
   t.equal((await runCliBin(t, 'oneuser', ['delete', 'bob'], env)).code, 0);
   t.match((await runCliBin(t, 'oneuser', ['show', 'bob'], env)).out, /\[USER_NOT_FOUND\]/);
+
+  // Groups: created and deleted by administrators, a group with members kept.
+  const created = await runCliBin(t, 'onegroup', ['create', 'devs'], env);
+  const gid = Number(/^ID: (\d+)$/m.exec(created.out)?.[1]);
+  t.ok(Number.isInteger(gid) && gid > 1, `onegroup create prints the new id (${created.out.trim()})`);
+  t.match((await runCliBin(t, 'onegroup', ['create', 'devs'], env)).out, /\[NAME_TAKEN\]/, 'names are unique');
+  t.match((await runCliBin(t, 'onegroup', ['create', 'bad name'], env)).out, /\[INVALID_ARGUMENT\]/);
+  t.match((await runCliBin(t, 'oneuser', ['create', 'carol', 'carol-pw', '--group', 'devs'], env)).out, /^ID: \d+$/m);
+  const carolAuth = join(cloud.dir, 'carol.auth');
+  await writeAuthFile(carolAuth, { user: 'carol', password: 'carol-pw' });
+  const asCarol = { ...env, NEPHELE_AUTH: carolAuth };
+  t.match((await runCliBin(t, 'onegroup', ['create', 'mine'], asCarol)).out, /\[NOT_AUTHORIZED\]/, 'only administrators create groups');
+  t.match((await runCliBin(t, 'onegroup', ['delete', 'devs'], asCarol)).out, /\[NOT_AUTHORIZED\]/, 'or delete them');
+  t.match((await runCliBin(t, 'onegroup', ['delete', 'devs'], env)).out, /\[GROUP_NOT_EMPTY\]/, 'carol is still in it');
+  t.match((await runCliBin(t, 'onegroup', ['show', 'devs'], env)).out, /^NAME\s+: devs$/m, 'and it stays');
+  t.equal((await runCliBin(t, 'oneuser', ['chgrp', 'carol', 'users'], env)).code, 0);
+  t.equal((await runCliBin(t, 'onegroup', ['delete', 'devs'], env)).code, 0, 'empty, it goes');
+  t.match((await runCliBin(t, 'onegroup', ['show', String(gid)], env)).out, /\[GROUP_NOT_FOUND\]/);
+  t.match((await runCliBin(t, 'onegroup', ['delete', 'users'], env)).out, /\[NOT_AUTHORIZED\]/, 'the built-in groups stay');
 });
