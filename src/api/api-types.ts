@@ -63,6 +63,8 @@ export interface ApiMethods {
   'template.instantiate': { params: { id: NameRef; name?: string; hold: boolean }; result: { id: number } };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
+  /** In any state but DONE; names need not be unique (OpenNebula's rule for VMs). */
+  'vm.rename': { params: { id: number; name: string }; result: VmView };
   /** Users: who may call which is in docs/users.md. */
   'user.allocate': { params: { name: string; password: string; group?: NameRef }; result: { id: number } };
   'user.delete': { params: { user: NameRef }; result: { id: number } };

@@ -3,6 +3,7 @@ import { NepheleError } from '../errors.js';
 import { MAX_TOKEN_SECONDS, VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type ParamsOf, type VmActionParams } from './api-types.js';
 import type { HostSshParams } from '../hosts/host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
+import { type TextRule, VM_NAME, textProblem } from '../protocol/field-limits.js';
 import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_NAMES, isRecoverOp, isVmAction } from '../vms/vm-actions.js';
 import { imageNameProblem } from '../images/image-name.js';
 import { IMAGE_TYPES, MAX_BLANK_MB, UPLOAD_CHUNK_BYTES, type ImageFormat, type ImageType } from '../images/image-record.js';
@@ -92,6 +93,14 @@ function imageRef(x: unknown): string | number {
   if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
   if (imageNameProblem(x) === undefined) return x as string;
   throw bad('image', 'must be an image id or name');
+}
+
+/** A new name (`*.rename`), by the rule the object's create holds it to. */
+function newName(x: unknown, rule: TextRule): string {
+  if (typeof x !== 'string') throw bad('name', 'must be a string');
+  const problem = textProblem(rule, x);
+  if (problem !== undefined) throw bad('name', problem);
+  return x;
 }
 
 function flag(x: unknown, field: string): boolean {
@@ -254,6 +263,7 @@ const validators: Validators = {
     }
     return out;
   },
+  'vm.rename': (p) => ({ id: vmId(p.id), name: newName(p.name, VM_NAME) }),
   'user.allocate': (p) => {
     if (typeof p.name !== 'string' || !NAME_RE.test(p.name))
       throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
@@ -296,7 +306,8 @@ const validators: Validators = {
   'grouppool.info': () => ({}),
   'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
   'group.allocate': (p) => {
-    if (typeof p.name !== 'string' || !NAME_RE.test(p.name)) throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
+    if (typeof p.name !== 'string' || !NAME_RE.test(p.name))
+      throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
     return { name: p.name };
   },
   'group.delete': (p) => ({ group: nameRef(p.group, 'group') }),

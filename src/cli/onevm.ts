@@ -166,6 +166,12 @@ export function onevmProgram(io: CliIo): Command {
       });
     });
 
+  withGlobalOptions(program.command('rename').argument('<id>', 'VM id').argument('<name>', 'the new name'))
+    .description('Rename a VM, in any state but DONE')
+    .action(async (id: string, name: string, o: GlobalOptions) => {
+      await withClient(o, (c) => c.call('vm.rename', { id: vmId(id), name }));
+    });
+
   // The first page: a screen shows no more.
   topCommand(program, 'VMs', io, async (c) => renderVmList(splitPage(await c.call('vmpool.info', listPageParams({ all: false }))).shown));
 

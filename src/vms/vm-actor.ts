@@ -32,6 +32,8 @@ import { isNepheleError } from '../errors.js';
 type VmMessages =
   | { readonly type: 'info' }
   | { readonly type: 'action'; readonly event: UserEvent }
+  /** In any state (OpenNebula's rule): only the record holds the name. */
+  | { readonly type: 'rename'; readonly name: string }
   | HostToVm
   /** The operation's deadline passed (timer). */
   | { readonly type: 'op_deadline'; readonly opId: string }
@@ -46,6 +48,7 @@ type VmMessages =
 export interface VmReplies {
   readonly info: VmView;
   readonly action: VmView;
+  readonly rename: VmView;
 }
 
 export type VmMsg = WithReplies<VmMessages, VmReplies>;
@@ -186,6 +189,9 @@ export class VmActor implements Actor<VmMsg> {
         await this.apply(transition(this.record.state, msg.event), undefined);
         return vmView(this.record);
       }
+      case 'rename':
+        if (msg.name !== this.record.name) await this.persist({ ...this.record, name: msg.name });
+        return vmView(this.record);
       case 'op_result':
         return this.onResult(msg);
       case 'host_lost':

@@ -78,6 +78,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'template.delete': { id: 'id' },
   'template.instantiate': { id: 'id', name: 'name', hold: 'bool' },
   'vm.action': { id: 'id', action: 'vmAction', hard: 'bool', host: 'ref', live: 'bool', op: 'recoverOp', enforce: 'bool' },
+  'vm.rename': { id: 'id', name: 'name' },
   'user.allocate': { name: 'name', password: 'password', group: 'ref' },
   'user.delete': { user: 'ref' },
   'user.passwd': { user: 'ref', password: 'password' },

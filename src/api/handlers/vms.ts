@@ -101,5 +101,10 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
         checkCapacity(await askVm(p.id, { type: 'info' }), target);
       return (await withOwners([await askVm(p.id, { type: 'action', event })]))[0] as VmView;
     },
+    'vm.rename': async (p, session) => {
+      // As for an action: another user's VM is not found, before its state is told.
+      if (!session.admin) requireOwner(session, (await vms().ask({ type: 'info', id: p.id })).uid, `VM ${p.id}`);
+      return (await vmViews([await askVm(p.id, { type: 'rename', name: p.name })]))[0] as VmView;
+    },
   };
 }

@@ -1,0 +1,119 @@
+/**
+ * `*.rename` through the real API (oned on port 0, a dummy agent) and the
+ * CLI, with OpenNebula's rules (RequestManagerRename): owner or
+ * administrator; another user's object is not found, exactly as a missing
+ * one; the same name again is a success that changes nothing; the new name
+ * is held to the rule of the object's create. Renames are stored before
+ * they answer: an oned restarted on the same directory has them.
+ */
+import t, { type Test } from 'tap';
+import type { ApiMethod, ParamsOf } from '../../src/api/api-types.js';
+import { ApiClient } from '../../src/cli/api-client.js';
+import { isNepheleError } from '../../src/errors.js';
+import { adminClient, onedOn, startCloud, type TestCloud } from '../fixtures/cloud.js';
+import { eventually, runCliBin } from '../fixtures/processes.js';
+
+const VM = 'NAME = web\nCPU = 0.1\nMEMORY = 64\n';
+
+async function user(t: Test, cloud: TestCloud, name: string): Promise<ApiClient> {
+  await cloud.client.call('user.allocate', { name, password: `${name}-secret` });
+  const c = await ApiClient.connect({ url: cloud.oned.url, user: name, password: `${name}-secret` });
+  t.teardown(() => c.close());
+  return c;
+}
+
+/** The error of a call that must fail: its code, its message with `ref` replaced, its detail keys. */
+async function refusal<M extends ApiMethod>(c: ApiClient, method: M, params: ParamsOf<M>, ref?: string | number) {
+  try {
+    await c.call(method, params);
+  } catch (err) {
+    if (!isNepheleError(err)) throw err;
+    const message = ref === undefined ? err.message : err.message.split(String(ref)).join('<ref>');
+    return { code: err.code, message, details: Object.keys(err.details ?? {}).sort() };
+  }
+  throw new Error(`${method} did not fail`);
+}
+
+t.test('vm.rename: any state but DONE, names need not be unique, owner or administrator', async (t) => {
+  const cloud = await startCloud(t);
+  const admin = cloud.client;
+  const { id: hostId } = await cloud.addHost('node1');
+  await cloud.waitState(hostId, 'MONITORED');
+  const alice = await user(t, cloud, 'alice');
+  const bob = await user(t, cloud, 'bob');
+
+  const { id: held } = await admin.call('vm.allocate', { template: VM, hold: true });
+  const renamed = await admin.call('vm.rename', { id: held, name: 'web 2 (été)' });
+  t.match(renamed, { id: held, name: 'web 2 (été)', state: 'HOLD', user: 'oneadmin' }, 'the view answered has the new name');
+  t.equal((await admin.call('vm.info', { id: held })).name, 'web 2 (été)');
+  t.equal((await admin.call('vm.rename', { id: held, name: 'web 2 (été)' })).name, 'web 2 (été)', 'the same name again: a success');
+
+  const { id: running } = await admin.call('vm.allocate', { template: VM, hold: false });
+  await admin.call('vm.action', { id: running, action: 'deploy', host: hostId });
+  await eventually(
+    () => admin.call('vm.info', { id: running }),
+    (v) => v.state === 'RUNNING',
+    10_000,
+    'VM RUNNING',
+  );
+  t.match(
+    await admin.call('vm.rename', { id: running, name: 'web 2 (été)' }),
+    { name: 'web 2 (été)', state: 'RUNNING' },
+    'while RUNNING, and to a name another VM has',
+  );
+
+  for (const [name, why] of [
+    ['', 'empty'],
+    ['a\nb', 'a control character'],
+    ['x'.repeat(129), '129 characters'],
+  ] as const) {
+    const e = await refusal(admin, 'vm.rename', { id: held, name });
+    t.match(e, { code: 'INVALID_ARGUMENT', details: ['field'] }, `${why}: INVALID_ARGUMENT`);
+  }
+  t.equal((await admin.call('vm.info', { id: held })).name, 'web 2 (été)', 'a refused name changes nothing');
+
+  const { id: hers } = await alice.call('vm.allocate', { template: VM, hold: true });
+  t.equal((await alice.call('vm.rename', { id: hers, name: 'mine' })).name, 'mine', 'the owner renames');
+  const theirs = await refusal(bob, 'vm.rename', { id: hers, name: 'stolen' }, hers);
+  const none = await refusal(bob, 'vm.rename', { id: 9999, name: 'stolen' }, 9999);
+  t.same(theirs, none, "another user's VM fails as a missing one does");
+  t.equal(theirs.code, 'VM_NOT_FOUND');
+  t.equal((await alice.call('vm.info', { id: hers })).name, 'mine', "bob's attempt changed nothing");
+  t.equal((await admin.call('vm.rename', { id: hers, name: 'by admin' })).name, 'by admin', 'an administrator renames anyone’s');
+
+  await alice.call('vm.action', { id: hers, action: 'terminate' });
+  await eventually(
+    () => alice.call('vm.info', { id: hers }),
+    (v) => v.state === 'DONE',
+    5000,
+    'VM DONE',
+  );
+  t.match(await refusal(alice, 'vm.rename', { id: hers, name: 'late' }), { code: 'ACTION_NOT_ALLOWED' }, 'a DONE VM keeps its name');
+
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const ok = await runCliBin(t, 'onevm', ['rename', String(held), 'from the cli'], env);
+  t.equal(ok.code, 0, ok.out);
+  t.equal((await admin.call('vm.info', { id: held })).name, 'from the cli', 'onevm rename <id> <name>');
+  const bad = await runCliBin(t, 'onevm', ['rename', String(held), ''], env);
+  t.equal(bad.code, 1);
+  t.match(bad.out, /\[INVALID_ARGUMENT\] name must not be empty/);
+  const missing = await runCliBin(t, 'onevm', ['rename', '9999', 'x'], env);
+  t.equal(missing.code, 1);
+  t.match(missing.out, /\[VM_NOT_FOUND\]/);
+});
+
+t.test('renames are stored before they answer: a restarted oned has them', async (t) => {
+  const start = onedOn(t.testdir());
+  const first = await start();
+  const c1 = await adminClient(first);
+  const { id: vm } = await c1.call('vm.allocate', { template: VM, hold: true });
+  await c1.call('vm.rename', { id: vm, name: 'kept' });
+  c1.close();
+  await first.close();
+
+  const second = await start();
+  t.teardown(() => second.close());
+  const c2 = await adminClient(second);
+  t.teardown(() => c2.close());
+  t.equal((await c2.call('vm.info', { id: vm })).name, 'kept', 'the VM');
+});
