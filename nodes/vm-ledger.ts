@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NepheleError, type ErrorCode } from '../src/errors.js';
@@ -51,10 +52,10 @@ const noop = (): void => {};
  * recognise a command retried with the same operation id.
  *
  * Kept in memory and persisted in one file (mode 0600) of JSON lines: the
- * whole ledger on the first line, then the changes since, appended and
- * fsynced. A write appends only what changed, so its cost does not grow
- * with the hundreds of VMs and thousands of operation ids the ledger
- * holds. Once the appends outgrow the whole (and `compactAfterBytes`), the
+ * whole ledger on the first line, then the changes since, appended
+ * through a descriptor opened O_DSYNC. A write appends only what changed,
+ * so its cost does not grow with the hundreds of VMs and thousands of
+ * operation ids the ledger holds. Once the appends outgrow the whole (and `compactAfterBytes`), the
  * file is rewritten atomically — the whole ledger to `<file>.tmp`, fsynced,
  * renamed over the file — and so is it after a failed write, whose
  * changes may have reached the file in part. A last line cut short by a
@@ -272,8 +273,8 @@ export class VmLedger {
       if (whole) {
         await this.writeWhole();
       } else if (lines.length > 0) {
+        // Opened O_DSYNC: the append is on disk when it returns, one system call rather than two.
         await this.appendFile(handle, lines.join(''));
-        await handle.datasync();
         this.appendedBytes += appended;
       }
     } catch (err) {
@@ -315,7 +316,7 @@ export class VmLedger {
     }
     this.wholeBytes = Buffer.byteLength(text);
     this.appendedBytes = 0;
-    this.handle = await open(file, 'a');
+    this.handle = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_DSYNC);
   }
 }
 
