@@ -61,6 +61,8 @@ export interface ApiMethods {
   'template.update': { params: { id: NameRef; template: string }; result: { id: number } };
   'template.delete': { params: { id: NameRef }; result: { id: number } };
   'template.instantiate': { params: { id: NameRef; name?: string; hold: boolean }; result: { id: number } };
+  /** Unique among its owner's templates (NAME_TAKEN); the template's NAME follows. */
+  'template.rename': { params: { id: NameRef; name: string }; result: TemplateView };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
   /** In any state but DONE; names need not be unique (OpenNebula's rule for VMs). */

@@ -231,6 +231,7 @@ const validators: Validators = {
   'template.info': (p) => ({ id: templateRef(p.id) }),
   'template.update': (p) => ({ id: templateRef(p.id), template: templateText(p.template) }),
   'template.delete': (p) => ({ id: templateRef(p.id) }),
+  'template.rename': (p) => ({ id: templateRef(p.id), name: newName(p.name, VM_NAME) }),
   'template.instantiate': (p) => {
     if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
     if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128))

@@ -69,6 +69,11 @@ export function onetemplateProgram(io: CliIo): Command {
       const template = await readFile(file, 'utf8');
       await withClient(o, (c) => c.call('template.update', { id: templateId(id), template }));
     });
+  withGlobalOptions(program.command('rename').argument('<id>', 'template id or name').argument('<name>', 'the new name'))
+    .description('Rename a VM template')
+    .action(async (id: string, name: string, o: GlobalOptions) => {
+      await withClient(o, (c) => c.call('template.rename', { id: templateId(id), name }));
+    });
   withGlobalOptions(program.command('delete').argument('<id>', 'template id or name'))
     .description('Delete a VM template')
     .action(async (id: string, o: GlobalOptions) => {

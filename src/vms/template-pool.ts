@@ -23,6 +23,8 @@ type TemplatePoolMessages =
   /** By name, for `who`: their own first (see findNamed); TEMPLATE_NOT_FOUND for a name they have none of. Reply: the record. */
   | { readonly type: 'find'; readonly name: string; readonly who: Finder }
   | { readonly type: 'update'; readonly id: number; readonly template: string }
+  /** A name its owner has no other template by (NAME_TAKEN); the same name again changes nothing. Reply: the record. */
+  | { readonly type: 'rename'; readonly id: number; readonly name: string }
   | { readonly type: 'delete'; readonly id: number }
   | {
       readonly type: 'instantiate';
@@ -42,6 +44,7 @@ export interface TemplatePoolReplies {
   readonly info: TemplateRecord;
   readonly find: TemplateRecord;
   readonly update: { readonly id: number };
+  readonly rename: TemplateRecord;
   readonly delete: { readonly id: number };
   readonly instantiate: { readonly id: number };
 }
@@ -91,6 +94,14 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         await this.save({ ...record, template: msg.template, name });
         return { id: msg.id };
       }
+      case 'rename': {
+        const record = this.get(msg.id);
+        if (msg.name === record.name) return record;
+        this.requireFreeName(record.uid, msg.name);
+        const renamed: TemplateRecord = { ...record, name: msg.name, template: withName(record.template, msg.name) };
+        await this.save(renamed);
+        return renamed;
+      }
       case 'delete':
         this.get(msg.id);
         await this.store.del('templates', msg.id);
@@ -135,6 +146,17 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
     await this.store.batch([{ type: 'put', kind: 'templates', id: record.id, value: record }]);
     this.records.set(record.id, record);
   }
+}
+
+/**
+ * The text with its NAME (if it has one) set to `name`, in its place: so
+ * that what an update or an instance reads agrees with the record. The text
+ * is written anew (comments and layout go), as an instance's is.
+ */
+function withName(text: string, name: string): string {
+  const t = parseTemplate(text);
+  if (t.get('NAME') === undefined) return text;
+  return renderTemplate(createTemplate(t.attributes.map((a) => (a.name === 'NAME' ? { ...a, value: name } : a))));
 }
 
 /** Parses and checks a VM template; returns its NAME. */

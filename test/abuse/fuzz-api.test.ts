@@ -76,6 +76,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'template.info': { id: 'id' },
   'template.update': { id: 'id', template: 'template' },
   'template.delete': { id: 'id' },
+  'template.rename': { id: 'id', name: 'name' },
   'template.instantiate': { id: 'id', name: 'name', hold: 'bool' },
   'vm.action': { id: 'id', action: 'vmAction', hard: 'bool', host: 'ref', live: 'bool', op: 'recoverOp', enforce: 'bool' },
   'vm.rename': { id: 'id', name: 'name' },

@@ -102,12 +102,59 @@ t.test('vm.rename: any state but DONE, names need not be unique, owner or admini
   t.match(missing.out, /\[VM_NOT_FOUND\]/);
 });
 
+t.test("template.rename: unique among the owner's templates, NAME follows, owner or administrator", async (t) => {
+  const cloud = await startCloud(t);
+  const admin = cloud.client;
+  const alice = await user(t, cloud, 'alice');
+  const bob = await user(t, cloud, 'bob');
+  const { id } = await admin.call('template.allocate', { template: `# a comment\n${VM}` });
+  await admin.call('template.allocate', { template: VM.replace('web', 'other') });
+
+  const renamed = await admin.call('template.rename', { id, name: 'web 2' });
+  t.match(renamed, { id, name: 'web 2', user: 'oneadmin' });
+  t.match(renamed.template, /^NAME = "web 2"$/m, "the template's NAME follows");
+  t.equal((await admin.call('template.info', { id: 'web 2' })).id, id, 'found by its new name');
+  const { id: vm } = await admin.call('template.instantiate', { id, hold: true });
+  t.equal((await admin.call('vm.info', { id: vm })).name, 'web 2', 'an instance takes the new name');
+  t.equal((await admin.call('template.rename', { id, name: 'web 2' })).name, 'web 2', 'the same name again: a success');
+
+  const taken = await refusal(admin, 'template.rename', { id, name: 'other' });
+  t.match(taken, { code: 'NAME_TAKEN', details: ['name'] }, "a name the owner's other template has");
+  for (const name of ['', 'a\u0007b', 'x'.repeat(129)]) {
+    t.match(await refusal(admin, 'template.rename', { id, name }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(name.slice(0, 8)));
+  }
+  t.equal((await admin.call('template.info', { id })).name, 'web 2', 'refusals change nothing');
+
+  const { id: hers } = await alice.call('template.allocate', { template: VM });
+  t.equal((await alice.call('template.rename', { id: hers, name: 'other' })).name, 'other', "another owner's name is free");
+  const theirs = await refusal(bob, 'template.rename', { id: hers, name: 'stolen' }, hers);
+  t.same(
+    theirs,
+    await refusal(bob, 'template.rename', { id: 9999, name: 'stolen' }, 9999),
+    "another user's template fails as a missing one",
+  );
+  t.equal(theirs.code, 'TEMPLATE_NOT_FOUND');
+  t.match(await refusal(bob, 'template.rename', { id: 'other', name: 'stolen' }), { code: 'TEMPLATE_NOT_FOUND' }, 'by name too');
+  t.equal((await alice.call('template.info', { id: hers })).name, 'other', "bob's attempts changed nothing");
+  t.equal((await admin.call('template.rename', { id: hers, name: 'by admin' })).name, 'by admin', "an administrator renames anyone's");
+
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const ok = await runCliBin(t, 'onetemplate', ['rename', 'web 2', 'web3'], env);
+  t.equal(ok.code, 0, ok.out);
+  t.equal((await admin.call('template.info', { id })).name, 'web3', 'onetemplate rename <name> <name>');
+  const dup = await runCliBin(t, 'onetemplate', ['rename', String(id), 'other'], env);
+  t.equal(dup.code, 1);
+  t.match(dup.out, /\[NAME_TAKEN\]/);
+});
+
 t.test('renames are stored before they answer: a restarted oned has them', async (t) => {
   const start = onedOn(t.testdir());
   const first = await start();
   const c1 = await adminClient(first);
   const { id: vm } = await c1.call('vm.allocate', { template: VM, hold: true });
   await c1.call('vm.rename', { id: vm, name: 'kept' });
+  const { id: template } = await c1.call('template.allocate', { template: VM });
+  await c1.call('template.rename', { id: template, name: 'kept' });
   c1.close();
   await first.close();
 
@@ -116,4 +163,5 @@ t.test('renames are stored before they answer: a restarted oned has them', async
   const c2 = await adminClient(second);
   t.teardown(() => c2.close());
   t.equal((await c2.call('vm.info', { id: vm })).name, 'kept', 'the VM');
+  t.equal((await c2.call('template.info', { id: template })).name, 'kept', 'the template');
 });

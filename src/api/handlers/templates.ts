@@ -26,6 +26,10 @@ export function templateHandlers(deps: ApiDeps): Pick<ApiHandlers, TemplateMetho
       const { id } = await template(p.id, session);
       return templates().ask({ type: 'update', id, template: p.template });
     },
+    'template.rename': async (p, session) => {
+      const { id } = await template(p.id, session);
+      return (await withOwners([await templates().ask({ type: 'rename', id, name: p.name })]))[0] as TemplateView;
+    },
     'template.delete': async (p, session) => {
       const { id } = await template(p.id, session);
       return templates().ask({ type: 'delete', id });
