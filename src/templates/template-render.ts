@@ -3,7 +3,8 @@
  * attributes: one attribute a line, vectors one pair a line, values quoted
  * unless they are plain words.
  */
-import { type Template, type TemplateValue, isAttributeName, isVector } from './template.js';
+import { type Template, type TemplateValue, createTemplate, isAttributeName, isVector } from './template.js';
+import { parseTemplate } from './template-parser.js';
 
 /** Letters, digits and `_ . - : / @ + %`: safe unquoted both at top level and in a vector. */
 function isPlain(value: string): boolean {
@@ -51,4 +52,17 @@ function renderValue(value: TemplateValue): string {
  */
 export function renderTemplate(template: Template): string {
   return template.attributes.map((a) => `${checkName(a.name)} = ${renderValue(a.value)}\n`).join('');
+}
+
+/**
+ * `text` with every single-valued attribute `name` set to `value`, in its
+ * place; the text itself when it has no such attribute. Used where a rename
+ * must reach the NAME a stored template holds. The text is rendered anew, so
+ * its comments and layout go.
+ */
+export function withAttribute(text: string, name: string, value: string): string {
+  const key = name.toUpperCase();
+  const t = parseTemplate(text);
+  if (!t.attributes.some((a) => a.name === key && !isVector(a.value))) return text;
+  return renderTemplate(createTemplate(t.attributes.map((a) => (a.name === key && !isVector(a.value) ? { ...a, value } : a))));
 }

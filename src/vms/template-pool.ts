@@ -3,7 +3,7 @@ import { notFound } from '../auth/authorize.js';
 import { findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { parseTemplate, renderTemplate, vmTemplate, createTemplate } from '../templates/index.js';
+import { parseTemplate, renderTemplate, vmTemplate, createTemplate, withAttribute } from '../templates/index.js';
 import type { VmPoolMsg } from './vm-pool.js';
 
 /** A VM template as stored (sublevel `templates`): OpenNebula's onetemplate. */
@@ -98,7 +98,8 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         const record = this.get(msg.id);
         if (msg.name === record.name) return record;
         this.requireFreeName(record.uid, msg.name);
-        const renamed: TemplateRecord = { ...record, name: msg.name, template: withName(record.template, msg.name) };
+        // NAME in the text follows, so that an update or an instance reads the name the record has.
+        const renamed: TemplateRecord = { ...record, name: msg.name, template: withAttribute(record.template, 'NAME', msg.name) };
         await this.save(renamed);
         return renamed;
       }
@@ -146,17 +147,6 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
     await this.store.batch([{ type: 'put', kind: 'templates', id: record.id, value: record }]);
     this.records.set(record.id, record);
   }
-}
-
-/**
- * The text with its NAME (if it has one) set to `name`, in its place: so
- * that what an update or an instance reads agrees with the record. The text
- * is written anew (comments and layout go), as an instance's is.
- */
-function withName(text: string, name: string): string {
-  const t = parseTemplate(text);
-  if (t.get('NAME') === undefined) return text;
-  return renderTemplate(createTemplate(t.attributes.map((a) => (a.name === 'NAME' ? { ...a, value: name } : a))));
 }
 
 /** Parses and checks a VM template; returns its NAME. */

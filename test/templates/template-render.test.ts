@@ -7,6 +7,7 @@ import {
   parseTemplate,
   quoteValue,
   renderTemplate,
+  withAttribute,
 } from '../../src/templates/index.js';
 import { pick, prng } from './samples.js';
 
@@ -84,4 +85,14 @@ t.test('rendering a hand-made Template with an invalid name is a TypeError', asy
   t.throws(() => renderTemplate(fake), TypeError);
   const badKey = { ...createTemplate([]), attributes: [{ name: 'V', value: { 'A B': 'x' }, line: 0 }] } as Template;
   t.throws(() => renderTemplate(badKey), TypeError);
+});
+
+t.test('withAttribute sets a single attribute in its place, and leaves a text without it alone', async (t) => {
+  const text = '# web\nCPU = 1\nname = web # the old one\nDISK = [ NAME = x ]\nMEMORY = 64\n';
+  const renamed = withAttribute(text, 'NAME', 'web 2');
+  t.equal(renamed, 'CPU = 1\nNAME = "web 2"\nDISK = [\n  NAME = x ]\nMEMORY = 64\n', 'in its place; vectors keep their keys');
+  t.equal(parseTemplate(renamed).getString('NAME'), 'web 2');
+  const without = '# no name\nCPU = 1\n';
+  t.equal(withAttribute(without, 'NAME', 'x'), without, 'no NAME: the text as it was, comments and all');
+  t.equal(withAttribute('V = [ NAME = a ]\n', 'name', 'b'), 'V = [ NAME = a ]\n', 'a vector of that name is not a single attribute');
 });
