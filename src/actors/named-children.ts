@@ -100,6 +100,15 @@ export class NamedChildren<M> {
     }
   }
 
+  /** Takes a child's new name, once its entity is stored under it (the caller checked it with requireFreeName). */
+  rename(id: number, name: string): void {
+    const child = this.byId.get(id);
+    if (child === undefined) return;
+    this.byName.delete(this.key(child.name, child.uid));
+    this.byId.set(id, { ...child, name });
+    this.byName.set(this.key(name, child.uid), id);
+  }
+
   get(id: number): NamedChild<M> | undefined {
     return this.byId.get(id);
   }

@@ -88,6 +88,8 @@ export interface ApiMethods {
   /** `template` holds one `AR = [ … ]`. */
   'vn.add_ar': { params: { network: NameRef; template: string }; result: VnetView };
   'vn.rm_ar': { params: { network: NameRef; arId: number }; result: VnetView };
+  /** `id`: the network's id or name. Unique among its owner's networks (NAME_TAKEN). */
+  'vn.rename': { params: { id: NameRef; name: string }; result: VnetView };
   /** Images (OpenNebula's one.image.*): see docs/images.md. `image` is an id or a name. */
   'image.allocate': { params: ImageAllocateParams; result: { id: number } };
   'imagepool.info': { params: Record<string, never>; result: ImageView[] };

@@ -295,6 +295,12 @@ const validators: Validators = {
   'vn.release': (p) => ({ network: networkRef(p.network), ip: ipv4(p.ip) }),
   'vn.add_ar': (p) => ({ network: networkRef(p.network), template: templateText(p.template) }),
   'vn.rm_ar': (p) => ({ network: networkRef(p.network), arId: vmIdLike(p.arId, 'arId') }),
+  'vn.rename': (p) => {
+    const name = newName(p.name, VM_NAME);
+    // A template's NAME is trimmed at create: a name with blanks at its ends could never be written.
+    if (name.trim() !== name) throw bad('name', 'must not start or end with blanks');
+    return { id: networkRef(p.id), name };
+  },
   'image.allocate': imageAllocate,
   'imagepool.info': () => ({}),
   'image.info': (p) => ({ image: imageRef(p.image) }),

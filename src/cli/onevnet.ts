@@ -107,6 +107,12 @@ export function onevnetProgram(io: CliIo): Command {
       await withClient(opts, (c) => c.call('vn.delete', { network: netRef(network) }));
     });
 
+  withGlobalOptions(program.command('rename').argument('<network>', 'network id or name').argument('<name>', 'the new name'))
+    .description('Rename a virtual network')
+    .action(async (network: string, name: string, opts: GlobalOptions) => {
+      await withClient(opts, (c) => c.call('vn.rename', { id: netRef(network), name }));
+    });
+
   withGlobalOptions(program.command('hold').argument('<network>', 'network id or name').argument('<ip>', 'address'))
     .description('Keep an address from being leased')
     .action(async (network: string, ip: string, opts: GlobalOptions) => {

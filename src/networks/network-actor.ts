@@ -13,6 +13,7 @@ import {
   type NetworkRecord,
 } from './network-record.js';
 import { networkView, type NetworkView } from './network-view.js';
+import { withAttribute } from '../templates/index.js';
 import type { RangeDefinition } from './vnet-template.js';
 
 /** A lease as a VM keeps it: enough to wire the NIC and fill the context without asking the network again. */
@@ -37,6 +38,8 @@ type NetworkMessages =
   | { readonly type: 'unhold'; readonly ip: string }
   | { readonly type: 'add_ar'; readonly range: RangeDefinition }
   | { readonly type: 'rm_ar'; readonly arId: number }
+  /** From the pool, which keeps names unique per owner. */
+  | { readonly type: 'rename'; readonly name: string }
   /** Releases the leases of every VM not in `live` (a VM that reached DONE while the release was lost). */
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
 
@@ -50,6 +53,7 @@ export interface NetworkReplies {
   readonly unhold: NetworkView;
   readonly add_ar: NetworkView;
   readonly rm_ar: NetworkView;
+  readonly rename: NetworkView;
   readonly reconcile: { readonly released: number };
 }
 
@@ -125,6 +129,10 @@ export class NetworkActor implements Actor<NetworkMsg> {
         return networkView(this.record);
       case 'rm_ar':
         await this.persist(removeRange(n, msg.arId));
+        return networkView(this.record);
+      case 'rename':
+        // The template's NAME follows, so that the text shown agrees with the name.
+        await this.persist({ ...n, name: msg.name, template: withAttribute(n.template, 'NAME', msg.name) });
         return networkView(this.record);
       case 'reconcile': {
         const stale = new Set(n.leases.filter((l) => l.vmId !== undefined && !msg.live.has(l.vmId)).map((l) => l.vmId as number));

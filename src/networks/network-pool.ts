@@ -29,6 +29,8 @@ type NetworkPoolMessages =
    */
   | { readonly type: 'nic'; readonly network: string | number; readonly who: Finder; readonly owner?: number }
   | { readonly type: 'delete'; readonly network: number }
+  /** A name the owner has no other network by (NAME_TAKEN), stored by the network's actor. Reply: its view. */
+  | { readonly type: 'rename'; readonly network: number; readonly name: string }
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
 
 /** What an ask of the network pool answers. */
@@ -38,6 +40,7 @@ export interface NetworkPoolReplies {
   readonly get: ActorRef<NetworkMsg>;
   readonly nic: ActorRef<NetworkMsg>;
   readonly delete: { readonly id: number };
+  readonly rename: NetworkView;
   readonly reconcile: { readonly released: number };
 }
 
@@ -105,6 +108,15 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
       }
       case 'delete':
         return this.delete(msg.network);
+      case 'rename': {
+        const net = this.networks.find(msg.network);
+        if (net.name === msg.name) return net.ref.ask({ type: 'info' });
+        // The pool answers nothing else until the actor has stored it: no create or rename takes the name meanwhile.
+        this.networks.requireFreeName(msg.name, net.uid);
+        const view = await net.ref.ask({ type: 'rename', name: msg.name });
+        this.networks.rename(net.id, msg.name);
+        return view;
+      }
       case 'reconcile': {
         const counts = await Promise.all([...this.networks.values()].map((n) => n.ref.ask({ type: 'reconcile', live: msg.live })));
         return { released: counts.reduce((s, c) => s + c.released, 0) };

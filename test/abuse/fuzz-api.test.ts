@@ -96,6 +96,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'vn.release': { network: 'ref', ip: 'ip' },
   'vn.add_ar': { network: 'ref', template: 'template' },
   'vn.rm_ar': { network: 'ref', arId: 'count' },
+  'vn.rename': { id: 'ref', name: 'name' },
   'image.allocate': { name: 'name', type: 'imageType', persistent: 'bool', description: 'text', size: 'count', format: 'format' },
   'imagepool.info': {},
   'image.info': { image: 'ref' },

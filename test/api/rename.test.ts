@@ -147,6 +147,62 @@ t.test("template.rename: unique among the owner's templates, NAME follows, owner
   t.match(dup.out, /\[NAME_TAKEN\]/);
 });
 
+const net = (name: string, ip: string) => `NAME = "${name}"\nAR = [ TYPE = IP4, IP = ${ip}, SIZE = 4 ]\n`;
+
+t.test("vn.rename: unique among the owner's networks, NICs find the new name, owner or administrator", async (t) => {
+  const cloud = await startCloud(t);
+  const admin = cloud.client;
+  const alice = await user(t, cloud, 'alice');
+  const bob = await user(t, cloud, 'bob');
+  const { id } = await admin.call('vn.allocate', { template: net('lan', '10.0.1.1') });
+  await admin.call('vn.allocate', { template: net('other', '10.0.2.1') });
+
+  const renamed = await admin.call('vn.rename', { id, name: 'Private LAN' });
+  t.match(renamed, { id, name: 'Private LAN', user: 'oneadmin' });
+  t.match(renamed.template, /^NAME = "Private LAN"$/m, "the template's NAME follows");
+  t.equal((await admin.call('vn.info', { network: 'Private LAN' })).id, id, 'found by its new name');
+  t.match(await refusal(admin, 'vn.info', { network: 'lan' }), { code: 'NETWORK_NOT_FOUND' }, 'not by its old one');
+  const nic = (name: string) => `CPU = 0.1\nMEMORY = 64\nNIC = [ NETWORK = "${name}" ]\n`;
+  const { id: vm } = await alice.call('vm.allocate', { template: nic('Private LAN'), hold: true });
+  t.equal((await alice.call('vm.info', { id: vm })).nics[0]?.networkId, id, "a user's NIC finds the public network by its new name");
+  t.equal((await admin.call('vn.rename', { id: 'Private LAN', name: 'Private LAN' })).name, 'Private LAN', 'the same name again');
+
+  t.match(
+    await refusal(admin, 'vn.rename', { id, name: 'other' }),
+    { code: 'NAME_TAKEN', details: ['name'] },
+    "a name the owner's other network has",
+  );
+  for (const name of ['', ' lan', 'lan ', 'a\tb', 'x'.repeat(129)]) {
+    t.match(await refusal(admin, 'vn.rename', { id, name }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(name.slice(0, 8)));
+  }
+  t.equal((await admin.call('vn.info', { network: id })).name, 'Private LAN', 'refusals change nothing');
+
+  const { id: hers } = await alice.call('vn.allocate', { template: net('alices', '10.0.3.1') });
+  t.equal((await alice.call('vn.rename', { id: hers, name: 'other' })).name, 'other', "another owner's name is free");
+  const theirs = await refusal(bob, 'vn.rename', { id: hers, name: 'stolen' }, hers);
+  t.same(
+    theirs,
+    await refusal(bob, 'vn.rename', { id: 9999, name: 'stolen' }, 9999),
+    "another user's private network fails as a missing one",
+  );
+  t.equal(theirs.code, 'NETWORK_NOT_FOUND');
+  t.match(
+    await refusal(alice, 'vn.rename', { id, name: 'mine now' }),
+    { code: 'NOT_AUTHORIZED' },
+    "a public network its user may see but not change (OpenNebula's AUTHORIZATION)",
+  );
+  t.equal((await admin.call('vn.info', { network: id })).name, 'Private LAN', "alice's attempt changed nothing");
+  t.equal((await admin.call('vn.rename', { id: hers, name: 'by admin' })).name, 'by admin', "an administrator renames anyone's");
+
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const ok = await runCliBin(t, 'onevnet', ['rename', 'Private LAN', 'lan3'], env);
+  t.equal(ok.code, 0, ok.out);
+  t.equal((await admin.call('vn.info', { network: id })).name, 'lan3', 'onevnet rename <name> <name>');
+  const dup = await runCliBin(t, 'onevnet', ['rename', String(id), 'other'], env);
+  t.equal(dup.code, 1);
+  t.match(dup.out, /\[NAME_TAKEN\]/);
+});
+
 t.test('renames are stored before they answer: a restarted oned has them', async (t) => {
   const start = onedOn(t.testdir());
   const first = await start();
@@ -155,6 +211,8 @@ t.test('renames are stored before they answer: a restarted oned has them', async
   await c1.call('vm.rename', { id: vm, name: 'kept' });
   const { id: template } = await c1.call('template.allocate', { template: VM });
   await c1.call('template.rename', { id: template, name: 'kept' });
+  const { id: network } = await c1.call('vn.allocate', { template: net('lan', '10.0.1.1') });
+  await c1.call('vn.rename', { id: network, name: 'kept' });
   c1.close();
   await first.close();
 
@@ -164,4 +222,5 @@ t.test('renames are stored before they answer: a restarted oned has them', async
   t.teardown(() => c2.close());
   t.equal((await c2.call('vm.info', { id: vm })).name, 'kept', 'the VM');
   t.equal((await c2.call('template.info', { id: template })).name, 'kept', 'the template');
+  t.equal((await c2.call('vn.info', { network: 'kept' })).id, network, 'the network, found by its new name');
 });

@@ -58,6 +58,10 @@ export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
       }
       return one(await actor.ask({ type: 'add_ar', range: addressRange(ar.value, ar.line) }));
     },
+    'vn.rename': async (p, session) => {
+      const { view } = await manage(p.id, session);
+      return one(await networks().ask({ type: 'rename', network: view.id, name: p.name }));
+    },
     'vn.rm_ar': async (p, session) => one(await (await manage(p.network, session)).actor.ask({ type: 'rm_ar', arId: p.arId })),
   };
 }
