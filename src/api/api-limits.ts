@@ -46,6 +46,16 @@ export interface ApiLimits {
   readonly userNameChars: number;
   /** Longest accepted password or token at login. @default 1024 */
   readonly secretChars: number;
+  /** XML-RPC: largest request body, bytes; a larger one is refused with HTTP 413. @default 4 MiB */
+  readonly xmlrpcRequestBytes: number;
+  /** XML-RPC: deepest element nesting of a request (each array, struct, member and value counts). @default 64 */
+  readonly xmlrpcDepth: number;
+  /** XML-RPC: largest reply, bytes (a whole pool's document is larger than a socket.io page); larger is refused with REPLY_TOO_LARGE. @default 64 MiB */
+  readonly xmlrpcReplyBytes: number;
+  /** XML-RPC: verified session strings kept (by hash) so that each call does not run scrypt again. @default 1024 */
+  readonly xmlrpcSessions: number;
+  /** XML-RPC: how long a verified session string is kept, ms; oned drops it sooner when the user's login stops holding. @default 30000 */
+  readonly xmlrpcSessionTtlMs: number;
 }
 
 export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
@@ -67,4 +77,9 @@ export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
   headersTimeoutMs: 10_000,
   userNameChars: 128,
   secretChars: 1024,
+  xmlrpcRequestBytes: 4 * 1024 * 1024,
+  xmlrpcDepth: 64,
+  xmlrpcReplyBytes: 64 * 1024 * 1024,
+  xmlrpcSessions: 1024,
+  xmlrpcSessionTtlMs: 30_000,
 });
