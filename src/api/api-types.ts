@@ -46,6 +46,8 @@ export interface ApiMethods {
   'host.monitor': { params: { host: string | number }; result: HostView };
   /** Replaces (or with `append`, merges into) the host's template attributes. */
   'host.update': { params: { host: string | number; template: string; append: boolean }; result: HostView };
+  /** `id`: the host's id or name. Administrators only; names are unique among all hosts (NAME_TAKEN). */
+  'host.rename': { params: { id: string | number; name: string }; result: HostView };
   'vm.allocate': { params: { template: string; hold: boolean }; result: { id: number } };
   /**
    * The VMs the caller may see, in id order (not DONE ones unless `all`).
@@ -102,6 +104,12 @@ export interface ApiMethods {
   'image.persistent': { params: { image: NameRef; persistent: boolean }; result: ImageView };
   'image.enable': { params: { image: NameRef; enable: boolean }; result: ImageView };
   'image.rename': { params: { image: NameRef; name: string }; result: ImageView };
+  /** A copy owned by the caller, LOCKED until its file is whole (then READY, or ERROR); `datastore` the images one. */
+  'image.clone': { params: { image: NameRef; name: string; datastore?: NameRef }; result: { id: number } };
+  /** OpenNebula's chtype: a disk type to a disk type, a file type to a file type. */
+  'image.chtype': { params: { image: NameRef; type: ImageType }; result: ImageView };
+  /** Replaces (or with `append`, merges into) the image's template attributes. */
+  'image.update': { params: { image: NameRef; template: string; append: boolean }; result: ImageView };
   'grouppool.info': { params: Record<string, never>; result: GroupView[] };
   'group.info': { params: { group: NameRef }; result: GroupView };
   'group.allocate': { params: { name: string }; result: { id: number } };

@@ -3,7 +3,7 @@ import { NepheleError } from '../errors.js';
 import { MAX_TOKEN_SECONDS, VMPOOL_MAX_LIMIT, type ApiMethod, type ApiMethods, type ParamsOf, type VmActionParams } from './api-types.js';
 import type { HostSshParams } from '../hosts/host-view.js';
 import { parseSshTarget } from '../ssh/ssh-target.js';
-import { type TextRule, VM_NAME, textProblem } from '../protocol/field-limits.js';
+import { HOST_NAME, type TextRule, VM_NAME, textProblem } from '../protocol/field-limits.js';
 import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_NAMES, isRecoverOp, isVmAction } from '../vms/vm-actions.js';
 import { imageNameProblem } from '../images/image-name.js';
 import { IMAGE_TYPES, MAX_BLANK_MB, UPLOAD_CHUNK_BYTES, type ImageFormat, type ImageType } from '../images/image-record.js';
@@ -135,6 +135,13 @@ function imageAllocate(p: Record<string, unknown>): ParamsOf<'image.allocate'> {
   return out;
 }
 
+/** An image type, in any case (OpenNebula upper-cases it). */
+function imageType(x: unknown): ImageType {
+  const type = typeof x === 'string' ? x.toUpperCase() : undefined;
+  if (type === undefined || !(IMAGE_TYPES as readonly string[]).includes(type)) throw bad('type', `must be one of ${IMAGE_TYPES.join(', ')}`);
+  return type as ImageType;
+}
+
 function chunk(x: unknown): Uint8Array {
   if (!(x instanceof Uint8Array) || x.byteLength === 0 || x.byteLength > UPLOAD_CHUNK_BYTES) {
     throw bad('data', `must be 1 to ${UPLOAD_CHUNK_BYTES} bytes`);
@@ -205,6 +212,7 @@ const validators: Validators = {
     if (p.append !== undefined && typeof p.append !== 'boolean') throw bad('append', 'must be a boolean');
     return { host: hostRef(p.host), template: templateText(p.template), append: p.append === true };
   },
+  'host.rename': (p) => ({ id: hostRef(p.id), name: newName(p.name, HOST_NAME) }),
   'host.delete': (p) => {
     if (p.force !== undefined && typeof p.force !== 'boolean') throw bad('force', 'must be a boolean');
     return { host: hostRef(p.host), force: p.force === true };
@@ -310,6 +318,16 @@ const validators: Validators = {
   'image.persistent': (p) => ({ image: imageRef(p.image), persistent: flag(p.persistent, 'persistent') }),
   'image.enable': (p) => ({ image: imageRef(p.image), enable: flag(p.enable, 'enable') }),
   'image.rename': (p) => ({ image: imageRef(p.image), name: imageName(p.name) }),
+  'image.clone': (p) => ({
+    image: imageRef(p.image),
+    name: imageName(p.name),
+    ...(p.datastore === undefined ? {} : { datastore: nameRef(p.datastore, 'datastore') }),
+  }),
+  'image.chtype': (p) => ({ image: imageRef(p.image), type: imageType(p.type) }),
+  'image.update': (p) => {
+    if (p.append !== undefined && typeof p.append !== 'boolean') throw bad('append', 'must be a boolean');
+    return { image: imageRef(p.image), template: templateText(p.template), append: p.append === true };
+  },
   'grouppool.info': () => ({}),
   'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
   'group.allocate': (p) => {

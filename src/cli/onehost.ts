@@ -220,6 +220,12 @@ export function onehostProgram(io: CliIo): Command {
       await withClient(opts, (c) => c.call('host.update', { host: hostRef(host), template, append: opts.append === true }));
     });
 
+  withGlobalOptions(program.command('rename').argument('<host>', 'host id or name').argument('<name>', 'the new name'))
+    .description('Rename a host (administrators); live migrations reach it by its name')
+    .action(async (host: string, name: string, opts: GlobalOptions) => {
+      await withClient(opts, (c) => c.call('host.rename', { id: hostRef(host), name }));
+    });
+
   json(withGlobalOptions(program.command('fence').argument('<host>', 'host id or name')))
     .description('Declare a lost host down (powered off), so that the host-failure policy moves its VMs')
     .action(async (host: string, opts: GlobalOptions) => {

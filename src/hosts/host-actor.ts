@@ -33,6 +33,8 @@ type HostMessages =
   | { readonly type: 'status'; readonly action: HostStatusAction }
   | { readonly type: 'monitor' }
   | { readonly type: 'update'; readonly template: string; readonly append: boolean }
+  /** From the pool, which keeps names unique. */
+  | { readonly type: 'rename'; readonly name: string }
   | { readonly type: 'verify'; readonly token: string }
   /** Before a connection is taken: refused (HOST_ALREADY_CONNECTED) while a live agent holds the host. */
   | { readonly type: 'admit'; readonly incarnation: string }
@@ -76,6 +78,7 @@ export interface HostReplies {
   readonly status: HostView;
   readonly monitor: HostView;
   readonly update: HostView;
+  readonly rename: HostView;
   readonly fence: HostView;
   /** Refused (HOST_ALREADY_CONNECTED) or done. */
   readonly admit: undefined;
@@ -175,6 +178,11 @@ export class HostActor implements Actor<HostMsg> {
         return this.monitorNow();
       case 'update':
         return this.update(msg.template, msg.append);
+      case 'rename':
+        await this.persist({ ...this.record, name: msg.name });
+        // A requirement may name hosts (NAME = "node1"): the scheduler looks again.
+        this.deps.kickPlacement();
+        return this.view();
       case 'admit':
         this.admit(msg.incarnation);
         return undefined;

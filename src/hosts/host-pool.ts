@@ -36,6 +36,8 @@ type HostPoolMessages =
   | { readonly type: 'names'; readonly ids?: readonly number[] }
   | { readonly type: 'get'; readonly host: string | number }
   | { readonly type: 'delete'; readonly host: string | number; readonly force: boolean }
+  /** A name no other host has (NAME_TAKEN), stored by the host's actor. Reply: its view. */
+  | { readonly type: 'rename'; readonly host: string | number; readonly name: string }
   | { readonly type: 'rotate_token'; readonly host: string | number }
   | { readonly type: 'resolve_agent'; readonly hostId: number; readonly token: string; readonly hypervisor: HypervisorName };
 
@@ -49,6 +51,7 @@ export interface HostPoolReplies {
   readonly names: [number, string][];
   readonly get: ActorRef<HostMsg>;
   readonly delete: { readonly id: number };
+  readonly rename: HostView;
   readonly rotate_token: { readonly id: number; readonly token: string };
   readonly resolve_agent: ActorRef<HostMsg>;
 }
@@ -114,6 +117,16 @@ export class HostPool implements Actor<HostPoolMsg> {
         return this.hosts.find(msg.host).ref;
       case 'delete':
         return this.delete(msg.host, msg.force);
+      case 'rename': {
+        const host = this.hosts.find(msg.host);
+        if (host.name === msg.name) return host.ref.ask({ type: 'info' });
+        // The pool answers nothing else until the actor has stored it: no create or rename takes the name meanwhile.
+        this.hosts.requireFreeName(msg.name);
+        const view = await host.ref.ask({ type: 'rename', name: msg.name });
+        this.hosts.rename(host.id, msg.name);
+        this.ctx.log.info({ hostId: host.id }, 'host renamed');
+        return view;
+      }
       case 'rotate_token':
         return this.rotateToken(msg.host);
       case 'resolve_agent': {

@@ -68,6 +68,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'host.status': { host: 'ref', action: 'hostAction' },
   'host.monitor': { host: 'ref' },
   'host.update': { host: 'ref', template: 'template', append: 'bool' },
+  'host.rename': { id: 'ref', name: 'name' },
   'vm.allocate': { template: 'template', hold: 'bool' },
   'vmpool.info': { all: 'bool', offset: 'count', limit: 'count' },
   'vm.info': { id: 'id' },
@@ -106,6 +107,9 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'image.persistent': { image: 'ref', persistent: 'bool' },
   'image.enable': { image: 'ref', enable: 'bool' },
   'image.rename': { image: 'ref', name: 'name' },
+  'image.clone': { image: 'ref', name: 'name', datastore: 'ref' },
+  'image.chtype': { image: 'ref', type: 'imageType' },
+  'image.update': { image: 'ref', template: 'template', append: 'bool' },
   'grouppool.info': {},
   'group.info': { group: 'ref' },
   'group.allocate': { name: 'name' },
@@ -323,7 +327,7 @@ const oddArgs: fc.Arbitrary<unknown[]> = fc.oneof(
 
 /** What no other user may change of a public network or image: its identity and definition, not its leases or users. */
 function publicPart(view: object): unknown {
-  const { leases: _l, used: _u, runningVms: _r, state: _s, ranges, ...rest } = view as Record<string, unknown>;
+  const { leases: _l, used: _u, runningVms: _r, state: _s, clones: _c, ranges, ...rest } = view as Record<string, unknown>;
   return { ...rest, ranges: Array.isArray(ranges) ? ranges.map(({ used: _used, ...r }: Record<string, unknown>) => r) : ranges };
 }
 

@@ -203,6 +203,46 @@ t.test("vn.rename: unique among the owner's networks, NICs find the new name, ow
   t.match(dup.out, /\[NAME_TAKEN\]/);
 });
 
+t.test('host.rename: administrators only, unique among all hosts, the agent keeps its link', async (t) => {
+  const cloud = await startCloud(t);
+  const admin = cloud.client;
+  const alice = await user(t, cloud, 'alice');
+  const { id } = await cloud.addHost('node1');
+  await cloud.waitState(id, 'MONITORED');
+  const { id: other } = await admin.call('host.allocate', { name: 'node2', im: 'dummy', vm: 'dummy' });
+  const { id: vm } = await admin.call('vm.allocate', { template: VM, hold: true });
+  await admin.call('vm.action', { id: vm, action: 'deploy', host: id });
+
+  const renamed = await admin.call('host.rename', { id: 'node1', name: 'node-a.example' });
+  t.match(renamed, { id, name: 'node-a.example' });
+  t.equal((await admin.call('host.info', { host: 'node-a.example' })).id, id, 'found by its new name');
+  t.match(await refusal(admin, 'host.info', { host: 'node1' }), { code: 'HOST_NOT_FOUND' }, 'not by its old one');
+  t.same(
+    (await admin.call('hostpool.info', {})).map((h) => h.name),
+    ['node-a.example', 'node2'],
+  );
+  t.equal((await admin.call('vm.info', { id: vm })).host, 'node-a.example', "its VMs' views name it anew");
+  await cloud.waitState(id, 'MONITORED');
+  t.pass('the agent, linked by id, stays MONITORED');
+  t.equal((await admin.call('host.rename', { id, name: 'node-a.example' })).name, 'node-a.example', 'the same name again');
+
+  t.match(await refusal(admin, 'host.rename', { id, name: 'node2' }), { code: 'NAME_TAKEN', details: ['name'] }, "another host's name");
+  for (const name of ['', 'a b', '-x', 'a/b', 'x'.repeat(129)]) {
+    t.match(await refusal(admin, 'host.rename', { id, name }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(name.slice(0, 8)));
+  }
+  t.match(await refusal(alice, 'host.rename', { id, name: 'mine' }), { code: 'NOT_AUTHORIZED' }, 'a user may not (ADMIN in OpenNebula)');
+  t.match(await refusal(admin, 'host.rename', { id: 9999, name: 'x' }), { code: 'HOST_NOT_FOUND' });
+  t.equal((await admin.call('host.info', { host: id })).name, 'node-a.example', 'refusals change nothing');
+
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const ok = await runCliBin(t, 'onehost', ['rename', 'node2', 'node3'], env);
+  t.equal(ok.code, 0, ok.out);
+  t.equal((await admin.call('host.info', { host: other })).name, 'node3', 'onehost rename <name> <name>');
+  const dup = await runCliBin(t, 'onehost', ['rename', String(other), 'node-a.example'], env);
+  t.equal(dup.code, 1);
+  t.match(dup.out, /\[NAME_TAKEN\]/);
+});
+
 t.test('renames are stored before they answer: a restarted oned has them', async (t) => {
   const start = onedOn(t.testdir());
   const first = await start();
@@ -213,6 +253,8 @@ t.test('renames are stored before they answer: a restarted oned has them', async
   await c1.call('template.rename', { id: template, name: 'kept' });
   const { id: network } = await c1.call('vn.allocate', { template: net('lan', '10.0.1.1') });
   await c1.call('vn.rename', { id: network, name: 'kept' });
+  const { id: host } = await c1.call('host.allocate', { name: 'h', im: 'dummy', vm: 'dummy' });
+  await c1.call('host.rename', { id: host, name: 'kept' });
   c1.close();
   await first.close();
 
@@ -223,4 +265,5 @@ t.test('renames are stored before they answer: a restarted oned has them', async
   t.equal((await c2.call('vm.info', { id: vm })).name, 'kept', 'the VM');
   t.equal((await c2.call('template.info', { id: template })).name, 'kept', 'the template');
   t.equal((await c2.call('vn.info', { network: 'kept' })).id, network, 'the network, found by its new name');
+  t.equal((await c2.call('host.info', { host: 'kept' })).id, host, 'the host, found by its new name');
 });

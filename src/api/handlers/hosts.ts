@@ -28,6 +28,11 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
       requireAdmin(session, 'update hosts');
       return (await host(p.host)).ask({ type: 'update', template: p.template, append: p.append });
     },
+    'host.rename': (p, session) => {
+      // OpenNebula's one.host.rename is an ADMIN operation: a user sees hosts but renames none.
+      requireAdmin(session, 'rename hosts');
+      return pool().ask({ type: 'rename', host: p.id, name: p.name });
+    },
     'host.monitor': async (p, session) => {
       requireAdmin(session, 'ask hosts for fresh monitoring');
       return (await host(p.host)).ask({ type: 'monitor' }, { timeoutMs: 15_000 });
