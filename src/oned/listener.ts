@@ -29,6 +29,8 @@ export interface Listener {
   open(): void;
   /** Closes every connection, held ones included, and the port. */
   close(): Promise<void>;
+  /** Serves `path` (exactly, any query) with `handler` once open, beside socket.io and GET /metrics: XML-RPC's POST /RPC2. */
+  mount(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
 }
 
 /**
@@ -91,9 +93,13 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   );
   const skip = `${io.path()}/`;
   const route = options.route(skip);
+  /** Doors with a path of their own (XML-RPC's /RPC2), by path. */
+  const mounted = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   // GET /metrics, without a login (docs/observability.md); 404 elsewhere, socket.io's path left to it.
   http.on('request', (req, res) => {
     if ((req.url ?? '/').startsWith(skip)) return;
+    const door = mounted.get((req.url ?? '/').split('?', 1)[0] as string);
+    if (state === 'open' && door !== undefined) return door(req, res);
     if (state === 'open') return route(req, res);
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
     res.end('oned is starting.\n');
@@ -113,6 +119,9 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
       return guard.pending;
     },
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    mount(path, handler) {
+      mounted.set(path, handler);
+    },
     open() {
       if (state !== 'held') return;
       state = 'open';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ActorSystem, type ActorRef, type ExitReason } from '../actors/index.js';
 import { ApiServer } from '../api/transports/socketio.js';
+import { ONE_METHODS, XMLRPC_PATH, XmlRpcDoor } from '../api/transports/xmlrpc/index.js';
 import { apiHandlers } from '../api/handlers/index.js';
 import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
 import { LoginGate } from '../auth/login-gate.js';
@@ -91,8 +92,10 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   listening = { host: config.host, port: listener.port };
   log.info({ url: listener.url, dataDir: config.dataDir }, 'oned listening');
   let closing: Promise<void> | undefined;
+  let xmlrpc: XmlRpcDoor | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      xmlrpc?.close();
       await listener.close();
       await system.shutdown();
       await store.close();
@@ -112,7 +115,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const now = config.now ?? Date.now;
   // The session check reads users, never writes them: the user pool does.
   const userDirectory = new UserDirectory(store);
-  new ApiServer({
+  const api = new ApiServer({
     io: listener.io,
     handlers: apiHandlers({
       hostPool: () => actors.lookup(HOST_POOL),
@@ -134,6 +137,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
     checkSession: (auth) => currentSession(userDirectory, auth, now()),
     log: log.child({ component: 'api' }),
   });
+  // OpenNebula's XML-RPC API on the same port, through the same core: one login gate, one admission for both doors.
+  xmlrpc = new XmlRpcDoor({ core: api.core, methods: ONE_METHODS, log: log.child({ component: 'xmlrpc' }), now });
+  listener.mount(XMLRPC_PATH, (req, res) => xmlrpc?.serve(req, res));
   listener.open();
   const { url, port } = listener;
   log.info({ url }, 'oned ready');
