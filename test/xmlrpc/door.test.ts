@@ -208,3 +208,30 @@ t.test("calls share the core's admission with socket.io: over a limit, TOO_BUSY 
   t.same([busy[0], busy[2]], [false, 0x2000]);
   t.match(busy[1], /calls in flight/);
 });
+
+t.test('renames, groups and image clone/chtype/update map to their handlers', async (t) => {
+  const { cloud, admin, rpc } = await setup(t);
+  const [, vm] = await rpc.one('one.vm.allocate', admin, HOLD_VM, true);
+  t.same(await rpc.one('one.vm.rename', admin, vm as number, 'web'), [true, vm, 0]);
+  t.equal((await cloud.client.call('vm.info', { id: vm as number })).name, 'web');
+  const [, tmpl] = await rpc.one('one.template.allocate', admin, HOLD_VM);
+  t.same(await rpc.one('one.template.rename', admin, tmpl as number, 'tmpl2'), [true, tmpl, 0]);
+  const [, host] = await rpc.one('one.host.allocate', admin, 'node1', 'dummy', 'dummy', 0);
+  t.same(await rpc.one('one.host.rename', admin, host as number, 'node2'), [true, host, 0]);
+  t.equal((await cloud.client.call('host.info', { host: host as number })).name, 'node2');
+  const [, net] = await rpc.one('one.vn.allocate', admin, 'NAME = lan\nBRIDGE = br0\nAR = [ TYPE = IP4, IP = 10.0.0.1, SIZE = 8 ]\n', -1);
+  t.same(await rpc.one('one.vn.rename', admin, net as number, 'lan2'), [true, net, 0]);
+  const [gok, group] = await rpc.one('one.group.allocate', admin, 'devs');
+  t.equal(gok, true);
+  t.equal((await cloud.client.call('group.info', { group: group as number })).name, 'devs');
+  t.same(await rpc.one('one.group.delete', admin, group as number), [true, group, 0]);
+  t.equal((await rpc.one('one.group.delete', admin, group as number))[2], 0x400);
+  const [, image] = await rpc.one('one.image.allocate', admin, 'NAME = blank\nSIZE = 1\n', 1, false);
+  t.same(await rpc.one('one.image.chtype', admin, image as number, 'os'), [true, image, 0]);
+  t.equal((await cloud.client.call('image.info', { image: image as number })).type, 'OS');
+  t.same(await rpc.one('one.image.update', admin, image as number, 'DESCRIPTION = "d"', 1), [true, image, 0]);
+  const [cok, copy] = await rpc.one('one.image.clone', admin, image as number, 'blank-copy', -1);
+  t.equal(cok, true);
+  t.not(copy, image);
+  t.equal((await cloud.client.call('image.info', { image: copy as number })).name, 'blank-copy');
+});

@@ -9,25 +9,16 @@ const NO_HANDLER = 'Nephele has no handler for it yet';
 
 /** Methods of issue 17's list that Nephele cannot do yet: refused with XML_RPC_API, named in docs/xmlrpc.md. */
 const WAITING: Readonly<Record<string, OneMethodEntry>> = Object.freeze({
-  'one.vm.rename': unsupported('id:i name:s', NO_HANDLER),
   'one.vm.update': unsupported('id:i template:s append:i', NO_HANDLER),
   'one.vm.chown': unsupported('id:i uid:i gid:i', NO_HANDLER),
   'one.vm.chmod': unsupported('id:i uu:i um:i ua:i gu:i gm:i ga:i ou:i om:i oa:i', NO_HANDLER),
-  'one.host.rename': unsupported('id:i name:s', NO_HANDLER),
   'one.vn.update': unsupported('id:i template:s append:i', NO_HANDLER),
-  'one.vn.rename': unsupported('id:i name:s', NO_HANDLER),
   'one.vn.chown': unsupported('id:i uid:i gid:i', NO_HANDLER),
   'one.vn.chmod': unsupported('id:i uu:i um:i ua:i gu:i gm:i ga:i ou:i om:i oa:i', NO_HANDLER),
   'one.user.update': unsupported('id:i template:s append:i', NO_HANDLER),
-  'one.group.allocate': unsupported('name:s', NO_HANDLER),
-  'one.group.delete': unsupported('id:i', NO_HANDLER),
-  'one.image.clone': unsupported('id:i name:s ds_id:i', NO_HANDLER),
-  'one.image.chtype': unsupported('id:i type:s', NO_HANDLER),
-  'one.image.update': unsupported('id:i template:s append:i', NO_HANDLER),
   'one.image.chown': unsupported('id:i uid:i gid:i', NO_HANDLER),
   'one.image.chmod': unsupported('id:i uu:i um:i ua:i gu:i gm:i ga:i ou:i om:i oa:i', NO_HANDLER),
   'one.template.clone': unsupported('id:i name:s recursive:b', NO_HANDLER),
-  'one.template.rename': unsupported('id:i name:s', NO_HANDLER),
   'one.template.chown': unsupported('id:i uid:i gid:i', NO_HANDLER),
   'one.template.chmod': unsupported('id:i uu:i um:i ua:i gu:i gm:i ga:i ou:i om:i oa:i recursive:b', NO_HANDLER),
 });

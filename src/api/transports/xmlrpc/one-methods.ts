@@ -206,6 +206,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     givenId,
   ),
 
+  'one.vm.rename': method('vm.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
+
   'one.host.allocate': method(
     'host.allocate',
     'name:s im_mad:s vmm_mad:s cluster_id:i',
@@ -237,6 +239,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     givenId,
   ),
 
+  'one.host.rename': method('host.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
+
   'one.vn.allocate': method(
     'vn.allocate',
     'template:s cluster_id:i',
@@ -251,6 +255,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   'one.vn.release': method('vn.release', 'id:i template:s', (a) => ({ network: a.id(1), ip: leaseIp(a.str(2, 'template')) }), givenId),
   'one.vn.add_ar': method('vn.add_ar', 'id:i template:s', (a) => ({ network: a.id(1), template: a.str(2, 'template') }), givenId),
   'one.vn.rm_ar': method('vn.rm_ar', 'id:i ar_id:i force:b', (a) => ({ network: a.id(1), arId: a.id(2, 'ar_id') }), givenId),
+
+  'one.vn.rename': method('vn.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
 
   'one.user.allocate': method(
     'user.allocate',
@@ -283,6 +289,9 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     (v) => v.token,
   ),
 
+  'one.group.allocate': method('group.allocate', 'name:s', (a) => ({ name: a.str(1, 'name') }), idOf),
+  'one.group.delete': method('group.delete', 'id:i', (a) => ({ group: a.id(1) }), idOf),
+
   'one.image.allocate': method(
     'image.allocate',
     'template:s ds_id:i skip_capacity_check:b',
@@ -314,6 +323,33 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   'one.image.enable': method('image.enable', 'id:i enable:b', (a) => ({ image: a.id(1), enable: a.bool(2, 'enable') }), givenId),
   'one.image.rename': method('image.rename', 'id:i name:s', (a) => ({ image: a.id(1), name: a.str(2, 'name') }), givenId),
 
+  'one.image.clone': method(
+    'image.clone',
+    'id:i name:s ds_id:i',
+    (a) => {
+      const ds = a.optInt(3, 'ds_id', -1);
+      return { image: a.id(1), name: a.str(2, 'name'), ...(ds === -1 ? {} : { datastore: ds }) };
+    },
+    idOf,
+  ),
+  'one.image.chtype': method(
+    'image.chtype',
+    'id:i type:s',
+    (a) => {
+      const type = a.str(2, 'type').toUpperCase();
+      if (!(IMAGE_TYPES as readonly string[]).includes(type))
+        throw new NepheleError('INVALID_ARGUMENT', `type must be one of ${IMAGE_TYPES.join(', ')}`, { details: { field: 'type' } });
+      return { image: a.id(1), type: type as ImageType };
+    },
+    givenId,
+  ),
+  'one.image.update': method(
+    'image.update',
+    'id:i template:s append:i',
+    (a) => ({ image: a.id(1), template: a.str(2, 'template'), append: a.optInt(3, 'append', 0) === 1 }),
+    givenId,
+  ),
+
   'one.template.allocate': method('template.allocate', 'template:s', (a) => ({ template: a.str(1, 'template') }), idOf),
   'one.template.update': method(
     'template.update',
@@ -324,6 +360,7 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     },
     idOf,
   ),
+  'one.template.rename': method('template.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
   'one.template.delete': method(
     'template.delete',
     'id:i recursive:b',
