@@ -56,15 +56,18 @@ t.test("other clients' spellings: untyped strings, i8, int, whitespace between e
       param('<string/>'),
       param(''),
       param('<array><data/></array>'),
+      param('<array><data>\n</data></array>'),
       param('<struct></struct>'),
+      param('<struct>\n</struct>'),
       param('<nil/>'),
     ].join('\n'),
   );
   t.same(
     decodeCall(body, limits).params.map((p) => (p !== null && typeof p === 'object' && !Array.isArray(p) ? { ...p } : p)),
-    ['  plain  ', 9007199254740991, 42, true, '<>&"\'', '<VM>&amp;</VM>', '', '', [], {}, null],
+    ['  plain  ', 9007199254740991, 42, true, '<>&"\'', '<VM>&amp;</VM>', '', '', [], [], {}, {}, null],
   );
   t.same(decodeCall('<methodCall><methodName>one.system.version</methodName></methodCall>', limits).params, [], 'no params at all');
+  t.same(decodeCall('<methodCall><methodName>m</methodName><params>\n</params></methodCall>', limits).params, [], 'empty params');
 });
 
 t.test('garbage, declarations and wrong shapes are refused with a fault code, never a crash', async (t) => {

@@ -98,7 +98,7 @@ export function decodeCall(body: string, limits: DecodeLimits): XmlRpcCall {
   if (typeof c.methodName !== 'string' || !/^[A-Za-z0-9_.:/-]{1,128}$/.test(c.methodName))
     throw shape('methodName must be 1-128 letters, digits and _.:/-');
   const params: XmlRpcValue[] = [];
-  if (c.params !== undefined && c.params !== '') {
+  if (c.params !== undefined && !blank(c.params)) {
     if (typeof c.params !== 'object' || c.params === null || Array.isArray(c.params)) throw shape('params must hold param elements');
     const list = (c.params as Record<string, unknown>).param ?? [];
     for (const p of list as unknown[]) {
@@ -161,16 +161,17 @@ function decodeValue(v: Node): XmlRpcValue {
     case 'nil':
       return null;
     case 'array': {
-      if (inner === '') return [];
+      // Python writes an empty array as <array><data>\n</data></array>: whitespace is empty.
+      if (blank(inner)) return [];
       const data = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>).data : undefined;
-      if (data === undefined || data === '') return [];
+      if (data === undefined || blank(data)) return [];
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw shape('<array> holds one <data>');
       const values = (data as Record<string, unknown>).value ?? [];
       return (values as Node[]).map(decodeValue);
     }
     case 'struct': {
       const out: Record<string, XmlRpcValue> = Object.create(null);
-      if (inner === '') return out;
+      if (blank(inner)) return out;
       if (typeof inner !== 'object' || inner === null) throw shape('<struct> holds members');
       for (const m of ((inner as Record<string, unknown>).member ?? []) as unknown[]) {
         if (typeof m !== 'object' || m === null) throw shape('a member holds a name and a value');
@@ -183,6 +184,10 @@ function decodeValue(v: Node): XmlRpcValue {
     default:
       throw shape(`<${type.slice(0, 32)}> is not an XML-RPC type`);
   }
+}
+
+function blank(x: unknown): boolean {
+  return typeof x === 'string' && /^\s*$/.test(x);
 }
 
 function scalar(x: unknown, type: string): string {
