@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { VmView } from '../../src/vms/vm-record.js';
 import { startCloud, type TestCloud } from '../fixtures/cloud.js';
-import { oneCli, type OneCliResult, type OneCommand } from '../fixtures/one-cli.js';
+import { oneCli, startRecorder, type OneCliResult, type OneCommand, type RpcValue } from '../fixtures/one-cli.js';
+import { CANNED_DOCS, canned } from '../fixtures/one-cli-canned.js';
 import { eventually } from '../fixtures/processes.js';
 import { readAuthFile } from '../../src/auth/auth-file.js';
 
@@ -290,4 +291,106 @@ t.test('a wrong password is refused with the method named', async (t) => {
   t.equal(r.code, 255, 'the CLI exits with -1');
   t.match(r.stderr, /^\[one\.(clusterpool|vmpool)\.info\] /, 'and prints the door message');
   t.equal(r.stdout, '', 'nothing on stdout');
+});
+
+// The call table of docs/xmlrpc-clients.md, checked against the vendored CLI itself (a recording server
+// with canned replies, no oned): if the CLI or the doc changes, this says where they part.
+const CALLS: ReadonlyArray<
+  readonly [command: OneCommand, args: readonly string[], calls: ReadonlyArray<readonly [string, ...RpcValue[]]>]
+> = [
+  ['onevm', ['create', '--name', 'n', '--cpu', '1', '--memory', '128'], [['one.vm.allocate', 'NAME="n"\nCPU=1.0\nMEMORY=128\n', false]]],
+  ['onevm', ['list'], [['one.clusterpool.info'], ['one.vmpool.info', -2, -1, -1, -1, '']]],
+  [
+    'onevm',
+    ['show', '0'],
+    [
+      ['one.vm.info', 0, false],
+      ['one.cluster.info', 0, false],
+    ],
+  ],
+  [
+    'onevm',
+    ['show', 'web'],
+    [
+      ['one.vmpool.info', -2, -1, -1, -1, ''],
+      ['one.vm.info', 0, false],
+      ['one.cluster.info', 0, false],
+    ],
+  ],
+  ['onevm', ['terminate', '0'], [['one.vm.action', 'terminate', 0]]],
+  ['onevm', ['terminate', '--hard', '0'], [['one.vm.action', 'terminate-hard', 0]]],
+  ['onevm', ['poweroff', '0'], [['one.vm.action', 'poweroff', 0]]],
+  ['onevm', ['resume', '0'], [['one.vm.action', 'resume', 0]]],
+  ['onevm', ['hold', '0'], [['one.vm.action', 'hold', 0]]],
+  ['onevm', ['release', '0'], [['one.vm.action', 'release', 0]]],
+  [
+    'onevm',
+    ['deploy', '0', '0'],
+    [
+      ['one.vm.info', 0, false],
+      ['one.vm.deploy', 0, 0, false, -1, ''],
+    ],
+  ],
+  ['onevm', ['migrate', '--live', '0', '0'], [['one.vm.migrate', 0, 0, true, false, -1, 0]]],
+  ['onehost', ['create', 'h', '--im', 'dummy', '--vm', 'dummy'], [['one.host.allocate', 'h', 'dummy', 'dummy', -1]]],
+  ['onehost', ['list'], [['one.hostpool.info']]],
+  ['onehost', ['show', '0'], [['one.host.info', 0, false], ['one.clusterpool.info'], ['one.vmpool.info', -2, -1, -1, -1, '']]],
+  ['onehost', ['disable', 'host0'], [['one.hostpool.info'], ['one.host.status', 0, 1]]],
+  ['onehost', ['enable', '0'], [['one.host.status', 0, 0]]],
+  ['onehost', ['delete', '0'], [['one.host.delete', 0]]],
+  ['onevnet', ['list'], [['one.vnpool.info', -2, -1, -1]]],
+  ['onevnet', ['show', '0'], [['one.vn.info', 0, false]]],
+  ['onevnet', ['delete', '0'], [['one.vn.delete', 0]]],
+  ['oneuser', ['create', 'alice', 'secret'], [['one.user.allocate', 'alice', 'secret', 'core', []]]],
+  ['oneuser', ['list'], [['one.userpool.info']]],
+  ['oneuser', ['show'], [['one.user.info', -1, false], ['one.system.config']]],
+  ['oneuser', ['passwd', '1', 'newpass'], [['one.user.passwd', 1, 'newpass']]],
+  ['onegroup', ['list'], [['one.grouppool.info']]],
+  ['onegroup', ['show', '0'], [['one.group.info', 0, false], ['one.system.config']]],
+  ['oneimage', ['list'], [['one.imagepool.info', -2, -1, -1]]],
+  ['oneimage', ['show', '0'], [['one.image.info', 0, false]]],
+  ['onetemplate', ['list'], [['one.templatepool.info', -2, -1, -1]]],
+  ['onetemplate', ['show', '0'], [['one.template.info', 0, false, false]]],
+  [
+    'onetemplate',
+    ['instantiate', '0', '--name', 'x'],
+    [
+      ['one.template.info', 0, false, false],
+      ['one.template.instantiate', 0, 'x', false, 'NAME="x"', false],
+    ],
+  ],
+];
+
+t.test('what each command calls, as docs/xmlrpc-clients.md says', async (t) => {
+  const recorder = await startRecorder(canned);
+  t.teardown(() => recorder.close());
+  for (const [command, args, calls] of CALLS) {
+    recorder.calls.length = 0;
+    const r = await oneCli(command, args, { endpoint: recorder.endpoint, user: 'oneadmin', password: 'pw' });
+    const label = `${command} ${args.join(' ')}`;
+    t.equal(r.code, 0, `${label} runs to its end`, { stderr: r.stderr });
+    t.same(
+      recorder.calls.map((c) => [c.method, ...c.params.slice(1)]),
+      calls,
+      `${label} calls ${calls.map((c) => c[0]).join(', ')}`,
+    );
+    t.ok(
+      recorder.calls.every((c) => c.params[0] === 'oneadmin:pw'),
+      `${label} sends the session string first`,
+    );
+  }
+});
+
+t.test('two HISTORY records in a VM_POOL entry break onevm list', async (t) => {
+  // Why the short pool form carries only the last record (docs/xmlrpc-clients.md).
+  const history = '<HISTORY><OID>0</OID><SEQ>1</SEQ><HOSTNAME>host1</HOSTNAME><HID>1</HID><CID>0</CID></HISTORY>';
+  const recorder = await startRecorder((c) =>
+    c.method === 'one.vmpool.info'
+      ? { ok: String(CANNED_DOCS['one.vmpool.info']).replace('</HISTORY_RECORDS>', `${history}</HISTORY_RECORDS>`) }
+      : canned(c),
+  );
+  t.teardown(() => recorder.close());
+  const r = await oneCli('onevm', ['list'], { endpoint: recorder.endpoint, user: 'oneadmin', password: 'pw' });
+  t.equal(r.code, 255, 'the CLI fails');
+  t.match(r.stderr, /no implicit conversion of String into Integer/, 'indexing HISTORY as one record');
 });
