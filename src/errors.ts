@@ -59,6 +59,7 @@ export const ERROR_CODES = Object.freeze({
   IMAGE_NOT_FOUND: 'No image has that id or name, or the caller may not see it.',
   IMAGE_NOT_READY: 'The image is not READY or USED: its upload is not finished (LOCKED), it failed (ERROR) or it is DISABLED.',
   IMAGE_IN_USE: 'VMs use the image, or it is persistent and another VM uses it.',
+  DATASTORE_NOT_FOUND: 'No datastore has that id or name.',
   // store
   STORE_CLOSED: 'The store is not open.',
   STORE_TOO_NEW: 'The store was written by a newer Nephele: its schema version is higher than this oned knows.',

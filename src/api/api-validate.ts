@@ -138,7 +138,8 @@ function imageAllocate(p: Record<string, unknown>): ParamsOf<'image.allocate'> {
 /** An image type, in any case (OpenNebula upper-cases it). */
 function imageType(x: unknown): ImageType {
   const type = typeof x === 'string' ? x.toUpperCase() : undefined;
-  if (type === undefined || !(IMAGE_TYPES as readonly string[]).includes(type)) throw bad('type', `must be one of ${IMAGE_TYPES.join(', ')}`);
+  if (type === undefined || !(IMAGE_TYPES as readonly string[]).includes(type))
+    throw bad('type', `must be one of ${IMAGE_TYPES.join(', ')}`);
   return type as ImageType;
 }
 

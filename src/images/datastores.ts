@@ -5,7 +5,7 @@
  * each VM has a directory `<vmId>` for its running disks.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath, statfs } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { NepheleError } from '../errors.js';
 import { IMAGES_DATASTORE, SYSTEM_DATASTORE } from './image-view.js';
@@ -75,4 +75,43 @@ export async function requireInDatastore(datastore: string, path: string, field 
   }
   if (!real.startsWith(realRoot + sep)) throw outside(field, path, datastore);
   return target;
+}
+
+/**
+ * Checks the datastore a clone is to go to (`oneimage clone -d`): the
+ * images datastore, by id or name. The system datastore holds no images
+ * (ACTION_NOT_ALLOWED, as OpenNebula's "Clone only supported for IMAGE_DS
+ * Datastores"); any other is DATASTORE_NOT_FOUND (details `{ datastore }`).
+ */
+export function requireImagesDatastore(ref: string | number): void {
+  if (ref === IMAGES_DATASTORE.id || ref === IMAGES_DATASTORE.name) return;
+  if (ref === SYSTEM_DATASTORE.id || ref === SYSTEM_DATASTORE.name) {
+    throw new NepheleError(
+      'ACTION_NOT_ALLOWED',
+      `datastore ${SYSTEM_DATASTORE.name} holds no images: clone into ${IMAGES_DATASTORE.name}`,
+      {
+        details: { datastore: SYSTEM_DATASTORE.id, action: 'clone' },
+      },
+    );
+  }
+  throw new NepheleError('DATASTORE_NOT_FOUND', `no datastore ${ref}`, { details: { datastore: ref } });
+}
+
+/**
+ * Refuses a copy of `bytes` into the images datastore when its file system
+ * has less room (ACTION_NOT_ALLOWED, OpenNebula's "Not enough space in
+ * datastore"): a copy that would fill the disk is not started.
+ */
+export async function requireRoom(dataDir: string, bytes: number): Promise<void> {
+  const fs = await statfs(imagesDatastore(dataDir));
+  const free = fs.bavail * fs.bsize;
+  if (bytes > free) {
+    throw new NepheleError(
+      'ACTION_NOT_ALLOWED',
+      `not enough space in datastore ${IMAGES_DATASTORE.name}: ${bytes} bytes needed, ${free} free`,
+      {
+        details: { datastore: IMAGES_DATASTORE.id, action: 'clone', needed: bytes, free },
+      },
+    );
+  }
 }

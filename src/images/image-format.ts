@@ -4,7 +4,9 @@
  * is not installed a file is raw unless it starts with the qcow2 magic.
  */
 import { execFile } from 'node:child_process';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rm, stat, truncate } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { NepheleError } from '../errors.js';
 import type { ImageFormat } from './image-record.js';
@@ -114,5 +116,47 @@ export async function createBlank(path: string, format: ImageFormat, sizeMb: num
     } finally {
       await fh.close();
     }
+  }
+}
+
+/**
+ * Copies the image at `from` (of `format`) to `to`, which must not exist:
+ * `qemu-img convert` (holes stay holes; a raw copy has the source's bytes
+ * exactly), or without qemu-img the bytes
+ * through streams. The copy is on disk (fsync) when this resolves; on any
+ * failure, an abort through `signal` included, `to` is removed and a
+ * DRIVER_FAILED says why.
+ */
+export async function copyImage(
+  from: string,
+  to: string,
+  format: ImageFormat,
+  options: QemuImgOptions & { readonly signal?: AbortSignal } = {},
+): Promise<void> {
+  // Claims the name first, so that the copy never writes over a file that exists.
+  await (await open(to, 'wx', 0o600)).close();
+  const signal = options.signal ?? new AbortController().signal;
+  try {
+    try {
+      const { size } = await stat(from);
+      await run(options.qemuImg ?? 'qemu-img', ['convert', '-q', '-f', format, '-O', format, from, to], { signal });
+      // qemu-img pads a raw file to whole sectors with zeros: the copy ends where the source does.
+      if (format === 'raw' && (await stat(to)).size > size) await truncate(to, size);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      await pipeline(createReadStream(from), createWriteStream(to, { flags: 'r+' }), { signal });
+    }
+    const fh = await open(to, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await rm(to, { force: true });
+    const why = String((err as { stderr?: unknown }).stderr || (err as Error).message)
+      .trim()
+      .split('\n')[0];
+    throw new NepheleError('DRIVER_FAILED', `cannot copy the image: ${why ?? ''}`, { cause: err });
   }
 }

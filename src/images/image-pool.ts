@@ -4,9 +4,11 @@ import { isPublicImage } from '../auth/authorize.js';
 import { findById, findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { imagesDatastore, newImageSource, requireInDatastore } from './datastores.js';
-import { inspectImage, type Inspected } from './image-format.js';
+import { imagesDatastore, newImageSource, requireImagesDatastore, requireInDatastore, requireRoom } from './datastores.js';
+import { checkCloneable, cloneEnded, cloneRecord, cloneStarted, requireNoClones } from './image-clone.js';
+import { copyImage, inspectImage, type Inspected } from './image-format.js';
 import { appendChunk, createImageFile, datastoreError, fileSize } from './image-files.js';
+import { IMAGES_DATASTORE } from './image-view.js';
 import { checkImageName } from './image-name.js';
 import {
   bytesToMb,
@@ -18,6 +20,7 @@ import {
   type ImageType,
   type ImageUse,
 } from './image-record.js';
+import { descriptionOf, initialTemplate, loadedImage, parseImageTemplate, updatedTemplate } from './image-template.js';
 import { acquire, inUse, releaseWhere, type ImageOwner } from './image-uses.js';
 
 export type { ImageFormat, ImageRecord, ImageRef, ImageSession, ImageState, ImageType, ImageUse, ImageUseKind } from './image-record.js';
@@ -55,6 +58,24 @@ type ImagePoolMessages =
   | { readonly type: 'persistent'; readonly id: number; readonly persistent: boolean }
   | { readonly type: 'enable'; readonly id: number; readonly enable: boolean }
   | { readonly type: 'rename'; readonly id: number; readonly name: string }
+  /**
+   * A copy of the image `image` (found as `get` finds it) for `session`'s
+   * user, named `name`: LOCKED at once (the reply), READY when its file is
+   * whole, ERROR if the copy fails. `datastore`: the images one. @default 1
+   */
+  | {
+      readonly type: 'clone';
+      readonly image: string | number;
+      readonly session: ImageSession;
+      readonly name: string;
+      readonly datastore?: string | number;
+    }
+  /** OpenNebula's chtype: within the disk types, or within KERNEL, RAMDISK and CONTEXT. */
+  | { readonly type: 'chtype'; readonly id: number; readonly imageType: ImageType }
+  /** The image's template replaced by `template` (text), or merged into it with `append`; `admin` may change restricted attributes. */
+  | { readonly type: 'update'; readonly id: number; readonly template: string; readonly append: boolean; readonly admin: boolean }
+  /** The pool's own: a copy started by `clone` ended (`error` when it failed). */
+  | { readonly type: 'copied'; readonly id: number; readonly error?: string }
   /** At oned's start: a LOCKED image's upload died with the previous oned; it goes to ERROR. Reply `{ failed }`. */
   | { readonly type: 'abandon_uploads' }
   // The VM pool's
@@ -87,6 +108,9 @@ export interface ImagePoolReplies {
   readonly persistent: ImageRecord;
   readonly enable: ImageRecord;
   readonly rename: ImageRecord;
+  readonly clone: { readonly id: number };
+  readonly chtype: ImageRecord;
+  readonly update: ImageRecord;
   readonly abandon_uploads: { readonly failed: number };
   readonly acquire: ImageUse[];
   readonly release: { readonly released: number };
@@ -119,6 +143,8 @@ export class ImagePool implements Actor<ImagePoolMsg> {
   private readonly deps: ImagePoolDeps;
   private readonly images = new Map<number, ImageRecord>();
   private readonly qemu: { qemuImg?: string };
+  /** The copies this incarnation runs, by the new image's id: stopped with it (postStop). */
+  private readonly copies = new Map<number, AbortController>();
 
   constructor(ctx: ActorContext<ImagePoolMsg>, deps: ImagePoolDeps) {
     this.ctx = ctx;
@@ -128,8 +154,34 @@ export class ImagePool implements Actor<ImagePoolMsg> {
 
   async preStart(): Promise<void> {
     await mkdir(imagesDatastore(this.deps.dataDir), { recursive: true, mode: 0o700 });
-    for (const { value } of await this.deps.store.list('images')) this.images.set(value.id, value);
+    for (const { value } of await this.deps.store.list('images')) this.images.set(value.id, loadedImage(value));
+    await this.settleCopies();
     this.ctx.log.info({ images: this.images.size }, 'images loaded');
+  }
+
+  postStop(): void {
+    for (const copy of this.copies.values()) copy.abort();
+    this.copies.clear();
+  }
+
+  /**
+   * A copy runs only as long as the incarnation that started it: one still
+   * LOCKED here died with the previous one (or with oned) and goes to ERROR,
+   * never READY with part of a file; its source is released.
+   */
+  private async settleCopies(): Promise<void> {
+    const cut = [...this.images.values()].filter((i) => i.state === 'LOCKED' && i.cloningId !== undefined);
+    const changed = new Map<number, ImageRecord>();
+    for (const image of cut)
+      changed.set(image.id, { ...image, state: 'ERROR', error: 'the copy did not finish before the image pool stopped' });
+    for (const image of this.images.values()) {
+      if (image.clones === undefined) continue;
+      let source = changed.get(image.id) ?? image;
+      for (const id of image.clones) source = cloneEnded(source, id);
+      changed.set(image.id, source);
+    }
+    await this.persist([...changed.values()]);
+    if (cut.length > 0) this.ctx.log.warn({ images: cut.map((i) => i.id) }, 'unfinished copies: images in ERROR');
   }
 
   async receive(msg: ImagePoolMsg): Promise<unknown> {
@@ -152,6 +204,7 @@ export class ImagePool implements Actor<ImagePoolMsg> {
         const image = this.record(msg.id);
         if (image.persistent === msg.persistent) return image;
         if (image.runningVms.length > 0) throw inUse(image, 'is in use');
+        requireNoClones(image, 'change it');
         return this.save({ ...image, persistent: msg.persistent });
       }
       case 'enable':
@@ -193,6 +246,17 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       }
       case 'register':
         return this.register(msg);
+      case 'clone':
+        return this.clone(msg);
+      case 'copied':
+        return this.copied(msg.id, msg.error);
+      case 'chtype':
+        return this.chtype(this.record(msg.id), msg.imageType);
+      case 'update': {
+        const image = this.record(msg.id);
+        const template = updatedTemplate(image.template, parseImageTemplate(msg.template), msg);
+        return this.save({ ...image, template, description: descriptionOf(template) });
+      }
     }
   }
 
@@ -238,6 +302,7 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       runningVms: [],
       regtime: (this.deps.now ?? Date.now)(),
       description: msg.description,
+      template: initialTemplate(msg.description),
     };
     try {
       await this.save(record);
@@ -257,6 +322,11 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     const image = findById(this.images.get(id), id, who, 'image', isPublicImage);
     if (image.uid !== who.uid)
       throw new NepheleError('NOT_AUTHORIZED', `only the owner uploads image ${id}`, { details: { uid: who.uid } });
+    if (image.cloningId !== undefined) {
+      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is a clone: its bytes come from image ${image.cloningId}`, {
+        details: { state: image.state, action: 'upload' },
+      });
+    }
     if (image.state !== 'LOCKED') {
       throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is ${image.state}, not LOCKED for an upload`, {
         details: { state: image.state, action: 'upload' },
@@ -291,6 +361,12 @@ export class ImagePool implements Actor<ImagePoolMsg> {
   private async delete(id: number): Promise<{ id: number }> {
     const image = this.record(id);
     if (image.runningVms.length > 0) throw inUse(image, 'is in use');
+    requireNoClones(image, 'delete it');
+    if (this.copies.has(id)) {
+      throw new NepheleError('ACTION_NOT_ALLOWED', `image ${image.name} is being copied: delete it once the copy ends`, {
+        details: { state: image.state, action: 'delete' },
+      });
+    }
     // The record first: a crash before the file goes leaves a stray file, never a record without its file.
     await this.deps.store.del('images', id);
     this.images.delete(id);
@@ -305,6 +381,7 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     const from = enable ? 'DISABLED' : 'READY';
     if (image.state === (enable ? 'READY' : 'DISABLED') || (enable && image.state === 'USED')) return image;
     if (!enable && image.runningVms.length > 0) throw inUse(image, 'is in use');
+    if (!enable) requireNoClones(image, 'disable it');
     if (image.state !== from) {
       throw new NepheleError(
         'ACTION_NOT_ALLOWED',
@@ -349,9 +426,76 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       runningVms: [],
       regtime: (this.deps.now ?? Date.now)(),
       description: '',
+      template: [],
     });
     this.ctx.log.info({ imageId: id, format: inspected.format }, 'image registered');
     return id;
+  }
+
+  /**
+   * Writes the copy's record (LOCKED) and its source's (USED, the copy in
+   * `clones`) in one batch, answers with the new id, and copies the file
+   * outside the pool's turn: its end comes back as `copied`.
+   */
+  private async clone(msg: Extract<ImagePoolMsg, { type: 'clone' }>): Promise<{ id: number }> {
+    const from = this.get(msg.image, msg.session);
+    checkCloneable(from);
+    const name = checkImageName(msg.name);
+    this.requireFreeName(msg.session.uid, name);
+    requireImagesDatastore(msg.datastore ?? IMAGES_DATASTORE.id);
+    await requireRoom(this.deps.dataDir, await fileSize(from.source));
+    const id = await this.deps.store.nextId('images');
+    const source = newImageSource(this.deps.dataDir);
+    const regtime = (this.deps.now ?? Date.now)();
+    const copy = cloneRecord(from, { id, name, uid: msg.session.uid, gid: msg.session.gid, source, regtime });
+    await this.persist([cloneStarted(from, id), copy]);
+    const abort = new AbortController();
+    this.copies.set(id, abort);
+    const self = this.ctx.self;
+    copyImage(from.source, source, from.format, { ...this.qemu, signal: abort.signal }).then(
+      () => self.tell({ type: 'copied', id }),
+      (err: unknown) => self.tell({ type: 'copied', id, error: (err as Error).message }),
+    );
+    this.ctx.log.info({ imageId: id, from: from.id }, 'image clone started');
+    return { id };
+  }
+
+  /** A copy's end: READY with what the file holds, or ERROR with why (its partial file removed by copyImage); the source released. */
+  private async copied(id: number, error: string | undefined): Promise<void> {
+    // Not this incarnation's copy: settleCopies already put it in ERROR.
+    if (!this.copies.delete(id)) return;
+    const image = this.record(id);
+    let done: ImageRecord;
+    try {
+      if (error !== undefined) throw new NepheleError('DRIVER_FAILED', error);
+      const inspected = await inspectImage(image.source, { ...this.qemu, field: 'source' });
+      done = { ...image, state: 'READY', format: inspected.format, sizeMb: bytesToMb(inspected.virtualSize) };
+    } catch (err) {
+      await rm(image.source, { force: true });
+      done = { ...image, state: 'ERROR', error: `the clone of image ${image.cloningId} failed: ${(err as Error).message}` };
+    }
+    const from = image.cloningId === undefined ? undefined : this.images.get(image.cloningId);
+    await this.persist(from === undefined ? [done] : [done, cloneEnded(from, id)]);
+    this.ctx.log.info({ imageId: id, state: done.state }, 'image clone ended');
+  }
+
+  /**
+   * OpenNebula's ImageChangeType: a disk type (OS, CDROM, DATABLOCK) becomes
+   * another disk type, a file type (KERNEL, RAMDISK, CONTEXT) another file
+   * type; across is ACTION_NOT_ALLOWED. Allowed in any state, in use too: a
+   * VM keeps the type it acquired the image with.
+   */
+  private async chtype(image: ImageRecord, type: ImageType): Promise<ImageRecord> {
+    if (isDiskType(image.type) !== isDiskType(type)) {
+      throw new NepheleError(
+        'ACTION_NOT_ALLOWED',
+        `image ${image.name} is a ${image.type}: it cannot become a ${type} (an incompatible type)`,
+        {
+          details: { type: image.type, action: 'chtype' },
+        },
+      );
+    }
+    return image.type === type ? image : this.save({ ...image, type });
   }
 
   private async save(image: ImageRecord): Promise<ImageRecord> {

@@ -60,9 +60,27 @@ export interface ImageRecord {
   readonly runningVms: readonly number[];
   /** Registration time, ms since the epoch. */
   readonly regtime: number;
+  /** The template's DESCRIPTION (or ''), kept beside it for the list and the views. */
   readonly description: string;
+  /**
+   * The image's own template attributes (`oneimage update`), in order,
+   * DESCRIPTION among them. Stored as written; oned reads none but
+   * DESCRIPTION. Records written before this field load with DESCRIPTION
+   * alone (see image-template.ts).
+   */
+  readonly template: readonly ImageAttribute[];
   /** Why the image is in ERROR. */
   readonly error?: string;
+  /** The image this one was cloned from (OpenNebula's CLONING_ID). */
+  readonly cloningId?: number;
+  /** The images being copied from this one right now (OpenNebula's CLONES); absent when none. */
+  readonly clones?: readonly number[];
+}
+
+/** One attribute of an image's template: a single value or a vector of pairs, names upper-case. */
+export interface ImageAttribute {
+  readonly name: string;
+  readonly value: string | Readonly<Record<string, string>>;
 }
 
 /** How a VM uses an image. */
@@ -117,10 +135,18 @@ export function isDiskType(type: ImageType): boolean {
   return fitsUse(type, 'disk');
 }
 
-/** READY or USED after a change of `runningVms`; other states stay as they are. */
-export function usageState(image: Pick<ImageRecord, 'state' | 'type'>, runningVms: readonly number[]): ImageState {
+/**
+ * READY or USED after a change of `runningVms` or `clones`; other states
+ * stay as they are. A copy under way keeps its source USED, as OpenNebula
+ * does (its CLONE state for a persistent source is USED here too).
+ */
+export function usageState(
+  image: Pick<ImageRecord, 'state' | 'type' | 'clones'>,
+  runningVms: readonly number[],
+  clones: readonly number[] = image.clones ?? [],
+): ImageState {
   if (image.state !== 'READY' && image.state !== 'USED') return image.state;
-  return runningVms.length > 0 && isDiskType(image.type) ? 'USED' : 'READY';
+  return (runningVms.length > 0 && isDiskType(image.type)) || clones.length > 0 ? 'USED' : 'READY';
 }
 
 export function imageUse(r: ImageRecord): ImageUse {

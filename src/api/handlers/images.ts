@@ -21,8 +21,8 @@ type ImageMethod = Extract<keyof ApiHandlers, `image.${string}` | `imagepool.${s
  * anyone else's private); seeing one needs it to be public or one's own,
  * and one the caller may not see is not found, as a missing one;
  * changing or deleting it needs its owner or an administrator; uploading
- * into it, its owner alone (checked by the pool). Views carry the owner's
- * names and the datastore.
+ * into it, its owner alone (checked by the pool); cloning it, only that the
+ * caller sees it. Views carry the owner's names and the datastore.
  */
 export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
   const { images } = deps;
@@ -76,5 +76,26 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
       view(await images().ask({ type: 'enable', id: (await manage(p.image, session)).id, enable: p.enable })),
     'image.rename': async (p, session) =>
       view(await images().ask({ type: 'rename', id: (await manage(p.image, session)).id, name: p.name })),
+    // Read access to the source is enough (the pool finds it as image.info does); the copy is the caller's.
+    'image.clone': (p, session) =>
+      images().ask({
+        type: 'clone',
+        image: p.image,
+        session,
+        name: p.name,
+        ...(p.datastore === undefined ? {} : { datastore: p.datastore }),
+      }),
+    'image.chtype': async (p, session) =>
+      view(await images().ask({ type: 'chtype', id: (await manage(p.image, session)).id, imageType: p.type })),
+    'image.update': async (p, session) =>
+      view(
+        await images().ask({
+          type: 'update',
+          id: (await manage(p.image, session)).id,
+          template: p.template,
+          append: p.append,
+          admin: session.admin,
+        }),
+      ),
   };
 }
