@@ -206,6 +206,10 @@ t.test("OpenNebula 6.10's CLI against oned's /RPC2", async (t) => {
     await cli(t, 'onevm list (poweroff)', 'onevm', ['list'], { out: [row('poff', 'host0')] });
     await cli(t, 'onevm resume', 'onevm', ['resume', String(id)], {});
     await vmState(id, 'RUNNING');
+    await cli(t, 'onevm poweroff --hard', 'onevm', ['poweroff', '--hard', String(id)], {});
+    await vmState(id, 'POWEROFF');
+    await cli(t, 'onevm resume (after --hard)', 'onevm', ['resume', String(id)], {});
+    await vmState(id, 'RUNNING');
 
     await cli(t, 'onevm migrate', 'onevm', ['migrate', String(id), String(host2.id)], {});
     await eventually(
@@ -219,11 +223,15 @@ t.test("OpenNebula 6.10's CLI against oned's /RPC2", async (t) => {
     await cli(t, 'onevm terminate', 'onevm', ['terminate', String(id)], {});
     await vmState(id, 'DONE');
     await cli(t, 'onevm list (terminated)', 'onevm', ['list'], { notOut: [new RegExp(`^\\s*${id} `, 'm')] });
-    const pending = idOf(fromTpl, 'VM ID');
-    if (Number.isInteger(pending)) {
-      await cli(t, 'onevm terminate --hard', 'onevm', ['terminate', '--hard', String(pending)], {});
-      await vmState(pending, 'DONE');
-    }
+    // A VM made from options rather than a file, ended from PENDING with the -hard form.
+    const spare = idOf(
+      await cli(t, 'onevm create (options)', 'onevm', ['create', '--name', 'spare', '--cpu', '1', '--memory', '64'], {
+        out: [/^ID: \d+$/m],
+      }),
+    );
+    t.match(await vm(spare), { name: 'spare', state: 'PENDING' }, 'onevm create --name --cpu --memory made the VM');
+    await cli(t, 'onevm terminate --hard', 'onevm', ['terminate', '--hard', String(spare)], {});
+    await vmState(spare, 'DONE');
   });
 
   await t.test('oneuser and onegroup', async (t) => {
