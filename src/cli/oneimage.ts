@@ -1,9 +1,16 @@
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { ImageAllocateParams } from '../api/api-types.js';
 import { IMAGES_DATASTORE, type ImageView } from '../images/image-view.js';
 import { NepheleError } from '../errors.js';
-import { IMAGE_STATE_SHORT, IMAGE_TYPES, IMAGE_TYPE_SHORT, UPLOAD_CHUNK_BYTES, type ImageType } from '../images/image-record.js';
+import {
+  IMAGE_STATE_SHORT,
+  IMAGE_TYPES,
+  IMAGE_TYPE_SHORT,
+  UPLOAD_CHUNK_BYTES,
+  type ImageAttribute,
+  type ImageType,
+} from '../images/image-record.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';
 import type { GlobalOptions } from './connect.js';
@@ -37,10 +44,18 @@ export function renderImageList(images: readonly ImageView[]): string {
   return renderTable(COLUMNS, images);
 }
 
+/** The template's attributes as OpenNebula's CLI prints them: `NAME="value"`, a vector one pair a line. */
+export function renderAttributes(attributes: readonly ImageAttribute[]): string[] {
+  return attributes.flatMap(({ name, value }) => {
+    if (typeof value === 'string') return [`${name}=${JSON.stringify(value)}`];
+    const pairs = Object.entries(value).map(([k, v]) => `  ${k}=${JSON.stringify(v)}`);
+    return pairs.length === 0 ? [`${name}=[ ]`] : [`${name}=[`, ...pairs.map((p, n) => (n === pairs.length - 1 ? `${p} ]` : `${p},`))];
+  });
+}
+
 /** OpenNebula's `oneimage show` sections. */
 export function renderImage(i: ImageView): string {
-  const template: string[] = [];
-  if (i.description !== '') template.push(`DESCRIPTION=${JSON.stringify(i.description)}`);
+  const template = renderAttributes(i.template);
   if (i.error !== undefined) template.push(`ERROR=${JSON.stringify(i.error)}`);
   const lines = [
     `IMAGE ${i.id} INFORMATION`,
@@ -100,11 +115,11 @@ export function progressBar(total: number, write: (s: string) => void, now: () =
   };
 }
 
-function parseType(s: string): ImageType {
+function parseType(s: string, field = '--type'): ImageType {
   const t = s.toUpperCase();
   if (!(IMAGE_TYPES as readonly string[]).includes(t)) {
-    throw new NepheleError('INVALID_ARGUMENT', `--type must be one of ${IMAGE_TYPES.map((x) => x.toLowerCase()).join(', ')}, got ${s}`, {
-      details: { field: '--type' },
+    throw new NepheleError('INVALID_ARGUMENT', `${field} must be one of ${IMAGE_TYPES.map((x) => x.toLowerCase()).join(', ')}, got ${s}`, {
+      details: { field },
     });
   }
   return t as ImageType;
@@ -204,12 +219,21 @@ interface CreateOptions extends GlobalOptions {
   datastore?: string;
 }
 
+/** Everything on the process's standard input, as UTF-8. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * `oneimage`: OpenNebula's image commands. `progress` draws an upload's
- * progress on `io.err`. @default when stderr is a terminal
+ * progress on `io.err` (@default when stderr is a terminal); `stdin` gives
+ * `update` its template when no file is named (@default the process's).
  */
-export function oneimageProgram(io: CliIo, options: { progress?: boolean } = {}): Command {
+export function oneimageProgram(io: CliIo, options: { progress?: boolean; stdin?: () => Promise<string> } = {}): Command {
   const showProgress = options.progress ?? process.stderr.isTTY === true;
+  const stdin = options.stdin ?? readStdin;
   const program = new Command('oneimage').description('Manage images').showHelpAfterError();
   const json = (cmd: Command): Command => cmd.option('--json', 'print JSON');
   const print = printer(io);
@@ -305,6 +329,35 @@ export function oneimageProgram(io: CliIo, options: { progress?: boolean } = {})
     .description('Rename an image')
     .action(async (image: string, name: string, opts: GlobalOptions) => {
       await withClient(opts, (c) => c.call('image.rename', { image: imageRef(image), name }));
+    });
+
+  withGlobalOptions(program.command('clone').argument('<image>', 'image id or name').argument('<name>', 'the name of the copy'))
+    .description('Create a new image from an existing one (a copy of its file, yours; LOCKED until the copy ends)')
+    .option('-d, --datastore <ds>', `the datastore: ${IMAGES_DATASTORE.id} or ${IMAGES_DATASTORE.name}, the only one for images`)
+    .action(async (image: string, name: string, opts: GlobalOptions & { datastore?: string }) => {
+      const datastore = opts.datastore === undefined ? {} : { datastore: imageRef(opts.datastore) };
+      const { id } = await withClient(opts, (c) => c.call('image.clone', { image: imageRef(image), name, ...datastore }));
+      io.out(`ID: ${id}\n`);
+    });
+
+  withGlobalOptions(program.command('chtype').argument('<image>', 'image id or name').argument('<type>', 'the new type'))
+    .description("Change an image's type: among os, cdrom, datablock, or among kernel, ramdisk, context")
+    .action(async (image: string, type: string, opts: GlobalOptions) => {
+      await withClient(opts, (c) => c.call('image.chtype', { image: imageRef(image), type: parseType(type, 'type') }));
+    });
+
+  withGlobalOptions(
+    program
+      .command('update')
+      .argument('<image>', 'image id or name')
+      .argument('[file]', 'the attributes, in template syntax (default: stdin)'),
+  )
+    .description("Replace the image's template attributes (DESCRIPTION, …) with a file's, or with --append merge them in")
+    .option('-a, --append', 'merge into the attributes instead of replacing them')
+    .action(async (image: string, file: string | undefined, opts: GlobalOptions & { append?: boolean }) => {
+      // OpenNebula opens an editor here; a file or a pipe does the same job in scripts.
+      const template = file === undefined ? await stdin() : await readFile(file, 'utf8');
+      await withClient(opts, (c) => c.call('image.update', { image: imageRef(image), template, append: opts.append === true }));
     });
 
   return program;

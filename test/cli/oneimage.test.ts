@@ -5,19 +5,20 @@
  * sections, delete removes the file, and another user's private image can
  * be neither deleted nor used.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import t from 'tap';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
 import type { ImageView } from '../../src/images/image-view.js';
 import { writeAuthFile } from '../../src/auth/auth-file.js';
 import { progressBar } from '../../src/cli/oneimage.js';
 import { imagesDatastore } from '../../src/images/datastores.js';
 import type { ImagePoolMsg } from '../../src/images/image-pool.js';
 import { startCloud } from '../fixtures/cloud.js';
-import { runCliBin } from '../fixtures/processes.js';
+import { eventually, runCliBin } from '../fixtures/processes.js';
 
 const run = promisify(execFile);
 const hasQemuImg = await run('qemu-img', ['--version']).then(
@@ -172,6 +173,94 @@ t.test("a private image is its owner's: others can neither see, delete nor use i
   );
   t.match(await pool?.ask({ type: 'acquire', vmId: 7, refs: [{ name: 'shared', use: 'disk' }], session: bob }), [{ imageId: 1 }]);
   t.equal((await runCliBin(t, 'oneimage', ['delete', '0'], as('alice'))).code, 0, 'the owner may');
+});
+
+/** `oneimage` as a real process with `input` on its standard input. */
+function withStdin(t: Test, args: readonly string[], input: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../bin/oneimage.ts', import.meta.url)), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}
+
+t.test('oneimage clone, chtype and update (from a file or stdin); show prints the template', async (t) => {
+  const cloud = await startCloud(t);
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const oneimage = (...args: string[]) => runCliBin(t, 'oneimage', args, env);
+  await cloud.client.call('user.allocate', { name: 'bob', password: 'bob-secret' });
+  await writeAuthFile(join(cloud.dir, 'bob.auth'), { user: 'bob', password: 'bob-secret' });
+  const asBob = { ...env, NEPHELE_AUTH: join(cloud.dir, 'bob.auth') };
+  const file = join(cloud.dir, 'base.img');
+  await writeFile(file, randomBytes(200_000));
+  t.match((await oneimage('create', '--name', 'base', '--path', file, '--description', 'the base')).out, /^ID: 0$/m);
+  const { id: scratch } = await cloud.client.call('image.allocate', {
+    name: 'scratch',
+    type: 'DATABLOCK',
+    persistent: false,
+    description: '',
+    size: 1,
+  });
+
+  const cloned = await oneimage('clone', 'base', 'base copy');
+  t.equal(cloned.code, 0, cloned.out);
+  t.match(cloned.out, /^ID: 2$/m, "OpenNebula's answer: the new id");
+  const copy = await eventually(
+    () => cloud.client.call('image.info', { image: 2 }),
+    (i) => i.state !== 'LOCKED',
+    20_000,
+    'the copy',
+  );
+  t.match(copy, { name: 'base copy', state: 'READY', cloningId: 0, description: 'the base' });
+  t.equal(await sha256(copy.source), await sha256(file));
+  const system = await oneimage('clone', 'base', 'x', '-d', 'system');
+  t.equal(system.code, 1);
+  t.match(system.out, /\[ACTION_NOT_ALLOWED\]/);
+  t.match((await oneimage('clone', 'base', 'x', '--datastore', '9')).out, /\[DATASTORE_NOT_FOUND\] no datastore 9/);
+  t.match(
+    (await runCliBin(t, 'oneimage', ['clone', String(scratch), 'x'], asBob)).out,
+    /^ID: \d+$/m,
+    "the administrator's image is public",
+  );
+  t.equal((await runCliBin(t, 'oneimage', ['clone', 'base copy', 'mine'], asBob)).code, 0, 'public too, by name');
+
+  t.equal((await oneimage('chtype', 'base copy', 'cdrom')).code, 0);
+  t.equal((await cloud.client.call('image.info', { image: 2 })).type, 'CDROM');
+  const across = await oneimage('chtype', '2', 'kernel');
+  t.equal(across.code, 1);
+  t.match(across.out, /\[ACTION_NOT_ALLOWED\]/);
+  t.match((await oneimage('chtype', '2', 'floppy')).out, /\[INVALID_ARGUMENT\] type must be one of/);
+
+  const tmpl = join(cloud.dir, 'image.tmpl');
+  await writeFile(tmpl, 'DESCRIPTION = "from a file"\nDEV_PREFIX = vd\n');
+  t.equal((await oneimage('update', '2', tmpl)).code, 0);
+  const piped = await withStdin(t, ['update', '2', '--append'], 'LABELS = [ TEAM = web, TIER = front ]\n', env);
+  t.equal(piped.code, 0, piped.out);
+  const shown = (await oneimage('show', '2')).out;
+  t.match(
+    shown,
+    /^IMAGE TEMPLATE\nDESCRIPTION="from a file"\nDEV_PREFIX="vd"\nLABELS=\[\n {2}TEAM="web",\n {2}TIER="front" \]\n\nVIRTUAL MACHINES$/m,
+    "OpenNebula's template section: the file's, then what stdin appended",
+  );
+  const replaced = await withStdin(t, ['update', 'base copy', '-a'], 'DEV_PREFIX = sd\n', env);
+  t.equal(replaced.code, 0, replaced.out);
+  t.match((await oneimage('show', '2')).out, /^DEV_PREFIX="sd"$/m);
+  const syntax = await withStdin(t, ['update', '2'], 'A = "open\n', env);
+  t.equal(syntax.code, 1);
+  t.match(syntax.out, /\[TEMPLATE_SYNTAX\]/);
+  const hidden = await runCliBin(t, 'oneimage', ['update', '0', tmpl], asBob);
+  t.match(hidden.out, /\[NOT_AUTHORIZED\]/, "a public image is not everyone's to change");
 });
 
 t.test('the progress bar: percent, MiB done of total, MiB/s, redrawn in place at most ten times a second', async (t) => {
