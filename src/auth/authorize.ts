@@ -1,6 +1,7 @@
 import type { Session } from './session.js';
 import { NepheleError, type ErrorCode } from '../errors.js';
 import { ONEADMIN_GID, ONEADMIN_ID } from './builtin-ids.js';
+import { DEFAULT_PERMISSIONS, PUBLIC_PERMISSIONS, holds, type Owned, type Permissions, type Right } from './permissions.js';
 
 /**
  * The authorization rules, OpenNebula's default ACL cut down to what
@@ -81,7 +82,7 @@ export function visibleTo<T extends { readonly uid: number }>(session: Pick<Sess
  */
 export interface NetworkOwner {
   readonly uid: number;
-  readonly gid?: number;
+  readonly gid?: number | undefined;
 }
 
 /** Use (lease from, list, show) a network: its owner, an administrator, or anyone when it is public. */
@@ -116,6 +117,51 @@ export function isPublicImage(image: NetworkOwner): boolean {
 /** Refuses an image the caller may not use as not found; `ref` is the id or name they gave. */
 export function requireImageUse(session: Pick<Session, 'uid' | 'admin'>, image: NetworkOwner, ref: string | number): void {
   if (!canUseImage(session, image)) throw notFound('image', ref);
+}
+
+/** The kinds of objects that carry OpenNebula's permission bits. */
+export type PermittedKind = 'VM' | 'template' | 'network' | 'image';
+
+/** A stored object that may have its bits (from its creation or a chmod) and its own group. */
+export interface MaybePermitted {
+  readonly uid: number;
+  readonly gid?: number | undefined;
+  readonly perms?: Permissions | undefined;
+}
+
+/** The group of an object stored before objects had one (older VMs and templates): nobody is in it. */
+export const NO_GROUP = -1;
+
+/**
+ * An object's bits. A record stored before objects had bits reads as the
+ * rule it was made under: its owner's to use and manage, and an
+ * administrator's network or image public (used by everyone).
+ */
+export function permsOf(record: MaybePermitted, kind: PermittedKind): Permissions {
+  if (record.perms !== undefined) return record.perms;
+  return (kind === 'network' || kind === 'image') && isPublicNetwork(record) ? PUBLIC_PERMISSIONS : DEFAULT_PERMISSIONS;
+}
+
+/** What `holds` needs of a stored object. */
+export function ownedOf(record: MaybePermitted, kind: PermittedKind): Owned {
+  return { uid: record.uid, gid: record.gid ?? NO_GROUP, perms: permsOf(record, kind) };
+}
+
+/**
+ * Refuses `right` on an object the caller named `ref`: one they hold no
+ * right on at all is not found, exactly as a missing one; one they may use
+ * (see) but not this is NOT_AUTHORIZED, naming it as they did.
+ */
+export function requireRight(
+  session: Pick<Session, 'uid' | 'gid' | 'admin' | 'user'>,
+  object: Owned,
+  right: Right,
+  kind: HiddenKind,
+  ref: string | number,
+): void {
+  if (holds(session, object, right)) return;
+  if (!holds(session, object, 'use')) throw notFound(kind, ref);
+  throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not ${right} ${kind} ${ref}`, { details: { uid: session.uid } });
 }
 
 /** What `hostSeenBy` hides of a host's view (the view's own type is the hosts domain's, above auth). */

@@ -7,7 +7,8 @@
 import type { Session } from './session.js';
 import { NepheleError } from '../errors.js';
 import { ONEADMIN_ID } from './builtin-ids.js';
-import { canAccess, notFound, type HiddenKind } from './authorize.js';
+import { NO_GROUP, notFound, type HiddenKind } from './authorize.js';
+import { holds, type Permissions } from './permissions.js';
 
 /** What a name lookup needs of an object. */
 export interface OwnedObject {
@@ -15,30 +16,41 @@ export interface OwnedObject {
   readonly name: string;
   readonly uid: number;
   readonly gid?: number;
+  /** Its bits (see src/auth/permissions.ts); without them, its owner's alone, unless public (`IsPublic`). */
+  readonly perms?: Permissions;
 }
 
-/** Who looks: an API session, or a VM's owner. */
-export type Finder = Pick<Session, 'uid' | 'admin'>;
+/** Who looks: an API session, or a VM's owner; `gid` for the group bits of objects that have them. */
+export type Finder = Pick<Session, 'uid' | 'admin'> & { readonly gid?: number };
 
 /** Usable by everyone, not only its owner (an administrator's network or image); templates have no such objects. */
 export type IsPublic = (o: OwnedObject) => boolean;
 
 const nothingPublic: IsPublic = () => false;
 
-/** May `who` use `o`: its owner, an administrator, or anyone when it is public. */
+/** May `who` use `o`: an administrator; else as its bits say, or without bits its owner, or anyone when it is public. */
 export function canUse(who: Finder, o: OwnedObject, isPublic: IsPublic = nothingPublic): boolean {
-  return canAccess(who, o.uid) || isPublic(o);
+  return who.admin || sharedWith(who, o, isPublic);
+}
+
+/** Whether `who` may use `o` by right of its owner, group or everyone, an administrator's rights aside. */
+function sharedWith(who: Finder, o: OwnedObject, isPublic: IsPublic): boolean {
+  if (o.perms === undefined) return o.uid === who.uid || isPublic(o);
+  const object = { uid: o.uid, gid: o.gid ?? NO_GROUP, perms: o.perms };
+  // A finder without its group (NaN equals no gid) gets no group rights.
+  return holds({ uid: who.uid, gid: who.gid ?? Number.NaN, admin: false }, object, 'use');
 }
 
 /** Oneadmin's first, then the oldest: the same one every time. */
-function publicChoice<T extends OwnedObject>(named: readonly T[], isPublic: IsPublic): T | undefined {
-  return named.filter(isPublic).sort((a, b) => Number(b.uid === ONEADMIN_ID) - Number(a.uid === ONEADMIN_ID) || a.id - b.id)[0];
+function publicChoice<T extends OwnedObject>(named: readonly T[], shared: (o: T) => boolean): T | undefined {
+  return named.filter(shared).sort((a, b) => Number(b.uid === ONEADMIN_ID) - Number(a.uid === ONEADMIN_ID) || a.id - b.id)[0];
 }
 
 /**
  * A reference from a VM template (a NIC's NETWORK, a DISK's IMAGE): the
  * object named `name` of `owner` when one is given (NETWORK_UNAME / _UID),
- * else the caller's own, else a public one. Never another user's private
+ * else the caller's own, else one shared with them (public, or by its
+ * bits: its group's or everyone's use). Never another user's private
  * object by name alone, not even for an administrator: a user cannot capture
  * a name someone else's VMs use. Undefined when nothing the caller may use
  * has that name.
@@ -55,7 +67,11 @@ export function findForUse<T extends OwnedObject>(
     const found = named.find((o) => o.uid === options.owner);
     return found !== undefined && canUse(who, found, isPublic) ? found : undefined;
   }
-  return named.find((o) => o.uid === who.uid) ?? publicChoice(named, isPublic);
+  // Another's object by name only when its bits (or public) share it with `who`, administrator or not.
+  return (
+    named.find((o) => o.uid === who.uid && canUse(who, o, isPublic)) ??
+    publicChoice(named, (o) => o.uid !== who.uid && sharedWith(who, o, isPublic))
+  );
 }
 
 /**

@@ -91,28 +91,32 @@ export function applyChmod(current: Permissions, values: readonly number[]): Per
 }
 
 /**
- * Refuses a chmod the caller may not make, as OpenNebula: it takes the
- * manage right, and changing any admin bit the admin right. Objects the
- * caller may not see are refused before this, as not found.
+ * Refuses a chmod the caller may not make, as OpenNebula's
+ * RequestManagerChmod: it takes the manage right, or, when it changes any
+ * admin bit, the admin right instead (one or the other, not both). Objects
+ * the caller may not see are refused before this, as not found.
  */
 export function checkChmod(session: Pick<Session, 'uid' | 'gid' | 'admin' | 'user'>, object: Owned, next: Permissions, what: string): void {
-  if (!holds(session, object, 'manage')) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change the permissions of ${what}`, {
-      details: { uid: session.uid },
-    });
-  }
   const adminBits = 0o111;
-  if ((object.perms & adminBits) !== (next & adminBits) && !holds(session, object, 'admin')) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change the admin rights of ${what}`, {
+  if ((object.perms & adminBits) !== (next & adminBits)) {
+    if (!holds(session, object, 'admin')) {
+      throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change the admin rights of ${what}`, {
+        details: { uid: session.uid },
+      });
+    }
+  } else if (!holds(session, object, 'manage')) {
+    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change the permissions of ${what}`, {
       details: { uid: session.uid },
     });
   }
 }
 
 /**
- * Refuses a chown the caller may not make, as OpenNebula: a new owner only
- * by an administrator; a new group by the owner with the manage right, to
- * a group they belong to (a user here belongs to one group).
+ * Refuses a chown the caller may not make, as OpenNebula's
+ * RequestManagerChown: it takes the manage right on the object; a new
+ * owner, the manage right on that user (administrators only); a new group,
+ * the use right on it (its members: a user here belongs to one group). The
+ * owner or group the object already has is no change, as OpenNebula ignores it.
  */
 export function checkChown(
   session: Pick<Session, 'uid' | 'gid' | 'admin' | 'user'>,
@@ -127,7 +131,7 @@ export function checkChown(
   if (!holds(session, object, 'manage')) {
     throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change the group of ${what}`, { details: { uid: session.uid } });
   }
-  if (change.gid !== undefined && change.gid !== session.gid) {
+  if (change.gid !== undefined && change.gid !== object.gid && change.gid !== session.gid) {
     throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may only move ${what} to their own group`, {
       details: { uid: session.uid },
     });

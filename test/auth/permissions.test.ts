@@ -78,3 +78,47 @@ t.test('chown: a new owner by administrators only; a new group by the manager, t
   t.throws(() => checkChown(groupmate, obj(0o640), { gid: 100 }, 'VM 1'), { code: 'NOT_AUTHORIZED' }, 'use is not manage');
   t.doesNotThrow(() => checkChown(admin, obj(0), { uid: 9, gid: 7 }, 'VM 1'));
 });
+
+t.test("chmod as OpenNebula's: admin bits take the admin right alone, others manage", async (t) => {
+  t.doesNotThrow(() => checkChmod(owner, obj(0o100), 0o101, 'VM 1'), 'admin without manage changes an admin bit');
+  t.throws(() => checkChmod(owner, obj(0o100), 0o140, 'VM 1'), { code: 'NOT_AUTHORIZED' }, 'but not the other bits');
+});
+
+t.test("chown: the object's own group again is no change", async (t) => {
+  const moved = { ...owner, gid: 1 };
+  t.doesNotThrow(() => checkChown(moved, obj(0o600), { gid: 100 }, 'VM 1'), 'the owner, since moved to group 1');
+  t.throws(() => checkChown(moved, obj(0o600), { gid: 7 }, 'VM 1'), { code: 'NOT_AUTHORIZED' });
+});
+
+t.test('records without bits read as the rule they were made under', async (t) => {
+  const { permsOf, ownedOf, requireRight, NO_GROUP } = await import('../../src/auth/authorize.js');
+  t.equal(permsOf({ uid: 5 }, 'VM'), DEFAULT_PERMISSIONS);
+  t.equal(permsOf({ uid: 5, gid: 100 }, 'template'), DEFAULT_PERMISSIONS);
+  t.equal(permsOf({ uid: 0, gid: 0 }, 'template'), DEFAULT_PERMISSIONS, "an administrator's template is not public");
+  t.equal(permsOf({ uid: 5, gid: 100 }, 'network'), DEFAULT_PERMISSIONS);
+  t.equal(permsOf({ uid: 0, gid: 1 }, 'network'), PUBLIC_PERMISSIONS, "oneadmin's network is public");
+  t.equal(permsOf({ uid: 5, gid: 0 }, 'network'), PUBLIC_PERMISSIONS, 'made in group oneadmin: public');
+  t.equal(permsOf({ uid: 0, gid: 0 }, 'image'), PUBLIC_PERMISSIONS);
+  t.equal(permsOf({ uid: 0, gid: 0, perms: 0o640 }, 'network'), 0o640, 'bits once set are the bits');
+  t.same(ownedOf({ uid: 5 }, 'VM'), { uid: 5, gid: NO_GROUP, perms: DEFAULT_PERMISSIONS }, 'no group: nobody has group rights');
+  const vm = ownedOf({ uid: 5, gid: 100, perms: 0o640 }, 'VM');
+  t.doesNotThrow(() => requireRight(groupmate, vm, 'use', 'VM', 1));
+  t.throws(() => requireRight(groupmate, vm, 'manage', 'VM', 1), { code: 'NOT_AUTHORIZED' }, 'seen, not managed');
+  t.throws(() => requireRight(stranger, vm, 'manage', 'VM', 1), { code: 'VM_NOT_FOUND', message: 'no VM 1' }, 'not seen: not found');
+});
+
+t.test('names find what the bits share, never by an administrator’s rights alone', async (t) => {
+  const { findForUse, findNamed } = await import('../../src/auth/find-named.js');
+  const nets = [
+    { id: 0, name: 'lan', uid: 5, gid: 100, perms: 0o640 },
+    { id: 1, name: 'dmz', uid: 5, gid: 100, perms: 0o600 },
+    { id: 2, name: 'lan', uid: 7, gid: 1, perms: 0o604 },
+  ];
+  t.equal(findForUse(nets, 'lan', groupmate)?.id, 0, "the group's, oldest first");
+  t.equal(findForUse(nets, 'lan', stranger)?.id, 2, 'their own first');
+  t.equal(findForUse(nets, 'lan', { uid: 9, gid: 1, admin: false })?.id, 2, 'shared with everyone');
+  t.equal(findForUse(nets, 'dmz', groupmate), undefined, 'not shared with the group');
+  t.equal(findForUse(nets, 'lan', { uid: 6, admin: false })?.id, 2, 'a finder without a group gets no group rights');
+  t.equal(findForUse(nets, 'dmz', admin), undefined, 'an administrator finds no private object by name alone');
+  t.equal(findNamed(nets, 'dmz', admin, 'network').id, 1, 'the API: an administrator finds the only one');
+});
