@@ -99,6 +99,12 @@ export async function listen(options: ListenerOptions): Promise<Listener> {
   http.on('request', (req, res) => {
     if ((req.url ?? '/').startsWith(skip)) return;
     const door = mounted.get((req.url ?? '/').split('?', 1)[0] as string);
+    // As socket.io's handshakes: an address with too many failed logins lately is refused before its body is read.
+    if (door !== undefined && options.blocked?.(addressOf(req)) === true) {
+      res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '10', Connection: 'close' });
+      res.end('too many failed logins from this address; retry later\n');
+      return;
+    }
     if (state === 'open' && door !== undefined) return door(req, res);
     if (state === 'open') return route(req, res);
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });

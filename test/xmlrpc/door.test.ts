@@ -235,3 +235,21 @@ t.test('renames, groups and image clone/chtype/update map to their handlers', as
   t.not(copy, image);
   t.equal((await cloud.client.call('image.info', { image: copy as number })).name, 'blank-copy');
 });
+
+t.test('an address with too many failed logins is refused before its body is read, as on socket.io', async (t) => {
+  const { rpc } = await setup(t);
+  // The login gate blocks an address after 50 failed logins within its window (src/auth/login-gate.ts).
+  let refusedEarly = 0;
+  for (let i = 0; i < 60; i++) {
+    const reply = await rpc.raw(
+      `<?xml version="1.0"?><methodCall><methodName>one.vm.action</methodName><params><param><value><string>oneadmin:wrong-${i}</string></value></param><param><value><string>hold</string></value></param><param><value><i4>0</i4></value></param></params></methodCall>`,
+    );
+    if (reply.status === 429) refusedEarly++;
+    else t.equal(reply.status, 200, 'a failed login is an XML-RPC answer until the address is blocked');
+  }
+  t.ok(refusedEarly > 0, `the last of 60 failed logins were refused with 429 (${refusedEarly})`);
+  const right = await rpc.raw('<methodCall/>');
+  t.equal(right.status, 429, 'any request from the blocked address, the right password included');
+  t.match(right.body, /too many failed logins/);
+  t.equal(right.headers['retry-after'], '10');
+});
