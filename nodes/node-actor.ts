@@ -2,7 +2,8 @@ import type { Actor, ActorContext, Reply } from '../src/actors/index.js';
 import { SerialQueue } from '../src/base/serial-queue.js';
 import { NepheleError, isNepheleError } from '../src/errors.js';
 import { mkdir, readFile } from 'node:fs/promises';
-import type { HostMonitoring, TransferStep, VmInfo, VmSpec } from '../src/protocol/domain.js';
+import type { TransferStep, VmInfo, VmMonitoring, VmSpec } from '../src/protocol/domain.js';
+import { MAX_VMS_PER_HOST, MAX_VM_CPU_PERCENT, MAX_VM_MEMORY_KB } from '../src/protocol/validate-domain.js';
 import type {
   NodeCommand,
   NodeRequest,
@@ -106,10 +107,10 @@ export class NodeActor implements Actor<NodeMsg> {
         return this.ctx.detach(this.request(msg.req));
       case 'connected':
         this.rearmMonitoring(msg.monitorMs);
-        return this.ctx.detach(Promise.all([this.pushMonitoring(), this.watchVms()]));
+        return this.ctx.detach(this.monitor());
       case 'monitor_tick':
         if (!this.ctx.isTimerActive('monitor')) this.ctx.startTimer('monitor', { type: 'monitor_tick' }, this.monitorMs, { repeat: true });
-        return this.ctx.detach(Promise.all([this.pushMonitoring(), this.watchVms()]));
+        return this.ctx.detach(this.monitor());
     }
   }
 
@@ -401,14 +402,7 @@ export class NodeActor implements Actor<NodeMsg> {
    * opId), so the front-end moves it out of RUNNING. VMs with a command in
    * flight are left to that command's outcome.
    */
-  private async watchVms(): Promise<void> {
-    let vms: VmInfo[];
-    try {
-      vms = await this.deps.hypervisor.list();
-    } catch (err) {
-      this.ctx.log.error({ err }, 'VM monitoring failed');
-      return;
-    }
+  private watchVms(vms: readonly VmInfo[]): void {
     const now = new Set<number>();
     for (const vm of vms) {
       now.add(vm.vmId);
@@ -429,16 +423,43 @@ export class NodeActor implements Actor<NodeMsg> {
     for (const vmId of this.seen.keys()) if (!now.has(vmId)) this.seen.delete(vmId);
   }
 
-  private async pushMonitoring(): Promise<void> {
-    let figures: HostMonitoring;
+  /**
+   * One look at the host and its VMs: a VM that stopped by itself is
+   * reported, and the host's figures go to oned with each VM's. The driver
+   * is listed once a look: the qemu driver measures a VM's CPU over the time
+   * since it last listed it, so a second list would measure nothing.
+   */
+  private async monitor(): Promise<void> {
+    const [figures, vms] = await Promise.all([
+      this.deps.monitoring.host().catch((err: unknown) => void this.ctx.log.error({ err }, 'monitoring failed')),
+      this.deps.hypervisor.list().catch((err: unknown) => void this.ctx.log.error({ err }, 'VM monitoring failed')),
+    ]);
+    if (vms !== undefined) this.watchVms(vms);
+    if (figures === undefined) return;
     try {
-      figures = await this.deps.monitoring.host();
+      this.deps.frontend.emit({ type: 'host.monitoring', figures, ...(vms === undefined ? {} : { vms: vmFigures(vms) }) });
     } catch (err) {
-      this.ctx.log.error({ err }, 'monitoring failed');
-      return;
+      // The link checks what it sends: figures it would refuse are this agent's bug, logged, not a crash.
+      this.ctx.log.error({ err }, 'monitoring push refused by the link');
     }
-    this.deps.frontend.emit({ type: 'host.monitoring', figures });
   }
+}
+
+/**
+ * The figures oned keeps of the VMs whose process runs (running or paused),
+ * at most as many as a push may carry: a VM beyond that goes unmeasured
+ * rather than the whole push refused.
+ */
+export function vmFigures(vms: readonly VmInfo[]): VmMonitoring[] {
+  return vms
+    .filter((v) => v.state === 'running' || v.state === 'paused')
+    .slice(0, MAX_VMS_PER_HOST)
+    .map((v) => ({ vmId: v.vmId, cpu: within(v.cpuUsage, MAX_VM_CPU_PERCENT), memoryKb: within(v.memoryKb, MAX_VM_MEMORY_KB) }));
+}
+
+/** A driver's odd reading (NaN from a torn /proc line, a negative delta) as 0, a huge one at the bound: the push stays valid. */
+function within(x: number, max: number): number {
+  return Number.isFinite(x) && x > 0 ? Math.min(x, max) : 0;
 }
 
 /** The driver's live migration, when it has one (qemu). */

@@ -38,6 +38,15 @@ export interface HostMonitoring {
   readonly TIMESTAMP: number;
 }
 
+/** What one VM's process uses now, in a host's monitoring push (OpenNebula's VM MONITORING CPU and MEMORY). */
+export interface VmMonitoring {
+  readonly vmId: number;
+  /** Percent of one core, over the time since the driver last looked. */
+  readonly cpu: number;
+  /** KiB: the resident memory of the VM's process (qemu), or what the dummy driver simulates. */
+  readonly memoryKb: number;
+}
+
 /**
  * A disk as the hypervisor attaches it; the file at `path` was made by the
  * transfer driver during PROLOG (clone, mkswap, volatile, context ISO).

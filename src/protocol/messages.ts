@@ -5,7 +5,17 @@
  * request (see frames.ts), and its type by `ReplyOf`.
  */
 import type { ErrorCode } from '../errors.js';
-import type { ContextCdSpec, HostMonitoring, NodeCapabilities, SaveStep, TransferStep, VmInfo, VmRunState, VmSpec } from './domain.js';
+import type {
+  ContextCdSpec,
+  HostMonitoring,
+  NodeCapabilities,
+  SaveStep,
+  TransferStep,
+  VmInfo,
+  VmMonitoring,
+  VmRunState,
+  VmSpec,
+} from './domain.js';
 
 // ---- front-end → node: commands (reliable, at-least-once; `opId` lets the node drop repeats)
 
@@ -153,6 +163,11 @@ export type ReplyOf<Q extends NodeRequest> = NodeReplies[Q['type']];
 export interface HostMonitoringEvent {
   readonly type: 'host.monitoring';
   readonly figures: HostMonitoring;
+  /**
+   * The figures of the VMs the agent runs, at most MAX_VMS_PER_HOST, one
+   * entry per VM. Absent from agents older than this field.
+   */
+  readonly vms?: readonly VmMonitoring[];
 }
 
 /** A VM changed state at the node; reliable. `opId` when a command caused it. */

@@ -11,6 +11,7 @@ import type {
   NodeCapabilities,
   OsSpec,
   VmInfo,
+  VmMonitoring,
   VmRunState,
   VmSpec,
 } from './domain.js';
@@ -41,8 +42,13 @@ export { MAX_VM_DEVICES } from './field-limits.js';
 export const HYPERVISORS: readonly HypervisorName[] = ['dummy', 'qemu'];
 export const VM_RUN_STATES: readonly VmRunState[] = ['running', 'paused', 'poweroff', 'failed'];
 
-/** More VMs than any host runs; bounds `vm.list` replies. */
+/** More VMs than any host runs; bounds `vm.list` replies and the VM figures of a monitoring push. */
 export const MAX_VMS_PER_HOST = 65_536;
+
+/** A VM's CPU in a push, percent of one core: no host has more than CPU's 1024 cores. */
+export const MAX_VM_CPU_PERCENT = 1024 * 100;
+/** A VM's memory in a push, KiB: twice MEMORY's 16 TiB, for the process's own overhead. */
+export const MAX_VM_MEMORY_KB = 2 * 16 * 1024 ** 3;
 
 /** A device id: 0 … MAX_VM_DEVICES - 1. */
 const deviceId = (x: unknown, field: string): number => int(x, field, 0, MAX_VM_DEVICES - 1);
@@ -158,6 +164,27 @@ export function vmInfo(x: unknown, at: string): VmInfo {
 
 export function vmInfoList(x: unknown, at: string): readonly VmInfo[] {
   return array(x, at, MAX_VMS_PER_HOST).map((v, i) => vmInfo(v, `${at}.${i}`));
+}
+
+/** One VM's figures of a push, each within its bound. */
+export function vmMonitoring(x: unknown, at: string): VmMonitoring {
+  const o = record(x, at);
+  const cpu = num(o.cpu, `${at}.cpu`);
+  if (cpu > MAX_VM_CPU_PERCENT) throw badFrame(`${at}.cpu`, `must be at most ${MAX_VM_CPU_PERCENT}`);
+  const memoryKb = num(o.memoryKb, `${at}.memoryKb`);
+  if (memoryKb > MAX_VM_MEMORY_KB) throw badFrame(`${at}.memoryKb`, `must be at most ${MAX_VM_MEMORY_KB}`);
+  return { vmId: int(o.vmId, `${at}.vmId`), cpu, memoryKb };
+}
+
+/** The VM figures of a push: at most MAX_VMS_PER_HOST, one per VM (a VM twice is a broken agent, not two samples). */
+export function vmMonitoringList(x: unknown, at: string): readonly VmMonitoring[] {
+  const list = array(x, at, MAX_VMS_PER_HOST).map((v, i) => vmMonitoring(v, `${at}.${i}`));
+  const ids = new Set<number>();
+  for (const [i, v] of list.entries()) {
+    if (ids.has(v.vmId)) throw badFrame(`${at}.${i}.vmId`, 'must not repeat a VM of the list');
+    ids.add(v.vmId);
+  }
+  return list;
 }
 
 export function hostMonitoring(x: unknown, at: string): HostMonitoring {

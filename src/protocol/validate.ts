@@ -37,6 +37,7 @@ import {
   transferStep,
   vmInfo,
   vmInfoList,
+  vmMonitoringList,
   vmSpec,
 } from './validate-domain.js';
 
@@ -124,7 +125,10 @@ const MESSAGE_VALIDATORS: Validators = {
   'vm.poll': (o, at) => ({ type: 'vm.poll', vmId: vmId(o.vmId, `${at}.vmId`) }),
   'node.ping': () => ({ type: 'node.ping' }),
   'node.stats': () => ({ type: 'node.stats' }),
-  'host.monitoring': (o, at) => ({ type: 'host.monitoring', figures: hostMonitoring(o.figures, `${at}.figures`) }),
+  'host.monitoring': (o, at) => {
+    const vms = optional(o.vms, (x) => vmMonitoringList(x, `${at}.vms`));
+    return { type: 'host.monitoring', figures: hostMonitoring(o.figures, `${at}.figures`), ...(vms === undefined ? {} : { vms }) };
+  },
   'vm.state': (o, at) => {
     const id = optional(o.opId, (x) => opId(x, `${at}.opId`));
     const reason = optional(o.reason, (x) => str(x, `${at}.reason`));
