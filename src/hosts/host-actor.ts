@@ -10,6 +10,7 @@ import type { HostToVm } from './host-to-vm.js';
 import { hashToken, hostAccess, tokenMatches, type HostAccess, type HostRecord, type HostSsh } from './host-record.js';
 import { DEFAULT_HOST_FAILURE, type HostFailureOptions } from './host-failure.js';
 import { hostState } from './host-states.js';
+import type { MonitoringBook } from './monitoring-book.js';
 import { rm } from 'node:fs/promises';
 import type { DeployProgress } from './host-view.js';
 import { formatSshTarget } from '../ssh/ssh-target.js';
@@ -116,6 +117,8 @@ export interface HostActorDeps {
   readonly monitorFloorMs?: () => number;
   /** Hears each monitoring push (oned's metrics). @default none */
   readonly monitoringPush?: () => void;
+  /** Where each push's figures are kept, the host's and its VMs' (monitoring-book.ts). @default none */
+  readonly monitoringBook?: Pick<MonitoringBook, 'push' | 'watchVm'>;
 }
 
 /**
@@ -228,6 +231,7 @@ export class HostActor implements Actor<HostMsg> {
         return undefined;
       case 'vm_here':
         this.vms.set(msg.vmId, { cpu: msg.cpu, memory: msg.memory });
+        this.deps.monitoringBook?.watchVm(msg.vmId);
         return undefined;
       case 'vm_left':
         this.vms.delete(msg.vmId);
@@ -468,6 +472,8 @@ export class HostActor implements Actor<HostMsg> {
       const wasMonitored = this.state() === 'MONITORED';
       this.monitoring = msg.figures;
       this.lastMonitored = Date.now();
+      // A VM's figures are kept only while it stays here: an agent speaks for its own VMs alone.
+      this.deps.monitoringBook?.push(this.hostId, msg.figures, msg.vms, (vmId) => this.vms.has(vmId));
       if (!wasMonitored && this.state() === 'MONITORED') this.deps.kickPlacement();
     }
     if (msg.type === 'vm.state' && msg.opId === undefined && (msg.state === 'poweroff' || msg.state === 'failed')) {
@@ -497,6 +503,7 @@ export class HostActor implements Actor<HostMsg> {
     const figures = await link.ask({ type: 'host.monitor' }, { timeoutMs: 10_000 });
     this.monitoring = figures;
     this.lastMonitored = Date.now();
+    this.deps.monitoringBook?.push(this.hostId, figures, undefined, () => false);
     return this.view();
   }
 

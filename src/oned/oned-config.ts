@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ApiLimits } from '../api/api-limits.js';
 import type { HostFailureOptions } from '../hosts/host-failure.js';
+import type { MonitoringLimits } from '../hosts/monitoring-book.js';
 import type { PlacementOptions } from '../placement/placement-core.js';
 import type { VmActorDeps } from '../vms/vm-actor.js';
 
@@ -43,4 +44,6 @@ export interface OnedConfig {
   readonly operationDeadlines?: VmActorDeps['operationDeadlines'];
   /** What one caller may hold of oned: calls in flight, logins, unauthenticated connections (docs/security.md). @default DEFAULT_API_LIMITS */
   readonly apiLimits?: Partial<ApiLimits>;
+  /** How long, and how many, monitoring samples oned keeps per host and per VM (docs/monitoring.md). @default DEFAULT_MONITORING_LIMITS */
+  readonly monitoring?: MonitoringLimits;
 }

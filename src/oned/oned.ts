@@ -9,6 +9,7 @@ import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/api-limits.js';
 import { LoginGate } from '../auth/login-gate.js';
 import { NodeGateway } from '../gateway/node-gateway.js';
 import { HOST_POOL } from '../hosts/host-subtree.js';
+import { DEFAULT_MONITORING_LIMITS, MonitoringBook } from '../hosts/monitoring-book.js';
 import { IMAGE_POOL } from '../images/image-subtree.js';
 import type { ImagePoolMsg } from '../images/image-pool.js';
 import { NETWORK_POOL } from '../networks/network-subtree.js';
@@ -77,7 +78,9 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
   const actors = actorDirectory(system);
   metrics.watch({ stats: () => system.stats(), vmPool: () => actors.lookup(VM_POOL), hostPool: () => actors.lookup(HOST_POOL) });
   // Built before anything listens: a bad configuration fails here.
-  const subtrees = onedSubtrees({ config, store, actors, clock: system.clock, metrics, deployer });
+  // In memory, as the actors: a restarted oned starts with empty windows (docs/monitoring.md).
+  const monitoring = new MonitoringBook(config.monitoring ?? DEFAULT_MONITORING_LIMITS);
+  const subtrees = onedSubtrees({ config, store, actors, clock: system.clock, metrics, deployer, monitoring });
   // Listening before the actors start: what dials meanwhile is held until they are up, not refused (listener.ts).
   const apiLimits: Readonly<ApiLimits> = Object.freeze({ ...DEFAULT_API_LIMITS, ...config.apiLimits });
   // Shared by the API (it gates logins) and the listener (it refuses an address that failed too many).
@@ -127,6 +130,7 @@ export async function startOned(config: OnedConfig): Promise<Oned> {
       images: () => actors.lookup(IMAGE_POOL),
       deployer,
       version: VERSION,
+      monitoring,
     }),
     // An image upload's chunk, and room for the rest of the call.
     maxCallBytes: UPLOAD_CHUNK_BYTES + 64 * 1024,

@@ -5,6 +5,7 @@ import type { HostDeployer } from '../hosts/host-deployer.js';
 import { DEFAULT_HOST_FAILURE } from '../hosts/host-failure.js';
 import { hostSubtree, HOST_POOL } from '../hosts/host-subtree.js';
 import { DEFAULT_MONITOR_BUDGET, monitorFloorMs } from '../hosts/monitor-budget.js';
+import type { MonitoringBook } from '../hosts/monitoring-book.js';
 import { SshTransfers } from '../hosts/ssh-transfers.js';
 import { imageSubtree, IMAGE_POOL } from '../images/image-subtree.js';
 import type { OnedMetrics } from '../metrics/oned-metrics.js';
@@ -29,6 +30,8 @@ export interface SubtreeWiring {
   readonly clock: Clock;
   readonly metrics: OnedMetrics;
   readonly deployer: HostDeployer;
+  /** The monitoring windows: host actors write them, the API reads them. */
+  readonly monitoring: MonitoringBook;
 }
 
 /**
@@ -71,6 +74,7 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
       datastores,
       monitorFloorMs: () => monitorFloor,
       monitoringPush: metrics.monitoring.push,
+      monitoringBook: w.monitoring,
     },
     pool: {
       store,

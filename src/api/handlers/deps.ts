@@ -2,6 +2,7 @@ import type { ActorRef } from '../../actors/index.js';
 import type { HostDeployer } from '../../hosts/host-deployer.js';
 import type { HostMsg } from '../../hosts/host-actor.js';
 import type { HostPoolMsg } from '../../hosts/host-pool.js';
+import type { MonitoringBook } from '../../hosts/monitoring-book.js';
 import type { ImagePoolMsg } from '../../images/image-pool.js';
 import type { NetworkPoolMsg } from '../../networks/network-pool.js';
 import type { UserPoolMsg } from '../../users/user-pool.js';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   readonly deployer: Pick<HostDeployer, 'deploy' | 'sync' | 'remove'>;
   /** oned's version, for `system.version`. */
   readonly version: string;
+  /** The monitoring windows of hosts and VMs (read-only here; a deleted host's goes). */
+  readonly monitoring: Pick<MonitoringBook, 'host' | 'vm' | 'forgetHost'>;
 }
 
 /** The host's actor by id or name (HOST_NOT_FOUND from the pool). */
