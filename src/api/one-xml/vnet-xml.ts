@@ -15,7 +15,7 @@
  * no VM update sets (Nephele does not push network changes to VMs).
  */
 import type { VnetView } from '../../networks/network-view.js';
-import { intToMac, macToInt } from '../../networks/address.js';
+import { intToMac, ipToInt, macToInt } from '../../networks/address.js';
 import { type OneXmlContext, gnameOf } from './context.js';
 import { VNET_STATE_READY } from './one-codes.js';
 import { permissionsXml } from './one-permissions.js';
@@ -72,6 +72,17 @@ function macEnd(mac: string | undefined, size: number): string | undefined {
   return mac === undefined ? undefined : intToMac(macToInt(mac) + size - 1);
 }
 
+function addressKey(l: { readonly ip: string | undefined; readonly mac: string }): number {
+  return l.ip === undefined ? macToInt(l.mac) : ipToInt(l.ip);
+}
+
+function byAddress(
+  a: { readonly ip: string | undefined; readonly mac: string },
+  b: { readonly ip: string | undefined; readonly mac: string },
+): number {
+  return addressKey(a) - addressKey(b);
+}
+
 function arPool(view: VnetView, full: boolean): XmlElement {
   return el(
     'AR_POOL',
@@ -86,7 +97,8 @@ function arPool(view: VnetView, full: boolean): XmlElement {
           cdata('TYPE', r.type),
         ]);
       }
-      const leases = view.leases.filter((l) => l.arId === r.arId);
+      // OpenNebula lists a range's leases by their place in it: address order (MAC order for a range without IPs).
+      const leases = view.leases.filter((l) => l.arId === r.arId).sort(byAddress);
       return el('AR', [
         cdata('AR_ID', String(r.arId)),
         r.ip === undefined ? undefined : cdata('IP', r.ip),
