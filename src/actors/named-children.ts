@@ -8,6 +8,8 @@ export interface NamedChild<M> {
   /** The owner, when names are unique per owner (`perOwner`). */
   readonly uid?: number;
   readonly gid?: number;
+  /** Its permission bits, for lookups by whoever may use it (src/auth/find-named.ts). */
+  readonly perms?: number;
   readonly ref: ActorRef<M>;
 }
 
@@ -17,6 +19,14 @@ export interface NamedEntity {
   readonly name: string;
   readonly uid?: number;
   readonly gid?: number;
+  readonly perms?: number;
+}
+
+/** Who owns a child: what `start` and `reown` take. */
+export interface ChildOwner {
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly perms?: number;
 }
 
 export interface NamedChildrenOptions {
@@ -71,7 +81,7 @@ export class NamedChildren<M> {
   }
 
   /** Starts the child of entity `id`; `owner` when names are unique per owner. */
-  async start(id: number, name: string, owner: { readonly uid?: number; readonly gid?: number } = {}): Promise<ActorRef<M>> {
+  async start(id: number, name: string, owner: ChildOwner = {}): Promise<ActorRef<M>> {
     // The supervisor's `start` makes this pool's children, so its refs take `M`.
     const ref: ActorRef<M> = await this.options.supervisor().ask({
       type: 'start_child',
@@ -109,6 +119,14 @@ export class NamedChildren<M> {
     this.byName.set(this.key(name, child.uid), id);
   }
 
+  /** Takes a child's new owner, group or bits, once its entity is stored with them (a new owner checked with requireFreeName). */
+  reown(id: number, owner: ChildOwner): void {
+    const child = this.byId.get(id);
+    if (child === undefined) return;
+    this.byName.delete(this.key(child.name, child.uid));
+    this.track({ ...child, ...owner }, child.ref);
+  }
+
   get(id: number): NamedChild<M> | undefined {
     return this.byId.get(id);
   }
@@ -128,8 +146,15 @@ export class NamedChildren<M> {
   }
 
   private track(entity: NamedEntity, ref: ActorRef<M>): void {
-    const { id, name, uid, gid } = entity;
-    this.byId.set(id, { id, name, ref, ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) });
+    const { id, name, uid, gid, perms } = entity;
+    this.byId.set(id, {
+      id,
+      name,
+      ref,
+      ...(uid === undefined ? {} : { uid }),
+      ...(gid === undefined ? {} : { gid }),
+      ...(perms === undefined ? {} : { perms }),
+    });
     this.byName.set(this.key(name, uid), id);
   }
 

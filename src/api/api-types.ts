@@ -24,6 +24,28 @@ export interface ImageAllocateParams {
 /** A user or group by id or name (digits only: an id). */
 export type NameRef = string | number;
 
+/**
+ * OpenNebula's `chown` of object `id`: a new owner and/or a new group, by id
+ * or name; one left out (or -1, OpenNebula's) stays as it is.
+ */
+export interface ChownParams<Id> {
+  readonly id: Id;
+  readonly user?: NameRef;
+  readonly group?: NameRef;
+}
+
+/**
+ * OpenNebula's `chmod` of object `id`: either `octet`, three octal digits
+ * (`640`: every bit set or cleared), or `values`, its nine arguments
+ * OWNER_U, OWNER_M, OWNER_A, GROUP_U … OTHER_A, each 1 (set), 0 (clear)
+ * or -1 (unchanged).
+ */
+export interface ChmodParams<Id> {
+  readonly id: Id;
+  readonly octet?: string;
+  readonly values?: readonly number[];
+}
+
 /** Every API method: its parameters and its result. Names follow OpenNebula's XML-RPC API. */
 export interface ApiMethods {
   'system.version': { params: Record<string, never>; result: { version: string; protocol: number } };
@@ -65,10 +87,16 @@ export interface ApiMethods {
   'template.instantiate': { params: { id: NameRef; name?: string; hold: boolean }; result: { id: number } };
   /** Unique among its owner's templates (NAME_TAKEN); the template's NAME follows. */
   'template.rename': { params: { id: NameRef; name: string }; result: TemplateView };
+  /** Permissions (docs/users.md): a new owner (administrators only) and/or group. */
+  'template.chown': { params: ChownParams<NameRef>; result: TemplateView };
+  'template.chmod': { params: ChmodParams<NameRef>; result: TemplateView };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
   /** In any state but DONE; names need not be unique (OpenNebula's rule for VMs). */
   'vm.rename': { params: { id: number; name: string }; result: VmView };
+  /** In any state but DONE, as OpenNebula's; see docs/users.md. */
+  'vm.chown': { params: ChownParams<number>; result: VmView };
+  'vm.chmod': { params: ChmodParams<number>; result: VmView };
   /** Users: who may call which is in docs/users.md. */
   'user.allocate': { params: { name: string; password: string; group?: NameRef }; result: { id: number } };
   'user.delete': { params: { user: NameRef }; result: { id: number } };
@@ -92,6 +120,9 @@ export interface ApiMethods {
   'vn.rm_ar': { params: { network: NameRef; arId: number }; result: VnetView };
   /** `id`: the network's id or name. Unique among its owner's networks (NAME_TAKEN). */
   'vn.rename': { params: { id: NameRef; name: string }; result: VnetView };
+  /** A new owner must have no other network by its name (NAME_TAKEN). */
+  'vn.chown': { params: ChownParams<NameRef>; result: VnetView };
+  'vn.chmod': { params: ChmodParams<NameRef>; result: VnetView };
   /** Images (OpenNebula's one.image.*): see docs/images.md. `image` is an id or a name. */
   'image.allocate': { params: ImageAllocateParams; result: { id: number } };
   'imagepool.info': { params: Record<string, never>; result: ImageView[] };

@@ -7,6 +7,7 @@ import { HOST_NAME, type TextRule, VM_NAME, textProblem } from '../protocol/fiel
 import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_NAMES, isRecoverOp, isVmAction } from '../vms/vm-actions.js';
 import { imageNameProblem } from '../images/image-name.js';
 import { IMAGE_TYPES, MAX_BLANK_MB, UPLOAD_CHUNK_BYTES, type ImageFormat, type ImageType } from '../images/image-record.js';
+import { parseOctal } from '../auth/permissions.js';
 
 const HYPERVISORS = new Set(['dummy', 'qemu']);
 const STATUS_ACTIONS = new Set(['enable', 'disable', 'offline']);
@@ -101,6 +102,29 @@ function newName(x: unknown, rule: TextRule): string {
   const problem = textProblem(rule, x);
   if (problem !== undefined) throw bad('name', problem);
   return x;
+}
+
+/** A chown's new owner or group: an id or name; -1 (OpenNebula's) or nothing leaves it. */
+function chownParams<Id>(p: Record<string, unknown>, id: Id): { id: Id; user?: string | number; group?: string | number } {
+  const out: { id: Id; user?: string | number; group?: string | number } = { id };
+  if (p.user !== undefined && p.user !== -1) out.user = nameRef(p.user, 'user');
+  if (p.group !== undefined && p.group !== -1) out.group = nameRef(p.group, 'group');
+  return out;
+}
+
+/** A chmod: `octet` (three octal digits) or `values` (nine of -1, 0, 1), exactly one. */
+function chmodParams<Id>(p: Record<string, unknown>, id: Id): { id: Id; octet: string } | { id: Id; values: number[] } {
+  if ((p.octet === undefined) === (p.values === undefined)) throw bad('octet', 'or values: give exactly one');
+  if (p.octet !== undefined) {
+    if (typeof p.octet !== 'string') throw bad('octet', 'must be three octal digits such as 640');
+    parseOctal(p.octet);
+    return { id, octet: p.octet };
+  }
+  const v = p.values;
+  if (!Array.isArray(v) || v.length !== 9 || !v.every((x) => x === -1 || x === 0 || x === 1)) {
+    throw bad('values', 'must be nine values OWNER_U … OTHER_A, each 1 (set), 0 (clear) or -1 (unchanged)');
+  }
+  return { id, values: [...(v as number[])] };
 }
 
 function flag(x: unknown, field: string): boolean {
@@ -241,6 +265,8 @@ const validators: Validators = {
   'template.update': (p) => ({ id: templateRef(p.id), template: templateText(p.template) }),
   'template.delete': (p) => ({ id: templateRef(p.id) }),
   'template.rename': (p) => ({ id: templateRef(p.id), name: newName(p.name, VM_NAME) }),
+  'template.chown': (p) => chownParams(p, templateRef(p.id)),
+  'template.chmod': (p) => chmodParams(p, templateRef(p.id)),
   'template.instantiate': (p) => {
     if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
     if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128))
@@ -274,6 +300,8 @@ const validators: Validators = {
     return out;
   },
   'vm.rename': (p) => ({ id: vmId(p.id), name: newName(p.name, VM_NAME) }),
+  'vm.chown': (p) => chownParams(p, vmId(p.id)),
+  'vm.chmod': (p) => chmodParams(p, vmId(p.id)),
   'user.allocate': (p) => {
     if (typeof p.name !== 'string' || !NAME_RE.test(p.name))
       throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');
@@ -310,6 +338,8 @@ const validators: Validators = {
     if (name.trim() !== name) throw bad('name', 'must not start or end with blanks');
     return { id: networkRef(p.id), name };
   },
+  'vn.chown': (p) => chownParams(p, networkRef(p.id)),
+  'vn.chmod': (p) => chmodParams(p, networkRef(p.id)),
   'image.allocate': imageAllocate,
   'imagepool.info': () => ({}),
   'image.info': (p) => ({ image: imageRef(p.image) }),

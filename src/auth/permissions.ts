@@ -35,6 +35,9 @@ export interface Owned {
   readonly perms: Permissions;
 }
 
+/** Who changes an object's owner or bits: what checkChmod and checkChown read of a session. */
+export type Changer = Pick<Session, 'uid' | 'gid' | 'admin' | 'user'>;
+
 /** Whether `session` holds `right` on `object`: as its owner, as a member of its group, or as anyone. */
 export function holds(session: Pick<Session, 'uid' | 'gid' | 'admin'>, object: Owned, right: Right): boolean {
   if (session.admin) return true;

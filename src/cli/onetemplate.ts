@@ -5,6 +5,7 @@ import type { GlobalOptions } from './connect.js';
 import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { showText } from './terminal-safe.js';
 import { renderTable } from './table.js';
+import { ownershipCommands, permissionLines } from './ownership.js';
 
 /** An id (digits), else a name: oned finds the caller's own template of that name first. */
 function templateId(s: string): number | string {
@@ -32,6 +33,8 @@ export function renderTemplateView(r: TemplateView): string {
     `USER           : ${r.user}`,
     `GROUP          : ${r.group}`,
     `REGISTER TIME  : ${new Date(r.regtime).toISOString()}`,
+    '',
+    ...permissionLines(r.permissions, 15),
     '',
     'TEMPLATE CONTENTS',
     ...r.template.trimEnd().split('\n'),
@@ -79,6 +82,12 @@ export function onetemplateProgram(io: CliIo): Command {
     .action(async (id: string, o: GlobalOptions) => {
       await withClient(o, (c) => c.call('template.delete', { id: templateId(id) }));
     });
+  ownershipCommands(program, {
+    what: 'VM template',
+    idHelp: 'template id or name',
+    chown: (c, id, owner) => c.call('template.chown', { id: templateId(id), ...owner }),
+    chmod: (c, id, octet) => c.call('template.chmod', { id: templateId(id), octet }),
+  });
   withGlobalOptions(program.command('instantiate').argument('<id>', 'template id or name'))
     .description('Create a VM from a template')
     .option('--name <name>', 'name of the new VM')

@@ -11,6 +11,7 @@ import { printer, topCommand, withClient, withGlobalOptions, type CliIo } from '
 import { showText } from './terminal-safe.js';
 import { formatKb, renderTable, type Column } from './table.js';
 import { LIST_PAGE_SIZE, listPageParams, splitPage } from './vm-list-page.js';
+import { ownershipCommands, permissionLines } from './ownership.js';
 
 /** OpenNebula's TIME column: how long the VM has lived, `1d 02h03`. */
 export function formatAge(ms: number): string {
@@ -60,6 +61,8 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): str
   if (v.pending !== undefined) lines.push(`IN FLIGHT           : ${v.pending}`);
   if (v.lastError !== undefined) lines.push(`LAST ERROR          : ${v.lastError}`);
   if (v.schedMessage !== undefined) lines.push(`SCHED MESSAGE       : ${v.schedMessage}`);
+  lines.push('', ...permissionLines(v.permissions, 20));
+
   lines.push(
     '',
     'VIRTUAL MACHINE HISTORY',
@@ -171,6 +174,13 @@ export function onevmProgram(io: CliIo): Command {
     .action(async (id: string, name: string, o: GlobalOptions) => {
       await withClient(o, (c) => c.call('vm.rename', { id: vmId(id), name }));
     });
+
+  ownershipCommands(program, {
+    what: 'VM',
+    idHelp: 'VM id',
+    chown: (c, id, owner) => c.call('vm.chown', { id: vmId(id), ...owner }),
+    chmod: (c, id, octet) => c.call('vm.chmod', { id: vmId(id), octet }),
+  });
 
   // The first page: a screen shows no more.
   topCommand(program, 'VMs', io, async (c) => renderVmList(splitPage(await c.call('vmpool.info', listPageParams({ all: false }))).shown));

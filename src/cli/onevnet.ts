@@ -7,6 +7,7 @@ import { positiveInt } from './args.js';
 import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { showText } from './terminal-safe.js';
 import { renderTable, type Column } from './table.js';
+import { ownershipCommands, permissionLines } from './ownership.js';
 
 /** A network as the API shows it: with its owner's names. */
 export type VnetRow = NetworkView & { readonly user?: string; readonly group?: string };
@@ -38,6 +39,8 @@ export function renderVnet(n: VnetRow): string {
     `BRIDGE                : ${n.bridge}`,
     `VLAN ID               : ${n.vlanId ?? '-'}`,
     `USED LEASES           : ${n.used}`,
+    '',
+    ...permissionLines(n.permissions, 22),
     '',
     'VIRTUAL NETWORK TEMPLATE',
     ...Object.entries(n.attributes).map(([k, v]) => `${k}="${v}"`),
@@ -112,6 +115,13 @@ export function onevnetProgram(io: CliIo): Command {
     .action(async (network: string, name: string, opts: GlobalOptions) => {
       await withClient(opts, (c) => c.call('vn.rename', { id: netRef(network), name }));
     });
+
+  ownershipCommands(program, {
+    what: 'virtual network',
+    idHelp: 'network id or name',
+    chown: (c, id, owner) => c.call('vn.chown', { id: netRef(id), ...owner }),
+    chmod: (c, id, octet) => c.call('vn.chmod', { id: netRef(id), octet }),
+  });
 
   withGlobalOptions(program.command('hold').argument('<network>', 'network id or name').argument('<ip>', 'address'))
     .description('Keep an address from being leased')

@@ -15,6 +15,7 @@ import {
 import { networkView, type NetworkView } from './network-view.js';
 import { withAttribute } from '../templates/index.js';
 import type { RangeDefinition } from './vnet-template.js';
+import type { Permissions } from '../auth/permissions.js';
 
 /** A lease as a VM keeps it: enough to wire the NIC and fill the context without asking the network again. */
 export interface NicLease {
@@ -40,6 +41,8 @@ type NetworkMessages =
   | { readonly type: 'rm_ar'; readonly arId: number }
   /** From the pool, which keeps names unique per owner. */
   | { readonly type: 'rename'; readonly name: string }
+  /** From the pool, which checks the caller's rights and keeps names unique per owner: a chown or chmod. */
+  | { readonly type: 'reown'; readonly uid: number; readonly gid: number; readonly perms: Permissions }
   /** Releases the leases of every VM not in `live` (a VM that reached DONE while the release was lost). */
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
 
@@ -54,6 +57,7 @@ export interface NetworkReplies {
   readonly add_ar: NetworkView;
   readonly rm_ar: NetworkView;
   readonly rename: NetworkView;
+  readonly reown: NetworkView;
   readonly reconcile: { readonly released: number };
 }
 
@@ -133,6 +137,9 @@ export class NetworkActor implements Actor<NetworkMsg> {
       case 'rename':
         // The template's NAME follows, so that the text shown agrees with the name.
         await this.persist({ ...n, name: msg.name, template: withAttribute(n.template, 'NAME', msg.name) });
+        return networkView(this.record);
+      case 'reown':
+        await this.persist({ ...n, uid: msg.uid, gid: msg.gid, perms: msg.perms });
         return networkView(this.record);
       case 'reconcile': {
         const stale = new Set(n.leases.filter((l) => l.vmId !== undefined && !msg.live.has(l.vmId)).map((l) => l.vmId as number));

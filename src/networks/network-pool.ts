@@ -7,7 +7,16 @@ import {
   type ActorRef,
   type DynamicSupervisorMsg,
 } from '../actors/index.js';
-import { isPublicNetwork, notFound } from '../auth/authorize.js';
+import { isPublicNetwork, notFound, permsOf } from '../auth/authorize.js';
+import {
+  DEFAULT_PERMISSIONS,
+  PUBLIC_PERMISSIONS,
+  applyChmod,
+  checkChmod,
+  checkChown,
+  type Changer,
+  type Owned,
+} from '../auth/permissions.js';
 import { findById, findForUse, findNamed, type Finder, type OwnedObject } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -31,6 +40,14 @@ type NetworkPoolMessages =
   | { readonly type: 'delete'; readonly network: number }
   /** A name the owner has no other network by (NAME_TAKEN), stored by the network's actor. Reply: its view. */
   | { readonly type: 'rename'; readonly network: number; readonly name: string }
+  /**
+   * OpenNebula's chown, checked here against the network as it is
+   * (checkChown); a new owner must have no other network by its name
+   * (NAME_TAKEN). Reply: its view.
+   */
+  | { readonly type: 'chown'; readonly network: number; readonly who: Changer; readonly uid?: number; readonly gid?: number }
+  /** OpenNebula's chmod: its nine values, 1 set, 0 clear, -1 leave (checkChmod). Reply: its view. */
+  | { readonly type: 'chmod'; readonly network: number; readonly who: Changer; readonly values: readonly number[] }
   | { readonly type: 'reconcile'; readonly live: ReadonlySet<number> };
 
 /** What an ask of the network pool answers. */
@@ -41,6 +58,8 @@ export interface NetworkPoolReplies {
   readonly nic: ActorRef<NetworkMsg>;
   readonly delete: { readonly id: number };
   readonly rename: NetworkView;
+  readonly chown: NetworkView;
+  readonly chmod: NetworkView;
   readonly reconcile: { readonly released: number };
 }
 
@@ -91,18 +110,16 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
         return this.allocate(msg.template, msg.uid, msg.gid);
       case 'list':
         return Promise.all([...this.networks.values()].map((n) => n.ref.ask({ type: 'info' })));
+      // Every network the lookups see carries its bits (owned()): they decide who may use it.
       case 'get':
         return typeof msg.network === 'number'
-          ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork).ref
-          : findNamed(this.owned(), msg.network, msg.who, 'network', isPublicNetwork).ref;
+          ? findById(this.owned(msg.network), msg.network, msg.who, 'network').ref
+          : findNamed(this.owned(), msg.network, msg.who, 'network').ref;
       case 'nic': {
         const found =
           typeof msg.network === 'number'
-            ? findById(this.owned(msg.network), msg.network, msg.who, 'network', isPublicNetwork)
-            : findForUse(this.owned(), msg.network, msg.who, {
-                isPublic: isPublicNetwork,
-                ...(msg.owner === undefined ? {} : { owner: msg.owner }),
-              });
+            ? findById(this.owned(msg.network), msg.network, msg.who, 'network')
+            : findForUse(this.owned(), msg.network, msg.who, msg.owner === undefined ? {} : { owner: msg.owner });
         if (found === undefined) throw notFound('network', msg.network);
         return found.ref;
       }
@@ -117,6 +134,21 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
         this.networks.rename(net.id, msg.name);
         return view;
       }
+      case 'chown': {
+        const net = this.networks.find(msg.network);
+        const owned = ownedChild(net);
+        checkChown(msg.who, owned, { uid: msg.uid, gid: msg.gid }, `network ${net.id}`);
+        const uid = msg.uid ?? owned.uid;
+        if (uid !== owned.uid) this.networks.requireFreeName(net.name, uid);
+        return this.reown(net, { uid, gid: msg.gid ?? owned.gid, perms: owned.perms });
+      }
+      case 'chmod': {
+        const net = this.networks.find(msg.network);
+        const owned = ownedChild(net);
+        const perms = applyChmod(owned.perms, msg.values);
+        checkChmod(msg.who, owned, perms, `network ${net.id}`);
+        return this.reown(net, { ...owned, perms });
+      }
       case 'reconcile': {
         const counts = await Promise.all([...this.networks.values()].map((n) => n.ref.ask({ type: 'reconcile', live: msg.live })));
         return { released: counts.reduce((s, c) => s + c.released, 0) };
@@ -128,16 +160,17 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
   private owned(): OwnedNetwork[];
   private owned(id: number): OwnedNetwork | undefined;
   private owned(id?: number): OwnedNetwork[] | OwnedNetwork | undefined {
-    const of = (c: NamedChild<NetworkMsg>): OwnedNetwork => ({
-      id: c.id,
-      name: c.name,
-      uid: c.uid ?? -1,
-      ...(c.gid === undefined ? {} : { gid: c.gid }),
-      ref: c.ref,
-    });
+    const of = (c: NamedChild<NetworkMsg>): OwnedNetwork => ({ id: c.id, name: c.name, ...ownedChild(c), ref: c.ref });
     if (id === undefined) return [...this.networks.values()].map(of);
     const child = this.networks.get(id);
     return child === undefined ? undefined : of(child);
+  }
+
+  /** Stores a new owner, group or bits through the network's actor, then looks it up by them. */
+  private async reown(net: NamedChild<NetworkMsg>, owner: Owned): Promise<NetworkView> {
+    const view = await net.ref.ask({ type: 'reown', ...owner });
+    this.networks.reown(net.id, owner);
+    return view;
   }
 
   private async allocate(text: string, uid: number, gid: number): Promise<{ id: number }> {
@@ -149,6 +182,8 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
       name: def.name,
       uid,
       gid,
+      // An administrator's network is public, as it was before networks had bits.
+      perms: isPublicNetwork({ uid, gid }) ? PUBLIC_PERMISSIONS : DEFAULT_PERMISSIONS,
       template: text,
       bridge: def.bridge ?? `onebr${id}`,
       ...(def.vlanId === undefined ? {} : { vlanId: def.vlanId }),
@@ -162,7 +197,7 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     // Ranges one by one, so overlapping ones are refused as `onevnet addar` refuses them.
     for (const range of def.ranges) record = addRange(record, range);
     await this.deps.store.batch([{ type: 'put', kind: 'networks', id, value: record }]);
-    await this.networks.start(id, def.name, { uid, gid });
+    await this.networks.start(id, def.name, { uid, gid, ...(record.perms === undefined ? {} : { perms: record.perms }) });
     this.ctx.log.info({ networkId: id }, 'network allocated');
     return { id };
   }
@@ -180,4 +215,10 @@ export class NetworkPool implements Actor<NetworkPoolMsg> {
     await this.deps.store.del('networks', record.id);
     return { id: record.id };
   }
+}
+
+/** A network's owner, group and bits as the pool tracks them; one loaded without bits reads as permsOf says. */
+function ownedChild(c: NamedChild<NetworkMsg>): Owned {
+  const uid = c.uid ?? -1;
+  return { uid, gid: c.gid ?? -1, perms: c.perms ?? permsOf({ uid, ...(c.gid === undefined ? {} : { gid: c.gid }) }, 'network') };
 }

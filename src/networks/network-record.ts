@@ -4,6 +4,7 @@
  * the result before it answers; nothing else writes a network.
  */
 import { NepheleError } from '../errors.js';
+import type { Permissions } from '../auth/permissions.js';
 import { intToIp, intToMac, ipToInt, isIPv4, isMac, macFromIp, macToInt, randomMac } from './address.js';
 import type { RangeDefinition } from './vnet-template.js';
 
@@ -29,6 +30,8 @@ export interface NetworkRecord {
   readonly name: string;
   readonly uid: number;
   readonly gid: number;
+  /** OpenNebula's permission bits, from creation or a chmod; a record without them reads as permsOf says. */
+  readonly perms?: Permissions;
   /** The template as given (`onevnet show` prints it). */
   readonly template: string;
   readonly bridge: string;

@@ -1,5 +1,7 @@
 import { intToIp, intToMac, macFromIp } from './address.js';
 import { totalSize, type NetworkRecord } from './network-record.js';
+import { permsOf } from '../auth/authorize.js';
+import type { Permissions } from '../auth/permissions.js';
 
 /** An address range as `onevnet show` lists it. */
 export interface RangeView {
@@ -29,6 +31,8 @@ export interface NetworkView {
   readonly name: string;
   readonly uid: number;
   readonly gid: number;
+  /** OpenNebula's nine bits, OWNER_U (0o400) … OTHER_A (0o001): who may use, manage and administer it. */
+  readonly permissions: Permissions;
   readonly bridge: string;
   readonly vlanId: number | undefined;
   readonly attributes: Readonly<Record<string, string>>;
@@ -49,6 +53,7 @@ export function networkView(n: NetworkRecord): NetworkView {
     name: n.name,
     uid: n.uid,
     gid: n.gid,
+    permissions: permsOf(n, 'network'),
     bridge: n.bridge,
     vlanId: n.vlanId,
     attributes: n.attributes,

@@ -1,5 +1,6 @@
 import type { Actor, ActorRef, WithReplies } from '../actors/index.js';
-import { notFound } from '../auth/authorize.js';
+import { notFound, ownedOf } from '../auth/authorize.js';
+import { DEFAULT_PERMISSIONS, applyChmod, checkChmod, checkChown, type Changer, type Permissions } from '../auth/permissions.js';
 import { findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -11,13 +12,17 @@ export interface TemplateRecord {
   readonly id: number;
   readonly name: string;
   readonly uid: number;
+  /** The owner's group at registration, or as chown set it; absent in records from before templates had one. */
+  readonly gid?: number;
+  /** OpenNebula's permission bits, from registration or a chmod; a record without them reads as permsOf says. */
+  readonly perms?: Permissions;
   readonly template: string;
   /** Registration time, ms since the epoch. */
   readonly regtime: number;
 }
 
 type TemplatePoolMessages =
-  | { readonly type: 'allocate'; readonly template: string; readonly uid: number }
+  | { readonly type: 'allocate'; readonly template: string; readonly uid: number; readonly gid: number }
   | { readonly type: 'list' }
   | { readonly type: 'info'; readonly id: number }
   /** By name, for `who`: their own first (see findNamed); TEMPLATE_NOT_FOUND for a name they have none of. Reply: the record. */
@@ -26,6 +31,22 @@ type TemplatePoolMessages =
   /** A name its owner has no other template by (NAME_TAKEN); the same name again changes nothing. Reply: the record. */
   | { readonly type: 'rename'; readonly id: number; readonly name: string }
   | { readonly type: 'delete'; readonly id: number }
+  /**
+   * OpenNebula's chown, checked here against the record as it is
+   * (checkChown); a new owner must have no other template by its name
+   * (NAME_TAKEN). `ownerGid`: the group a record stored without one is
+   * shown in, which it then keeps. Reply: the record.
+   */
+  | {
+      readonly type: 'chown';
+      readonly id: number;
+      readonly who: Changer;
+      readonly uid?: number;
+      readonly gid?: number;
+      readonly ownerGid: number;
+    }
+  /** OpenNebula's chmod: its nine values, 1 set, 0 clear, -1 leave (checkChmod). Reply: the record. */
+  | { readonly type: 'chmod'; readonly id: number; readonly who: Changer; readonly values: readonly number[]; readonly ownerGid: number }
   | {
       readonly type: 'instantiate';
       readonly id: number;
@@ -46,6 +67,8 @@ export interface TemplatePoolReplies {
   readonly update: { readonly id: number };
   readonly rename: TemplateRecord;
   readonly delete: { readonly id: number };
+  readonly chown: TemplateRecord;
+  readonly chmod: TemplateRecord;
   readonly instantiate: { readonly id: number };
 }
 
@@ -77,7 +100,15 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         const name = check(msg.template);
         if (name !== undefined) this.requireFreeName(msg.uid, name);
         const id = this.store.reserveId('templates');
-        const record: TemplateRecord = { id, name: name ?? `template-${id}`, uid: msg.uid, template: msg.template, regtime: Date.now() };
+        const record: TemplateRecord = {
+          id,
+          name: name ?? `template-${id}`,
+          uid: msg.uid,
+          gid: msg.gid,
+          perms: DEFAULT_PERMISSIONS,
+          template: msg.template,
+          regtime: Date.now(),
+        };
         await this.save(record);
         return { id };
       }
@@ -102,6 +133,25 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         const renamed: TemplateRecord = { ...record, name: msg.name, template: withAttribute(record.template, 'NAME', msg.name) };
         await this.save(renamed);
         return renamed;
+      }
+      case 'chown': {
+        const record = this.get(msg.id);
+        const owned = { ...ownedOf(record, 'template'), gid: record.gid ?? msg.ownerGid };
+        checkChown(msg.who, owned, { uid: msg.uid, gid: msg.gid }, `template ${record.id}`);
+        const uid = msg.uid ?? record.uid;
+        if (uid !== record.uid) this.requireFreeName(uid, record.name);
+        const next: TemplateRecord = { ...record, uid, gid: msg.gid ?? owned.gid, perms: owned.perms };
+        await this.save(next);
+        return next;
+      }
+      case 'chmod': {
+        const record = this.get(msg.id);
+        const owned = { ...ownedOf(record, 'template'), gid: record.gid ?? msg.ownerGid };
+        const perms = applyChmod(owned.perms, msg.values);
+        checkChmod(msg.who, owned, perms, `template ${record.id}`);
+        const next: TemplateRecord = { ...record, gid: owned.gid, perms };
+        await this.save(next);
+        return next;
       }
       case 'delete':
         this.get(msg.id);

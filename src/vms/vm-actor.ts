@@ -28,12 +28,22 @@ import { migrationPort, nodeCommand } from './node-command.js';
 import { saves, type OnedTransfer, type Spot, type TransferFacts } from './transfer-facts.js';
 import { isLocal, isTransferOp, planTransfer } from './transfer-plan.js';
 import { isNepheleError } from '../errors.js';
+import { ownedOf } from '../auth/authorize.js';
+import { applyChmod, checkChmod, checkChown, type Changer } from '../auth/permissions.js';
 
 type VmMessages =
   | { readonly type: 'info' }
   | { readonly type: 'action'; readonly event: UserEvent }
   /** In any state (OpenNebula's rule): only the record holds the name. */
   | { readonly type: 'rename'; readonly name: string }
+  /**
+   * OpenNebula's chown, checked here against the record as it is (checkChown):
+   * a new owner and/or group. `ownerGid`: the group a VM stored without one
+   * is shown in, which it then keeps.
+   */
+  | { readonly type: 'chown'; readonly who: Changer; readonly uid?: number; readonly gid?: number; readonly ownerGid: number }
+  /** OpenNebula's chmod: its nine values, 1 set, 0 clear, -1 leave (checkChmod). */
+  | { readonly type: 'chmod'; readonly who: Changer; readonly values: readonly number[]; readonly ownerGid: number }
   | HostToVm
   /** The operation's deadline passed (timer). */
   | { readonly type: 'op_deadline'; readonly opId: string }
@@ -49,6 +59,8 @@ export interface VmReplies {
   readonly info: VmView;
   readonly action: VmView;
   readonly rename: VmView;
+  readonly chown: VmView;
+  readonly chmod: VmView;
 }
 
 export type VmMsg = WithReplies<VmMessages, VmReplies>;
@@ -192,6 +204,22 @@ export class VmActor implements Actor<VmMsg> {
       case 'rename':
         if (msg.name !== this.record.name) await this.persist({ ...this.record, name: msg.name });
         return vmView(this.record);
+      case 'chown': {
+        const r = this.record;
+        const owned = { ...ownedOf(r, 'VM'), gid: r.gid ?? msg.ownerGid };
+        checkChown(msg.who, owned, { uid: msg.uid, gid: msg.gid }, `VM ${r.id}`);
+        // The bits are stored with the new owner: a record without them keeps the rule it was made under.
+        await this.persist({ ...r, uid: msg.uid ?? r.uid, gid: msg.gid ?? owned.gid, perms: owned.perms });
+        return vmView(this.record);
+      }
+      case 'chmod': {
+        const r = this.record;
+        const owned = { ...ownedOf(r, 'VM'), gid: r.gid ?? msg.ownerGid };
+        const perms = applyChmod(owned.perms, msg.values);
+        checkChmod(msg.who, owned, perms, `VM ${r.id}`);
+        await this.persist({ ...r, gid: owned.gid, perms });
+        return vmView(this.record);
+      }
       case 'op_result':
         return this.onResult(msg);
       case 'host_lost':

@@ -1,3 +1,6 @@
+import { ownedOf } from '../auth/authorize.js';
+import { holds, type Owned } from '../auth/permissions.js';
+import type { Session } from '../auth/session.js';
 import type { VmRecord } from './vm-record.js';
 import type { VmState } from './vm-states.js';
 
@@ -9,6 +12,8 @@ export interface IndexPage {
   readonly all: boolean;
   /** Only this owner's VMs; undefined: everyone's. */
   readonly uid?: number | undefined;
+  /** Only the VMs this user may use (see), by their bits; undefined: everyone's. */
+  readonly who?: Pick<Session, 'uid' | 'gid' | 'admin'> | undefined;
   /** VMs to skip, in id order. @default 0 */
   readonly offset?: number;
   /** @default every VM past the offset */
@@ -29,8 +34,8 @@ export interface IndexPage {
  */
 export class VmIndex {
   private readonly live = new Map<number, VmRecord>();
-  /** DONE VMs: id → owner. */
-  private readonly done = new Map<number, number>();
+  /** DONE VMs: id → owner, group and bits. */
+  private readonly done = new Map<number, Owned>();
   /** Every id, ascending once `sorted`. */
   private ids: number[] = [];
   private sorted = true;
@@ -54,7 +59,7 @@ export class VmIndex {
     this.count(r.state, 1);
     if (r.state === 'DONE') {
       this.live.delete(r.id);
-      this.done.set(r.id, r.uid);
+      this.done.set(r.id, ownedOf(r, 'VM'));
     } else {
       this.done.delete(r.id);
       this.live.set(r.id, r);
@@ -92,8 +97,11 @@ export class VmIndex {
     let skipped = 0;
     for (const id of this.order()) {
       if (out.length >= limit) break;
-      const uid = this.live.get(id)?.uid ?? (p.all ? this.done.get(id) : undefined);
+      const live = this.live.get(id);
+      const done = live === undefined && p.all ? this.done.get(id) : undefined;
+      const uid = live?.uid ?? done?.uid;
       if (uid === undefined || (p.uid !== undefined && uid !== p.uid)) continue;
+      if (p.who !== undefined && !holds(p.who, done ?? ownedOf(live as VmRecord, 'VM'), 'use')) continue;
       if (skipped < offset) skipped++;
       else out.push(id);
     }

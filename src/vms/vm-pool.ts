@@ -3,6 +3,8 @@ import { NepheleError, isNepheleError } from '../errors.js';
 import { compileRank, compileRequirements } from '../placement/expr/index.js';
 import { parseTemplate, vmTemplate } from '../templates/index.js';
 import type { Store } from '../store/index.js';
+import { DEFAULT_PERMISSIONS } from '../auth/permissions.js';
+import type { Session } from '../auth/session.js';
 import type { VmNic } from '../templates/index.js';
 import { releaseLeases, type NetworkMsg } from '../networks/network-actor.js';
 import type { NetworkPoolMsg } from '../networks/network-pool.js';
@@ -28,8 +30,15 @@ type VmPoolMessages =
       readonly uname?: string;
       readonly admin?: boolean;
     }
-  /** A page of the VMs in id order (see VmIndex.page): not DONE ones unless `all`, only `uid`'s when given. */
-  | { readonly type: 'list'; readonly all: boolean; readonly uid?: number; readonly offset?: number; readonly limit?: number }
+  /** A page of the VMs in id order (see VmIndex.page): not DONE ones unless `all`, only `uid`'s, or those `who` may use, when given. */
+  | {
+      readonly type: 'list';
+      readonly all: boolean;
+      readonly uid?: number;
+      readonly who?: Pick<Session, 'uid' | 'gid' | 'admin'>;
+      readonly offset?: number;
+      readonly limit?: number;
+    }
   | { readonly type: 'info'; readonly id: number }
   /** The ids of the VMs not DONE, ascending. */
   | { readonly type: 'live_ids' }
@@ -208,6 +217,7 @@ export class VmPool implements Actor<VmPoolMsg> {
         name,
         uid: owner.uid,
         gid: owner.gid,
+        perms: DEFAULT_PERMISSIONS,
         template: text,
         cpu: t.cpu,
         vcpu: t.vcpu,

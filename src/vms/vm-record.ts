@@ -4,6 +4,8 @@ import type { Context } from './context-script.js';
 import type { ContextFileRecord, VmDiskRecord, VmOsRecord } from './vm-disks.js';
 import type { HistoryReason, Operation } from './vm-lifecycle.js';
 import { shortState, type ShortState, type VmState } from './vm-states.js';
+import { NO_GROUP, permsOf } from '../auth/authorize.js';
+import type { Permissions } from '../auth/permissions.js';
 
 /** One stay of a VM on a host, as OpenNebula's history records. */
 export interface HistoryRecord {
@@ -36,8 +38,10 @@ export interface VmRecord {
   readonly id: number;
   readonly name: string;
   readonly uid: number;
-  /** The owner's group when the VM was made. @default 0 */
+  /** The owner's group when the VM was made, or as chown set it. @default 0 */
   readonly gid?: number;
+  /** OpenNebula's permission bits, from creation or a chmod; a record without them reads as permsOf says. */
+  readonly perms?: Permissions;
   /** The template as the user gave it. */
   readonly template: string;
   readonly cpu: number;
@@ -155,8 +159,12 @@ export interface VmView {
   readonly id: number;
   readonly name: string;
   readonly uid: number;
+  /** The VM's group (OpenNebula's GID); the API gives a VM stored without one its owner's. */
+  readonly gid: number;
   readonly user: string;
   readonly group: string;
+  /** OpenNebula's nine bits, OWNER_U (0o400) … OTHER_A (0o001): who may use, manage and administer it. */
+  readonly permissions: Permissions;
   readonly state: VmState;
   readonly short: ShortState;
   readonly cpu: number;
@@ -182,8 +190,10 @@ export function vmView(r: VmRecord): VmView {
     id: r.id,
     name: r.name,
     uid: r.uid,
+    gid: r.gid ?? NO_GROUP,
     user: 'oneadmin',
     group: 'oneadmin',
+    permissions: permsOf(r, 'VM'),
     state: r.state,
     short: shortState(r.state),
     cpu: r.cpu,

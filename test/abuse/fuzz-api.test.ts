@@ -53,7 +53,9 @@ type Kind =
   | 'vmAction'
   | 'recoverOp'
   | 'imageType'
-  | 'format';
+  | 'format'
+  | 'octet'
+  | 'chmodValues';
 
 /** Every method's parameters: a method added to ApiMethods without an entry here fails the type check. */
 const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K]['params']]-?: Kind } } = {
@@ -78,9 +80,13 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'template.update': { id: 'id', template: 'template' },
   'template.delete': { id: 'id' },
   'template.rename': { id: 'id', name: 'name' },
+  'template.chown': { id: 'id', user: 'ref', group: 'ref' },
+  'template.chmod': { id: 'id', octet: 'octet', values: 'chmodValues' },
   'template.instantiate': { id: 'id', name: 'name', hold: 'bool' },
   'vm.action': { id: 'id', action: 'vmAction', hard: 'bool', host: 'ref', live: 'bool', op: 'recoverOp', enforce: 'bool' },
   'vm.rename': { id: 'id', name: 'name' },
+  'vm.chown': { id: 'id', user: 'ref', group: 'ref' },
+  'vm.chmod': { id: 'id', octet: 'octet', values: 'chmodValues' },
   'user.allocate': { name: 'name', password: 'password', group: 'ref' },
   'user.delete': { user: 'ref' },
   'user.passwd': { user: 'ref', password: 'password' },
@@ -98,6 +104,8 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'vn.add_ar': { network: 'ref', template: 'template' },
   'vn.rm_ar': { network: 'ref', arId: 'count' },
   'vn.rename': { id: 'ref', name: 'name' },
+  'vn.chown': { id: 'ref', user: 'ref', group: 'ref' },
+  'vn.chmod': { id: 'ref', octet: 'octet', values: 'chmodValues' },
   'image.allocate': { name: 'name', type: 'imageType', persistent: 'bool', description: 'text', size: 'count', format: 'format' },
   'imagepool.info': {},
   'image.info': { image: 'ref' },
@@ -189,6 +197,11 @@ const VALID: { readonly [K in Kind]: fc.Arbitrary<unknown> } = {
   recoverOp: fc.constantFrom('success', 'failure', 'retry', 'delete', 'recreate', 'x'),
   imageType: fc.constantFrom('OS', 'CDROM', 'DATABLOCK', 'KERNEL', 'RAMDISK', 'CONTEXT', 'os'),
   format: fc.constantFrom('raw', 'qcow2', 'vmdk'),
+  octet: fc.constantFrom('640', '0777', '000', '604', '888', '64', 'rwx'),
+  chmodValues: fc.oneof(
+    fc.array(fc.constantFrom(-1, 0, 1), { minLength: 9, maxLength: 9 }),
+    fc.array(fc.integer({ min: -2, max: 2 }), { maxLength: 10 }),
+  ),
 };
 
 /** One field: close to valid, wrong in type or value, or left out. */

@@ -1,5 +1,7 @@
 import type { Askable } from '../../actors/index.js';
-import { requireAdmin, requireOwner, visibleTo } from '../../auth/authorize.js';
+import { requireAdmin, requireRight } from '../../auth/authorize.js';
+import type { Right } from '../../auth/permissions.js';
+import type { Session } from '../../auth/session.js';
 import { NepheleError, isNepheleError } from '../../errors.js';
 import { candidate } from '../../placement/placement-actor.js';
 import { demand, fits } from '../../placement/placement-core.js';
@@ -8,7 +10,8 @@ import { VM_ACTIONS, isAdminAction, userEvent } from '../../vms/vm-actions.js';
 import type { VmView } from '../../vms/vm-record.js';
 import type { ApiHandlers } from '../registry.js';
 import type { HostView } from '../../hosts/host-view.js';
-import { hostOf, withOwnersOf, type ApiDeps } from './deps.js';
+import { hostOf, type ApiDeps } from './deps.js';
+import { chmodValues, chownTarget, ownedView, ownershipOf } from './ownership.js';
 
 type VmMethod = Extract<keyof ApiHandlers, `vm.${string}` | `vmpool.${string}`>;
 
@@ -28,11 +31,31 @@ function checkCapacity(vm: VmView, h: HostView): void {
   }
 }
 
-/** VMs: a user sees and acts on their own; placing, moving and recovering is for administrators. */
+/**
+ * VMs: a user sees the VMs they may use and acts on those they may manage,
+ * by the VMs' bits (docs/users.md); placing, moving and recovering is for
+ * administrators.
+ */
 export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
   const { vmPool: vms, vm: vmRef, hostPool: pool } = deps;
   const host = hostOf(deps);
-  const withOwners = withOwnersOf(deps);
+  /** Views with their owner's and group's names (and the group of a VM stored without one: its owner's). */
+  const withOwners = async (views: readonly VmView[]): Promise<VmView[]> => {
+    const owner = await ownershipOf(deps);
+    return views.map((v) => ({ ...v, ...owner(v) }));
+  };
+  /**
+   * The VM if the caller holds `right` on it: one they may not see is not
+   * found, before its state is told; one they see but may not change is
+   * NOT_AUTHORIZED. From the pool's index, without asking the VM's actor.
+   */
+  const vmFor = async (id: number, session: Session, right: Right): Promise<VmView> => {
+    const vm = await vms().ask({ type: 'info', id });
+    requireRight(session, ownedView(vm), right, 'VM', id);
+    return vm;
+  };
+  /** The group a VM stored without one shows (its owner's), which a chown or chmod then stores. */
+  const ownerGid = async (vm: VmView): Promise<number> => (await ownershipOf(deps))(vm).gid;
   const withHostNames = async (views: VmView[]): Promise<VmView[]> => {
     if (!views.some((v) => v.hostId !== undefined)) return views;
     // The pool's own list of names (of these hosts only, for a few VMs): no host actor is asked.
@@ -70,30 +93,19 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
     // The pool pages what the caller may see (everything for an administrator).
     'vmpool.info': async (p, session) =>
       vmViews(
-        visibleTo(
-          session,
-          await vms().ask({
-            type: 'list',
-            all: p.all,
-            ...(session.admin ? {} : { uid: session.uid }),
-            ...(p.offset === undefined ? {} : { offset: p.offset }),
-            ...(p.limit === undefined ? {} : { limit: p.limit }),
-          }),
-        ),
+        await vms().ask({
+          type: 'list',
+          all: p.all,
+          ...(session.admin ? {} : { who: { uid: session.uid, gid: session.gid, admin: false } }),
+          ...(p.offset === undefined ? {} : { offset: p.offset }),
+          ...(p.limit === undefined ? {} : { limit: p.limit }),
+        }),
       ),
-    'vm.info': async (p, session) => {
-      const vm = await vms().ask({ type: 'info', id: p.id });
-      requireOwner(session, vm.uid, `VM ${p.id}`);
-      return (await vmViews([vm]))[0] as VmView;
-    },
+    'vm.info': async (p, session) => (await vmViews([await vmFor(p.id, session, 'use')]))[0] as VmView,
     'vm.action': async (p, session) => {
       if (isAdminAction(p.action)) requireAdmin(session, `${p.action} VMs`);
-      if (!session.admin) {
-        // Before anything else: a refusal must not depend on, or tell, the VM's state.
-        const own = vmRef(p.id);
-        const current = own === undefined ? await vms().ask({ type: 'info', id: p.id }) : await askVm(p.id, { type: 'info' });
-        requireOwner(session, current.uid, `VM ${p.id}`);
-      }
+      // Before anything else: a refusal must not depend on, or tell, the VM's state. OpenNebula's VM actions take manage.
+      if (!session.admin) await vmFor(p.id, session, 'manage');
       // The host's view gives both its id and, for a deploy, its capacity: one ask of its actor, not two.
       const target = VM_ACTIONS[p.action].host === true ? await (await host(p.host as string | number)).ask({ type: 'info' }) : undefined;
       const event = userEvent(p, target?.id);
@@ -102,9 +114,21 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       return (await withOwners([await askVm(p.id, { type: 'action', event })]))[0] as VmView;
     },
     'vm.rename': async (p, session) => {
-      // As for an action: another user's VM is not found, before its state is told.
-      if (!session.admin) requireOwner(session, (await vms().ask({ type: 'info', id: p.id })).uid, `VM ${p.id}`);
+      // As for an action: a VM the caller may not see is not found, before its state is told.
+      if (!session.admin) await vmFor(p.id, session, 'manage');
       return (await vmViews([await askVm(p.id, { type: 'rename', name: p.name })]))[0] as VmView;
+    },
+    // The new owner and group first, as OpenNebula's; the VM's actor checks the rights against the VM as it is.
+    'vm.chown': async (p, session) => {
+      const target = await chownTarget(deps, session, p);
+      const vm = await vmFor(p.id, session, 'use');
+      const change = { type: 'chown', who: session, ownerGid: await ownerGid(vm), ...target } as const;
+      return (await vmViews([await askVm(p.id, change)]))[0] as VmView;
+    },
+    'vm.chmod': async (p, session) => {
+      const vm = await vmFor(p.id, session, 'use');
+      const change = { type: 'chmod', who: session, values: chmodValues(p), ownerGid: await ownerGid(vm) } as const;
+      return (await vmViews([await askVm(p.id, change)]))[0] as VmView;
     },
   };
 }
