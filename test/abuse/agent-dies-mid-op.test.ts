@@ -7,7 +7,7 @@
  * host was MONITORED again. Now the returning agent (a new incarnation) gets
  * every operation in flight on it again, under the same operation id.
  */
-import { readFile } from 'node:fs/promises';
+import { readLedger } from '../fixtures/ledger.js';
 import { join } from 'node:path';
 import t from 'tap';
 import type { VmView } from '../../src/vms/vm-record.js';
@@ -15,12 +15,8 @@ import { startCloud } from '../fixtures/cloud.js';
 import { eventually } from '../fixtures/processes.js';
 
 /** Operations the agent carried out, from its ledger (it survives the agent: same data directory). */
-async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId: number }[]> {
-  try {
-    return (JSON.parse(await readFile(join(dir, 'ledger.json'), 'utf8')) as { ops: { opId: string; op: string; vmId: number }[] }).ops;
-  } catch {
-    return [];
-  }
+async function ledgerOps(dir: string): Promise<readonly { opId: string; op: string; vmId: number }[]> {
+  return (await readLedger(dir)).ops;
 }
 
 t.setTimeout(120_000);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readLedger } from '../fixtures/ledger.js';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { readAuthFile, writeSecretFile } from '../../src/auth/auth-file.js';
@@ -7,12 +7,8 @@ import type { VmView } from '../../src/vms/vm-record.js';
 import { eventually, freePort, runBin } from '../fixtures/processes.js';
 
 /** Operations the agent ran, from its ledger: what "deployed twice" would show. */
-async function ledgerOps(dir: string): Promise<{ opId: string; op: string; vmId: number }[]> {
-  try {
-    return (JSON.parse(await readFile(join(dir, 'ledger.json'), 'utf8')) as { ops: { opId: string; op: string; vmId: number }[] }).ops;
-  } catch {
-    return [];
-  }
+async function ledgerOps(dir: string): Promise<readonly { opId: string; op: string; vmId: number }[]> {
+  return (await readLedger(dir)).ops;
 }
 
 interface CrashRig {
