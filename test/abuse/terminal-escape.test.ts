@@ -142,6 +142,10 @@ t.test('every table and show renderer escapes what it is given', async (t) => {
     source: EVIL,
     format: 'raw',
     description: EVIL,
+    template: [
+      { name: 'DESCRIPTION', value: EVIL },
+      { name: 'V', value: { [EVIL]: EVIL } },
+    ],
     uid: 0,
     gid: 0,
     permissions: { owner: EVIL, group: EVIL, other: EVIL },
