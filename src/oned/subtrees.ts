@@ -101,6 +101,7 @@ export function onedSubtrees(w: SubtreeWiring): SubtreeEntry[] {
       },
       transfers: new SshTransfers({ connect: (ssh) => deployer.connect(ssh), log: log.child({ component: 'tm-ssh' }) }),
       ...(config.operationDeadlines === undefined ? {} : { operationDeadlines: config.operationDeadlines }),
+      monitoringDone: (vmId) => w.monitoring.forgetVm(vmId),
     },
     pool: {
       vm: actors.vm,

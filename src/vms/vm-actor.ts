@@ -97,6 +97,8 @@ export interface VmActorDeps {
   readonly transfers?: SshTransfers;
   /** How long each kind of operation may take before the VM gives up on it. @default DEFAULT_OPERATION_DEADLINES */
   readonly operationDeadlines?: Partial<Readonly<Record<OpKind, number>>>;
+  /** Told once the VM is DONE and stored so: its monitoring window goes (src/hosts/monitoring-book.ts). @default none */
+  readonly monitoringDone?: (vmId: number) => void;
 }
 
 /**
@@ -416,7 +418,10 @@ export class VmActor implements Actor<VmMsg> {
     }
     // A cleanup reaches every host the VM was on, not only the one its opId goes to.
     if (pending?.effect.kind === 'cleanup') for (const st of stays.slice(0, -1)) this.hardStop(st.hostId, `${pending.opId}.h${st.hostId}`);
-    if (next.state === 'DONE') void this.ctx.stop();
+    if (next.state === 'DONE') {
+      this.deps.monitoringDone?.(this.vmId);
+      void this.ctx.stop();
+    }
   }
 
   private tellScheduler(): void {
