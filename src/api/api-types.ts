@@ -1,8 +1,9 @@
 import type { HypervisorName } from '../protocol/domain.js';
 import type { TransferMode } from '../hosts/host-record.js';
 import type { HostSshParams, HostStatusAction, HostView, SyncResult } from '../hosts/host-view.js';
+import type { HostMonitoringView, VmMonitoringView } from '../hosts/monitoring-book.js';
 import type { VmActionRequest } from '../vms/vm-actions.js';
-import type { VmView } from '../vms/vm-record.js';
+import type { HistoryRecord, VmView } from '../vms/vm-record.js';
 import type { TemplateView } from '../vms/template-view.js';
 import type { GroupView, UserView } from '../users/user-record.js';
 import type { VnetView } from '../networks/network-view.js';
@@ -70,6 +71,24 @@ export interface ApiMethods {
   'host.update': { params: { host: string | number; template: string; append: boolean }; result: HostView };
   /** `id`: the host's id or name. Administrators only; names are unique among all hosts (NAME_TAKEN). */
   'host.rename': { params: { id: string | number; name: string }; result: HostView };
+  /**
+   * Monitoring history (docs/monitoring.md), oldest sample first. `seconds` as
+   * OpenNebula's: absent or -1 the whole window, 0 the newest sample, more the
+   * last `seconds`. Anyone who may see the hosts may see their figures.
+   */
+  'host.monitoring': { params: { host: string | number; seconds?: number }; result: HostMonitoringView };
+  /** Every host's window, in id order. */
+  'hostpool.monitoring': { params: { seconds?: number }; result: HostMonitoringView[] };
+  /** A VM's window: for whoever may see the VM (VM_NOT_FOUND otherwise); a DONE VM's is empty. */
+  'vm.monitoring': { params: { id: number; seconds?: number }; result: VmMonitoringView };
+  /** The windows of the VMs not DONE that the caller may see, in id order; `filter` as OpenNebula's pool filter. @default filter -2 */
+  'vmpool.monitoring': { params: { filter?: number; seconds?: number }; result: VmMonitoringView[] };
+  /**
+   * OpenNebula's accounting (oneacct): the history records, DONE VMs' too,
+   * that overlap [`start`, `end`] (ms since the epoch; either may be left
+   * out), of the VMs the caller may see, grouped by VM in id order.
+   */
+  'vmpool.accounting': { params: { filter?: number; start?: number; end?: number }; result: VmAccounting[] };
   'vm.allocate': { params: { template: string; hold: boolean }; result: { id: number } };
   /**
    * The VMs the caller may see, in id order (not DONE ones unless `all`).
@@ -177,6 +196,24 @@ export const DEFAULT_TOKEN_SECONDS = 36_000;
 
 /** The most VMs one `vmpool.info` page may ask for. */
 export const VMPOOL_MAX_LIMIT = 100_000;
+
+/**
+ * OpenNebula's pool filter (`vmpool.monitoring`, `vmpool.accounting`): -2
+ * every VM the caller may see, -3 the caller's own, -1 the caller's and
+ * their group's, -4 their group's, a user id that user's.
+ */
+export const POOL_FILTER = Object.freeze({ all: -2, mine: -3, mineAndGroup: -1, group: -4 });
+
+/** One stay of an accounting answer, with its host's name (undefined for a host deleted since). */
+export interface AccountingRecord extends HistoryRecord {
+  readonly host: string | undefined;
+}
+
+/** A VM and those of its history records that overlap an accounting period. */
+export interface VmAccounting {
+  readonly vm: VmView;
+  readonly records: readonly AccountingRecord[];
+}
 
 export const API_NAMESPACE = '/api';
 export const API_EVENT = 'call';

@@ -206,6 +206,33 @@ function frontendUrl(v: unknown): string {
   return url.origin;
 }
 
+/** OpenNebula's `seconds` of a monitoring call: -1 (or any negative) all, 0 the newest, more the last seconds. */
+function monitoringSeconds(p: Record<string, unknown>): { seconds?: number } {
+  if (p.seconds === undefined) return {};
+  if (typeof p.seconds !== 'number' || !Number.isSafeInteger(p.seconds) || p.seconds < -1 || p.seconds > 2 ** 31 - 1)
+    throw bad('seconds', 'must be an integer from -1 (all) to 2147483647');
+  return { seconds: p.seconds };
+}
+
+/** OpenNebula's pool filter: -4 … -1, or a user id. */
+function poolFilter(p: Record<string, unknown>): { filter?: number } {
+  if (p.filter === undefined) return {};
+  if (typeof p.filter !== 'number' || !Number.isSafeInteger(p.filter) || p.filter < -4)
+    throw bad('filter', 'must be -4, -3, -2, -1 or a user id');
+  return { filter: p.filter };
+}
+
+/** The latest time a Date holds, ms since the epoch. */
+const MAX_EPOCH_MS = 8.64e15;
+
+function epochMs(p: Record<string, unknown>, field: 'start' | 'end'): { start?: number } | { end?: number } {
+  const x = p[field];
+  if (x === undefined) return {};
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0 || x > MAX_EPOCH_MS)
+    throw bad(field, 'must be a time in ms since the epoch');
+  return { [field]: x };
+}
+
 type Validators = { [K in ApiMethod]: (p: Record<string, unknown>) => ParamsOf<K> };
 
 const validators: Validators = {
@@ -238,6 +265,11 @@ const validators: Validators = {
     return { host: hostRef(p.host), template: templateText(p.template), append: p.append === true };
   },
   'host.rename': (p) => ({ id: hostRef(p.id), name: newName(p.name, HOST_NAME) }),
+  'host.monitoring': (p) => ({ host: hostRef(p.host), ...monitoringSeconds(p) }),
+  'hostpool.monitoring': (p) => monitoringSeconds(p),
+  'vm.monitoring': (p) => ({ id: vmId(p.id), ...monitoringSeconds(p) }),
+  'vmpool.monitoring': (p) => ({ ...poolFilter(p), ...monitoringSeconds(p) }),
+  'vmpool.accounting': (p) => ({ ...poolFilter(p), ...epochMs(p, 'start'), ...epochMs(p, 'end') }),
   'host.delete': (p) => {
     if (p.force !== undefined && typeof p.force !== 'boolean') throw bad('force', 'must be a boolean');
     return { host: hostRef(p.host), force: p.force === true };

@@ -3,6 +3,7 @@ import { NepheleError } from '../../errors.js';
 import type { Session } from '../../auth/session.js';
 import type { ApiHandlers } from '../registry.js';
 import { hostOf, type ApiDeps } from './deps.js';
+import { hostMonitoringHandlers } from './monitoring.js';
 
 type HostMethod = Extract<keyof ApiHandlers, `host.${string}` | `hostpool.${string}`>;
 
@@ -58,7 +59,9 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
           if (!p.force) throw err;
         }
       }
-      return pool().ask({ type: 'delete', host: p.host, force: p.force });
+      const deleted = await pool().ask({ type: 'delete', host: p.host, force: p.force });
+      deps.monitoring.forgetHost(deleted.id);
+      return deleted;
     },
     'host.deploy': async (p, session) => {
       requireAdmin(session, 'deploy node agents');
@@ -79,5 +82,6 @@ export function hostHandlers(deps: ApiDeps): Pick<ApiHandlers, HostMethod> {
           : [await host(p.host)];
       return deployer.sync(refs, { force: p.force, rekey: p.rekey === true });
     },
+    ...hostMonitoringHandlers(deps),
   };
 }

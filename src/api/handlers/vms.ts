@@ -12,6 +12,7 @@ import type { ApiHandlers } from '../registry.js';
 import type { HostView } from '../../hosts/host-view.js';
 import { hostOf, type ApiDeps } from './deps.js';
 import { chmodValues, chownTarget, ownedView, ownershipOf } from './ownership.js';
+import { accounting, poolFilter } from './monitoring.js';
 
 type VmMethod = Extract<keyof ApiHandlers, `vm.${string}` | `vmpool.${string}`>;
 
@@ -129,6 +130,40 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       const vm = await vmFor(p.id, session, 'use');
       const change = { type: 'chmod', who: session, values: chmodValues(p), ownerGid: await ownerGid(vm) } as const;
       return (await vmViews([await askVm(p.id, change)]))[0] as VmView;
+    },
+    // Monitoring and accounting (docs/monitoring.md): whoever may see a VM (vm.info's rule) sees its figures and stays.
+    'vm.monitoring': async (p, session) => {
+      const vm = await vmFor(p.id, session, 'use');
+      return { id: vm.id, samples: vm.state === 'DONE' ? [] : deps.monitoring.vm(vm.id, p.seconds) };
+    },
+    'vmpool.monitoring': async (p, session) => {
+      const filter = poolFilter(session, p.filter);
+      const seen = await withOwners(
+        await vms().ask({
+          type: 'list',
+          all: false,
+          ...(session.admin ? {} : { who: { uid: session.uid, gid: session.gid, admin: false } }),
+          ...(filter.uid === undefined ? {} : { uid: filter.uid }),
+        }),
+      );
+      // As OpenNebula's: only the VMs that have samples.
+      return seen.filter(filter.keep).flatMap((v) => {
+        const samples = deps.monitoring.vm(v.id, p.seconds);
+        return samples.length === 0 ? [] : [{ id: v.id, samples }];
+      });
+    },
+    'vmpool.accounting': async (p, session) => {
+      const filter = poolFilter(session, p.filter);
+      const seen = await vmViews(
+        await vms().ask({
+          type: 'list',
+          all: true,
+          ...(session.admin ? {} : { who: { uid: session.uid, gid: session.gid, admin: false } }),
+          ...(filter.uid === undefined ? {} : { uid: filter.uid }),
+        }),
+      );
+      const names = new Map(await pool().ask({ type: 'names' }));
+      return accounting(seen.filter(filter.keep), p.start, p.end, (id) => names.get(id));
     },
   };
 }
