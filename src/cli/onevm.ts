@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VMPOOL_MAX_LIMIT, type VmActionParams } from '../api/api-types.js';
 import { NepheleError } from '../errors.js';
 import type { VmView } from '../vms/vm-record.js';
+import type { VmSample } from '../hosts/monitoring-book.js';
 import { RECOVER_OPS, VM_ACTIONS, VM_ACTION_FLAGS, VM_ACTION_NAMES, type RecoverOp } from '../vms/vm-actions.js';
 import type { ApiClient } from './api-client.js';
 import { positiveInt } from './args.js';
@@ -45,7 +46,7 @@ export function renderVmList(vms: readonly VmView[], now = Date.now()): string {
   return renderTable(columns, vms);
 }
 
-export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): string {
+export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>, latest?: VmSample): string {
   const host = v.hostId === undefined ? '' : (hostNames.get(v.hostId) ?? String(v.hostId));
   const lines = [
     `VIRTUAL MACHINE ${v.id} INFORMATION`,
@@ -63,6 +64,16 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>): str
   if (v.schedMessage !== undefined) lines.push(`SCHED MESSAGE       : ${v.schedMessage}`);
   lines.push('', ...permissionLines(v.permissions, 20));
 
+  if (latest !== undefined) {
+    // OpenNebula's section: what the VM's process used at the last push (docs/monitoring.md).
+    lines.push(
+      '',
+      'VIRTUAL MACHINE MONITORING',
+      `CPU                 : ${latest.cpu}`,
+      `MEMORY              : ${formatKb(latest.memory)}`,
+      `LAST POLL           : ${new Date(latest.timestamp).toISOString()}`,
+    );
+  }
   lines.push(
     '',
     'VIRTUAL MACHINE HISTORY',
@@ -165,7 +176,8 @@ export function onevmProgram(io: CliIo): Command {
       await withClient(o, async (c) => {
         const v = await c.call('vm.info', { id: vmId(id) });
         const names = o.json === true ? new Map<number, string>() : await hostNames(c);
-        print(v, o.json, () => renderVm(v, names));
+        const latest = o.json === true ? undefined : (await c.call('vm.monitoring', { id: v.id, seconds: 0 })).samples[0];
+        print(v, o.json, () => renderVm(v, names, latest));
       });
     });
 

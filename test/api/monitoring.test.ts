@@ -19,7 +19,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/version.js';
 import type { VmView } from '../../src/vms/vm-record.js';
 import { dial } from '../fixtures/abuse.js';
 import { startCloud, type TestCloud } from '../fixtures/cloud.js';
-import { eventually } from '../fixtures/processes.js';
+import { eventually, runCliBin } from '../fixtures/processes.js';
 
 const VM = 'NAME = web\nCPU = 0.5\nMEMORY = 64\n';
 /** Windows of 2 s: 4 host samples (one per 500 ms slot), 3 VM samples. */
@@ -324,4 +324,26 @@ t.test('accounting: the stays that overlap a period, of the VMs the caller may s
   t.equal(await codeOf(admin.call('vmpool.accounting', { start: -5 })), 'INVALID_ARGUMENT');
   t.equal(await codeOf(admin.call('vmpool.accounting', { filter: -5 })), 'INVALID_ARGUMENT');
 
+  // The CLI: oneacct per user, as OpenNebula's; onevm show with the VM's newest figures.
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const acct = await runCliBin(t, 'oneacct', ['--userfilter', 'alice'], env);
+  t.equal(acct.code, 0);
+  t.match(acct.out, /^# User \d+ alice$/m, 'a table per user');
+  t.match(acct.out, new RegExp(`^\\s*${early.id}\\s+0 node1\\s+`, 'm'), 'a row per stay: VID, SEQ, host');
+  t.notMatch(acct.out, /# User 0 oneadmin/, 'only the user asked for');
+  const period = await runCliBin(t, 'oneacct', ['--start', new Date(between).toISOString(), '--json'], env);
+  t.same(
+    (JSON.parse(period.out) as { vm: { id: number } }[]).map((a) => a.vm.id),
+    [late.id, adminVm.id],
+    '--start: from that time on',
+  );
+  t.equal((await runCliBin(t, 'oneacct', ['--start', 'someday'], env)).code, 1, 'a date it cannot read: an error');
+  await eventually(
+    () => admin.call('vm.monitoring', { id: late.id, seconds: 0 }),
+    (m) => m.samples.length === 1,
+    10_000,
+    'a sample',
+  );
+  const show = await runCliBin(t, 'onevm', ['show', String(late.id)], env);
+  t.match(show.out, /VIRTUAL MACHINE MONITORING\nCPU\s+: 25\nMEMORY\s+: 64M\nLAST POLL/, 'onevm show prints the newest figures');
 });
