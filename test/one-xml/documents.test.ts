@@ -9,7 +9,7 @@ import type { ImageView } from '../../src/images/image-view.js';
 import type { VnetView } from '../../src/networks/network-view.js';
 import type { GroupView, UserView } from '../../src/users/user-record.js';
 import type { TemplateView } from '../../src/vms/template-view.js';
-import type { VmView } from '../../src/vms/vm-record.js';
+import type { HistoryRecord, VmView } from '../../src/vms/vm-record.js';
 import { VM_STATE_NAMES, shortState, type VmState } from '../../src/vms/vm-states.js';
 import {
   accountingXml,
@@ -287,16 +287,41 @@ t.test('a VM with NICs, disks, context, history and user attributes', async (t) 
     'the extended form is each VM as one.vm.info',
   );
 
-  const acct = accountingXml([view], ctx);
+  const acct = accountingXml([{ vm: view, records: view.history }], ctx);
   validates(t, acct, 'acct');
   const a = parse(acct).HISTORY_RECORDS.HISTORY;
   t.equal(a.length, 2);
   t.equal(a[0].VM.NAME, 'web');
   t.equal(a[1].SEQ, '1');
-  const late = accountingXml([view], ctx, { startTime: Math.floor((NOW - 20_000) / 1000) });
-  t.equal(parse(late).HISTORY_RECORDS.HISTORY.length, 1, 'a stay that ended before the window is left out');
-  const early = accountingXml([view], ctx, { endTime: Math.floor((NOW - 40_000) / 1000) });
-  t.equal(parse(early).HISTORY_RECORDS.HISTORY.length, 1, 'a stay that began after the window is left out');
+  const renamed = accountingXml([{ vm: view, records: [{ ...(view.history[0] as HistoryRecord), host: 'old-name' }] }], ctx);
+  t.equal(parse(renamed).HISTORY_RECORDS.HISTORY[0].HOSTNAME, 'old-name', 'the host name the API gives a record wins');
+
+  const mon = vmMonitoringXml(
+    [
+      { id: 9, samples: [{ timestamp: NOW, hostId: 1, cpu: 12.345, memory: 1024 }] },
+      {
+        id: 7,
+        samples: [
+          { timestamp: NOW - 5000, hostId: 1, cpu: 0, memory: 2048.4 },
+          { timestamp: NOW - 9000, hostId: 1, cpu: 200, memory: 0 },
+        ],
+      },
+    ],
+    ctx,
+  );
+  validates(t, mon, 'monitoring_data', 'vm monitoring');
+  const m = parse(mon).MONITORING_DATA.MONITORING;
+  t.same(
+    m.map((x: { ID: string; TIMESTAMP: string }) => [x.ID, x.TIMESTAMP]),
+    [
+      ['7', String(Math.floor((NOW - 9000) / 1000))],
+      ['7', String(Math.floor((NOW - 5000) / 1000))],
+      ['9', String(Math.floor(NOW / 1000))],
+    ],
+    'by VM, oldest first',
+  );
+  t.equal(m[2].CPU, '12.35');
+  t.equal(m[1].MEMORY, '2048');
 });
 
 t.test('empty pools and monitoring', async (t) => {
@@ -525,7 +550,7 @@ t.test('images in every state and type', async (t) => {
     group: 'users',
     datastore: 'default',
     datastoreId: 1,
-    permissions: { owner: 'um-', group: '---', other: '---' },
+    permissions: 0o600,
   };
   const cases: [Partial<ImageView>, number, number][] = [
     [{ state: 'READY' }, 1, 0],

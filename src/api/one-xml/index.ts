@@ -23,5 +23,7 @@ export {
   nepheleDatastores,
   zonePoolXml,
 } from './infra-xml.js';
+export type { SystemConfigDoc } from './config-xml.js';
+export { systemConfigXml } from './config-xml.js';
 export { VM_STATE_CODES, HOST_STATE_CODES, IMAGE_TYPE_CODES, imageStateCode } from './one-codes.js';
 export { permissionBits } from './one-permissions.js';

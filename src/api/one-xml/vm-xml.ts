@@ -13,6 +13,7 @@
  * ids, TEMPLATE/TM_MAD_SYSTEM "" until the VM has a host.
  */
 import type { TemplateValue } from '../../templates/index.js';
+import type { VmMonitoringView } from '../../hosts/monitoring-book.js';
 import type { HistoryRecord, VmView } from '../../vms/vm-record.js';
 import { type OneXmlContext, gidOf, seconds } from './context.js';
 import { VM_STATE_CODES, historyActionCode } from './one-codes.js';
@@ -216,10 +217,12 @@ function owner(view: VmView, ctx: OneXmlContext): XmlElement[] {
 }
 
 /** HOSTNAME, VM_MAD and TM_MAD of a stay: the host as the context knows it, else as the view names its current one, else empty. */
-function stayHost(view: VmView, h: HistoryRecord, ctx: OneXmlContext): { name: string; vm: string; tm: string } {
+function stayHost(view: VmView, h: HistoryRecord, ctx: OneXmlContext, name?: string): { name: string; vm: string; tm: string } {
   const host = ctx.hosts.get(h.hostId);
-  if (host !== undefined) return { name: host.name, vm: host.vm, tm: host.tm };
-  return { name: h.hostId === view.hostId ? (view.host ?? '') : '', vm: '', tm: '' };
+  // The view's own name for its current host is fresher than the context's (a host renamed since it was gathered).
+  const current = h.hostId === view.hostId ? view.host : undefined;
+  if (host !== undefined) return { name: name ?? current ?? host.name, vm: host.vm, tm: host.tm };
+  return { name: name ?? current ?? '', vm: '', tm: '' };
 }
 
 /**
@@ -229,8 +232,8 @@ function stayHost(view: VmView, h: HistoryRecord, ctx: OneXmlContext): { name: s
  * CID 0 (the default cluster) and DS_ID 0 (the system datastore); UID, GID
  * and REQUEST_ID -1, OpenNebula's "no user recorded".
  */
-function historyXml(view: VmView, h: HistoryRecord, ctx: OneXmlContext, vm?: XmlElement): XmlElement {
-  const host = stayHost(view, h, ctx);
+function historyXml(view: VmView, h: HistoryRecord, ctx: OneXmlContext, vm?: XmlElement, hostName?: string): XmlElement {
+  const host = stayHost(view, h, ctx, hostName);
   return el('HISTORY', [
     text('OID', view.id),
     text('SEQ', h.seq),
@@ -354,37 +357,44 @@ export function vmPoolXml(views: readonly VmView[], ctx: OneXmlContext, options:
 
 /**
  * `<MONITORING_DATA>` of one.vm.monitoring and one.vmpool.monitoring: one
- * MONITORING per record kept. Nephele's nodes report no per-VM figures
- * yet, so it is empty, as OpenNebula's for VMs never monitored.
+ * MONITORING per sample kept (src/hosts/monitoring-book.ts), by VM, oldest
+ * first: CPU (percent of one core), ID, MEMORY (KiB), TIMESTAMP (seconds).
+ * A VM never monitored has none, as OpenNebula's.
  */
-export function vmMonitoringXml(_views: readonly VmView[], _ctx: OneXmlContext): string {
-  return serialize(el('MONITORING_DATA'));
+export function vmMonitoringXml(windows: readonly VmMonitoringView[], _ctx: OneXmlContext): string {
+  const records: XmlElement[] = [];
+  for (const w of [...windows].sort((a, b) => a.id - b.id)) {
+    for (const s of [...w.samples].sort((a, b) => a.timestamp - b.timestamp)) {
+      records.push(
+        el('MONITORING', [
+          text('CPU', Number.isFinite(s.cpu) ? Math.round(s.cpu * 100) / 100 : 0),
+          text('ID', w.id),
+          text('MEMORY', Number.isFinite(s.memory) ? Math.round(s.memory) : 0),
+          text('TIMESTAMP', seconds(s.timestamp)),
+        ]),
+      );
+    }
+  }
+  return serialize(el('MONITORING_DATA', records));
+}
+
+/** A VM and the stays of it an accounting period holds, each with its host's name where known (api-types' VmAccounting). */
+export interface AccountingEntry {
+  readonly vm: VmView;
+  readonly records: readonly (HistoryRecord & { readonly host?: string | undefined })[];
 }
 
 /**
- * `<HISTORY_RECORDS>` of one.vmpool.accounting: every stay of these VMs
- * that overlaps [startTime, endTime] (seconds; -1 leaves a side open), each
- * with the VM as it is now (acct.xsd's HISTORY/VM; its own history empty),
+ * `<HISTORY_RECORDS>` of one.vmpool.accounting: the stays the API chose
+ * (those overlapping the period, src/api/handlers/monitoring.ts), each with
+ * the VM as it is now (acct.xsd's HISTORY/VM; its own history empty),
  * ordered by VM and sequence as OpenNebula's query.
  */
-export function accountingXml(
-  views: readonly VmView[],
-  ctx: OneXmlContext,
-  window: { readonly startTime?: number; readonly endTime?: number } = {},
-): string {
-  const start = window.startTime ?? -1;
-  const end = window.endTime ?? -1;
+export function accountingXml(entries: readonly AccountingEntry[], ctx: OneXmlContext): string {
   const records: XmlElement[] = [];
-  for (const view of [...views].sort((a, b) => a.id - b.id)) {
-    let vm: XmlElement | undefined;
-    for (const h of [...view.history].sort((a, b) => a.seq - b.seq)) {
-      const stime = seconds(h.stime);
-      const etime = seconds(h.etime);
-      if (end >= 0 && stime > end) continue;
-      if (start >= 0 && etime !== 0 && etime < start) continue;
-      vm ??= accountingVm(view, ctx);
-      records.push(historyXml(view, h, ctx, vm));
-    }
+  for (const { vm: view, records: stays } of [...entries].sort((a, b) => a.vm.id - b.vm.id)) {
+    const vm = accountingVm(view, ctx);
+    for (const h of [...stays].sort((a, b) => a.seq - b.seq)) records.push(historyXml(view, h, ctx, vm, h.host));
   }
   return serialize(el('HISTORY_RECORDS', records));
 }
