@@ -60,6 +60,7 @@ export const ERROR_CODES = Object.freeze({
   IMAGE_NOT_READY: 'The image is not READY or USED: its upload is not finished (LOCKED), it failed (ERROR) or it is DISABLED.',
   IMAGE_IN_USE: 'VMs use the image, or it is persistent and another VM uses it.',
   DATASTORE_NOT_FOUND: 'No datastore has that id or name.',
+  CLUSTER_NOT_FOUND: 'No cluster has that id: Nephele has one, 0 (default).',
   // store
   STORE_CLOSED: 'The store is not open.',
   STORE_TOO_NEW: 'The store was written by a newer Nephele: its schema version is higher than this oned knows.',

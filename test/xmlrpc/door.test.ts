@@ -65,7 +65,7 @@ t.test('calls map to the handlers, and each error code comes back as OpenNebula 
   // XML_RPC_API (0x1000): a wrong parameter, an action OpenNebula does not have, a method Nephele lacks.
   t.equal((await rpc.one('one.vm.action', admin, 'explode', id as number))[2], 0x1000);
   t.equal((await rpc.one('one.vm.action', admin, 'hold', 'not-an-id'))[2], 0x1000);
-  const missing = await rpc.one('one.vm.chown', admin, id as number, 1, 1);
+  const missing = await rpc.one('one.vm.update', admin, id as number, 'A = 1', 0);
   t.same([missing[0], missing[2]], [false, 0x1000]);
   t.match(missing[1], /not supported/);
   t.same((await rpc.one('one.marketapp.export', admin))[2], 0x1000, 'an OpenNebula method Nephele does not know');

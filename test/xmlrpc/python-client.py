@@ -7,6 +7,7 @@ JSON object of what each call answered.
 import json
 import os
 import sys
+import xml.etree.ElementTree as ET
 import xmlrpc.client
 
 url = sys.argv[1]
@@ -22,7 +23,7 @@ out["hold"] = one.one.vm.action(admin, "hold", vm)
 out["wrong_password"] = one.one.vm.action("oneadmin:wrong", "release", vm)
 out["no_such_vm"] = one.one.vm.action(admin, "release", 9999)
 out["bad_action"] = one.one.vm.action(admin, "explode", vm)
-out["unsupported"] = one.one.vm.chown(admin, vm, 1, 1)
+out["unsupported"] = one.one.vm.update(admin, vm, "A = 1", 0)
 out["bad_template"] = one.one.vm.allocate(admin, "CPU = [", False)
 ok, alice, _ = one.one.user.allocate(admin, "alice", "alice-pw", "core", [])
 ok, bob, _ = one.one.user.allocate(admin, "bob", "bob-pw", "", [])
@@ -33,6 +34,24 @@ out["alice_on_hers"] = one.one.vm.action("alice:alice-pw", "release", alices_vm)
 ok, token, _ = one.one.user.login("alice:alice-pw", "alice", "", 60, -1)
 out["token_call"] = one.one.system.version("alice:" + token)
 out["unicode"] = one.one.vm.rename(admin, vm, "vm-ünïcødé-✓")
+
+
+def doc(reply):
+    """A document reply as pyone reads it: parsed, or the error triple."""
+    ok, body, code = reply
+    return ET.fromstring(body) if ok else [ok, body, code]
+
+
+vm_doc = doc(one.one.vm.info(admin, vm, False))
+out["vm_info"] = [vm_doc.tag, vm_doc.findtext("ID"), vm_doc.findtext("NAME"), vm_doc.findtext("STATE")]
+pool = doc(one.one.vmpool.info(admin, -2, -1, -1, -1))
+out["vmpool_ids"] = sorted(int(v.findtext("ID")) for v in pool.findall("VM"))
+alice_pool = doc(one.one.vmpool.info("alice:alice-pw", -2, -1, -1, -1))
+out["alice_pool_ids"] = [int(v.findtext("ID")) for v in alice_pool.findall("VM")]
+out["ids"] = [vm, alices_vm]
+out["alice_on_admins_vm"] = one.one.vm.info("alice:alice-pw", vm, False)
+user = doc(one.one.user.info("alice:alice-pw", -1, False))
+out["alice_self"] = [user.tag, user.findtext("NAME")]
 try:
     getattr(one, "system.listMethods")()
     out["fault"] = None

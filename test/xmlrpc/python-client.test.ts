@@ -38,4 +38,15 @@ t.test("Python's xmlrpc.client: successes and each error code", { skip: python ?
   t.same(r.unicode?.[0], true);
   t.equal((await cloud.client.call('vmpool.info', { all: true })).find((v) => v.name.startsWith('vm-'))?.name, 'vm-ünïcødé-✓');
   t.same((r.fault as unknown as [number, string])[0], -506, 'not a method: a fault');
+  // Documents, parsed as pyone parses them; alice sees her VM and not oneadmin's.
+  const [vm, alicesVm] = r.ids as unknown as [number, number];
+  t.same(r.vm_info, ['VM', String(vm), 'vm-ünïcødé-✓', '2'], 'one.vm.info: the VM, on hold');
+  t.same(
+    r.vmpool_ids,
+    [vm, alicesVm].sort((a, b) => a - b),
+    'one.vmpool.info -2: every VM for oneadmin',
+  );
+  t.same(r.alice_pool_ids, [alicesVm], 'alice lists only hers');
+  t.same(code('alice_on_admins_vm'), [false, 0x400], "oneadmin's VM is not found for alice");
+  t.same(r.alice_self, ['USER', 'alice'], 'one.user.info -1 is the caller');
 });

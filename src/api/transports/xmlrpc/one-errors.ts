@@ -33,6 +33,7 @@ export const ONE_ERROR_OF: Readonly<Partial<Record<ErrorCode, OneErrorName>>> = 
   NETWORK_NOT_FOUND: 'NO_EXISTS',
   IMAGE_NOT_FOUND: 'NO_EXISTS',
   DATASTORE_NOT_FOUND: 'NO_EXISTS',
+  CLUSTER_NOT_FOUND: 'NO_EXISTS',
   // The object exists, but the action cannot be done now
   ACTION_NOT_ALLOWED: 'ACTION',
   VM_WRONG_STATE: 'ACTION',

@@ -5,6 +5,7 @@ import { isVector } from '../../../templates/template.js';
 import { IMAGE_TYPES, type ImageType } from '../../../images/image-record.js';
 import { MAX_TOKEN_SECONDS, type ApiMethod, type ParamsOf, type ResultOf } from '../../api-types.js';
 import { type OneArgs, notSupported } from './one-args.js';
+import type { HostRef } from '../../one-xml/index.js';
 import type { XmlRpcValue } from './xmlrpc-codec.js';
 
 /** The API level Nephele speaks: OpenNebula's clients compare `major.minor.` with their own (System#compatible_version). */
@@ -18,6 +19,12 @@ export interface OneReplyContext {
   call<K extends ApiMethod>(method: K, params: ParamsOf<K>): Promise<ResultOf<K>>;
   /** Wall-clock ms of the call. */
   readonly now: number;
+  /** The XML-RPC endpoint as the client reached it (`http://host:port/RPC2`), for the zone's ENDPOINT. */
+  readonly endpoint: string;
+  /** The port the call came in on: oned's. */
+  readonly port: number;
+  /** Host names and drivers for the documents (HISTORY's HOSTNAME, VM_MAD, TM_MAD), holding at least `ids` where they exist. */
+  hosts(ids: Iterable<number>): Promise<ReadonlyMap<number, HostRef>>;
 }
 
 /** One `one.*` method: its OpenNebula parameters into an API call, the API's answer into OpenNebula's. */
@@ -136,6 +143,33 @@ function imageFromTemplate(text: string): ParamsOf<'image.allocate'> {
   };
 }
 
+/** OpenNebula's chown: a new owner and/or group by id, -1 leaving one as it is. */
+function chown(a: OneArgs): { user?: number; group?: number } {
+  const uid = a.int(2, 'uid');
+  const gid = a.int(3, 'gid');
+  for (const [n, name] of [
+    [uid, 'uid'],
+    [gid, 'gid'],
+  ] as const) {
+    if (n < -1) throw new NepheleError('INVALID_ARGUMENT', `${name} must be an id or -1 (unchanged)`, { details: { field: name } });
+  }
+  return { ...(uid === -1 ? {} : { user: uid }), ...(gid === -1 ? {} : { group: gid }) };
+}
+
+const CHMOD_BITS = ['uu', 'um', 'ua', 'gu', 'gm', 'ga', 'ou', 'om', 'oa'] as const;
+
+/** OpenNebula's chmod: nine values from OWNER_U to OTHER_A, each 1 (set), 0 (clear) or -1 (unchanged). */
+function chmodValues(a: OneArgs): number[] {
+  return CHMOD_BITS.map((name, i) => {
+    const v = a.int(2 + i, name);
+    if (v !== -1 && v !== 0 && v !== 1)
+      throw new NepheleError('INVALID_ARGUMENT', `${name} must be 1, 0 or -1`, { details: { field: name } });
+    return v;
+  });
+}
+
+const CHMOD_SIGNATURE = 'id:i uu:i um:i ua:i gu:i gm:i ga:i ou:i om:i oa:i';
+
 /** `one.user.login`'s validity: -1 is as long as Nephele allows, 0 revokes. */
 function tokenSeconds(a: OneArgs): number {
   const valid = a.int(3, 'valid');
@@ -207,6 +241,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   ),
 
   'one.vm.rename': method('vm.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
+  'one.vm.chown': method('vm.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
+  'one.vm.chmod': method('vm.chmod', CHMOD_SIGNATURE, (a) => ({ id: a.id(1), values: chmodValues(a) }), givenId),
 
   'one.host.allocate': method(
     'host.allocate',
@@ -257,6 +293,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   'one.vn.rm_ar': method('vn.rm_ar', 'id:i ar_id:i force:b', (a) => ({ network: a.id(1), arId: a.id(2, 'ar_id') }), givenId),
 
   'one.vn.rename': method('vn.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
+  'one.vn.chown': method('vn.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
+  'one.vn.chmod': method('vn.chmod', CHMOD_SIGNATURE, (a) => ({ id: a.id(1), values: chmodValues(a) }), givenId),
 
   'one.user.allocate': method(
     'user.allocate',
@@ -361,6 +399,16 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     idOf,
   ),
   'one.template.rename': method('template.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
+  'one.template.chown': method('template.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
+  'one.template.chmod': method(
+    'template.chmod',
+    `${CHMOD_SIGNATURE} recursive:b`,
+    (a) => {
+      if (a.optBool(11, 'recursive', false)) throw notSupported("changing the bits of a template's images with it (recursive)");
+      return { id: a.id(1), values: chmodValues(a) };
+    },
+    givenId,
+  ),
   'one.template.delete': method(
     'template.delete',
     'id:i recursive:b',
@@ -374,7 +422,9 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     'template.instantiate',
     'id:i name:s hold:b extra_template:s persistent:b',
     (a) => {
-      if (a.optStr(4, 'extra_template', '').trim() !== '') throw notSupported('an extra template on instantiate');
+      // OpenNebula drops the extra template's NAME (the name parameter names the VM): `onetemplate instantiate --name` sends both.
+      const extra = parseTemplate(a.optStr(4, 'extra_template', '')).attributes;
+      if (extra.some((x) => x.name !== 'NAME')) throw notSupported('an extra template on instantiate (other than NAME)');
       if (a.optBool(5, 'persistent', false)) throw notSupported('a persistent copy of the template (persistent)');
       const name = a.optStr(2, 'name', '');
       return { id: a.id(1), hold: a.optBool(3, 'hold', false), ...(name === '' ? {} : { name }) };

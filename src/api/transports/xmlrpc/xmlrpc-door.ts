@@ -5,6 +5,7 @@ import type { Authenticated, Session } from '../../../auth/session.js';
 import { NepheleError, isNepheleError } from '../../../errors.js';
 import type { ApiMethod, ApiReply, ParamsOf, ResultOf } from '../../api-types.js';
 import type { ApiCore, Caller } from '../../dispatch.js';
+import { HostRefs } from './host-refs.js';
 import { OneArgs } from './one-args.js';
 import { ONE_ERRORS, oneErrorCode } from './one-errors.js';
 import type { OneMethodEntry, OneReplyContext } from './one-methods.js';
@@ -63,6 +64,7 @@ export class XmlRpcDoor {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly cache: SessionCache;
+  private readonly hostRefs: HostRefs;
   private readonly connections = new WeakMap<Socket, Connection>();
 
   constructor(options: XmlRpcDoorOptions) {
@@ -70,6 +72,7 @@ export class XmlRpcDoor {
     this.methods = options.methods;
     this.log = options.log;
     this.now = options.now ?? Date.now;
+    this.hostRefs = new HostRefs({ now: this.now });
     const limits = this.core.limits;
     this.cache = new SessionCache({
       size: limits.xmlrpcSessions,
@@ -197,7 +200,7 @@ export class XmlRpcDoor {
       this.answer(res, call.method, reply);
       return;
     }
-    const ctx = this.context(session);
+    const ctx = this.context(session, req);
     let value: XmlRpcValue;
     try {
       value = await entry.reply(reply.value, args, ctx);
@@ -226,12 +229,17 @@ export class XmlRpcDoor {
     send(res, body, conn?.closing === true);
   }
 
-  private context(session: Session): OneReplyContext {
+  private context(session: Session, req: IncomingMessage): OneReplyContext {
     const core = this.core;
+    const call = <K extends ApiMethod>(method: K, params: ParamsOf<K>) => core.dispatch(method, params, session) as Promise<ResultOf<K>>;
+    const port = req.socket.localPort ?? 0;
     return {
       session,
       now: this.now(),
-      call: <K extends ApiMethod>(method: K, params: ParamsOf<K>) => core.dispatch(method, params, session) as Promise<ResultOf<K>>,
+      call,
+      endpoint: `http://${req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${port}`}${XMLRPC_PATH}`,
+      port,
+      hosts: (ids) => this.hostRefs.get(ids, () => call('hostpool.info', {})),
     };
   }
 
