@@ -160,6 +160,9 @@ export interface ApiMethods {
   'image.chtype': { params: { image: NameRef; type: ImageType }; result: ImageView };
   /** Replaces (or with `append`, merges into) the image's template attributes. */
   'image.update': { params: { image: NameRef; template: string; append: boolean }; result: ImageView };
+  /** Permissions (docs/users.md): a new owner (administrators only; NAME_TAKEN if they have an image of its name) and/or group. */
+  'image.chown': { params: ChownParams<NameRef>; result: ImageView };
+  'image.chmod': { params: ChmodParams<NameRef>; result: ImageView };
   'grouppool.info': { params: Record<string, never>; result: GroupView[] };
   'group.info': { params: { group: NameRef }; result: GroupView };
   'group.allocate': { params: { name: string }; result: { id: number } };

@@ -89,11 +89,11 @@ function imageName(x: unknown, field = 'name'): string {
   return x as string;
 }
 
-/** An image id, or a name (names are checked as at creation). */
-function imageRef(x: unknown): string | number {
+/** An image id, or a name (names are checked as at creation); `field` names the parameter. */
+function imageRef(x: unknown, field = 'image'): string | number {
   if (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) return x;
   if (imageNameProblem(x) === undefined) return x as string;
-  throw bad('image', 'must be an image id or name');
+  throw bad(field, 'must be an image id or name');
 }
 
 /** A new name (`*.rename`), by the rule the object's create holds it to. */
@@ -391,6 +391,8 @@ const validators: Validators = {
     if (p.append !== undefined && typeof p.append !== 'boolean') throw bad('append', 'must be a boolean');
     return { image: imageRef(p.image), template: templateText(p.template), append: p.append === true };
   },
+  'image.chown': (p) => chownParams(p, imageRef(p.id, 'id')),
+  'image.chmod': (p) => chmodParams(p, imageRef(p.id, 'id')),
   'grouppool.info': () => ({}),
   'group.info': (p) => ({ group: nameRef(p.group, 'group') }),
   'group.allocate': (p) => {

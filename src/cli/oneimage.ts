@@ -17,6 +17,7 @@ import type { GlobalOptions } from './connect.js';
 import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { showText } from './terminal-safe.js';
 import { formatKb, renderTable, type Column } from './table.js';
+import { ownershipCommands, permissionLines } from './ownership.js';
 
 const MIB = 1024 * 1024;
 
@@ -73,10 +74,7 @@ export function renderImage(i: ImageView): string {
     `STATE          : ${IMAGE_STATE_SHORT[i.state]}`,
     `RUNNING_VMS    : ${i.runningVms.length}`,
     '',
-    'PERMISSIONS',
-    `OWNER          : ${i.permissions.owner}`,
-    `GROUP          : ${i.permissions.group}`,
-    `OTHER          : ${i.permissions.other}`,
+    ...permissionLines(i.permissions, 15),
     '',
     'IMAGE TEMPLATE',
     ...template,
@@ -330,6 +328,13 @@ export function oneimageProgram(io: CliIo, options: { progress?: boolean; stdin?
     .action(async (image: string, name: string, opts: GlobalOptions) => {
       await withClient(opts, (c) => c.call('image.rename', { image: imageRef(image), name }));
     });
+
+  ownershipCommands(program, {
+    what: 'image',
+    idHelp: 'image id or name',
+    chown: (c, id, owner) => c.call('image.chown', { id: imageRef(id), ...owner }),
+    chmod: (c, id, octet) => c.call('image.chmod', { id: imageRef(id), octet }),
+  });
 
   withGlobalOptions(program.command('clone').argument('<image>', 'image id or name').argument('<name>', 'the name of the copy'))
     .description('Create a new image from an existing one (a copy of its file, yours; LOCKED until the copy ends)')

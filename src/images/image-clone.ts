@@ -46,7 +46,7 @@ export function requireNoClones(image: ImageRecord, what: string): void {
 /**
  * The copy's record, LOCKED until its file is whole: the source's type,
  * persistence (OpenNebula's default when DEFAULT_IMAGE_PERSISTENT is unset),
- * format, size and template, its own name, owner and file.
+ * format, size and template, its own name, owner, bits and file.
  */
 export function cloneRecord(
   from: ImageRecord,
@@ -55,6 +55,8 @@ export function cloneRecord(
     readonly name: string;
     readonly uid: number;
     readonly gid: number;
+    /** The copy's own bits: a new image's, never the source's. */
+    readonly perms: number;
     readonly source: string;
     readonly regtime: number;
   },

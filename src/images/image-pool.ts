@@ -1,6 +1,15 @@
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import type { Actor, ActorContext, WithReplies } from '../actors/index.js';
-import { isPublicImage } from '../auth/authorize.js';
+import { isPublicImage, ownedOf } from '../auth/authorize.js';
+import {
+  DEFAULT_PERMISSIONS,
+  PUBLIC_PERMISSIONS,
+  applyChmod,
+  checkChmod,
+  checkChown,
+  type Changer,
+  type Permissions,
+} from '../auth/permissions.js';
 import { findById, findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -41,16 +50,28 @@ type ImagePoolMessages =
       /** An empty DATABLOCK, READY at once; without it the image is LOCKED until `commit`. */
       readonly blank?: { readonly sizeMb: number; readonly format: ImageFormat };
     }
-  /** `admin`: the uploader is an administrator, who may see (not write) another's image. @default false */
+  /**
+   * `admin`: the uploader is an administrator, who may see (not write)
+   * another's image. @default false. `gid`: the uploader's group, for an
+   * image they see by its group bits (still not theirs to write).
+   */
   | {
       readonly type: 'upload';
       readonly id: number;
       readonly uid: number;
+      readonly gid?: number;
       readonly admin?: boolean;
       readonly offset: number;
       readonly data: Uint8Array;
     }
-  | { readonly type: 'commit'; readonly id: number; readonly uid: number; readonly admin?: boolean; readonly size: number }
+  | {
+      readonly type: 'commit';
+      readonly id: number;
+      readonly uid: number;
+      readonly gid?: number;
+      readonly admin?: boolean;
+      readonly size: number;
+    }
   | { readonly type: 'list' }
   /** By id, or by name as a VM would find it (an administrator also any unique name), if `session` may see it; IMAGE_NOT_FOUND otherwise. */
   | { readonly type: 'get'; readonly image: string | number; readonly session: ImageSession }
@@ -74,6 +95,14 @@ type ImagePoolMessages =
   | { readonly type: 'chtype'; readonly id: number; readonly imageType: ImageType }
   /** The image's template replaced by `template` (text), or merged into it with `append`; `admin` may change restricted attributes. */
   | { readonly type: 'update'; readonly id: number; readonly template: string; readonly append: boolean; readonly admin: boolean }
+  /**
+   * OpenNebula's chown, checked here against the image as it is
+   * (checkChown); a new owner must have no other image by its name
+   * (NAME_TAKEN). Reply: the record.
+   */
+  | { readonly type: 'chown'; readonly id: number; readonly who: Changer; readonly uid?: number; readonly gid?: number }
+  /** OpenNebula's chmod: its nine values, 1 set, 0 clear, -1 leave (checkChmod). Reply: the record. */
+  | { readonly type: 'chmod'; readonly id: number; readonly who: Changer; readonly values: readonly number[] }
   /** The pool's own: a copy started by `clone` ended (`error` when it failed). */
   | { readonly type: 'copied'; readonly id: number; readonly error?: string }
   /** At oned's start: a LOCKED image's upload died with the previous oned; it goes to ERROR. Reply `{ failed }`. */
@@ -111,6 +140,8 @@ export interface ImagePoolReplies {
   readonly clone: { readonly id: number };
   readonly chtype: ImageRecord;
   readonly update: ImageRecord;
+  readonly chown: ImageRecord;
+  readonly chmod: ImageRecord;
   readonly abandon_uploads: { readonly failed: number };
   readonly acquire: ImageUse[];
   readonly release: { readonly released: number };
@@ -189,9 +220,9 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       case 'allocate':
         return this.allocate(msg);
       case 'upload':
-        return this.upload(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.offset, msg.data);
+        return this.upload(msg.id, uploader(msg), msg.offset, msg.data);
       case 'commit':
-        return this.commit(msg.id, { uid: msg.uid, admin: msg.admin === true }, msg.size);
+        return this.commit(msg.id, uploader(msg), msg.size);
       case 'list':
         return [...this.images.values()].sort((a, b) => a.id - b.id);
       case 'get':
@@ -257,6 +288,22 @@ export class ImagePool implements Actor<ImagePoolMsg> {
         const template = updatedTemplate(image.template, parseImageTemplate(msg.template), msg);
         return this.save({ ...image, template, description: descriptionOf(template) });
       }
+      case 'chown': {
+        const image = this.record(msg.id);
+        const owned = ownedOf(image, 'image');
+        checkChown(msg.who, owned, { uid: msg.uid, gid: msg.gid }, `image ${image.id}`);
+        const uid = msg.uid ?? image.uid;
+        if (uid !== image.uid) this.requireFreeName(uid, image.name);
+        // The bits are stored with the new owner: a record without them keeps the rule it was made under.
+        return this.save({ ...image, uid, gid: msg.gid ?? image.gid, perms: owned.perms });
+      }
+      case 'chmod': {
+        const image = this.record(msg.id);
+        const owned = ownedOf(image, 'image');
+        const perms = applyChmod(owned.perms, msg.values);
+        checkChmod(msg.who, owned, perms, `image ${image.id}`);
+        return this.save({ ...image, perms });
+      }
     }
   }
 
@@ -266,6 +313,11 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     return image;
   }
 
+  /**
+   * Records carry their group and bits, which decide who may use them; one
+   * without bits is its owner's, or everyone's when an administrator made
+   * it (isPublicImage), exactly as permsOf reads it.
+   */
   private get(ref: string | number, session: ImageSession): ImageRecord {
     return typeof ref === 'number'
       ? findById(this.images.get(ref), ref, session, 'image', isPublicImage)
@@ -293,6 +345,7 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       name,
       uid: msg.uid,
       gid: msg.gid,
+      perms: newImageBits(msg.uid, msg.gid),
       type: msg.imageType,
       persistent: msg.persistent,
       state: blank === undefined ? 'LOCKED' : 'READY',
@@ -417,6 +470,7 @@ export class ImagePool implements Actor<ImagePoolMsg> {
       name,
       uid: msg.uid,
       gid: msg.gid,
+      perms: newImageBits(msg.uid, msg.gid),
       type: msg.imageType,
       persistent: false,
       state: 'READY',
@@ -447,7 +501,8 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     const id = await this.deps.store.nextId('images');
     const source = newImageSource(this.deps.dataDir);
     const regtime = (this.deps.now ?? Date.now)();
-    const copy = cloneRecord(from, { id, name, uid: msg.session.uid, gid: msg.session.gid, source, regtime });
+    const { uid, gid } = msg.session;
+    const copy = cloneRecord(from, { id, name, uid, gid, perms: newImageBits(uid, gid), source, regtime });
     await this.persist([cloneStarted(from, id), copy]);
     const abort = new AbortController();
     this.copies.set(id, abort);
@@ -509,4 +564,18 @@ export class ImagePool implements Actor<ImagePoolMsg> {
     await this.deps.store.batch(changed.map((value) => ({ type: 'put' as const, kind: 'images' as const, id: value.id, value })));
     for (const image of changed) this.images.set(image.id, image);
   }
+}
+
+/**
+ * A new image's bits (allocate, clone, a saved disk): its owner's to use and
+ * manage, and an administrator's usable by everyone, as images were before
+ * they had bits.
+ */
+function newImageBits(uid: number, gid: number): Permissions {
+  return isPublicImage({ uid, gid }) ? PUBLIC_PERMISSIONS : DEFAULT_PERMISSIONS;
+}
+
+/** Who uploads, as the lookups read them. */
+function uploader(msg: { readonly uid: number; readonly gid?: number; readonly admin?: boolean }): Finder {
+  return { uid: msg.uid, admin: msg.admin === true, ...(msg.gid === undefined ? {} : { gid: msg.gid }) };
 }

@@ -3,6 +3,7 @@
  * and what a VM gets when it acquires one. The ImagePool owns every record
  * and writes each change before it answers; nothing else writes an image.
  */
+import type { Permissions } from '../auth/permissions.js';
 
 export type ImageType = 'OS' | 'CDROM' | 'DATABLOCK' | 'KERNEL' | 'RAMDISK' | 'CONTEXT';
 export const IMAGE_TYPES: readonly ImageType[] = Object.freeze(['OS', 'CDROM', 'DATABLOCK', 'KERNEL', 'RAMDISK', 'CONTEXT']);
@@ -44,8 +45,14 @@ export interface ImageRecord {
   /** Unique among its owner's images. */
   readonly name: string;
   readonly uid: number;
-  /** The owner's group at creation: an image created in group oneadmin is public, as a network. */
+  /** The image's group: its owner's at creation, or as chown set it (OpenNebula's GID). */
   readonly gid: number;
+  /**
+   * OpenNebula's permission bits, from creation or a chmod. A record stored
+   * before images had bits has none and reads as permsOf says (600, or 604
+   * for an administrator's), which its first chown or chmod stores.
+   */
+  readonly perms?: Permissions;
   readonly type: ImageType;
   /** A persistent image is used by one VM at a time, which writes to it. */
   readonly persistent: boolean;

@@ -123,6 +123,8 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'image.clone': { image: 'ref', name: 'name', datastore: 'ref' },
   'image.chtype': { image: 'ref', type: 'imageType' },
   'image.update': { image: 'ref', template: 'template', append: 'bool' },
+  'image.chown': { id: 'ref', user: 'ref', group: 'ref' },
+  'image.chmod': { id: 'ref', octet: 'octet', values: 'chmodValues' },
   'grouppool.info': {},
   'group.info': { group: 'ref' },
   'group.allocate': { name: 'name' },

@@ -148,7 +148,7 @@ t.test('every table and show renderer escapes what it is given', async (t) => {
     ],
     uid: 0,
     gid: 0,
-    permissions: { owner: EVIL, group: EVIL, other: EVIL },
+    permissions: 0o777,
   } as unknown as ImageView;
   const vnet = {
     id: 0,

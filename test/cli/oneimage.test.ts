@@ -147,11 +147,7 @@ t.test("a private image is its owner's: others can neither see, delete nor use i
     ['shared'],
     'bob sees the public image only',
   );
-  t.same(
-    bobList[0]?.permissions,
-    { owner: 'um-', group: '---', other: 'u--' },
-    "oned tells the rights: a public image is everyone's to use",
-  );
+  t.same(bobList[0]?.permissions, 0o604, "oned tells the bits: a public image is everyone's to use");
   const aliceShow = (await runCliBin(t, 'oneimage', ['show', 'mine'], as('alice'))).out;
   t.match(
     aliceShow,
@@ -261,6 +257,50 @@ t.test('oneimage clone, chtype and update (from a file or stdin); show prints th
   t.match(syntax.out, /\[TEMPLATE_SYNTAX\]/);
   const hidden = await runCliBin(t, 'oneimage', ['update', '0', tmpl], asBob);
   t.match(hidden.out, /\[NOT_AUTHORIZED\]/, "a public image is not everyone's to change");
+});
+
+t.test('oneimage chmod, chown and chgrp; show prints the bits as OpenNebula', async (t) => {
+  const cloud = await startCloud(t);
+  const env = { NEPHELE_URL: cloud.oned.url, NEPHELE_AUTH: cloud.oned.authFile };
+  const oneimage = (...args: string[]) => runCliBin(t, 'oneimage', args, env);
+  await cloud.client.call('group.allocate', { name: 'devs' });
+  for (const name of ['alice', 'bob']) {
+    await cloud.client.call('user.allocate', { name, password: `${name}-secret` });
+    await writeAuthFile(join(cloud.dir, `${name}.auth`), { user: name, password: `${name}-secret` });
+  }
+  const as = (user: string) => ({ ...env, NEPHELE_AUTH: join(cloud.dir, `${user}.auth`) });
+  const blank = { type: 'DATABLOCK' as const, persistent: false, description: '', size: 1 };
+  const { id } = await cloud.client.call('image.allocate', { name: 'base', ...blank });
+
+  const show = await oneimage('show', String(id));
+  t.equal(show.code, 0, show.out);
+  t.match(show.out, /^PERMISSIONS\nOWNER\s+: um-\nGROUP\s+: ---\nOTHER\s+: u--$/m, "an administrator's image: public (604)");
+  const chmod = await oneimage('chmod', 'base', '640');
+  t.equal(chmod.code, 0, chmod.out);
+  const chown = await oneimage('chown', 'base', 'alice', 'devs');
+  t.equal(chown.code, 0, chown.out);
+  t.match(
+    await cloud.client.call('image.info', { image: id }),
+    { permissions: 0o640, user: 'alice', group: 'devs' },
+    'oneimage chmod and chown, by name',
+  );
+  const chgrp = await oneimage('chgrp', String(id), 'users');
+  t.equal(chgrp.code, 0, chgrp.out);
+  const after = await oneimage('show', String(id));
+  t.match(after.out, /^USER\s+: alice\nGROUP\s+: users$/m, 'oneimage chgrp');
+  t.match(after.out, /^PERMISSIONS\nOWNER\s+: um-\nGROUP\s+: u--\nOTHER\s+: ---$/m);
+  const bobList = await runCliBin(t, 'oneimage', ['list'], as('bob'));
+  t.match(bobList.out, /^\s*0 alice\s+users\s+base\s/m, "bob, of alice's group, lists it");
+
+  const refused = await runCliBin(t, 'oneimage', ['chown', String(id), 'bob'], as('alice'));
+  t.equal(refused.code, 1);
+  t.match(refused.out, /\[USER_NOT_FOUND\]/, 'a user gives nothing away');
+  const notHis = await runCliBin(t, 'oneimage', ['chmod', String(id), '666'], as('bob'));
+  t.equal(notHis.code, 1);
+  t.match(notHis.out, /\[NOT_AUTHORIZED\]/, 'use is not manage');
+  const bad = await oneimage('chmod', String(id), '9');
+  t.equal(bad.code, 1);
+  t.match(bad.out, /\[INVALID_ARGUMENT\] .*octal/);
 });
 
 t.test('the progress bar: percent, MiB done of total, MiB/s, redrawn in place at most ten times a second', async (t) => {

@@ -110,7 +110,7 @@ t.test('arbitrary names and template values keep every document well-formed and 
           group: 'users',
           datastore: 'default',
           datastoreId: 1,
-          permissions: { owner: 'um-', group: '---', other: '---' },
+          permissions: 0o600,
         } as ImageView,
         ctx,
       );

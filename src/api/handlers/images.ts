@@ -1,48 +1,45 @@
-import { canUseImage, isPublicImage, requireOwnerToChange } from '../../auth/authorize.js';
+import { ownedOf, permsOf, requireRight } from '../../auth/authorize.js';
+import { holds } from '../../auth/permissions.js';
 import type { Session } from '../../auth/session.js';
 import type { ImageRecord } from '../../images/image-record.js';
-import { IMAGES_DATASTORE, type ImagePermissions, type ImageView } from '../../images/image-view.js';
+import { IMAGES_DATASTORE, type ImageView } from '../../images/image-view.js';
 import type { ApiHandlers } from '../registry.js';
-import { ownerNames, type ApiDeps } from './deps.js';
-
-/**
- * OpenNebula's rights as these rules give them: the owner uses and manages
- * the image, the group gets nothing of its own, and everyone uses a public
- * one (an administrator's).
- */
-function permissions(image: ImageRecord): ImagePermissions {
-  return { owner: 'um-', group: '---', other: isPublicImage(image) ? 'u--' : '---' };
-}
+import type { ApiDeps } from './deps.js';
+import { chmodValues, chownTarget, ownershipOf } from './ownership.js';
 
 type ImageMethod = Extract<keyof ApiHandlers, `image.${string}` | `imagepool.${string}`>;
 
 /**
  * The image API: anyone may create an image (an administrator's is public,
- * anyone else's private); seeing one needs it to be public or one's own,
- * and one the caller may not see is not found, as a missing one;
- * changing or deleting it needs its owner or an administrator; uploading
- * into it, its owner alone (checked by the pool); cloning it, only that the
- * caller sees it. Views carry the owner's names and the datastore.
+ * 604, anyone else's private, 600); seeing, using and cloning one needs the
+ * use right by its bits (docs/users.md), and one the caller may not see is
+ * not found, as a missing one; changing or deleting it needs the manage
+ * right; uploading into it, its owner alone (checked by the pool). Views
+ * carry the owner's and group's names, the bits and the datastore.
  */
 export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
   const { images } = deps;
   const views = async (records: readonly ImageRecord[]): Promise<ImageView[]> => {
-    const owner = await ownerNames(deps.users);
-    return records.map((r) => ({
-      ...r,
-      ...owner(r.uid),
-      datastore: IMAGES_DATASTORE.name,
-      datastoreId: IMAGES_DATASTORE.id,
-      permissions: permissions(r),
-    }));
+    const owner = await ownershipOf(deps);
+    return records.map((r) => {
+      // The view carries the bits as `permissions`, a record without them as permsOf reads it.
+      const { perms: _stored, ...rest } = r;
+      return {
+        ...rest,
+        ...owner(r),
+        datastore: IMAGES_DATASTORE.name,
+        datastoreId: IMAGES_DATASTORE.id,
+        permissions: permsOf(r, 'image'),
+      };
+    });
   };
   const view = async (record: ImageRecord): Promise<ImageView> => (await views([record]))[0] as ImageView;
-  /** The image, if the caller may see it (the pool checks: one they may not is not found). */
+  /** The image, if the caller may use (see) it (the pool checks: one they may not is not found). */
   const use = (ref: string | number, session: Session): Promise<ImageRecord> => images().ask({ type: 'get', image: ref, session });
   /** …and once the caller may change it. */
   const manage = async (ref: string | number, session: Session): Promise<ImageRecord> => {
     const image = await use(ref, session);
-    requireOwnerToChange(session, image.uid, `image ${image.name}`);
+    requireRight(session, ownedOf(image, 'image'), 'manage', 'image', ref);
     return image;
   };
   return {
@@ -60,15 +57,21 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
         },
         { timeoutMs: 60_000 },
       ),
-    'imagepool.info': async (_p, session) => views((await images().ask({ type: 'list' })).filter((i) => canUseImage(session, i))),
+    'imagepool.info': async (_p, session) =>
+      views((await images().ask({ type: 'list' })).filter((i) => holds(session, ownedOf(i, 'image'), 'use'))),
     'image.info': async (p, session) => view(await use(p.image, session)),
     'image.upload': (p, session) =>
       images().ask(
-        { type: 'upload', id: p.id, uid: session.uid, admin: session.admin, offset: p.offset, data: p.data },
+        { type: 'upload', id: p.id, uid: session.uid, gid: session.gid, admin: session.admin, offset: p.offset, data: p.data },
         { timeoutMs: 60_000 },
       ),
     'image.commit': async (p, session) =>
-      view(await images().ask({ type: 'commit', id: p.id, uid: session.uid, admin: session.admin, size: p.size }, { timeoutMs: 120_000 })),
+      view(
+        await images().ask(
+          { type: 'commit', id: p.id, uid: session.uid, gid: session.gid, admin: session.admin, size: p.size },
+          { timeoutMs: 120_000 },
+        ),
+      ),
     'image.delete': async (p, session) => images().ask({ type: 'delete', id: (await manage(p.image, session)).id }),
     'image.persistent': async (p, session) =>
       view(await images().ask({ type: 'persistent', id: (await manage(p.image, session)).id, persistent: p.persistent })),
@@ -97,5 +100,15 @@ export function imageHandlers(deps: ApiDeps): Pick<ApiHandlers, ImageMethod> {
           admin: session.admin,
         }),
       ),
+    // The new owner and group first, as OpenNebula's; the pool checks the rights against the image as it is.
+    'image.chown': async (p, session) => {
+      const target = await chownTarget(deps, session, p);
+      const { id } = await use(p.id, session);
+      return view(await images().ask({ type: 'chown', id, who: session, ...target }));
+    },
+    'image.chmod': async (p, session) => {
+      const { id } = await use(p.id, session);
+      return view(await images().ask({ type: 'chmod', id, who: session, values: chmodValues(p) }));
+    },
   };
 }
