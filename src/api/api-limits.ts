@@ -48,6 +48,17 @@ export interface ApiLimits {
   readonly secretChars: number;
   /** XML-RPC: largest request body, bytes; a larger one is refused with HTTP 413. @default 4 MiB */
   readonly xmlrpcRequestBytes: number;
+  /**
+   * XML-RPC: requests of one address being read or decoded at once (each may
+   * hold `xmlrpcRequestBytes` until it is a call; nothing is authenticated
+   * yet). More are refused with HTTP 429 and Retry-After before their body
+   * is read. @default 8
+   */
+  readonly xmlrpcReadingPerAddress: number;
+  /** XML-RPC: requests being read or decoded at once, all addresses together; more get 429 as above. @default 64 */
+  readonly xmlrpcReadingTotal: number;
+  /** XML-RPC: time to receive a request's whole body once its headers are in; a slower one gets 408 and its connection is closed. @default 10000 */
+  readonly xmlrpcBodyMs: number;
   /** XML-RPC: deepest element nesting of a request (each array, struct, member and value counts). @default 64 */
   readonly xmlrpcDepth: number;
   /** XML-RPC: largest reply, bytes (a whole pool's document is larger than a socket.io page); larger is refused with REPLY_TOO_LARGE. @default 64 MiB */
@@ -78,6 +89,9 @@ export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
   userNameChars: 128,
   secretChars: 1024,
   xmlrpcRequestBytes: 4 * 1024 * 1024,
+  xmlrpcReadingPerAddress: 8,
+  xmlrpcReadingTotal: 64,
+  xmlrpcBodyMs: 10_000,
   xmlrpcDepth: 64,
   xmlrpcReplyBytes: 64 * 1024 * 1024,
   xmlrpcSessions: 1024,

@@ -7,6 +7,7 @@ import type { ApiMethod, ApiReply, ParamsOf, ResultOf } from '../../api-types.js
 import type { ApiCore, Caller } from '../../dispatch.js';
 import { HostRefs } from './host-refs.js';
 import { OneArgs } from './one-args.js';
+import { ReadSlots } from './read-slots.js';
 import { ONE_ERRORS, oneErrorCode } from './one-errors.js';
 import type { OneMethodEntry, OneReplyContext } from './one-methods.js';
 import { SessionCache } from './session-cache.js';
@@ -65,6 +66,7 @@ export class XmlRpcDoor {
   private readonly now: () => number;
   private readonly cache: SessionCache;
   private readonly hostRefs: HostRefs;
+  private readonly slots: ReadSlots;
   private readonly connections = new WeakMap<Socket, Connection>();
 
   constructor(options: XmlRpcDoorOptions) {
@@ -74,6 +76,7 @@ export class XmlRpcDoor {
     this.now = options.now ?? Date.now;
     this.hostRefs = new HostRefs({ now: this.now });
     const limits = this.core.limits;
+    this.slots = new ReadSlots({ perAddress: limits.xmlrpcReadingPerAddress, total: limits.xmlrpcReadingTotal });
     this.cache = new SessionCache({
       size: limits.xmlrpcSessions,
       ttlMs: limits.xmlrpcSessionTtlMs,
@@ -104,16 +107,45 @@ export class XmlRpcDoor {
     this.cache.clear();
   }
 
-  /** The HTTP handler of `XMLRPC_PATH`. */
+  /** Requests being read or decoded now, for tests and metrics. */
+  get reading(): number {
+    return this.slots.reading;
+  }
+
+  /**
+   * The HTTP handler of `XMLRPC_PATH`. Before a byte of the body is read, a
+   * request takes one of the read slots (read-slots.ts): an address or the
+   * door over its limit is answered 429 with Retry-After and its connection
+   * closed. The slot is held while the body arrives (at most
+   * `xmlrpcBodyMs`) and is decoded, then the call goes to the core's
+   * admission like any other.
+   */
   serve(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'POST') {
       res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('XML-RPC: POST a methodCall to /RPC2.\n');
       return;
     }
-    const max = this.core.limits.xmlrpcRequestBytes;
+    const limits = this.core.limits;
+    const max = limits.xmlrpcRequestBytes;
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
-    if (declared > max) return tooLarge(req, res, max);
+    if (declared > max) return refuse(req, res, 413, `XML-RPC: a request may be at most ${max} bytes.\n`);
+    const release = this.slots.take(req.socket.remoteAddress ?? 'unknown');
+    if (release === undefined) {
+      return refuse(req, res, 429, 'XML-RPC: too many requests being read from this address or in all; retry later.\n', {
+        'Retry-After': '1',
+      });
+    }
+    const timer = setTimeout(() => {
+      release();
+      refuse(req, res, 408, `XML-RPC: the request's body did not arrive within ${limits.xmlrpcBodyMs} ms.\n`);
+    }, limits.xmlrpcBodyMs);
+    timer.unref();
+    // Whatever ends the request first (its end, a refusal, an abort) gives the slot back; `call` gives it back once decoded.
+    const done = (): void => {
+      clearTimeout(timer);
+      release();
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -123,22 +155,29 @@ export class XmlRpcDoor {
       if (size > max) {
         refused = true;
         chunks.length = 0;
-        tooLarge(req, res, max);
+        done();
+        refuse(req, res, 413, `XML-RPC: a request may be at most ${max} bytes.\n`);
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (refused) return;
-      this.call(req, res, Buffer.concat(chunks, size).toString('utf8')).catch((err: unknown) => {
+      clearTimeout(timer);
+      if (refused || res.writableEnded) return release();
+      this.call(req, res, Buffer.concat(chunks, size).toString('utf8'), release).catch((err: unknown) => {
+        release();
         this.log.error({ err }, 'XML-RPC reply failed');
         if (!res.headersSent) send(res, encodeFault(-500, 'internal error; see oned log'), true);
       });
     });
-    req.on('error', () => req.socket.destroy());
+    req.on('close', done);
+    req.on('error', () => {
+      done();
+      req.socket.destroy();
+    });
   }
 
-  private async call(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+  private async call(req: IncomingMessage, res: ServerResponse, body: string, decoded: () => void): Promise<void> {
     let call: XmlRpcCall;
     try {
       call = decodeCall(body, { depth: this.core.limits.xmlrpcDepth });
@@ -146,6 +185,8 @@ export class XmlRpcDoor {
       if (!(err instanceof XmlRpcParseError)) throw err;
       send(res, encodeFault(err.code, err.message), false);
       return;
+    } finally {
+      decoded();
     }
     const entry = Object.hasOwn(this.methods, call.method) ? this.methods[call.method] : undefined;
     if (entry === undefined) {
@@ -323,10 +364,20 @@ function send(res: ServerResponse, body: string, close: boolean): void {
   res.end(body);
 }
 
-/** A body over the limit: refused before more of it is read, and the connection closed (its rest would be read as a request). */
-function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
+/**
+ * A request refused before its body is read, or while it is: the
+ * connection is closed after the answer (the rest of the body would be read
+ * as the next request) and reading stops.
+ */
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: 408 | 413 | 429,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
-  res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-  res.end(`XML-RPC: a request may be at most ${max} bytes.\n`);
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', ...headers });
+  res.end(message);
   req.pause();
 }
