@@ -6,11 +6,13 @@ import { DEFAULT_PERMISSIONS, PUBLIC_PERMISSIONS, holds, type Owned, type Permis
 /**
  * The authorization rules, OpenNebula's default ACL cut down to what
  * Nephele has: administrators (members of group oneadmin) may do anything;
- * everyone else sees and acts on what they own; a network or image owned by
- * an administrator is public. What a caller may not see is reported exactly
- * as what does not exist (`notFound`), so that a refusal never tells that an
- * object is there, nor its name; NOT_AUTHORIZED is for what they may see but
- * not do. Refusals are raised before anything changes.
+ * everyone else holds on an object the rights its permission bits give
+ * (permissions.ts): by default the owner uses and manages it, and a network
+ * or image an administrator created is used by all. What a caller may not
+ * see is reported exactly as what does not exist (`notFound`), so that a
+ * refusal never tells that an object is there, nor its name; NOT_AUTHORIZED
+ * is for what they may see but not do. Refusals are raised before anything
+ * changes.
  */
 
 /** The kinds of objects a refusal hides, and the detail key their pools' not-found errors carry. */
@@ -40,41 +42,6 @@ export function requireAdmin(session: Session, what: string): void {
   if (!session.admin) throw new NepheleError('NOT_AUTHORIZED', `only administrators may ${what}`, { details: { uid: session.uid } });
 }
 
-/** The owner, or an administrator. */
-export function canAccess(session: Pick<Session, 'uid' | 'admin'>, ownerUid: number): boolean {
-  return session.admin || session.uid === ownerUid;
-}
-
-/** An object as the caller named it: `VM 7`, `template 3`. */
-export type HiddenRef = `${HiddenKind} ${number}`;
-
-/**
- * Refuses anyone but the owner or an administrator, for an object only they
- * may see (a VM, a template): as not found, the error a missing id gives.
- */
-export function requireOwner(session: Pick<Session, 'uid' | 'admin'>, ownerUid: number, what: HiddenRef): void {
-  if (canAccess(session, ownerUid)) return;
-  const at = what.indexOf(' ');
-  throw notFound(what.slice(0, at) as HiddenKind, Number(what.slice(at + 1)));
-}
-
-/**
- * Refuses anyone but the owner or an administrator the change of an object
- * the caller may see (a public network or image): NOT_AUTHORIZED, naming it.
- */
-export function requireOwnerToChange(session: Session, ownerUid: number, what: string): void {
-  if (!canAccess(session, ownerUid)) {
-    throw new NepheleError('NOT_AUTHORIZED', `user ${session.user} may not change ${what}: it belongs to another user`, {
-      details: { uid: session.uid },
-    });
-  }
-}
-
-/** What of a list the caller may see: all of it for an administrator, their own records otherwise. */
-export function visibleTo<T extends { readonly uid: number }>(session: Pick<Session, 'uid' | 'admin'>, records: readonly T[]): T[] {
-  return session.admin ? [...records] : records.filter((r) => r.uid === session.uid);
-}
-
 /**
  * A network's owner: `gid` is the group of the user who created it (store
  * the creator's `session.gid`). A network created by an administrator —
@@ -85,38 +52,14 @@ export interface NetworkOwner {
   readonly gid?: number | undefined;
 }
 
-/** Use (lease from, list, show) a network: its owner, an administrator, or anyone when it is public. */
-export function canUseNetwork(session: Pick<Session, 'uid' | 'admin'>, network: NetworkOwner): boolean {
-  return canAccess(session, network.uid) || isPublicNetwork(network);
-}
-
 /** Created by an administrator, hence usable by all. */
 export function isPublicNetwork(network: NetworkOwner): boolean {
   return network.uid === ONEADMIN_ID || network.gid === ONEADMIN_GID;
 }
 
-/** Refuses a network the caller may not use as not found; `ref` is the id or name they gave. */
-export function requireNetworkUse(session: Pick<Session, 'uid' | 'admin'>, network: NetworkOwner, ref: string | number): void {
-  if (!canUseNetwork(session, network)) throw notFound('network', ref);
-}
-
-/**
- * Use (attach to a VM, list, show) an image: as a network, its owner, an
- * administrator, or anyone when an administrator created it. Takes the VM
- * owner's rights as well as an API session.
- */
-export function canUseImage(session: Pick<Session, 'uid' | 'admin'>, image: NetworkOwner): boolean {
-  return session.admin || session.uid === image.uid || isPublicImage(image);
-}
-
 /** Created by an administrator, hence usable by all (the rule of networks). */
 export function isPublicImage(image: NetworkOwner): boolean {
   return isPublicNetwork(image);
-}
-
-/** Refuses an image the caller may not use as not found; `ref` is the id or name they gave. */
-export function requireImageUse(session: Pick<Session, 'uid' | 'admin'>, image: NetworkOwner, ref: string | number): void {
-  if (!canUseImage(session, image)) throw notFound('image', ref);
 }
 
 /** The kinds of objects that carry OpenNebula's permission bits. */

@@ -1,44 +1,39 @@
 import t from 'tap';
 import type { Session } from '../../src/auth/session.js';
-import { canAccess, canUseNetwork, requireAdmin, requireNetworkUse, requireOwner, visibleTo } from '../../src/auth/authorize.js';
+import { ownedOf, permsOf, requireAdmin, requireRight } from '../../src/auth/authorize.js';
+import { holds } from '../../src/auth/permissions.js';
 
 const admin: Session = { user: 'oneadmin', uid: 0, gid: 0, admin: true };
 const alice: Session = { user: 'alice', uid: 1, gid: 1, admin: false };
 const bob: Session = { user: 'bob', uid: 2, gid: 1, admin: false };
 
-t.test('administrators may do anything; others only with what they own', async (t) => {
+t.test('administrators may do anything; others what the bits of the object give them', async (t) => {
   t.doesNotThrow(() => requireAdmin(admin, 'create users'));
   t.throws(() => requireAdmin(alice, 'create users'), { code: 'NOT_AUTHORIZED' });
-  t.ok(canAccess(admin, 2));
-  t.ok(canAccess(alice, 1));
-  t.notOk(canAccess(alice, 2));
+  const bobsVm = ownedOf({ uid: 2, gid: 1 }, 'VM');
+  t.doesNotThrow(() => requireRight(admin, bobsVm, 'manage', 'VM', 7));
+  t.doesNotThrow(() => requireRight(bob, bobsVm, 'manage', 'VM', 7));
   t.throws(
-    () => requireOwner(alice, 2, 'VM 7'),
+    () => requireRight(alice, bobsVm, 'use', 'VM', 7),
     { code: 'VM_NOT_FOUND', message: 'no VM 7', details: { id: 7 } },
-    'hidden as a missing VM',
+    'what she may not see is hidden as a missing VM',
   );
-  const records = [
-    { uid: 0, id: 'a' },
-    { uid: 1, id: 'b' },
-    { uid: 2, id: 'c' },
-  ];
-  t.same(
-    visibleTo(admin, records).map((r) => r.id),
-    ['a', 'b', 'c'],
-  );
-  t.same(
-    visibleTo(alice, records).map((r) => r.id),
-    ['b'],
-  );
+  const shared = ownedOf({ uid: 2, gid: 1, perms: 0o640 }, 'VM');
+  t.doesNotThrow(() => requireRight(alice, shared, 'use', 'VM', 7), 'shared with her group');
+  t.throws(() => requireRight(alice, shared, 'manage', 'VM', 7), { code: 'NOT_AUTHORIZED' }, 'seen, not hers to change');
 });
 
-t.test("networks: the owner's, an administrator's (public), or none", async (t) => {
-  t.ok(canUseNetwork(bob, { uid: 0 }), 'created by oneadmin: public');
-  t.ok(canUseNetwork(bob, { uid: 5, gid: 0 }), 'created by a member of oneadmin: public');
-  t.ok(canUseNetwork(alice, { uid: 1, gid: 1 }), 'her own');
-  t.notOk(canUseNetwork(bob, { uid: 1, gid: 1 }), "another user's private network");
-  t.ok(canUseNetwork(admin, { uid: 1, gid: 1 }), 'administrators use any');
-  t.throws(() => requireNetworkUse(bob, { uid: 1, gid: 1 }, 3), {
+t.test("networks and images without bits: the owner's, an administrator's (public), or none", async (t) => {
+  const use = (s: Session, r: { uid: number; gid?: number }, kind: 'network' | 'image'): boolean => holds(s, ownedOf(r, kind), 'use');
+  for (const kind of ['network', 'image'] as const) {
+    t.ok(use(bob, { uid: 0, gid: 0 }, kind), `${kind} created by oneadmin: public`);
+    t.ok(use(bob, { uid: 5, gid: 0 }, kind), `${kind} created by a member of oneadmin: public`);
+    t.ok(use(alice, { uid: 1, gid: 1 }, kind), `her own ${kind}`);
+    t.notOk(use(bob, { uid: 1, gid: 1 }, kind), `another user's private ${kind}`);
+    t.ok(use(admin, { uid: 1, gid: 1 }, kind), `administrators use any ${kind}`);
+  }
+  t.equal(permsOf({ uid: 0, gid: 0 }, 'VM'), 0o600, "an administrator's VM is not public");
+  t.throws(() => requireRight(bob, ownedOf({ uid: 1, gid: 1 }, 'network'), 'use', 'network', 3), {
     code: 'NETWORK_NOT_FOUND',
     message: 'no network 3',
     details: { network: 3 },
