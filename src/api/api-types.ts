@@ -116,6 +116,12 @@ export interface ApiMethods {
   /** In any state but DONE, as OpenNebula's; see docs/users.md. */
   'vm.chown': { params: ChownParams<number>; result: VmView };
   'vm.chmod': { params: ChmodParams<number>; result: VmView };
+  /**
+   * OpenNebula's `onevm update`: the VM's USER_TEMPLATE replaced by
+   * `template`, or with `append` merged into it; in any state but DONE, by
+   * whoever may manage the VM. See docs/templates.md#a-vms-user-template.
+   */
+  'vm.update': { params: { id: number; template: string; append: boolean }; result: VmView };
   /** Users: who may call which is in docs/users.md. */
   'user.allocate': { params: { name: string; password: string; group?: NameRef }; result: { id: number } };
   'user.delete': { params: { user: NameRef }; result: { id: number } };

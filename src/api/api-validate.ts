@@ -127,6 +127,13 @@ function chmodParams<Id>(p: Record<string, unknown>, id: Id): { id: Id; octet: s
   return { id, values: [...(v as number[])] };
 }
 
+/** An update's text (empty: a replace clears the attributes) and its `append` flag. @default append false */
+function updateParams(p: Record<string, unknown>): { template: string; append: boolean } {
+  if (typeof p.template !== 'string') throw bad('template', 'must be a string');
+  if (p.append !== undefined && typeof p.append !== 'boolean') throw bad('append', 'must be a boolean');
+  return { template: p.template, append: p.append === true };
+}
+
 function flag(x: unknown, field: string): boolean {
   if (typeof x !== 'boolean') throw bad(field, 'must be a boolean');
   return x;
@@ -334,6 +341,7 @@ const validators: Validators = {
   'vm.rename': (p) => ({ id: vmId(p.id), name: newName(p.name, VM_NAME) }),
   'vm.chown': (p) => chownParams(p, vmId(p.id)),
   'vm.chmod': (p) => chmodParams(p, vmId(p.id)),
+  'vm.update': (p) => ({ id: vmId(p.id), ...updateParams(p) }),
   'user.allocate': (p) => {
     if (typeof p.name !== 'string' || !NAME_RE.test(p.name))
       throw bad('name', 'must be 1-128 letters, digits, dots, dashes or underscores');

@@ -30,6 +30,7 @@ import { isLocal, isTransferOp, planTransfer } from './transfer-plan.js';
 import { isNepheleError } from '../errors.js';
 import { ownedOf } from '../auth/authorize.js';
 import { applyChmod, checkChmod, checkChown, type Changer } from '../auth/permissions.js';
+import { updatedUserTemplate } from './vm-user-template.js';
 
 type VmMessages =
   | { readonly type: 'info' }
@@ -44,6 +45,13 @@ type VmMessages =
   | { readonly type: 'chown'; readonly who: Changer; readonly uid?: number; readonly gid?: number; readonly ownerGid: number }
   /** OpenNebula's chmod: its nine values, 1 set, 0 clear, -1 leave (checkChmod). */
   | { readonly type: 'chmod'; readonly who: Changer; readonly values: readonly number[]; readonly ownerGid: number }
+  /**
+   * OpenNebula's `onevm update`: the user template replaced by `template`
+   * (text), or merged into it with `append`; `admin` may change the
+   * restricted attributes (src/vms/vm-user-template.ts). In any state: only
+   * the record holds it.
+   */
+  | { readonly type: 'update'; readonly template: string; readonly append: boolean; readonly admin: boolean }
   | HostToVm
   /** The operation's deadline passed (timer). */
   | { readonly type: 'op_deadline'; readonly opId: string }
@@ -61,6 +69,7 @@ export interface VmReplies {
   readonly rename: VmView;
   readonly chown: VmView;
   readonly chmod: VmView;
+  readonly update: VmView;
 }
 
 export type VmMsg = WithReplies<VmMessages, VmReplies>;
@@ -220,6 +229,17 @@ export class VmActor implements Actor<VmMsg> {
         const perms = applyChmod(owned.perms, msg.values);
         checkChmod(msg.who, owned, perms, `VM ${r.id}`);
         await this.persist({ ...r, gid: owned.gid, perms });
+        return vmView(this.record);
+      }
+      case 'update': {
+        const r = this.record;
+        const change = updatedUserTemplate(r, msg.template, msg);
+        await this.persist({ ...r, ...change });
+        // New scheduling expressions reach the scheduler at once for a VM that waits (tellScheduler sends only then).
+        if (change.requirements !== r.requirements || change.rank !== r.rank) {
+          this.toldWaiting = false;
+          this.tellScheduler();
+        }
         return vmView(this.record);
       }
       case 'op_result':

@@ -16,6 +16,7 @@ import { integerAtLeast } from '../templates/template-fields.js';
 import { UserDirectory, type UserName } from '../users/user-directory.js';
 import { vmActorName, type VmMsg } from './vm-actor.js';
 import { createdRecord } from './vm-lifecycle.js';
+import { userAttributesOf } from './vm-user-template.js';
 import { vmView, type VmNicRecord, type VmRecord, type VmView } from './vm-record.js';
 import type { VmIndex, VmStateCounts } from './vm-index.js';
 
@@ -232,6 +233,8 @@ export class VmPool implements Actor<VmPoolMsg> {
         lastError: undefined,
         requirements: t.requirements,
         rank: t.rank,
+        // Stored from the start, so that a view never parses the template for it.
+        userTemplate: userAttributesOf(parsed),
         ...(nics.length === 0 ? {} : { nics }),
         ...(context === undefined ? {} : { context }),
         ...(files.disks.length === 0 ? {} : { disks: files.disks }),

@@ -6,6 +6,8 @@ import type { HistoryReason, Operation } from './vm-lifecycle.js';
 import { shortState, type ShortState, type VmState } from './vm-states.js';
 import { NO_GROUP, permsOf } from '../auth/authorize.js';
 import type { Permissions } from '../auth/permissions.js';
+import type { TemplateAttribute } from '../templates/template-attributes.js';
+import { userTemplateOf } from './vm-user-template.js';
 
 /** One stay of a VM on a host, as OpenNebula's history records. */
 export interface HistoryRecord {
@@ -74,6 +76,12 @@ export interface VmRecord {
   readonly os?: VmOsRecord;
   /** Images CONTEXT FILES_DS puts on the context CD. */
   readonly contextFiles?: readonly ContextFileRecord[];
+  /**
+   * OpenNebula's USER_TEMPLATE once `vm.update` changed it, in order.
+   * Absent until then (and in records stored before the field): the
+   * template's own attributes that are not the VM's (vm-user-template.ts).
+   */
+  readonly userTemplate?: readonly TemplateAttribute[];
 }
 
 /** Whether the VM has files on its host: then PROLOG and EPILOG run there. */
@@ -183,6 +191,8 @@ export interface VmView {
   readonly nics: readonly VmNicRecord[];
   readonly context: Context | undefined;
   readonly disks: readonly VmDiskRecord[];
+  /** OpenNebula's USER_TEMPLATE, attributes in order (`vm.update` edits it); ERROR and SCHED_MESSAGE are not in it. */
+  readonly userTemplate: readonly TemplateAttribute[];
 }
 
 export function vmView(r: VmRecord): VmView {
@@ -211,6 +221,7 @@ export function vmView(r: VmRecord): VmView {
     nics: r.nics ?? [],
     context: r.context,
     disks: r.disks ?? [],
+    userTemplate: userTemplateOf(r),
   };
 }
 

@@ -92,6 +92,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'vm.rename': { id: 'id', name: 'name' },
   'vm.chown': { id: 'id', user: 'ref', group: 'ref' },
   'vm.chmod': { id: 'id', octet: 'octet', values: 'chmodValues' },
+  'vm.update': { id: 'id', template: 'template', append: 'bool' },
   'user.allocate': { name: 'name', password: 'password', group: 'ref' },
   'user.delete': { user: 'ref' },
   'user.passwd': { user: 'ref', password: 'password' },

@@ -79,6 +79,10 @@ function vm(name: string, description: string): VmView {
     nics: [],
     context: { X: description },
     disks: [],
+    userTemplate: [
+      { name: 'DESCRIPTION', value: description },
+      { name: 'SCHED_REQUIREMENTS', value: description },
+    ],
   } as VmView;
 }
 

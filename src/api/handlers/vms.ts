@@ -131,6 +131,12 @@ export function vmHandlers(deps: ApiDeps): Pick<ApiHandlers, VmMethod> {
       const change = { type: 'chmod', who: session, values: chmodValues(p), ownerGid: await ownerGid(vm) } as const;
       return (await vmViews([await askVm(p.id, change)]))[0] as VmView;
     },
+    // OpenNebula's VM update action: the manage right, as vm.rename; the actor keeps a non-administrator's restricted attributes.
+    'vm.update': async (p, session) => {
+      if (!session.admin) await vmFor(p.id, session, 'manage');
+      const change = { type: 'update', template: p.template, append: p.append, admin: session.admin } as const;
+      return (await vmViews([await askVm(p.id, change)]))[0] as VmView;
+    },
     // Monitoring and accounting (docs/monitoring.md): whoever may see a VM (vm.info's rule) sees its figures and stays.
     'vm.monitoring': async (p, session) => {
       const vm = await vmFor(p.id, session, 'use');
