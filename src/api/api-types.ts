@@ -148,6 +148,12 @@ export interface ApiMethods {
   /** A new owner must have no other network by its name (NAME_TAKEN). */
   'vn.chown': { params: ChownParams<NameRef>; result: VnetView };
   'vn.chmod': { params: ChmodParams<NameRef>; result: VnetView };
+  /**
+   * The network's template attributes replaced by `template`, or with
+   * `append` merged into them; not its address ranges (`vn.add_ar`,
+   * `vn.rm_ar`). See docs/networks.md.
+   */
+  'vn.update': { params: { id: NameRef; template: string; append: boolean }; result: VnetView };
   /** Images (OpenNebula's one.image.*): see docs/images.md. `image` is an id or a name. */
   'image.allocate': { params: ImageAllocateParams; result: { id: number } };
   'imagepool.info': { params: Record<string, never>; result: ImageView[] };

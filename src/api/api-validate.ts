@@ -380,6 +380,7 @@ const validators: Validators = {
   },
   'vn.chown': (p) => chownParams(p, networkRef(p.id)),
   'vn.chmod': (p) => chmodParams(p, networkRef(p.id)),
+  'vn.update': (p) => ({ id: networkRef(p.id), ...updateParams(p) }),
   'image.allocate': imageAllocate,
   'imagepool.info': () => ({}),
   'image.info': (p) => ({ image: imageRef(p.image) }),

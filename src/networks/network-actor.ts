@@ -15,6 +15,7 @@ import {
 import { networkView, type NetworkView } from './network-view.js';
 import { withAttribute } from '../templates/index.js';
 import type { RangeDefinition } from './vnet-template.js';
+import { updatedNetwork } from './vnet-update.js';
 import type { Permissions } from '../auth/permissions.js';
 
 /** A lease as a VM keeps it: enough to wire the NIC and fill the context without asking the network again. */
@@ -39,6 +40,8 @@ type NetworkMessages =
   | { readonly type: 'unhold'; readonly ip: string }
   | { readonly type: 'add_ar'; readonly range: RangeDefinition }
   | { readonly type: 'rm_ar'; readonly arId: number }
+  /** OpenNebula's vn.update: the template's attributes replaced by `template` (text), or merged with `append` (vnet-update.ts). */
+  | { readonly type: 'update'; readonly template: string; readonly append: boolean }
   /** From the pool, which keeps names unique per owner. */
   | { readonly type: 'rename'; readonly name: string }
   /** From the pool, which checks the caller's rights and keeps names unique per owner: a chown or chmod. */
@@ -56,6 +59,7 @@ export interface NetworkReplies {
   readonly unhold: NetworkView;
   readonly add_ar: NetworkView;
   readonly rm_ar: NetworkView;
+  readonly update: NetworkView;
   readonly rename: NetworkView;
   readonly reown: NetworkView;
   readonly reconcile: { readonly released: number };
@@ -133,6 +137,9 @@ export class NetworkActor implements Actor<NetworkMsg> {
         return networkView(this.record);
       case 'rm_ar':
         await this.persist(removeRange(n, msg.arId));
+        return networkView(this.record);
+      case 'update':
+        await this.persist(updatedNetwork(n, msg.template, msg.append));
         return networkView(this.record);
       case 'rename':
         // The template's NAME follows, so that the text shown agrees with the name.

@@ -112,6 +112,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'vn.rename': { id: 'ref', name: 'name' },
   'vn.chown': { id: 'ref', user: 'ref', group: 'ref' },
   'vn.chmod': { id: 'ref', octet: 'octet', values: 'chmodValues' },
+  'vn.update': { id: 'ref', template: 'template', append: 'bool' },
   'image.allocate': { name: 'name', type: 'imageType', persistent: 'bool', description: 'text', size: 'count', format: 'format' },
   'imagepool.info': {},
   'image.info': { image: 'ref' },

@@ -74,6 +74,10 @@ export function networkHandlers(deps: ApiDeps): Pick<ApiHandlers, VnetMethod> {
       const { view } = await use(p.id, session);
       return one(await networks().ask({ type: 'chmod', network: view.id, who: session, values: chmodValues(p) }));
     },
+    'vn.update': async (p, session) => {
+      const { actor } = await manage(p.id, session);
+      return one(await actor.ask({ type: 'update', template: p.template, append: p.append }));
+    },
     'vn.rm_ar': async (p, session) => one(await (await manage(p.network, session)).actor.ask({ type: 'rm_ar', arId: p.arId })),
   };
 }
