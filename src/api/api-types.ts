@@ -133,6 +133,8 @@ export interface ApiMethods {
   'user.chgrp': { params: { user: NameRef; group: NameRef }; result: UserView };
   /** A login token for `expire` seconds (0 revokes every token: `token` is then empty); shown once. */
   'user.login': { params: { user: NameRef; expire: number }; result: { token: string; expires: number } };
+  /** The user's TEMPLATE replaced by `template`, or with `append` merged into it: one's own, or anyone's for an administrator. */
+  'user.update': { params: { user: NameRef; template: string; append: boolean }; result: UserView };
   /** Virtual networks (OpenNebula's one.vn.*): see docs/networks.md. */
   'vn.allocate': { params: { template: string }; result: { id: number } };
   'vnpool.info': { params: Record<string, never>; result: VnetView[] };

@@ -358,6 +358,7 @@ const validators: Validators = {
     return { user: nameRef(p.user, 'user'), enable: p.enable };
   },
   'user.chgrp': (p) => ({ user: nameRef(p.user, 'user'), group: nameRef(p.group, 'group') }),
+  'user.update': (p) => ({ user: nameRef(p.user, 'user'), ...updateParams(p) }),
   'user.login': (p) => {
     if (typeof p.expire !== 'number' || !Number.isSafeInteger(p.expire) || p.expire < 0 || p.expire > MAX_TOKEN_SECONDS) {
       throw bad('expire', `must be 0 (revoke) to ${MAX_TOKEN_SECONDS} seconds`);

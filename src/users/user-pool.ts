@@ -6,6 +6,7 @@ import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { hashLoginToken, isLoginToken, liveToken, newLoginToken, TOKEN_PREFIX } from './login-token.js';
 import { sessionOf } from './session.js';
+import { updatedUserTemplate } from './user-template.js';
 import {
   ONEADMIN_GID,
   ONEADMIN_ID,
@@ -32,6 +33,8 @@ type UserPoolMessages =
   | { readonly type: 'passwd'; readonly id: number; readonly password: string }
   | { readonly type: 'enable'; readonly id: number; readonly enabled: boolean }
   | { readonly type: 'chgrp'; readonly id: number; readonly gid: number }
+  /** OpenNebula's user.update: the TEMPLATE replaced by `template` (text) or merged with `append`; `admin` for an administrator's call. */
+  | { readonly type: 'update'; readonly id: number; readonly template: string; readonly append: boolean; readonly admin: boolean }
   /** A login token valid for `seconds`; 0 revokes every token of the user. */
   | { readonly type: 'login'; readonly id: number; readonly seconds: number }
   | { readonly type: 'list' }
@@ -49,6 +52,7 @@ export interface UserPoolReplies {
   readonly passwd: { readonly id: number };
   readonly enable: UserView;
   readonly chgrp: UserView;
+  readonly update: UserView;
   readonly login: { readonly token: string; readonly expires: number };
   readonly list: UserView[];
   readonly info: UserView;
@@ -112,6 +116,8 @@ export class UserPool implements Actor<UserPoolMsg> {
         });
       case 'chgrp':
         return this.chgrp(msg.id, msg.gid);
+      case 'update':
+        return this.update(msg.id, (r) => ({ ...r, template: updatedUserTemplate(r.template ?? [], msg.template, msg) }));
       case 'login':
         return this.login(msg.id, msg.seconds);
       case 'group_allocate':

@@ -1,4 +1,5 @@
 import type { PasswordHash } from '../auth/password.js';
+import type { TemplateAttribute } from '../templates/template-attributes.js';
 
 import { ONEADMIN_GID, ONEADMIN_ID, USERS_GID } from '../auth/builtin-ids.js';
 
@@ -20,6 +21,8 @@ export interface UserRecord extends PasswordHash {
   readonly tokens: readonly LoginTokenRecord[];
   /** Wall-clock ms since the epoch; 0 for a record older than this field. */
   readonly createdAt: number;
+  /** OpenNebula's user TEMPLATE (`oneuser update`), in order; absent until the first update and in older records. */
+  readonly template?: readonly TemplateAttribute[];
 }
 
 /** A group as stored (sublevel `groups`). */
@@ -42,6 +45,8 @@ export interface UserView {
   /** VMs the user owns that are not DONE; filled in by the API, which knows the VMs. */
   readonly vms: number;
   readonly createdAt: number;
+  /** The user's TEMPLATE attributes, in order (`user.update`). */
+  readonly template: readonly TemplateAttribute[];
 }
 
 /** A group as the API shows it. */
@@ -63,6 +68,7 @@ export function userView(r: UserRecord, groupName: string, now: number): UserVie
     tokens: r.tokens.filter((t) => t.expires > now).length,
     vms: 0,
     createdAt: r.createdAt,
+    template: r.template ?? [],
   };
 }
 

@@ -100,6 +100,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'userpool.info': {},
   'user.enable': { user: 'ref', enable: 'bool' },
   'user.chgrp': { user: 'ref', group: 'ref' },
+  'user.update': { user: 'ref', template: 'template', append: 'bool' },
   'user.login': { user: 'ref', expire: 'count' },
   'vn.allocate': { template: 'template' },
   'vnpool.info': {},

@@ -499,8 +499,8 @@ t.test("permissions by Nephele's rule where a view carries no bits", async (t) =
 
 t.test('users and groups', async (t) => {
   const users: UserView[] = [
-    { id: 0, name: 'oneadmin', gid: 0, group: 'oneadmin', enabled: true, auth: 'core', tokens: 0, vms: 0, createdAt: 0 },
-    { id: 2, name: 'alice', gid: 1, group: 'users', enabled: false, auth: 'core', tokens: 1, vms: 3, createdAt: NOW },
+    { id: 0, name: 'oneadmin', gid: 0, group: 'oneadmin', enabled: true, auth: 'core', tokens: 0, vms: 0, createdAt: 0, template: [] },
+    { id: 2, name: 'alice', gid: 1, group: 'users', enabled: false, auth: 'core', tokens: 1, vms: 3, createdAt: NOW, template: [] },
   ];
   const u = userXml(users[1] as UserView, ctx);
   validates(t, u, 'user');

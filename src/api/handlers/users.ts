@@ -67,6 +67,12 @@ export function userHandlers(deps: ApiDeps): Pick<ApiHandlers, UserMethod> {
       requireAdmin(session, 'move users to another group');
       return pool().ask({ type: 'chgrp', id: (await info(p.user)).id, gid: await gid(p.group) });
     },
+    // Anyone their own (OpenNebula's default ACL lets a user manage themselves), an administrator anyone's.
+    'user.update': async (p, session) => {
+      requireSelf(session, p.user);
+      const change = { type: 'update', template: p.template, append: p.append, admin: session.admin } as const;
+      return (await withVms([await pool().ask({ ...change, id: (await info(p.user)).id })]))[0] as UserView;
+    },
     'user.login': async (p, session) => {
       requireSelf(session, p.user);
       return pool().ask({ type: 'login', id: (await info(p.user)).id, seconds: p.expire });
