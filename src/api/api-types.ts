@@ -109,6 +109,12 @@ export interface ApiMethods {
   /** Permissions (docs/users.md): a new owner (administrators only) and/or group. */
   'template.chown': { params: ChownParams<NameRef>; result: TemplateView };
   'template.chmod': { params: ChmodParams<NameRef>; result: TemplateView };
+  /**
+   * OpenNebula's `onetemplate clone`: a copy of a template the caller may
+   * use, owned by the caller, named `name` (unique among their templates:
+   * NAME_TAKEN). `recursive` (copy its images too) is not supported.
+   */
+  'template.clone': { params: { id: NameRef; name: string; recursive?: boolean }; result: { id: number } };
   /** One life cycle action; `host` for deploy and migrate, by id or name. */
   'vm.action': { params: VmActionParams; result: VmView };
   /** In any state but DONE; names need not be unique (OpenNebula's rule for VMs). */

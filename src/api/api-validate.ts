@@ -306,6 +306,10 @@ const validators: Validators = {
   'template.rename': (p) => ({ id: templateRef(p.id), name: newName(p.name, VM_NAME) }),
   'template.chown': (p) => chownParams(p, templateRef(p.id)),
   'template.chmod': (p) => chmodParams(p, templateRef(p.id)),
+  'template.clone': (p) => {
+    if (p.recursive !== undefined && typeof p.recursive !== 'boolean') throw bad('recursive', 'must be a boolean');
+    return { id: templateRef(p.id), name: newName(p.name, VM_NAME), ...(p.recursive === true ? { recursive: true } : {}) };
+  },
   'template.instantiate': (p) => {
     if (p.hold !== undefined && typeof p.hold !== 'boolean') throw bad('hold', 'must be a boolean');
     if (p.name !== undefined && (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128))

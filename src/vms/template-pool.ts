@@ -4,7 +4,7 @@ import { DEFAULT_PERMISSIONS, applyChmod, checkChmod, checkChown, type Changer, 
 import { findNamed, type Finder } from '../auth/find-named.js';
 import { NepheleError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { parseTemplate, renderTemplate, vmTemplate, createTemplate, withAttribute } from '../templates/index.js';
+import { parseTemplate, quoteValue, renderTemplate, vmTemplate, createTemplate, withAttribute } from '../templates/index.js';
 import type { VmPoolMsg } from './vm-pool.js';
 
 /** A VM template as stored (sublevel `templates`): OpenNebula's onetemplate. */
@@ -31,6 +31,12 @@ type TemplatePoolMessages =
   /** A name its owner has no other template by (NAME_TAKEN); the same name again changes nothing. Reply: the record. */
   | { readonly type: 'rename'; readonly id: number; readonly name: string }
   | { readonly type: 'delete'; readonly id: number }
+  /**
+   * OpenNebula's template clone: a copy of template `id` owned by `uid` (in
+   * group `gid`, with a new template's bits) named `name`, which that owner
+   * must have no other template by (NAME_TAKEN). Reply: the new id.
+   */
+  | { readonly type: 'clone'; readonly id: number; readonly name: string; readonly uid: number; readonly gid: number }
   /**
    * OpenNebula's chown, checked here against the record as it is
    * (checkChown); a new owner must have no other template by its name
@@ -67,6 +73,7 @@ export interface TemplatePoolReplies {
   readonly update: { readonly id: number };
   readonly rename: TemplateRecord;
   readonly delete: { readonly id: number };
+  readonly clone: { readonly id: number };
   readonly chown: TemplateRecord;
   readonly chmod: TemplateRecord;
   readonly instantiate: { readonly id: number };
@@ -134,6 +141,22 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         await this.save(renamed);
         return renamed;
       }
+      case 'clone': {
+        const source = this.get(msg.id);
+        this.requireFreeName(msg.uid, msg.name);
+        const id = this.store.reserveId('templates');
+        const record: TemplateRecord = {
+          id,
+          name: msg.name,
+          uid: msg.uid,
+          gid: msg.gid,
+          perms: DEFAULT_PERMISSIONS,
+          template: namedText(source.template, msg.name),
+          regtime: Date.now(),
+        };
+        await this.save(record);
+        return { id };
+      }
       case 'chown': {
         const record = this.get(msg.id);
         const owned = { ...ownedOf(record, 'template'), gid: record.gid ?? msg.ownerGid };
@@ -197,6 +220,16 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
     await this.store.batch([{ type: 'put', kind: 'templates', id: record.id, value: record }]);
     this.records.set(record.id, record);
   }
+}
+
+/**
+ * `text` with NAME set to `name`, as OpenNebula's clone sets it: in its
+ * place (the text written anew), or first when the text has none (the
+ * text kept as written).
+ */
+function namedText(text: string, name: string): string {
+  const renamed = withAttribute(text, 'NAME', name);
+  return renamed !== text || parseTemplate(text).getString('NAME') === name ? renamed : `NAME = ${quoteValue(name)}\n${text}`;
 }
 
 /** Parses and checks a VM template; returns its NAME. */

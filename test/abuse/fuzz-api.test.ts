@@ -87,6 +87,7 @@ const SHAPES: { readonly [K in ApiMethod]: { readonly [F in keyof ApiMethods[K][
   'template.rename': { id: 'id', name: 'name' },
   'template.chown': { id: 'id', user: 'ref', group: 'ref' },
   'template.chmod': { id: 'id', octet: 'octet', values: 'chmodValues' },
+  'template.clone': { id: 'id', name: 'name', recursive: 'bool' },
   'template.instantiate': { id: 'id', name: 'name', hold: 'bool' },
   'vm.action': { id: 'id', action: 'vmAction', hard: 'bool', host: 'ref', live: 'bool', op: 'recoverOp', enforce: 'bool' },
   'vm.rename': { id: 'id', name: 'name' },

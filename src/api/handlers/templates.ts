@@ -4,6 +4,7 @@ import type { TemplateRecord } from '../../vms/template-pool.js';
 import type { Session } from '../../auth/session.js';
 import type { ApiHandlers } from '../registry.js';
 import type { TemplateView } from '../../vms/template-view.js';
+import { NepheleError } from '../../errors.js';
 import type { ApiDeps } from './deps.js';
 import { chmodValues, chownTarget, ownershipOf } from './ownership.js';
 
@@ -68,6 +69,20 @@ export function templateHandlers(deps: ApiDeps): Pick<ApiHandlers, TemplateMetho
     'template.chmod': async (p, session) => {
       const r = await template(p.id, session, 'use');
       return one(await templates().ask({ type: 'chmod', id: r.id, who: session, values: chmodValues(p), ownerGid: await ownerGid(r) }));
+    },
+    // OpenNebula's clone: the use right on the source; the copy is the caller's.
+    'template.clone': async (p, session) => {
+      if (p.recursive === true) {
+        throw new NepheleError(
+          'INVALID_ARGUMENT',
+          "recursive: copying a template's images with it is not supported; copy them with image.clone",
+          {
+            details: { field: 'recursive' },
+          },
+        );
+      }
+      const { id } = await template(p.id, session, 'use');
+      return templates().ask({ type: 'clone', id, name: p.name, uid: session.uid, gid: session.gid });
     },
     'template.instantiate': async (p, session) => {
       const { id } = await template(p.id, session, 'use');
