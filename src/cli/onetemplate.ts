@@ -77,6 +77,14 @@ export function onetemplateProgram(io: CliIo): Command {
     .action(async (id: string, name: string, o: GlobalOptions) => {
       await withClient(o, (c) => c.call('template.rename', { id: templateId(id), name }));
     });
+  withGlobalOptions(program.command('clone').argument('<id>', 'template id or name').argument('<name>', 'the name of the copy'))
+    .description('Copy a VM template: the copy is yours')
+    .option('-r, --recursive', "copy the template's images too (not supported: oned refuses it)")
+    .action(async (id: string, name: string, o: GlobalOptions & { recursive?: boolean }) => {
+      const params = { id: templateId(id), name, ...(o.recursive === true ? { recursive: true } : {}) };
+      io.out(`ID: ${(await withClient(o, (c) => c.call('template.clone', params))).id}\n`);
+    });
+
   withGlobalOptions(program.command('delete').argument('<id>', 'template id or name'))
     .description('Delete a VM template')
     .action(async (id: string, o: GlobalOptions) => {

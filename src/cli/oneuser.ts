@@ -9,6 +9,7 @@ import type { GlobalOptions } from './connect.js';
 import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { escapeControls, showText } from './terminal-safe.js';
 import { renderTable, type Column } from './table.js';
+import { attributeLines, updateCommand } from './update-command.js';
 
 /** Digits only: an id; anything else: a name. */
 export function nameRef(s: string): NameRef {
@@ -38,6 +39,9 @@ export function renderUser(u: UserView): string {
     `ENABLED         : ${u.enabled ? 'Yes' : 'No'}`,
     `LOGIN TOKENS    : ${u.tokens}`,
     `VMS             : ${u.vms}`,
+    '',
+    'USER TEMPLATE',
+    ...attributeLines(u.template),
   ]);
 }
 
@@ -110,6 +114,12 @@ export function oneuserProgram(io: CliIo): Command {
     .action(async (user: string, group: string, o: GlobalOptions) => {
       await withClient(o, (c) => c.call('user.chgrp', { user: nameRef(user), group: nameRef(group) }));
     });
+
+  updateCommand(program, {
+    what: "a user's template (your own; administrators: anyone's)",
+    idHelp: 'user id or name',
+    update: (c, id, template, append) => c.call('user.update', { user: nameRef(id), template, append }),
+  });
 
   withGlobalOptions(program.command('login').argument('<user>', 'user id or name'))
     .description('Get a login token to use instead of the password; --time 0 revokes every token of the user')

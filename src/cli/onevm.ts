@@ -13,6 +13,7 @@ import { showText } from './terminal-safe.js';
 import { formatKb, renderTable, type Column } from './table.js';
 import { LIST_PAGE_SIZE, listPageParams, splitPage } from './vm-list-page.js';
 import { ownershipCommands, permissionLines } from './ownership.js';
+import { attributeLines, updateCommand } from './update-command.js';
 
 /** OpenNebula's TIME column: how long the VM has lived, `1d 02h03`. */
 export function formatAge(ms: number): string {
@@ -109,6 +110,8 @@ export function renderVm(v: VmView, hostNames: ReadonlyMap<number, string>, late
     );
   }
   if (v.context !== undefined) lines.push('', 'CONTEXT', ...Object.entries(v.context).map(([k, val]) => `${k}="${val}"`));
+  // OpenNebula's `onevm show` prints the user template (what `onevm update` edits) before the template.
+  lines.push('', 'USER TEMPLATE', ...attributeLines(v.userTemplate));
   lines.push('', 'VIRTUAL MACHINE TEMPLATE', ...v.template.trimEnd().split('\n'));
   return showText(lines);
 }
@@ -192,6 +195,12 @@ export function onevmProgram(io: CliIo): Command {
     idHelp: 'VM id',
     chown: (c, id, owner) => c.call('vm.chown', { id: vmId(id), ...owner }),
     chmod: (c, id, octet) => c.call('vm.chmod', { id: vmId(id), octet }),
+  });
+
+  updateCommand(program, {
+    what: "a VM's user template (in any state but DONE)",
+    idHelp: 'VM id',
+    update: (c, id, template, append) => c.call('vm.update', { id: vmId(id), template, append }),
   });
 
   // The first page: a screen shows no more.

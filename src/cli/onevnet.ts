@@ -8,6 +8,7 @@ import { printer, withClient, withGlobalOptions, type CliIo } from './run.js';
 import { showText } from './terminal-safe.js';
 import { renderTable, type Column } from './table.js';
 import { ownershipCommands, permissionLines } from './ownership.js';
+import { updateCommand } from './update-command.js';
 
 /** A network as the API shows it: with its owner's names. */
 export type VnetRow = NetworkView & { readonly user?: string; readonly group?: string };
@@ -121,6 +122,12 @@ export function onevnetProgram(io: CliIo): Command {
     idHelp: 'network id or name',
     chown: (c, id, owner) => c.call('vn.chown', { id: netRef(id), ...owner }),
     chmod: (c, id, octet) => c.call('vn.chmod', { id: netRef(id), octet }),
+  });
+
+  updateCommand(program, {
+    what: "a virtual network's template attributes (not its address ranges: addar, rmar)",
+    idHelp: 'network id or name',
+    update: (c, id, template, append) => c.call('vn.update', { id: netRef(id), template, append }),
   });
 
   withGlobalOptions(program.command('hold').argument('<network>', 'network id or name').argument('<ip>', 'address'))
