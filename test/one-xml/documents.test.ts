@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import type { HostView } from '../../src/hosts/host-view.js';
 import type { ImageView } from '../../src/images/image-view.js';
 import type { VnetView } from '../../src/networks/network-view.js';
@@ -41,20 +37,7 @@ import {
   vnetXml,
   zonePoolXml,
 } from '../../src/api/one-xml/index.js';
-
-const XSD = fileURLToPath(new URL('../../../shared/opennebula-xsd/', import.meta.url));
-
-/** Validates `xml` against OpenNebula's `<xsd>.xsd` with xmllint, the namespace added to the root as the xsd README says. */
-function validates(t: Test, xml: string, xsd: string, what = xsd): void {
-  const file = join(t.testdir(), `${what.replace(/[^a-z0-9_-]/gi, '_')}-${Math.random().toString(36).slice(2)}.xml`);
-  writeFileSync(file, xml.replace(/^<([A-Z_]+)(\/?)>/, '<$1 xmlns="http://opennebula.org/XMLSchema"$2>'));
-  try {
-    execFileSync('xmllint', ['--noout', '--schema', join(XSD, `${xsd}.xsd`), file], { stdio: 'pipe' });
-    t.pass(`${what} validates against ${xsd}.xsd`);
-  } catch (err) {
-    t.fail(`${what} does not validate against ${xsd}.xsd`, { stderr: String((err as { stderr?: Buffer }).stderr), xml });
-  }
-}
+import { validates } from '../fixtures/one-xsd.js';
 
 /** As OpenNebula's Ruby clients read it: an element once is a value, twice an array; CDATA and entities as text. */
 const REPEATED = new Set(['HISTORY', 'DISK', 'NIC', 'AR', 'LEASE']);

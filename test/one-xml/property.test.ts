@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import t from 'tap';
@@ -11,8 +10,8 @@ import type { ImageView } from '../../src/images/image-view.js';
 import { quoteValue } from '../../src/templates/index.js';
 import type { TemplateView } from '../../src/vms/template-view.js';
 import type { VmView } from '../../src/vms/vm-record.js';
+import { XSD_DIR, withNamespace } from '../fixtures/one-xsd.js';
 
-const XSD = fileURLToPath(new URL('../../../shared/opennebula-xsd/', import.meta.url));
 const ctx = oneXmlContext({ now: 0, groups: [{ id: 1, name: 'users', users: [2] }] });
 // htmlEntities: numeric references (&#13;) decoded, as a conformant parser does.
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, htmlEntities: true });
@@ -135,11 +134,11 @@ t.test('arbitrary names and template values keep every document well-formed and 
       .filter((d) => d.xsd === kind)
       .map((d, i) => {
         const file = join(dir, `${kind}-${i}.xml`);
-        writeFileSync(file, d.xml.replace(/^<([A-Z_]+)(\/?)>/, '<$1 xmlns="http://opennebula.org/XMLSchema"$2>'));
+        writeFileSync(file, withNamespace(d.xml));
         return file;
       });
     try {
-      execFileSync('xmllint', ['--noout', '--schema', join(XSD, `${kind}.xsd`), ...files], { stdio: 'pipe' });
+      execFileSync('xmllint', ['--noout', '--schema', join(XSD_DIR, `${kind}.xsd`), ...files], { stdio: 'pipe' });
       t.pass(`${files.length} generated ${kind} documents validate`);
     } catch (err) {
       t.fail(`generated ${kind} documents do not validate`, { stderr: String((err as { stderr?: Buffer }).stderr) });

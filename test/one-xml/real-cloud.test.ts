@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import {
   clusterPoolXml,
   datastorePoolXml,
@@ -27,22 +23,11 @@ import {
 } from '../../src/api/one-xml/index.js';
 import { startCloud } from '../fixtures/cloud.js';
 import { eventually } from '../fixtures/processes.js';
+import { validates } from '../fixtures/one-xsd.js';
 
-const XSD = fileURLToPath(new URL('../../../shared/opennebula-xsd/', import.meta.url));
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, htmlEntities: true });
 // biome-ignore lint/suspicious/noExplicitAny: a parsed document is read by path in assertions
 const parse = (xml: string): any => parser.parse(xml);
-
-function validates(t: Test, xml: string, xsd: string, what = xsd): void {
-  const file = join(t.testdir(), `${what.replace(/[^a-z0-9_-]/gi, '_')}.xml`);
-  writeFileSync(file, xml.replace(/^<([A-Z_]+)(\/?)>/, '<$1 xmlns="http://opennebula.org/XMLSchema"$2>'));
-  try {
-    execFileSync('xmllint', ['--noout', '--schema', join(XSD, `${xsd}.xsd`), file], { stdio: 'pipe' });
-    t.pass(`${what} validates against ${xsd}.xsd`);
-  } catch (err) {
-    t.fail(`${what} does not validate against ${xsd}.xsd`, { stderr: String((err as { stderr?: Buffer }).stderr), xml });
-  }
-}
 
 t.test("documents from a real oned's views: a dummy host, a network, a running VM", async (t) => {
   const cloud = await startCloud(t);

@@ -1,17 +1,13 @@
 // The document methods through the door: each answers a document that validates against OpenNebula 6.10's
 // schema, pools filter and page as OpenNebula's, and a user sees exactly what socket.io shows them.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { readAuthFile } from '../../src/auth/auth-file.js';
 import { startCloud } from '../fixtures/cloud.js';
 import { eventually } from '../fixtures/processes.js';
 import { XmlRpcClient } from '../fixtures/xmlrpc-client.js';
+import { validates } from '../fixtures/one-xsd.js';
 
-const XSD = fileURLToPath(new URL('../../../shared/opennebula-xsd/', import.meta.url));
 const POOLS = ['VM_POOL', 'VNET_POOL', 'IMAGE_POOL', 'VMTEMPLATE_POOL', 'USER_POOL', 'GROUP_POOL', 'HOST_POOL', 'MONITORING_DATA'];
 /** Parsed, with a pool's items and every ID as arrays (one item is still a list). */
 const parser = new XMLParser({
@@ -24,17 +20,6 @@ const parser = new XMLParser({
 });
 // biome-ignore lint/suspicious/noExplicitAny: a parsed document is read by path in assertions
 const parse = (xml: string): any => parser.parse(xml);
-
-function validates(t: Test, xml: string, xsd: string, what: string): void {
-  const file = join(t.testdir(), `${what.replace(/[^a-z0-9_-]/gi, '_')}.xml`);
-  writeFileSync(file, xml.replace(/^<([A-Z_]+)(\/?)>/, '<$1 xmlns="http://opennebula.org/XMLSchema"$2>'));
-  try {
-    execFileSync('xmllint', ['--noout', '--schema', join(XSD, `${xsd}.xsd`), file], { stdio: 'pipe' });
-    t.pass(`${what} validates against ${xsd}.xsd`);
-  } catch (err) {
-    t.fail(`${what} does not validate against ${xsd}.xsd`, { stderr: String((err as { stderr?: Buffer }).stderr), xml });
-  }
-}
 
 const HOLD_VM = 'NAME = "x"\nCPU = 0.1\nMEMORY = 64\n';
 
