@@ -18,6 +18,7 @@ const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   lifecycle: () => import('./lifecycle.js'),
   placement: () => import('./placement.js'),
   scale: () => import('./scale.js'),
+  xmlrpc: () => import('./xmlrpc.js'),
 };
 
 function usage(): string {

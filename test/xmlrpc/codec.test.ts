@@ -127,3 +127,19 @@ t.test('replies: escaped in one place, characters XML cannot carry replaced, fau
   t.throws(() => encodeResponse(Number.NaN));
   t.match(encodeResponse(2 ** 40), '<double>1099511627776</double>', 'a whole number past 32 bits is a double');
 });
+
+t.test('a long string is escaped byte by byte exactly as a short one', async (t) => {
+  const texts = [
+    '<A>x & y > z\r é ✓ \u0001 '.repeat(2000),
+    '&'.repeat(40_000),
+    'plain'.repeat(10_000),
+    `${'<'.repeat(20_000)}a`,
+    `${'a'.repeat(16_384)}&&&&`,
+  ];
+  for (const s of texts) {
+    const whole = encodeResponse([true, s, 0]);
+    t.ok(whole.includes(`<string>${escapeText(s)}</string>`), `${s.slice(0, 12)}… (${s.length})`);
+    const back = decodeResponse(whole);
+    t.same(back, { ok: true, value: [true, s.replaceAll('\u0001', '\ufffd'), 0] }, 'and reads back');
+  }
+});

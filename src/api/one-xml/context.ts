@@ -1,6 +1,7 @@
 import type { TransferMode } from '../../hosts/host-record.js';
 import type { HostView } from '../../hosts/host-view.js';
 import type { HypervisorName } from '../../protocol/domain.js';
+import type { Attribute } from '../../templates/index.js';
 import type { GroupView, UserView } from '../../users/user-record.js';
 
 /** What a history record or a VM needs of a host: its name and drivers. */
@@ -24,6 +25,8 @@ export interface OneXmlContext {
   readonly groupUsers: ReadonlyMap<number, readonly number[]>;
   /** Hosts by id, for HISTORY's HOSTNAME, VM_MAD and TM_MAD. */
   readonly hosts: ReadonlyMap<number, HostRef>;
+  /** Parsed templates to reuse (template-xml.ts); without it each document parses its own. */
+  readonly templates?: { attributes(text: string): readonly Attribute[] };
 }
 
 /** Builds a context from the pools' views; anything left out is simply unknown (see each document for its default). */

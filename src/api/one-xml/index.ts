@@ -12,6 +12,7 @@ export { vnetPoolXml, vnetXml } from './vnet-xml.js';
 export { groupPoolXml, groupXml, userPoolXml, userXml } from './user-xml.js';
 export { imagePoolXml, imageXml } from './image-xml.js';
 export { templatePoolXml, templateXml } from './vmtemplate-xml.js';
+export { TemplateCache } from './template-xml.js';
 export type { ClusterDoc, DatastoreDoc } from './infra-xml.js';
 export {
   DEFAULT_CLUSTER,

@@ -21,6 +21,36 @@ export function templateAttributes(text: string): readonly Attribute[] {
   }
 }
 
+/**
+ * Parsed templates by their text, bounded: a pool's document parses the
+ * template of every VM, and VMs made from one template share its text.
+ * Owned by whoever builds documents for many calls (the XML-RPC door) and
+ * handed to the builders in their context.
+ */
+export class TemplateCache {
+  private readonly max: number;
+  private readonly parsed = new Map<string, readonly Attribute[]>();
+
+  /** @param max texts kept; the least recently used goes first. @default 4096 */
+  constructor(max = 4096) {
+    this.max = max;
+  }
+
+  attributes(text: string): readonly Attribute[] {
+    const hit = this.parsed.get(text);
+    if (hit !== undefined) {
+      // Most recently used last: a Map iterates in insertion order.
+      this.parsed.delete(text);
+      this.parsed.set(text, hit);
+      return hit;
+    }
+    const attrs = templateAttributes(text);
+    this.parsed.set(text, attrs);
+    if (this.parsed.size > this.max) this.parsed.delete(this.parsed.keys().next().value as string);
+    return attrs;
+  }
+}
+
 function byName(a: { readonly name: string }, b: { readonly name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

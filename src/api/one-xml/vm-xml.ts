@@ -149,7 +149,7 @@ function diskPairs(view: VmView, written: readonly TemplateValue[]): Record<stri
 }
 
 function vmParts(view: VmView, ctx: OneXmlContext): VmParts {
-  const attrs = templateAttributes(view.template);
+  const attrs = ctx.templates?.attributes(view.template) ?? templateAttributes(view.template);
   const written = (name: string) => attrs.filter((a) => a.name === name).map((a) => a.value);
   const template: NamedValue[] = [];
   const user: NamedValue[] = [];
@@ -305,10 +305,28 @@ function vmElement(view: VmView, ctx: OneXmlContext): XmlElement {
   ]);
 }
 
+const SHORT_USER = new Set(SHORT_USER_TEMPLATE);
+
+/**
+ * One VM of the pool's short form. Only what that form prints is derived
+ * (GRAPHICS, the few USER_TEMPLATE attributes, disks and NICs), not the
+ * whole of vmParts: a pool is thousands of these.
+ */
 function vmShortElement(view: VmView, ctx: OneXmlContext): XmlElement {
-  const parts = vmParts(view, ctx);
-  const graphics = parts.template.find((a) => a.name === 'GRAPHICS');
-  const user = SHORT_USER_TEMPLATE.flatMap((name) => parts.user.filter((a) => a.name === name && typeof a.value === 'string'));
+  const attrs = ctx.templates?.attributes(view.template) ?? templateAttributes(view.template);
+  let graphics: NamedValue | undefined;
+  const user: NamedValue[] = [];
+  let disks: TemplateValue[] | undefined;
+  let nics: TemplateValue[] | undefined;
+  for (const a of attrs) {
+    if (a.name === 'GRAPHICS') graphics ??= a;
+    else if (a.name === 'DISK') (disks ??= []).push(a.value);
+    else if (a.name === 'NIC') (nics ??= []).push(a.value);
+    else if (SHORT_USER.has(a.name) && typeof a.value === 'string') user.push(a);
+  }
+  if (view.lastError !== undefined) user.push({ name: 'ERROR', value: view.lastError });
+  if (view.schedMessage !== undefined) user.push({ name: 'SCHED_MESSAGE', value: view.schedMessage });
+  const ordered = user.length < 2 ? user : SHORT_USER_TEMPLATE.flatMap((name) => user.filter((a) => a.name === name));
   const last = view.history[view.history.length - 1];
   return el('VM', [
     ...owner(view, ctx),
@@ -322,14 +340,14 @@ function vmShortElement(view: VmView, ctx: OneXmlContext): XmlElement {
       cdata('CPU', String(view.cpu)),
       cdata('MEMORY', String(view.memory)),
       cdata('VCPU', String(view.vcpu)),
-      parts.disks.map((d) => vectorXml('DISK', d.value as Record<string, string>)),
-      parts.nics.map((n) => vectorXml('NIC', n.value as Record<string, string>)),
+      diskPairs(view, disks ?? []).map((d) => vectorXml('DISK', d)),
+      nicPairs(view, nics ?? []).map((n) => vectorXml('NIC', n)),
       graphics === undefined ? undefined : attributeXml('GRAPHICS', graphics.value),
     ]),
     el('MONITORING'),
     el(
       'USER_TEMPLATE',
-      user.map((a) => attributeXml(a.name, a.value)),
+      ordered.map((a) => attributeXml(a.name, a.value)),
     ),
     el('HISTORY_RECORDS', [last === undefined ? undefined : shortHistoryXml(view, last, ctx)]),
   ]);

@@ -12,7 +12,7 @@ import { attributeXml, sortedAttributes, templateAttributes } from './template-x
 import { el, serialize, text, type XmlElement } from './xml-tree.js';
 
 function templateElement(view: TemplateView, ctx: OneXmlContext): XmlElement {
-  const attrs = templateAttributes(view.template).filter((a) => a.name !== 'NAME');
+  const attrs = (ctx.templates?.attributes(view.template) ?? templateAttributes(view.template)).filter((a) => a.name !== 'NAME');
   // The record's name wins over the text's, which a rename may not have reached.
   attrs.push({ name: 'NAME', value: view.name, line: 0 });
   return el('VMTEMPLATE', [

@@ -42,7 +42,7 @@ const NONE: ReadonlyMap<number, never> = new Map<number, never>();
 
 /** What the documents need besides the views: the time, and for VMs the hosts' names and drivers. */
 function xmlContext(ctx: OneReplyContext, hosts: ReadonlyMap<number, HostRef> = NONE): OneXmlContext {
-  return { now: ctx.now, groups: NONE, groupUsers: NONE, hosts };
+  return { now: ctx.now, groups: NONE, groupUsers: NONE, hosts, templates: ctx.templates };
 }
 
 /** A pool's parameters, checked before its handler runs (a bad filter is refused, not listed); the handler takes none. */

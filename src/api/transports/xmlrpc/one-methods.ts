@@ -5,7 +5,7 @@ import { isVector } from '../../../templates/template.js';
 import { IMAGE_TYPES, type ImageType } from '../../../images/image-record.js';
 import { MAX_TOKEN_SECONDS, type ApiMethod, type ParamsOf, type ResultOf } from '../../api-types.js';
 import { type OneArgs, notSupported } from './one-args.js';
-import type { HostRef } from '../../one-xml/index.js';
+import type { HostRef, TemplateCache } from '../../one-xml/index.js';
 import type { XmlRpcValue } from './xmlrpc-codec.js';
 
 /** The API level Nephele speaks: OpenNebula's clients compare `major.minor.` with their own (System#compatible_version). */
@@ -25,6 +25,8 @@ export interface OneReplyContext {
   readonly port: number;
   /** Host names and drivers for the documents (HISTORY's HOSTNAME, VM_MAD, TM_MAD), holding at least `ids` where they exist. */
   hosts(ids: Iterable<number>): Promise<ReadonlyMap<number, HostRef>>;
+  /** Parsed templates the documents reuse across calls (src/api/one-xml/template-xml.ts). */
+  readonly templates: TemplateCache;
 }
 
 /** One `one.*` method: its OpenNebula parameters into an API call, the API's answer into OpenNebula's. */

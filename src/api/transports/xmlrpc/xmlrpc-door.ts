@@ -5,13 +5,14 @@ import type { Authenticated, Session } from '../../../auth/session.js';
 import { NepheleError, isNepheleError } from '../../../errors.js';
 import type { ApiMethod, ApiReply, ParamsOf, ResultOf } from '../../api-types.js';
 import type { ApiCore, Caller } from '../../dispatch.js';
+import { TemplateCache } from '../../one-xml/index.js';
 import { HostRefs } from './host-refs.js';
 import { OneArgs } from './one-args.js';
 import { ReadSlots } from './read-slots.js';
 import { ONE_ERRORS, oneErrorCode } from './one-errors.js';
 import type { OneMethodEntry, OneReplyContext } from './one-methods.js';
 import { SessionCache } from './session-cache.js';
-import { XmlRpcParseError, decodeCall, encodeFault, encodeResponse, type XmlRpcCall, type XmlRpcValue } from './xmlrpc-codec.js';
+import { XmlRpcParseError, decodeCall, encodeFault, encodeResponseBytes, type XmlRpcCall, type XmlRpcValue } from './xmlrpc-codec.js';
 
 /** The path OpenNebula's clients post to. */
 export const XMLRPC_PATH = '/RPC2';
@@ -67,6 +68,7 @@ export class XmlRpcDoor {
   private readonly cache: SessionCache;
   private readonly hostRefs: HostRefs;
   private readonly slots: ReadSlots;
+  private readonly templates = new TemplateCache();
   private readonly connections = new WeakMap<Socket, Connection>();
 
   constructor(options: XmlRpcDoorOptions) {
@@ -256,15 +258,15 @@ export class XmlRpcDoor {
   private answer(res: ServerResponse, method: string, reply: ApiReply, value?: XmlRpcValue): void {
     if (res.writableEnded || res.destroyed) return;
     let body = reply.ok
-      ? encodeResponse([true, value ?? null, ONE_ERRORS.SUCCESS])
-      : encodeResponse([false, `[${method}] ${reply.error.message}`, oneErrorCode(reply.error.code)]);
+      ? encodeResponseBytes([true, value ?? null, ONE_ERRORS.SUCCESS])
+      : encodeResponseBytes([false, `[${method}] ${reply.error.message}`, oneErrorCode(reply.error.code)]);
     const limit = this.core.limits.xmlrpcReplyBytes;
-    if (body.length > limit && Buffer.byteLength(body) > limit) {
+    if (body.length > limit) {
       const err = new NepheleError(
         'REPLY_TOO_LARGE',
         `the answer would be more than the ${limit} bytes oned sends; ask for a page (start, end)`,
       );
-      body = encodeResponse([false, `[${method}] ${err.message}`, oneErrorCode(err.code)]);
+      body = encodeResponseBytes([false, `[${method}] ${err.message}`, oneErrorCode(err.code)]);
     }
     const conn = this.connections.get(res.socket as Socket);
     send(res, body, conn?.closing === true);
@@ -281,6 +283,7 @@ export class XmlRpcDoor {
       endpoint: `http://${req.headers.host ?? `${req.socket.localAddress ?? 'localhost'}:${port}`}${XMLRPC_PATH}`,
       port,
       hosts: (ids) => this.hostRefs.get(ids, () => call('hostpool.info', {})),
+      templates: this.templates,
     };
   }
 
@@ -354,14 +357,17 @@ function splitSession(x: XmlRpcValue | undefined): { session: string; user: stri
   return { session: x, user: x.slice(0, colon), secret: x.slice(colon + 1) };
 }
 
-function send(res: ServerResponse, body: string, close: boolean): void {
+/** Below this, a reply goes out as a string: node writes a string body with its headers in one write, a buffer in two. */
+const ONE_WRITE = 64 * 1024;
+
+function send(res: ServerResponse, body: string | Buffer, close: boolean): void {
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(200, {
     'Content-Type': 'text/xml; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     ...(close ? { Connection: 'close' } : {}),
   });
-  res.end(body);
+  res.end(typeof body !== 'string' && body.length < ONE_WRITE ? body.toString('utf8') : body);
 }
 
 /**
