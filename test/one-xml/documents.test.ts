@@ -38,6 +38,7 @@ import {
   zonePoolXml,
 } from '../../src/api/one-xml/index.js';
 import { validates } from '../fixtures/one-xsd.js';
+import { initialUserTemplate } from '../../src/vms/vm-user-template.js';
 
 /** As OpenNebula's Ruby clients read it: an element once is a value, twice an array; CDATA and entities as text. */
 const REPEATED = new Set(['HISTORY', 'DISK', 'NIC', 'AR', 'LEASE']);
@@ -72,7 +73,10 @@ const ctx = oneXmlContext({
 });
 
 function vm(over: Partial<VmView> & { state: VmState }): VmView {
+  const template = over.template ?? 'NAME = web\nCPU = 0.5\nMEMORY = 256\n';
   return {
+    // As a real view: what the template left to the user (vm-user-template.ts).
+    userTemplate: initialUserTemplate(template),
     id: 7,
     name: 'web',
     uid: 2,

@@ -24,8 +24,9 @@ import { cdata, el, serialize, text, type XmlElement } from './xml-tree.js';
 /**
  * VM TEMPLATE's children in vm.xsd's order, and what each may hold there:
  * `string` a single value, `any` anything, `vector` pairs; `many` may repeat.
- * An attribute not listed, or not of its shape, goes to USER_TEMPLATE (as
- * OpenNebula keeps users' own attributes there).
+ * USER_TEMPLATE is the VM's own (VmView.userTemplate: what its template left
+ * to the user, as OpenNebula's VirtualMachine::insert leaves it, and as
+ * `onevm update` changed it since).
  */
 const TEMPLATE_SLOTS: readonly (readonly [name: string, shape: 'string' | 'any' | 'vector', many: boolean])[] = [
   ['AUTOMATIC_DS_REQUIREMENTS', 'string', false],
@@ -152,7 +153,8 @@ function vmParts(view: VmView, ctx: OneXmlContext): VmParts {
   const attrs = ctx.templates?.attributes(view.template) ?? templateAttributes(view.template);
   const written = (name: string) => attrs.filter((a) => a.name === name).map((a) => a.value);
   const template: NamedValue[] = [];
-  const user: NamedValue[] = [];
+  // The VM's own user template: what the template left to the user, as `onevm update` changed it.
+  const user: NamedValue[] = [...view.userTemplate];
   const taken = new Set<string>();
   for (const a of attrs) {
     if (GENERATED.has(a.name)) continue;
@@ -160,7 +162,7 @@ function vmParts(view: VmView, ctx: OneXmlContext): VmParts {
     if (slot !== undefined && fits(slot.shape, a.value) && (slot.many || !taken.has(a.name))) {
       taken.add(a.name);
       template.push(a);
-    } else user.push(a);
+    }
   }
   const host = view.hostId === undefined ? undefined : ctx.hosts.get(view.hostId);
   template.push(
@@ -322,8 +324,8 @@ function vmShortElement(view: VmView, ctx: OneXmlContext): XmlElement {
     if (a.name === 'GRAPHICS') graphics ??= a;
     else if (a.name === 'DISK') (disks ??= []).push(a.value);
     else if (a.name === 'NIC') (nics ??= []).push(a.value);
-    else if (SHORT_USER.has(a.name) && typeof a.value === 'string') user.push(a);
   }
+  for (const a of view.userTemplate) if (SHORT_USER.has(a.name) && typeof a.value === 'string') user.push(a);
   if (view.lastError !== undefined) user.push({ name: 'ERROR', value: view.lastError });
   if (view.schedMessage !== undefined) user.push({ name: 'SCHED_MESSAGE', value: view.schedMessage });
   const ordered = user.length < 2 ? user : SHORT_USER_TEMPLATE.flatMap((name) => user.filter((a) => a.name === name));
