@@ -172,6 +172,15 @@ function chmodValues(a: OneArgs): number[] {
 
 const CHMOD_SIGNATURE = 'id:i uu:i um:i ua:i gu:i gm:i ga:i ou:i om:i oa:i';
 
+const UPDATE_SIGNATURE = 'id:i template:s append:i';
+
+/** `one.<x>.update`'s template and update type: 0 replaces, 1 merges (OpenNebula's append). */
+function update(a: OneArgs): { template: string; append: boolean } {
+  const type = a.optInt(3, 'append', 0);
+  if (type !== 0 && type !== 1) throw notSupported(`update type ${type}; 0 replaces, 1 merges`);
+  return { template: a.str(2, 'template'), append: type === 1 };
+}
+
 /** `one.user.login`'s validity: -1 is as long as Nephele allows, 0 revokes. */
 function tokenSeconds(a: OneArgs): number {
   const valid = a.int(3, 'valid');
@@ -245,6 +254,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   'one.vm.rename': method('vm.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
   'one.vm.chown': method('vm.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
   'one.vm.chmod': method('vm.chmod', CHMOD_SIGNATURE, (a) => ({ id: a.id(1), values: chmodValues(a) }), givenId),
+  // OpenNebula's update type: 0 replaces the (user) template, 1 merges into it.
+  'one.vm.update': method('vm.update', UPDATE_SIGNATURE, (a) => ({ id: a.id(1), ...update(a) }), givenId),
 
   'one.host.allocate': method(
     'host.allocate',
@@ -297,6 +308,7 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   'one.vn.rename': method('vn.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
   'one.vn.chown': method('vn.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
   'one.vn.chmod': method('vn.chmod', CHMOD_SIGNATURE, (a) => ({ id: a.id(1), values: chmodValues(a) }), givenId),
+  'one.vn.update': method('vn.update', UPDATE_SIGNATURE, (a) => ({ id: a.id(1), ...update(a) }), givenId),
 
   'one.user.allocate': method(
     'user.allocate',
@@ -314,6 +326,7 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
   'one.user.delete': method('user.delete', 'id:i', (a) => ({ user: a.id(1) }), idOf),
   'one.user.passwd': method('user.passwd', 'id:i password:s', (a) => ({ user: a.id(1), password: a.str(2, 'password') }), idOf),
   'one.user.enable': method('user.enable', 'id:i enable:b', (a) => ({ user: a.id(1), enable: a.bool(2, 'enable') }), idOf),
+  'one.user.update': method('user.update', UPDATE_SIGNATURE, (a) => ({ user: a.id(1), ...update(a) }), givenId),
   'one.user.chgrp': method('user.chgrp', 'id:i group_id:i', (a) => ({ user: a.id(1), group: a.id(2, 'group_id') }), idOf),
   'one.user.login': method(
     'user.login',
@@ -361,6 +374,8 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     givenId,
   ),
   'one.image.enable': method('image.enable', 'id:i enable:b', (a) => ({ image: a.id(1), enable: a.bool(2, 'enable') }), givenId),
+  'one.image.chown': method('image.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
+  'one.image.chmod': method('image.chmod', CHMOD_SIGNATURE, (a) => ({ id: a.id(1), values: chmodValues(a) }), givenId),
   'one.image.rename': method('image.rename', 'id:i name:s', (a) => ({ image: a.id(1), name: a.str(2, 'name') }), givenId),
 
   'one.image.clone': method(
@@ -401,6 +416,12 @@ export const CALL_METHODS: Readonly<Record<string, OneMethodEntry>> = Object.fre
     idOf,
   ),
   'one.template.rename': method('template.rename', 'id:i name:s', (a) => ({ id: a.id(1), name: a.str(2, 'name') }), givenId),
+  'one.template.clone': method(
+    'template.clone',
+    'id:i name:s recursive:b',
+    (a) => ({ id: a.id(1), name: a.str(2, 'name'), recursive: a.optBool(3, 'recursive', false) }),
+    idOf,
+  ),
   'one.template.chown': method('template.chown', 'id:i uid:i gid:i', (a) => ({ id: a.id(1), ...chown(a) }), givenId),
   'one.template.chmod': method(
     'template.chmod',
