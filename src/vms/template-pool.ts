@@ -183,18 +183,18 @@ export class TemplatePool implements Actor<TemplatePoolMsg> {
         return { id: msg.id };
       case 'instantiate': {
         const record = this.get(msg.id);
-        let text = record.template;
-        if (msg.name !== undefined) {
-          // The new name replaces NAME, as onetemplate instantiate --name does.
-          const t = parseTemplate(text);
-          text = renderTemplate(createTemplate([{ name: 'NAME', value: msg.name }, ...t.attributes.filter((a) => a.name !== 'NAME')]));
-        }
+        // The new name replaces NAME, as onetemplate instantiate --name does; without one the VM is
+        // named `<template>-<id>`, as OpenNebula names a template's instances.
+        const t = parseTemplate(record.template);
+        const others = t.attributes.filter((a) => a.name !== 'NAME');
+        const text = renderTemplate(createTemplate(msg.name === undefined ? others : [{ name: 'NAME', value: msg.name }, ...others]));
         const { gid, uname, admin } = msg;
         return this.vms().ask({
           type: 'allocate',
           template: text,
           hold: msg.hold,
           uid: msg.uid,
+          namePrefix: record.name,
           ...(gid === undefined ? {} : { gid }),
           ...(uname === undefined ? {} : { uname }),
           ...(admin === undefined ? {} : { admin }),

@@ -30,6 +30,8 @@ type VmPoolMessages =
       readonly gid?: number;
       readonly uname?: string;
       readonly admin?: boolean;
+      /** A template without NAME names the VM `<namePrefix>-<id>` (a template's instance, as OpenNebula names it). @default one */
+      readonly namePrefix?: string;
     }
   /** A page of the VMs in id order (see VmIndex.page): not DONE ones unless `all`, only `uid`'s, or those `who` may use, when given. */
   | {
@@ -132,12 +134,17 @@ export class VmPool implements Actor<VmPoolMsg> {
     switch (msg.type) {
       case 'allocate':
         return this.ctx.detach(
-          this.allocate(msg.template, msg.hold, {
-            uid: msg.uid,
-            gid: msg.gid ?? 0,
-            uname: msg.uname ?? 'oneadmin',
-            admin: msg.admin ?? msg.uid === 0,
-          }),
+          this.allocate(
+            msg.template,
+            msg.hold,
+            {
+              uid: msg.uid,
+              gid: msg.gid ?? 0,
+              uname: msg.uname ?? 'oneadmin',
+              admin: msg.admin ?? msg.uid === 0,
+            },
+            msg.namePrefix ?? 'one',
+          ),
         );
       case 'list':
         return this.list(msg);
@@ -175,14 +182,14 @@ export class VmPool implements Actor<VmPoolMsg> {
     }
   }
 
-  private async allocate(text: string, hold: boolean, owner: Owner): Promise<{ id: number }> {
+  private async allocate(text: string, hold: boolean, owner: Owner, namePrefix: string): Promise<{ id: number }> {
     const parsed = parseTemplate(text);
     const t = vmTemplate(parsed);
     // Refused at create, with the position, rather than found wrong at every pass.
     if (t.requirements !== undefined) checkExpression(() => compileRequirements(t.requirements as string), 'SCHED_REQUIREMENTS');
     if (t.rank !== undefined) checkExpression(() => compileRank(t.rank as string), 'SCHED_RANK');
     const id = this.deps.store.reserveId('vms');
-    const name = t.name ?? `one-${id}`;
+    const name = t.name ?? `${namePrefix}-${id}`;
     // Leases first: a VM is stored with its addresses or not at all. A crash
     // between the two leaves leases of a VM that does not exist, which oned
     // releases when it starts (see reconcileLeases).

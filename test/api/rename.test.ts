@@ -115,7 +115,11 @@ t.test("template.rename: unique among the owner's templates, NAME follows, owner
   t.match(renamed.template, /^NAME = "web 2"$/m, "the template's NAME follows");
   t.equal((await admin.call('template.info', { id: 'web 2' })).id, id, 'found by its new name');
   const { id: vm } = await admin.call('template.instantiate', { id, hold: true });
-  t.equal((await admin.call('vm.info', { id: vm })).name, 'web 2', 'an instance takes the new name');
+  t.equal(
+    (await admin.call('vm.info', { id: vm })).name,
+    `web 2-${vm}`,
+    'an instance is named after the new name, as OpenNebula: <template>-<id>',
+  );
   t.equal((await admin.call('template.rename', { id, name: 'web 2' })).name, 'web 2', 'the same name again: a success');
 
   const taken = await refusal(admin, 'template.rename', { id, name: 'other' });
