@@ -40,6 +40,8 @@ export interface Caller extends CallCounter {
   readonly address: string;
   /** As of the last call: a user moved out of group oneadmin counts against the total from the next call. */
   admin: boolean;
+  /** The session as the core checked it for the last call (the user's group as it is now, not at login). */
+  session?: Session;
   /** TOO_BUSY answers in the current window, and when the window began. */
   refused: number;
   refusedSince: number;
@@ -125,6 +127,7 @@ export class ApiCore {
       if (paced !== undefined) await paced;
       const session = await this.session(caller);
       caller.admin = session.admin;
+      caller.session = session;
       const { method, params } = decode();
       return { ok: true, value: await this.dispatch(method, params, session) };
     } catch (err) {

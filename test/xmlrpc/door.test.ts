@@ -62,10 +62,10 @@ t.test('calls map to the handlers, and each error code comes back as OpenNebula 
   // NO_EXISTS (0x400)
   t.equal((await rpc.one('one.vm.action', admin, 'hold', 4242))[2], 0x400);
   t.equal((await rpc.one('one.host.delete', admin, 77))[2], 0x400);
-  // XML_RPC_API (0x1000): a wrong parameter, an action OpenNebula does not have, a method Nephele lacks.
+  // XML_RPC_API (0x1000): a wrong parameter, an action OpenNebula does not have, a value Nephele cannot honour, a method it lacks.
   t.equal((await rpc.one('one.vm.action', admin, 'explode', id as number))[2], 0x1000);
   t.equal((await rpc.one('one.vm.action', admin, 'hold', 'not-an-id'))[2], 0x1000);
-  const missing = await rpc.one('one.vm.update', admin, id as number, 'A = 1', 0);
+  const missing = await rpc.one('one.vm.update', admin, id as number, 'A = 1', 2);
   t.same([missing[0], missing[2]], [false, 0x1000]);
   t.match(missing[1], /not supported/);
   t.same((await rpc.one('one.marketapp.export', admin))[2], 0x1000, 'an OpenNebula method Nephele does not know');
@@ -252,4 +252,19 @@ t.test('an address with too many failed logins is refused before its body is rea
   t.equal(right.status, 429, 'any request from the blocked address, the right password included');
   t.match(right.body, /too many failed logins/);
   t.equal(right.headers['retry-after'], '10');
+});
+
+t.test("a pool's group filter follows the user's group as it is now, not as the cached login had it", async (t) => {
+  const { cloud, admin, rpc } = await setup(t);
+  await cloud.client.call('user.allocate', { name: 'bob', password: 'bob-pw' });
+  const bob = 'bob:bob-pw';
+  const [ok, vm] = await rpc.one('one.vm.allocate', bob, HOLD_VM, true);
+  t.equal(ok, true);
+  const ids = (xml: unknown): string[] => [...String(xml).matchAll(/<VM><ID>(\d+)<\/ID>/g)].map((m) => m[1] as string);
+  // -4: the VMs of the caller's group. His VM is in group users, his group at login, now cached.
+  t.same(ids((await rpc.one('one.vmpool.info', bob, -4, -1, -1, -1))[1]), [String(vm)], 'his group at login: his VM');
+  const [, devs] = await rpc.one('one.group.allocate', admin, 'devs');
+  t.same((await rpc.one('one.user.chgrp', admin, 1, devs as number))[0], true, 'bob moved to devs');
+  t.same(ids((await rpc.one('one.vmpool.info', bob, -4, -1, -1, -1))[1]), [], 'his group now: devs, where his VM is not');
+  t.same(ids((await rpc.one('one.vmpool.info', bob, -3, -1, -1, -1))[1]), [String(vm)], 'still his own');
 });

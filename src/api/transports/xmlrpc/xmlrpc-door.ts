@@ -235,7 +235,8 @@ export class XmlRpcDoor {
       }
       const caller = this.caller(req.socket, auth, address, key);
       reply = await this.core.handle(caller, () => ({ method: entry.api, params: entry.params(args) }));
-      session = { ...auth.session, admin: caller.admin };
+      // As the core checked it for this call: a cached login's group may have changed since.
+      session = caller.session ?? { ...auth.session, admin: caller.admin };
       if (reply.ok || reply.error.code !== 'AUTH_FAILED' || !cached || attempt > 0) break;
       this.cache.drop(key, auth);
     }
