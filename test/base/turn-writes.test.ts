@@ -28,15 +28,17 @@ async function pair(t: Test): Promise<{ client: Socket; received: () => string; 
   return { client, received: () => data, reads: () => reads };
 }
 
-t.test("a turn's writes are held until its end, then go out together", async (t) => {
+t.test("a callback's writes are held until it and its promise jobs are done, then go out together", async (t) => {
   const { client, received } = await pair(t);
   coalesceTurn(client);
   coalesceTurn(client); // again in the same turn: still one cork
   t.equal(client.writableCorked, 1, 'corked once');
   for (let i = 0; i < 100; i++) client.write(`${i},`);
   t.equal(client.writableLength > 0, true, 'held in the stream, not yet written');
+  await Promise.resolve();
+  t.equal(client.writableCorked, 1, 'still held through the promise jobs the callback set off');
   await turn();
-  t.equal(client.writableCorked, 0, 'uncorked at the end of the turn');
+  t.equal(client.writableCorked, 0, 'uncorked once they are done');
   const want = Array.from({ length: 100 }, (_, i) => `${i},`).join('');
   while (received().length < want.length) await turn();
   t.equal(received(), want, 'every byte arrives, in order');
@@ -52,7 +54,7 @@ t.test('a destroyed stream is left alone, and nothing is corked for ever', async
   t.equal(client.writableCorked, 0, 'no stream: nothing corked');
 });
 
-t.test('the next turn corks again', async (t) => {
+t.test('the next callback corks again', async (t) => {
   const { client, received } = await pair(t);
   coalesceTurn(client);
   client.write('a');

@@ -144,7 +144,7 @@ export class ApiServer {
       conn.socket.disconnect(true);
       return;
     }
-    // The turn's replies on this connection leave in one write.
+    // What this callback replies on this connection leaves in one write.
     coalesceTurn(conn.socket.request.socket);
     ack(bytes);
   }
