@@ -23,7 +23,7 @@ out["hold"] = one.one.vm.action(admin, "hold", vm)
 out["wrong_password"] = one.one.vm.action("oneadmin:wrong", "release", vm)
 out["no_such_vm"] = one.one.vm.action(admin, "release", 9999)
 out["bad_action"] = one.one.vm.action(admin, "explode", vm)
-out["unsupported"] = one.one.vm.update(admin, vm, "A = 1", 0)
+out["unsupported"] = one.one.vm.update(admin, vm, "A = 1", 2)  # an update type Nephele cannot honour
 out["bad_template"] = one.one.vm.allocate(admin, "CPU = [", False)
 ok, alice, _ = one.one.user.allocate(admin, "alice", "alice-pw", "core", [])
 ok, bob, _ = one.one.user.allocate(admin, "bob", "bob-pw", "", [])
