@@ -284,7 +284,7 @@ function stateXml(view: VmView, prev: boolean): XmlElement[] {
 
 const EMPTY_BACKUPS = (): XmlElement => el('BACKUPS', [el('BACKUP_CONFIG'), el('BACKUP_IDS')]);
 
-function vmElement(view: VmView, ctx: OneXmlContext): XmlElement {
+function vmElement(view: VmView, ctx: OneXmlContext, withHistory = true): XmlElement {
   const parts = vmParts(view, ctx);
   return el('VM', [
     ...owner(view, ctx),
@@ -299,10 +299,7 @@ function vmElement(view: VmView, ctx: OneXmlContext): XmlElement {
     el('SCHED_ACTIONS'),
     fullTemplate(parts),
     userTemplate(parts),
-    el(
-      'HISTORY_RECORDS',
-      view.history.map((h) => historyXml(view, h, ctx)),
-    ),
+    el('HISTORY_RECORDS', withHistory ? view.history.map((h) => historyXml(view, h, ctx)) : []),
     EMPTY_BACKUPS(),
   ]);
 }
@@ -419,22 +416,7 @@ export function accountingXml(entries: readonly AccountingEntry[], ctx: OneXmlCo
   return serialize(el('HISTORY_RECORDS', records));
 }
 
+/** A VM as accounting carries it inside each HISTORY: the whole VM without its own history records. */
 function accountingVm(view: VmView, ctx: OneXmlContext): XmlElement {
-  const parts = vmParts(view, ctx);
-  return el('VM', [
-    ...owner(view, ctx),
-    permissionsXml('vm', view),
-    text('LAST_POLL', 0),
-    ...stateXml(view, true),
-    text('RESCHED', 0),
-    text('STIME', seconds(view.stime)),
-    text('ETIME', seconds(view.etime)),
-    cdata('DEPLOY_ID', ''),
-    el('MONITORING'),
-    el('SCHED_ACTIONS'),
-    fullTemplate(parts),
-    userTemplate(parts),
-    el('HISTORY_RECORDS'),
-    EMPTY_BACKUPS(),
-  ]);
+  return vmElement(view, ctx, false);
 }
